@@ -1,0 +1,100 @@
+# kdive — one command from fork() to kernel_clone under QEMU and gdb.
+#
+#   make            build the controller, $(O)/kdive
+#   make run        install what is missing, build kernel + initramfs, run the fork scenario
+#   make test       install what is missing, unit tests + integration tests (real kernel)
+#   make unit       unit tests only (pure modules, ASan + UBSan), a few seconds
+#   make check      sanitizer build of the unit tests and the fuzzers (needs clang)
+#   make kernel     build (or reuse from the cache) the kernel
+#   make initramfs  build (or reuse) the initramfs
+#   make deps       check dependencies and install missing Debian packages (root)
+#   make clean      remove $(O)
+#
+# O=DIR puts objects elsewhere (default build/), V=1 shows full command lines.
+
+O ?= build
+V ?= 0
+CC ?= cc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
+	-Wstrict-prototypes -Wno-missing-field-initializers
+ifneq ($(CI),)
+WARN += -Werror
+endif
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -iquote harness -DKDIVE_SRCDIR='"$(CURDIR)"'
+SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+
+ifeq ($(V),1)
+Q :=
+say :=
+else
+Q := @
+say = @printf '  %-7s %s\n' $(1) $(2);
+endif
+
+HARNESS_SRC := $(sort $(wildcard harness/*.c))
+LIB_SRC := $(filter-out harness/main.c,$(HARNESS_SRC))
+UNIT_SRC := tests/test.c $(sort $(wildcard tests/unit/*.c))
+
+KDIVE := $(O)/kdive
+KDIVE_OBJ := $(HARNESS_SRC:%.c=$(O)/obj/%.o)
+UNIT_BIN := $(O)/tests/unit
+UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
+
+.PHONY: all run test unit check kernel initramfs deps clean integration
+.DEFAULT_GOAL := all
+
+all: $(KDIVE)
+
+$(KDIVE): $(KDIVE_OBJ)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) -o $@ $^
+
+$(O)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(O)/asan/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(call say,CC-SAN,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) $(SAN_FLAGS) -iquote tests -c -o $@ $<
+
+$(UNIT_BIN): $(UNIT_OBJ)
+	@mkdir -p $(dir $@)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^
+
+# The fast check: pure modules under AddressSanitizer and UBSan, no QEMU.
+unit: $(UNIT_BIN)
+	$(Q)ASAN_OPTIONS=detect_leaks=1 $(UNIT_BIN)
+
+# Dependencies: kdive doctor knows the list; --fix installs (root) or prints the command.
+deps: $(KDIVE)
+	$(Q)$(KDIVE) doctor --fix
+
+kernel: deps
+	$(Q)$(KDIVE) build --only kernel
+
+initramfs: deps
+	$(Q)$(KDIVE) build --only initramfs
+
+# The main job: everything that is missing, then the fork scenario end to end.
+run: deps
+	$(Q)$(KDIVE) build
+	$(Q)$(KDIVE) run scenarios/fork.scn
+
+# Unit tests, then integration tests against the real kernel, QEMU and gdb.
+test: deps $(UNIT_BIN)
+	$(Q)KDIVE=$(abspath $(KDIVE)) UNIT=$(abspath $(UNIT_BIN)) tests/run
+
+integration: deps
+	$(Q)KDIVE=$(abspath $(KDIVE)) tests/run --integration-only
+
+check: $(UNIT_BIN)
+	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk O=$(O) check
+
+clean:
+	rm -rf $(O)
+
+-include $(KDIVE_OBJ:.o=.d) $(UNIT_OBJ:.o=.d)

@@ -1,0 +1,230 @@
+/*
+ * cli: subcommand table, global options, help, exit codes. Depends on every module.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "proc.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define KDIVE_VERSION "0.1"
+
+static const char common_opts[] =
+	"Common options:\n"
+	"  --kernel BZIMAGE    boot this kernel image instead of the built one\n"
+	"  --vmlinux FILE      its vmlinux, with debug info\n"
+	"  --format FMT        text (default), ktap, junit or json\n"
+	"  --output FILE       write the report to FILE (atomically)\n"
+	"  --timeout SECONDS   give up after this long\n"
+	"  --keep              keep the run directory (console log, gdb transcript)\n"
+	"  -v, --verbose       say more\n";
+
+static const struct cli_command commands[] = {
+	{ "build", cmd_build, "build (or reuse from the cache) the kernel and the initramfs",
+	  "usage: kdive build [--kernel-src DIR|TARBALL] [--config FRAGMENT]... [--only WHAT]\n"
+	  "                   [--format text|json] [--jobs N] [-q] [-v]\n"
+	  "\n"
+	  "Builds what the guest needs, each part once per content:\n"
+	  "  kernel     Debian's linux-source-6.12 tarball (or --kernel-src), configured as\n"
+	  "             allnoconfig + kconfig/base.config + each --config FRAGMENT, checked\n"
+	  "             (every requested symbol must survive into .config), built out of tree\n"
+	  "             (bzImage, vmlinux with DWARF 5, the kernel's gdb scripts), and\n"
+	  "             indexed with gdb-add-index. About 2-6 minutes cold on 2 cores.\n"
+	  "  initramfs  busybox-static, initramfs/init and every initramfs/progs/NAME.c built\n"
+	  "             -static -g -O0, packed as a reproducible newc cpio + gzip -n.\n"
+	  "\n"
+	  "Everything lands in the cache ($KDIVE_CACHE, else $XDG_CACHE_HOME/kdive, else\n"
+	  "~/.cache/kdive), keyed by a hash of the source, the merged fragments and the\n"
+	  "compiler: a second build with nothing changed takes milliseconds; a changed\n"
+	  "fragment rebuilds incrementally from the last tree.\n"
+	  "\n"
+	  "Options:\n"
+	  "  --kernel-src PATH   a kernel source tree or .tar.xz (default:\n"
+	  "                      /usr/src/linux-source-6.12.tar.xz, or $KDIVE_KERNEL_TARBALL)\n"
+	  "  --config FRAGMENT   merge this fragment after kconfig/base.config (repeatable;\n"
+	  "                      later fragments win)\n"
+	  "  --only WHAT         kernel or initramfs\n"
+	  "  --format FMT        text (default) or json: where everything is\n"
+	  "  --jobs N            make -jN (default: the number of CPUs)\n"
+	  "  -q, --quiet         no progress\n"
+	  "\n"
+	  "Exit: 0 built, 2 bad usage or a bad fragment (file:line), 3 the build failed\n"
+	  "(a requested symbol did not survive, make failed: the log path is printed).\n" },
+	{ "run", NULL, "boot, run each scenario, compare with its expectations, report",
+	  "usage: kdive run [options] SCENARIO...\n" },
+	{ "record", NULL, "run a scenario and write what was observed as its expectations",
+	  "usage: kdive record [options] SCENARIO\n" },
+	{ "lstar", NULL, "boot, read MSR_LSTAR and resolve it to a kernel symbol",
+	  "usage: kdive lstar [--kaslr] [options]\n" },
+	{ "debug", NULL, "an interactive gdb session on a booted guest",
+	  "usage: kdive debug [SCENARIO]\n" },
+	{ "tour", NULL, "a narrated, step-by-step guided tour from fork() to kernel_clone",
+	  "usage: kdive tour [NAME]\n" },
+	{ "doctor", cmd_doctor, "check every dependency and say how to get what is missing",
+	  "usage: kdive doctor [--fix]\n"
+	  "\n"
+	  "Checks each tool and file kdive needs (compiler, make, gdb, QEMU, busybox-static,\n"
+	  "the kernel source and its build tools), prints its version or why it is missing,\n"
+	  "and the one apt-get command that installs what is missing.\n"
+	  "\n"
+	  "  --fix   install what is missing: apt-get as root, otherwise print the command\n"
+	  "          (with sudo) and exit 3\n"
+	  "\n"
+	  "Tools can be overridden: KDIVE_QEMU, KDIVE_GDB, KDIVE_BUSYBOX, KDIVE_KERNEL_TARBALL.\n"
+	  "Exit: 0 when everything is present, 3 when something is missing.\n" },
+};
+
+static const struct cli_command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (!strcmp(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static void print_main_help(FILE *out)
+{
+	fprintf(out,
+		"usage: kdive [-v|-q] COMMAND [ARGS]\n"
+		"\n"
+		"kdive makes kernel debugging with QEMU and gdb one command: it builds a small\n"
+		"kernel and a busybox initramfs, boots them under QEMU with the gdbstub, drives\n"
+		"gdb over MI, and checks the entry path of system calls against scenario files.\n"
+		"\n"
+		"Commands:\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		fprintf(out, "  %-8s %s%s\n", commands[i].name, commands[i].summary,
+			commands[i].fn ? "" : " (not yet available)");
+	fprintf(out,
+		"\n"
+		"`kdive COMMAND --help` explains each one. Exit codes: 0 all passed, 1 an\n"
+		"expectation failed, 2 bad usage or bad input file, 3 infrastructure failure\n"
+		"(build, boot, gdb, QEMU), 4 skipped.\n");
+}
+
+void cli_print_help(const char *cmd, FILE *out)
+{
+	const struct cli_command *c = find_command(cmd);
+	if (!c)
+		return;
+	fputs(c->help, out);
+	if (!c->fn)
+		fprintf(out, "\n%s\nThis command is not available yet in this version of kdive.\n",
+			common_opts);
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "kdive %s: %s\nTry 'kdive %s --help'.\n", cmd, sb.buf, cmd);
+	strbuf_release(&sb);
+	return KDIVE_EXIT_USAGE;
+}
+
+static int has_data(const char *dir)
+{
+	char *p = xstrfmt("%s/kconfig/base.config", dir);
+	int r = access(p, R_OK) == 0;
+	free(p);
+	return r;
+}
+
+const char *cli_datadir(void)
+{
+	static char *dir;
+	char exe[PATH_MAX];
+	ssize_t n;
+	if (dir)
+		return dir;
+	const char *env = getenv("KDIVE_DATA");
+	if (env && *env)
+		return dir = xstrdup(env);
+	/* Next to the binary (build/kdive → the checkout), then where it was built. */
+	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n > 0) {
+		exe[n] = '\0';
+		for (int up = 0; up < 2; up++) {
+			char *slash = strrchr(exe, '/');
+			if (!slash)
+				break;
+			*slash = '\0';
+			if (has_data(exe))
+				return dir = xstrdup(exe);
+		}
+	}
+	if (has_data(KDIVE_SRCDIR))
+		return dir = xstrdup(KDIVE_SRCDIR);
+	return dir = xstrdup(".");
+}
+
+int cli_main(int argc, char **argv)
+{
+	int i = 1;
+	proc_install_guard();
+	for (; i < argc && argv[i][0] == '-'; i++) {
+		const char *a = argv[i];
+		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
+			util_verbosity = 2;
+		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+			util_verbosity = 1;
+		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+			print_main_help(stdout);
+			return KDIVE_EXIT_PASS;
+		} else if (!strcmp(a, "--version")) {
+			printf("kdive %s\n", KDIVE_VERSION);
+			return KDIVE_EXIT_PASS;
+		} else {
+			fprintf(stderr, "kdive: unknown option '%s'\n", a);
+			print_main_help(stderr);
+			return KDIVE_EXIT_USAGE;
+		}
+	}
+	if (i == argc) {
+		print_main_help(stderr);
+		return KDIVE_EXIT_USAGE;
+	}
+	const char *name = argv[i];
+	if (!strcmp(name, "help")) {
+		if (i + 1 < argc && find_command(argv[i + 1])) {
+			cli_print_help(argv[i + 1], stdout);
+			return KDIVE_EXIT_PASS;
+		}
+		print_main_help(stdout);
+		return i + 1 < argc ? KDIVE_EXIT_USAGE : KDIVE_EXIT_PASS;
+	}
+	const struct cli_command *c = find_command(name);
+	if (!c) {
+		fprintf(stderr, "kdive: unknown command '%s'\n\n", name);
+		print_main_help(stderr);
+		return KDIVE_EXIT_USAGE;
+	}
+	for (int k = i + 1; k < argc; k++) {
+		if (!strcmp(argv[k], "--"))
+			break;
+		if (!strcmp(argv[k], "-h") || !strcmp(argv[k], "--help")) {
+			cli_print_help(name, stdout);
+			return KDIVE_EXIT_PASS;
+		}
+	}
+	if (!c->fn) {
+		fprintf(stderr,
+			"kdive %s: not yet available in this version of kdive (%s).\n"
+			"Available now: build, doctor. See 'kdive --help'.\n",
+			name, c->summary);
+		return KDIVE_EXIT_USAGE;
+	}
+	int rc = c->fn(argc - i, argv + i);
+	if (fflush(stdout) != 0 || ferror(stdout)) {
+		error_errno("writing the output");
+		if (!rc)
+			rc = KDIVE_EXIT_INFRA;
+	}
+	return rc;
+}

@@ -1,0 +1,34 @@
+/*
+ * cli: kdive's command line. A table of subcommands, each a function in a cmd_*.c
+ * file; cli is the only place that decides the exit code. Depends on every module.
+ */
+#ifndef KDIVE_CLI_H
+#define KDIVE_CLI_H
+
+#include "util.h"
+
+/* A subcommand: argv[0] is its name. Returns a KDIVE_EXIT_* code. */
+typedef int (*cli_fn)(int argc, char **argv);
+
+struct cli_command {
+	const char *name;    /* "build" */
+	cli_fn fn;           /* NULL: announced in DESIGN.md but not available yet */
+	const char *summary; /* one line for `kdive --help` */
+	const char *help;    /* the full text of `kdive NAME --help` */
+};
+
+/* The repository's data directory (kconfig/, initramfs/, scenarios/); static string. */
+const char *cli_datadir(void);
+
+/* Report a usage error for cmd and return KDIVE_EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Print the help of a command to out. */
+void cli_print_help(const char *cmd, FILE *out);
+
+int cmd_build(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+
+int cli_main(int argc, char **argv);
+
+#endif

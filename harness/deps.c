@@ -1,0 +1,266 @@
+/*
+ * deps: the dependency table, checks, and the apt-get fix. Depends on proc, elf.
+ */
+#define _GNU_SOURCE
+#include "deps.h"
+#include "elf.h"
+#include "proc.h"
+
+#include <fcntl.h>
+#include <linux/kvm.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DEFAULT_TARBALL "/usr/src/linux-source-6.12.tar.xz"
+
+enum dep_kind {
+	DEP_TOOL,        /* an executable in PATH */
+	DEP_STATIC_TOOL, /* an executable that must be statically linked */
+	DEP_FILE,        /* a file that must exist */
+};
+
+/* One row of the table. */
+struct dep {
+	const char *name;    /* tool name, or a description for files */
+	const char *package; /* Debian package */
+	unsigned need;       /* DEPS_* */
+	enum dep_kind kind;  /* how to check it */
+	const char *env;     /* environment variable that overrides the tool or file, or NULL */
+	const char *path;    /* DEP_FILE: the default file */
+	const char *version; /* argument that prints a version, or NULL */
+};
+
+static const struct dep table[] = {
+	{ "gcc", "gcc", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
+	{ "make", "make", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
+	{ "static libc", "libc6-dev", DEPS_BUILD, DEP_FILE, NULL,
+	  "/usr/lib/x86_64-linux-gnu/libc.a", NULL },
+	{ "kernel source", "linux-source-6.12", DEPS_BUILD, DEP_FILE, "KDIVE_KERNEL_TARBALL",
+	  DEFAULT_TARBALL, NULL },
+	{ "flex", "flex", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
+	{ "bison", "bison", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
+	{ "bc", "bc", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
+	{ "perl", "perl-base", DEPS_BUILD, DEP_TOOL, NULL, NULL, NULL },
+	{ "libelf headers", "libelf-dev", DEPS_BUILD, DEP_FILE, NULL, "/usr/include/gelf.h", NULL },
+	{ "objcopy", "binutils", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
+	{ "xz", "xz-utils", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
+	{ "tar", "tar", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
+	{ "gzip", "gzip", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
+	{ "busybox", "busybox-static", DEPS_BUILD, DEP_STATIC_TOOL, "KDIVE_BUSYBOX", NULL, NULL },
+	{ "gdb-add-index", "gdb", DEPS_BUILD, DEP_TOOL, NULL, NULL, NULL },
+	{ "gdb", "gdb", DEPS_RUN, DEP_TOOL, "KDIVE_GDB", NULL, "--version" },
+	{ "qemu-system-x86_64", "qemu-system-x86", DEPS_RUN, DEP_TOOL, "KDIVE_QEMU", NULL,
+	  "--version" },
+	{ "cpio", "cpio", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
+};
+
+static const struct dep *find_dep(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++)
+		if (!strcmp(table[i].name, name))
+			return &table[i];
+	return NULL;
+}
+
+const char *deps_tool(const char *name)
+{
+	const struct dep *d = find_dep(name);
+	const char *v = d && d->env ? getenv(d->env) : NULL;
+	return v && *v ? v : name;
+}
+
+const char *deps_kernel_tarball(void)
+{
+	const char *v = getenv("KDIVE_KERNEL_TARBALL");
+	return v && *v ? v : DEFAULT_TARBALL;
+}
+
+/* First non-empty line of `tool arg`, or NULL. */
+static char *version_of(const char *path, const char *arg)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *argv[] = { path, arg, NULL };
+	char *r = NULL;
+	int saved = util_verbosity;
+	util_verbosity = 1;
+	if (proc_run_capture(argv, &out, 1, 5000) >= 0) {
+		char *p = out.buf;
+		while (*p == '\n')
+			p++;
+		r = xstrndup(p, strcspn(p, "\n"));
+	}
+	util_verbosity = saved;
+	strbuf_release(&out);
+	return r;
+}
+
+struct deps_status *deps_check(size_t *n)
+{
+	struct deps_status *st = xcalloc(ARRAY_SIZE(table), sizeof(*st));
+	for (size_t i = 0; i < ARRAY_SIZE(table); i++) {
+		const struct dep *d = &table[i];
+		struct deps_status *s = &st[i];
+		s->name = d->name;
+		s->package = d->package;
+		s->need = d->need;
+		if (d->kind == DEP_FILE) {
+			const char *p = d->env && getenv(d->env) && *getenv(d->env) ? getenv(d->env)
+										 : d->path;
+			s->found = access(p, R_OK) == 0;
+			s->where = xstrdup(p);
+			if (!s->found)
+				s->detail = xstrdup("not found");
+			continue;
+		}
+		s->where = find_in_path(deps_tool(d->name));
+		if (!s->where) {
+			s->detail = xstrfmt("'%s' not found in PATH", deps_tool(d->name));
+			continue;
+		}
+		s->found = 1;
+		if (d->kind == DEP_STATIC_TOOL) {
+			struct elf e;
+			int saved = util_verbosity;
+			util_verbosity = 1;
+			if (elf_open(&e, s->where) < 0) {
+				s->found = 0;
+				s->detail = xstrdup("not an ELF executable");
+			} else {
+				if (!elf_is_static(&e)) {
+					s->found = 0;
+					s->detail = xstrdup("dynamically linked; a static build is needed "
+							    "inside the guest");
+				}
+				elf_close(&e);
+			}
+			util_verbosity = saved;
+		}
+		if (s->found && d->version)
+			s->detail = version_of(s->where, d->version);
+	}
+	*n = ARRAY_SIZE(table);
+	return st;
+}
+
+void deps_free(struct deps_status *st, size_t n)
+{
+	if (!st)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		free(st[i].where);
+		free(st[i].detail);
+	}
+	free(st);
+}
+
+/* Distinct packages of the missing dependencies selected by need_mask. */
+static void missing_packages(const struct deps_status *st, size_t n, unsigned need_mask,
+			     struct strvec *pkgs)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (st[i].found || !(st[i].need & need_mask))
+			continue;
+		int dup = 0;
+		for (size_t k = 0; k < pkgs->nr; k++)
+			dup |= !strcmp(pkgs->v[k], st[i].package);
+		if (!dup)
+			strvec_push(pkgs, st[i].package);
+	}
+}
+
+int deps_fix_command(const struct deps_status *st, size_t n, unsigned need_mask,
+		     struct strbuf *out)
+{
+	struct strvec pkgs = STRVEC_INIT;
+	missing_packages(st, n, need_mask, &pkgs);
+	int count = (int)pkgs.nr;
+	if (count) {
+		strbuf_addf(out, "%sapt-get install -y --no-install-recommends",
+			    geteuid() ? "sudo " : "");
+		for (size_t k = 0; k < pkgs.nr; k++)
+			strbuf_addf(out, " %s", pkgs.v[k]);
+	}
+	strvec_clear(&pkgs);
+	return count;
+}
+
+static int run_apt(const char *const *args)
+{
+	struct proc p = PROC_INIT;
+	for (; *args; args++)
+		strvec_push(&p.args, *args);
+	strvec_push(&p.env, "DEBIAN_FRONTEND=noninteractive");
+	p.in = PROC_NULL;
+	p.keep_group = 1;
+	int r = proc_start(&p);
+	if (!r) {
+		proc_wait(&p, -1);
+		if (!proc_succeeded(&p)) {
+			struct strbuf sb = STRBUF_INIT;
+			proc_describe_status(&sb, p.status);
+			r = error("'%s' %s", p.args.v[0], sb.buf);
+			strbuf_release(&sb);
+		}
+	}
+	proc_release(&p);
+	return r;
+}
+
+int deps_install(const struct deps_status *st, size_t n, unsigned need_mask)
+{
+	struct strvec pkgs = STRVEC_INIT;
+	int r = 0;
+	missing_packages(st, n, need_mask, &pkgs);
+	if (!pkgs.nr)
+		return 0;
+	if (geteuid() != 0) {
+		strvec_clear(&pkgs);
+		return error("installing packages needs root");
+	}
+	const char *update[] = { "apt-get", "update", "-q", NULL };
+	struct strvec install = STRVEC_INIT;
+	strvec_pushl(&install, "apt-get", "install", "-y", "-q", "--no-install-recommends", NULL);
+	for (size_t k = 0; k < pkgs.nr; k++)
+		strvec_push(&install, pkgs.v[k]);
+	/* The package lists of a fresh machine may be empty or stale: update first. */
+	if (run_apt(update) < 0 || run_apt(install.v) < 0)
+		r = -1;
+	strvec_clear(&install);
+	strvec_clear(&pkgs);
+	return r;
+}
+
+int deps_kvm_usable(struct strbuf *why)
+{
+	struct strbuf cpu = STRBUF_INIT;
+	int ok = 0;
+	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		strbuf_addf(why, "/dev/kvm: %s", strerror(errno));
+		goto out;
+	}
+	if (ioctl(fd, KVM_GET_API_VERSION, 0) != KVM_API_VERSION) {
+		strbuf_addstr(why, "/dev/kvm answers an unknown API version");
+		goto out;
+	}
+	int vm = ioctl(fd, KVM_CREATE_VM, 0);
+	if (vm < 0) {
+		strbuf_addf(why, "/dev/kvm cannot create a VM: %s", strerror(errno));
+		goto out;
+	}
+	close(vm);
+	if (strbuf_read_file(&cpu, "/proc/cpuinfo") < 0 ||
+	    (!strstr(cpu.buf, " vmx") && !strstr(cpu.buf, " svm"))) {
+		strbuf_addstr(why, "the CPU advertises neither vmx nor svm");
+		goto out;
+	}
+	ok = 1;
+out:
+	if (fd >= 0)
+		close(fd);
+	strbuf_release(&cpu);
+	return ok;
+}

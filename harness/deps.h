@@ -1,0 +1,55 @@
+/*
+ * deps: what kdive needs from the machine, where it comes from (the Debian package),
+ * and how to check it. `kdive doctor` prints the table; `kdive doctor --fix` (and so
+ * `make run` / `make test`) installs what is missing with apt-get when root, or prints
+ * the exact command otherwise. Depends on proc, elf.
+ */
+#ifndef KDIVE_DEPS_H
+#define KDIVE_DEPS_H
+
+#include "util.h"
+
+/* Which work needs a dependency. */
+enum deps_need {
+	DEPS_BUILD = 1 << 0, /* building the kernel and initramfs */
+	DEPS_RUN = 1 << 1,   /* booting and debugging */
+	DEPS_TEST = 1 << 2,  /* the test suite only */
+};
+
+/* The result of checking one dependency. */
+struct deps_status {
+	const char *name;    /* what it is ("qemu-system-x86_64", "kernel source"); static */
+	const char *package; /* Debian package that provides it; static */
+	unsigned need;       /* DEPS_* bits */
+	int found;           /* 1 if present and usable */
+	char *where;         /* the path found, or NULL; owned */
+	char *detail;        /* version line, or why it is unusable; owned, may be NULL */
+};
+
+/* Check every dependency; returns a new array of *n statuses (free with deps_free). */
+struct deps_status *deps_check(size_t *n);
+void deps_free(struct deps_status *st, size_t n);
+
+/* The tool to run for a dependency: the KDIVE_<NAME> override or the plain name. */
+const char *deps_tool(const char *name);
+/* Path of the kernel source tarball (KDIVE_KERNEL_TARBALL overrides the default). */
+const char *deps_kernel_tarball(void);
+
+/*
+ * The apt-get command line that installs the packages of the missing dependencies
+ * selected by need_mask into out (empty when nothing is missing). Returns the count.
+ */
+int deps_fix_command(const struct deps_status *st, size_t n, unsigned need_mask,
+		     struct strbuf *out);
+
+/*
+ * 1 when QEMU can use KVM here: /dev/kvm opens, answers API version 12, creates a VM,
+ * and the CPU advertises vmx or svm (a /dev/kvm without them was seen to hang
+ * QEMU). Otherwise 0, with the reason in why.
+ */
+int deps_kvm_usable(struct strbuf *why);
+
+/* Run apt-get update + install for the missing packages (root only). 0 on success. */
+int deps_install(const struct deps_status *st, size_t n, unsigned need_mask);
+
+#endif

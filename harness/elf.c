@@ -1,0 +1,140 @@
+/*
+ * elf: section, symbol and DWARF-version look-ups in a mapped ELF64 file. util only.
+ */
+#define _GNU_SOURCE
+#include "elf.h"
+
+#include <elf.h>
+#include <fcntl.h>
+#include <string.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int elf_open(struct elf *e, const char *path)
+{
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	memset(e, 0, sizeof(*e));
+	if (fd < 0)
+		return error_errno("cannot open '%s'", path);
+	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
+		close(fd);
+		return error("'%s' is not an ELF file (too short)", path);
+	}
+	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	close(fd);
+	if (m == MAP_FAILED)
+		return error_errno("cannot map '%s'", path);
+	e->map = m;
+	e->size = (size_t)st.st_size;
+	e->path = xstrdup(path);
+	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
+	if (memcmp(h->e_ident, ELFMAG, SELFMAG) || h->e_ident[EI_CLASS] != ELFCLASS64 ||
+	    h->e_machine != EM_X86_64) {
+		elf_close(e);
+		return error("'%s' is not an x86-64 ELF64 file", path);
+	}
+	if (h->e_shoff > e->size || h->e_shnum > (e->size - h->e_shoff) / sizeof(Elf64_Shdr) ||
+	    h->e_phoff > e->size || h->e_phnum > (e->size - h->e_phoff) / sizeof(Elf64_Phdr) ||
+	    (h->e_shnum && h->e_shstrndx >= h->e_shnum)) {
+		elf_close(e);
+		return error("'%s': ELF headers point outside the file", path);
+	}
+	return 0;
+}
+
+void elf_close(struct elf *e)
+{
+	if (e->map)
+		munmap((void *)e->map, e->size);
+	free(e->path);
+	memset(e, 0, sizeof(*e));
+}
+
+static const Elf64_Shdr *shdrs(const struct elf *e)
+{
+	return (const Elf64_Shdr *)(e->map + ((const Elf64_Ehdr *)e->map)->e_shoff);
+}
+
+static int section_bytes(const struct elf *e, const Elf64_Shdr *s, const unsigned char **data,
+			 size_t *len)
+{
+	if (s->sh_type == SHT_NOBITS || s->sh_offset > e->size || s->sh_size > e->size - s->sh_offset)
+		return 0;
+	*data = e->map + s->sh_offset;
+	*len = s->sh_size;
+	return 1;
+}
+
+int elf_section(const struct elf *e, const char *name, const unsigned char **data, size_t *len)
+{
+	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
+	const unsigned char *strtab;
+	size_t strlen_;
+	if (!h->e_shnum || !section_bytes(e, &shdrs(e)[h->e_shstrndx], &strtab, &strlen_))
+		return 0;
+	for (unsigned i = 0; i < h->e_shnum; i++) {
+		const Elf64_Shdr *s = &shdrs(e)[i];
+		if (s->sh_name >= strlen_)
+			continue;
+		const char *n = (const char *)strtab + s->sh_name;
+		if (strnlen(n, strlen_ - s->sh_name) < strlen_ - s->sh_name && !strcmp(n, name))
+			return section_bytes(e, s, data, len);
+	}
+	return 0;
+}
+
+int elf_dwarf_version(const struct elf *e)
+{
+	const unsigned char *d;
+	size_t len;
+	if (!elf_section(e, ".debug_info", &d, &len) || len < 6)
+		return 0;
+	uint32_t unit_len;
+	memcpy(&unit_len, d, 4);
+	size_t off = unit_len == 0xffffffff ? 12 : 4; /* 64-bit DWARF has a 12-byte length */
+	if (len < off + 2)
+		return 0;
+	uint16_t v;
+	memcpy(&v, d + off, 2);
+	return v;
+}
+
+int elf_is_static(const struct elf *e)
+{
+	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + h->e_phoff);
+	for (unsigned i = 0; i < h->e_phnum; i++)
+		if (ph[i].p_type == PT_INTERP)
+			return 0;
+	return 1;
+}
+
+int elf_symbol(const struct elf *e, const char *name, uint64_t *value)
+{
+	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
+	for (unsigned i = 0; i < h->e_shnum; i++) {
+		const Elf64_Shdr *s = &shdrs(e)[i];
+		const unsigned char *syms, *strs;
+		size_t slen, stlen;
+		if (s->sh_type != SHT_SYMTAB || s->sh_link >= h->e_shnum)
+			continue;
+		if (!section_bytes(e, s, &syms, &slen) ||
+		    !section_bytes(e, &shdrs(e)[s->sh_link], &strs, &stlen))
+			continue;
+		size_t nl = strlen(name);
+		for (size_t k = 0; k + sizeof(Elf64_Sym) <= slen; k += sizeof(Elf64_Sym)) {
+			Elf64_Sym sym;
+			memcpy(&sym, syms + k, sizeof(sym));
+			if (sym.st_name + nl >= stlen)
+				continue;
+			if (!memcmp(strs + sym.st_name, name, nl + 1)) {
+				*value = sym.st_value;
+				return 1;
+			}
+		}
+	}
+	return 0;
+}

@@ -1,0 +1,32 @@
+/*
+ * elf: read-only facts from an ELF64 file, mapped into memory: its sections, the DWARF
+ * version of its first compilation unit, whether it is statically linked, and its
+ * symbols. Used to verify a vmlinux (DWARF 5, .gdb_index), to check that busybox is
+ * static, and to resolve addresses. Depends on util.
+ */
+#ifndef KDIVE_ELF_H
+#define KDIVE_ELF_H
+
+#include "util.h"
+#include <stdint.h>
+
+struct elf {
+	const unsigned char *map; /* the whole file, mmap'ed read-only; owned */
+	size_t size;              /* bytes mapped */
+	char *path;               /* file name, for messages; owned */
+};
+
+/* Map path; -1 after reporting when it cannot be read or is not an x86-64 ELF64 file. */
+int elf_open(struct elf *e, const char *path);
+void elf_close(struct elf *e);
+
+/* Find a section by name: 1 and its file bytes in data and len, 0 when absent. */
+int elf_section(const struct elf *e, const char *name, const unsigned char **data, size_t *len);
+/* DWARF version of the first unit in .debug_info, 0 when there is none. */
+int elf_dwarf_version(const struct elf *e);
+/* 1 when the file has no program interpreter (statically linked). */
+int elf_is_static(const struct elf *e);
+/* Value of the symbol called name in .symtab: 1 if found, 0 if not. */
+int elf_symbol(const struct elf *e, const char *name, uint64_t *value);
+
+#endif

@@ -1,0 +1,609 @@
+/*
+ * initramfs: spec → guest programs + busybox → newc cpio → gzip -n, cached by content.
+ * Depends on proc, cpio, elf, deps.
+ */
+#define _GNU_SOURCE
+#include "initramfs.h"
+#include "cpio.h"
+#include "deps.h"
+#include "elf.h"
+#include "proc.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define INITRAMFS_RECIPE "kdive-initramfs-recipe 1"
+/* -O0 -g: every local visible in gdb; -static: no loader or libc in the guest. */
+#define PROG_CFLAGS "-static -g -O0 -fno-omit-frame-pointer"
+#define PROG_PREFIX "/kdive/progs"
+
+enum op_kind { OP_DIR, OP_NOD, OP_SLINK, OP_FILE, OP_BUSYBOX, OP_PROGS };
+
+/* One line of the spec. */
+struct op {
+	enum op_kind kind; /* what the line asks for */
+	char *path;        /* path in the archive; owned */
+	unsigned mode;     /* permissions */
+	char *arg;         /* file source, symlink target; owned, may be NULL */
+	char type;         /* OP_NOD: 'c' or 'b' */
+	unsigned major, minor; /* OP_NOD */
+	int line;          /* spec line */
+};
+
+/* The guest programs: name and source path. */
+struct prog {
+	char *name; /* "fork"; owned */
+	char *src;  /* ".../progs/fork.c"; owned */
+};
+
+struct spec {
+	struct op *ops;     /* owned */
+	size_t nr, alloc;   /* used, allocated */
+	struct prog *progs; /* owned */
+	size_t nprogs;      /* count */
+};
+
+static void spec_release(struct spec *s)
+{
+	for (size_t i = 0; i < s->nr; i++) {
+		free(s->ops[i].path);
+		free(s->ops[i].arg);
+	}
+	for (size_t i = 0; i < s->nprogs; i++) {
+		free(s->progs[i].name);
+		free(s->progs[i].src);
+	}
+	free(s->ops);
+	free(s->progs);
+	memset(s, 0, sizeof(*s));
+}
+
+/* Split a line into at most 8 words in place; returns the count, columns in col[]. */
+static int split_words(char *line, char **w, int *col, int max)
+{
+	int n = 0;
+	char *p = line;
+	for (;;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (n == max)
+			return max + 1;
+		w[n] = p;
+		col[n++] = (int)(p - line) + 1;
+		while (*p && *p != ' ' && *p != '\t')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	return n;
+}
+
+static int parse_mode(const char *s, unsigned *mode)
+{
+	char *end;
+	unsigned long v = strtoul(s, &end, 8);
+	if (*end || end == s || v > 07777)
+		return -1;
+	*mode = (unsigned)v;
+	return 0;
+}
+
+static int parse_uint(const char *s, unsigned *v)
+{
+	char *end;
+	unsigned long x = strtoul(s, &end, 10);
+	if (*end || end == s || x > 0xfffff)
+		return -1;
+	*v = (unsigned)x;
+	return 0;
+}
+
+static int spec_error(const char *file, int line, int col, const char *msg, const char *word)
+{
+	fprintf(stderr, "%s:%d:%d: %s%s%s%s\n", file, line, col, msg, word ? " '" : "",
+		word ? word : "", word ? "'" : "");
+	return -1;
+}
+
+/* Parse initramfs/files. Returns 0 or -1 (every bad line reported as file:line:col). */
+static int spec_parse(struct spec *s, const char *file, const char *text)
+{
+	static const struct {
+		const char *word;  /* directive */
+		enum op_kind kind; /* what it makes */
+		int args;          /* words after the directive */
+		const char *usage; /* for messages */
+	} kinds[] = {
+		{ "dir", OP_DIR, 2, "dir PATH MODE" },
+		{ "nod", OP_NOD, 5, "nod PATH MODE c|b MAJOR MINOR" },
+		{ "slink", OP_SLINK, 2, "slink PATH TARGET" },
+		{ "file", OP_FILE, 3, "file PATH MODE SOURCE" },
+		{ "busybox", OP_BUSYBOX, 1, "busybox PATH" },
+		{ "progs", OP_PROGS, 1, "progs DIR" },
+	};
+	int bad = 0, lineno = 0;
+	const char *p = text;
+	while (*p) {
+		const char *end = strchrnul(p, '\n');
+		char *line = xstrndup(p, (size_t)(end - p));
+		char *w[8];
+		int col[8];
+		int n = split_words(line, w, col, 7);
+		lineno++;
+		p = *end ? end + 1 : end;
+		if (n == 0) {
+			free(line);
+			continue;
+		}
+		size_t k;
+		for (k = 0; k < ARRAY_SIZE(kinds); k++)
+			if (!strcmp(w[0], kinds[k].word))
+				break;
+		if (k == ARRAY_SIZE(kinds)) {
+			bad = spec_error(file, lineno, col[0], "unknown directive", w[0]);
+			free(line);
+			continue;
+		}
+		if (n - 1 != kinds[k].args) {
+			char *m = xstrfmt("expected '%s'", kinds[k].usage);
+			bad = spec_error(file, lineno, col[0], m, NULL);
+			free(m);
+			free(line);
+			continue;
+		}
+		struct op op = { .kind = kinds[k].kind, .line = lineno };
+		if (w[1][0] != '/') {
+			bad = spec_error(file, lineno, col[1], "path must be absolute:", w[1]);
+			free(line);
+			continue;
+		}
+		int ok = 1;
+		if (op.kind == OP_DIR || op.kind == OP_NOD || op.kind == OP_FILE) {
+			if (parse_mode(w[2], &op.mode) < 0)
+				ok = spec_error(file, lineno, col[2], "bad octal mode", w[2]) + 1;
+		}
+		if (ok && op.kind == OP_NOD) {
+			if (strcmp(w[3], "c") && strcmp(w[3], "b"))
+				ok = spec_error(file, lineno, col[3], "node type must be c or b, not", w[3]) + 1;
+			else if (parse_uint(w[4], &op.major) < 0)
+				ok = spec_error(file, lineno, col[4], "bad major number", w[4]) + 1;
+			else if (parse_uint(w[5], &op.minor) < 0)
+				ok = spec_error(file, lineno, col[5], "bad minor number", w[5]) + 1;
+			op.type = w[3][0];
+		}
+		if (!ok) {
+			bad = -1;
+			free(line);
+			continue;
+		}
+		op.path = xstrdup(w[1]);
+		if (op.kind == OP_SLINK)
+			op.arg = xstrdup(w[2]);
+		if (op.kind == OP_FILE)
+			op.arg = xstrdup(w[3]);
+		if (s->nr == s->alloc) {
+			s->alloc = s->alloc ? s->alloc * 2 : 32;
+			s->ops = xrealloc(s->ops, s->alloc * sizeof(*s->ops));
+		}
+		s->ops[s->nr++] = op;
+		free(line);
+	}
+	return bad ? -1 : 0;
+}
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(((const struct prog *)a)->name, ((const struct prog *)b)->name);
+}
+
+/* Every progs/NAME.c, sorted by name. */
+static int find_progs(struct spec *s, const char *datadir)
+{
+	char *dir = xstrfmt("%s/progs", datadir);
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t alloc = 0;
+	if (!d) {
+		int r = errno == ENOENT ? 0 : error_errno("cannot read '%s'", dir);
+		free(dir);
+		return r;
+	}
+	while ((de = readdir(d))) {
+		size_t l = strlen(de->d_name);
+		if (l < 3 || strcmp(de->d_name + l - 2, ".c") || de->d_name[0] == '.')
+			continue;
+		for (size_t i = 0; i < l - 2; i++) {
+			if (!isalnum((unsigned char)de->d_name[i]) && !strchr("_-", de->d_name[i])) {
+				closedir(d);
+				error("guest program '%s/%s': name must be letters, digits, _ and -",
+				      dir, de->d_name);
+				free(dir);
+				return -1;
+			}
+		}
+		if (s->nprogs == alloc) {
+			alloc = alloc ? alloc * 2 : 8;
+			s->progs = xrealloc(s->progs, alloc * sizeof(*s->progs));
+		}
+		s->progs[s->nprogs].name = xstrndup(de->d_name, l - 2);
+		s->progs[s->nprogs].src = xstrfmt("%s/%s", dir, de->d_name);
+		s->nprogs++;
+	}
+	closedir(d);
+	free(dir);
+	if (s->nprogs)
+		qsort(s->progs, s->nprogs, sizeof(*s->progs), by_name);
+	return 0;
+}
+
+/* Add a file's bytes (or its absence) to the key. */
+static int hash_file(struct sha256 *c, const char *label, const char *path)
+{
+	char hex[65];
+	if (sha256_file_hex(path, hex) < 0)
+		return error_errno("cannot read '%s'", path);
+	sha256_update(c, label, strlen(label) + 1);
+	sha256_update(c, hex, 64);
+	return 0;
+}
+
+static char *first_line_of(const char *const *argv)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *r = NULL;
+	if (proc_run_capture(argv, &out, 0, 10000) == 0)
+		r = xstrndup(out.buf, strcspn(out.buf, "\n"));
+	strbuf_release(&out);
+	return r;
+}
+
+static int compute_key(const struct spec *s, const char *spectext, const char *datadir,
+		       const char *busybox, uint32_t epoch, char key[65])
+{
+	struct sha256 c;
+	const char *gccv[] = { "gcc", "--version", NULL };
+	const char *libc[] = { "gcc", "-print-file-name=libc.a", NULL };
+	char *cv = first_line_of(gccv), *lc = first_line_of(libc);
+	int r = 0;
+	sha256_init(&c);
+	char *head = xstrfmt("%s\nepoch %u\ncflags %s\ncompiler %s\n", INITRAMFS_RECIPE,
+			     (unsigned)epoch, PROG_CFLAGS, cv ? cv : "?");
+	sha256_update(&c, head, strlen(head));
+	sha256_update(&c, spectext, strlen(spectext));
+	free(head);
+	if (!cv || !lc)
+		r = error("cannot run gcc to identify the compiler");
+	if (!r && hash_file(&c, "libc.a", lc) < 0)
+		r = -1;
+	for (size_t i = 0; !r && i < s->nr; i++) {
+		if (s->ops[i].kind == OP_FILE) {
+			char *src = xstrfmt("%s/%s", datadir, s->ops[i].arg);
+			r = hash_file(&c, s->ops[i].path, src);
+			free(src);
+		} else if (s->ops[i].kind == OP_BUSYBOX) {
+			r = hash_file(&c, "busybox", busybox);
+		}
+	}
+	for (size_t i = 0; !r && i < s->nprogs; i++)
+		r = hash_file(&c, s->progs[i].name, s->progs[i].src);
+	sha256_final_hex(&c, key);
+	free(cv);
+	free(lc);
+	return r;
+}
+
+/* Parent directories of path that the archive lacks, 0755. */
+static void add_parents(struct cpio *c, const char *path)
+{
+	char *p = xstrdup(path);
+	struct strbuf err = STRBUF_INIT;
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (!cpio_has(c, p))
+			cpio_add_dir(c, p, 0755, &err);
+		*s = '/';
+	}
+	strbuf_release(&err);
+	free(p);
+}
+
+static int add_file_from(struct cpio *c, const char *path, unsigned mode, const char *src,
+			 struct strbuf *err)
+{
+	struct strbuf data = STRBUF_INIT;
+	if (strbuf_read_file(&data, src) < 0) {
+		strbuf_release(&data);
+		return error_errno("cannot read '%s'", src);
+	}
+	add_parents(c, path);
+	int r = cpio_add_file(c, path, mode, data.buf, data.len, err);
+	strbuf_release(&data);
+	return r;
+}
+
+static int add_busybox(struct cpio *c, const char *path, const char *busybox, struct strbuf *err)
+{
+	struct strbuf list = STRBUF_INIT;
+	const char *argv[] = { busybox, "--list-full", NULL };
+	if (add_file_from(c, path, 0755, busybox, err) < 0)
+		return -1;
+	if (proc_run_capture(argv, &list, 0, 10000) != 0) {
+		strbuf_release(&list);
+		return error("'%s --list-full' failed: is it busybox?", busybox);
+	}
+	for (char *l = list.buf; *l;) {
+		char *end = strchrnul(l, '\n');
+		char *app = xstrfmt("/%.*s", (int)(end - l), l);
+		/* Entries of the spec win over applet links (e.g. a real /init). */
+		if (end > l && strcmp(app, path) && !cpio_has(c, app)) {
+			add_parents(c, app);
+			cpio_add_symlink(c, app, path, err);
+		}
+		free(app);
+		l = *end ? end + 1 : end;
+	}
+	strbuf_release(&list);
+	return 0;
+}
+
+static int compile_prog(const struct prog *pr, const char *outdir, const char *logdir)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *dst = xstrfmt("%s/%s", outdir, pr->name);
+	char *dir = xstrndup(pr->src, strrchr(pr->src, '/') - pr->src);
+	char *map = xstrfmt("-ffile-prefix-map=%s=%s", dir, PROG_PREFIX);
+	const char *argv[] = { "gcc", "-static", "-g", "-O0", "-fno-omit-frame-pointer", map,
+			       "-o", dst, pr->src, NULL };
+	int st = proc_run_capture(argv, &out, 1, 120000);
+	int r = 0;
+	if (st != 0) {
+		r = error("compiling guest program '%s' failed:\n%s", pr->src, out.buf);
+	}
+	(void)logdir;
+	strbuf_release(&out);
+	free(dst);
+	free(dir);
+	free(map);
+	return r;
+}
+
+static int gzip_file(const char *in, const char *out)
+{
+	struct proc p = PROC_INIT;
+	int ifd = open(in, O_RDONLY | O_CLOEXEC);
+	int ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	int r = -1;
+	if (ifd < 0 || ofd < 0) {
+		error_errno("cannot open '%s' or '%s'", in, out);
+		goto out;
+	}
+	/* -n: no name or timestamp in the header, so the bytes depend on content only. */
+	strvec_pushl(&p.args, "gzip", "-n", "-9", "-c", NULL);
+	p.in = PROC_FD;
+	p.in_fd = ifd;
+	p.out = PROC_FD;
+	p.out_fd = ofd;
+	if (proc_start(&p) < 0)
+		goto out;
+	proc_wait(&p, now_ms() + 120000);
+	if (!proc_succeeded(&p)) {
+		proc_stop(&p, 1000);
+		error("gzip of '%s' failed", in);
+		goto out;
+	}
+	r = 0;
+out:
+	if (ifd >= 0)
+		close(ifd);
+	if (ofd >= 0)
+		close(ofd);
+	proc_release(&p);
+	return r;
+}
+
+/* Assemble everything into tmp; returns 0 or -1 (reported). */
+static int assemble(const struct spec *s, const struct initramfs_opts *o, const char *busybox,
+		    const char *tmp)
+{
+	struct cpio c;
+	struct strbuf err = STRBUF_INIT, bytes = STRBUF_INIT;
+	char *progs = xstrfmt("%s/progs", tmp);
+	char *cpiop = xstrfmt("%s/initramfs.cpio", tmp);
+	char *gzp = xstrfmt("%s/initramfs.cpio.gz", tmp);
+	int r = -1;
+
+	cpio_init(&c, o->epoch);
+	if (mkdir_p(progs, 0755) < 0) {
+		error_errno("cannot create '%s'", progs);
+		goto out;
+	}
+	for (size_t i = 0; i < s->nprogs; i++)
+		if (compile_prog(&s->progs[i], progs, tmp) < 0)
+			goto out;
+	/* Plain entries first, so that busybox's applet links never shadow them. */
+	for (size_t i = 0; i < s->nr; i++) {
+		const struct op *op = &s->ops[i];
+		int rr = 0;
+		char *src;
+		switch (op->kind) {
+		case OP_DIR:
+			add_parents(&c, op->path);
+			rr = cpio_add_dir(&c, op->path, op->mode, &err);
+			break;
+		case OP_NOD:
+			add_parents(&c, op->path);
+			rr = cpio_add_node(&c, op->path, op->mode, op->type, op->major, op->minor, &err);
+			break;
+		case OP_SLINK:
+			add_parents(&c, op->path);
+			rr = cpio_add_symlink(&c, op->path, op->arg, &err);
+			break;
+		case OP_FILE:
+			src = xstrfmt("%s/%s", o->datadir, op->arg);
+			rr = add_file_from(&c, op->path, op->mode, src, &err);
+			free(src);
+			break;
+		case OP_PROGS:
+			for (size_t k = 0; k < s->nprogs && !rr; k++) {
+				char *dst = xstrfmt("%s/%s", op->path, s->progs[k].name);
+				char *bin = xstrfmt("%s/%s", progs, s->progs[k].name);
+				rr = add_file_from(&c, dst, 0755, bin, &err);
+				free(dst);
+				free(bin);
+			}
+			break;
+		case OP_BUSYBOX:
+			break;
+		}
+		if (rr < 0) {
+			error("initramfs spec line %d: %s", op->line, err.len ? err.buf : "failed");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < s->nr; i++)
+		if (s->ops[i].kind == OP_BUSYBOX && add_busybox(&c, s->ops[i].path, busybox, &err) < 0)
+			goto out;
+	if (!cpio_has(&c, "/dev/console"))
+		warning("the initramfs has no /dev/console: init will have no output");
+	cpio_write(&c, &bytes);
+	if (write_file_atomic(cpiop, bytes.buf, bytes.len) < 0) {
+		error_errno("cannot write '%s'", cpiop);
+		goto out;
+	}
+	if (gzip_file(cpiop, gzp) < 0)
+		goto out;
+	unlink(cpiop);
+	r = 0;
+out:
+	cpio_release(&c);
+	strbuf_release(&err);
+	strbuf_release(&bytes);
+	free(progs);
+	free(cpiop);
+	free(gzp);
+	return r;
+}
+
+void initramfs_result_release(struct initramfs_result *r)
+{
+	free(r->key);
+	free(r->dir);
+	free(r->path);
+	free(r->progs);
+	memset(r, 0, sizeof(*r));
+}
+
+static int finish_result(struct initramfs_result *r)
+{
+	struct stat st;
+	char *donep = xstrfmt("%s/done", r->dir);
+	struct strbuf sb = STRBUF_INIT;
+	int rc = 0;
+	if (strbuf_read_file(&sb, donep) < 0 || stat(r->path, &st) < 0) {
+		rc = error_errno("initramfs cache '%s' is incomplete", r->dir);
+	} else {
+		strbuf_rtrim(&sb);
+		snprintf(r->sha256, sizeof(r->sha256), "%s", sb.buf);
+		r->size = (long long)st.st_size;
+	}
+	strbuf_release(&sb);
+	free(donep);
+	return rc;
+}
+
+int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r)
+{
+	struct spec s = { 0 };
+	struct strbuf text = STRBUF_INIT;
+	char key[65];
+	char *specp = xstrfmt("%s/files", o->datadir);
+	char *busybox = NULL, *tmp = NULL;
+	int rc = KDIVE_EXIT_INFRA;
+	int64_t t0 = now_ms();
+
+	memset(r, 0, sizeof(*r));
+	if (strbuf_read_file(&text, specp) < 0) {
+		error_errno("cannot read the initramfs spec '%s'", specp);
+		goto out;
+	}
+	if (spec_parse(&s, specp, text.buf) < 0) {
+		rc = KDIVE_EXIT_USAGE;
+		goto out;
+	}
+	if (find_progs(&s, o->datadir) < 0)
+		goto out;
+	busybox = find_in_path(deps_tool("busybox"));
+	if (!busybox) {
+		error("busybox not found (install busybox-static; kdive doctor)");
+		goto out;
+	}
+	struct elf e;
+	if (elf_open(&e, busybox) < 0)
+		goto out;
+	int is_static = elf_is_static(&e);
+	elf_close(&e);
+	if (!is_static) {
+		error("'%s' is dynamically linked; the guest needs a static busybox "
+		      "(apt-get install busybox-static)", busybox);
+		goto out;
+	}
+	if (compute_key(&s, text.buf, o->datadir, busybox, o->epoch, key) < 0)
+		goto out;
+	r->key = xstrdup(key);
+	r->dir = xstrfmt("%s/initramfs/%.16s", o->cache, key);
+	r->path = xstrfmt("%s/initramfs.cpio.gz", r->dir);
+	r->progs = xstrfmt("%s/progs", r->dir);
+	char *donep = xstrfmt("%s/done", r->dir);
+	int done = path_exists(donep);
+	free(donep);
+	if (done) {
+		r->reused = 1;
+		rc = finish_result(r) < 0 ? KDIVE_EXIT_INFRA : 0;
+		goto out;
+	}
+	/* Build in a private directory and rename: readers see all or nothing. */
+	remove_tree(r->dir);
+	tmp = xstrfmt("%s.tmp.%d", r->dir, (int)getpid());
+	remove_tree(tmp);
+	if (mkdir_p(tmp, 0755) < 0) {
+		error_errno("cannot create '%s'", tmp);
+		goto out;
+	}
+	info("initramfs: building (%zu guest program%s, busybox)", s.nprogs,
+	     s.nprogs == 1 ? "" : "s");
+	if (assemble(&s, o, busybox, tmp) < 0)
+		goto out;
+	char hex[65];
+	char *gzp = xstrfmt("%s/initramfs.cpio.gz", tmp);
+	char *tdone = xstrfmt("%s/done", tmp);
+	int ok = sha256_file_hex(gzp, hex) == 0 && write_file_atomic(tdone, hex, 64) == 0;
+	free(gzp);
+	free(tdone);
+	if (!ok) {
+		error_errno("cannot finish '%s'", tmp);
+		goto out;
+	}
+	if (rename(tmp, r->dir) < 0 && errno != ENOTEMPTY && errno != EEXIST) {
+		error_errno("cannot move '%s' to '%s'", tmp, r->dir);
+		goto out;
+	}
+	rc = finish_result(r) < 0 ? KDIVE_EXIT_INFRA : 0;
+out:
+	if (tmp)
+		remove_tree(tmp);
+	r->ms = now_ms() - t0;
+	spec_release(&s);
+	strbuf_release(&text);
+	free(specp);
+	free(busybox);
+	free(tmp);
+	return rc;
+}

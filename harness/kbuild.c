@@ -1,0 +1,669 @@
+/*
+ * kbuild: content-addressed kernel builds. Depends on proc, kconfig, elf, deps.
+ */
+#define _GNU_SOURCE
+#include "kbuild.h"
+#include "deps.h"
+#include "elf.h"
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Bump when the way a key's tree is built changes, so old trees are not reused. */
+#define KBUILD_RECIPE "kdive-kernel-recipe 1: allnoconfig+fragments; bzImage vmlinux scripts_gdb; gdb-add-index"
+
+void kbuild_key(const char *source_id, const struct kconfig_frag *frag, const char *compiler,
+		char key[65])
+{
+	struct sha256 c;
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s\nsource %s\ncompiler %s\nfragment\n", KBUILD_RECIPE, source_id,
+		    compiler);
+	kconfig_write(frag, &sb);
+	sha256_init(&c);
+	sha256_update(&c, sb.buf, sb.len);
+	sha256_final_hex(&c, key);
+	strbuf_release(&sb);
+}
+
+void kbuild_result_release(struct kbuild_result *r)
+{
+	free(r->key);
+	free(r->dir);
+	free(r->build);
+	free(r->srctree);
+	free(r->bzimage);
+	free(r->vmlinux);
+	free(r->config);
+	free(r->version);
+	free(r->log);
+	memset(r, 0, sizeof(*r));
+}
+
+/* ---- locking ---- */
+
+/* Take an exclusive flock on path, saying so when someone else holds it. Returns the fd. */
+static int lock_path(const char *path, const char *what)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return error_errno("cannot open lock '%s'", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			close(fd);
+			return error_errno("cannot lock '%s'", path);
+		}
+		info("another kdive is building %s; waiting for it (lock %s)", what, path);
+		while (flock(fd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				close(fd);
+				return error_errno("cannot lock '%s'", path);
+			}
+		}
+	}
+	return fd;
+}
+
+static void unlock_fd(int fd)
+{
+	if (fd >= 0)
+		close(fd);
+}
+
+/* ---- progress ---- */
+
+/* A long step's progress: a live line on a terminal, periodic lines otherwise. */
+struct progress {
+	const char *phase; /* what is happening now */
+	int mode;          /* 2 live, 1 periodic, 0 quiet */
+	int64_t start;     /* when the step began */
+	int64_t last;      /* when a periodic line was last printed */
+	int objects;       /* objects compiled so far */
+	int expect;        /* objects a full build compiles, 0 if unknown */
+	char current[96];  /* the last target make named */
+	FILE *log;         /* every line goes here; not owned */
+	int shown;         /* a live line is on screen */
+};
+
+static void progress_show(struct progress *p, int force)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int64_t now = now_ms();
+	if (!p->mode)
+		return;
+	if (p->mode == 1 && !force && now - p->last < 20000)
+		return;
+	p->last = now;
+	strbuf_addf(&sb, "kernel: %s, ", p->phase);
+	format_duration(&sb, now - p->start);
+	if (p->objects) {
+		strbuf_addf(&sb, ", %d objects", p->objects);
+		if (p->expect && p->objects <= p->expect)
+			strbuf_addf(&sb, " (~%d%%)", p->objects * 100 / p->expect);
+	}
+	if (p->mode == 2) {
+		if (p->current[0])
+			strbuf_addf(&sb, "  %s", p->current);
+		/* Never wider than the line: cut, and clear the rest. */
+		if (sb.len > 110)
+			strbuf_setlen(&sb, 110);
+		fprintf(stderr, "\r\033[K  %s", sb.buf);
+		p->shown = 1;
+	} else {
+		fprintf(stderr, "kdive: %s\n", sb.buf);
+	}
+	fflush(stderr);
+	strbuf_release(&sb);
+}
+
+static void progress_done(struct progress *p)
+{
+	if (p->shown)
+		fprintf(stderr, "\r\033[K");
+	p->shown = 0;
+}
+
+static void progress_phase(struct progress *p, const char *phase)
+{
+	p->phase = phase;
+	progress_show(p, 1);
+}
+
+/* proc_pump callback: log the line, count objects, refresh the display. */
+static int progress_line(void *ctx, const char *line)
+{
+	struct progress *p = ctx;
+	if (!line) {
+		progress_show(p, 0);
+		return 0;
+	}
+	if (p->log)
+		fprintf(p->log, "%s\n", line);
+	/* Kbuild's quiet lines: two spaces, a tag, spaces, the target. */
+	if (line[0] == ' ' && line[1] == ' ' && line[2] >= 'A' && line[2] <= 'Z') {
+		if (!strncmp(line + 2, "CC ", 3) || !strncmp(line + 2, "AS ", 3))
+			p->objects++;
+		if (!strncmp(line + 2, "LD ", 3) && strstr(line, "vmlinux"))
+			p->phase = "linking";
+		if (strstr(line, "bzImage"))
+			p->phase = "bzImage";
+		snprintf(p->current, sizeof(p->current), "%s", line + 2);
+	}
+	return 0;
+}
+
+/* ---- running make and friends ---- */
+
+static void clean_make_env(struct proc *p)
+{
+	/* kdive may run under make (make run): the jobserver fds are not passed on. */
+	strvec_pushl(&p->env, "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
+		     "KBUILD_OUTPUT", "O", "V", "CROSS_COMPILE", NULL);
+	strvec_pushl(&p->env, "LC_ALL=C", "ARCH=x86_64", "KBUILD_BUILD_USER=kdive",
+		     "KBUILD_BUILD_HOST=kdive", "KBUILD_BUILD_TIMESTAMP=1970-01-01", NULL);
+}
+
+/* Tail of a log file to stderr, indented. */
+static void show_log_tail(const char *path, int lines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (strbuf_read_file(&sb, path) < 0)
+		return;
+	strbuf_rtrim(&sb);
+	const char *p = sb.buf + sb.len;
+	int n = 0;
+	while (p > sb.buf && n < lines)
+		if (*--p == '\n')
+			n++;
+	if (*p == '\n')
+		p++;
+	fprintf(stderr, "  | %s\n", p);
+	for (const char *q = strchr(p, '\n'); q; q = strchr(q + 1, '\n'))
+		fprintf(stderr, "  | %.*s\n", (int)strcspn(q + 1, "\n"), q + 1);
+	strbuf_release(&sb);
+}
+
+/*
+ * Run a command with its output logged through the progress display. Returns 0 on
+ * success; on failure reports what failed, the log tail and the log path.
+ */
+static int run_logged(struct proc *p, struct progress *pg, const char *logpath, const char *what)
+{
+	p->in = PROC_NULL;
+	p->out = PROC_PIPE;
+	p->err = PROC_TO_STDOUT;
+	if (pg->log) {
+		struct strbuf cmd = STRBUF_INIT;
+		strvec_join_display(&p->args, &cmd);
+		fprintf(pg->log, "$ %s\n", cmd.buf);
+		strbuf_release(&cmd);
+	}
+	if (proc_start(p) < 0)
+		return -1;
+	int st = proc_pump(p, progress_line, pg, 1000, -1);
+	if (pg->log)
+		fflush(pg->log);
+	progress_done(pg);
+	if (st == 0)
+		return 0;
+	struct strbuf sb = STRBUF_INIT;
+	if (st > 0)
+		proc_describe_status(&sb, st);
+	else
+		strbuf_addstr(&sb, "was stopped");
+	error("%s failed: '%s' %s; last lines of the log:", what, p->args.v[0], sb.buf);
+	strbuf_release(&sb);
+	show_log_tail(logpath, 15);
+	fprintf(stderr, "kdive: full log: %s\n", logpath);
+	return -1;
+}
+
+/* ---- source ---- */
+
+/* Identity of the source and, for a tarball, where it unpacks. */
+struct source {
+	char *id;      /* "tarball PATH size N mtime M" or "tree PATH"; owned */
+	char *id16;    /* first 16 hex digits of sha256(id); owned */
+	char *tarball; /* the tarball, or NULL for a tree; owned */
+	char *tree;    /* the source tree (after unpacking); owned */
+};
+
+static void source_release(struct source *s)
+{
+	free(s->id);
+	free(s->id16);
+	free(s->tarball);
+	free(s->tree);
+}
+
+static int source_identify(const char *src, struct source *s)
+{
+	struct stat st;
+	char real[PATH_MAX];
+	memset(s, 0, sizeof(*s));
+	if (!src)
+		src = deps_kernel_tarball();
+	if (!realpath(src, real) || stat(real, &st) < 0)
+		return error_errno("kernel source '%s'", src);
+	if (S_ISDIR(st.st_mode)) {
+		struct strbuf mk = STRBUF_INIT;
+		char *m = xstrfmt("%s/Makefile", real);
+		int ok = strbuf_read_file(&mk, m) == 0 && strstr(mk.buf, "KERNELVERSION");
+		free(m);
+		strbuf_release(&mk);
+		if (!ok)
+			return error("'%s' is not a kernel source tree (no top-level kernel Makefile)",
+				     real);
+		s->id = xstrfmt("tree %s", real);
+		s->tree = xstrdup(real);
+	} else {
+		s->id = xstrfmt("tarball %s size %lld mtime %lld", real, (long long)st.st_size,
+				(long long)st.st_mtime);
+		s->tarball = xstrdup(real);
+	}
+	struct sha256 c;
+	char hex[65];
+	sha256_init(&c);
+	sha256_update(&c, s->id, strlen(s->id));
+	sha256_final_hex(&c, hex);
+	s->id16 = xstrndup(hex, 16);
+	return 0;
+}
+
+/* The one directory inside dir (the tarball's top level), or NULL. */
+static char *single_subdir(const char *dir)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = xstrfmt("%s/.complete", dir);
+	char *r = NULL;
+	if (strbuf_read_file(&sb, path) == 0) {
+		strbuf_rtrim(&sb);
+		if (sb.len)
+			r = xstrfmt("%s/%s", dir, sb.buf);
+	}
+	free(path);
+	strbuf_release(&sb);
+	return r;
+}
+
+/* Unpack the tarball once into cache/src/ID16 (locked; atomic via rename). */
+static int source_unpack(struct source *s, const char *cache, struct progress *pg)
+{
+	char *dir = xstrfmt("%s/src/%s", cache, s->id16);
+	char *lockp = xstrfmt("%s/src/%s.lock", cache, s->id16);
+	char *tmp = xstrfmt("%s/src/%s.tmp", cache, s->id16);
+	char *logp = xstrfmt("%s/src/%s.log", cache, s->id16);
+	int r = -1, lock = -1;
+	FILE *log = NULL;
+
+	if (s->tree || (s->tree = single_subdir(dir))) {
+		r = 0;
+		goto out;
+	}
+	if (mkdir_p(tmp, 0755) < 0 && errno != EEXIST) {
+		error_errno("cannot create '%s'", tmp);
+		goto out;
+	}
+	lock = lock_path(lockp, "the kernel source");
+	if (lock < 0)
+		goto out;
+	if ((s->tree = single_subdir(dir))) { /* unpacked while we waited */
+		r = 0;
+		goto out;
+	}
+	remove_tree(tmp);
+	remove_tree(dir);
+	if (mkdir_p(tmp, 0755) < 0) {
+		error_errno("cannot create '%s'", tmp);
+		goto out;
+	}
+	log = fopen(logp, "we");
+	pg->log = log;
+	pg->start = now_ms();
+	progress_phase(pg, "unpacking the source");
+	struct proc p = PROC_INIT;
+	strvec_pushl(&p.args, "tar", "-xJf", s->tarball, "-C", tmp, NULL);
+	int rr = run_logged(&p, pg, logp, "unpacking the kernel source");
+	proc_release(&p);
+	if (rr < 0)
+		goto out;
+	/* Find the top-level directory and record it. */
+	struct strbuf top = STRBUF_INIT;
+	const char *ls[] = { "ls", "-A", tmp, NULL };
+	proc_run_capture(ls, &top, 0, 10000);
+	strbuf_rtrim(&top);
+	if (!top.len || strchr(top.buf, '\n')) {
+		error("'%s' does not unpack to one directory", s->tarball);
+		strbuf_release(&top);
+		goto out;
+	}
+	char *stamp = xstrfmt("%s/.complete", tmp);
+	if (write_file_atomic(stamp, top.buf, top.len) < 0 || rename(tmp, dir) < 0) {
+		error_errno("cannot finish unpacking into '%s'", dir);
+		free(stamp);
+		strbuf_release(&top);
+		goto out;
+	}
+	free(stamp);
+	s->tree = xstrfmt("%s/%s", dir, top.buf);
+	strbuf_release(&top);
+	r = 0;
+out:
+	if (log)
+		fclose(log);
+	pg->log = NULL;
+	unlock_fd(lock);
+	free(dir);
+	free(lockp);
+	free(tmp);
+	free(logp);
+	return r;
+}
+
+/* ---- the build ---- */
+
+static char *compiler_version(void)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *argv[] = { "gcc", "--version", NULL };
+	char *r;
+	if (proc_run_capture(argv, &out, 0, 10000) != 0) {
+		strbuf_release(&out);
+		return NULL;
+	}
+	r = xstrndup(out.buf, strcspn(out.buf, "\n"));
+	strbuf_release(&out);
+	return r;
+}
+
+static int load_fragments(const struct kbuild_opts *o, struct kconfig_frag *frag)
+{
+	struct strbuf err = STRBUF_INIT;
+	int bad = 0;
+	for (size_t i = 0; i < o->fragments.nr; i++) {
+		struct strbuf text = STRBUF_INIT;
+		if (strbuf_read_file(&text, o->fragments.v[i]) < 0) {
+			error_errno("cannot read config fragment '%s'", o->fragments.v[i]);
+			bad = 1;
+		} else if (kconfig_parse(frag, o->fragments.v[i], text.buf, &err) < 0) {
+			bad = 1;
+		}
+		strbuf_release(&text);
+	}
+	if (err.len)
+		fputs(err.buf, stderr);
+	strbuf_release(&err);
+	return bad ? -1 : 0;
+}
+
+/* Read a one-line file into a new string (trimmed), or NULL. */
+static char *read_line_file(const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (strbuf_read_file(&sb, path) < 0) {
+		strbuf_release(&sb);
+		return NULL;
+	}
+	strbuf_rtrim(&sb);
+	return strbuf_detach(&sb, NULL);
+}
+
+static void fill_result(struct kbuild_result *r, const char *cache, const char *key,
+			const struct source *s)
+{
+	r->key = xstrdup(key);
+	r->dir = xstrfmt("%s/kernel/%.16s", cache, key);
+	r->build = xstrfmt("%s/build", r->dir);
+	r->srctree = xstrdup(s->tree ? s->tree : "");
+	r->bzimage = xstrfmt("%s/arch/x86/boot/bzImage", r->build);
+	r->vmlinux = xstrfmt("%s/vmlinux", r->build);
+	r->config = xstrfmt("%s/.config", r->build);
+	r->log = xstrfmt("%s/build.log", r->dir);
+}
+
+/* Seed a new key's tree from the last tree built from the same source. */
+static void seed_tree(const char *cache, const struct source *s, const char *build)
+{
+	char *lastp = xstrfmt("%s/kernel/last-%s", cache, s->id16);
+	char *last = read_line_file(lastp);
+	if (last) {
+		char *from = xstrfmt("%s/kernel/%s/build", cache, last);
+		char *done = xstrfmt("%s/kernel/%s/done", cache, last);
+		if (path_exists(done) && strcmp(from, build)) {
+			struct strbuf out = STRBUF_INIT;
+			const char *cp[] = { "cp", "-a", "--reflink=auto", from, build, NULL };
+			info("kernel: starting from the tree of key %s (incremental rebuild)", last);
+			if (proc_run_capture(cp, &out, 1, 300000) != 0) {
+				warning("could not copy '%s': building from scratch", from);
+				remove_tree(build);
+			}
+			strbuf_release(&out);
+		}
+		free(from);
+		free(done);
+	}
+	free(last);
+	free(lastp);
+}
+
+static int verify_outputs(struct kbuild_result *r)
+{
+	struct elf e;
+	const unsigned char *d;
+	size_t len;
+	int rc = 0;
+	if (access(r->bzimage, R_OK) < 0)
+		return error("the build finished but '%s' is missing", r->bzimage);
+	if (elf_open(&e, r->vmlinux) < 0)
+		return -1;
+	int v = elf_dwarf_version(&e);
+	if (v == 0)
+		rc = error("'%s' has no DWARF debug info: is CONFIG_DEBUG_INFO_DWARF5 set?", r->vmlinux);
+	else if (v != 5)
+		warning("'%s' carries DWARF %d, not 5", r->vmlinux, v);
+	if (!elf_section(&e, ".gdb_index", &d, &len))
+		rc = error("'%s' has no .gdb_index after gdb-add-index", r->vmlinux);
+	elf_close(&e);
+	return rc;
+}
+
+int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
+{
+	struct kconfig_frag frag = KCONFIG_FRAG_INIT;
+	struct source s;
+	struct progress pg = { 0 };
+	char key[65];
+	char *compiler = NULL, *fragp = NULL, *donep = NULL, *lockp = NULL, *tmp = NULL;
+	int rc = KDIVE_EXIT_INFRA, lock = -1;
+	FILE *log = NULL;
+	int64_t t0 = now_ms();
+	int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(r, 0, sizeof(*r));
+	memset(&s, 0, sizeof(s));
+	pg.mode = o->progress;
+	if (load_fragments(o, &frag) < 0) {
+		rc = KDIVE_EXIT_USAGE;
+		goto out;
+	}
+	if (source_identify(o->src, &s) < 0)
+		goto out;
+	compiler = compiler_version();
+	if (!compiler) {
+		error("cannot run 'gcc --version'; is gcc installed? (kdive doctor)");
+		goto out;
+	}
+	kbuild_key(s.id, &frag, compiler, key);
+	fill_result(r, o->cache, key, &s);
+	donep = xstrfmt("%s/done", r->dir);
+
+	/* The fast path: a complete tree for this key. A user's own tree may change under
+	 * us, so it always goes through make (which is incremental). */
+	if (s.tarball && path_exists(donep)) {
+		free(r->srctree);
+		r->srctree = single_subdir(tmp = xstrfmt("%s/src/%s", o->cache, s.id16));
+		r->version = read_line_file(donep);
+		r->reused = 1;
+		if (!r->srctree) {
+			error("kernel cache '%s' is complete but its source is gone; "
+			      "remove it to rebuild", r->dir);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+
+	if (mkdir_p(r->dir, 0755) < 0) {
+		error_errno("cannot create '%s'", r->dir);
+		goto out;
+	}
+	lockp = xstrfmt("%s.lock", r->dir);
+	lock = lock_path(lockp, "this kernel");
+	if (lock < 0)
+		goto out;
+	if (s.tarball && path_exists(donep)) { /* built while we waited */
+		r->version = read_line_file(donep);
+		r->reused = 1;
+		if (source_unpack(&s, o->cache, &pg) < 0)
+			goto out;
+		free(r->srctree);
+		r->srctree = xstrdup(s.tree);
+		rc = 0;
+		goto out;
+	}
+	if (source_unpack(&s, o->cache, &pg) < 0)
+		goto out;
+	free(r->srctree);
+	r->srctree = xstrdup(s.tree);
+
+	log = fopen(r->log, "we");
+	if (!log) {
+		error_errno("cannot write '%s'", r->log);
+		goto out;
+	}
+	pg.log = log;
+	pg.start = now_ms();
+	{
+		char *expp = xstrfmt("%s/kernel/objects-%s", o->cache, s.id16);
+		char *exps = read_line_file(expp);
+		pg.expect = exps ? atoi(exps) : 0;
+		free(exps);
+		free(expp);
+	}
+	if (!path_exists(r->build))
+		seed_tree(o->cache, &s, r->build);
+	if (mkdir_p(r->build, 0755) < 0) {
+		error_errno("cannot create '%s'", r->build);
+		goto out;
+	}
+
+	/* Configure: allnoconfig with the merged fragment as KCONFIG_ALLCONFIG. */
+	struct strbuf merged = STRBUF_INIT;
+	kconfig_write(&frag, &merged);
+	fragp = xstrfmt("%s/kdive.fragment", r->dir);
+	if (write_file_atomic(fragp, merged.buf, merged.len) < 0) {
+		strbuf_release(&merged);
+		error_errno("cannot write '%s'", fragp);
+		goto out;
+	}
+	strbuf_release(&merged);
+	progress_phase(&pg, "configuring");
+	struct proc p = PROC_INIT;
+	strvec_pushl(&p.args, "make", "-C", s.tree, NULL);
+	strvec_pushf(&p.args, "O=%s", r->build);
+	strvec_pushf(&p.args, "KCONFIG_ALLCONFIG=%s", fragp);
+	strvec_push(&p.args, "allnoconfig");
+	clean_make_env(&p);
+	int rr = run_logged(&p, &pg, r->log, "configuring the kernel");
+	proc_release(&p);
+	if (rr < 0)
+		goto out;
+
+	struct strbuf dotconfig = STRBUF_INIT, report = STRBUF_INIT;
+	if (strbuf_read_file(&dotconfig, r->config) < 0) {
+		error_errno("cannot read '%s'", r->config);
+		strbuf_release(&dotconfig);
+		goto out;
+	}
+	int lost = kconfig_verify(&frag, dotconfig.buf, &report);
+	strbuf_release(&dotconfig);
+	if (lost) {
+		error("%d requested config symbol%s did not survive into %s:", lost,
+		      lost == 1 ? "" : "s", r->config);
+		fputs(report.buf, stderr);
+		fprintf(stderr, "kdive: hint: a symbol with unmet dependencies is dropped by "
+				"Kconfig; request its dependencies too\n");
+		strbuf_release(&report);
+		goto out;
+	}
+	strbuf_release(&report);
+
+	/* Compile. */
+	progress_phase(&pg, "compiling");
+	proc_init(&p);
+	strvec_pushl(&p.args, "make", "-C", s.tree, NULL);
+	strvec_pushf(&p.args, "O=%s", r->build);
+	strvec_pushf(&p.args, "-j%d", jobs);
+	strvec_pushl(&p.args, "bzImage", "vmlinux", "scripts_gdb", NULL);
+	clean_make_env(&p);
+	rr = run_logged(&p, &pg, r->log, "building the kernel");
+	proc_release(&p);
+	if (rr < 0)
+		goto out;
+
+	/* gdb loads symbols twice as fast, and conditions on struct types 40x faster. */
+	progress_phase(&pg, "adding .gdb_index");
+	proc_init(&p);
+	strvec_pushl(&p.args, "gdb-add-index", r->vmlinux, NULL);
+	rr = run_logged(&p, &pg, r->log, "indexing vmlinux");
+	proc_release(&p);
+	if (rr < 0 || verify_outputs(r) < 0)
+		goto out;
+
+	char *relp = xstrfmt("%s/include/config/kernel.release", r->build);
+	r->version = read_line_file(relp);
+	free(relp);
+	if (!r->version) {
+		error("cannot read the kernel release from '%s'", r->build);
+		goto out;
+	}
+	if (write_file_atomic(donep, r->version, strlen(r->version)) < 0) {
+		error_errno("cannot write '%s'", donep);
+		goto out;
+	}
+	char *lastp = xstrfmt("%s/kernel/last-%s", o->cache, s.id16);
+	char *k16 = xstrfmt("%.16s\n", key);
+	if (write_file_atomic(lastp, k16, strlen(k16)) < 0)
+		warning("cannot write '%s': the next config change rebuilds from scratch", lastp);
+	free(lastp);
+	free(k16);
+	if (!pg.expect || pg.objects > pg.expect) {
+		char *expp = xstrfmt("%s/kernel/objects-%s", o->cache, s.id16);
+		char *n = xstrfmt("%d\n", pg.objects);
+		write_file_atomic(expp, n, strlen(n));
+		free(expp);
+		free(n);
+	}
+	rc = 0;
+out:
+	progress_done(&pg);
+	if (log)
+		fclose(log);
+	unlock_fd(lock);
+	r->ms = now_ms() - t0;
+	source_release(&s);
+	kconfig_frag_release(&frag);
+	free(compiler);
+	free(fragp);
+	free(donep);
+	free(lockp);
+	free(tmp);
+	return rc;
+}

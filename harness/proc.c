@@ -1,0 +1,482 @@
+/*
+ * proc: spawn, wait, stop and reap children; kill survivors on every exit path.
+ * Depends on util.
+ */
+#define _GNU_SOURCE
+#include "proc.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/*
+ * The registry: pids of started, unreaped children. A plain array of
+ * sig_atomic_t-sized slots so that the signal handler can walk it safely.
+ * A negative entry means "kill the process alone" (keep_group children).
+ */
+#define PROC_MAX 64
+static volatile pid_t registry[PROC_MAX];
+
+static void registry_add(pid_t pid, int own_group)
+{
+	for (int i = 0; i < PROC_MAX; i++) {
+		if (!registry[i]) {
+			registry[i] = own_group ? pid : -pid;
+			return;
+		}
+	}
+	warning("more than %d live children: pid %d is not guarded", PROC_MAX, (int)pid);
+}
+
+static void registry_del(pid_t pid)
+{
+	for (int i = 0; i < PROC_MAX; i++)
+		if (registry[i] == pid || registry[i] == -pid)
+			registry[i] = 0;
+}
+
+void proc_kill_all(void)
+{
+	/* Async-signal-safe: only kill(2). */
+	for (int i = 0; i < PROC_MAX; i++) {
+		pid_t p = registry[i];
+		if (p > 0)
+			kill(-p, SIGKILL);
+		else if (p < 0)
+			kill(-p, SIGKILL);
+	}
+}
+
+int proc_live_count(void)
+{
+	int n = 0;
+	for (int i = 0; i < PROC_MAX; i++)
+		n += registry[i] != 0;
+	return n;
+}
+
+static void guard_signal(int sig)
+{
+	proc_kill_all();
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void guard_exit(void)
+{
+	proc_kill_all();
+}
+
+void proc_install_guard(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = guard_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	atexit(guard_exit);
+}
+
+void proc_init(struct proc *p)
+{
+	struct proc blank = PROC_INIT;
+	*p = blank;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+void proc_release(struct proc *p)
+{
+	strvec_clear(&p->args);
+	strvec_clear(&p->env);
+	if (p->in == PROC_PIPE)
+		close_fd(&p->in_fd);
+	if (p->out == PROC_PIPE)
+		close_fd(&p->out_fd);
+	if (p->err == PROC_PIPE)
+		close_fd(&p->err_fd);
+	close_fd(&p->pidfd);
+}
+
+/* Build the child's environment: ours, with p->env applied. Caller frees the vector. */
+static char **make_env(const struct strvec *changes)
+{
+	size_t n = 0;
+	while (environ[n])
+		n++;
+	char **env = xcalloc(n + changes->nr + 1, sizeof(*env));
+	size_t k = 0;
+	for (size_t i = 0; i < n; i++) {
+		int drop = 0;
+		for (size_t j = 0; j < changes->nr; j++) {
+			const char *c = changes->v[j];
+			size_t len = strchrnul(c, '=') - c;
+			if (!strncmp(environ[i], c, len) && environ[i][len] == '=')
+				drop = 1;
+		}
+		if (!drop)
+			env[k++] = environ[i];
+	}
+	for (size_t j = 0; j < changes->nr; j++)
+		if (strchr(changes->v[j], '='))
+			env[k++] = (char *)changes->v[j];
+	env[k] = NULL;
+	return env;
+}
+
+/* In the child, after fork: never returns. Reports errno through errfd on failure. */
+static void child_exec(struct proc *p, const char *path, char **env, int fds[3], int errfd,
+		       const sigset_t *oldmask, pid_t parent)
+{
+	int err;
+	if (!p->keep_group)
+		setpgid(0, 0);
+	/* Die with kdive; if kdive already died, the prctl came too late: leave. */
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(127);
+	for (int s = 1; s < NSIG; s++)
+		signal(s, SIG_DFL);
+	sigprocmask(SIG_SETMASK, oldmask, NULL);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+
+	/* Move the error pipe out of the way of 0..2 before dup2'ing onto them. */
+	if (errfd <= 2) {
+		int e = fcntl(errfd, F_DUPFD_CLOEXEC, 3);
+		errfd = e;
+	}
+	for (int i = 0; i < 3; i++) {
+		if (fds[i] < 0)
+			continue;
+		if (fds[i] == i) {
+			int fl = fcntl(i, F_GETFD);
+			fcntl(i, F_SETFD, fl & ~FD_CLOEXEC);
+		} else if (dup2(fds[i], i) < 0) {
+			goto fail;
+		}
+	}
+	/* No inherited descriptors but 0..2 (and the close-on-exec error pipe). */
+	if (errfd > 3)
+		close_range(3, (unsigned)errfd - 1, 0);
+	close_range((unsigned)errfd + 1, ~0U, 0);
+	if (p->dir && chdir(p->dir) < 0)
+		goto fail;
+	execve(path, (char *const *)p->args.v, env);
+fail:
+	err = errno;
+	if (write(errfd, &err, sizeof(err)) < 0) {
+		/* nothing more we can do */
+	}
+	_exit(127);
+}
+
+static int stream_fd(enum proc_stream how, int given, int pipefd, int devnull)
+{
+	switch (how) {
+	case PROC_INHERIT: return -1;
+	case PROC_NULL: return devnull;
+	case PROC_PIPE: return pipefd;
+	case PROC_FD: return given;
+	case PROC_TO_STDOUT: return -2;
+	}
+	return -1;
+}
+
+int proc_start(struct proc *p)
+{
+	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, ep[2] = { -1, -1 };
+	int devnull = -1, fds[3], r = -1, err = 0;
+	char *path = NULL;
+	char **env = NULL;
+	sigset_t all, old;
+	const char *name = p->args.nr ? p->args.v[0] : "(nothing)";
+
+	if (!p->args.nr)
+		return error("internal: proc_start() with an empty argv");
+	path = find_in_path(name);
+	if (!path)
+		return error("cannot run '%s': not found in PATH", name);
+
+	if ((p->in == PROC_PIPE && pipe2(pin, O_CLOEXEC) < 0) ||
+	    (p->out == PROC_PIPE && pipe2(pout, O_CLOEXEC) < 0) ||
+	    (p->err == PROC_PIPE && pipe2(perr, O_CLOEXEC) < 0) || pipe2(ep, O_CLOEXEC) < 0) {
+		error_errno("cannot run '%s': pipe", name);
+		goto out;
+	}
+	if (p->in == PROC_NULL || p->out == PROC_NULL || p->err == PROC_NULL) {
+		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+		if (devnull < 0) {
+			error_errno("cannot open /dev/null");
+			goto out;
+		}
+	}
+	fds[0] = stream_fd(p->in, p->in_fd, pin[0], devnull);
+	fds[1] = stream_fd(p->out, p->out_fd, pout[1], devnull);
+	fds[2] = stream_fd(p->err, p->err_fd, perr[1], devnull);
+	if (fds[2] == -2)
+		fds[2] = fds[1] >= 0 ? fds[1] : 1;
+	env = make_env(&p->env);
+
+	sigfillset(&all);
+	sigprocmask(SIG_SETMASK, &all, &old);
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid == 0)
+		child_exec(p, path, env, fds, ep[1], &old, parent);
+	err = errno;
+	if (pid > 0) {
+		if (!p->keep_group)
+			setpgid(pid, pid); /* also in the parent: no window where the group is missing */
+		registry_add(pid, !p->keep_group);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid < 0) {
+		errno = err;
+		error_errno("cannot run '%s': fork", name);
+		goto out;
+	}
+
+	close_fd(&ep[1]);
+	int child_errno = 0;
+	ssize_t n;
+	do
+		n = read(ep[0], &child_errno, sizeof(child_errno));
+	while (n < 0 && errno == EINTR);
+	if (n == sizeof(child_errno)) {
+		/* exec failed: reap the child and report why. */
+		waitpid(pid, NULL, 0);
+		registry_del(pid);
+		errno = child_errno;
+		if (p->dir && child_errno == ENOENT)
+			error_errno("cannot run '%s' in '%s'", path, p->dir);
+		else
+			error_errno("cannot run '%s'", path);
+		goto out;
+	}
+	p->pid = pid;
+	p->reaped = 0;
+	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	if (p->pidfd >= 0)
+		fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+	if (p->in == PROC_PIPE) {
+		p->in_fd = pin[1];
+		pin[1] = -1;
+	}
+	if (p->out == PROC_PIPE) {
+		p->out_fd = pout[0];
+		pout[0] = -1;
+	}
+	if (p->err == PROC_PIPE) {
+		p->err_fd = perr[0];
+		perr[0] = -1;
+	}
+	r = 0;
+out:
+	close_fd(&pin[0]); close_fd(&pin[1]);
+	close_fd(&pout[0]); close_fd(&pout[1]);
+	close_fd(&perr[0]); close_fd(&perr[1]);
+	close_fd(&ep[0]); close_fd(&ep[1]);
+	close_fd(&devnull);
+	free(env);
+	free(path);
+	return r;
+}
+
+static int reap(struct proc *p, int flags)
+{
+	int status;
+	pid_t r;
+	do
+		r = waitpid(p->pid, &status, flags);
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		return error_errno("waitpid %d", (int)p->pid);
+	if (r == 0)
+		return 1;
+	p->status = status;
+	p->reaped = 1;
+	registry_del(p->pid);
+	close_fd(&p->pidfd);
+	return 0;
+}
+
+int proc_wait(struct proc *p, int64_t deadline_ms)
+{
+	if (p->reaped || !p->pid)
+		return 0;
+	for (;;) {
+		int64_t left = deadline_ms < 0 ? -1 : deadline_ms - now_ms();
+		if (deadline_ms >= 0 && left <= 0)
+			return reap(p, WNOHANG);
+		if (p->pidfd >= 0) {
+			struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
+			int n = poll(&pfd, 1, left < 0 ? -1 : (int)(left > 1000000 ? 1000000 : left));
+			if (n < 0 && errno != EINTR)
+				return error_errno("poll on child %d", (int)p->pid);
+			if (n > 0)
+				return reap(p, 0);
+		} else {
+			int r = reap(p, WNOHANG);
+			if (r <= 0)
+				return r;
+			struct timespec ts = { 0, 10 * 1000000 };
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+int proc_stop(struct proc *p, int grace_ms)
+{
+	if (!p->pid || p->reaped)
+		return 0;
+	pid_t target = p->keep_group ? p->pid : -p->pid;
+	kill(target, SIGTERM);
+	if (proc_wait(p, now_ms() + grace_ms) != 0) {
+		kill(target, SIGKILL);
+		proc_wait(p, -1);
+	} else if (!p->keep_group) {
+		/* The leader is gone; take down anything it left in its group. */
+		kill(target, SIGKILL);
+	}
+	return 0;
+}
+
+int proc_succeeded(const struct proc *p)
+{
+	return p->reaped && WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;
+}
+
+void proc_describe_status(struct strbuf *sb, int status)
+{
+	if (WIFEXITED(status))
+		strbuf_addf(sb, "exited with status %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		strbuf_addf(sb, "killed by signal %d (%s)", WTERMSIG(status),
+			    strsignal(WTERMSIG(status)));
+	else
+		strbuf_addf(sb, "ended with wait status 0x%x", status);
+}
+
+struct capture_ctx {
+	struct strbuf *out; /* where lines go */
+};
+
+static int capture_line(void *vctx, const char *line)
+{
+	struct capture_ctx *c = vctx;
+	if (line) {
+		strbuf_addstr(c->out, line);
+		strbuf_addch(c->out, '\n');
+	}
+	return 0;
+}
+
+int proc_run_capture(const char *const *argv, struct strbuf *out, int merge_stderr,
+		     int timeout_ms)
+{
+	struct proc p = PROC_INIT;
+	struct capture_ctx c = { out };
+	int r;
+	for (; *argv; argv++)
+		strvec_push(&p.args, *argv);
+	p.in = PROC_NULL;
+	p.out = PROC_PIPE;
+	p.err = merge_stderr ? PROC_TO_STDOUT : PROC_NULL;
+	if (proc_start(&p) < 0) {
+		proc_release(&p);
+		return -1;
+	}
+	r = proc_pump(&p, capture_line, &c, 1000, timeout_ms > 0 ? now_ms() + timeout_ms : -1);
+	if (r < 0)
+		error("'%s' did not finish within %d ms", p.args.v[0], timeout_ms);
+	proc_release(&p);
+	return r;
+}
+
+int proc_pump(struct proc *p, proc_line_fn fn, void *ctx, int tick_ms, int64_t deadline_ms)
+{
+	struct strbuf line = STRBUF_INIT;
+	char buf[8192];
+	int64_t next_tick = now_ms() + tick_ms;
+	int r = 0;
+
+	while (p->out_fd >= 0) {
+		int64_t now = now_ms();
+		int64_t wait = next_tick - now;
+		if (deadline_ms >= 0 && deadline_ms - now < wait)
+			wait = deadline_ms - now;
+		if (wait < 0)
+			wait = 0;
+		struct pollfd pfd = { .fd = p->out_fd, .events = POLLIN };
+		int n = poll(&pfd, 1, (int)wait);
+		if (n < 0 && errno != EINTR) {
+			error_errno("poll");
+			r = -1;
+			break;
+		}
+		now = now_ms();
+		if (deadline_ms >= 0 && now >= deadline_ms) {
+			r = -1;
+			break;
+		}
+		if (now >= next_tick) {
+			next_tick = now + tick_ms;
+			if (fn(ctx, NULL)) {
+				r = -1;
+				break;
+			}
+		}
+		if (n <= 0)
+			continue;
+		ssize_t got = read(p->out_fd, buf, sizeof(buf));
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got <= 0) {
+			close_fd(&p->out_fd);
+			break;
+		}
+		for (ssize_t i = 0; i < got; i++) {
+			if (buf[i] != '\n') {
+				strbuf_addch(&line, buf[i]);
+				continue;
+			}
+			if (fn(ctx, line.buf))
+				r = -1;
+			strbuf_reset(&line);
+		}
+		if (r < 0)
+			break;
+	}
+	if (r == 0 && line.len)
+		fn(ctx, line.buf);
+	strbuf_release(&line);
+	if (r < 0) {
+		proc_stop(p, 2000);
+		return -1;
+	}
+	if (proc_wait(p, deadline_ms) != 0) {
+		proc_stop(p, 2000);
+		return -1;
+	}
+	return p->status;
+}

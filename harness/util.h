@@ -1,0 +1,133 @@
+/*
+ * util: growable strings, argv vectors, checked allocation, error reporting and
+ * small file helpers. Depends on libc only; every other module may use it.
+ */
+#ifndef KDIVE_UTIL_H
+#define KDIVE_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit codes of the kdive command (DESIGN.md). Only cli exits with them. */
+enum {
+	KDIVE_EXIT_PASS = 0,    /* all expectations held */
+	KDIVE_EXIT_FAIL = 1,    /* an expectation failed */
+	KDIVE_EXIT_USAGE = 2,   /* bad usage or a bad input file */
+	KDIVE_EXIT_INFRA = 3,   /* build, boot, gdb or QEMU failed */
+	KDIVE_EXIT_SKIP = 4,    /* nothing could be checked */
+};
+
+/* Allocation that cannot fail: on exhaustion it reports and aborts. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
+/* printf into a new string; caller frees. */
+char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Report "kdive: error: MESSAGE" on stderr and return -1, so that callers can write
+ * `return error("...")`. warning() does the same with "warning:" and returns 0.
+ * error_errno() appends ": strerror(errno)".
+ */
+int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int error_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Informational line on stderr ("kdive: MESSAGE") unless quiet mode is set. */
+void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* 0 prints info(), 1 suppresses it (machine-readable runs), -v sets 2 for debug(). */
+extern int util_verbosity;
+void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * strbuf: a growable byte string. Invariants: buf is never NULL and always
+ * NUL-terminated at buf[len]; it may also hold NUL bytes before len.
+ * Initialise with STRBUF_INIT or strbuf_init(); release with strbuf_release().
+ */
+struct strbuf {
+	size_t alloc; /* bytes allocated for buf, 0 while buf points at the shared empty string */
+	size_t len;   /* bytes used, not counting the terminating NUL */
+	char *buf;    /* the bytes; owned by the strbuf once alloc > 0 */
+};
+extern char strbuf_empty[];
+#define STRBUF_INIT { 0, 0, strbuf_empty }
+
+void strbuf_init(struct strbuf *sb, size_t hint);
+void strbuf_release(struct strbuf *sb);
+/* Give up the buffer to the caller (who frees it); sb is reset to empty. */
+char *strbuf_detach(struct strbuf *sb, size_t *len);
+void strbuf_grow(struct strbuf *sb, size_t extra);
+void strbuf_reset(struct strbuf *sb);
+void strbuf_setlen(struct strbuf *sb, size_t len);
+void strbuf_add(struct strbuf *sb, const void *data, size_t len);
+void strbuf_addstr(struct strbuf *sb, const char *s);
+void strbuf_addch(struct strbuf *sb, int c);
+void strbuf_addf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
+/* Append s as a JSON string literal, quotes included. */
+void strbuf_add_json_str(struct strbuf *sb, const char *s);
+/* Strip trailing white space. */
+void strbuf_rtrim(struct strbuf *sb);
+/* Read a whole file (or stream) into sb; -1 with errno set on failure. */
+int strbuf_read_file(struct strbuf *sb, const char *path);
+int strbuf_read_fd(struct strbuf *sb, int fd);
+
+/*
+ * strvec: a NULL-terminated vector of owned strings, ready to be an argv.
+ * v is never NULL (it points at a shared empty vector until the first push).
+ */
+struct strvec {
+	const char **v; /* the strings, v[nr] == NULL; each string owned by the strvec */
+	size_t nr;      /* number of strings */
+	size_t alloc;   /* slots allocated, 0 while v is the shared empty vector */
+};
+extern const char *strvec_empty[];
+#define STRVEC_INIT { strvec_empty, 0, 0 }
+
+void strvec_init(struct strvec *sv);
+void strvec_push(struct strvec *sv, const char *s);
+void strvec_pushf(struct strvec *sv, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Push each argument up to a terminating NULL. */
+void strvec_pushl(struct strvec *sv, ...) __attribute__((sentinel));
+void strvec_clear(struct strvec *sv);
+/* Join with sep, quoting words that a shell would split, for display only. */
+void strvec_join_display(const struct strvec *sv, struct strbuf *out);
+
+/* SHA-256, streaming. */
+struct sha256 {
+	uint32_t h[8];        /* chaining state */
+	uint64_t bytes;       /* total bytes hashed so far */
+	unsigned char blk[64];/* partial block */
+	size_t blen;          /* bytes in blk */
+};
+void sha256_init(struct sha256 *c);
+void sha256_update(struct sha256 *c, const void *data, size_t len);
+/* Write the digest as 64 lowercase hex digits and a NUL into hex[65]. */
+void sha256_final_hex(struct sha256 *c, char hex[65]);
+/* Hash a whole file; -1 (errno set) when it cannot be read. */
+int sha256_file_hex(const char *path, char hex[65]);
+
+/* Monotonic clock in milliseconds. */
+int64_t now_ms(void);
+/* "3m12s", "840ms", "1.2s": a human duration. */
+void format_duration(struct strbuf *sb, int64_t ms);
+
+/* mkdir -p with the given mode for the created parts; -1 with errno on failure. */
+int mkdir_p(const char *path, unsigned mode);
+/* rm -rf without following symbolic links; -1 with errno on failure. */
+int remove_tree(const char *path);
+/* 1 if path exists (any type), 0 otherwise. */
+int path_exists(const char *path);
+/* Write data to path atomically (temporary file in the same directory + rename). */
+int write_file_atomic(const char *path, const void *data, size_t len);
+/* Search PATH for an executable; returns a new string or NULL. */
+char *find_in_path(const char *name);
+/* $XDG_CACHE_HOME/kdive or ~/.cache/kdive (KDIVE_CACHE overrides both); new string. */
+char *kdive_cache_dir(void);
+
+#endif
