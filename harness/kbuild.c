@@ -420,40 +420,56 @@ static void fill_result(struct kbuild_result *r, const char *cache, const char *
 {
 	r->key = xstrdup(key);
 	r->dir = xstrfmt("%s/kernel/%.16s", cache, key);
-	r->build = xstrfmt("%s/build", r->dir);
+	r->build = xstrfmt("%s/build/%s", cache, s->id16);
 	r->srctree = xstrdup(s->tree ? s->tree : "");
-	r->bzimage = xstrfmt("%s/arch/x86/boot/bzImage", r->build);
-	r->vmlinux = xstrfmt("%s/vmlinux", r->build);
-	r->config = xstrfmt("%s/.config", r->build);
+	r->bzimage = xstrfmt("%s/bzImage", r->dir);
+	r->vmlinux = xstrfmt("%s/vmlinux", r->dir);
+	r->config = xstrfmt("%s/config", r->dir);
 	r->log = xstrfmt("%s/build.log", r->dir);
 }
 
-/* Seed a new key's tree from the last tree built from the same source. */
-static void seed_tree(const char *cache, const struct source *s, const char *build)
+/*
+ * Copy what a key needs out of the shared tree: the images, the config, and what gdb
+ * sessions load (the kernel's gdb scripts, the generated headers that x64_sys_call's
+ * switch and friends come from). The tree itself moves on with the next key.
+ */
+static int export_outputs(const struct kbuild_result *r)
 {
-	char *lastp = xstrfmt("%s/kernel/last-%s", cache, s->id16);
-	char *last = read_line_file(lastp);
-	if (last) {
-		char *from = xstrfmt("%s/kernel/%s/build", cache, last);
-		char *done = xstrfmt("%s/kernel/%s/done", cache, last);
-		if (path_exists(done) && strcmp(from, build)) {
-			struct strbuf out = STRBUF_INIT;
-			const char *cp[] = { "cp", "-a", "--reflink=auto", from, build, NULL };
-			info("kernel: starting from the tree of key %s (incremental rebuild)", last);
-			if (proc_run_capture(cp, &out, 1, 300000) != 0) {
-				warning("could not copy '%s': building from scratch", from);
-				remove_tree(build);
-			}
-			strbuf_release(&out);
-		}
-		free(from);
-		free(done);
+	static const char *const parts[] = {
+		"arch/x86/boot/bzImage", "vmlinux", ".config", "System.map", "vmlinux-gdb.py",
+		"scripts/gdb", "include/generated", "arch/x86/include/generated",
+		"include/config/kernel.release",
+	};
+	struct proc p = PROC_INIT;
+	int rc = 0;
+	strvec_pushl(&p.args, "cp", "-a", "--parents", NULL);
+	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
+		strvec_push(&p.args, parts[i]);
+	strvec_push(&p.args, r->dir);
+	p.dir = r->build;
+	p.in = PROC_NULL;
+	p.out = PROC_PIPE;
+	p.err = PROC_TO_STDOUT;
+	if (proc_start(&p) < 0) {
+		rc = -1;
+		goto out;
 	}
-	free(last);
-	free(lastp);
+	char *dst_bz = xstrfmt("%s/arch/x86/boot/bzImage", r->dir);
+	char *dst_cfg = xstrfmt("%s/.config", r->dir);
+	int st = proc_pump(&p, NULL, NULL, 1000, now_ms() + 300000);
+	if (st != 0) {
+		rc = error("copying the build outputs from '%s' to '%s' failed", r->build, r->dir);
+	} else if (rename(dst_bz, r->bzimage) < 0 || rename(dst_cfg, r->config) < 0) {
+		rc = error_errno("cannot move the outputs into '%s'", r->dir);
+	}
+	free(dst_bz);
+	free(dst_cfg);
+out:
+	proc_release(&p);
+	return rc;
 }
 
-static int verify_outputs(struct kbuild_result *r)
+static int verify_outputs(const struct kbuild_result *r)
 {
 	struct elf e;
 	const unsigned char *d;
@@ -481,6 +497,7 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 	struct progress pg = { 0 };
 	char key[65];
 	char *compiler = NULL, *fragp = NULL, *donep = NULL, *lockp = NULL, *tmp = NULL;
+	char *expp = NULL;
 	int rc = KDIVE_EXIT_INFRA, lock = -1;
 	FILE *log = NULL;
 	int64_t t0 = now_ms();
@@ -504,8 +521,8 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 	fill_result(r, o->cache, key, &s);
 	donep = xstrfmt("%s/done", r->dir);
 
-	/* The fast path: a complete tree for this key. A user's own tree may change under
-	 * us, so it always goes through make (which is incremental). */
+	/* The fast path: a complete key. A user's own tree may change under us, so it
+	 * always goes through make (which is incremental). */
 	if (s.tarball && path_exists(donep)) {
 		free(r->srctree);
 		r->srctree = single_subdir(tmp = xstrfmt("%s/src/%s", o->cache, s.id16));
@@ -520,12 +537,17 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 		goto out;
 	}
 
-	if (mkdir_p(r->dir, 0755) < 0) {
+	/* One build tree per source, shared by its keys: a changed fragment rebuilds
+	 * incrementally in it. Its lock serializes every build from that source. */
+	char *buildroot = xstrfmt("%s/build", o->cache);
+	int mk = mkdir_p(buildroot, 0755);
+	free(buildroot);
+	if (mk < 0 || mkdir_p(r->dir, 0755) < 0) {
 		error_errno("cannot create '%s'", r->dir);
 		goto out;
 	}
-	lockp = xstrfmt("%s.lock", r->dir);
-	lock = lock_path(lockp, "this kernel");
+	lockp = xstrfmt("%s.lock", r->build);
+	lock = lock_path(lockp, "a kernel from this source");
 	if (lock < 0)
 		goto out;
 	if (s.tarball && path_exists(donep)) { /* built while we waited */
@@ -550,15 +572,12 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 	}
 	pg.log = log;
 	pg.start = now_ms();
+	expp = xstrfmt("%s/kernel/objects-%s", o->cache, s.id16);
 	{
-		char *expp = xstrfmt("%s/kernel/objects-%s", o->cache, s.id16);
 		char *exps = read_line_file(expp);
 		pg.expect = exps ? atoi(exps) : 0;
 		free(exps);
-		free(expp);
 	}
-	if (!path_exists(r->build))
-		seed_tree(o->cache, &s, r->build);
 	if (mkdir_p(r->build, 0755) < 0) {
 		error_errno("cannot create '%s'", r->build);
 		goto out;
@@ -587,20 +606,27 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 		goto out;
 
 	struct strbuf dotconfig = STRBUF_INIT, report = STRBUF_INIT;
-	if (strbuf_read_file(&dotconfig, r->config) < 0) {
-		error_errno("cannot read '%s'", r->config);
+	char *treecfg = xstrfmt("%s/.config", r->build);
+	rr = strbuf_read_file(&dotconfig, treecfg);
+	free(treecfg);
+	if (rr < 0) {
+		error_errno("cannot read the .config in '%s'", r->build);
 		strbuf_release(&dotconfig);
 		goto out;
 	}
 	int lost = kconfig_verify(&frag, dotconfig.buf, &report);
 	strbuf_release(&dotconfig);
 	if (lost) {
-		error("%d requested config symbol%s did not survive into %s:", lost,
-		      lost == 1 ? "" : "s", r->config);
+		error("%d requested config symbol%s did not survive into .config:", lost,
+		      lost == 1 ? "" : "s");
 		fputs(report.buf, stderr);
 		fprintf(stderr, "kdive: hint: a symbol with unmet dependencies is dropped by "
 				"Kconfig; request its dependencies too\n");
 		strbuf_release(&report);
+		/* Nothing of this key is worth keeping: the next attempt has another key. */
+		fclose(log);
+		log = NULL;
+		remove_tree(r->dir);
 		goto out;
 	}
 	strbuf_release(&report);
@@ -621,13 +647,18 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 	/* gdb loads symbols twice as fast, and conditions on struct types 40x faster. */
 	progress_phase(&pg, "adding .gdb_index");
 	proc_init(&p);
-	strvec_pushl(&p.args, "gdb-add-index", r->vmlinux, NULL);
+	char *treevm = xstrfmt("%s/vmlinux", r->build);
+	strvec_pushl(&p.args, "gdb-add-index", treevm, NULL);
+	free(treevm);
 	rr = run_logged(&p, &pg, r->log, "indexing vmlinux");
 	proc_release(&p);
-	if (rr < 0 || verify_outputs(r) < 0)
+	if (rr < 0)
+		goto out;
+	progress_phase(&pg, "saving the outputs");
+	if (export_outputs(r) < 0 || verify_outputs(r) < 0)
 		goto out;
 
-	char *relp = xstrfmt("%s/include/config/kernel.release", r->build);
+	char *relp = xstrfmt("%s/include/config/kernel.release", r->dir);
 	r->version = read_line_file(relp);
 	free(relp);
 	if (!r->version) {
@@ -638,17 +669,9 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 		error_errno("cannot write '%s'", donep);
 		goto out;
 	}
-	char *lastp = xstrfmt("%s/kernel/last-%s", o->cache, s.id16);
-	char *k16 = xstrfmt("%.16s\n", key);
-	if (write_file_atomic(lastp, k16, strlen(k16)) < 0)
-		warning("cannot write '%s': the next config change rebuilds from scratch", lastp);
-	free(lastp);
-	free(k16);
 	if (!pg.expect || pg.objects > pg.expect) {
-		char *expp = xstrfmt("%s/kernel/objects-%s", o->cache, s.id16);
 		char *n = xstrfmt("%d\n", pg.objects);
 		write_file_atomic(expp, n, strlen(n));
-		free(expp);
 		free(n);
 	}
 	rc = 0;
@@ -665,5 +688,6 @@ out:
 	free(donep);
 	free(lockp);
 	free(tmp);
+	free(expp);
 	return rc;
 }

@@ -6,13 +6,15 @@
  *
  * Cache layout under the cache directory (kdive_cache_dir()):
  *   src/SRCID/            the unpacked source of one tarball (SRCID: its identity)
- *   kernel/KEY/build/     the O= build tree of one key; KEY = sha256 of the source
- *                         identity, the merged fragment, the compiler and the recipe
- *   kernel/KEY/done       written last: the build is complete and may be reused
- *   kernel/KEY/build.log  everything make printed
- *   kernel/last-SRCID     the key built last from that source: a new key's tree is
- *                         seeded from it, so a fragment change rebuilds incrementally
- * A build holds kernel/KEY.lock (flock) so concurrent builds of a key never collide.
+ *   build/SRCID/          the O= build tree of that source, shared by all its keys, so
+ *                         a changed fragment rebuilds incrementally (kbuild's tools
+ *                         record absolute paths: a tree cannot be copied elsewhere)
+ *   build/SRCID.lock      flock held while the tree is in use
+ *   kernel/KEY/           what one key produced, copied out of the tree: bzImage,
+ *                         vmlinux (with .gdb_index), config, System.map, vmlinux-gdb.py
+ *                         and scripts/gdb, the generated headers; build.log
+ *   kernel/KEY/done       written last: the key is complete and may be reused
+ * KEY = sha256 of the source identity, the merged fragment, the compiler and the recipe.
  * Depends on proc, kconfig, elf.
  */
 #ifndef KDIVE_KBUILD_H

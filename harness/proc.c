@@ -441,7 +441,7 @@ int proc_pump(struct proc *p, proc_line_fn fn, void *ctx, int tick_ms, int64_t d
 		}
 		if (now >= next_tick) {
 			next_tick = now + tick_ms;
-			if (fn(ctx, NULL)) {
+			if (fn && fn(ctx, NULL)) {
 				r = -1;
 				break;
 			}
@@ -460,14 +460,14 @@ int proc_pump(struct proc *p, proc_line_fn fn, void *ctx, int tick_ms, int64_t d
 				strbuf_addch(&line, buf[i]);
 				continue;
 			}
-			if (fn(ctx, line.buf))
+			if (fn && fn(ctx, line.buf))
 				r = -1;
 			strbuf_reset(&line);
 		}
 		if (r < 0)
 			break;
 	}
-	if (r == 0 && line.len)
+	if (r == 0 && line.len && fn)
 		fn(ctx, line.buf);
 	strbuf_release(&line);
 	if (r < 0) {

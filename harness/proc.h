@@ -88,8 +88,8 @@ int proc_run_capture(const char *const *argv, struct strbuf *out, int merge_stde
 typedef int (*proc_line_fn)(void *ctx, const char *line);
 
 /*
- * Read the child's out_fd (a PROC_PIPE) line by line until EOF, calling fn, then
- * reap. A deadline (monotonic ms, -1 none) stops the child. Returns the wait status,
+ * Read the child's out_fd (a PROC_PIPE) line by line until EOF, calling fn (NULL:
+ * discard the output), then reap. A deadline (monotonic ms, -1 none) stops the child. Returns the wait status,
  * or -1 on time-out or abort (the child is stopped and reaped either way).
  */
 int proc_pump(struct proc *p, proc_line_fn fn, void *ctx, int tick_ms, int64_t deadline_ms);

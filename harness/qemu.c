@@ -1,0 +1,185 @@
+/*
+ * qemu: the guest's command line, start, wait, stop. Depends on proc, deps.
+ */
+#define _GNU_SOURCE
+#include "qemu.h"
+#include "deps.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
+{
+	struct strbuf append = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT;
+	proc_init(&q->proc);
+	strvec_init(&q->argv);
+	q->console_log = xstrfmt("%s/console.log", o->rundir);
+	q->qemu_log = xstrfmt("%s/qemu.log", o->rundir);
+	q->gdb_target = o->gdb_port ? xstrfmt("127.0.0.1:%d", o->gdb_port)
+				    : xstrfmt("%s/gdb.sock", o->rundir);
+	q->kvm = deps_kvm_usable(&why);
+	strbuf_release(&why);
+
+	/* panic=-1: a panicking guest reboots at once, and -no-reboot turns that into
+	 * QEMU's exit, so a dead kernel never hangs a run. */
+	strbuf_addf(&append, "console=ttyS0 panic=-1%s", o->kaslr ? "" : " nokaslr");
+	if (o->program)
+		strbuf_addf(&append, " kdive.prog=%s", o->program);
+	if (o->args && *o->args)
+		strbuf_addf(&append, " kdive.args=%s", o->args);
+	if (o->append && *o->append)
+		strbuf_addf(&append, " %s", o->append);
+
+	strvec_push(&q->argv, deps_tool("qemu-system-x86_64"));
+	strvec_pushl(&q->argv, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
+		     NULL);
+	strvec_pushl(&q->argv, "-accel", q->kvm ? "kvm" : "tcg", NULL);
+	strvec_push(&q->argv, "-m");
+	strvec_pushf(&q->argv, "%d", o->memory_mb ? o->memory_mb : 256);
+	strvec_pushl(&q->argv, "-kernel", o->bzimage, "-initrd", o->initrd, "-append", append.buf,
+		     NULL);
+	strvec_push(&q->argv, "-serial");
+	strvec_pushf(&q->argv, "file:%s", q->console_log);
+	strvec_pushl(&q->argv, "-monitor", "none", NULL);
+	strvec_push(&q->argv, "-gdb");
+	if (o->gdb_port)
+		strvec_pushf(&q->argv, "tcp:127.0.0.1:%d,server=on,wait=off", o->gdb_port);
+	else
+		strvec_pushf(&q->argv, "unix:%s,server=on,wait=off", q->gdb_target);
+	if (o->stopped)
+		strvec_push(&q->argv, "-S");
+	strbuf_release(&append);
+}
+
+int qemu_start(struct qemu *q, const struct qemu_opts *o)
+{
+	qemu_prepare(q, o);
+	int logfd = open(q->qemu_log, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (logfd < 0)
+		return error_errno("cannot create '%s'", q->qemu_log);
+	for (size_t i = 0; i < q->argv.nr; i++)
+		strvec_push(&q->proc.args, q->argv.v[i]);
+	q->proc.in = PROC_NULL;
+	q->proc.out = PROC_FD;
+	q->proc.out_fd = logfd;
+	q->proc.err = PROC_TO_STDOUT;
+	int r = proc_start(&q->proc);
+	close(logfd);
+	q->proc.out_fd = -1;
+	if (r < 0)
+		return -1;
+	debug("qemu pid %d (%s)", (int)q->proc.pid, q->kvm ? "KVM" : "TCG");
+	/* The gdbstub socket appears once QEMU has parsed its options: a bad option or a
+	 * bad kernel makes QEMU exit at once, which is better said now. */
+	int64_t deadline = now_ms() + 10000;
+	while (now_ms() < deadline) {
+		if (proc_wait(&q->proc, now_ms() + 20) == 0)
+			return qemu_wait(q, 0) == 0 ? error("QEMU exited right after starting") : -1;
+		if (o->gdb_port || path_exists(q->gdb_target))
+			return 0;
+	}
+	qemu_stop(q);
+	return error("QEMU did not open its gdbstub socket '%s' within 10 s", q->gdb_target);
+}
+
+int qemu_alive(struct qemu *q)
+{
+	if (!q->proc.pid || q->proc.reaped)
+		return 0;
+	return proc_wait(&q->proc, 0) == 1;
+}
+
+static void show_log(const char *path, const char *title)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (strbuf_read_file(&sb, path) == 0 && sb.len) {
+		strbuf_rtrim(&sb);
+		fprintf(stderr, "kdive: %s (%s):\n", title, path);
+		for (char *l = sb.buf; *l;) {
+			char *e = strchrnul(l, '\n');
+			fprintf(stderr, "  | %.*s\n", (int)(e - l), l);
+			l = *e ? e + 1 : e;
+		}
+	}
+	strbuf_release(&sb);
+}
+
+int qemu_wait(struct qemu *q, int64_t deadline_ms)
+{
+	if (!q->proc.pid)
+		return error("QEMU was never started");
+	int r = proc_wait(&q->proc, deadline_ms);
+	if (r == 1)
+		return 1;
+	if (r < 0)
+		return -1;
+	if (proc_succeeded(&q->proc))
+		return 0;
+	struct strbuf sb = STRBUF_INIT;
+	proc_describe_status(&sb, q->proc.status);
+	error("QEMU (pid %d) %s", (int)q->proc.pid, sb.buf);
+	strbuf_release(&sb);
+	show_log(q->qemu_log, "QEMU said");
+	return -1;
+}
+
+void qemu_stop(struct qemu *q)
+{
+	if (q->proc.pid && !q->proc.reaped)
+		proc_stop(&q->proc, 2000);
+}
+
+void qemu_console_tail(const struct qemu *q, struct strbuf *out, int lines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	if (!q->console_log || strbuf_read_file(&sb, q->console_log) < 0 || !sb.len) {
+		strbuf_addstr(out, "  | (the console log is empty)\n");
+		strbuf_release(&sb);
+		return;
+	}
+	strbuf_rtrim(&sb);
+	const char *p = sb.buf + sb.len;
+	int n = 0;
+	while (p > sb.buf && n < lines)
+		if (*--p == '\n')
+			n++;
+	if (*p == '\n')
+		p++;
+	while (*p) {
+		const char *e = strchrnul(p, '\n');
+		/* Serial output carries \r; keep the text. */
+		int len = (int)(e - p);
+		while (len && p[len - 1] == '\r')
+			len--;
+		strbuf_addf(out, "  | %.*s\n", len, p);
+		p = *e ? e + 1 : e;
+	}
+	strbuf_release(&sb);
+}
+
+void qemu_release(struct qemu *q)
+{
+	qemu_stop(q);
+	proc_release(&q->proc);
+	strvec_clear(&q->argv);
+	free(q->gdb_target);
+	free(q->console_log);
+	free(q->qemu_log);
+	q->gdb_target = q->console_log = q->qemu_log = NULL;
+}
+
+char *qemu_make_rundir(void)
+{
+	const char *t = getenv("TMPDIR");
+	char *tmpl = xstrfmt("%s/kdive-run.XXXXXX", t && *t == '/' ? t : "/tmp");
+	if (!mkdtemp(tmpl)) {
+		error_errno("cannot create a run directory '%s'", tmpl);
+		free(tmpl);
+		return NULL;
+	}
+	return tmpl;
+}

@@ -1,0 +1,127 @@
+/* Unit tests for proc: spawning, exec failures, time-outs, stopping stubborn groups. */
+#include "test.h"
+#include "proc.h"
+
+#include <dirent.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+TEST(proc_captures_output_and_status)
+{
+	struct strbuf out = STRBUF_INIT;
+	const char *argv[] = { "sh", "-c", "echo hello; echo err >&2; exit 3", NULL };
+	int st = proc_run_capture(argv, &out, 1, 5000);
+	ASSERT_TRUE(st >= 0);
+	EXPECT_TRUE(WIFEXITED(st) && WEXITSTATUS(st) == 3);
+	EXPECT_STREQ(out.buf, "hello\nerr\n");
+	EXPECT_EQ(proc_live_count(), 0);
+	strbuf_release(&out);
+}
+
+TEST(proc_missing_binary_is_a_clear_error)
+{
+	struct proc p = PROC_INIT;
+	strvec_push(&p.args, "kdive-no-such-program");
+	EXPECT_EQ(proc_start(&p), -1);
+	proc_release(&p);
+	struct proc q = PROC_INIT;
+	strvec_push(&q.args, "/bin/true");
+	q.dir = "/no/such/dir";
+	EXPECT_EQ(proc_start(&q), -1);
+	EXPECT_EQ(proc_live_count(), 0);
+	proc_release(&q);
+}
+
+/* Processes of group pgid that are not zombies (a zombie waits for init, not for us). */
+static int live_in_group(pid_t pgid)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+	while (d && (de = readdir(d))) {
+		char path[300], buf[512];
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		FILE *f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fgets(buf, sizeof(buf), f)) {
+			char *p = strrchr(buf, ')');
+			char state;
+			int ppid, pgrp;
+			if (p && sscanf(p + 2, "%c %d %d", &state, &ppid, &pgrp) == 3 &&
+			    pgrp == pgid && state != 'Z')
+				n++;
+		}
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+TEST(proc_stop_kills_a_child_that_ignores_sigterm)
+{
+	struct proc p = PROC_INIT;
+	/* The child and a grandchild both ignore SIGTERM. */
+	strvec_pushl(&p.args, "sh", "-c", "trap '' TERM; sleep 60 & trap '' TERM; sleep 60", NULL);
+	p.out = PROC_NULL;
+	ASSERT_EQ(proc_start(&p), 0);
+	pid_t pid = p.pid;
+	EXPECT_EQ(proc_wait(&p, now_ms() + 200), 1); /* still running: time-out */
+	int64_t t0 = now_ms();
+	proc_stop(&p, 300);
+	EXPECT_LT(now_ms() - t0, 3000);
+	EXPECT_TRUE(p.reaped);
+	EXPECT_TRUE(WIFSIGNALED(p.status) && WTERMSIG(p.status) == SIGKILL);
+	/* No zombie, and the whole group is gone. */
+	EXPECT_EQ(waitpid(pid, NULL, WNOHANG), -1);
+	usleep(100000);
+	EXPECT_EQ(live_in_group(pid), 0);
+	EXPECT_EQ(proc_live_count(), 0);
+	proc_release(&p);
+}
+
+TEST(proc_pump_times_out_and_stops_the_child)
+{
+	struct proc p = PROC_INIT;
+	strvec_pushl(&p.args, "sh", "-c", "echo started; exec sleep 60", NULL);
+	p.out = PROC_PIPE;
+	ASSERT_EQ(proc_start(&p), 0);
+	int64_t t0 = now_ms();
+	int r = proc_pump(&p, NULL, NULL, 50, now_ms() + 300);
+	EXPECT_EQ(r, -1);
+	EXPECT_LT(now_ms() - t0, 4000);
+	EXPECT_TRUE(p.reaped);
+	EXPECT_EQ(proc_live_count(), 0);
+	proc_release(&p);
+}
+
+TEST(proc_child_gets_no_inherited_fds_and_own_group)
+{
+	struct strbuf out = STRBUF_INIT;
+	int fds[2];
+	ASSERT_EQ(pipe(fds), 0); /* deliberately without O_CLOEXEC */
+	const char *argv[] = { "sh", "-c", "ls /proc/self/fd | wc -l; ps -o pgid= -p $$ 2>/dev/null || cut -d' ' -f5 /proc/$$/stat; echo $$", NULL };
+	ASSERT_TRUE(proc_run_capture(argv, &out, 0, 5000) == 0);
+	/* 0, 1, 2 and the directory ls reads: 4. */
+	EXPECT_TRUE(!strncmp(out.buf, "4\n", 2));
+	/* pgid == pid. */
+	char *second = strchr(out.buf, '\n') + 1;
+	char *third = strchr(second, '\n') + 1;
+	EXPECT_EQ(atoi(second), atoi(third));
+	close(fds[0]);
+	close(fds[1]);
+	strbuf_release(&out);
+}
+
+TEST(proc_describes_statuses)
+{
+	struct strbuf sb = STRBUF_INIT;
+	proc_describe_status(&sb, 2 << 8);
+	EXPECT_STREQ(sb.buf, "exited with status 2");
+	strbuf_reset(&sb);
+	proc_describe_status(&sb, SIGKILL);
+	EXPECT_CONTAINS(sb.buf, "killed by signal 9");
+	strbuf_release(&sb);
+}

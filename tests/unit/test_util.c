@@ -1,0 +1,120 @@
+/* Unit tests for util: strbuf, strvec, SHA-256, JSON strings, file helpers. */
+#include "test.h"
+#include "util.h"
+
+#include <sys/stat.h>
+
+TEST(strbuf_grows_and_stays_terminated)
+{
+	struct strbuf sb = STRBUF_INIT;
+	EXPECT_EQ(sb.len, 0);
+	EXPECT_STREQ(sb.buf, "");
+	for (int i = 0; i < 1000; i++)
+		strbuf_addf(&sb, "%d,", i);
+	EXPECT_EQ(sb.buf[sb.len], '\0');
+	EXPECT_TRUE(!strncmp(sb.buf, "0,1,2,", 6));
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "abc  \n");
+	strbuf_rtrim(&sb);
+	EXPECT_STREQ(sb.buf, "abc");
+	char *d = strbuf_detach(&sb, NULL);
+	EXPECT_STREQ(d, "abc");
+	EXPECT_STREQ(sb.buf, "");
+	free(d);
+	strbuf_release(&sb);
+}
+
+TEST(strbuf_json_escapes)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add_json_str(&sb, "a\"b\\c\nd\x01");
+	EXPECT_STREQ(sb.buf, "\"a\\\"b\\\\c\\nd\\u0001\"");
+	strbuf_release(&sb);
+}
+
+TEST(strvec_builds_argv)
+{
+	struct strvec sv = STRVEC_INIT;
+	EXPECT_TRUE(sv.v[0] == NULL);
+	strvec_pushl(&sv, "make", "-C", "dir with space", NULL);
+	strvec_pushf(&sv, "-j%d", 2);
+	EXPECT_EQ(sv.nr, 4);
+	EXPECT_TRUE(sv.v[4] == NULL);
+	struct strbuf sb = STRBUF_INIT;
+	strvec_join_display(&sv, &sb);
+	EXPECT_STREQ(sb.buf, "make -C 'dir with space' -j2");
+	strbuf_release(&sb);
+	strvec_clear(&sv);
+	EXPECT_EQ(sv.nr, 0);
+}
+
+static void sha_of(const char *s, char hex[65])
+{
+	struct sha256 c;
+	sha256_init(&c);
+	sha256_update(&c, s, strlen(s));
+	sha256_final_hex(&c, hex);
+}
+
+TEST(sha256_known_vectors)
+{
+	char hex[65];
+	sha_of("", hex);
+	EXPECT_STREQ(hex, "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+	sha_of("abc", hex);
+	EXPECT_STREQ(hex, "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+	sha_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", hex);
+	EXPECT_STREQ(hex, "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
+	/* One million 'a', fed in uneven pieces: the streaming path. */
+	struct sha256 c;
+	char buf[997];
+	memset(buf, 'a', sizeof(buf));
+	sha256_init(&c);
+	size_t left = 1000000;
+	while (left) {
+		size_t n = left < sizeof(buf) ? left : sizeof(buf);
+		sha256_update(&c, buf, n);
+		left -= n;
+	}
+	sha256_final_hex(&c, hex);
+	EXPECT_STREQ(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+TEST(files_mkdir_write_remove)
+{
+	char *root = xstrfmt("%s/a", test_tmpdir());
+	char *deep = xstrfmt("%s/b/c", root);
+	char *file = xstrfmt("%s/f", deep);
+	ASSERT_EQ(mkdir_p(deep, 0755), 0);
+	ASSERT_EQ(write_file_atomic(file, "hello", 5), 0);
+	struct strbuf sb = STRBUF_INIT;
+	ASSERT_EQ(strbuf_read_file(&sb, file), 0);
+	EXPECT_STREQ(sb.buf, "hello");
+	char hex[65];
+	ASSERT_EQ(sha256_file_hex(file, hex), 0);
+	EXPECT_STREQ(hex, "2cf24dba5fb0a30e26e83b2ac5b9e29e1b161e5c1fa7425e73043362938b9824");
+	EXPECT_EQ(remove_tree(root), 0);
+	EXPECT_EQ(path_exists(root), 0);
+	strbuf_release(&sb);
+	free(root);
+	free(deep);
+	free(file);
+}
+
+TEST(cache_dir_follows_environment)
+{
+	setenv("KDIVE_CACHE", "/x/y", 1);
+	char *d = kdive_cache_dir();
+	EXPECT_STREQ(d, "/x/y");
+	free(d);
+	unsetenv("KDIVE_CACHE");
+	setenv("XDG_CACHE_HOME", "/xdg", 1);
+	d = kdive_cache_dir();
+	EXPECT_STREQ(d, "/xdg/kdive");
+	free(d);
+	unsetenv("XDG_CACHE_HOME");
+	setenv("HOME", "/home/u", 1);
+	d = kdive_cache_dir();
+	EXPECT_STREQ(d, "/home/u/.cache/kdive");
+	free(d);
+}
