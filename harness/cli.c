@@ -3,6 +3,8 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "initramfs.h"
+#include "kbuild.h"
 #include "proc.h"
 
 #include <limits.h>
@@ -57,8 +59,32 @@ static const struct cli_command commands[] = {
 	  "usage: kdive run [options] SCENARIO...\n" },
 	{ "record", NULL, "run a scenario and write what was observed as its expectations",
 	  "usage: kdive record [options] SCENARIO\n" },
-	{ "lstar", NULL, "boot, read MSR_LSTAR and resolve it to a kernel symbol",
-	  "usage: kdive lstar [--kaslr] [options]\n" },
+	{ "lstar", cmd_lstar, "boot, read MSR_LSTAR and resolve it to a kernel symbol",
+	  "usage: kdive lstar [--kaslr] [--format text|json] [--output FILE] [--keep]\n"
+	  "                   [--kernel BZIMAGE --vmlinux FILE] [--timeout SECONDS] [--gdb-port N]\n"
+	  "\n"
+	  "The syscall instruction jumps to the address in MSR_LSTAR (0xc0000082), but neither\n"
+	  "gdb's registers nor QEMU's `info registers` show it. kdive boots the guest under\n"
+	  "gdb, stops in kernel mode, writes rdmsr over the current instruction, single-steps\n"
+	  "it, reads edx:eax, and restores the code and every register it touched (checked).\n"
+	  "It also reads MSR_STAR and MSR_SYSCALL_MASK and decodes them, resolves LSTAR to a\n"
+	  "symbol in vmlinux, then lets the guest run its fork program to the end: proof\n"
+	  "that it survived the read.\n"
+	  "\n"
+	  "  --kaslr            boot without nokaslr: the kernel lands at a random address.\n"
+	  "                     kdive stops in the fork program, steps across its syscall\n"
+	  "                     instruction into the kernel, computes the slide (LSTAR minus\n"
+	  "                     &entry_SYSCALL_64), relocates gdb's symbols (symbol-file -o)\n"
+	  "                     and proves it with a breakpoint and backtrace at kernel_clone.\n"
+	  "  --format FMT       text (default) or json: msr, value, symbol, offset,\n"
+	  "                     vmlinux_address, kaslr_slide, star, syscall_mask, ...\n"
+	  "  --output FILE      write the report there (atomically) instead of stdout\n"
+	  "  --keep             keep the run directory (console.log, qemu.log, gdb.mi)\n"
+	  "  --kernel, --vmlinux  boot your own kernel (x86-64, built with debug info)\n"
+	  "  --timeout SECONDS  give up after this long (default 300)\n"
+	  "  --gdb-port N       gdbstub on 127.0.0.1:N instead of a private unix socket\n"
+	  "\n"
+	  "Exit: 0 read and the guest finished, 3 boot/gdb/QEMU failure.\n" },
 	{ "debug", NULL, "an interactive gdb session on a booted guest",
 	  "usage: kdive debug [SCENARIO]\n" },
 	{ "tour", NULL, "a narrated, step-by-step guided tour from fork() to kernel_clone",
@@ -164,6 +190,83 @@ const char *cli_datadir(void)
 	return dir = xstrdup(".");
 }
 
+int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vmlinux)
+{
+	struct initramfs_opts io = { 0 };
+	struct initramfs_result ir;
+	struct kbuild_opts ko = { 0 };
+	struct kbuild_result kr;
+	char *cache = kdive_cache_dir();
+	char *irdir = xstrfmt("%s/initramfs", cli_datadir());
+	int rc;
+
+	memset(im, 0, sizeof(*im));
+	memset(&kr, 0, sizeof(kr));
+	if (!!kernel != !!vmlinux) {
+		error("--kernel and --vmlinux go together: the image to boot and its symbols");
+		rc = KDIVE_EXIT_USAGE;
+		goto out;
+	}
+	if (mkdir_p(cache, 0755) < 0) {
+		error_errno("cannot create the cache directory '%s'", cache);
+		rc = KDIVE_EXIT_INFRA;
+		goto out;
+	}
+	io.datadir = irdir;
+	io.cache = cache;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	io.epoch = sde ? (uint32_t)strtoul(sde, NULL, 10) : 0;
+	rc = initramfs_build(&io, &ir);
+	if (rc)
+		goto out;
+	im->initrd = xstrdup(ir.path);
+	im->progs = xstrdup(ir.progs);
+	initramfs_result_release(&ir);
+	if (kernel) {
+		if (access(kernel, R_OK) < 0 || access(vmlinux, R_OK) < 0) {
+			error_errno("cannot read '%s' or '%s'", kernel, vmlinux);
+			rc = KDIVE_EXIT_USAGE;
+			goto out;
+		}
+		im->bzimage = xstrdup(kernel);
+		im->vmlinux = xstrdup(vmlinux);
+		im->version = xstrdup("unknown");
+		goto out;
+	}
+	strvec_init(&ko.fragments);
+	char *base = xstrfmt("%s/kconfig/base.config", cli_datadir());
+	strvec_push(&ko.fragments, base);
+	free(base);
+	ko.cache = cache;
+	ko.progress = isatty(STDERR_FILENO) ? 2 : 1;
+	rc = kbuild_run(&ko, &kr);
+	strvec_clear(&ko.fragments);
+	if (rc)
+		goto out;
+	im->bzimage = xstrdup(kr.bzimage);
+	im->vmlinux = xstrdup(kr.vmlinux);
+	im->version = xstrdup(kr.version ? kr.version : "unknown");
+	im->srctree = xstrdup(kr.srctree);
+	im->build = xstrdup(kr.dir);
+out:
+	kbuild_result_release(&kr);
+	free(cache);
+	free(irdir);
+	return rc;
+}
+
+void cli_images_release(struct cli_images *im)
+{
+	free(im->bzimage);
+	free(im->vmlinux);
+	free(im->version);
+	free(im->initrd);
+	free(im->progs);
+	free(im->srctree);
+	free(im->build);
+	memset(im, 0, sizeof(*im));
+}
+
 int cli_main(int argc, char **argv)
 {
 	int i = 1;
@@ -216,7 +319,7 @@ int cli_main(int argc, char **argv)
 	if (!c->fn) {
 		fprintf(stderr,
 			"kdive %s: not yet available in this version of kdive (%s).\n"
-			"Available now: build, doctor. See 'kdive --help'.\n",
+			"Available now: build, lstar, doctor. See 'kdive --help'.\n",
 			name, c->summary);
 		return KDIVE_EXIT_USAGE;
 	}

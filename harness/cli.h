@@ -26,7 +26,26 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* Print the help of a command to out. */
 void cli_print_help(const char *cmd, FILE *out);
 
+/* What a boot needs: built (or reused) by cli_resolve_images(). All owned. */
+struct cli_images {
+	char *bzimage;  /* kernel image */
+	char *vmlinux;  /* its symbols */
+	char *version;  /* kernel release, "6.12.117"; "unknown" for a kernel brought along */
+	char *initrd;   /* initramfs */
+	char *progs;    /* directory of the guest programs with their symbols */
+	char *srctree;  /* kernel source tree, or NULL for a kernel brought along */
+	char *build;    /* kernel build outputs (generated headers, gdb scripts), or NULL */
+};
+
+/*
+ * Build or reuse the kernel and the initramfs, unless kernel and vmlinux are given
+ * (bring your own kernel: both must be). Progress goes to stderr. Returns an exit code.
+ */
+int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vmlinux);
+void cli_images_release(struct cli_images *im);
+
 int cmd_build(int argc, char **argv);
+int cmd_lstar(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 
 int cli_main(int argc, char **argv);

@@ -112,7 +112,9 @@ int elf_is_static(const struct elf *e)
 	return 1;
 }
 
-int elf_symbol(const struct elf *e, const char *name, uint64_t *value)
+/* Call fn for each symbol of .symtab until it returns non-zero. */
+static int each_symbol(const struct elf *e, int (*fn)(void *, const Elf64_Sym *, const char *),
+		       void *ctx)
 {
 	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
 	for (unsigned i = 0; i < h->e_shnum; i++) {
@@ -124,17 +126,94 @@ int elf_symbol(const struct elf *e, const char *name, uint64_t *value)
 		if (!section_bytes(e, s, &syms, &slen) ||
 		    !section_bytes(e, &shdrs(e)[s->sh_link], &strs, &stlen))
 			continue;
-		size_t nl = strlen(name);
 		for (size_t k = 0; k + sizeof(Elf64_Sym) <= slen; k += sizeof(Elf64_Sym)) {
 			Elf64_Sym sym;
 			memcpy(&sym, syms + k, sizeof(sym));
-			if (sym.st_name + nl >= stlen)
+			if (sym.st_name >= stlen || !memchr(strs + sym.st_name, 0, stlen - sym.st_name))
 				continue;
-			if (!memcmp(strs + sym.st_name, name, nl + 1)) {
-				*value = sym.st_value;
-				return 1;
-			}
+			int r = fn(ctx, &sym, (const char *)strs + sym.st_name);
+			if (r)
+				return r;
 		}
 	}
 	return 0;
+}
+
+/* The search state of elf_symbol_at. */
+struct nearest {
+	uint64_t addr;     /* what we look for */
+	const char *name;  /* best so far */
+	uint64_t value;    /* its value */
+	int exact;         /* 1 when the best one's size covers addr */
+};
+
+static int nearest_fn(void *ctx, const Elf64_Sym *sym, const char *name)
+{
+	struct nearest *n = ctx;
+	int type = ELF64_ST_TYPE(sym->st_info);
+	if (!*name || (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE) ||
+	    sym->st_shndx == SHN_UNDEF || sym->st_value > n->addr)
+		return 0;
+	int covers = sym->st_size && n->addr < sym->st_value + sym->st_size;
+	if (sym->st_size && !covers)
+		return 0;
+	/* Prefer the closest; at a tie prefer a sized (function) symbol over a label. */
+	if (!n->name || sym->st_value > n->value || (sym->st_value == n->value && covers && !n->exact)) {
+		n->name = name;
+		n->value = sym->st_value;
+		n->exact = covers;
+	}
+	return 0;
+}
+
+int elf_symbol_at(const struct elf *e, uint64_t addr, const char **name, uint64_t *offset)
+{
+	struct nearest n = { addr, NULL, 0, 0 };
+	each_symbol(e, nearest_fn, &n);
+	if (!n.name)
+		return 0;
+	*name = n.name;
+	*offset = addr - n.value;
+	return 1;
+}
+
+int elf_read_vaddr(const struct elf *e, uint64_t addr, void *buf, size_t len)
+{
+	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
+	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + h->e_phoff);
+	for (unsigned i = 0; i < h->e_phnum; i++) {
+		if (ph[i].p_type != PT_LOAD || addr < ph[i].p_vaddr ||
+		    addr + len > ph[i].p_vaddr + ph[i].p_filesz)
+			continue;
+		uint64_t off = ph[i].p_offset + (addr - ph[i].p_vaddr);
+		if (off > e->size || len > e->size - off)
+			return -1;
+		memcpy(buf, e->map + off, len);
+		return 0;
+	}
+	return -1;
+}
+
+/* The search state of elf_symbol. */
+struct byname {
+	const char *name; /* wanted */
+	uint64_t value;   /* found value */
+};
+
+static int byname_fn(void *ctx, const Elf64_Sym *sym, const char *name)
+{
+	struct byname *b = ctx;
+	if (sym->st_shndx == SHN_UNDEF || strcmp(name, b->name))
+		return 0;
+	b->value = sym->st_value;
+	return 1;
+}
+
+int elf_symbol(const struct elf *e, const char *name, uint64_t *value)
+{
+	struct byname b = { name, 0 };
+	if (!each_symbol(e, byname_fn, &b))
+		return 0;
+	*value = b.value;
+	return 1;
 }

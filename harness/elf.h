@@ -29,4 +29,14 @@ int elf_is_static(const struct elf *e);
 /* Value of the symbol called name in .symtab: 1 if found, 0 if not. */
 int elf_symbol(const struct elf *e, const char *name, uint64_t *value);
 
+/*
+ * The symbol that addr falls in: the function or object symbol with the greatest
+ * value <= addr (and addr < value + size when the size is known). Returns 1 with its
+ * name (pointing into the mapping, valid until elf_close) and addr - value in *offset,
+ * 0 when none.
+ */
+int elf_symbol_at(const struct elf *e, uint64_t addr, const char **name, uint64_t *offset);
+/* Copy len bytes at virtual address addr from the file's loadable segments; 0 or -1. */
+int elf_read_vaddr(const struct elf *e, uint64_t addr, void *buf, size_t len);
+
 #endif

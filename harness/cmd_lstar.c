@@ -1,0 +1,376 @@
+/*
+ * kdive lstar: boot, read MSR_LSTAR (and STAR, SYSCALL_MASK) by rdmsr injection,
+ * resolve it in vmlinux; with --kaslr, find the slide and relocate the symbols.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "elf.h"
+#include "session.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define MSR_STAR 0xc0000081u
+#define MSR_LSTAR 0xc0000082u
+#define MSR_SYSCALL_MASK 0xc0000084u
+#define KASLR_ALIGN 0x200000ull /* the kernel is placed at 2 MiB granularity */
+
+/* Everything the command found, for the reports. */
+struct lstar_result {
+	uint64_t lstar, star, sfmask; /* the MSRs */
+	uint64_t slide;               /* KASLR slide */
+	uint64_t step_pc;             /* --kaslr: first kernel pc after stepping across syscall */
+	const char *symbol;           /* LSTAR's symbol in vmlinux (points into the mapping) */
+	uint64_t offset;              /* LSTAR - slide - symbol address */
+	uint64_t sym_addr;            /* the symbol's link-time address */
+	struct strvec clone_frames;   /* --kaslr: the backtrace at kernel_clone */
+	int kaslr;                    /* --kaslr was asked */
+	int kvm;                      /* ran under KVM */
+	int64_t read_ms, total_ms;    /* time to the read, and to QEMU's exit */
+};
+
+static void flags_names(struct strbuf *sb, uint64_t mask)
+{
+	static const struct {
+		int bit;          /* EFLAGS bit */
+		const char *name; /* its name */
+	} flags[] = { { 0, "CF" },  { 2, "PF" },  { 4, "AF" },  { 6, "ZF" },  { 7, "SF" },
+		      { 8, "TF" },  { 9, "IF" },  { 10, "DF" }, { 11, "OF" }, { 12, "IOPL" },
+		      { 14, "NT" }, { 16, "RF" }, { 17, "VM" }, { 18, "AC" }, { 19, "VIF" },
+		      { 20, "VIP" }, { 21, "ID" } };
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		if (!(mask & (1ull << flags[i].bit)))
+			continue;
+		if (flags[i].bit == 12 && !(mask & (3ull << 12)))
+			continue;
+		strbuf_addf(sb, "%s%s", sb->len ? " " : "", flags[i].name);
+	}
+}
+
+static void text_report(const struct lstar_result *r, struct strbuf *out)
+{
+	struct strbuf f = STRBUF_INIT;
+	strbuf_addf(out, "MSR_LSTAR        = 0x%016llx <%s+%llu>  KASLR slide 0x%llx\n",
+		    (unsigned long long)r->lstar, r->symbol ? r->symbol : "??",
+		    (unsigned long long)r->offset, (unsigned long long)r->slide);
+	strbuf_addf(out, "                   the syscall instruction jumps here; vmlinux has %s "
+			 "at 0x%llx\n",
+		    r->symbol ? r->symbol : "??", (unsigned long long)r->sym_addr);
+	unsigned kcs = (unsigned)(r->star >> 32) & 0xffff, ubase = (unsigned)(r->star >> 48) & 0xffff;
+	strbuf_addf(out, "MSR_STAR         = 0x%016llx  syscall: CS 0x%x SS 0x%x; sysret (64-bit): "
+			 "CS 0x%x SS 0x%x\n",
+		    (unsigned long long)r->star, kcs, kcs + 8, ubase + 16, ubase + 8);
+	flags_names(&f, r->sfmask);
+	strbuf_addf(out, "MSR_SYSCALL_MASK = 0x%016llx  RFLAGS cleared on syscall: %s\n",
+		    (unsigned long long)r->sfmask, f.len ? f.buf : "none");
+	if (r->kaslr) {
+		strbuf_addf(out, "KASLR: stepped across the fork program's syscall into 0x%llx; "
+				 "symbols relocated by 0x%llx; kernel_clone hit:\n",
+			    (unsigned long long)r->step_pc, (unsigned long long)r->slide);
+		for (size_t i = 0; i < r->clone_frames.nr; i++)
+			strbuf_addf(out, "  #%zu %s\n", i, r->clone_frames.v[i]);
+	}
+	strbuf_addf(out, "guest: ran fork and powered off (%s; read after %.1f s, total %.1f s)\n",
+		    r->kvm ? "KVM" : "TCG", (double)r->read_ms / 1000.0,
+		    (double)r->total_ms / 1000.0);
+	strbuf_release(&f);
+}
+
+static void json_hex(struct strbuf *sb, const char *key, uint64_t v, int comma)
+{
+	strbuf_addf(sb, "\"%s\":\"0x%llx\"%s", key, (unsigned long long)v, comma ? "," : "");
+}
+
+static void json_report(const struct lstar_result *r, struct strbuf *out)
+{
+	strbuf_addstr(out, "{\"msr\":\"0xc0000082\",");
+	json_hex(out, "value", r->lstar, 1);
+	strbuf_addstr(out, "\"symbol\":");
+	strbuf_add_json_str(out, r->symbol ? r->symbol : "");
+	strbuf_addf(out, ",\"offset\":%llu,", (unsigned long long)r->offset);
+	json_hex(out, "vmlinux_address", r->sym_addr, 1);
+	json_hex(out, "kaslr_slide", r->slide, 1);
+	strbuf_addf(out, "\"kaslr\":%s,", r->kaslr ? "true" : "false");
+	json_hex(out, "star", r->star, 1);
+	json_hex(out, "syscall_mask", r->sfmask, 1);
+	if (r->kaslr) {
+		json_hex(out, "first_kernel_pc", r->step_pc, 1);
+		strbuf_addstr(out, "\"kernel_clone_frames\":[");
+		for (size_t i = 0; i < r->clone_frames.nr; i++) {
+			if (i)
+				strbuf_addch(out, ',');
+			strbuf_add_json_str(out, r->clone_frames.v[i]);
+		}
+		strbuf_addstr(out, "],");
+	}
+	strbuf_addf(out, "\"accel\":\"%s\",\"guest_powered_off\":true,", r->kvm ? "kvm" : "tcg");
+	strbuf_addf(out, "\"timings\":{\"read_ms\":%lld,\"total_ms\":%lld}}\n",
+		    (long long)r->read_ms, (long long)r->total_ms);
+}
+
+/* nokaslr: the first system call from user space stops in do_syscall_64 (CPL 0). */
+static int stop_in_kernel(struct session *s)
+{
+	if (gdb_run(&s->gdb, NULL, "-break-insert -h do_syscall_64") < 0)
+		return -1;
+	struct mi_record *st = session_continue(s);
+	if (!st)
+		return -1;
+	const char *reason = mi_record_find_str(st, "reason");
+	int ok = reason && !strcmp(reason, "breakpoint-hit");
+	if (!ok)
+		error("expected a stop at do_syscall_64, gdb reported '%s'", reason ? reason : "?");
+	mi_record_free(st);
+	return ok ? 0 : -1;
+}
+
+/*
+ * --kaslr: kernel symbols are wrong until relocated, but the static guest program is
+ * not moved. Stop at its _Fork (checking the code bytes: busybox, also non-PIE, runs
+ * at the same addresses), then single-step until the CPU is in kernel mode: that pc
+ * is where the syscall instruction went.
+ */
+static int stop_after_syscall(struct session *s, const char *prog, uint64_t *kernel_pc)
+{
+	struct elf e;
+	uint64_t fork_addr, want, got;
+	if (elf_open(&e, prog) < 0)
+		return -1;
+	int found = elf_symbol(&e, "_Fork", &fork_addr) &&
+		    elf_read_vaddr(&e, fork_addr, &want, sizeof(want)) == 0;
+	elf_close(&e);
+	if (!found)
+		return error("'%s' has no _Fork: is it the static fork program?", prog);
+	if (gdb_run(&s->gdb, NULL, "-break-insert -h *0x%llx", (unsigned long long)fork_addr) < 0)
+		return -1;
+	char *code = xstrfmt("*(unsigned long long *)0x%llx", (unsigned long long)fork_addr);
+	int r = -1;
+	for (int hits = 0; hits < 200; hits++) {
+		struct mi_record *st = session_continue(s);
+		if (!st)
+			goto out;
+		mi_record_free(st);
+		if (gdb_eval_u64(&s->gdb, code, &got) < 0)
+			goto out;
+		if (got == want && session_cpl(s) == 3)
+			break;
+		debug("stop at 0x%llx is another program's code", (unsigned long long)fork_addr);
+	}
+	if (got != want) {
+		error("the fork program never reached _Fork");
+		goto out;
+	}
+	if (gdb_run(&s->gdb, NULL, "-interpreter-exec console \"delete\"") < 0)
+		goto out;
+	for (int steps = 0; steps < 200; steps++) {
+		if (gdb_run(&s->gdb, NULL, "-exec-step-instruction") < 0)
+			goto out;
+		struct mi_record *st = gdb_wait_async(&s->gdb, "stopped", s->deadline);
+		if (!st)
+			goto out;
+		mi_record_free(st);
+		int cpl = session_cpl(s);
+		if (cpl < 0)
+			goto out;
+		if (cpl == 0) {
+			r = gdb_eval_u64(&s->gdb, "$pc", kernel_pc);
+			goto out;
+		}
+	}
+	error("200 instructions after _Fork the CPU was still in user mode");
+out:
+	free(code);
+	return r;
+}
+
+/* --kaslr proof: kernel_clone of this very fork, with its backtrace. */
+static int prove_relocation(struct session *s, struct strvec *frames)
+{
+	struct mi_record *rec = NULL;
+	if (gdb_run(&s->gdb, NULL,
+		    "-break-insert -h -c \"$_streq(pcpu_hot.current_task->comm, \\\"fork\\\")\" "
+		    "kernel_clone") < 0)
+		return -1;
+	struct mi_record *st = session_continue(s);
+	if (!st)
+		return -1;
+	const char *func = mi_record_find_str(st, "frame.func");
+	int ok = func && !strcmp(func, "kernel_clone");
+	if (!ok)
+		error("after relocation, expected a stop in kernel_clone, got '%s'",
+		      func ? func : "?");
+	mi_record_free(st);
+	if (!ok || gdb_run(&s->gdb, &rec, "-stack-list-frames") < 0)
+		return -1;
+	const struct mi_value *stack = mi_record_find_path(rec, "stack");
+	int entry = 0;
+	for (size_t i = 0; stack && i < stack->nr; i++) {
+		const char *fn = mi_value_find_str(&stack->items[i], "func");
+		const char *file = mi_value_find_str(&stack->items[i], "file");
+		const char *line = mi_value_find_str(&stack->items[i], "line");
+		if (!fn)
+			break;
+		if (file && line)
+			strvec_pushf(frames, "%s at %s:%s", fn, file, line);
+		else
+			strvec_push(frames, fn);
+		/* Past the entry code gdb unwinds garbage (entry_64.S has no CFI). */
+		if (!strcmp(fn, "entry_SYSCALL_64")) {
+			entry = 1;
+			break;
+		}
+	}
+	mi_record_free(rec);
+	if (!entry)
+		return error("the backtrace at kernel_clone does not reach entry_SYSCALL_64");
+	return 0;
+}
+
+int cmd_lstar(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "kaslr", no_argument, NULL, 'k' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ "keep", no_argument, NULL, 'K' },
+		{ "kernel", required_argument, NULL, 'b' },
+		{ "vmlinux", required_argument, NULL, 'V' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "gdb-port", required_argument, NULL, 'p' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct session_opts so = { 0 };
+	struct session s;
+	struct lstar_result res;
+	struct cli_images im;
+	const char *format = "text", *output = NULL, *kernel = NULL, *vmlinux = NULL;
+	struct strbuf out = STRBUF_INIT;
+	struct elf e = { 0 };
+	int c, rc = KDIVE_EXIT_INFRA, ok = 0, started = 0;
+	char *prog = NULL;
+
+	memset(&res, 0, sizeof(res));
+	memset(&im, 0, sizeof(im));
+	strvec_init(&res.clone_frames);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'k': so.kaslr = 1; break;
+		case 'f': format = optarg; break;
+		case 'o': output = optarg; break;
+		case 'K': so.keep = 1; break;
+		case 'b': kernel = optarg; break;
+		case 'V': vmlinux = optarg; break;
+		case 't': so.timeout_s = atoi(optarg); break;
+		case 'p': so.gdb_port = atoi(optarg); break;
+		case 'v': util_verbosity = 2; break;
+		case ':':
+			rc = cli_usage_error("lstar", "option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			rc = cli_usage_error("lstar", "unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind < argc) {
+		rc = cli_usage_error("lstar", "unexpected argument '%s'", argv[optind]);
+		goto out;
+	}
+	if (strcmp(format, "text") && strcmp(format, "json")) {
+		rc = cli_usage_error("lstar", "--format must be text or json, not '%s'", format);
+		goto out;
+	}
+	if (so.timeout_s < 0 || so.gdb_port < 0 || so.gdb_port > 65535) {
+		rc = cli_usage_error("lstar", "bad --timeout or --gdb-port");
+		goto out;
+	}
+	rc = cli_resolve_images(&im, kernel, vmlinux);
+	if (rc)
+		goto out;
+	rc = KDIVE_EXIT_INFRA;
+	if (elf_open(&e, im.vmlinux) < 0)
+		goto out;
+	uint64_t entry_addr;
+	if (!elf_symbol(&e, "entry_SYSCALL_64", &entry_addr)) {
+		error("'%s' has no symbol entry_SYSCALL_64: not an x86-64 vmlinux?", im.vmlinux);
+		goto out;
+	}
+	prog = xstrfmt("%s/fork", im.progs);
+	so.bzimage = im.bzimage;
+	so.vmlinux = im.vmlinux;
+	so.initrd = im.initrd;
+	so.program = "fork";
+	res.kaslr = so.kaslr;
+	started = 1;
+	if (session_start(&s, &so) < 0)
+		goto out_session;
+	res.kvm = s.qemu.kvm;
+	if (so.kaslr ? stop_after_syscall(&s, prog, &res.step_pc) < 0 : stop_in_kernel(&s) < 0)
+		goto out_session;
+	if (session_read_msr(&s, MSR_LSTAR, &res.lstar) < 0 ||
+	    session_read_msr(&s, MSR_STAR, &res.star) < 0 ||
+	    session_read_msr(&s, MSR_SYSCALL_MASK, &res.sfmask) < 0)
+		goto out_session;
+	res.read_ms = now_ms() - s.t0;
+	if (so.kaslr) {
+		if (res.step_pc != res.lstar) {
+			error("stepping across syscall landed at 0x%llx, but MSR_LSTAR is 0x%llx",
+			      (unsigned long long)res.step_pc, (unsigned long long)res.lstar);
+			goto out_session;
+		}
+		res.slide = res.lstar - entry_addr;
+		if (res.slide % KASLR_ALIGN) {
+			error("LSTAR 0x%llx - &entry_SYSCALL_64 0x%llx = 0x%llx is not a 2 MiB slide",
+			      (unsigned long long)res.lstar, (unsigned long long)entry_addr,
+			      (unsigned long long)res.slide);
+			goto out_session;
+		}
+		if (session_relocate(&s, res.slide) < 0 || prove_relocation(&s, &res.clone_frames) < 0)
+			goto out_session;
+	}
+	if (!elf_symbol_at(&e, res.lstar - res.slide, &res.symbol, &res.offset)) {
+		error("MSR_LSTAR 0x%llx is in no symbol of '%s'", (unsigned long long)res.lstar,
+		      im.vmlinux);
+		goto out_session;
+	}
+	res.sym_addr = res.lstar - res.slide - res.offset;
+	if (session_run_to_exit(&s) < 0)
+		goto out_session;
+	res.total_ms = now_ms() - s.t0;
+	ok = 1;
+	rc = KDIVE_EXIT_PASS;
+out_session:
+	if (!ok && started) {
+		struct strbuf tail = STRBUF_INIT;
+		session_console_tail(&s, &tail);
+		fputs(tail.buf, stderr);
+		strbuf_release(&tail);
+	}
+	if (started)
+		session_end(&s, ok);
+	if (ok) {
+		if (!strcmp(format, "json"))
+			json_report(&res, &out);
+		else
+			text_report(&res, &out);
+		if (output) {
+			if (write_file_atomic(output, out.buf, out.len) < 0) {
+				error_errno("cannot write '%s'", output);
+				rc = KDIVE_EXIT_INFRA;
+			}
+		} else {
+			fputs(out.buf, stdout);
+		}
+	}
+out:
+	elf_close(&e);
+	cli_images_release(&im);
+	strvec_clear(&res.clone_frames);
+	strbuf_release(&out);
+	free(prog);
+	return rc;
+}

@@ -1,0 +1,455 @@
+/*
+ * gdb: drive gdb over MI3 with tokens, queues, transcripts and deadlines.
+ * Depends on proc, mi.
+ */
+#define _GNU_SOURCE
+#include "gdb.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define GDB_DEFAULT_TIMEOUT_MS 20000
+
+static void transcript_line(struct gdb *g, const char *dir, const char *s, size_t len)
+{
+	if (!g->transcript)
+		return;
+	fprintf(g->transcript, "%s%.*s\n", dir, (int)len, s);
+	fflush(g->transcript);
+}
+
+static void queue_push(struct gdb *g, struct mi_record *r)
+{
+	if (g->nqueue == g->aqueue) {
+		g->aqueue = g->aqueue ? g->aqueue * 2 : 16;
+		g->queue = xrealloc(g->queue, g->aqueue * sizeof(*g->queue));
+	}
+	g->queue[g->nqueue++] = r;
+}
+
+static struct mi_record *queue_take(struct gdb *g, size_t i)
+{
+	struct mi_record *r = g->queue[i];
+	memmove(g->queue + i, g->queue + i + 1, (g->nqueue - i - 1) * sizeof(*g->queue));
+	g->nqueue--;
+	return r;
+}
+
+/* Say how gdb ended, once. */
+static void report_death(struct gdb *g)
+{
+	struct strbuf sb = STRBUF_INIT;
+	proc_wait(&g->proc, now_ms() + 2000);
+	if (g->proc.reaped)
+		proc_describe_status(&sb, g->proc.status);
+	else
+		strbuf_addstr(&sb, "closed its output");
+	error("gdb (pid %d) %s", (int)g->proc.pid, sb.buf);
+	strbuf_release(&sb);
+}
+
+/*
+ * Read what gdb has written until the deadline, parse it, and file the records:
+ * results come back through *result when their token is want_token; async records
+ * are queued; stream text is collected. Returns 1 when *result was filled, 0 on a
+ * time-out, -1 when gdb died or the peer exited (reported).
+ */
+static int pump(struct gdb *g, long want_token, struct mi_record **result, int64_t deadline,
+		const char *what)
+{
+	char buf[65536];
+	for (;;) {
+		struct mi_record *r;
+		while ((r = mi_parser_next(g->parser))) {
+			switch (r->kind) {
+			case MI_RECORD_RESULT:
+				if (result && r->has_token && (long)r->token == want_token) {
+					*result = r;
+					return 1;
+				}
+				/* A result nobody waits for (a timed-out command): drop it. */
+				mi_record_free(r);
+				break;
+			case MI_RECORD_CONSOLE:
+			case MI_RECORD_TARGET:
+				strbuf_addstr(&g->stream, r->text ? r->text : "");
+				mi_record_free(r);
+				break;
+			case MI_RECORD_EXEC:
+			case MI_RECORD_STATUS:
+			case MI_RECORD_NOTIFY:
+				queue_push(g, r);
+				if (!result)
+					return 1;
+				break;
+			case MI_RECORD_PARSE_ERROR:
+				warning("gdb wrote a line kdive cannot parse (column %zu: %s): %s",
+					r->column, r->message ? r->message : "?", r->text ? r->text : "");
+				mi_record_free(r);
+				break;
+			default:
+				mi_record_free(r);
+				break;
+			}
+		}
+		if (g->dead)
+			return -1;
+		int64_t left = deadline - now_ms();
+		if (left <= 0)
+			return 0;
+		if (g->peer && g->peer->pid && !g->peer->reaped && proc_wait(g->peer, 0) == 0) {
+			struct strbuf sb = STRBUF_INIT;
+			proc_describe_status(&sb, g->peer->status);
+			error("%s %s while gdb was %s", g->peer_name ? g->peer_name : "the peer",
+			      sb.buf, what);
+			strbuf_release(&sb);
+			return -1;
+		}
+		struct pollfd pfd = { .fd = g->proc.out_fd, .events = POLLIN };
+		/* Wake up now and then to notice the peer's death. */
+		int n = poll(&pfd, 1, (int)(left < 100 ? left : 100));
+		if (n < 0 && errno != EINTR)
+			return error_errno("poll on gdb");
+		if (n <= 0)
+			continue;
+		ssize_t got = read(g->proc.out_fd, buf, sizeof(buf));
+		if (got < 0 && (errno == EINTR || errno == EAGAIN))
+			continue;
+		if (got <= 0) {
+			g->dead = 1;
+			report_death(g);
+			return -1;
+		}
+		if (g->transcript) {
+			/* Whole lines only, however the bytes arrived. */
+			strbuf_add(&g->partial, buf, (size_t)got);
+			char *start = g->partial.buf, *nl;
+			while ((nl = memchr(start, '\n', g->partial.len - (size_t)(start - g->partial.buf)))) {
+				fprintf(g->transcript, "<- %.*s\n", (int)(nl - start), start);
+				start = nl + 1;
+			}
+			size_t rest = g->partial.len - (size_t)(start - g->partial.buf);
+			memmove(g->partial.buf, start, rest);
+			strbuf_setlen(&g->partial, rest);
+			fflush(g->transcript);
+		}
+		mi_parser_push(g->parser, buf, (size_t)got);
+	}
+}
+
+static int send_line(struct gdb *g, const char *line, size_t len)
+{
+	transcript_line(g, "-> ", line, len);
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add(&sb, line, len);
+	strbuf_addch(&sb, '\n');
+	const char *p = sb.buf;
+	size_t left = sb.len;
+	while (left) {
+		ssize_t n = write(g->proc.in_fd, p, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			strbuf_release(&sb);
+			g->dead = 1;
+			report_death(g);
+			return -1;
+		}
+		p += n;
+		left -= (size_t)n;
+	}
+	strbuf_release(&sb);
+	return 0;
+}
+
+static struct mi_record *vcommand(struct gdb *g, int timeout_ms, const char *fmt, va_list ap)
+{
+	struct strbuf cmd = STRBUF_INIT, line = STRBUF_INIT;
+	struct mi_record *res = NULL;
+	strbuf_vaddf(&cmd, fmt, ap);
+	if (g->dead) {
+		error("gdb is gone; cannot send '%s'", cmd.buf);
+		goto out;
+	}
+	if (!strncmp(cmd.buf, "-exec-", 6)) {
+		for (size_t i = 0; i < g->nqueue; i++)
+			mi_record_free(g->queue[i]);
+		g->nqueue = 0;
+	}
+	unsigned token = g->next_token++;
+	strbuf_addf(&line, "%u%s", token, cmd.buf);
+	strbuf_reset(&g->stream);
+	if (send_line(g, line.buf, line.len) < 0)
+		goto out;
+	int ms = timeout_ms ? timeout_ms : g->timeout_ms;
+	struct strbuf what = STRBUF_INIT;
+	strbuf_addf(&what, "running '%s'", cmd.buf);
+	int r = pump(g, (long)token, &res, now_ms() + ms, what.buf);
+	strbuf_release(&what);
+	if (r == 0) {
+		struct strbuf d = STRBUF_INIT;
+		format_duration(&d, ms);
+		error("gdb did not answer '%s' within %s", cmd.buf, d.buf);
+		strbuf_release(&d);
+	} else if (r < 0 && !g->dead) {
+		/* the peer died: already reported */
+	} else if (r < 0) {
+		error("gdb ended while running '%s'", cmd.buf);
+	}
+out:
+	strbuf_release(&cmd);
+	strbuf_release(&line);
+	return res;
+}
+
+struct mi_record *gdb_command(struct gdb *g, int timeout_ms, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct mi_record *r = vcommand(g, timeout_ms, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+int gdb_run(struct gdb *g, struct mi_record **out, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	struct mi_record *r = vcommand(g, 0, fmt, ap);
+	va_end(ap);
+	if (out)
+		*out = NULL;
+	if (!r)
+		return -1;
+	if (r->result == MI_RESULT_ERROR || r->result == MI_RESULT_EXIT) {
+		struct strbuf cmd = STRBUF_INIT;
+		va_start(ap, fmt);
+		strbuf_vaddf(&cmd, fmt, ap);
+		va_end(ap);
+		const char *msg = mi_record_find_str(r, "msg");
+		error("gdb: '%s' failed: %s", cmd.buf, msg ? msg : "(no message)");
+		strbuf_release(&cmd);
+		mi_record_free(r);
+		return -1;
+	}
+	if (out)
+		*out = r;
+	else
+		mi_record_free(r);
+	return 0;
+}
+
+void gdb_quote(struct strbuf *out, const char *s)
+{
+	strbuf_addch(out, '"');
+	for (; *s; s++) {
+		if (*s == '"' || *s == '\\')
+			strbuf_addch(out, '\\');
+		if (*s == '\n') {
+			strbuf_addstr(out, "\\n");
+			continue;
+		}
+		strbuf_addch(out, *s);
+	}
+	strbuf_addch(out, '"');
+}
+
+char *gdb_eval(struct gdb *g, const char *expr, struct strbuf *why)
+{
+	struct strbuf q = STRBUF_INIT;
+	char *v = NULL;
+	gdb_quote(&q, expr);
+	struct mi_record *r = gdb_command(g, 0, "-data-evaluate-expression %s", q.buf);
+	strbuf_release(&q);
+	if (!r) {
+		if (why)
+			strbuf_addstr(why, "gdb did not answer");
+		return NULL;
+	}
+	if (r->result == MI_RESULT_DONE && mi_record_find_str(r, "value")) {
+		v = xstrdup(mi_record_find_str(r, "value"));
+	} else if (why) {
+		const char *msg = mi_record_find_str(r, "msg");
+		strbuf_addstr(why, msg ? msg : "no value");
+	}
+	mi_record_free(r);
+	return v;
+}
+
+int gdb_eval_u64(struct gdb *g, const char *expr, uint64_t *value)
+{
+	struct strbuf why = STRBUF_INIT;
+	/* Cast so that gdb prints a plain number, whatever the expression's type. */
+	char *full = xstrfmt("(unsigned long long)(%s)", expr);
+	char *v = gdb_eval(g, full, &why);
+	int r = 0;
+	if (!v) {
+		r = error("gdb cannot evaluate '%s': %s", expr, why.buf);
+	} else {
+		char *end;
+		errno = 0;
+		*value = strtoull(v, &end, 0);
+		if (errno || end == v || *end)
+			r = error("gdb's value of '%s' is not a number: '%s'", expr, v);
+	}
+	free(full);
+	free(v);
+	strbuf_release(&why);
+	return r;
+}
+
+int gdb_register_u64(struct gdb *g, const char *name, uint64_t *value)
+{
+	struct mi_record *r = NULL;
+	if (!g->regnames.nr) {
+		if (gdb_run(g, &r, "-data-list-register-names") < 0)
+			return -1;
+		const struct mi_value *names = mi_record_find_path(r, "register-names");
+		for (size_t i = 0; names && i < names->nr; i++) {
+			const char *n = mi_value_str(&names->items[i]);
+			strvec_push(&g->regnames, n ? n : "");
+		}
+		mi_record_free(r);
+	}
+	size_t num;
+	for (num = 0; num < g->regnames.nr; num++)
+		if (!strcmp(g->regnames.v[num], name))
+			break;
+	if (num == g->regnames.nr)
+		return error("gdb knows no register '%s'", name);
+	if (gdb_run(g, &r, "-data-list-register-values x %zu", num) < 0)
+		return -1;
+	const char *v = mi_record_find_str(r, "register-values.0.value");
+	char *end = NULL;
+	if (v) {
+		errno = 0;
+		*value = strtoull(v, &end, 0);
+	}
+	int ok = v && end != v && !*end && !errno;
+	if (!ok)
+		error("gdb's value of register '%s' is not a number: '%s'", name, v ? v : "(none)");
+	mi_record_free(r);
+	return ok ? 0 : -1;
+}
+
+struct mi_record *gdb_wait_async(struct gdb *g, const char *cls, int64_t deadline_ms)
+{
+	struct strbuf what = STRBUF_INIT;
+	strbuf_addf(&what, "waiting for *%s", cls);
+	for (;;) {
+		for (size_t i = 0; i < g->nqueue; i++) {
+			if (g->queue[i]->class_name && !strcmp(g->queue[i]->class_name, cls)) {
+				struct mi_record *r = queue_take(g, i);
+				/* Records before it are history now. */
+				while (i--)
+					mi_record_free(queue_take(g, 0));
+				strbuf_release(&what);
+				return r;
+			}
+		}
+		int r = pump(g, -2, NULL, deadline_ms, what.buf);
+		if (r == 0) {
+			error("gdb reported no *%s in time", cls);
+			break;
+		}
+		if (r < 0)
+			break;
+	}
+	strbuf_release(&what);
+	return NULL;
+}
+
+int gdb_start(struct gdb *g, const char *file, const char *transcript)
+{
+	memset(g, 0, sizeof(*g));
+	proc_init(&g->proc);
+	strbuf_init(&g->stream, 0);
+	strbuf_init(&g->partial, 0);
+	strvec_init(&g->regnames);
+	g->parser = mi_parser_new();
+	g->next_token = 1;
+	g->timeout_ms = GDB_DEFAULT_TIMEOUT_MS;
+	if (transcript) {
+		g->transcript = fopen(transcript, "we");
+		if (!g->transcript)
+			return error_errno("cannot write the gdb transcript '%s'", transcript);
+	}
+	strvec_push(&g->proc.args, getenv("KDIVE_GDB") && *getenv("KDIVE_GDB") ? getenv("KDIVE_GDB")
+									      : "gdb");
+	strvec_pushl(&g->proc.args, "--interpreter=mi3", "-nx", "-q", NULL);
+	/* Keep gdb's own files out of the user's home and network. */
+	strvec_push(&g->proc.env, "DEBUGINFOD_URLS");
+	g->proc.in = PROC_PIPE;
+	g->proc.out = PROC_PIPE;
+	g->proc.err = PROC_TO_STDOUT;
+	if (proc_start(&g->proc) < 0)
+		return -1;
+	/* Settings first, each checked: a gdb that refuses them is not one we can drive. */
+	if (gdb_run(g, NULL, "-gdb-set pagination off") < 0 ||
+	    gdb_run(g, NULL, "-gdb-set confirm off") < 0 ||
+	    gdb_run(g, NULL, "-gdb-set width 0") < 0 ||
+	    gdb_run(g, NULL, "-gdb-set height 0") < 0 ||
+	    gdb_run(g, NULL, "-gdb-set print pretty off") < 0 ||
+	    /* kdive sources the kernel's gdb scripts itself when it wants them. */
+	    gdb_run(g, NULL, "-gdb-set auto-load python-scripts off") < 0)
+		return -1;
+	/* debuginfod exists since gdb 10; older ones say ^error, which is fine. */
+	struct mi_record *r = gdb_command(g, 0, "-gdb-set debuginfod enabled off");
+	if (!r)
+		return -1;
+	mi_record_free(r);
+	if (file) {
+		struct strbuf q = STRBUF_INIT;
+		gdb_quote(&q, file);
+		/* Loading vmlinux's symbols takes ~0.3 s with .gdb_index, seconds without. */
+		struct mi_record *fr = gdb_command(g, 60000, "-file-exec-and-symbols %s", q.buf);
+		strbuf_release(&q);
+		if (!fr)
+			return -1;
+		if (fr->result != MI_RESULT_DONE) {
+			const char *msg = mi_record_find_str(fr, "msg");
+			error("gdb cannot load '%s': %s", file, msg ? msg : "?");
+			mi_record_free(fr);
+			return -1;
+		}
+		mi_record_free(fr);
+	}
+	return 0;
+}
+
+void gdb_stop(struct gdb *g)
+{
+	if (!g->proc.pid || g->proc.reaped)
+		return;
+	if (!g->dead && g->proc.in_fd >= 0) {
+		/* Polite first: -gdb-exit detaches from the target cleanly. */
+		struct mi_record *r = gdb_command(g, 2000, "-gdb-exit");
+		mi_record_free(r);
+	}
+	if (proc_wait(&g->proc, now_ms() + 2000) != 0)
+		proc_stop(&g->proc, 1000);
+}
+
+void gdb_release(struct gdb *g)
+{
+	gdb_stop(g);
+	proc_release(&g->proc);
+	for (size_t i = 0; i < g->nqueue; i++)
+		mi_record_free(g->queue[i]);
+	free(g->queue);
+	g->queue = NULL;
+	g->nqueue = g->aqueue = 0;
+	if (g->parser)
+		mi_parser_free(g->parser);
+	g->parser = NULL;
+	strbuf_release(&g->stream);
+	strbuf_release(&g->partial);
+	strvec_clear(&g->regnames);
+	if (g->transcript)
+		fclose(g->transcript);
+	g->transcript = NULL;
+}

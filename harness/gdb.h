@@ -1,0 +1,86 @@
+/*
+ * gdb: one gdb process driven over GDB/MI3. Starts `gdb --interpreter=mi3 -nx -q`,
+ * sends commands each with a numeric token, matches result records to commands by
+ * token, queues asynchronous records (a *stopped can arrive before ^connected), keeps
+ * the console/target stream text of the last command, writes a transcript of every
+ * byte sent and received, and turns time-outs and gdb's death into errors that name
+ * the command and gdb's exit status or signal. Depends on proc, mi.
+ */
+#ifndef KDIVE_GDB_H
+#define KDIVE_GDB_H
+
+#include "mi.h"
+#include "proc.h"
+#include "util.h"
+
+struct gdb {
+	struct proc proc;          /* the gdb process */
+	struct mi_parser *parser;  /* its output, parsed; owned */
+	unsigned next_token;       /* token of the next command */
+	struct mi_record **queue;  /* async records not yet taken, oldest first; owned */
+	size_t nqueue, aqueue;     /* used, allocated */
+	struct strbuf stream;      /* console (~) and target (@) text since the last command */
+	FILE *transcript;          /* "-> " sent and "<- " received lines, or NULL; owned */
+	struct strbuf partial;     /* received bytes of a line not yet complete, for the transcript */
+	struct proc *peer;         /* a process whose death ends every wait (QEMU), or NULL */
+	const char *peer_name;     /* its name, for messages */
+	int dead;                  /* 1 once gdb's output ended */
+	int timeout_ms;            /* default time limit of one command */
+	struct strvec regnames;    /* register names by number, read once */
+};
+
+/*
+ * Start gdb on file (vmlinux, or NULL for none), with pagination, confirmation and
+ * debuginfod off. transcript may be NULL. Returns 0, or -1 reported.
+ */
+int gdb_start(struct gdb *g, const char *file, const char *transcript);
+
+/*
+ * Send one MI command (printf-style, without token or newline) and wait for its
+ * result record. Before an -exec-* command the queued async records are dropped: they
+ * describe the stop being left. Returns the record (caller frees with mi_record_free()) whatever
+ * its class (^done, ^running, ^connected, ^error, ^exit), or NULL after reporting a
+ * time-out ("gdb did not answer '-exec-continue' within 10 s") or gdb's death.
+ * timeout_ms 0 means g->timeout_ms.
+ */
+struct mi_record *gdb_command(struct gdb *g, int timeout_ms, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Like gdb_command(), but succeeds only on ^done, ^running or ^connected: returns 0,
+ * or -1 after reporting ^error's message with the command. The record is freed, or
+ * stored in *out when out is not NULL.
+ */
+int gdb_run(struct gdb *g, struct mi_record **out, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * Evaluate an expression (-data-evaluate-expression); returns gdb's value text as a
+ * new string, or NULL with the reason in why (not printed) when gdb says ^error.
+ */
+char *gdb_eval(struct gdb *g, const char *expr, struct strbuf *why);
+/* Evaluate an expression to an unsigned 64-bit number; 0 or -1 (reported). */
+int gdb_eval_u64(struct gdb *g, const char *expr, uint64_t *value);
+
+/*
+ * Read a register by name through -data-list-register-values (works for registers
+ * whose type does not cast to a number, such as $eflags). 0, or -1 reported.
+ */
+int gdb_register_u64(struct gdb *g, const char *name, uint64_t *value);
+
+/*
+ * Wait for the next async record of the given class ("stopped", "running", ...) on
+ * any channel, until the monotonic deadline. Earlier queued records of other classes
+ * are dropped. Returns the record (caller frees), or NULL reported (time-out, gdb
+ * died, or the peer process exited).
+ */
+struct mi_record *gdb_wait_async(struct gdb *g, const char *cls, int64_t deadline_ms);
+
+/* Quote s as an MI C-string ("..." with \" \\ \n escapes) into out. */
+void gdb_quote(struct strbuf *out, const char *s);
+
+/* Ask gdb to exit (-gdb-exit), wait briefly, then stop it. Safe to call twice. */
+void gdb_stop(struct gdb *g);
+void gdb_release(struct gdb *g);
+
+#endif

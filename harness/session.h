@@ -1,0 +1,72 @@
+/*
+ * session: one boot of the guest under gdb. Creates the private run directory,
+ * starts QEMU stopped (-S) and gdb on vmlinux side by side (gdb loads its symbols
+ * while QEMU starts), attaches, and offers the steps every command builds on: read
+ * an MSR by injecting rdmsr at a kernel-mode stop, relocate symbols for KASLR, and
+ * let the guest run to its end. Ending the session stops gdb and QEMU and removes the
+ * run directory unless asked to keep it (it is always kept, and named, on failure).
+ * Depends on gdb, qemu, elf.
+ */
+#ifndef KDIVE_SESSION_H
+#define KDIVE_SESSION_H
+
+#include "gdb.h"
+#include "qemu.h"
+#include "util.h"
+
+struct session_opts {
+	const char *bzimage;   /* kernel image */
+	const char *vmlinux;   /* its symbols */
+	const char *initrd;    /* initramfs */
+	const char *program;   /* guest program, or NULL */
+	const char *args;      /* its arguments, comma-separated, or NULL */
+	int kaslr;             /* boot without nokaslr */
+	int keep;              /* keep the run directory */
+	int gdb_port;          /* 0: unix socket */
+	int timeout_s;         /* whole session limit; 0: 300 */
+};
+
+struct session {
+	struct qemu qemu;      /* the guest */
+	struct gdb gdb;        /* the debugger */
+	char *rundir;          /* private directory: gdb.sock, console.log, gdb.mi; owned */
+	int keep;              /* keep rundir at the end */
+	int64_t t0;            /* when the session started */
+	int64_t deadline;      /* t0 + the time limit */
+	uint64_t slide;        /* KASLR slide applied to the symbols (0 with nokaslr) */
+	const char *vmlinux;   /* not owned */
+};
+
+/* Boot and attach; the CPU waits at the reset vector. 0, or -1 reported. */
+int session_start(struct session *s, const struct session_opts *o);
+
+/*
+ * Read a model-specific register at the current stop, which must be in kernel mode
+ * (CPL 0) and not halted. Writes rdmsr (0f 32) at the pc, sets rcx, single-steps,
+ * reads edx:eax, then restores the bytes and every register it touched and checks
+ * the restore. Breakpoints are disabled during the step. 0, or -1 reported.
+ */
+int session_read_msr(struct session *s, uint32_t msr, uint64_t *value);
+
+/* The privilege level of the current stop ($cs & 3); -1 reported on failure. */
+int session_cpl(struct session *s);
+
+/* -exec-continue and wait for a *stopped; returns the record or NULL (reported). */
+struct mi_record *session_continue(struct session *s);
+
+/* Relocate vmlinux's symbols by slide (symbol-file -o). 0, or -1 reported. */
+int session_relocate(struct session *s, uint64_t slide);
+
+/*
+ * Let the guest run to its end: delete all breakpoints, continue, and wait for QEMU
+ * to exit by itself (the guest's reboot -f). 0, or -1 reported with the console tail.
+ */
+int session_run_to_exit(struct session *s);
+
+/* Append the console tail for error messages. */
+void session_console_tail(struct session *s, struct strbuf *out);
+
+/* Stop everything; remove the run directory if ok and not keep, else say where it is. */
+void session_end(struct session *s, int ok);
+
+#endif
