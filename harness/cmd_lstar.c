@@ -72,7 +72,7 @@ static void text_report(const struct lstar_result *r, struct strbuf *out)
 		for (size_t i = 0; i < r->clone_frames.nr; i++)
 			strbuf_addf(out, "  #%zu %s\n", i, r->clone_frames.v[i]);
 	}
-	strbuf_addf(out, "guest: ran fork and powered off (%s; read after %.1f s, total %.1f s)\n",
+	strbuf_addf(out, "guest: fork exited 0, guest powered off (%s; read after %.1f s, total %.1f s)\n",
 		    r->kvm ? "KVM" : "TCG", (double)r->read_ms / 1000.0,
 		    (double)r->total_ms / 1000.0);
 	strbuf_release(&f);
@@ -340,6 +340,11 @@ int cmd_lstar(int argc, char **argv)
 	res.sym_addr = res.lstar - res.slide - res.offset;
 	if (session_run_to_exit(&s) < 0)
 		goto out_session;
+	if (s.program_status != 0) {
+		error("the guest's fork program exited with status %d after the read",
+		      s.program_status);
+		goto out_session;
+	}
 	res.total_ms = now_ms() - s.t0;
 	ok = 1;
 	rc = KDIVE_EXIT_PASS;

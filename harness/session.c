@@ -27,6 +27,8 @@ int session_start(struct session *s, const struct session_opts *o)
 	s->deadline = s->t0 + 1000LL * (o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S);
 	s->keep = o->keep;
 	s->vmlinux = o->vmlinux;
+	s->program = o->program;
+	s->program_status = -1;
 	s->rundir = qemu_make_rundir();
 	if (!s->rundir)
 		return -1;
@@ -180,13 +182,23 @@ int session_run_to_exit(struct session *s)
 	    gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
 		return -1;
 	int r = qemu_wait(&s->qemu, s->deadline);
-	if (r == 1) {
-		struct strbuf sb = STRBUF_INIT;
-		session_console_tail(s, &sb);
-		error("the guest did not power off in time\n%s", sb.buf);
-		strbuf_release(&sb);
-		return -1;
-	}
+	if (r == 1)
+		return error("the guest did not power off in time");
+	if (r < 0 || !s->program)
+		return r;
+	/* init says "kdive: /progs/NAME exited with status N" (initramfs/init). */
+	struct strbuf con = STRBUF_INIT;
+	char *marker = xstrfmt("kdive: /progs/%s exited with status ", s->program);
+	const char *at = NULL;
+	if (strbuf_read_file(&con, s->qemu.console_log) == 0)
+		at = strstr(con.buf, marker);
+	if (at)
+		s->program_status = atoi(at + strlen(marker));
+	else
+		r = error("the guest powered off, but its console never says that '%s' ran",
+			  s->program);
+	free(marker);
+	strbuf_release(&con);
 	return r;
 }
 

@@ -35,6 +35,8 @@ struct session {
 	int64_t deadline;      /* t0 + the time limit */
 	uint64_t slide;        /* KASLR slide applied to the symbols (0 with nokaslr) */
 	const char *vmlinux;   /* not owned */
+	const char *program;   /* guest program, not owned; NULL when none */
+	int program_status;    /* its exit status once the guest finished, -1 before */
 };
 
 /* Boot and attach; the CPU waits at the reset vector. 0, or -1 reported. */
@@ -59,7 +61,9 @@ int session_relocate(struct session *s, uint64_t slide);
 
 /*
  * Let the guest run to its end: delete all breakpoints, continue, and wait for QEMU
- * to exit by itself (the guest's reboot -f). 0, or -1 reported with the console tail.
+ * to exit by itself (the guest's reboot -f). Then read the guest program's exit status
+ * from the console (init prints it) into s->program_status. 0, or -1 reported with
+ * the console tail (QEMU failed or hung, or the program never ran).
  */
 int session_run_to_exit(struct session *s);
 
