@@ -102,10 +102,16 @@ static int pump(struct gdb *g, long want_token, struct mi_record **result, int64
 		if (left <= 0)
 			return 0;
 		if (g->peer && g->peer->pid && !g->peer->reaped && proc_wait(g->peer, 0) == 0) {
+			/* A peer that ended well (the guest powered off) is for the caller to
+			 * judge; a peer that failed is an error now. */
 			struct strbuf sb = STRBUF_INIT;
 			proc_describe_status(&sb, g->peer->status);
-			error("%s %s while gdb was %s", g->peer_name ? g->peer_name : "the peer",
-			      sb.buf, what);
+			if (proc_succeeded(g->peer))
+				debug("%s %s while gdb was %s", g->peer_name ? g->peer_name : "the peer",
+				      sb.buf, what);
+			else
+				error("%s %s while gdb was %s", g->peer_name ? g->peer_name : "the peer",
+				      sb.buf, what);
 			strbuf_release(&sb);
 			return -1;
 		}

@@ -9,13 +9,16 @@
 #include "mi.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "util.h"
 
-/* Tuples and lists nested deeper than this are a parse error: it bounds the recursion
- * (gdb's deepest real output, -break-list or a stopped frame's args, is about 4). */
+/*
+ * Tuples and lists nested deeper than this are a parse error: it bounds the recursion
+ * (gdb's deepest real output, -break-list or a stopped frame's args, is about 4).
+ */
 #define MI_MAX_DEPTH 512
 
 struct mi_parser {
@@ -294,12 +297,16 @@ static int parse_result(struct cursor *c, struct mi_value *v)
 	return parse_value(c, v);
 }
 
-/* A tuple or list at c->pos (the opening bracket). */
+/*
+ * A tuple or list at c->pos (the opening bracket). A tuple holds results only. A list
+ * holds values or results; each item is a value if it starts like one ('"', '{', '['),
+ * else a result. The grammar forbids mixing them, but gdb's MI2 -break-list wrote
+ * body=[bkpt={...},{...}] for multi-location breakpoints, so a mix is kept as it is.
+ */
 static int parse_container(struct cursor *c, struct mi_value *v)
 {
 	int is_list = peek(c) == '[';
 	int close = is_list ? ']' : '}';
-	int named = 1; /* a tuple's items are named; a list's follow its first item */
 	size_t alloc = 0;
 
 	v->kind = is_list ? MI_VALUE_LIST : MI_VALUE_TUPLE;
@@ -311,18 +318,10 @@ static int parse_container(struct cursor *c, struct mi_value *v)
 		c->depth--;
 		return 0;
 	}
-	if (is_list)
-		named = !starts_value(peek(c));
 	for (;;) {
 		struct mi_value item = { 0 };
-		size_t at = c->pos;
-		int r;
-
-		if (is_list && named && starts_value(peek(c)))
-			return fail(c, at, "list mixes results and values");
-		if (is_list && !named && is_word_char(peek(c)))
-			return fail(c, at, "list mixes values and results");
-		r = named ? parse_result(c, &item) : parse_value(c, &item);
+		int r = is_list && starts_value(peek(c)) ? parse_value(c, &item)
+							 : parse_result(c, &item);
 		if (r < 0) {
 			value_release(&item);
 			return -1;
@@ -333,11 +332,8 @@ static int parse_container(struct cursor *c, struct mi_value *v)
 			c->depth--;
 			return 0;
 		}
-		if (peek(c) != ',') {
-			char what[32];
-			snprintf(what, sizeof(what), "',' or '%c'", close);
-			return unexpected(c, what);
-		}
+		if (peek(c) != ',')
+			return unexpected(c, is_list ? "',' or ']'" : "',' or '}'");
 		c->pos++;
 	}
 }
@@ -355,23 +351,24 @@ static int parse_value(struct cursor *c, struct mi_value *v)
 	}
 }
 
-/* (',' result)* up to the end of the line, into r->results. */
+/*
+ * (',' result)* up to the end of the line, into r->results. A value without a name is
+ * kept with name NULL: gdb writes +download,{section=".text",...} (any MI version) and
+ * MI2 wrote bkpt={...},{...},{...} for a multi-location breakpoint.
+ */
 static int parse_results(struct cursor *c, struct mi_record *r)
 {
 	size_t alloc = 0;
 	while (!at_end(c)) {
 		struct mi_value item = { 0 };
+		int ret;
 		if (peek(c) != ',')
 			return unexpected(c, "',' or end of line");
 		c->pos++;
 		if (at_end(c))
 			return fail(c, c->pos, "expected a result after ','");
-		if (starts_value(peek(c)))
-			/* gdb's MI2 printed a multi-location breakpoint as bkpt={...},{...}:
-			 * values without names. MI3 puts them in locations=[...]. */
-			return fail(c, c->pos, "value without a name (MI2 output? kdive needs "
-					       "--interpreter=mi3)");
-		if (parse_result(c, &item) < 0) {
+		ret = starts_value(peek(c)) ? parse_value(c, &item) : parse_result(c, &item);
+		if (ret < 0) {
 			value_release(&item);
 			return -1;
 		}

@@ -46,7 +46,7 @@ enum mi_result_class {
 enum mi_value_kind {
 	MI_VALUE_STRING, /* a C-string constant, decoded */
 	MI_VALUE_TUPLE,  /* {name=value,...}: every item has a name */
-	MI_VALUE_LIST,   /* [value,...] (no names) or [name=value,...] (all named) */
+	MI_VALUE_LIST,   /* [value,...] or [name=value,...] (gdb's MI2 also mixed the two) */
 };
 
 /*
@@ -69,7 +69,7 @@ struct mi_record {
 	uint64_t token;              /* the token (result and async records), 0 when has_token is 0 */
 	char *class_name;            /* result or async class ("done", "stopped"), else NULL */
 	enum mi_result_class result; /* the result class decoded, MI_RESULT_NONE unless kind is RESULT */
-	struct mi_value results;     /* result and async records: a tuple of the results (maybe empty) */
+	struct mi_value results;     /* result/async records: the results, a tuple (bare values unnamed) */
 	char *text;                  /* streams: the decoded text; parse errors: the raw line; else NULL */
 	size_t text_len;             /* bytes in text (text is NUL-terminated, and may hold NUL bytes) */
 	size_t column;               /* parse errors: 1-based byte column where parsing failed, else 0 */
@@ -120,10 +120,10 @@ struct mi_record *mi_parser_next(struct mi_parser *p);
 void mi_record_free(struct mi_record *r);
 
 /*
- * The first item named name in a tuple or list of results, or NULL when v is NULL, is
- * not a tuple or list, or has no such item (gdb repeats names in some tuples and in
- * lists such as stack=[frame=...,frame=...]: this finds the first). The result points
- * into v's tree and lives as long as it.
+ * The first item named name in a tuple or list, or NULL when v is NULL, is a string,
+ * or has no such item (gdb repeats names in some tuples and in lists such as
+ * stack=[frame=...,frame=...]: this finds the first; unnamed items are skipped). The
+ * result points into v's tree and lives as long as it.
  */
 const struct mi_value *mi_value_find(const struct mi_value *v, const char *name);
 

@@ -5,8 +5,10 @@
 #define _GNU_SOURCE
 #include "session.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define DEFAULT_TIMEOUT_S 300
 
@@ -72,7 +74,10 @@ struct mi_record *session_continue(struct session *s)
 {
 	if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
 		return NULL;
-	return gdb_wait_async(&s->gdb, "stopped", s->deadline);
+	struct mi_record *r = gdb_wait_async(&s->gdb, "stopped", s->deadline);
+	if (!r && s->qemu.proc.reaped && proc_succeeded(&s->qemu.proc))
+		error("the guest powered off before the next stop");
+	return r;
 }
 
 /* Set a register or memory through an expression; 0 or -1 reported. */
@@ -215,4 +220,363 @@ void session_end(struct session *s, int ok)
 	}
 	free(s->rundir);
 	s->rundir = NULL;
+}
+
+/* ---- scenarios ---- */
+
+/* The expressions a scenario's conditions and checks are built from. */
+struct task_exprs {
+	char *current; /* the current task: "pcpu_hot.current_task" (6.9+) or "current_task" */
+	char *regs;    /* the current syscall's struct pt_regs * */
+	char *comm;    /* condition: the current task is the scenario's program */
+};
+
+static void task_exprs_release(struct task_exprs *t)
+{
+	free(t->current);
+	free(t->regs);
+	free(t->comm);
+}
+
+static int task_exprs_init(struct session *s, const char *program, struct task_exprs *t)
+{
+	struct strbuf why = STRBUF_INIT;
+	uint64_t thread_size;
+	memset(t, 0, sizeof(*t));
+	/* 6.9 moved current_task into pcpu_hot; without SMP per-cpu variables read as
+	 * plain globals. */
+	char *v = gdb_eval(&s->gdb, "&pcpu_hot.current_task", &why);
+	t->current = xstrdup(v ? "pcpu_hot.current_task" : "current_task");
+	free(v);
+	strbuf_release(&why);
+	/* init_stack is THREAD_SIZE bytes; pt_regs sit at the top of the task's stack. */
+	if (gdb_eval_u64(&s->gdb, "sizeof(init_stack)", &thread_size) < 0)
+		return -1;
+	t->regs = xstrfmt("((struct pt_regs *)((unsigned long)%s->stack + %llu) - 1)", t->current,
+			  (unsigned long long)thread_size);
+	/* comm holds TASK_COMM_LEN - 1 = 15 characters of the name. */
+	t->comm = xstrfmt("$_streq(%s->comm, \"%.15s\")", t->current, program);
+	return 0;
+}
+
+/* Parse a frame list (-stack-list-frames) into obs frames, cut after the entry code. */
+static void take_frames(const struct mi_record *r, struct obs_frame **out, size_t *n)
+{
+	const struct mi_value *stack = mi_record_find_path(r, "stack");
+	size_t nr = stack ? stack->nr : 0;
+	*out = xcalloc(nr ? nr : 1, sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; i < nr; i++) {
+		const struct mi_value *f = &stack->items[i];
+		const char *func = mi_value_find_str(f, "func");
+		const char *file = mi_value_find_str(f, "fullname");
+		const char *line = mi_value_find_str(f, "line");
+		const char *addr = mi_value_find_str(f, "addr");
+		struct obs_frame *o = &(*out)[(*n)++];
+		o->func = xstrdup(func ? func : "??");
+		if (!file)
+			file = mi_value_find_str(f, "file");
+		o->file = file ? xstrdup(file) : NULL;
+		o->line = line ? atoi(line) : 0;
+		o->addr = addr ? strtoull(addr, NULL, 0) : 0;
+		/* entry_64.S has no CFI: what gdb unwinds past the entry code is garbage. */
+		if (func && (!strncmp(func, "entry_SYSCALL_64", 16) || !strcmp(func, "ret_from_fork") ||
+			     !strncmp(func, "asm_", 4)))
+			break;
+	}
+	/* An inlined frame shares its pc with its caller: a real call's caller is at a
+	 * return address, never at the callee's pc. */
+	for (size_t i = 0; i + 1 < *n; i++)
+		(*out)[i].inlined = (*out)[i].addr == (*out)[i + 1].addr;
+}
+
+static int list_frames(struct session *s, struct obs_frame **out, size_t *n)
+{
+	struct mi_record *r = NULL;
+	if (gdb_run(&s->gdb, &r, "-stack-list-frames 0 63") < 0)
+		return -1;
+	take_frames(r, out, n);
+	mi_record_free(r);
+	return 0;
+}
+
+/* The registers a user-space unwind needs, and their pt_regs fields. */
+static const char *const unwind_regs[][2] = {
+	{ "rip", "ip" }, { "rsp", "sp" }, { "rbp", "bp" }, { "rbx", "bx" },
+	{ "r12", "r12" }, { "r13", "r13" }, { "r14", "r14" }, { "r15", "r15" },
+};
+
+/*
+ * The user-space stack of the current syscall: load the user registers that entry
+ * saved in pt_regs into the CPU's, let gdb unwind with the program's symbols, put
+ * every register back and check it. (gdb refuses to unwind from a kernel sp to a
+ * lower user sp, so a frame unwinder cannot do this.)
+ */
+static int user_frames(struct session *s, const struct task_exprs *t, struct obs_frame **out,
+		       size_t *n)
+{
+	uint64_t saved[ARRAY_SIZE(unwind_regs)], user[ARRAY_SIZE(unwind_regs)], check;
+	int r = 0, changed = 0;
+	for (size_t i = 0; i < ARRAY_SIZE(unwind_regs); i++) {
+		char *field = xstrfmt("%s->%s", t->regs, unwind_regs[i][1]);
+		int e = gdb_register_u64(&s->gdb, unwind_regs[i][0], &saved[i]) < 0 ||
+			gdb_eval_u64(&s->gdb, field, &user[i]) < 0;
+		free(field);
+		if (e)
+			return -1;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(unwind_regs) && !r; i++) {
+		char *reg = xstrfmt("$%s", unwind_regs[i][0]);
+		changed = 1;
+		r = assign(s, reg, user[i]);
+		free(reg);
+	}
+	if (!r)
+		r = list_frames(s, out, n);
+	for (size_t i = 0; changed && i < ARRAY_SIZE(unwind_regs); i++) {
+		char *reg = xstrfmt("$%s", unwind_regs[i][0]);
+		if (assign(s, reg, saved[i]) < 0)
+			r = -1;
+		free(reg);
+	}
+	for (size_t i = 0; changed && i < ARRAY_SIZE(unwind_regs); i++) {
+		if (gdb_register_u64(&s->gdb, unwind_regs[i][0], &check) < 0 || check != saved[i])
+			r = error("register %s was not restored after the user-space unwind",
+				  unwind_regs[i][0]);
+	}
+	return r;
+}
+
+/* A gdb value as a number: decimal, hex, negative, true/false, or "0x… <sym>". */
+static int parse_value(const char *v, int64_t *out)
+{
+	char *end;
+	if (!strcmp(v, "true") || !strcmp(v, "false")) {
+		*out = !strcmp(v, "true");
+		return 0;
+	}
+	errno = 0;
+	if (v[0] == '-')
+		*out = strtoll(v, &end, 0);
+	else
+		*out = (int64_t)strtoull(v, &end, 0);
+	if (end == v || errno)
+		return -1;
+	return *end == '\0' || *end == ' ' ? 0 : -1;
+}
+
+static void add_value(struct obs_stop *o, const char *name, int64_t v, const char *err)
+{
+	for (size_t i = 0; i < o->nvalues; i++)
+		if (!strcmp(o->values[i].name, name))
+			return;
+	o->values = xrealloc(o->values, (o->nvalues + 1) * sizeof(*o->values));
+	struct obs_value *ov = &o->values[o->nvalues++];
+	memset(ov, 0, sizeof(*ov));
+	ov->name = xstrdup(name);
+	ov->value = v;
+	ov->ok = !err;
+	ov->error = err ? xstrdup(err) : NULL;
+}
+
+/* Read the value a check names: $REG, a pt_regs field, or (later) ret. */
+static void read_check_value(struct session *s, const struct task_exprs *t, const char *name,
+			     struct obs_stop *o)
+{
+	struct strbuf why = STRBUF_INIT;
+	char *expr = name[0] == '$' ? xstrfmt("(long long)%s", name)
+				    : xstrfmt("(long long)%s->%s", t->regs, name);
+	char *v = gdb_eval(&s->gdb, expr, &why);
+	int64_t num;
+	if (!v)
+		add_value(o, name, 0, why.buf);
+	else if (parse_value(v, &num) < 0)
+		add_value(o, name, 0, "not a number");
+	else
+		add_value(o, name, num, NULL);
+	free(v);
+	free(expr);
+	strbuf_release(&why);
+}
+
+/* Everything observed at stop i. -1 only on infrastructure failure. */
+static int capture_stop(struct session *s, const struct scenario_stop *st, const struct task_exprs *t,
+			struct obs_stop *o)
+{
+	o->hit = 1;
+	o->ms = now_ms() - s->t0;
+	if (list_frames(s, &o->frames, &o->nframes) < 0)
+		return -1;
+	for (size_t k = 0; k < st->nchecks; k++)
+		if (strcmp(st->checks[k].name, "ret"))
+			read_check_value(s, t, st->checks[k].name, o);
+	if (st->space == SCENARIO_KERNEL && user_frames(s, t, &o->user, &o->nuser) < 0)
+		return -1;
+	if (!st->finish)
+		return 0;
+	/* Let the function return; gdb reports its value. */
+	if (gdb_run(&s->gdb, NULL, "-exec-finish") < 0)
+		return -1;
+	struct mi_record *r = gdb_wait_async(&s->gdb, "stopped", s->deadline);
+	if (!r)
+		return -1;
+	const char *rv = mi_record_find_str(r, "return-value");
+	int64_t num;
+	if (!rv)
+		add_value(o, "ret", 0, "gdb reported no return value");
+	else if (parse_value(rv, &num) < 0)
+		add_value(o, "ret", 0, "the return value is not a number");
+	else
+		add_value(o, "ret", num, NULL);
+	mi_record_free(r);
+	return 0;
+}
+
+static void set_obs_error(struct session *s, struct obs_run *obs, const char *what)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s\n", what);
+	session_console_tail(s, &sb);
+	free(obs->error);
+	obs->error = strbuf_detach(&sb, NULL);
+}
+
+/* Insert a breakpoint; its number, or -1 (with gdb's reason in why). */
+static int insert_break(struct session *s, int hardware, const char *cond, const char *location,
+			struct strbuf *why)
+{
+	struct strbuf q = STRBUF_INIT;
+	struct mi_record *r;
+	int num = -1;
+	gdb_quote(&q, cond);
+	r = gdb_command(&s->gdb, 0, "-break-insert %s-c %s %s", hardware ? "-h " : "", q.buf,
+			location);
+	strbuf_release(&q);
+	if (!r) {
+		strbuf_addstr(why, "gdb did not answer");
+		return -1;
+	}
+	const char *n = mi_record_find_str(r, "bkpt.number");
+	if (r->result == MI_RESULT_DONE && n)
+		num = atoi(n);
+	else
+		strbuf_addstr(why, mi_record_find_str(r, "msg") ? mi_record_find_str(r, "msg")
+								 : "no breakpoint number");
+	mi_record_free(r);
+	return num;
+}
+
+int session_run_scenario(struct session *s, const struct scenario *sc,
+			 const struct syscalls *table, const char *progs_dir, struct obs_run *obs)
+{
+	struct task_exprs t = { 0 };
+	struct strbuf why = STRBUF_INIT, q = STRBUF_INIT;
+	int *bkpt = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*bkpt));
+	size_t left = sc->nstops;
+	char *prog = xstrfmt("%s/%s", progs_dir, sc->program);
+	int rc = -1;
+
+	obs->nstops = sc->nstops;
+	obs->stops = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*obs->stops));
+	if (access(prog, R_OK) < 0) {
+		strbuf_addf(&why, "guest program '%s' does not exist (initramfs/progs/%s.c?)", prog,
+			    sc->program);
+		goto fail;
+	}
+	/* The program is static and not relocated: its own addresses hold in the guest. */
+	char *add = xstrfmt("add-symbol-file %s", prog);
+	gdb_quote(&q, add);
+	free(add);
+	if (gdb_run(&s->gdb, NULL, "-interpreter-exec console %s", q.buf) < 0 ||
+	    task_exprs_init(s, sc->program, &t) < 0) {
+		strbuf_addstr(&why, "gdb could not load the guest program's symbols");
+		goto fail;
+	}
+	/* Arm late: one cheap user-space breakpoint at the program's main, then the
+	 * scenario's, so no condition is evaluated during the boot. */
+	int mainbp = insert_break(s, 1, t.comm, "main", &why);
+	if (mainbp < 0)
+		goto fail;
+	struct mi_record *st = session_continue(s);
+	if (!st) {
+		strbuf_addf(&why, "the guest program '%s' never reached main", sc->program);
+		goto fail;
+	}
+	mi_record_free(st);
+	if (gdb_run(&s->gdb, NULL, "-break-delete %d", mainbp) < 0)
+		goto fail;
+	for (size_t i = 0; i < sc->nstops; i++) {
+		const struct scenario_stop *sp = &sc->stops[i];
+		struct strbuf cond = STRBUF_INIT;
+		strbuf_addstr(&cond, t.comm);
+		if (sp->syscall) {
+			int nr = syscalls_find(table, sp->syscall);
+			if (nr < 0) {
+				strbuf_addf(&why, "%s:%d: this kernel has no syscall '%s'", sc->file,
+					    sp->line, sp->syscall);
+				strbuf_release(&cond);
+				goto fail;
+			}
+			strbuf_addf(&cond, " && %s->orig_ax == %d", t.regs, nr);
+		}
+		if (sp->cond)
+			strbuf_addf(&cond, " && (%s)", sp->cond);
+		struct strbuf bwhy = STRBUF_INIT;
+		bkpt[i] = insert_break(s, sp->space == SCENARIO_USER, cond.buf, sp->location, &bwhy);
+		strbuf_release(&cond);
+		if (bkpt[i] < 0) {
+			strbuf_addf(&why, "%s:%d: cannot stop at '%s': %s", sc->file, sp->line,
+				    sp->location, bwhy.buf);
+			strbuf_release(&bwhy);
+			goto fail;
+		}
+		strbuf_release(&bwhy);
+	}
+	while (left) {
+		if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
+			goto fail_gdb;
+		st = gdb_wait_async(&s->gdb, "stopped", s->deadline);
+		if (!st) {
+			/* The guest ended without reaching the remaining stops: they are
+			 * "never reached", not an infrastructure failure. */
+			if (s->qemu.proc.reaped && proc_succeeded(&s->qemu.proc))
+				break;
+			goto fail_gdb;
+		}
+		const char *reason = mi_record_find_str(st, "reason");
+		const char *no = mi_record_find_str(st, "bkptno");
+		size_t i = sc->nstops;
+		for (size_t k = 0; no && k < sc->nstops; k++)
+			if (bkpt[k] == atoi(no))
+				i = k;
+		if (!reason || strcmp(reason, "breakpoint-hit") || i == sc->nstops) {
+			strbuf_addf(&why, "unexpected stop: %s", reason ? reason : "no reason given");
+			mi_record_free(st);
+			goto fail;
+		}
+		mi_record_free(st);
+		if (capture_stop(s, &sc->stops[i], &t, &obs->stops[i]) < 0)
+			goto fail_gdb;
+		if (gdb_run(&s->gdb, NULL, "-break-delete %d", bkpt[i]) < 0)
+			goto fail_gdb;
+		bkpt[i] = -1;
+		left--;
+	}
+	if (!s->qemu.proc.reaped && session_run_to_exit(s) < 0)
+		goto fail_gdb;
+	obs->boot_ms = now_ms() - s->t0;
+	rc = 0;
+	goto out;
+fail_gdb:
+	if (!why.len)
+		strbuf_addstr(&why, "gdb or QEMU failed (see above)");
+fail:
+	set_obs_error(s, obs, why.buf);
+out:
+	task_exprs_release(&t);
+	strbuf_release(&why);
+	strbuf_release(&q);
+	free(bkpt);
+	free(prog);
+	return rc;
 }

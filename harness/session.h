@@ -12,6 +12,8 @@
 
 #include "gdb.h"
 #include "qemu.h"
+#include "scenario.h"
+#include "syscalls.h"
 #include "util.h"
 
 struct session_opts {
@@ -66,6 +68,19 @@ int session_relocate(struct session *s, uint64_t slide);
  * the console tail (QEMU failed or hung, or the program never ran).
  */
 int session_run_to_exit(struct session *s);
+
+/*
+ * Run one scenario on a started session (the CPU still at the reset vector): load the
+ * guest program's symbols, stop at its main (so that the scenario's breakpoints and
+ * their conditions cost nothing during the boot), arm every stop limited to the
+ * program's own task (and to one syscall, by the kernel's own number), capture each
+ * stop's kernel frames, user frames (unwound from the syscall's pt_regs) and checked
+ * values, then let the guest run to its end. Fills obs (one obs_stop per stop; a stop
+ * never reached has hit 0). Returns 0 when the run completed (whatever matched), -1
+ * on an infrastructure failure (obs->error says what, the console tail included).
+ */
+int session_run_scenario(struct session *s, const struct scenario *sc,
+			 const struct syscalls *table, const char *progs_dir, struct obs_run *obs);
 
 /* Append the console tail for error messages. */
 void session_console_tail(struct session *s, struct strbuf *out);

@@ -1,0 +1,30 @@
+/*
+ * syscalls: the kernel's own system-call table, read from the build's generated
+ * arch/x86/include/generated/asm/syscalls_64.h ("__SYSCALL(56, sys_clone)"), so that
+ * scenarios name syscalls and kdive never carries a hard-coded list that could
+ * disagree with the kernel under test. Pure; depends on util.
+ */
+#ifndef KDIVE_SYSCALLS_H
+#define KDIVE_SYSCALLS_H
+
+#include "util.h"
+
+struct syscalls {
+	char **names; /* names[nr] without "sys_" ("clone"), NULL for holes; owned */
+	size_t nr;    /* entries (highest number + 1) */
+};
+
+#define SYSCALLS_INIT { NULL, 0 }
+
+/* Parse the header's text. 0, or -1 with "FILE: message" in err (no entry found). */
+int syscalls_parse(struct syscalls *t, const char *file, const char *text, struct strbuf *err);
+/*
+ * The number of a syscall by name ("clone", or with its sys_ prefix; "stat" also
+ * finds the kernel's "newstat"), or -1. ni_syscall is not a name to look up.
+ */
+int syscalls_find(const struct syscalls *t, const char *name);
+/* The name of number nr, or NULL. */
+const char *syscalls_name(const struct syscalls *t, long nr);
+void syscalls_release(struct syscalls *t);
+
+#endif
