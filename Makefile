@@ -92,7 +92,8 @@ test: deps $(UNIT_BIN)
 integration: deps
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/run --integration-only
 
-check: $(UNIT_BIN)
+# Sanitizers (the unit tests run under ASan + UBSan) and every fuzzer for FUZZ_TIME s.
+check: unit
 	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk O=$(O) check
 
 clean:

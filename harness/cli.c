@@ -6,6 +6,9 @@
 #include "initramfs.h"
 #include "kbuild.h"
 #include "proc.h"
+#include "scenario.h"
+#include "session.h"
+#include "syscalls.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -57,8 +60,21 @@ static const struct cli_command commands[] = {
 	  "(a requested symbol did not survive, make failed: the log path is printed).\n" },
 	{ "run", NULL, "boot, run each scenario, compare with its expectations, report",
 	  "usage: kdive run [options] SCENARIO...\n" },
-	{ "record", NULL, "run a scenario and write what was observed as its expectations",
-	  "usage: kdive record [options] SCENARIO\n" },
+	{ "record", cmd_record, "run a scenario and write what was observed as its expectations",
+	  "usage: kdive record [--dry-run] [--keep] [--timeout SECONDS]\n"
+	  "                    [--kernel BZIMAGE --vmlinux FILE] SCENARIO\n"
+	  "\n"
+	  "Runs SCENARIO like `kdive run`, then writes the frames it saw at each stop back\n"
+	  "into the file: each stop's `frames` block (and, at kernel stops, its `user`\n"
+	  "block) is replaced; a stop without one gets one. Comments, narration (say),\n"
+	  "checks, and frame lines guarded for other kernel versions stay as they are.\n"
+	  "The golden-update workflow: record, review the diff, commit.\n"
+	  "\n"
+	  "  --dry-run   print the change as a unified diff instead of writing the file\n"
+	  "  --keep      keep the run directory (console.log, qemu.log, gdb.mi)\n"
+	  "\n"
+	  "Exit: 0 recorded, 1 a stop was never reached (its blocks kept), 2 bad scenario\n"
+	  "file, 3 the run failed (nothing written).\n" },
 	{ "lstar", cmd_lstar, "boot, read MSR_LSTAR and resolve it to a kernel symbol",
 	  "usage: kdive lstar [--kaslr] [--format text|json] [--output FILE] [--keep]\n"
 	  "                   [--kernel BZIMAGE --vmlinux FILE] [--timeout SECONDS] [--gdb-port N]\n"
@@ -248,6 +264,7 @@ int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vm
 	im->version = xstrdup(kr.version ? kr.version : "unknown");
 	im->srctree = xstrdup(kr.srctree);
 	im->build = xstrdup(kr.dir);
+	im->tree = xstrdup(kr.build);
 out:
 	kbuild_result_release(&kr);
 	free(cache);
@@ -264,7 +281,76 @@ void cli_images_release(struct cli_images *im)
 	free(im->progs);
 	free(im->srctree);
 	free(im->build);
+	free(im->tree);
 	memset(im, 0, sizeof(*im));
+}
+
+int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text)
+{
+	struct strbuf buf = STRBUF_INIT, err = STRBUF_INIT;
+	int rc = 0;
+	if (strbuf_read_file(&buf, path) < 0) {
+		error_errno("cannot read scenario '%s'", path);
+		rc = KDIVE_EXIT_USAGE;
+	} else if (memchr(buf.buf, '\0', buf.len)) {
+		fprintf(stderr, "%s:1:1: not a text file (it holds NUL bytes)\n", path);
+		rc = KDIVE_EXIT_USAGE;
+	} else if (scenario_parse(sc, path, buf.buf, &err) < 0) {
+		fputs(err.buf, stderr);
+		rc = KDIVE_EXIT_USAGE;
+	}
+	if (text && !rc)
+		strbuf_add(text, buf.buf, buf.len);
+	strbuf_release(&buf);
+	strbuf_release(&err);
+	return rc;
+}
+
+void cli_load_syscalls(const struct cli_images *im, struct syscalls *table)
+{
+	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
+	if (!im->build)
+		return;
+	char *path = xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h", im->build);
+	if (strbuf_read_file(&text, path) < 0 || syscalls_parse(table, path, text.buf, &err) < 0)
+		warning("cannot read the kernel's syscall table '%s'", path);
+	free(path);
+	strbuf_release(&text);
+	strbuf_release(&err);
+}
+
+int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
+		     const struct syscalls *table, const struct cli_run_opts *o, struct obs_run *obs)
+{
+	struct session_opts so = { 0 };
+	struct session s;
+	struct strbuf args = STRBUF_INIT;
+	memset(obs, 0, sizeof(*obs));
+	obs->kernel_version = xstrdup(im->version);
+	for (size_t i = 0; i < sc->args.nr; i++)
+		strbuf_addf(&args, "%s%s", i ? "," : "", sc->args.v[i]);
+	so.bzimage = im->bzimage;
+	so.vmlinux = im->vmlinux;
+	so.initrd = im->initrd;
+	so.program = sc->program;
+	so.args = args.buf;
+	so.keep = o->keep;
+	so.gdb_port = o->gdb_port;
+	so.timeout_s = o->timeout_s ? o->timeout_s : sc->timeout_s;
+	int64_t t0 = now_ms();
+	int r = session_start(&s, &so);
+	if (r < 0) {
+		struct strbuf why = STRBUF_INIT;
+		strbuf_addstr(&why, "the guest or gdb did not start (see above)\n");
+		session_console_tail(&s, &why);
+		obs->error = strbuf_detach(&why, NULL);
+	} else {
+		r = session_run_scenario(&s, sc, table, im->progs, obs);
+	}
+	session_end(&s, r == 0);
+	obs->total_ms = now_ms() - t0;
+	strbuf_release(&args);
+	return r;
 }
 
 int cli_main(int argc, char **argv)
@@ -319,7 +405,7 @@ int cli_main(int argc, char **argv)
 	if (!c->fn) {
 		fprintf(stderr,
 			"kdive %s: not yet available in this version of kdive (%s).\n"
-			"Available now: build, lstar, doctor. See 'kdive --help'.\n",
+			"Available now: build, record, lstar, doctor. See 'kdive --help'.\n",
 			name, c->summary);
 		return KDIVE_EXIT_USAGE;
 	}

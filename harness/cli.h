@@ -35,6 +35,7 @@ struct cli_images {
 	char *progs;    /* directory of the guest programs with their symbols */
 	char *srctree;  /* kernel source tree, or NULL for a kernel brought along */
 	char *build;    /* kernel build outputs (generated headers, gdb scripts), or NULL */
+	char *tree;     /* the shared build tree gdb's file names point into, or NULL */
 };
 
 /*
@@ -44,7 +45,37 @@ struct cli_images {
 int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vmlinux);
 void cli_images_release(struct cli_images *im);
 
+/*
+ * Read and parse a scenario file. Returns 0, or KDIVE_EXIT_USAGE after printing every
+ * "FILE:LINE:COL: message". text (may be NULL) receives the file's bytes.
+ */
+struct scenario;
+struct obs_run;
+struct syscalls;
+int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text);
+
+/* Options of one scenario run. */
+struct cli_run_opts {
+	int keep;      /* keep the run directory */
+	int timeout_s; /* per-scenario limit, 0: the scenario's own or the default */
+	int gdb_port;  /* 0: unix socket */
+};
+
+/*
+ * Load the kernel's syscall table from the build (empty for a kernel brought along:
+ * scenarios naming a syscall then fail with a clear message). Cannot fail.
+ */
+void cli_load_syscalls(const struct cli_images *im, struct syscalls *table);
+
+/*
+ * Boot a guest for sc and run it, filling obs (obs->error on infrastructure failure).
+ * Returns 0 when the run completed, -1 when it failed (obs->error says why).
+ */
+int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
+		     const struct syscalls *table, const struct cli_run_opts *o, struct obs_run *obs);
+
 int cmd_build(int argc, char **argv);
+int cmd_record(int argc, char **argv);
 int cmd_lstar(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 

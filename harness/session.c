@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "session.h"
+#include "elf.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -432,6 +433,31 @@ static int capture_stop(struct session *s, const struct scenario_stop *st, const
 	return 0;
 }
 
+#define MSR_LSTAR 0xc0000082u
+
+/* Read MSR_LSTAR at this kernel-mode stop and resolve it in vmlinux. */
+static int read_lstar(struct session *s, struct obs_run *obs, struct strbuf *why)
+{
+	struct elf e;
+	const char *sym;
+	uint64_t off;
+	if (session_read_msr(s, MSR_LSTAR, &obs->lstar_value) < 0) {
+		strbuf_addstr(why, "cannot read MSR_LSTAR");
+		return -1;
+	}
+	if (elf_open(&e, s->vmlinux) < 0) {
+		strbuf_addf(why, "cannot read '%s'", s->vmlinux);
+		return -1;
+	}
+	if (elf_symbol_at(&e, obs->lstar_value - s->slide, &sym, &off))
+		obs->lstar_symbol = off ? xstrfmt("%s+0x%llx", sym, (unsigned long long)off)
+					: xstrdup(sym);
+	else
+		obs->lstar_symbol = xstrfmt("0x%llx", (unsigned long long)obs->lstar_value);
+	elf_close(&e);
+	return 0;
+}
+
 static void set_obs_error(struct session *s, struct obs_run *obs, const char *what)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -473,6 +499,11 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 	struct strbuf why = STRBUF_INIT, q = STRBUF_INIT;
 	int *bkpt = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*bkpt));
 	size_t left = sc->nstops;
+	/* LSTAR is read at the first kernel stop; a scenario without one gets a hidden
+	 * stop at do_syscall_64 for it. */
+	int want_lstar = sc->lstar != NULL, lstar_bp = -1, kernel_stops = 0;
+	for (size_t i = 0; i < sc->nstops; i++)
+		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL;
 	char *prog = xstrfmt("%s/%s", progs_dir, sc->program);
 	int rc = -1;
 
@@ -510,7 +541,10 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 		struct strbuf cond = STRBUF_INIT;
 		strbuf_addstr(&cond, t.comm);
 		if (sp->syscall) {
-			int nr = syscalls_find(table, sp->syscall);
+			/* A number names a syscall directly (holes in the table included). */
+			char *end;
+			long num = strtol(sp->syscall, &end, 10);
+			int nr = *end || end == sp->syscall ? syscalls_find(table, sp->syscall) : (int)num;
 			if (nr < 0) {
 				strbuf_addf(&why, "%s:%d: this kernel has no syscall '%s'", sc->file,
 					    sp->line, sp->syscall);
@@ -532,6 +566,12 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 		}
 		strbuf_release(&bwhy);
 	}
+	if (want_lstar && !kernel_stops) {
+		lstar_bp = insert_break(s, 0, t.comm, "do_syscall_64", &why);
+		if (lstar_bp < 0)
+			goto fail;
+		left++;
+	}
 	while (left) {
 		if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
 			goto fail_gdb;
@@ -549,13 +589,41 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 		for (size_t k = 0; no && k < sc->nstops; k++)
 			if (bkpt[k] == atoi(no))
 				i = k;
+		if (reason && !strcmp(reason, "breakpoint-hit") && no && atoi(no) == lstar_bp) {
+			mi_record_free(st);
+			if (read_lstar(s, obs, &why) < 0 ||
+			    gdb_run(&s->gdb, NULL, "-break-delete %d", lstar_bp) < 0)
+				goto fail;
+			want_lstar = 0;
+			left--;
+			continue;
+		}
 		if (!reason || strcmp(reason, "breakpoint-hit") || i == sc->nstops) {
 			strbuf_addf(&why, "unexpected stop: %s", reason ? reason : "no reason given");
 			mi_record_free(st);
 			goto fail;
 		}
 		mi_record_free(st);
-		if (capture_stop(s, &sc->stops[i], &t, &obs->stops[i]) < 0)
+		if (want_lstar && sc->stops[i].space == SCENARIO_KERNEL) {
+			if (read_lstar(s, obs, &why) < 0)
+				goto fail;
+			want_lstar = 0;
+		}
+		/* A finish stop runs its function to the end: other stops inside it are not
+		 * taken (a breakpoint hit would end the finish early). */
+		struct strbuf others = STRBUF_INIT;
+		for (size_t k = 0; sc->stops[i].finish && k < sc->nstops; k++)
+			if (k != i && bkpt[k] >= 0)
+				strbuf_addf(&others, " %d", bkpt[k]);
+		if (others.len && gdb_run(&s->gdb, NULL, "-break-disable%s", others.buf) < 0) {
+			strbuf_release(&others);
+			goto fail_gdb;
+		}
+		int cr = capture_stop(s, &sc->stops[i], &t, &obs->stops[i]);
+		if (!cr && others.len && gdb_run(&s->gdb, NULL, "-break-enable%s", others.buf) < 0)
+			cr = -1;
+		strbuf_release(&others);
+		if (cr < 0)
 			goto fail_gdb;
 		if (gdb_run(&s->gdb, NULL, "-break-delete %d", bkpt[i]) < 0)
 			goto fail_gdb;

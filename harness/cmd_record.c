@@ -1,0 +1,136 @@
+/*
+ * kdive record: run a scenario and write the frames it observed back into the file,
+ * keeping comments, narration, checks and guards (the golden-update workflow).
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "proc.h"
+#include "record.h"
+#include "scenario.h"
+#include "syscalls.h"
+
+#include <getopt.h>
+#include <sys/wait.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* diff -u of the file against the new text, to stdout. */
+static int show_diff(const char *path, const struct strbuf *text)
+{
+	char *tmp = xstrfmt("%s.kdive-record.%d", path, (int)getpid());
+	int rc = 0;
+	if (write_file_atomic(tmp, text->buf, text->len) < 0) {
+		error_errno("cannot write '%s'", tmp);
+		free(tmp);
+		return KDIVE_EXIT_INFRA;
+	}
+	struct proc p = PROC_INIT;
+	strvec_pushl(&p.args, "diff", "-u", "--label", path, "--label", "recorded", path, tmp, NULL);
+	p.in = PROC_NULL;
+	fflush(stdout);
+	if (proc_start(&p) < 0 || proc_wait(&p, now_ms() + 10000) != 0)
+		rc = KDIVE_EXIT_INFRA;
+	/* diff exits 1 when the files differ: that is the point. */
+	else if (!WIFEXITED(p.status) || WEXITSTATUS(p.status) > 1)
+		rc = KDIVE_EXIT_INFRA;
+	proc_release(&p);
+	unlink(tmp);
+	free(tmp);
+	return rc;
+}
+
+int cmd_record(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "keep", no_argument, NULL, 'K' },
+		{ "kernel", required_argument, NULL, 'b' },
+		{ "vmlinux", required_argument, NULL, 'V' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_run_opts ro = { 0 };
+	struct scenario sc;
+	struct obs_run obs;
+	struct cli_images im;
+	struct syscalls table = SYSCALLS_INIT;
+	struct strbuf text = STRBUF_INIT, out = STRBUF_INIT;
+	const char *kernel = NULL, *vmlinux = NULL;
+	int dry = 0, c, rc = KDIVE_EXIT_INFRA, parsed = 0;
+
+	memset(&sc, 0, sizeof(sc));
+	memset(&obs, 0, sizeof(obs));
+	memset(&im, 0, sizeof(im));
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":nv", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'n': dry = 1; break;
+		case 'K': ro.keep = 1; break;
+		case 'b': kernel = optarg; break;
+		case 'V': vmlinux = optarg; break;
+		case 't': ro.timeout_s = atoi(optarg); break;
+		case 'v': util_verbosity = 2; break;
+		case ':':
+			rc = cli_usage_error("record", "option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			rc = cli_usage_error("record", "unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		rc = cli_usage_error("record", "give exactly one scenario file");
+		goto out;
+	}
+	const char *path = argv[optind];
+	rc = cli_load_scenario(path, &sc, &text);
+	if (rc)
+		goto out;
+	parsed = 1;
+	rc = cli_resolve_images(&im, kernel, vmlinux);
+	if (rc)
+		goto out;
+	cli_load_syscalls(&im, &table);
+	if (cli_run_scenario(&sc, &im, &table, &ro, &obs) < 0) {
+		error("%s: the run failed, nothing recorded:\n%s", path, obs.error ? obs.error : "");
+		rc = KDIVE_EXIT_INFRA;
+		goto out;
+	}
+	size_t missed = 0;
+	for (size_t i = 0; i < obs.nstops; i++)
+		if (!obs.stops[i].hit) {
+			warning("%s:%d: stop '%s' was never reached: its blocks are left as they are",
+				path, sc.stops[i].line, sc.stops[i].location);
+			missed++;
+		}
+	char *progs_prefix = xstrdup("/kdive/progs");
+	const char *strip[] = { im.srctree ? im.srctree : "", im.tree ? im.tree : "",
+				im.build ? im.build : "", progs_prefix, NULL };
+	int blocks = record_rewrite(text.buf, &sc, &obs, im.version, strip, &out);
+	free(progs_prefix);
+	if (dry) {
+		rc = show_diff(path, &out);
+		goto out;
+	}
+	if (write_file_atomic(path, out.buf, out.len) < 0) {
+		error_errno("cannot write '%s'", path);
+		rc = KDIVE_EXIT_INFRA;
+		goto out;
+	}
+	info("recorded %d block%s into %s (%zu stop%s, kernel %s)%s", blocks, blocks == 1 ? "" : "s",
+	     path, sc.nstops, sc.nstops == 1 ? "" : "s", im.version,
+	     missed ? "; some stops were never reached" : "");
+	rc = missed ? KDIVE_EXIT_FAIL : KDIVE_EXIT_PASS;
+out:
+	if (parsed)
+		scenario_release(&sc);
+	obs_run_release(&obs);
+	cli_images_release(&im);
+	syscalls_release(&table);
+	strbuf_release(&text);
+	strbuf_release(&out);
+	return rc;
+}

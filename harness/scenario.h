@@ -1,0 +1,178 @@
+/*
+ * scenario: the pure parser of scenario files (scenarios/NAME.scn) into structs, and
+ * the structs of what a run observed. No I/O beyond the text handed in; every error
+ * is "FILE:LINE:COL: message" in a strbuf. The format's reference is
+ * scenarios/README.md. Depends on util.
+ *
+ *   scenario fork                       name (default: the file's base name)
+ *   program  fork [ARG]...              guest program from initramfs/progs/, arguments
+ *   lstar    entry_SYSCALL_64           MSR_LSTAR must resolve to this symbol
+ *   timeout  60                         seconds for the whole scenario
+ *
+ *   stop [kernel|user] LOCATION [syscall=NAME] [finish] [if GDB-EXPR]
+ *     say    narration for tours (one line each, joined)
+ *     frames                            expected frames, innermost first
+ *       FUNC [FILE-SUFFIX] [inlined]
+ *       ...                             any run of frames (possibly none)
+ *     user                              expected user-space frames of the syscall
+ *       FUNC [FILE-SUFFIX]
+ *     regs   NAME OP VALUE [NAME OP VALUE]...   checks: pt_regs fields (orig_ax, di,
+ *            ...), $REG (a CPU register), ret (return value of a finish stop);
+ *            OP is == != < <= > >=; VALUE a number (dec, 0x hex, negative) or -ERRNO
+ *   [>= 6.9] any expectation line      a kernel-version guard: the line applies only
+ *                                      when the kernel's version satisfies it
+ *
+ * Additions (see scenarios/README.md): a guard may also start a `stop` line (the stop
+ * is skipped on other kernels) or the `scenario` line (the whole scenario is skipped);
+ * `say` before the first stop is the scenario's introduction.
+ */
+#ifndef KDIVE_SCENARIO_H
+#define KDIVE_SCENARIO_H
+
+#include "util.h"
+#include <stdint.h>
+
+/* A kernel-version guard: "[>= 6.9]". op 0 means no guard. */
+struct scenario_guard {
+	char op[3];         /* "==", "!=", "<", "<=", ">", ">=", or "" */
+	int major, minor;   /* the version compared against */
+	int patch;          /* -1 when not given */
+};
+
+/* One expected frame, or a "..." wildcard. */
+struct scenario_frame {
+	char *func;         /* function name; NULL for "..." (any run of frames); owned */
+	char *file;         /* expected file suffix, or NULL; owned */
+	int inlined;        /* 1: the frame must be an inlined one */
+	struct scenario_guard guard; /* when it applies */
+	int line;           /* scenario line, for diffs */
+};
+
+enum scenario_op { SCENARIO_EQ, SCENARIO_NE, SCENARIO_LT, SCENARIO_LE, SCENARIO_GT, SCENARIO_GE };
+
+/* One register / pt_regs / return-value check. */
+struct scenario_check {
+	char *name;         /* "orig_ax", "$rax", "ret"; owned */
+	enum scenario_op op;/* comparison */
+	int64_t value;      /* expected value (errnos already negated numbers) */
+	char *text;         /* the check as written, for reports: "orig_ax == 56"; owned */
+	struct scenario_guard guard; /* when it applies */
+	int line, col;      /* where it was written */
+	int is_signed;      /* 1: < <= > >= compare as signed (value written negative, or ret);
+			       0: as unsigned 64-bit (addresses, flags) */
+};
+
+enum scenario_space { SCENARIO_KERNEL, SCENARIO_USER };
+
+/* One stop: where, and what must hold there. */
+struct scenario_stop {
+	enum scenario_space space; /* kernel or user-space location */
+	char *location;     /* gdb location: function, FILE:LINE or *ADDR; owned */
+	char *syscall;      /* only this syscall (name, e.g. "clone"), or NULL; owned */
+	char *cond;         /* extra gdb condition, or NULL; owned */
+	int finish;         /* 1: check after the function returns (ret = its value) */
+	char *say;          /* narration, lines joined with '\n', or NULL; owned */
+	struct scenario_frame *frames;   /* expected kernel frames (or user frames of a user stop) */
+	size_t nframes;
+	int has_frames;     /* 1 when a frames block was given (even if empty) */
+	struct scenario_frame *user;     /* expected user-space frames of a kernel stop */
+	size_t nuser;
+	int has_user;       /* 1 when a user block was given */
+	struct scenario_check *checks;   /* register checks */
+	size_t nchecks;
+	int line;           /* line of the stop directive */
+	struct scenario_guard guard; /* the stop applies only when this holds */
+};
+
+/* A whole scenario file. */
+struct scenario {
+	char *file;         /* path it was read from; owned */
+	char *name;         /* scenario name; owned */
+	char *program;      /* guest program; owned */
+	struct strvec args; /* its arguments */
+	char *lstar;        /* expected MSR_LSTAR symbol, or NULL; owned */
+	struct scenario_guard lstar_guard; /* when the lstar expectation applies */
+	int timeout_s;      /* 0: the default */
+	struct scenario_stop *stops;
+	size_t nstops;
+	char *say;          /* introduction (say lines before the first stop), or NULL; owned */
+	struct scenario_guard guard; /* guard of the scenario line: skip the whole scenario */
+	int lstar_line;     /* line of the lstar directive, 0 when absent */
+};
+
+/*
+ * Parse text (read from file) into sc. Returns 0, or -1 with one
+ * "FILE:LINE:COL: message\n" per error appended to err (parsing goes on after an
+ * error to report as many as it can; sc is then released). Never crashes on any input.
+ */
+int scenario_parse(struct scenario *sc, const char *file, const char *text, struct strbuf *err);
+/*
+ * The same over len bytes that may hold NUL bytes (a file read with strbuf_read_file):
+ * a NUL or other control character is an error at its line and column.
+ */
+int scenario_parse_buf(struct scenario *sc, const char *file, const char *text, size_t len,
+		       struct strbuf *err);
+/* Free everything sc owns and zero it; safe on a zeroed or already released sc. */
+void scenario_release(struct scenario *sc);
+
+/* "==", "!=", "<", "<=", ">", ">=". */
+const char *scenario_op_name(enum scenario_op op);
+/* Append the guard as written in the canonical form "[>= 6.9]" ("" when no guard). */
+void scenario_guard_format(const struct scenario_guard *g, struct strbuf *out);
+/* "ENOENT" for 2 (the Linux x86-64 number), NULL when the number has no known name. */
+const char *scenario_errno_name(int64_t errnum);
+
+/*
+ * 1 if the guard holds for kernel version "6.12.117" (a guard with no op always
+ * holds; an unparsable version holds only unguarded lines).
+ */
+int scenario_guard_holds(const struct scenario_guard *g, const char *kernel_version);
+
+/* ---- what a run observed ---- */
+
+/* One captured frame. */
+struct obs_frame {
+	char *func;         /* function, or "??"; owned */
+	char *file;         /* source file as gdb reports it (fullname when known), or NULL; owned */
+	int line;           /* source line, 0 when unknown */
+	int inlined;        /* 1 for an inlined frame */
+	uint64_t addr;      /* pc */
+};
+
+/* A value captured at a stop for a check. */
+struct obs_value {
+	char *name;         /* as in the check: "orig_ax", "$rax", "ret"; owned */
+	int64_t value;      /* what it was */
+	int ok;             /* 0 when it could not be read (then error says why) */
+	char *error;        /* owned, may be NULL */
+};
+
+/* One stop as it happened. */
+struct obs_stop {
+	int hit;            /* 0 when the stop was never reached */
+	struct obs_frame *frames;  /* kernel frames (or user frames at a user stop), innermost first */
+	size_t nframes;
+	struct obs_frame *user;    /* user frames of the syscall at a kernel stop */
+	size_t nuser;
+	struct obs_value *values;  /* one per check name */
+	size_t nvalues;
+	int64_t ms;         /* time from boot start to this stop */
+	char *error;        /* why it failed to capture, or NULL; owned */
+};
+
+/* A whole run of one scenario. */
+struct obs_run {
+	char *kernel_version; /* "6.12.117"; owned */
+	char *lstar_symbol;   /* what MSR_LSTAR resolved to, or NULL; owned */
+	uint64_t lstar_value; /* MSR_LSTAR */
+	struct obs_stop *stops; /* one per scenario stop, same order */
+	size_t nstops;
+	char *error;          /* infrastructure failure, or NULL; owned */
+	int64_t boot_ms;      /* boot to the guest program's end */
+	int64_t total_ms;     /* the whole scenario */
+};
+
+/* Free everything r owns (its stops, frames, values, strings) and zero it. */
+void obs_run_release(struct obs_run *r);
+
+#endif
