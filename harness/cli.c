@@ -58,8 +58,30 @@ static const struct cli_command commands[] = {
 	  "\n"
 	  "Exit: 0 built, 2 bad usage or a bad fragment (file:line), 3 the build failed\n"
 	  "(a requested symbol did not survive, make failed: the log path is printed).\n" },
-	{ "run", NULL, "boot, run each scenario, compare with its expectations, report",
-	  "usage: kdive run [options] SCENARIO...\n" },
+	{ "run", cmd_run, "boot, run each scenario, compare with its expectations, report",
+	  "usage: kdive run [--format text|ktap|junit|json] [--output FILE] [--keep]\n"
+	  "                 [--timeout SECONDS] [--kernel BZIMAGE --vmlinux FILE] [-v]\n"
+	  "                 SCENARIO...\n"
+	  "\n"
+	  "Checks every SCENARIO file first (a bad one: FILE:LINE:COL, exit 2, nothing boots),\n"
+	  "builds or reuses the kernel and initramfs, then boots one guest per scenario: the\n"
+	  "guest runs the scenario's program, kdive stops at each `stop` (limited to that\n"
+	  "program, and to one syscall with syscall=NAME), captures the kernel frames, the\n"
+	  "user-space frames of the syscall (from pt_regs), and the checked values, and\n"
+	  "compares them with the expectations. A mismatch shows expected against actual,\n"
+	  "with the scenario's file:line and the kernel source's file:line.\n"
+	  "The format is documented in scenarios/README.md.\n"
+	  "\n"
+	  "  --format FMT       text (default; colour on a terminal unless NO_COLOR is set),\n"
+	  "                     ktap (KTAP v1), junit (JUnit XML) or json (DESIGN.md's contract)\n"
+	  "  --output FILE      write the report there, atomically\n"
+	  "  --keep             keep each run directory (console.log, qemu.log, gdb.mi)\n"
+	  "  --timeout SECONDS  limit per scenario (default: the scenario's `timeout`, or 300)\n"
+	  "  --kernel, --vmlinux  your own kernel (syscall= then needs the kernel's build)\n"
+	  "  -v                 say more, and detail passing scenarios in the text report\n"
+	  "\n"
+	  "Exit: 0 all passed, 1 an expectation failed, 2 bad usage or scenario file,\n"
+	  "3 infrastructure failure (build, boot, gdb, QEMU), 4 everything skipped.\n" },
 	{ "record", cmd_record, "run a scenario and write what was observed as its expectations",
 	  "usage: kdive record [--dry-run] [--keep] [--timeout SECONDS]\n"
 	  "                    [--kernel BZIMAGE --vmlinux FILE] SCENARIO\n"
@@ -405,7 +427,7 @@ int cli_main(int argc, char **argv)
 	if (!c->fn) {
 		fprintf(stderr,
 			"kdive %s: not yet available in this version of kdive (%s).\n"
-			"Available now: build, record, lstar, doctor. See 'kdive --help'.\n",
+			"Available now: build, run, record, lstar, doctor. See 'kdive --help'.\n",
 			name, c->summary);
 		return KDIVE_EXIT_USAGE;
 	}

@@ -1,0 +1,913 @@
+/*
+ * report: the text, KTAP v1, JUnit XML and JSON writers behind struct report_ops, and
+ * report_write_file(), the only function here that does I/O. See report.h.
+ * Depends on match, scenario and util.
+ */
+#include "report.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- text hygiene shared by the writers ---- */
+
+/*
+ * Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one (overlong
+ * forms, surrogates and values past U+10FFFF are not valid).
+ */
+static size_t utf8_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (!len || s[0] > 0xf4 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if (len == 3 && s[0] == 0xe0 && s[1] < 0xa0)
+		return 0; /* overlong */
+	if (len == 3 && s[0] == 0xed && s[1] >= 0xa0)
+		return 0; /* UTF-16 surrogate */
+	if (len == 4 && s[0] == 0xf0 && s[1] < 0x90)
+		return 0; /* overlong */
+	if (len == 4 && s[0] == 0xf4 && s[1] >= 0x90)
+		return 0; /* past U+10FFFF */
+	return len;
+}
+
+enum esc { ESC_TEXT, ESC_LINE, ESC_JSON, ESC_XML, ESC_XML_ATTR };
+
+/*
+ * Append s escaped for mode: JSON string contents, XML character data, XML attribute
+ * values (where '\n' and '\t' must be character references), a terminal (ESC_TEXT: control characters but '\n' and '\t' become '?') or one
+ * line (ESC_LINE: also '\n' and '\t' become ' ', and '#' -- which KTAP reserves --
+ * becomes '_'). Invalid UTF-8 becomes U+FFFD in JSON and XML.
+ */
+static void add_esc(struct strbuf *sb, const char *str, enum esc mode)
+{
+	const unsigned char *s = (const unsigned char *)(str ? str : "");
+	size_t n = strlen((const char *)s);
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len = utf8_len(s + i, n - i);
+		if (!len) {
+			if (mode == ESC_JSON || mode == ESC_XML || mode == ESC_XML_ATTR)
+				strbuf_addstr(sb, "\xef\xbf\xbd");
+			else
+				strbuf_addch(sb, '?');
+			i++;
+			continue;
+		}
+		if (len > 1) {
+			/* U+FFFE and U+FFFF are not XML characters */
+			if ((mode == ESC_XML || mode == ESC_XML_ATTR) && len == 3 && c == 0xef && s[i + 1] == 0xbf &&
+			    s[i + 2] >= 0xbe)
+				strbuf_addstr(sb, "\xef\xbf\xbd");
+			else
+				strbuf_add(sb, s + i, len);
+			i += len;
+			continue;
+		}
+		i++;
+		switch (mode) {
+		case ESC_JSON:
+			if (c == '"' || c == '\\')
+				strbuf_addf(sb, "\\%c", c);
+			else if (c == '\n')
+				strbuf_addstr(sb, "\\n");
+			else if (c == '\t')
+				strbuf_addstr(sb, "\\t");
+			else if (c < 0x20 || c == 0x7f)
+				strbuf_addf(sb, "\\u%04x", c);
+			else
+				strbuf_addch(sb, c);
+			break;
+		case ESC_XML:
+		case ESC_XML_ATTR:
+			if (c == '&')
+				strbuf_addstr(sb, "&amp;");
+			else if (c == '<')
+				strbuf_addstr(sb, "&lt;");
+			else if (c == '>')
+				strbuf_addstr(sb, "&gt;");
+			else if (c == '"')
+				strbuf_addstr(sb, "&quot;");
+			else if (c == '\'')
+				strbuf_addstr(sb, "&apos;");
+			else if ((c == '\n' || c == '\t') && mode == ESC_XML)
+				strbuf_addch(sb, c);
+			else if (c == '\n' || c == '\t')
+				strbuf_addf(sb, "&#%d;", c); /* attribute values normalise them away */
+			else if (c < 0x20 || c == 0x7f)
+				strbuf_addstr(sb, "\xef\xbf\xbd");
+			else
+				strbuf_addch(sb, c);
+			break;
+		case ESC_LINE:
+			if (c == '\n' || c == '\t' || c == '\r')
+				strbuf_addch(sb, ' ');
+			else if (c == '#')
+				strbuf_addch(sb, '_');
+			else if (c < 0x20 || c == 0x7f)
+				strbuf_addch(sb, '?');
+			else
+				strbuf_addch(sb, c);
+			break;
+		case ESC_TEXT:
+			if (c == '\n' || c == '\t' || (c >= 0x20 && c != 0x7f))
+				strbuf_addch(sb, c);
+			else
+				strbuf_addch(sb, '?');
+			break;
+		}
+	}
+}
+
+/* Time of one scenario, -1 when unknown. */
+static int64_t scenario_ms(const struct match_result *res)
+{
+	return res->run && res->run->total_ms > 0 ? res->run->total_ms : -1;
+}
+
+/* Time from the previous stop (or the start) to this one, for JUnit; 0 when unknown. */
+static int64_t stop_ms(const struct match_result *res, size_t i)
+{
+	const struct obs_stop *o = res->stops[i].obs, *prev = NULL;
+	if (!o || !o->hit || o->ms <= 0)
+		return 0;
+	for (size_t k = i; k-- > 0;)
+		if (res->stops[k].obs && res->stops[k].obs->hit && res->stops[k].obs->ms > 0) {
+			prev = res->stops[k].obs;
+			break;
+		}
+	int64_t d = o->ms - (prev ? prev->ms : 0);
+	return d > 0 ? d : 0;
+}
+
+/* The exit code the totals call for (as match_exit_code()). */
+static int exit_code(const struct report *r)
+{
+	if (r->counts[MATCH_ERROR])
+		return KDIVE_EXIT_INFRA;
+	if (r->counts[MATCH_FAIL])
+		return KDIVE_EXIT_FAIL;
+	return r->counts[MATCH_PASS] ? KDIVE_EXIT_PASS : KDIVE_EXIT_SKIP;
+}
+
+/* Append each line of text (which may lack a final '\n') behind prefix. */
+static void add_lines(struct strbuf *sb, const char *prefix, const char *text, enum esc mode)
+{
+	const char *p = text;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, n);
+		strbuf_addstr(sb, prefix);
+		add_esc(sb, line, mode);
+		strbuf_addch(sb, '\n');
+		free(line);
+		p = nl ? nl + 1 : p + n;
+	}
+}
+
+/* ---- text ---- */
+
+static const char *const text_status[MATCH_NSTATUS] = { "PASS", "FAIL", "ERROR", "SKIP" };
+static const char *const text_color[MATCH_NSTATUS] = { "\033[32m", "\033[31m", "\033[1;31m",
+						       "\033[33m" };
+
+static void text_word(struct report *r, enum match_status s, const char *word)
+{
+	if (r->opts.color)
+		strbuf_addf(r->out, "%s%-5s\033[0m", text_color[s], word);
+	else
+		strbuf_addf(r->out, "%-5s", word);
+}
+
+static void text_begin(struct report *r)
+{
+	(void)r;
+}
+
+static void text_frames(struct report *r, const char *what, const struct obs_frame *f, size_t n)
+{
+	strbuf_addf(r->out, "             %s:\n", what);
+	if (!n)
+		strbuf_addstr(r->out, "               (none)\n");
+	for (size_t i = 0; i < n; i++) {
+		struct strbuf sb = STRBUF_INIT;
+		match_format_frame(&sb, &f[i]);
+		strbuf_addf(r->out, "               #%-2zu ", i);
+		add_esc(r->out, sb.buf, ESC_TEXT);
+		strbuf_addch(r->out, '\n');
+		strbuf_release(&sb);
+	}
+}
+
+static void text_scenario(struct report *r, const struct match_result *res)
+{
+	const struct scenario *sc = res->sc;
+	int64_t took = scenario_ms(res);
+	int detail = r->opts.verbose || res->status == MATCH_FAIL || res->status == MATCH_ERROR;
+
+	text_word(r, res->status, text_status[res->status]);
+	strbuf_addch(r->out, ' ');
+	if (r->opts.color)
+		strbuf_addstr(r->out, "\033[1m");
+	add_esc(r->out, sc->name, ESC_LINE);
+	if (r->opts.color)
+		strbuf_addstr(r->out, "\033[0m");
+	strbuf_addstr(r->out, " (");
+	add_esc(r->out, sc->file, ESC_LINE);
+	if (res->kernel_version) {
+		strbuf_addstr(r->out, ", kernel ");
+		add_esc(r->out, res->kernel_version, ESC_LINE);
+	}
+	if (took >= 0) {
+		strbuf_addstr(r->out, ", ");
+		format_duration(r->out, took);
+	}
+	strbuf_addch(r->out, ')');
+	if (res->reason && res->status != MATCH_PASS) {
+		strbuf_addstr(r->out, ": ");
+		add_esc(r->out, res->reason, ESC_LINE);
+	}
+	strbuf_addch(r->out, '\n');
+	if (!detail)
+		return;
+
+	if (res->lstar_checked) {
+		strbuf_addstr(r->out, "      ");
+		text_word(r, res->lstar_status, res->lstar_status == MATCH_PASS ? "ok"
+										: text_status[res->lstar_status]);
+		strbuf_addstr(r->out, " lstar ");
+		add_esc(r->out, sc->lstar, ESC_LINE);
+		if (res->run && res->run->lstar_symbol)
+			strbuf_addf(r->out, " (MSR_LSTAR = 0x%llx)",
+				    (unsigned long long)res->run->lstar_value);
+		strbuf_addch(r->out, '\n');
+		if (res->lstar_diff)
+			add_lines(r->out, "             ", res->lstar_diff, ESC_TEXT);
+	}
+	for (size_t i = 0; i < res->nstops; i++) {
+		const struct match_stop *ms = &res->stops[i];
+		strbuf_addstr(r->out, "      ");
+		text_word(r, ms->status, ms->status == MATCH_PASS ? "ok" : text_status[ms->status]);
+		strbuf_addstr(r->out, " stop ");
+		add_esc(r->out, ms->title, ESC_LINE);
+		if (ms->obs && ms->obs->hit && ms->obs->ms > 0) {
+			strbuf_addstr(r->out, " at ");
+			format_duration(r->out, ms->obs->ms);
+		}
+		if (ms->reason) {
+			strbuf_addstr(r->out, ": ");
+			add_esc(r->out, ms->reason, ESC_LINE);
+		}
+		strbuf_addch(r->out, '\n');
+		if (ms->diff && ms->status == MATCH_FAIL) {
+			/* the diff's first line repeats the stop line above */
+			const char *body = strchr(ms->diff, '\n');
+			add_lines(r->out, "           ", body ? body + 1 : ms->diff, ESC_TEXT);
+		}
+		if (!r->opts.verbose || !ms->obs || !ms->obs->hit)
+			continue;
+		if (ms->stop->say)
+			add_lines(r->out, "             | ", ms->stop->say, ESC_TEXT);
+		text_frames(r, ms->stop->space == SCENARIO_USER ? "user frames" : "frames",
+			    ms->obs->frames, ms->obs->nframes);
+		if (ms->obs->nuser || ms->stop->has_user)
+			text_frames(r, "user frames", ms->obs->user, ms->obs->nuser);
+		for (size_t k = 0; k < ms->nchecks; k++) {
+			const struct match_check *mc = &ms->checks[k];
+			strbuf_addstr(r->out, "             ");
+			text_word(r, mc->status, mc->status == MATCH_PASS ? "ok" : text_status[mc->status]);
+			strbuf_addch(r->out, ' ');
+			add_esc(r->out, mc->check->text, ESC_LINE);
+			if (mc->got && mc->got->ok) {
+				struct strbuf v = STRBUF_INIT;
+				match_format_value(&v, mc->got->value);
+				strbuf_addf(r->out, " (%s = %s)", mc->check->name, v.buf);
+				strbuf_release(&v);
+			} else if (mc->message) {
+				strbuf_addstr(r->out, ": ");
+				add_esc(r->out, mc->message, ESC_LINE);
+			}
+			strbuf_addch(r->out, '\n');
+		}
+	}
+}
+
+static void text_end(struct report *r, const struct report_timings *t)
+{
+	size_t n = r->done;
+	strbuf_addf(r->out, "\n%zu scenario%s: %zu passed, %zu failed, %zu error%s, %zu skipped", n,
+		    n == 1 ? "" : "s", r->counts[MATCH_PASS], r->counts[MATCH_FAIL],
+		    r->counts[MATCH_ERROR], r->counts[MATCH_ERROR] == 1 ? "" : "s",
+		    r->counts[MATCH_SKIP]);
+	strbuf_addf(r->out, " (stops: %zu passed, %zu failed", r->totals.stops[MATCH_PASS],
+		    r->totals.stops[MATCH_FAIL]);
+	if (r->totals.stops[MATCH_ERROR])
+		strbuf_addf(r->out, ", %zu errors", r->totals.stops[MATCH_ERROR]);
+	if (r->totals.stops[MATCH_SKIP])
+		strbuf_addf(r->out, ", %zu skipped", r->totals.stops[MATCH_SKIP]);
+	strbuf_addch(r->out, ')');
+	if (t && t->total_ms >= 0) {
+		strbuf_addstr(r->out, " in ");
+		format_duration(r->out, t->total_ms);
+	}
+	strbuf_addch(r->out, '\n');
+}
+
+/* ---- KTAP v1 ---- */
+
+static void ktap_indent(struct report *r, int level)
+{
+	for (int i = 0; i < level; i++)
+		strbuf_addstr(r->out, "  ");
+}
+
+/* "# text" diagnostic lines at level. */
+static void ktap_diag(struct report *r, int level, const char *text)
+{
+	const char *p = text;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, n);
+		ktap_indent(r, level);
+		strbuf_addstr(r->out, "# ");
+		add_esc(r->out, line, ESC_TEXT);
+		strbuf_rtrim(r->out);
+		strbuf_addch(r->out, '\n');
+		free(line);
+		p = nl ? nl + 1 : p + n;
+	}
+}
+
+/* "ok N description # DIRECTIVE data" at level. */
+static void ktap_result(struct report *r, int level, size_t num, enum match_status s,
+			const char *desc, const char *desc2, const char *why)
+{
+	ktap_indent(r, level);
+	strbuf_addf(r->out, "%s %zu ", s == MATCH_PASS || s == MATCH_SKIP ? "ok" : "not ok", num);
+	add_esc(r->out, desc, ESC_LINE);
+	if (desc2)
+		add_esc(r->out, desc2, ESC_LINE);
+	if (s == MATCH_SKIP) {
+		strbuf_addstr(r->out, " # SKIP");
+		if (why) {
+			strbuf_addch(r->out, ' ');
+			add_esc(r->out, why, ESC_LINE);
+		}
+	} else if (s == MATCH_ERROR) {
+		strbuf_addstr(r->out, " # ERROR");
+		if (why) {
+			strbuf_addch(r->out, ' ');
+			add_esc(r->out, why, ESC_LINE);
+		}
+	}
+	strbuf_addch(r->out, '\n');
+}
+
+static void ktap_header(struct report *r, int level, size_t plan)
+{
+	ktap_indent(r, level);
+	strbuf_addstr(r->out, "KTAP version 1\n");
+	ktap_indent(r, level);
+	strbuf_addf(r->out, "1..%zu\n", plan);
+}
+
+static void ktap_begin(struct report *r)
+{
+	strbuf_addstr(r->out, "KTAP version 1\n");
+	if (r->planned)
+		strbuf_addf(r->out, "1..%zu\n", r->planned);
+}
+
+/* The subtests of a reached stop: frames, user frames, each check. */
+static void ktap_stop_subtests(struct report *r, const struct match_stop *ms)
+{
+	size_t plan = (size_t)ms->frames.checked + (size_t)ms->user.checked + ms->nchecks, k = 0;
+	if (!plan)
+		return;
+	ktap_header(r, 2, plan);
+	if (ms->frames.checked)
+		ktap_result(r, 2, ++k, ms->frames.status,
+			    ms->stop->space == SCENARIO_USER ? "user frames" : "frames", NULL, NULL);
+	if (ms->user.checked)
+		ktap_result(r, 2, ++k, ms->user.status, "user frames", NULL, NULL);
+	for (size_t i = 0; i < ms->nchecks; i++) {
+		const struct match_check *mc = &ms->checks[i];
+		if (mc->status == MATCH_FAIL && mc->message)
+			ktap_diag(r, 2, mc->message);
+		ktap_result(r, 2, ++k, mc->status, mc->check->text, NULL,
+			    mc->status == MATCH_SKIP ? mc->message : NULL);
+	}
+}
+
+static void ktap_scenario(struct report *r, const struct match_result *res)
+{
+	const struct scenario *sc = res->sc;
+	size_t plan = (size_t)res->lstar_checked + res->nstops, k = 0;
+	int guarded_out = res->status == MATCH_SKIP && !res->run;
+
+	if (plan && !guarded_out && !(res->status == MATCH_SKIP && !res->nstops)) {
+		ktap_header(r, 1, plan);
+		if (res->lstar_checked) {
+			if (res->lstar_diff)
+				ktap_diag(r, 1, res->lstar_diff);
+			ktap_result(r, 1, ++k, res->lstar_status, "lstar ", sc->lstar, NULL);
+		}
+		for (size_t i = 0; i < res->nstops; i++) {
+			const struct match_stop *ms = &res->stops[i];
+			if (ms->obs && ms->obs->hit && ms->status != MATCH_SKIP)
+				ktap_stop_subtests(r, ms);
+			if (ms->diff)
+				ktap_diag(r, 1, ms->diff);
+			ktap_result(r, 1, ++k, ms->status, "stop ", ms->title,
+				    ms->status == MATCH_SKIP || ms->status == MATCH_ERROR ? ms->reason
+											  : NULL);
+		}
+	}
+	if (res->reason && res->status == MATCH_FAIL)
+		ktap_diag(r, 0, res->reason);
+	ktap_result(r, 0, r->done + 1, res->status, sc->name, NULL,
+		    res->status == MATCH_PASS || res->status == MATCH_FAIL ? NULL : res->reason);
+}
+
+static void ktap_end(struct report *r, const struct report_timings *t)
+{
+	if (!r->planned)
+		strbuf_addf(r->out, "1..%zu\n", r->done);
+	strbuf_addf(r->out, "# Totals: pass:%zu fail:%zu xfail:0 xpass:0 skip:%zu error:%zu\n",
+		    r->counts[MATCH_PASS], r->counts[MATCH_FAIL], r->counts[MATCH_SKIP],
+		    r->counts[MATCH_ERROR]);
+	if (t && t->total_ms >= 0) {
+		strbuf_addstr(r->out, "# kdive: total ");
+		format_duration(r->out, t->total_ms);
+		strbuf_addch(r->out, '\n');
+	}
+}
+
+/* ---- JUnit XML ---- */
+
+static void xml_attr(struct strbuf *sb, const char *name, const char *value)
+{
+	strbuf_addf(sb, " %s=\"", name);
+	add_esc(sb, value, ESC_XML_ATTR);
+	strbuf_addch(sb, '"');
+}
+
+static void xml_secs(struct strbuf *sb, int64_t ms)
+{
+	if (ms < 0)
+		ms = 0;
+	strbuf_addf(sb, " time=\"%lld.%03lld\"", (long long)(ms / 1000), (long long)(ms % 1000));
+}
+
+/* One testcase: classname, name (two parts), the outcome and its text. */
+static void junit_case(struct strbuf *sb, const char *cls, const char *name, const char *name2,
+		       int64_t ms, enum match_status s, const char *message, const char *text,
+		       size_t tally[MATCH_NSTATUS])
+{
+	struct strbuf full = STRBUF_INIT;
+	strbuf_addstr(&full, name);
+	if (name2)
+		strbuf_addstr(&full, name2);
+	strbuf_addstr(sb, "    <testcase");
+	xml_attr(sb, "classname", cls);
+	xml_attr(sb, "name", full.buf);
+	xml_secs(sb, ms);
+	tally[s]++;
+	strbuf_release(&full);
+	if (s == MATCH_PASS) {
+		strbuf_addstr(sb, "/>\n");
+		return;
+	}
+	strbuf_addstr(sb, ">\n      ");
+	if (s == MATCH_SKIP) {
+		strbuf_addstr(sb, "<skipped");
+		xml_attr(sb, "message", message ? message : "skipped");
+		strbuf_addstr(sb, "/>\n");
+	} else {
+		const char *tag = s == MATCH_FAIL ? "failure" : "error";
+		strbuf_addf(sb, "<%s", tag);
+		xml_attr(sb, "message", message ? message : tag);
+		xml_attr(sb, "type", s == MATCH_FAIL ? "mismatch" : "infrastructure");
+		if (text) {
+			strbuf_addch(sb, '>');
+			add_esc(sb, text, ESC_XML);
+			strbuf_addf(sb, "</%s>\n", tag);
+		} else {
+			strbuf_addstr(sb, "/>\n");
+		}
+	}
+	strbuf_addstr(sb, "    </testcase>\n");
+}
+
+static void junit_begin(struct report *r)
+{
+	strbuf_init(&r->body, 0);
+}
+
+static void junit_scenario(struct report *r, const struct match_result *res)
+{
+	const struct scenario *sc = res->sc;
+	struct strbuf cases = STRBUF_INIT;
+	size_t tally[MATCH_NSTATUS] = { 0 };
+
+	if (res->lstar_checked)
+		junit_case(&cases, sc->name, "lstar ", sc->lstar, 0, res->lstar_status,
+			   res->lstar_status == MATCH_PASS ? NULL : "MSR_LSTAR differs", res->lstar_diff,
+			   tally);
+	for (size_t i = 0; i < res->nstops; i++) {
+		const struct match_stop *ms = &res->stops[i];
+		junit_case(&cases, sc->name, "stop ", ms->title, stop_ms(res, i), ms->status,
+			   ms->reason, ms->diff, tally);
+	}
+	if (!res->lstar_checked && !res->nstops)
+		junit_case(&cases, sc->name, "scenario", NULL, scenario_ms(res), res->status,
+			   res->reason, res->reason, tally);
+	else if (res->status == MATCH_ERROR && res->run && res->run->error)
+		junit_case(&cases, sc->name, "run", NULL, 0, MATCH_ERROR, res->run->error,
+			   res->run->error, tally);
+
+	size_t ntests = tally[0] + tally[1] + tally[2] + tally[3];
+	strbuf_addstr(&r->body, "  <testsuite");
+	xml_attr(&r->body, "name", sc->name);
+	strbuf_addf(&r->body, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
+		    ntests, tally[MATCH_FAIL], tally[MATCH_ERROR], tally[MATCH_SKIP]);
+	xml_secs(&r->body, scenario_ms(res));
+	xml_attr(&r->body, "file", sc->file);
+	strbuf_addstr(&r->body, ">\n    <properties>\n");
+	strbuf_addstr(&r->body, "      <property");
+	xml_attr(&r->body, "name", "result");
+	xml_attr(&r->body, "value", match_status_name(res->status));
+	strbuf_addstr(&r->body, "/>\n");
+	if (res->kernel_version) {
+		strbuf_addstr(&r->body, "      <property");
+		xml_attr(&r->body, "name", "kernel_version");
+		xml_attr(&r->body, "value", res->kernel_version);
+		strbuf_addstr(&r->body, "/>\n");
+	}
+	strbuf_addstr(&r->body, "    </properties>\n");
+	strbuf_addstr(&r->body, cases.buf);
+	strbuf_addstr(&r->body, "  </testsuite>\n");
+	strbuf_release(&cases);
+	for (int s = 0; s < MATCH_NSTATUS; s++)
+		r->cases[s] += tally[s];
+}
+
+static void junit_end(struct report *r, const struct report_timings *t)
+{
+	strbuf_addstr(r->out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites");
+	xml_attr(r->out, "name", "kdive");
+	strbuf_addf(r->out, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
+		    r->cases[0] + r->cases[1] + r->cases[2] + r->cases[3], r->cases[MATCH_FAIL],
+		    r->cases[MATCH_ERROR], r->cases[MATCH_SKIP]);
+	xml_secs(r->out, t && t->total_ms >= 0 ? t->total_ms : r->scenarios_ms);
+	strbuf_addstr(r->out, ">\n");
+	strbuf_addstr(r->out, r->body.buf);
+	strbuf_addstr(r->out, "</testsuites>\n");
+}
+
+/* ---- JSON ---- */
+
+/* Start a member (with key, inside an object) or an element (key NULL). */
+static void json_member(struct report *r, const char *key)
+{
+	if (!r->first[r->depth])
+		strbuf_addch(r->out, ',');
+	r->first[r->depth] = 0;
+	strbuf_addch(r->out, '\n');
+	for (int i = 0; i < r->depth; i++)
+		strbuf_addstr(r->out, "  ");
+	if (key) {
+		strbuf_addch(r->out, '"');
+		add_esc(r->out, key, ESC_JSON);
+		strbuf_addstr(r->out, "\": ");
+	}
+}
+
+static void json_open(struct report *r, const char *key, char brace)
+{
+	json_member(r, key);
+	strbuf_addch(r->out, brace);
+	if (r->depth + 1 < (int)sizeof(r->first))
+		r->depth++;
+	r->first[r->depth] = 1;
+}
+
+static void json_close(struct report *r, char brace)
+{
+	int empty = r->first[r->depth];
+	if (r->depth > 0)
+		r->depth--;
+	if (!empty) {
+		strbuf_addch(r->out, '\n');
+		for (int i = 0; i < r->depth; i++)
+			strbuf_addstr(r->out, "  ");
+	}
+	strbuf_addch(r->out, brace);
+}
+
+static void json_str(struct report *r, const char *key, const char *value)
+{
+	json_member(r, key);
+	if (!value) {
+		strbuf_addstr(r->out, "null");
+		return;
+	}
+	strbuf_addch(r->out, '"');
+	add_esc(r->out, value, ESC_JSON);
+	strbuf_addch(r->out, '"');
+}
+
+static void json_int(struct report *r, const char *key, int64_t value)
+{
+	json_member(r, key);
+	strbuf_addf(r->out, "%lld", (long long)value);
+}
+
+/* A time in ms, null when unknown (negative). */
+static void json_ms(struct report *r, const char *key, int64_t ms)
+{
+	json_member(r, key);
+	if (ms < 0)
+		strbuf_addstr(r->out, "null");
+	else
+		strbuf_addf(r->out, "%lld", (long long)ms);
+}
+
+static void json_bool(struct report *r, const char *key, int value)
+{
+	json_member(r, key);
+	strbuf_addstr(r->out, value ? "true" : "false");
+}
+
+static void json_hex(struct report *r, const char *key, uint64_t value)
+{
+	char buf[32];
+	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)value);
+	json_str(r, key, buf);
+}
+
+static void json_counts(struct report *r, const char *key, const size_t c[MATCH_NSTATUS])
+{
+	json_open(r, key, '{');
+	for (int s = 0; s < MATCH_NSTATUS; s++)
+		json_int(r, match_status_name((enum match_status)s), (int64_t)c[s]);
+	json_close(r, '}');
+}
+
+static void json_obs_frames(struct report *r, const char *key, const struct obs_frame *f, size_t n)
+{
+	json_open(r, key, '[');
+	for (size_t i = 0; i < n; i++) {
+		json_open(r, NULL, '{');
+		json_str(r, "func", f[i].func);
+		json_str(r, "file", f[i].file);
+		if (f[i].line > 0)
+			json_int(r, "line", f[i].line);
+		else
+			json_str(r, "line", NULL);
+		json_bool(r, "inlined", f[i].inlined);
+		json_hex(r, "addr", f[i].addr);
+		json_close(r, '}');
+	}
+	json_close(r, ']');
+}
+
+static void json_guard(struct report *r, const struct scenario_guard *g)
+{
+	struct strbuf sb = STRBUF_INIT;
+	scenario_guard_format(g, &sb);
+	json_str(r, "guard", sb.len ? sb.buf : NULL);
+	strbuf_release(&sb);
+}
+
+static void json_expected_frames(struct report *r, const char *key,
+				 const struct scenario_frame *f, size_t n)
+{
+	json_open(r, key, '[');
+	for (size_t i = 0; i < n; i++) {
+		json_open(r, NULL, '{');
+		json_str(r, "func", f[i].func ? f[i].func : "...");
+		json_str(r, "file", f[i].file);
+		json_bool(r, "inlined", f[i].inlined);
+		json_guard(r, &f[i].guard);
+		json_int(r, "line", f[i].line);
+		json_close(r, '}');
+	}
+	json_close(r, ']');
+}
+
+static void json_begin(struct report *r)
+{
+	strbuf_addch(r->out, '{');
+	r->depth = 1;
+	r->first[1] = 1;
+	json_int(r, "schema", 1);
+	json_open(r, "scenarios", '[');
+}
+
+static void json_stop(struct report *r, const struct match_result *res, size_t i)
+{
+	const struct match_stop *ms = &res->stops[i];
+	const struct scenario_stop *st = ms->stop;
+	const struct obs_stop *o = ms->obs;
+	int hit = o && o->hit;
+
+	json_open(r, NULL, '{');
+	json_str(r, "title", ms->title);
+	json_str(r, "location", st->location);
+	json_str(r, "space", st->space == SCENARIO_USER ? "user" : "kernel");
+	json_str(r, "syscall", st->syscall);
+	json_bool(r, "finish", st->finish);
+	json_str(r, "condition", st->cond);
+	json_int(r, "line", st->line);
+	json_guard(r, &st->guard);
+	json_str(r, "result", match_status_name(ms->status));
+	json_str(r, "reason", ms->reason);
+	json_bool(r, "reached", hit);
+	json_ms(r, "ms", hit ? o->ms : -1);
+	json_obs_frames(r, "frames", hit ? o->frames : NULL, hit ? o->nframes : 0);
+	json_obs_frames(r, "user_frames", hit ? o->user : NULL, hit ? o->nuser : 0);
+	if (st->has_frames) {
+		json_expected_frames(r, "expected_frames", st->frames, st->nframes);
+		json_str(r, "frames_result", match_status_name(ms->frames.status));
+	}
+	if (st->has_user) {
+		json_expected_frames(r, "expected_user_frames", st->user, st->nuser);
+		json_str(r, "user_frames_result", match_status_name(ms->user.status));
+	}
+	json_open(r, "checks", '[');
+	for (size_t k = 0; k < ms->nchecks; k++) {
+		const struct match_check *mc = &ms->checks[k];
+		const struct scenario_check *c = mc->check;
+		json_open(r, NULL, '{');
+		json_str(r, "text", c->text);
+		json_str(r, "name", c->name);
+		json_str(r, "op", scenario_op_name(c->op));
+		json_int(r, "expected", c->value);
+		if (mc->got && mc->got->ok) {
+			json_int(r, "actual", mc->got->value);
+			json_hex(r, "actual_hex", (uint64_t)mc->got->value);
+		} else {
+			json_str(r, "actual", NULL);
+			json_str(r, "actual_hex", NULL);
+		}
+		json_str(r, "error", mc->got && !mc->got->ok ? mc->got->error : NULL);
+		json_str(r, "result", match_status_name(mc->status));
+		json_str(r, "message", mc->message);
+		json_int(r, "line", c->line);
+		json_guard(r, &c->guard);
+		json_close(r, '}');
+	}
+	json_close(r, ']');
+	json_str(r, "diff", ms->diff);
+	json_close(r, '}');
+}
+
+static void json_scenario(struct report *r, const struct match_result *res)
+{
+	const struct scenario *sc = res->sc;
+	const struct obs_run *run = res->run;
+
+	json_open(r, NULL, '{');
+	json_str(r, "name", sc->name);
+	json_str(r, "file", sc->file);
+	json_str(r, "result", match_status_name(res->status));
+	json_str(r, "reason", res->reason);
+	json_str(r, "error", run ? run->error : NULL);
+	json_str(r, "kernel_version", res->kernel_version);
+	json_str(r, "program", sc->program);
+	json_open(r, "args", '[');
+	for (size_t i = 0; i < sc->args.nr; i++)
+		json_str(r, NULL, sc->args.v[i]);
+	json_close(r, ']');
+	if (sc->lstar) {
+		json_open(r, "lstar", '{');
+		json_str(r, "expected", sc->lstar);
+		json_str(r, "actual", run ? run->lstar_symbol : NULL);
+		if (run && run->lstar_symbol)
+			json_hex(r, "value", run->lstar_value);
+		else
+			json_str(r, "value", NULL);
+		json_str(r, "result", match_status_name(res->lstar_status));
+		json_str(r, "diff", res->lstar_diff);
+		json_close(r, '}');
+	}
+	json_open(r, "stops", '[');
+	for (size_t i = 0; i < res->nstops; i++)
+		json_stop(r, res, i);
+	json_close(r, ']');
+	json_open(r, "summary", '{');
+	json_counts(r, "stops", res->counts.stops);
+	json_counts(r, "checks", res->counts.checks);
+	json_close(r, '}');
+	json_open(r, "timings", '{');
+	json_ms(r, "boot_ms", run && run->boot_ms > 0 ? run->boot_ms : -1);
+	json_ms(r, "total_ms", scenario_ms(res));
+	json_close(r, '}');
+	json_close(r, '}');
+}
+
+static void json_end(struct report *r, const struct report_timings *t)
+{
+	json_close(r, ']'); /* scenarios */
+	json_open(r, "summary", '{');
+	json_int(r, "scenarios", (int64_t)r->done);
+	for (int s = 0; s < MATCH_NSTATUS; s++)
+		json_int(r, match_status_name((enum match_status)s), (int64_t)r->counts[s]);
+	json_counts(r, "stops", r->totals.stops);
+	json_counts(r, "checks", r->totals.checks);
+	json_int(r, "exit_code", exit_code(r));
+	json_close(r, '}');
+	json_open(r, "timings", '{');
+	json_ms(r, "total_ms", t ? t->total_ms : -1);
+	json_ms(r, "build_ms", t ? t->build_ms : -1);
+	json_ms(r, "scenarios_ms", r->scenarios_ms);
+	json_close(r, '}');
+	json_close(r, '}');
+	strbuf_addch(r->out, '\n');
+}
+
+/* ---- the interface ---- */
+
+static const struct report_ops report_formats[] = {
+	[REPORT_TEXT] = { "text", text_begin, text_scenario, text_end },
+	[REPORT_KTAP] = { "ktap", ktap_begin, ktap_scenario, ktap_end },
+	[REPORT_JUNIT] = { "junit", junit_begin, junit_scenario, junit_end },
+	[REPORT_JSON] = { "json", json_begin, json_scenario, json_end },
+};
+
+int report_format_parse(const char *name, enum report_format *fmt)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(report_formats); i++)
+		if (name && !strcmp(name, report_formats[i].name)) {
+			*fmt = (enum report_format)i;
+			return 0;
+		}
+	return -1;
+}
+
+const char *report_format_name(enum report_format fmt)
+{
+	return (unsigned)fmt < ARRAY_SIZE(report_formats) ? report_formats[fmt].name : "?";
+}
+
+void report_begin(struct report *r, enum report_format fmt, struct strbuf *out,
+		  size_t nscenarios, const struct report_opts *opts)
+{
+	memset(r, 0, sizeof(*r));
+	r->ops = &report_formats[(unsigned)fmt < ARRAY_SIZE(report_formats) ? fmt : REPORT_TEXT];
+	r->out = out;
+	if (opts)
+		r->opts = *opts;
+	r->planned = nscenarios;
+	strbuf_init(&r->body, 0);
+	r->ops->begin(r);
+}
+
+void report_scenario(struct report *r, const struct match_result *res)
+{
+	r->ops->scenario(r, res);
+	r->done++;
+	r->counts[res->status]++;
+	if (scenario_ms(res) > 0)
+		r->scenarios_ms += scenario_ms(res);
+	for (int s = 0; s < MATCH_NSTATUS; s++) {
+		r->totals.stops[s] += res->counts.stops[s];
+		r->totals.checks[s] += res->counts.checks[s];
+	}
+}
+
+void report_end(struct report *r, const struct report_timings *t)
+{
+	r->ops->end(r, t);
+	strbuf_release(&r->body);
+}
+
+void report_write(enum report_format fmt, const struct match_result *res, size_t n,
+		  const struct report_timings *t, const struct report_opts *opts,
+		  struct strbuf *out)
+{
+	struct report r;
+	report_begin(&r, fmt, out, n, opts);
+	for (size_t i = 0; i < n; i++)
+		report_scenario(&r, &res[i]);
+	report_end(&r, t);
+}
+
+/* ---- I/O ---- */
+
+int report_write_file(const char *path, const char *data, size_t len, struct strbuf *err)
+{
+	if (write_file_atomic(path, data, len) < 0) {
+		strbuf_addf(err, "cannot write report '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}

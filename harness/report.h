@@ -1,0 +1,85 @@
+/*
+ * report: write match results as text (for people), KTAP v1 (for kernel CI), JUnit XML
+ * (for CI dashboards) or JSON (the stable interface for scripts, DESIGN.md), all behind
+ * one interface. Pure: output is appended to a strbuf, which the caller prints or
+ * hands to report_write_file() (the one function here that does I/O).
+ * Depends on match (and scenario, util).
+ *
+ * Usage: report_begin(), then report_scenario() once per result (the caller may print
+ * and reset out between calls to stream), then report_end(), which must be called: it
+ * finishes the document and frees the report's own memory. report_write() does all
+ * three for an array of results.
+ */
+#ifndef KDIVE_REPORT_H
+#define KDIVE_REPORT_H
+
+#include "match.h"
+
+enum report_format { REPORT_TEXT, REPORT_KTAP, REPORT_JUNIT, REPORT_JSON };
+
+/* "text", "ktap", "junit", "json" -> *fmt; 0, or -1 for an unknown name. */
+int report_format_parse(const char *name, enum report_format *fmt);
+const char *report_format_name(enum report_format fmt);
+
+/* What the caller decides. */
+struct report_opts {
+	int color;   /* text: ANSI colours (the caller decides from isatty() and NO_COLOR) */
+	int verbose; /* text: also detail passing scenarios (stops, captured frames, values) */
+};
+
+/* Times of the whole command, in ms; -1 when unknown. */
+struct report_timings {
+	int64_t total_ms; /* the whole command */
+	int64_t build_ms; /* building or reusing the kernel and initramfs */
+};
+
+struct report;
+typedef void (*report_begin_fn)(struct report *r);
+typedef void (*report_scenario_fn)(struct report *r, const struct match_result *res);
+typedef void (*report_end_fn)(struct report *r, const struct report_timings *t);
+
+/* One output format. */
+struct report_ops {
+	const char *name;            /* as on the command line */
+	report_begin_fn begin;       /* the document's header */
+	report_scenario_fn scenario; /* one scenario's results */
+	report_end_fn end;           /* totals and the document's end */
+};
+
+/* A report being written. Fields are the writers' state; set them with report_begin(). */
+struct report {
+	const struct report_ops *ops; /* the format */
+	struct strbuf *out;           /* output is appended here; not owned */
+	struct report_opts opts;      /* copied from the caller */
+	size_t planned;               /* scenarios announced to report_begin(), 0: unknown */
+	size_t done;                  /* scenarios written so far */
+	size_t counts[MATCH_NSTATUS]; /* scenarios by status */
+	struct match_counts totals;   /* stops and expectations of every scenario */
+	int64_t scenarios_ms;         /* sum of the scenarios' own times */
+	struct strbuf body;           /* JUnit: the suites, held until the totals are known */
+	size_t cases[MATCH_NSTATUS];  /* JUnit: test cases by status */
+	int depth;                    /* JSON: nesting depth */
+	unsigned char first[16];      /* JSON: 1 while the container at that depth is empty */
+};
+
+/* Start a report of nscenarios results (0 if not known) in format fmt onto out. */
+void report_begin(struct report *r, enum report_format fmt, struct strbuf *out,
+		  size_t nscenarios, const struct report_opts *opts);
+/* Add one scenario's results (res and what it points to are only read during the call). */
+void report_scenario(struct report *r, const struct match_result *res);
+/* Finish the document with the totals and timings (t may be NULL); frees r's memory. */
+void report_end(struct report *r, const struct report_timings *t);
+
+/* The whole report for n results at once. */
+void report_write(enum report_format fmt, const struct match_result *res, size_t n,
+		  const struct report_timings *t, const struct report_opts *opts,
+		  struct strbuf *out);
+
+/*
+ * I/O: write data to path atomically (a temporary file in the same directory, then
+ * rename), so that a reader never sees half a report. 0, or -1 with
+ * "cannot write report 'PATH': REASON" appended to err.
+ */
+int report_write_file(const char *path, const char *data, size_t len, struct strbuf *err);
+
+#endif
