@@ -80,10 +80,9 @@ initramfs: deps
 	$(Q)$(KDIVE) build --only initramfs
 
 # The main job: everything that is missing, then the fork scenario end to end.
-# (Until `kdive run` lands: build everything, boot, read MSR_LSTAR, let the guest finish.)
 run: deps
 	$(Q)$(KDIVE) build
-	$(Q)$(KDIVE) lstar
+	$(Q)$(KDIVE) run scenarios/fork.scn
 
 # Unit tests, then integration tests against the real kernel, QEMU and gdb.
 test: deps $(UNIT_BIN)
