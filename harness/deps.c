@@ -10,11 +10,14 @@
 #include <linux/kvm.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <limits.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
 #include <string.h>
 #include <unistd.h>
 
 #define DEFAULT_TARBALL "/usr/src/linux-source-6.12.tar.xz"
+#define STATIC_LIBC "/usr/lib/x86_64-linux-gnu/libc.a"
 
 enum dep_kind {
 	DEP_TOOL,        /* an executable in PATH */
@@ -37,7 +40,7 @@ static const struct dep table[] = {
 	{ "gcc", "gcc", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
 	{ "make", "make", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
 	{ "static libc", "libc6-dev", DEPS_BUILD, DEP_FILE, NULL,
-	  "/usr/lib/x86_64-linux-gnu/libc.a", NULL },
+	  STATIC_LIBC, NULL },
 	{ "kernel source", "linux-source-6.12", DEPS_BUILD, DEP_FILE, "KDIVE_KERNEL_TARBALL",
 	  DEFAULT_TARBALL, NULL },
 	{ "flex", "flex", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
@@ -70,6 +73,30 @@ const char *deps_tool(const char *name)
 	const struct dep *d = find_dep(name);
 	const char *v = d && d->env ? getenv(d->env) : NULL;
 	return v && *v ? v : name;
+}
+
+int deps_file_id(const char *path, struct strbuf *out)
+{
+	char real[PATH_MAX];
+	struct stat st;
+	if (!realpath(path, real) || stat(real, &st) < 0)
+		return -1;
+	strbuf_addf(out, "%s size %lld mtime %lld.%09ld", real, (long long)st.st_size,
+		    (long long)st.st_mtim.tv_sec, st.st_mtim.tv_nsec);
+	return 0;
+}
+
+int deps_compiler_id(struct strbuf *out)
+{
+	char *gcc = find_in_path("gcc");
+	int r = gcc ? deps_file_id(gcc, out) : -1;
+	free(gcc);
+	return r;
+}
+
+const char *deps_static_libc(void)
+{
+	return STATIC_LIBC;
 }
 
 const char *deps_kernel_tarball(void)

@@ -32,6 +32,17 @@ void deps_free(struct deps_status *st, size_t n);
 
 /* The tool to run for a dependency: the KDIVE_<NAME> override or the plain name. */
 const char *deps_tool(const char *name);
+/*
+ * A cheap identity of the C compiler for cache keys, without running it: the real
+ * path of `gcc` in PATH with its size and mtime (a Debian gcc update replaces the
+ * driver with the compiler). Appends to out; -1 when there is no gcc.
+ */
+int deps_compiler_id(struct strbuf *out);
+/* The same for a file (libc.a): "PATH size N mtime M"; -1 when it is missing. */
+int deps_file_id(const char *path, struct strbuf *out);
+/* The static C library guest programs link against. */
+const char *deps_static_libc(void);
+
 /* Path of the kernel source tarball (KDIVE_KERNEL_TARBALL overrides the default). */
 const char *deps_kernel_tarball(void);
 

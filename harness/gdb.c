@@ -18,7 +18,7 @@ static void transcript_line(struct gdb *g, const char *dir, const char *s, size_
 {
 	if (!g->transcript)
 		return;
-	fprintf(g->transcript, "%s%.*s\n", dir, (int)len, s);
+	fprintf(g->transcript, "%6lld %s%.*s\n", (long long)(now_ms() - g->t0), dir, (int)len, s);
 	fflush(g->transcript);
 }
 
@@ -135,7 +135,8 @@ static int pump(struct gdb *g, long want_token, struct mi_record **result, int64
 			strbuf_add(&g->partial, buf, (size_t)got);
 			char *start = g->partial.buf, *nl;
 			while ((nl = memchr(start, '\n', g->partial.len - (size_t)(start - g->partial.buf)))) {
-				fprintf(g->transcript, "<- %.*s\n", (int)(nl - start), start);
+				fprintf(g->transcript, "%6lld <- %.*s\n", (long long)(now_ms() - g->t0),
+					(int)(nl - start), start);
 				start = nl + 1;
 			}
 			size_t rest = g->partial.len - (size_t)(start - g->partial.buf);
@@ -308,38 +309,89 @@ int gdb_eval_u64(struct gdb *g, const char *expr, uint64_t *value)
 	return r;
 }
 
-int gdb_register_u64(struct gdb *g, const char *name, uint64_t *value)
+int gdb_registers_u64(struct gdb *g, const char *const *names, size_t n, uint64_t *values)
 {
 	struct mi_record *r = NULL;
+	struct strbuf cmd = STRBUF_INIT;
+	size_t *nums = xcalloc(n ? n : 1, sizeof(*nums));
+	int rc = -1;
 	if (!g->regnames.nr) {
 		if (gdb_run(g, &r, "-data-list-register-names") < 0)
-			return -1;
-		const struct mi_value *names = mi_record_find_path(r, "register-names");
-		for (size_t i = 0; names && i < names->nr; i++) {
-			const char *n = mi_value_str(&names->items[i]);
-			strvec_push(&g->regnames, n ? n : "");
+			goto out;
+		const struct mi_value *list = mi_record_find_path(r, "register-names");
+		for (size_t i = 0; list && i < list->nr; i++) {
+			const char *name = mi_value_str(&list->items[i]);
+			strvec_push(&g->regnames, name ? name : "");
 		}
 		mi_record_free(r);
+		r = NULL;
 	}
-	size_t num;
-	for (num = 0; num < g->regnames.nr; num++)
-		if (!strcmp(g->regnames.v[num], name))
-			break;
-	if (num == g->regnames.nr)
-		return error("gdb knows no register '%s'", name);
-	if (gdb_run(g, &r, "-data-list-register-values x %zu", num) < 0)
-		return -1;
-	const char *v = mi_record_find_str(r, "register-values.0.value");
-	char *end = NULL;
-	if (v) {
-		errno = 0;
-		*value = strtoull(v, &end, 0);
+	strbuf_addstr(&cmd, "-data-list-register-values x");
+	for (size_t k = 0; k < n; k++) {
+		for (nums[k] = 0; nums[k] < g->regnames.nr; nums[k]++)
+			if (!strcmp(g->regnames.v[nums[k]], names[k]))
+				break;
+		if (nums[k] == g->regnames.nr) {
+			error("gdb knows no register '%s'", names[k]);
+			goto out;
+		}
+		strbuf_addf(&cmd, " %zu", nums[k]);
 	}
-	int ok = v && end != v && !*end && !errno;
-	if (!ok)
-		error("gdb's value of register '%s' is not a number: '%s'", name, v ? v : "(none)");
+	/* One round trip for all of them; gdb answers in the order asked. */
+	if (gdb_run(g, &r, "%s", cmd.buf) < 0)
+		goto out;
+	const struct mi_value *vals = mi_record_find_path(r, "register-values");
+	for (size_t k = 0; k < n; k++) {
+		const struct mi_value *item = mi_value_at(vals, k);
+		const char *num = mi_value_find_str(item, "number");
+		const char *v = mi_value_find_str(item, "value");
+		char *end = NULL;
+		if (v) {
+			errno = 0;
+			values[k] = strtoull(v, &end, 0);
+		}
+		if (!num || (size_t)atol(num) != nums[k] || !v || end == v || *end || errno) {
+			error("gdb's value of register '%s' is not a number: '%s'", names[k],
+			      v ? v : "(none)");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
 	mi_record_free(r);
-	return ok ? 0 : -1;
+	strbuf_release(&cmd);
+	free(nums);
+	return rc;
+}
+
+int gdb_register_u64(struct gdb *g, const char *name, uint64_t *value)
+{
+	return gdb_registers_u64(g, &name, 1, value);
+}
+
+int gdb_read_memory(struct gdb *g, uint64_t addr, size_t len, unsigned char *buf)
+{
+	struct mi_record *r = NULL;
+	if (gdb_run(g, &r, "-data-read-memory-bytes 0x%llx %zu", (unsigned long long)addr, len) < 0)
+		return -1;
+	const char *hex = mi_record_find_str(r, "memory.0.contents");
+	const char *begin = mi_record_find_str(r, "memory.0.begin");
+	int rc = 0;
+	if (!hex || !begin || strtoull(begin, NULL, 0) != addr || strlen(hex) != 2 * len) {
+		rc = error("gdb read %s of the %zu bytes at 0x%llx", hex ? "only part" : "none", len,
+			   (unsigned long long)addr);
+	} else {
+		for (size_t i = 0; i < len; i++) {
+			unsigned v;
+			if (sscanf(hex + 2 * i, "%2x", &v) != 1) {
+				rc = error("gdb's memory contents are not hex");
+				break;
+			}
+			buf[i] = (unsigned char)v;
+		}
+	}
+	mi_record_free(r);
+	return rc;
 }
 
 struct mi_record *gdb_wait_async(struct gdb *g, const char *cls, int64_t deadline_ms)
@@ -379,6 +431,7 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript)
 	g->parser = mi_parser_new();
 	g->next_token = 1;
 	g->timeout_ms = GDB_DEFAULT_TIMEOUT_MS;
+	g->t0 = now_ms();
 	if (transcript) {
 		g->transcript = fopen(transcript, "we");
 		if (!g->transcript)

@@ -20,7 +20,9 @@ struct gdb {
 	struct mi_record **queue;  /* async records not yet taken, oldest first; owned */
 	size_t nqueue, aqueue;     /* used, allocated */
 	struct strbuf stream;      /* console (~) and target (@) text since the last command */
-	FILE *transcript;          /* "-> " sent and "<- " received lines, or NULL; owned */
+	FILE *transcript;          /* "-> " sent and "<- " received lines, each behind the ms
+				      since gdb started, or NULL; owned */
+	int64_t t0;                /* when gdb started */
 	struct strbuf partial;     /* received bytes of a line not yet complete, for the transcript */
 	struct proc *peer;         /* a process whose death ends every wait (QEMU), or NULL */
 	const char *peer_name;     /* its name, for messages */
@@ -67,6 +69,10 @@ int gdb_eval_u64(struct gdb *g, const char *expr, uint64_t *value);
  * whose type does not cast to a number, such as $eflags). 0, or -1 reported.
  */
 int gdb_register_u64(struct gdb *g, const char *name, uint64_t *value);
+/* Several registers in one round trip: values[k] for names[k]. 0, or -1 reported. */
+int gdb_registers_u64(struct gdb *g, const char *const *names, size_t n, uint64_t *values);
+/* Read len bytes of target memory at addr into buf (-data-read-memory-bytes). 0 or -1. */
+int gdb_read_memory(struct gdb *g, uint64_t addr, size_t len, unsigned char *buf);
 
 /*
  * Wait for the next async record of the given class ("stopped", "running", ...) on

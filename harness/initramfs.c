@@ -18,7 +18,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#define INITRAMFS_RECIPE "kdive-initramfs-recipe 1"
+#define INITRAMFS_RECIPE "kdive-initramfs-recipe 2"
 /* -O0 -g: every local visible in gdb; -static: no loader or libc in the guest. */
 #define PROG_CFLAGS "-static -g -O0 -fno-omit-frame-pointer"
 #define PROG_PREFIX "/kdive/progs"
@@ -255,48 +255,38 @@ static int hash_file(struct sha256 *c, const char *label, const char *path)
 	return 0;
 }
 
-static char *first_line_of(const char *const *argv)
-{
-	struct strbuf out = STRBUF_INIT;
-	char *r = NULL;
-	if (proc_run_capture(argv, &out, 0, 10000) == 0)
-		r = xstrndup(out.buf, strcspn(out.buf, "\n"));
-	strbuf_release(&out);
-	return r;
-}
-
 static int compute_key(const struct spec *s, const char *spectext, const char *datadir,
 		       const char *busybox, uint32_t epoch, char key[65])
 {
 	struct sha256 c;
-	const char *gccv[] = { "gcc", "--version", NULL };
-	const char *libc[] = { "gcc", "-print-file-name=libc.a", NULL };
-	char *cv = first_line_of(gccv), *lc = first_line_of(libc);
+	struct strbuf ids = STRBUF_INIT;
 	int r = 0;
+	/* The compiler and libc by identity (path, size, mtime): no process to run. */
+	if (deps_compiler_id(&ids) < 0 || deps_file_id(deps_static_libc(), &ids) < 0)
+		r = error("cannot identify gcc and %s (kdive doctor)", deps_static_libc());
 	sha256_init(&c);
-	char *head = xstrfmt("%s\nepoch %u\ncflags %s\ncompiler %s\n", INITRAMFS_RECIPE,
-			     (unsigned)epoch, PROG_CFLAGS, cv ? cv : "?");
+	char *head = xstrfmt("%s\nepoch %u\ncflags %s\ntools %s\n", INITRAMFS_RECIPE,
+			     (unsigned)epoch, PROG_CFLAGS, ids.buf);
 	sha256_update(&c, head, strlen(head));
 	sha256_update(&c, spectext, strlen(spectext));
 	free(head);
-	if (!cv || !lc)
-		r = error("cannot run gcc to identify the compiler");
-	if (!r && hash_file(&c, "libc.a", lc) < 0)
-		r = -1;
+	strbuf_release(&ids);
 	for (size_t i = 0; !r && i < s->nr; i++) {
 		if (s->ops[i].kind == OP_FILE) {
 			char *src = xstrfmt("%s/%s", datadir, s->ops[i].arg);
 			r = hash_file(&c, s->ops[i].path, src);
 			free(src);
 		} else if (s->ops[i].kind == OP_BUSYBOX) {
-			r = hash_file(&c, "busybox", busybox);
+			struct strbuf id = STRBUF_INIT;
+			if (deps_file_id(busybox, &id) < 0)
+				r = error_errno("cannot stat '%s'", busybox);
+			sha256_update(&c, id.buf, id.len);
+			strbuf_release(&id);
 		}
 	}
 	for (size_t i = 0; !r && i < s->nprogs; i++)
 		r = hash_file(&c, s->progs[i].name, s->progs[i].src);
 	sha256_final_hex(&c, key);
-	free(cv);
-	free(lc);
 	return r;
 }
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 /* Bump when the way a key's tree is built changes, so old trees are not reused. */
-#define KBUILD_RECIPE "kdive-kernel-recipe 1: allnoconfig+fragments; bzImage vmlinux scripts_gdb; gdb-add-index"
+#define KBUILD_RECIPE "kdive-kernel-recipe 2: allnoconfig+fragments; bzImage vmlinux scripts_gdb; gdb-add-index"
 
 void kbuild_key(const char *source_id, const struct kconfig_frag *frag, const char *compiler,
 		char key[65])
@@ -371,16 +371,12 @@ out:
 
 static char *compiler_version(void)
 {
-	struct strbuf out = STRBUF_INIT;
-	const char *argv[] = { "gcc", "--version", NULL };
-	char *r;
-	if (proc_run_capture(argv, &out, 0, 10000) != 0) {
-		strbuf_release(&out);
+	struct strbuf sb = STRBUF_INIT;
+	if (deps_compiler_id(&sb) < 0) {
+		strbuf_release(&sb);
 		return NULL;
 	}
-	r = xstrndup(out.buf, strcspn(out.buf, "\n"));
-	strbuf_release(&out);
-	return r;
+	return strbuf_detach(&sb, NULL);
 }
 
 static int load_fragments(const struct kbuild_opts *o, struct kconfig_frag *frag)
@@ -514,7 +510,7 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 		goto out;
 	compiler = compiler_version();
 	if (!compiler) {
-		error("cannot run 'gcc --version'; is gcc installed? (kdive doctor)");
+		error("no gcc in PATH; is it installed? (kdive doctor)");
 		goto out;
 	}
 	kbuild_key(s.id, &frag, compiler, key);

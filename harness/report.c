@@ -36,13 +36,14 @@ static size_t utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-enum esc { ESC_TEXT, ESC_LINE, ESC_JSON, ESC_XML, ESC_XML_ATTR };
+enum esc { ESC_TEXT, ESC_LINE, ESC_KTAP, ESC_JSON, ESC_XML, ESC_XML_ATTR };
 
 /*
  * Append s escaped for mode: JSON string contents, XML character data, XML attribute
- * values (where '\n' and '\t' must be character references), a terminal (ESC_TEXT: control characters but '\n' and '\t' become '?') or one
- * line (ESC_LINE: also '\n' and '\t' become ' ', and '#' -- which KTAP reserves --
- * becomes '_'). Invalid UTF-8 becomes U+FFFD in JSON and XML.
+ * values (where '\n' and '\t' must be character references), a terminal (ESC_TEXT:
+ * control characters but '\n' and '\t' become '?'), one line of it (ESC_LINE: '\n' and
+ * '\t' also become ' ') or a KTAP description (ESC_KTAP: as ESC_LINE, and '#', which
+ * KTAP reserves, becomes '_'). Invalid UTF-8 becomes U+FFFD in JSON and XML.
  */
 static void add_esc(struct strbuf *sb, const char *str, enum esc mode)
 {
@@ -105,9 +106,10 @@ static void add_esc(struct strbuf *sb, const char *str, enum esc mode)
 				strbuf_addch(sb, c);
 			break;
 		case ESC_LINE:
+		case ESC_KTAP:
 			if (c == '\n' || c == '\t' || c == '\r')
 				strbuf_addch(sb, ' ');
-			else if (c == '#')
+			else if (c == '#' && mode == ESC_KTAP)
 				strbuf_addch(sb, '_');
 			else if (c < 0x20 || c == 0x7f)
 				strbuf_addch(sb, '?');
@@ -283,15 +285,20 @@ static void text_scenario(struct report *r, const struct match_result *res)
 			strbuf_addstr(r->out, "             ");
 			text_word(r, mc->status, mc->status == MATCH_PASS ? "ok" : text_status[mc->status]);
 			strbuf_addch(r->out, ' ');
-			add_esc(r->out, mc->check->text, ESC_LINE);
-			if (mc->got && mc->got->ok) {
-				struct strbuf v = STRBUF_INIT;
-				match_format_value(&v, mc->got->value);
-				strbuf_addf(r->out, " (%s = %s)", mc->check->name, v.buf);
-				strbuf_release(&v);
-			} else if (mc->message) {
-				strbuf_addstr(r->out, ": ");
+			if (mc->status == MATCH_FAIL && mc->message) {
+				/* the message starts with the check as written */
 				add_esc(r->out, mc->message, ESC_LINE);
+			} else {
+				add_esc(r->out, mc->check->text, ESC_LINE);
+				if (mc->got && mc->got->ok) {
+					struct strbuf v = STRBUF_INIT;
+					match_format_value(&v, mc->got->value);
+					strbuf_addf(r->out, " (%s = %s)", mc->check->name, v.buf);
+					strbuf_release(&v);
+				} else if (mc->message) {
+					strbuf_addstr(r->out, ": ");
+					add_esc(r->out, mc->message, ESC_LINE);
+				}
 			}
 			strbuf_addch(r->out, '\n');
 		}
@@ -308,7 +315,8 @@ static void text_end(struct report *r, const struct report_timings *t)
 	strbuf_addf(r->out, " (stops: %zu passed, %zu failed", r->totals.stops[MATCH_PASS],
 		    r->totals.stops[MATCH_FAIL]);
 	if (r->totals.stops[MATCH_ERROR])
-		strbuf_addf(r->out, ", %zu errors", r->totals.stops[MATCH_ERROR]);
+		strbuf_addf(r->out, ", %zu error%s", r->totals.stops[MATCH_ERROR],
+			    r->totals.stops[MATCH_ERROR] == 1 ? "" : "s");
 	if (r->totals.stops[MATCH_SKIP])
 		strbuf_addf(r->out, ", %zu skipped", r->totals.stops[MATCH_SKIP]);
 	strbuf_addch(r->out, ')');
@@ -351,20 +359,20 @@ static void ktap_result(struct report *r, int level, size_t num, enum match_stat
 {
 	ktap_indent(r, level);
 	strbuf_addf(r->out, "%s %zu ", s == MATCH_PASS || s == MATCH_SKIP ? "ok" : "not ok", num);
-	add_esc(r->out, desc, ESC_LINE);
+	add_esc(r->out, desc, ESC_KTAP);
 	if (desc2)
-		add_esc(r->out, desc2, ESC_LINE);
+		add_esc(r->out, desc2, ESC_KTAP);
 	if (s == MATCH_SKIP) {
 		strbuf_addstr(r->out, " # SKIP");
 		if (why) {
 			strbuf_addch(r->out, ' ');
-			add_esc(r->out, why, ESC_LINE);
+			add_esc(r->out, why, ESC_KTAP);
 		}
 	} else if (s == MATCH_ERROR) {
 		strbuf_addstr(r->out, " # ERROR");
 		if (why) {
 			strbuf_addch(r->out, ' ');
-			add_esc(r->out, why, ESC_LINE);
+			add_esc(r->out, why, ESC_KTAP);
 		}
 	}
 	strbuf_addch(r->out, '\n');

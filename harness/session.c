@@ -225,24 +225,39 @@ void session_end(struct session *s, int ok)
 
 /* ---- scenarios ---- */
 
-/* The expressions a scenario's conditions and checks are built from. */
+/*
+ * struct pt_regs on x86-64, in the order entry_64.S pushes it (PUSH_AND_CLEAR_REGS):
+ * 21 slots of 8 bytes. Checked against gdb's view of the type once per session, then
+ * read as one block of memory per stop: a cast to struct pt_regs costs gdb ~13 ms per
+ * expression, a memory read well under one.
+ */
+static const char *const ptregs_fields[] = {
+	"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax",
+	"cx", "dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss",
+};
+#define PTREGS_NFIELDS ARRAY_SIZE(ptregs_fields)
+#define PTREGS_SIZE (8 * PTREGS_NFIELDS)
+#define PTREGS_ORIG_AX 15
+
+/* What a scenario's conditions and captures are built from. */
 struct task_exprs {
-	char *current; /* the current task: "pcpu_hot.current_task" (6.9+) or "current_task" */
-	char *regs;    /* the current syscall's struct pt_regs * */
-	char *comm;    /* condition: the current task is the scenario's program */
+	char *current;        /* the current task: "pcpu_hot.current_task" (6.9+) or "current_task" */
+	char *comm;           /* condition: the current task is the scenario's program */
+	char *orig_ax;        /* expression: the current syscall's pt_regs->orig_ax */
+	uint64_t thread_size; /* THREAD_SIZE: pt_regs end there, at the top of the task's stack */
 };
 
 static void task_exprs_release(struct task_exprs *t)
 {
 	free(t->current);
-	free(t->regs);
 	free(t->comm);
+	free(t->orig_ax);
 }
 
 static int task_exprs_init(struct session *s, const char *program, struct task_exprs *t)
 {
 	struct strbuf why = STRBUF_INIT;
-	uint64_t thread_size;
+	uint64_t layout;
 	memset(t, 0, sizeof(*t));
 	/* 6.9 moved current_task into pcpu_hot; without SMP per-cpu variables read as
 	 * plain globals. */
@@ -250,14 +265,42 @@ static int task_exprs_init(struct session *s, const char *program, struct task_e
 	t->current = xstrdup(v ? "pcpu_hot.current_task" : "current_task");
 	free(v);
 	strbuf_release(&why);
-	/* init_stack is THREAD_SIZE bytes; pt_regs sit at the top of the task's stack. */
-	if (gdb_eval_u64(&s->gdb, "sizeof(init_stack)", &thread_size) < 0)
+	/* init_stack is THREAD_SIZE bytes. One expression checks the whole layout. */
+	if (gdb_eval_u64(&s->gdb, "sizeof(init_stack)", &t->thread_size) < 0 ||
+	    gdb_eval_u64(&s->gdb, "sizeof(struct pt_regs) * 1000 + "
+				  "(unsigned long)&((struct pt_regs *)0)->orig_ax", &layout) < 0)
 		return -1;
-	t->regs = xstrfmt("((struct pt_regs *)((unsigned long)%s->stack + %llu) - 1)", t->current,
-			  (unsigned long long)thread_size);
+	if (layout != PTREGS_SIZE * 1000 + 8 * PTREGS_ORIG_AX)
+		return error("this kernel's struct pt_regs is not x86-64's (size*1000+offsetof "
+			     "orig_ax = %llu)", (unsigned long long)layout);
 	/* comm holds TASK_COMM_LEN - 1 = 15 characters of the name. */
 	t->comm = xstrfmt("$_streq(%s->comm, \"%.15s\")", t->current, program);
+	t->orig_ax = xstrfmt("*(unsigned long *)((unsigned long)%s->stack + %llu)", t->current,
+			     (unsigned long long)(t->thread_size - PTREGS_SIZE + 8 * PTREGS_ORIG_AX));
 	return 0;
+}
+
+/* The current task's user registers as entry saved them. */
+static int read_ptregs(struct session *s, const struct task_exprs *t, uint64_t regs[PTREGS_NFIELDS])
+{
+	unsigned char buf[PTREGS_SIZE];
+	uint64_t stack;
+	char *expr = xstrfmt("%s->stack", t->current);
+	int r = gdb_eval_u64(&s->gdb, expr, &stack);
+	free(expr);
+	if (r < 0 || gdb_read_memory(&s->gdb, stack + t->thread_size - PTREGS_SIZE, PTREGS_SIZE, buf) < 0)
+		return -1;
+	for (size_t i = 0; i < PTREGS_NFIELDS; i++)
+		memcpy(&regs[i], buf + 8 * i, 8); /* x86-64 is little-endian, like us */
+	return 0;
+}
+
+static int ptregs_index(const char *name)
+{
+	for (size_t i = 0; i < PTREGS_NFIELDS; i++)
+		if (!strcmp(ptregs_fields[i], name))
+			return (int)i;
+	return -1;
 }
 
 /* Parse a frame list (-stack-list-frames) into obs frames, cut after the entry code. */
@@ -302,10 +345,9 @@ static int list_frames(struct session *s, struct obs_frame **out, size_t *n)
 }
 
 /* The registers a user-space unwind needs, and their pt_regs fields. */
-static const char *const unwind_regs[][2] = {
-	{ "rip", "ip" }, { "rsp", "sp" }, { "rbp", "bp" }, { "rbx", "bx" },
-	{ "r12", "r12" }, { "r13", "r13" }, { "r14", "r14" }, { "r15", "r15" },
-};
+static const char *const unwind_regs[] = { "rip", "rsp", "rbp", "rbx", "r12", "r13", "r14", "r15" };
+static const char *const unwind_fields[] = { "ip", "sp", "bp", "bx", "r12", "r13", "r14", "r15" };
+#define NUNWIND ARRAY_SIZE(unwind_regs)
 
 /*
  * The user-space stack of the current syscall: load the user registers that entry
@@ -313,38 +355,33 @@ static const char *const unwind_regs[][2] = {
  * every register back and check it. (gdb refuses to unwind from a kernel sp to a
  * lower user sp, so a frame unwinder cannot do this.)
  */
-static int user_frames(struct session *s, const struct task_exprs *t, struct obs_frame **out,
-		       size_t *n)
+static int user_frames(struct session *s, const uint64_t regs[PTREGS_NFIELDS],
+		       struct obs_frame **out, size_t *n)
 {
-	uint64_t saved[ARRAY_SIZE(unwind_regs)], user[ARRAY_SIZE(unwind_regs)], check;
-	int r = 0, changed = 0;
-	for (size_t i = 0; i < ARRAY_SIZE(unwind_regs); i++) {
-		char *field = xstrfmt("%s->%s", t->regs, unwind_regs[i][1]);
-		int e = gdb_register_u64(&s->gdb, unwind_regs[i][0], &saved[i]) < 0 ||
-			gdb_eval_u64(&s->gdb, field, &user[i]) < 0;
-		free(field);
-		if (e)
-			return -1;
-	}
-	for (size_t i = 0; i < ARRAY_SIZE(unwind_regs) && !r; i++) {
-		char *reg = xstrfmt("$%s", unwind_regs[i][0]);
-		changed = 1;
-		r = assign(s, reg, user[i]);
+	uint64_t saved[NUNWIND], check[NUNWIND];
+	int r = 0;
+	if (gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, saved) < 0)
+		return -1;
+	for (size_t i = 0; i < NUNWIND && !r; i++) {
+		char *reg = xstrfmt("$%s", unwind_regs[i]);
+		r = assign(s, reg, regs[ptregs_index(unwind_fields[i])]);
 		free(reg);
 	}
 	if (!r)
 		r = list_frames(s, out, n);
-	for (size_t i = 0; changed && i < ARRAY_SIZE(unwind_regs); i++) {
-		char *reg = xstrfmt("$%s", unwind_regs[i][0]);
+	for (size_t i = 0; i < NUNWIND; i++) {
+		char *reg = xstrfmt("$%s", unwind_regs[i]);
 		if (assign(s, reg, saved[i]) < 0)
 			r = -1;
 		free(reg);
 	}
-	for (size_t i = 0; changed && i < ARRAY_SIZE(unwind_regs); i++) {
-		if (gdb_register_u64(&s->gdb, unwind_regs[i][0], &check) < 0 || check != saved[i])
-			r = error("register %s was not restored after the user-space unwind",
-				  unwind_regs[i][0]);
-	}
+	if (gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, check) < 0)
+		return -1;
+	for (size_t i = 0; i < NUNWIND; i++)
+		if (check[i] != saved[i])
+			r = error("register %s was not restored after the user-space unwind "
+				  "(0x%llx, saved 0x%llx)", unwind_regs[i], (unsigned long long)check[i],
+				  (unsigned long long)saved[i]);
 	return r;
 }
 
@@ -380,13 +417,25 @@ static void add_value(struct obs_stop *o, const char *name, int64_t v, const cha
 	ov->error = err ? xstrdup(err) : NULL;
 }
 
-/* Read the value a check names: $REG, a pt_regs field, or (later) ret. */
-static void read_check_value(struct session *s, const struct task_exprs *t, const char *name,
+/* Read the value a check names: $REG, a pt_regs field (from regs), or (later) ret. */
+static void read_check_value(struct session *s, const uint64_t *regs, const char *name,
 			     struct obs_stop *o)
 {
 	struct strbuf why = STRBUF_INIT;
-	char *expr = name[0] == '$' ? xstrfmt("(long long)%s", name)
-				    : xstrfmt("(long long)%s->%s", t->regs, name);
+	int field = name[0] == '$' ? -1 : ptregs_index(name);
+	if (field >= 0 && regs) {
+		add_value(o, name, (int64_t)regs[field], NULL);
+		return;
+	}
+	if (field < 0 && name[0] != '$') {
+		add_value(o, name, 0, "no such struct pt_regs field");
+		return;
+	}
+	if (!regs && field >= 0) {
+		add_value(o, name, 0, "pt_regs could not be read");
+		return;
+	}
+	char *expr = xstrfmt("(long long)%s", name);
 	char *v = gdb_eval(&s->gdb, expr, &why);
 	int64_t num;
 	if (!v)
@@ -404,14 +453,18 @@ static void read_check_value(struct session *s, const struct task_exprs *t, cons
 static int capture_stop(struct session *s, const struct scenario_stop *st, const struct task_exprs *t,
 			struct obs_stop *o)
 {
+	uint64_t regs[PTREGS_NFIELDS];
+	int have_regs;
 	o->hit = 1;
 	o->ms = now_ms() - s->t0;
 	if (list_frames(s, &o->frames, &o->nframes) < 0)
 		return -1;
+	/* pt_regs are the syscall's; at a user stop they are the last syscall's. */
+	have_regs = st->space == SCENARIO_KERNEL && read_ptregs(s, t, regs) == 0;
 	for (size_t k = 0; k < st->nchecks; k++)
 		if (strcmp(st->checks[k].name, "ret"))
-			read_check_value(s, t, st->checks[k].name, o);
-	if (st->space == SCENARIO_KERNEL && user_frames(s, t, &o->user, &o->nuser) < 0)
+			read_check_value(s, have_regs ? regs : NULL, st->checks[k].name, o);
+	if (have_regs && user_frames(s, regs, &o->user, &o->nuser) < 0)
 		return -1;
 	if (!st->finish)
 		return 0;
@@ -551,7 +604,7 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 				strbuf_release(&cond);
 				goto fail;
 			}
-			strbuf_addf(&cond, " && %s->orig_ax == %d", t.regs, nr);
+			strbuf_addf(&cond, " && %s == %d", t.orig_ax, nr);
 		}
 		if (sp->cond)
 			strbuf_addf(&cond, " && (%s)", sp->cond);
