@@ -6,6 +6,7 @@
 #include "initramfs.h"
 #include "kbuild.h"
 #include "proc.h"
+#include "record.h"
 #include "scenario.h"
 #include "session.h"
 #include "syscalls.h"
@@ -341,6 +342,22 @@ void cli_load_syscalls(const struct cli_images *im, struct syscalls *table)
 	strbuf_release(&err);
 }
 
+/*
+ * Source paths relative to the kernel tree (or the guest programs' directory):
+ * "kernel/fork.c", "arch/x86/include/generated/asm/syscalls_64.h", "fork.c". Shorter
+ * diffs, and reports that compare across machines and cache directories.
+ */
+static void relativize(struct obs_frame *f, size_t n, const struct cli_images *im)
+{
+	const char *strip[] = { im->srctree ? im->srctree : "", im->tree ? im->tree : "",
+				im->build ? im->build : "", "/kdive/progs", NULL };
+	for (size_t i = 0; i < n; i++) {
+		char *rel = record_file_suffix(f[i].file, strip);
+		free(f[i].file);
+		f[i].file = rel;
+	}
+}
+
 int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
 		     const struct syscalls *table, const struct cli_run_opts *o, struct obs_run *obs)
 {
@@ -359,6 +376,7 @@ int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
 	so.keep = o->keep;
 	so.gdb_port = o->gdb_port;
 	so.timeout_s = o->timeout_s ? o->timeout_s : sc->timeout_s;
+	so.go = 1;
 	int64_t t0 = now_ms();
 	int r = session_start(&s, &so);
 	if (r < 0) {
@@ -371,6 +389,10 @@ int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
 	}
 	session_end(&s, r == 0);
 	obs->total_ms = now_ms() - t0;
+	for (size_t i = 0; i < obs->nstops; i++) {
+		relativize(obs->stops[i].frames, obs->stops[i].nframes, im);
+		relativize(obs->stops[i].user, obs->stops[i].nuser, im);
+	}
 	strbuf_release(&args);
 	return r;
 }

@@ -106,11 +106,8 @@ int cmd_record(int argc, char **argv)
 				path, sc.stops[i].line, sc.stops[i].location);
 			missed++;
 		}
-	char *progs_prefix = xstrdup("/kdive/progs");
-	const char *strip[] = { im.srctree ? im.srctree : "", im.tree ? im.tree : "",
-				im.build ? im.build : "", progs_prefix, NULL };
-	int blocks = record_rewrite(text.buf, &sc, &obs, im.version, strip, &out);
-	free(progs_prefix);
+	/* cli_run_scenario() already made the file names relative. */
+	int blocks = record_rewrite(text.buf, &sc, &obs, im.version, NULL, &out);
 	if (dry) {
 		rc = show_diff(path, &out);
 		goto out;

@@ -98,6 +98,15 @@ int cmd_run(int argc, char **argv)
 	cli_load_syscalls(&im, &table);
 
 	for (size_t i = 0; i < n; i++) {
+		if (!scenario_guard_holds(&sc[i].guard, im.version)) {
+			struct strbuf g = STRBUF_INIT;
+			scenario_guard_format(&sc[i].guard, &g);
+			char *why = xstrfmt("guarded %s; this kernel is %s", g.buf, im.version);
+			match_skip(&res[i], &sc[i], why);
+			free(why);
+			strbuf_release(&g);
+			continue;
+		}
 		info("%s: running (%zu stop%s)", sc[i].file, sc[i].nstops, sc[i].nstops == 1 ? "" : "s");
 		cli_run_scenario(&sc[i], &im, &table, &ro, &obs[i]);
 		match_run(&res[i], &sc[i], &obs[i], im.version);

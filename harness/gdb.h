@@ -29,6 +29,9 @@ struct gdb {
 	int dead;                  /* 1 once gdb's output ended */
 	int timeout_ms;            /* default time limit of one command */
 	struct strvec regnames;    /* register names by number, read once */
+	int aux_fd;                /* another descriptor to serve while waiting, or -1 */
+	void (*aux_fn)(void *ctx); /* called when aux_fd is readable */
+	void *aux_ctx;             /* its argument */
 };
 
 /*
@@ -81,6 +84,9 @@ int gdb_read_memory(struct gdb *g, uint64_t addr, size_t len, unsigned char *buf
  * died, or the peer process exited).
  */
 struct mi_record *gdb_wait_async(struct gdb *g, const char *cls, int64_t deadline_ms);
+
+/* Write a note (not MI) into the transcript, marked "##". */
+void gdb_note(struct gdb *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Quote s as an MI C-string ("..." with \" \\ \n escapes) into out. */
 void gdb_quote(struct strbuf *out, const char *s);

@@ -105,8 +105,9 @@ struct match_result {
 /*
  * Compare run with sc. kernel_version evaluates the guards (NULL: the run's own
  * kernel_version; when both are NULL only unguarded lines apply). run->stops must
- * follow sc->stops (a missing obs_stop makes its stop an error). Fills res (which the
- * caller releases with match_result_release()) and returns res->status. Cannot fail.
+ * follow sc->stops (a missing obs_stop makes its stop an error); a NULL run is an
+ * error result ("no observations"). Fills res (which the caller releases with
+ * match_result_release()) and returns res->status. Cannot fail.
  */
 enum match_status match_run(struct match_result *res, const struct scenario *sc,
 			    const struct obs_run *run, const char *kernel_version);

@@ -5,9 +5,12 @@
 #include "qemu.h"
 #include "deps.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -22,6 +25,8 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	q->gdb_target = o->gdb_port ? xstrfmt("127.0.0.1:%d", o->gdb_port)
 				    : xstrfmt("%s/gdb.sock", o->rundir);
 	q->kvm = deps_kvm_usable(&why);
+	q->go_fd = -1;
+	q->go_sock = o->go ? xstrfmt("%s/go.sock", o->rundir) : NULL;
 	strbuf_release(&why);
 
 	/* panic=-1: a panicking guest reboots at once, and -no-reboot turns that into
@@ -31,6 +36,8 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 		strbuf_addf(&append, " kdive.prog=%s", o->program);
 	if (o->args && *o->args)
 		strbuf_addf(&append, " kdive.args=%s", o->args);
+	if (o->go)
+		strbuf_addstr(&append, " kdive.wait=ttyS1");
 	if (o->append && *o->append)
 		strbuf_addf(&append, " %s", o->append);
 
@@ -44,6 +51,10 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 		     NULL);
 	strvec_push(&q->argv, "-serial");
 	strvec_pushf(&q->argv, "file:%s", q->console_log);
+	if (q->go_sock) {
+		strvec_push(&q->argv, "-serial");
+		strvec_pushf(&q->argv, "unix:%s,server=on,wait=off", q->go_sock);
+	}
 	strvec_pushl(&q->argv, "-monitor", "none", NULL);
 	strvec_push(&q->argv, "-gdb");
 	if (o->gdb_port)
@@ -53,6 +64,19 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	if (o->stopped)
 		strvec_push(&q->argv, "-S");
 	strbuf_release(&append);
+}
+
+/* Connect to the go socket now, so that nothing written later can be lost. */
+static int qemu_connect_go(struct qemu *q)
+{
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	if (strlen(q->go_sock) >= sizeof(sa.sun_path))
+		return error("socket path '%s' is too long", q->go_sock);
+	strcpy(sa.sun_path, q->go_sock);
+	q->go_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (q->go_fd < 0 || connect(q->go_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
+		return error_errno("cannot connect to QEMU's serial socket '%s'", q->go_sock);
+	return 0;
 }
 
 int qemu_start(struct qemu *q, const struct qemu_opts *o)
@@ -79,11 +103,39 @@ int qemu_start(struct qemu *q, const struct qemu_opts *o)
 	while (now_ms() < deadline) {
 		if (proc_wait(&q->proc, now_ms() + 20) == 0)
 			return qemu_wait(q, 0) == 0 ? error("QEMU exited right after starting") : -1;
-		if (o->gdb_port || path_exists(q->gdb_target))
-			return 0;
+		if ((o->gdb_port || path_exists(q->gdb_target)) &&
+		    (!q->go_sock || path_exists(q->go_sock)))
+			return q->go_sock ? qemu_connect_go(q) : 0;
 	}
 	qemu_stop(q);
 	return error("QEMU did not open its gdbstub socket '%s' within 10 s", q->gdb_target);
+}
+
+int qemu_go_serve(struct qemu *q, struct strbuf *note)
+{
+	char buf[256];
+	ssize_t n = q->go_fd >= 0 ? read(q->go_fd, buf, sizeof(buf) - 1) : -1;
+	if (n <= 0) {
+		strbuf_addf(note, "go socket closed (%zd)", n);
+		if (q->go_fd >= 0)
+			close(q->go_fd);
+		q->go_fd = -1;
+		return 0;
+	}
+	buf[n] = '\0';
+	strbuf_addf(note, "ttyS1 said %zd bytes", n);
+	/* init writes only "ready\n" there; it may arrive in pieces. */
+	if (!memchr(buf, '\n', (size_t)n))
+		return 0;
+	if (write(q->go_fd, "go\n", 3) != 3) {
+		strbuf_addf(note, "; cannot write go: %s", strerror(errno));
+		return 0;
+	}
+	/* Keep the connection: QEMU may see a hang-up before it has read the line, and
+	 * drop it. qemu_release() closes it. */
+	strbuf_addstr(note, "; go sent");
+	q->go_sent = 1;
+	return 1;
 }
 
 int qemu_alive(struct qemu *q)
@@ -169,7 +221,11 @@ void qemu_release(struct qemu *q)
 	free(q->gdb_target);
 	free(q->console_log);
 	free(q->qemu_log);
-	q->gdb_target = q->console_log = q->qemu_log = NULL;
+	free(q->go_sock);
+	if (q->go_fd >= 0)
+		close(q->go_fd);
+	q->go_fd = -1;
+	q->gdb_target = q->console_log = q->qemu_log = q->go_sock = NULL;
 }
 
 char *qemu_make_rundir(void)

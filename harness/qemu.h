@@ -19,6 +19,9 @@ struct qemu_opts {
 	const char *append;   /* more kernel command line, or NULL */
 	int kaslr;            /* 1: boot without nokaslr */
 	int stopped;          /* 1: -S, the CPU waits for gdb */
+	int go;               /* 1: the guest boots at once, but init waits for qemu_go()
+				 before it runs the program (kdive.wait= on a second serial
+				 port): the boot overlaps gdb's start */
 	int gdb_port;         /* 0: unix socket; N: TCP on 127.0.0.1:N (opt-in) */
 	int memory_mb;        /* 0: 256 */
 };
@@ -28,6 +31,9 @@ struct qemu {
 	char *gdb_target;     /* what gdb's target remote takes: a socket path or host:port */
 	char *console_log;    /* the guest's serial console */
 	char *qemu_log;       /* QEMU's own stdout and stderr */
+	char *go_sock;        /* the second serial port's socket (ttyS1), or NULL */
+	int go_fd;            /* our connection to it, -1 when none */
+	int go_sent;          /* 1 once init was told to go */
 	int kvm;              /* 1 when running under KVM */
 	struct strvec argv;   /* the command line, for messages and --print-cmd */
 };
@@ -42,6 +48,12 @@ int qemu_start(struct qemu *q, const struct qemu_opts *o);
  * with its status and log).
  */
 int qemu_wait(struct qemu *q, int64_t deadline_ms);
+/*
+ * Serve the go socket when it is readable: once init says "ready" on ttyS1, answer
+ * "go" (q->go_sent is set; the connection stays open until qemu_release()). What happened is appended to note.
+ * Returns 1 when go was sent, 0 otherwise.
+ */
+int qemu_go_serve(struct qemu *q, struct strbuf *note);
 /* Stop QEMU (SIGTERM, bounded wait, SIGKILL) and reap it. Safe when already gone. */
 void qemu_stop(struct qemu *q);
 /* 1 while QEMU runs. */

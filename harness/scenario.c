@@ -164,7 +164,7 @@ int scenario_guard_holds(const struct scenario_guard *g, const char *kernel_vers
 	/* a guard without a patch level compares MAJOR.MINOR only: [== 6.12] is any 6.12.y */
 	if (!cmp && g->patch >= 0)
 		cmp = (v[2] > g->patch) - (v[2] < g->patch);
-	switch (op_lookup(g->op, strlen(g->op))) {
+	switch (op_lookup(g->op, strnlen(g->op, sizeof(g->op)))) {
 	case SCENARIO_EQ: return cmp == 0;
 	case SCENARIO_NE: return cmp != 0;
 	case SCENARIO_LT: return cmp < 0;
@@ -249,9 +249,9 @@ void obs_run_release(struct obs_run *r)
 
 /* A word of the current line: bytes s[0..len), at 1-based column col. */
 struct word {
-	const char *s;
-	size_t len;
-	size_t col;
+	const char *s; /* first byte, inside the line (not NUL-terminated) */
+	size_t len;    /* bytes */
+	size_t col;    /* 1-based column of s */
 };
 
 /* Walks one line; '#' at the start of a word begins a comment. */
@@ -290,10 +290,17 @@ static void lex_rest(struct lexer *lx, struct word *w)
 	lx->pos = lx->len;
 }
 
-enum block { BLOCK_NONE, BLOCK_FRAMES, BLOCK_USER, BLOCK_IGNORE };
+/* What indented lines under the stop's body belong to. */
+enum block {
+	BLOCK_NONE,   /* nothing: deeper lines are an error */
+	BLOCK_FRAMES, /* the frames block */
+	BLOCK_USER,   /* the user block */
+	BLOCK_IGNORE, /* a line that was in error: skip what is under it */
+};
 
+/* The parser's state; lives for one scenario_parse_buf() call. */
 struct parser {
-	struct scenario *sc;  /* being filled */
+	struct scenario *sc;  /* being filled; not owned */
 	const char *file;     /* for messages */
 	struct strbuf *err;   /* messages go here */
 	int nerr;             /* errors so far */
@@ -310,8 +317,8 @@ struct parser {
 	struct scenario_stop *stop;
 	int ignore_indented;  /* skip indented lines after an unparsable top-level line */
 	const char *body_ind; /* indentation of the stop's body (into the text), or NULL */
-	size_t body_ind_len;
-	int body_ind_line;
+	size_t body_ind_len;  /* its length */
+	int body_ind_line;    /* the line that set it */
 	int frames_line, user_line; /* where this stop's blocks started, 0: not given */
 	size_t frames_alloc, user_alloc, checks_alloc; /* slots in the stop's arrays */
 
@@ -322,8 +329,8 @@ struct parser {
 	size_t block_count;   /* lines in it so far */
 	int block_reported;   /* an error about it was already given */
 	const char *block_ind;/* indentation of its lines, or NULL before the first */
-	size_t block_ind_len;
-	int block_ind_line;
+	size_t block_ind_len; /* its length */
+	int block_ind_line;   /* the line that set it */
 };
 
 /* Quote s[0..n) for a message: cut long words, show odd bytes as \xNN. */
@@ -938,7 +945,7 @@ static void top_line(struct parser *p, struct lexer *lx, const struct word *w,
 		p->program_line = p->lineno;
 		if (!lex_word(lx, &arg))
 			return (void)perr(p, w->col,
-					  "'program' needs the guest program's name (from "
+					  "missing argument: program NAME [ARG]... (NAME from "
 					  "initramfs/progs/)");
 		if (arg.s[0] == '[')
 			return (void)perr(p, arg.col, "a version guard goes at the start of the line");
@@ -1112,21 +1119,15 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 	if (line[start] == '[') {
 		size_t end;
 		gcol = start + 1;
-		if (parse_guard(p, line, len, start, &g, &end)) {
-			if (!ind) {
-				/* a top-level line all the same: what is indented below is its */
-				close_stop(p);
-				p->ignore_indented = 1;
-			}
-			return;
-		}
+		if (parse_guard(p, line, len, start, &g, &end))
+			goto broken;
 		lx.pos = end;
 	} else {
 		lx.pos = start;
 	}
 	if (!lex_word(&lx, &w)) {
 		perr(p, gcol, "a version guard needs a line to apply to");
-		return;
+		goto broken;
 	}
 
 	if (!ind) {
@@ -1183,6 +1184,14 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 		   "this stop's body");
 	close_block(p);
 	p->block = BLOCK_IGNORE;
+	return;
+
+broken:
+	if (!ind) {
+		/* a top-level line all the same: what is indented below it is its own */
+		close_stop(p);
+		p->ignore_indented = 1;
+	}
 }
 
 /* The scenario's default name: the file's base name without ".scn". */

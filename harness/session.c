@@ -41,7 +41,8 @@ int session_start(struct session *s, const struct session_opts *o)
 	qo.program = o->program;
 	qo.args = o->args;
 	qo.kaslr = o->kaslr;
-	qo.stopped = 1;
+	qo.stopped = !o->go;
+	qo.go = o->go;
 	qo.gdb_port = o->gdb_port;
 	if (qemu_start(&s->qemu, &qo) < 0)
 		return -1;
@@ -545,6 +546,17 @@ static int insert_break(struct session *s, int hardware, const char *cond, const
 	return num;
 }
 
+/* gdb's aux callback: answer init's ready on ttyS1, and note it in the transcript. */
+static void go_serve(void *vs)
+{
+	struct session *s = vs;
+	struct strbuf note = STRBUF_INIT;
+	qemu_go_serve(&s->qemu, &note);
+	gdb_note(&s->gdb, "%s", note.buf);
+	s->gdb.aux_fd = s->qemu.go_sent ? -1 : s->qemu.go_fd;
+	strbuf_release(&note);
+}
+
 int session_run_scenario(struct session *s, const struct scenario *sc,
 			 const struct syscalls *table, const char *progs_dir, struct obs_run *obs)
 {
@@ -554,9 +566,11 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 	size_t left = sc->nstops;
 	/* LSTAR is read at the first kernel stop; a scenario without one gets a hidden
 	 * stop at do_syscall_64 for it. */
-	int want_lstar = sc->lstar != NULL, lstar_bp = -1, kernel_stops = 0;
+	int want_lstar = sc->lstar && scenario_guard_holds(&sc->lstar_guard, obs->kernel_version);
+	int lstar_bp = -1, kernel_stops = 0;
 	for (size_t i = 0; i < sc->nstops; i++)
-		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL;
+		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL &&
+				scenario_guard_holds(&sc->stops[i].guard, obs->kernel_version);
 	char *prog = xstrfmt("%s/%s", progs_dir, sc->program);
 	int rc = -1;
 
@@ -581,7 +595,15 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 	int mainbp = insert_break(s, 1, t.comm, "main", &why);
 	if (mainbp < 0)
 		goto fail;
-	struct mi_record *st = session_continue(s);
+	if (s->qemu.go_fd >= 0) {
+		/* While gdb waits for main, answer init's "ready" with "go". */
+		s->gdb.aux_fd = s->qemu.go_fd;
+		s->gdb.aux_fn = go_serve;
+		s->gdb.aux_ctx = s;
+	}
+	int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
+	struct mi_record *st = cont < 0 ? NULL : gdb_wait_async(&s->gdb, "stopped", s->deadline);
+	s->gdb.aux_fd = -1;
 	if (!st) {
 		strbuf_addf(&why, "the guest program '%s' never reached main", sc->program);
 		goto fail;
@@ -591,6 +613,12 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 		goto fail;
 	for (size_t i = 0; i < sc->nstops; i++) {
 		const struct scenario_stop *sp = &sc->stops[i];
+		/* A stop guarded for other kernels is not armed (the matcher skips it). */
+		if (!scenario_guard_holds(&sp->guard, obs->kernel_version)) {
+			bkpt[i] = -1;
+			left--;
+			continue;
+		}
 		struct strbuf cond = STRBUF_INIT;
 		strbuf_addstr(&cond, t.comm);
 		if (sp->syscall) {

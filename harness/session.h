@@ -26,6 +26,7 @@ struct session_opts {
 	int keep;              /* keep the run directory */
 	int gdb_port;          /* 0: unix socket */
 	int timeout_s;         /* whole session limit; 0: 300 */
+	int go;                /* boot at once; init waits for session_go() to run the program */
 };
 
 struct session {
@@ -41,7 +42,11 @@ struct session {
 	int program_status;    /* its exit status once the guest finished, -1 before */
 };
 
-/* Boot and attach; the CPU waits at the reset vector. 0, or -1 reported. */
+/*
+ * Boot and attach. Without o->go the CPU waits at the reset vector (-S); with it the
+ * kernel boots while gdb starts, and init waits for the go line before it runs the
+ * program. 0, or -1 reported.
+ */
 int session_start(struct session *s, const struct session_opts *o);
 
 /*
