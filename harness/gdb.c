@@ -115,15 +115,12 @@ static int pump(struct gdb *g, long want_token, struct mi_record **result, int64
 			strbuf_release(&sb);
 			return -1;
 		}
-		struct pollfd pfd[2] = { { .fd = g->proc.out_fd, .events = POLLIN },
-					 { .fd = g->aux_fd, .events = POLLIN } };
+		struct pollfd pfd = { .fd = g->proc.out_fd, .events = POLLIN };
 		/* Wake up now and then to notice the peer's death. */
-		int n = poll(pfd, g->aux_fd >= 0 ? 2 : 1, (int)(left < 100 ? left : 100));
+		int n = poll(&pfd, 1, (int)(left < 100 ? left : 100));
 		if (n < 0 && errno != EINTR)
 			return error_errno("poll on gdb");
-		if (n > 0 && g->aux_fd >= 0 && (pfd[1].revents & (POLLIN | POLLHUP | POLLERR)))
-			g->aux_fn(g->aux_ctx);
-		if (n <= 0 || !(pfd[0].revents & (POLLIN | POLLHUP | POLLERR)))
+		if (n <= 0)
 			continue;
 		ssize_t got = read(g->proc.out_fd, buf, sizeof(buf));
 		if (got < 0 && (errno == EINTR || errno == EAGAIN))
@@ -448,7 +445,6 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript)
 	g->next_token = 1;
 	g->timeout_ms = GDB_DEFAULT_TIMEOUT_MS;
 	g->t0 = now_ms();
-	g->aux_fd = -1;
 	if (transcript) {
 		g->transcript = fopen(transcript, "we");
 		if (!g->transcript)

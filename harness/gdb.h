@@ -29,9 +29,6 @@ struct gdb {
 	int dead;                  /* 1 once gdb's output ended */
 	int timeout_ms;            /* default time limit of one command */
 	struct strvec regnames;    /* register names by number, read once */
-	int aux_fd;                /* another descriptor to serve while waiting, or -1 */
-	void (*aux_fn)(void *ctx); /* called when aux_fd is readable */
-	void *aux_ctx;             /* its argument */
 };
 
 /*

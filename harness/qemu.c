@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -111,31 +112,39 @@ int qemu_start(struct qemu *q, const struct qemu_opts *o)
 	return error("QEMU did not open its gdbstub socket '%s' within 10 s", q->gdb_target);
 }
 
-int qemu_go_serve(struct qemu *q, struct strbuf *note)
+int qemu_wait_ready(struct qemu *q, int64_t deadline_ms)
 {
 	char buf[256];
-	ssize_t n = q->go_fd >= 0 ? read(q->go_fd, buf, sizeof(buf) - 1) : -1;
-	if (n <= 0) {
-		strbuf_addf(note, "go socket closed (%zd)", n);
-		if (q->go_fd >= 0)
-			close(q->go_fd);
-		q->go_fd = -1;
-		return 0;
+	if (q->go_fd < 0)
+		return error("QEMU was not started to wait for go");
+	for (;;) {
+		int64_t left = deadline_ms - now_ms();
+		if (left <= 0)
+			return error("the guest's init never said ready on ttyS1");
+		struct pollfd pfd = { .fd = q->go_fd, .events = POLLIN };
+		int n = poll(&pfd, 1, (int)(left < 100 ? left : 100));
+		if (n < 0 && errno != EINTR)
+			return error_errno("poll on '%s'", q->go_sock);
+		if (n <= 0) {
+			if (!qemu_alive(q))
+				return qemu_wait(q, 0) == 0 ? error("the guest ended before init said ready")
+							    : -1;
+			continue;
+		}
+		ssize_t got = read(q->go_fd, buf, sizeof(buf));
+		if (got <= 0)
+			return error("QEMU closed the serial socket '%s'", q->go_sock);
+		/* init writes only "ready\n" there; it may arrive in pieces. */
+		if (memchr(buf, '\n', (size_t)got))
+			return 0;
 	}
-	buf[n] = '\0';
-	strbuf_addf(note, "ttyS1 said %zd bytes", n);
-	/* init writes only "ready\n" there; it may arrive in pieces. */
-	if (!memchr(buf, '\n', (size_t)n))
-		return 0;
-	if (write(q->go_fd, "go\n", 3) != 3) {
-		strbuf_addf(note, "; cannot write go: %s", strerror(errno));
-		return 0;
-	}
-	/* Keep the connection: QEMU may see a hang-up before it has read the line, and
-	 * drop it. qemu_release() closes it. */
-	strbuf_addstr(note, "; go sent");
-	q->go_sent = 1;
-	return 1;
+}
+
+int qemu_go(struct qemu *q)
+{
+	if (q->go_fd < 0 || write(q->go_fd, "go\n", 3) != 3)
+		return error_errno("cannot write go to '%s'", q->go_sock ? q->go_sock : "(none)");
+	return 0;
 }
 
 int qemu_alive(struct qemu *q)

@@ -32,8 +32,7 @@ struct qemu {
 	char *console_log;    /* the guest's serial console */
 	char *qemu_log;       /* QEMU's own stdout and stderr */
 	char *go_sock;        /* the second serial port's socket (ttyS1), or NULL */
-	int go_fd;            /* our connection to it, -1 when none */
-	int go_sent;          /* 1 once init was told to go */
+	int go_fd;            /* our connection to it, -1 when none; open until qemu_release() */
 	int kvm;              /* 1 when running under KVM */
 	struct strvec argv;   /* the command line, for messages and --print-cmd */
 };
@@ -49,11 +48,15 @@ int qemu_start(struct qemu *q, const struct qemu_opts *o);
  */
 int qemu_wait(struct qemu *q, int64_t deadline_ms);
 /*
- * Serve the go socket when it is readable: once init says "ready" on ttyS1, answer
- * "go" (q->go_sent is set; the connection stays open until qemu_release()). What happened is appended to note.
- * Returns 1 when go was sent, 0 otherwise.
+ * Wait until init says "ready" on ttyS1 (it then waits for qemu_go()), until the
+ * monotonic deadline. 0, or -1 reported (QEMU died, time-out, no go socket).
  */
-int qemu_go_serve(struct qemu *q, struct strbuf *note);
+int qemu_wait_ready(struct qemu *q, int64_t deadline_ms);
+/*
+ * Tell init to run the program. The connection stays open: QEMU may see a hang-up
+ * before it has read the line, and drop it. 0, or -1 reported.
+ */
+int qemu_go(struct qemu *q);
 /* Stop QEMU (SIGTERM, bounded wait, SIGKILL) and reap it. Safe when already gone. */
 void qemu_stop(struct qemu *q);
 /* 1 while QEMU runs. */

@@ -55,9 +55,16 @@ int session_start(struct session *s, const struct session_opts *o)
 		return -1;
 	s->gdb.peer = &s->qemu.proc;
 	s->gdb.peer_name = "QEMU";
+	/* With go, the guest boots untouched by gdb: session_run_scenario() attaches when
+	 * init is ready. */
+	return o->go ? 0 : session_attach(s);
+}
+
+int session_attach(struct session *s)
+{
 	/* -target-select takes the rest of the line as it is (quotes would become part of
 	 * the name), so the socket path must have no white space. QEMU reports the stop
-	 * at the reset vector before gdb says ^connected; that *stopped stays queued. */
+	 * before gdb says ^connected; that *stopped stays queued. */
 	if (strpbrk(s->qemu.gdb_target, " \t\n"))
 		return error("the gdb socket path '%s' has white space; set TMPDIR elsewhere",
 			     s->qemu.gdb_target);
@@ -546,17 +553,6 @@ static int insert_break(struct session *s, int hardware, const char *cond, const
 	return num;
 }
 
-/* gdb's aux callback: answer init's ready on ttyS1, and note it in the transcript. */
-static void go_serve(void *vs)
-{
-	struct session *s = vs;
-	struct strbuf note = STRBUF_INIT;
-	qemu_go_serve(&s->qemu, &note);
-	gdb_note(&s->gdb, "%s", note.buf);
-	s->gdb.aux_fd = s->qemu.go_sent ? -1 : s->qemu.go_fd;
-	strbuf_release(&note);
-}
-
 int session_run_scenario(struct session *s, const struct scenario *sc,
 			 const struct syscalls *table, const char *progs_dir, struct obs_run *obs)
 {
@@ -592,18 +588,19 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 	}
 	/* Arm late: one cheap user-space breakpoint at the program's main, then the
 	 * scenario's, so no condition is evaluated during the boot. */
+	if (s->qemu.go_fd >= 0) {
+		/* The boot ran untouched; attach now that init waits for go. */
+		if (qemu_wait_ready(&s->qemu, s->deadline) < 0 || session_attach(s) < 0)
+			goto fail_gdb;
+		gdb_note(&s->gdb, "init is ready; attached");
+	}
 	int mainbp = insert_break(s, 1, t.comm, "main", &why);
 	if (mainbp < 0)
 		goto fail;
-	if (s->qemu.go_fd >= 0) {
-		/* While gdb waits for main, answer init's "ready" with "go". */
-		s->gdb.aux_fd = s->qemu.go_fd;
-		s->gdb.aux_fn = go_serve;
-		s->gdb.aux_ctx = s;
-	}
 	int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
+	if (!cont && s->qemu.go_fd >= 0 && qemu_go(&s->qemu) < 0)
+		cont = -1;
 	struct mi_record *st = cont < 0 ? NULL : gdb_wait_async(&s->gdb, "stopped", s->deadline);
-	s->gdb.aux_fd = -1;
 	if (!st) {
 		strbuf_addf(&why, "the guest program '%s' never reached main", sc->program);
 		goto fail;

@@ -43,11 +43,15 @@ struct session {
 };
 
 /*
- * Boot and attach. Without o->go the CPU waits at the reset vector (-S); with it the
- * kernel boots while gdb starts, and init waits for the go line before it runs the
- * program. 0, or -1 reported.
+ * Boot and attach. Without o->go the CPU waits at the reset vector (-S) and gdb is
+ * attached; with it the kernel boots while gdb loads its symbols, untouched, init
+ * waits for the go line before it runs the program, and session_run_scenario()
+ * attaches once init is ready. 0, or -1 reported.
  */
 int session_start(struct session *s, const struct session_opts *o);
+
+/* Connect gdb to QEMU's gdbstub (halting the guest). 0, or -1 reported. */
+int session_attach(struct session *s);
 
 /*
  * Read a model-specific register at the current stop, which must be in kernel mode
