@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_S 300
+/* One stop to the next: the whole library's stops come within a second under TCG. */
+#define STOP_TIMEOUT_MS 60000
 
 void session_console_tail(struct session *s, struct strbuf *out)
 {
@@ -653,12 +655,21 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 	while (left) {
 		if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
 			goto fail_gdb;
-		st = gdb_wait_async(&s->gdb, "stopped", s->deadline);
+		/* Each stop gets its own limit within the scenario's. */
+		int64_t limit = now_ms() + STOP_TIMEOUT_MS;
+		st = gdb_wait_async(&s->gdb, "stopped", limit < s->deadline ? limit : s->deadline);
 		if (!st) {
 			/* The guest ended without reaching the remaining stops: they are
 			 * "never reached", not an infrastructure failure. */
 			if (s->qemu.proc.reaped && proc_succeeded(&s->qemu.proc))
 				break;
+			if (!s->gdb.dead && qemu_alive(&s->qemu)) {
+				strbuf_addstr(&why, "no stop reached in time; still waiting for:");
+				for (size_t k = 0; k < sc->nstops; k++)
+					if (bkpt[k] >= 0)
+						strbuf_addf(&why, " %s:%d (%s)", sc->file, sc->stops[k].line,
+							    sc->stops[k].location);
+			}
 			goto fail_gdb;
 		}
 		const char *reason = mi_record_find_str(st, "reason");

@@ -26,10 +26,14 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 	-Wstrict-prototypes -Wno-missing-field-initializers -iquote harness
 GOLDENS := $(sort $(wildcard tests/mi/*.mi))
 
-.PHONY: check fuzz-mi have-clang
+FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
+FUZZ_SCN_CORPUS := $(FUZZ_DIR)/corpus-scenario
+FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/scenario.c harness/util.c
+
+.PHONY: check fuzz-mi fuzz-scenario have-clang
 .DEFAULT_GOAL := check
 
-check: fuzz-mi
+check: fuzz-mi fuzz-scenario
 
 have-clang:
 	@command -v $(CLANG) >/dev/null 2>&1 || { \
@@ -71,3 +75,26 @@ fuzz-mi: $(FUZZ_MI) $(FUZZ_MI_DICT)
 	@grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' \
 		$(FUZZ_DIR)/fuzz_mi.log | sed 's/^/  /'
 	@echo "  fuzz_mi: no findings in $(FUZZ_TIME) s"
+
+# The scenario parser, seeded from the scenario library.
+$(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/scenario.h harness/util.h | have-clang
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $@"
+	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SCN_SRC) || { \
+		echo "fuzz.mk: building $@ failed; if the link could not find libclang_rt.fuzzer," >&2; \
+		echo "fuzz.mk:   apt-get install -y --no-install-recommends libclang-rt-14-dev" >&2; \
+		exit 3; }
+
+fuzz-scenario: $(FUZZ_SCN)
+	@mkdir -p $(FUZZ_SCN_CORPUS)
+	@cp scenarios/*.scn $(FUZZ_SCN_CORPUS)/
+	@echo "  FUZZ    $(FUZZ_SCN) for $(FUZZ_TIME) s"
+	@$(FUZZ_SCN) -max_total_time=$(FUZZ_TIME) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
+		-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ \
+		$(FUZZ_SCN_CORPUS) > $(FUZZ_DIR)/fuzz_scenario.log 2>&1 || { \
+		tail -n 60 $(FUZZ_DIR)/fuzz_scenario.log >&2; \
+		echo "fuzz.mk: fuzz_scenario found a problem; log in $(FUZZ_DIR)/fuzz_scenario.log," \
+		     "input saved in $(FUZZ_DIR)/" >&2; \
+		exit 1; }
+	@grep -E '^stat::number_of_executed_units' $(FUZZ_DIR)/fuzz_scenario.log | sed 's/^/  /'
+	@echo "  fuzz_scenario: no findings in $(FUZZ_TIME) s"
