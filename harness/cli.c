@@ -124,8 +124,26 @@ static const struct cli_command commands[] = {
 	  "  --gdb-port N       gdbstub on 127.0.0.1:N instead of a private unix socket\n"
 	  "\n"
 	  "Exit: 0 read and the guest finished, 3 boot/gdb/QEMU failure.\n" },
-	{ "debug", NULL, "an interactive gdb session on a booted guest",
-	  "usage: kdive debug [SCENARIO]\n" },
+	{ "debug", cmd_debug, "an interactive gdb session on a booted guest",
+	  "usage: kdive debug [SCENARIO] [--program NAME] [--tui] [--print-cmd] [--keep]\n"
+	  "                   [--kernel BZIMAGE --vmlinux FILE]\n"
+	  "\n"
+	  "Builds what is missing, boots the guest stopped at the reset vector, and hands\n"
+	  "your terminal to gdb (the CLI, or its TUI with --tui), attached, with:\n"
+	  "  - vmlinux's symbols and the guest program's (SCENARIO's program, --program, or\n"
+	  "    fork), the kernel's own gdb scripts (lx-dmesg, lx-ps, $lx_current(), ...),\n"
+	  "  - kdive's helpers (help user-defined): kd-syscall NAME (break on that syscall\n"
+	  "    of the program), kd-ptregs (the syscall's pt_regs, decoded), kd-ubt (its\n"
+	  "    user-space backtrace), kd-lstar (MSR_LSTAR and its symbol), kd-console,\n"
+	  "  - SCENARIO's stops as breakpoints, limited to its program.\n"
+	  "The guest console shows in a tmux pane below gdb when you run inside tmux,\n"
+	  "otherwise in console.log (its path is printed; kd-console shows the tail).\n"
+	  "Ctrl-C stops the guest; `quit` shuts it down and leaves nothing running.\n"
+	  "\n"
+	  "  --print-cmd   print the plain qemu and gdb command lines instead, to run by hand\n"
+	  "  --keep        keep the run directory (session.gdb, console.log, qemu.log)\n"
+	  "\n"
+	  "Exit: 0 when gdb ended, 2 bad usage or scenario file, 3 build/boot failure.\n" },
 	{ "tour", NULL, "a narrated, step-by-step guided tour from fork() to kernel_clone",
 	  "usage: kdive tour [NAME]\n" },
 	{ "doctor", cmd_doctor, "check every dependency and say how to get what is missing",
@@ -449,7 +467,7 @@ int cli_main(int argc, char **argv)
 	if (!c->fn) {
 		fprintf(stderr,
 			"kdive %s: not yet available in this version of kdive (%s).\n"
-			"Available now: build, run, record, lstar, doctor. See 'kdive --help'.\n",
+			"Available now: build, run, record, lstar, debug, doctor. See 'kdive --help'.\n",
 			name, c->summary);
 		return KDIVE_EXIT_USAGE;
 	}

@@ -77,6 +77,7 @@ int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
 int cmd_build(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_debug(int argc, char **argv);
 int cmd_lstar(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 

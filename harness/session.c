@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_S 300
+
+static void task_release(struct session_task *t);
 /* One stop to the next: the whole library's stops come within a second under TCG. */
 #define STOP_TIMEOUT_MS 60000
 
@@ -220,6 +222,7 @@ int session_run_to_exit(struct session *s)
 
 void session_end(struct session *s, int ok)
 {
+	task_release(&s->task);
 	gdb_release(&s->gdb);
 	qemu_release(&s->qemu);
 	if (!s->rundir)
@@ -246,25 +249,18 @@ static const char *const ptregs_fields[] = {
 	"cx", "dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss",
 };
 #define PTREGS_NFIELDS ARRAY_SIZE(ptregs_fields)
+_Static_assert(ARRAY_SIZE(ptregs_fields) == SESSION_PTREGS_NFIELDS, "pt_regs slots");
 #define PTREGS_SIZE (8 * PTREGS_NFIELDS)
 #define PTREGS_ORIG_AX 15
 
-/* What a scenario's conditions and captures are built from. */
-struct task_exprs {
-	char *current;        /* the current task: "pcpu_hot.current_task" (6.9+) or "current_task" */
-	char *comm;           /* condition: the current task is the scenario's program */
-	char *orig_ax;        /* expression: the current syscall's pt_regs->orig_ax */
-	uint64_t thread_size; /* THREAD_SIZE: pt_regs end there, at the top of the task's stack */
-};
-
-static void task_exprs_release(struct task_exprs *t)
+static void task_release(struct session_task *t)
 {
 	free(t->current);
 	free(t->comm);
 	free(t->orig_ax);
 }
 
-static int task_exprs_init(struct session *s, const char *program, struct task_exprs *t)
+static int task_init(struct session *s, const char *program, struct session_task *t)
 {
 	struct strbuf why = STRBUF_INIT;
 	uint64_t layout;
@@ -291,7 +287,7 @@ static int task_exprs_init(struct session *s, const char *program, struct task_e
 }
 
 /* The current task's user registers as entry saved them. */
-static int read_ptregs(struct session *s, const struct task_exprs *t, uint64_t regs[PTREGS_NFIELDS])
+static int read_ptregs(struct session *s, const struct session_task *t, uint64_t regs[PTREGS_NFIELDS])
 {
 	unsigned char buf[PTREGS_SIZE];
 	uint64_t stack;
@@ -460,7 +456,7 @@ static void read_check_value(struct session *s, const uint64_t *regs, const char
 }
 
 /* Everything observed at stop i. -1 only on infrastructure failure. */
-static int capture_stop(struct session *s, const struct scenario_stop *st, const struct task_exprs *t,
+static int capture_stop(struct session *s, const struct scenario_stop *st, const struct session_task *t,
 			struct obs_stop *o)
 {
 	uint64_t regs[PTREGS_NFIELDS];
@@ -498,27 +494,50 @@ static int capture_stop(struct session *s, const struct scenario_stop *st, const
 
 #define MSR_LSTAR 0xc0000082u
 
-/* Read MSR_LSTAR at this kernel-mode stop and resolve it in vmlinux. */
-static int read_lstar(struct session *s, struct obs_run *obs, struct strbuf *why)
+int session_lstar(struct session *s, uint64_t *value, char **symbol)
 {
 	struct elf e;
 	const char *sym;
 	uint64_t off;
-	if (session_read_msr(s, MSR_LSTAR, &obs->lstar_value) < 0) {
+	if (session_read_msr(s, MSR_LSTAR, value) < 0 || elf_open(&e, s->vmlinux) < 0)
+		return -1;
+	if (elf_symbol_at(&e, *value - s->slide, &sym, &off))
+		*symbol = off ? xstrfmt("%s+0x%llx", sym, (unsigned long long)off) : xstrdup(sym);
+	else
+		*symbol = xstrfmt("0x%llx", (unsigned long long)*value);
+	elf_close(&e);
+	return 0;
+}
+
+/* Read MSR_LSTAR at this kernel-mode stop into the observations. */
+static int read_lstar(struct session *s, struct obs_run *obs, struct strbuf *why)
+{
+	if (session_lstar(s, &obs->lstar_value, &obs->lstar_symbol) < 0) {
 		strbuf_addstr(why, "cannot read MSR_LSTAR");
 		return -1;
 	}
-	if (elf_open(&e, s->vmlinux) < 0) {
-		strbuf_addf(why, "cannot read '%s'", s->vmlinux);
-		return -1;
-	}
-	if (elf_symbol_at(&e, obs->lstar_value - s->slide, &sym, &off))
-		obs->lstar_symbol = off ? xstrfmt("%s+0x%llx", sym, (unsigned long long)off)
-					: xstrdup(sym);
-	else
-		obs->lstar_symbol = xstrfmt("0x%llx", (unsigned long long)obs->lstar_value);
-	elf_close(&e);
 	return 0;
+}
+
+int session_frames(struct session *s, struct obs_frame **out, size_t *n)
+{
+	return list_frames(s, out, n);
+}
+
+int session_ptregs(struct session *s, uint64_t regs[SESSION_PTREGS_NFIELDS])
+{
+	return read_ptregs(s, &s->task, regs);
+}
+
+const char *session_ptregs_name(size_t i)
+{
+	return i < PTREGS_NFIELDS ? ptregs_fields[i] : NULL;
+}
+
+int session_user_frames(struct session *s, const uint64_t regs[SESSION_PTREGS_NFIELDS],
+			struct obs_frame **out, size_t *n)
+{
+	return user_frames(s, regs, out, n);
 }
 
 static void set_obs_error(struct session *s, struct obs_run *obs, const char *what)
@@ -555,11 +574,71 @@ static int insert_break(struct session *s, int hardware, const char *cond, const
 	return num;
 }
 
+int session_enter_program(struct session *s, const char *progs_dir, const char *program,
+			  struct strbuf *why)
+{
+	struct strbuf q = STRBUF_INIT;
+	char *prog = xstrfmt("%s/%s", progs_dir, program);
+	int r = -1;
+	if (access(prog, R_OK) < 0) {
+		strbuf_addf(why, "guest program '%s' does not exist (initramfs/progs/%s.c?)", prog,
+			    program);
+		goto out;
+	}
+	/* The program is static and not relocated: its own addresses hold in the guest. */
+	char *add = xstrfmt("add-symbol-file %s", prog);
+	gdb_quote(&q, add);
+	free(add);
+	if (gdb_run(&s->gdb, NULL, "-interpreter-exec console %s", q.buf) < 0 ||
+	    task_init(s, program, &s->task) < 0) {
+		strbuf_addstr(why, "gdb could not load the guest program's symbols");
+		goto out;
+	}
+	if (s->qemu.go_fd >= 0) {
+		/* The boot ran untouched; attach now that init waits for go. */
+		if (qemu_wait_ready(&s->qemu, s->deadline) < 0 || session_attach(s) < 0)
+			goto out;
+		gdb_note(&s->gdb, "init is ready; attached");
+	}
+	/* Arm late: one cheap user-space breakpoint at the program's main; the caller's
+	 * come after it, so no condition is evaluated during the boot. */
+	int mainbp = insert_break(s, 1, s->task.comm, "main", why);
+	if (mainbp < 0)
+		goto out;
+	int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
+	if (!cont && s->qemu.go_fd >= 0 && qemu_go(&s->qemu) < 0)
+		cont = -1;
+	struct mi_record *st = cont < 0 ? NULL : gdb_wait_async(&s->gdb, "stopped", s->deadline);
+	if (!st) {
+		strbuf_addf(why, "the guest program '%s' never reached main", program);
+		goto out;
+	}
+	mi_record_free(st);
+	r = gdb_run(&s->gdb, NULL, "-break-delete %d", mainbp);
+out:
+	strbuf_release(&q);
+	free(prog);
+	return r;
+}
+
+int session_break(struct session *s, int hardware, const char *location, int syscall_nr,
+		  const char *cond, struct strbuf *why)
+{
+	struct strbuf full = STRBUF_INIT;
+	strbuf_addstr(&full, s->task.comm);
+	if (syscall_nr >= 0)
+		strbuf_addf(&full, " && %s == %d", s->task.orig_ax, syscall_nr);
+	if (cond)
+		strbuf_addf(&full, " && (%s)", cond);
+	int n = insert_break(s, hardware, full.buf, location, why);
+	strbuf_release(&full);
+	return n;
+}
+
 int session_run_scenario(struct session *s, const struct scenario *sc,
 			 const struct syscalls *table, const char *progs_dir, struct obs_run *obs)
 {
-	struct task_exprs t = { 0 };
-	struct strbuf why = STRBUF_INIT, q = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT;
 	int *bkpt = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*bkpt));
 	size_t left = sc->nstops;
 	/* LSTAR is read at the first kernel stop; a scenario without one gets a hidden
@@ -569,47 +648,13 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 	for (size_t i = 0; i < sc->nstops; i++)
 		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL &&
 				scenario_guard_holds(&sc->stops[i].guard, obs->kernel_version);
-	char *prog = xstrfmt("%s/%s", progs_dir, sc->program);
 	int rc = -1;
 
 	obs->nstops = sc->nstops;
 	obs->stops = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*obs->stops));
-	if (access(prog, R_OK) < 0) {
-		strbuf_addf(&why, "guest program '%s' does not exist (initramfs/progs/%s.c?)", prog,
-			    sc->program);
-		goto fail;
-	}
-	/* The program is static and not relocated: its own addresses hold in the guest. */
-	char *add = xstrfmt("add-symbol-file %s", prog);
-	gdb_quote(&q, add);
-	free(add);
-	if (gdb_run(&s->gdb, NULL, "-interpreter-exec console %s", q.buf) < 0 ||
-	    task_exprs_init(s, sc->program, &t) < 0) {
-		strbuf_addstr(&why, "gdb could not load the guest program's symbols");
-		goto fail;
-	}
-	/* Arm late: one cheap user-space breakpoint at the program's main, then the
-	 * scenario's, so no condition is evaluated during the boot. */
-	if (s->qemu.go_fd >= 0) {
-		/* The boot ran untouched; attach now that init waits for go. */
-		if (qemu_wait_ready(&s->qemu, s->deadline) < 0 || session_attach(s) < 0)
-			goto fail_gdb;
-		gdb_note(&s->gdb, "init is ready; attached");
-	}
-	int mainbp = insert_break(s, 1, t.comm, "main", &why);
-	if (mainbp < 0)
-		goto fail;
-	int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-	if (!cont && s->qemu.go_fd >= 0 && qemu_go(&s->qemu) < 0)
-		cont = -1;
-	struct mi_record *st = cont < 0 ? NULL : gdb_wait_async(&s->gdb, "stopped", s->deadline);
-	if (!st) {
-		strbuf_addf(&why, "the guest program '%s' never reached main", sc->program);
-		goto fail;
-	}
-	mi_record_free(st);
-	if (gdb_run(&s->gdb, NULL, "-break-delete %d", mainbp) < 0)
-		goto fail;
+	if (session_enter_program(s, progs_dir, sc->program, &why) < 0)
+		goto fail_gdb;
+	struct mi_record *st;
 	for (size_t i = 0; i < sc->nstops; i++) {
 		const struct scenario_stop *sp = &sc->stops[i];
 		/* A stop guarded for other kernels is not armed (the matcher skips it). */
@@ -618,26 +663,20 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 			left--;
 			continue;
 		}
-		struct strbuf cond = STRBUF_INIT;
-		strbuf_addstr(&cond, t.comm);
+		int nr = -1;
 		if (sp->syscall) {
 			/* A number names a syscall directly (holes in the table included). */
 			char *end;
 			long num = strtol(sp->syscall, &end, 10);
-			int nr = *end || end == sp->syscall ? syscalls_find(table, sp->syscall) : (int)num;
+			nr = *end || end == sp->syscall ? syscalls_find(table, sp->syscall) : (int)num;
 			if (nr < 0) {
 				strbuf_addf(&why, "%s:%d: this kernel has no syscall '%s'", sc->file,
 					    sp->line, sp->syscall);
-				strbuf_release(&cond);
 				goto fail;
 			}
-			strbuf_addf(&cond, " && %s == %d", t.orig_ax, nr);
 		}
-		if (sp->cond)
-			strbuf_addf(&cond, " && (%s)", sp->cond);
 		struct strbuf bwhy = STRBUF_INIT;
-		bkpt[i] = insert_break(s, sp->space == SCENARIO_USER, cond.buf, sp->location, &bwhy);
-		strbuf_release(&cond);
+		bkpt[i] = session_break(s, sp->space == SCENARIO_USER, sp->location, nr, sp->cond, &bwhy);
 		if (bkpt[i] < 0) {
 			strbuf_addf(&why, "%s:%d: cannot stop at '%s': %s", sc->file, sp->line,
 				    sp->location, bwhy.buf);
@@ -647,7 +686,7 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 		strbuf_release(&bwhy);
 	}
 	if (want_lstar && !kernel_stops) {
-		lstar_bp = insert_break(s, 0, t.comm, "do_syscall_64", &why);
+		lstar_bp = session_break(s, 0, "do_syscall_64", -1, NULL, &why);
 		if (lstar_bp < 0)
 			goto fail;
 		left++;
@@ -708,7 +747,7 @@ int session_run_scenario(struct session *s, const struct scenario *sc,
 			strbuf_release(&others);
 			goto fail_gdb;
 		}
-		int cr = capture_stop(s, &sc->stops[i], &t, &obs->stops[i]);
+		int cr = capture_stop(s, &sc->stops[i], &s->task, &obs->stops[i]);
 		if (!cr && others.len && gdb_run(&s->gdb, NULL, "-break-enable%s", others.buf) < 0)
 			cr = -1;
 		strbuf_release(&others);
@@ -730,10 +769,7 @@ fail_gdb:
 fail:
 	set_obs_error(s, obs, why.buf);
 out:
-	task_exprs_release(&t);
 	strbuf_release(&why);
-	strbuf_release(&q);
 	free(bkpt);
-	free(prog);
 	return rc;
 }

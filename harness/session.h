@@ -29,6 +29,14 @@ struct session_opts {
 	int go;                /* boot at once; init waits for session_go() to run the program */
 };
 
+/* What conditions and captures in the guest program's task are built from. */
+struct session_task {
+	char *current;        /* the current task: "pcpu_hot.current_task" (6.9+) or "current_task" */
+	char *comm;           /* condition: the current task is the program */
+	char *orig_ax;        /* expression: the current syscall's pt_regs->orig_ax */
+	uint64_t thread_size; /* THREAD_SIZE: pt_regs end there, at the top of the task's stack */
+};
+
 struct session {
 	struct qemu qemu;      /* the guest */
 	struct gdb gdb;        /* the debugger */
@@ -40,6 +48,7 @@ struct session {
 	const char *vmlinux;   /* not owned */
 	const char *program;   /* guest program, not owned; NULL when none */
 	int program_status;    /* its exit status once the guest finished, -1 before */
+	struct session_task task; /* set by session_enter_program(); owned */
 };
 
 /*
@@ -77,6 +86,35 @@ int session_relocate(struct session *s, uint64_t slide);
  * the console tail (QEMU failed or hung, or the program never ran).
  */
 int session_run_to_exit(struct session *s);
+
+/*
+ * Load the program's symbols (progs_dir/program), wait for init to be ready and
+ * attach (go sessions), and stop at the program's main with every breakpoint still to
+ * be set: the caller arms its own next. 0, or -1 with the reason in why.
+ */
+int session_enter_program(struct session *s, const char *progs_dir, const char *program,
+			  struct strbuf *why);
+
+/*
+ * A breakpoint limited to the program's task (after session_enter_program()), to one
+ * syscall number (syscall_nr >= 0) and to cond (or NULL); hardware for user-space
+ * locations. Its gdb number, or -1 with gdb's reason in why.
+ */
+int session_break(struct session *s, int hardware, const char *location, int syscall_nr,
+		  const char *cond, struct strbuf *why);
+
+/* Frames of the current stop, innermost first, cut after the entry code. 0 or -1. */
+int session_frames(struct session *s, struct obs_frame **out, size_t *n);
+/* The current syscall's struct pt_regs, as 21 slots in x86-64's order (r15 ... ss). */
+#define SESSION_PTREGS_NFIELDS 21
+int session_ptregs(struct session *s, uint64_t regs[SESSION_PTREGS_NFIELDS]);
+/* Name of pt_regs slot i ("r15", ..., "orig_ax", "ip", ..., "ss"). */
+const char *session_ptregs_name(size_t i);
+/* The user-space frames of the current syscall, unwound from regs. 0 or -1. */
+int session_user_frames(struct session *s, const uint64_t regs[SESSION_PTREGS_NFIELDS],
+			struct obs_frame **out, size_t *n);
+/* MSR_LSTAR read at this kernel stop, and its symbol in vmlinux (new string). 0 or -1. */
+int session_lstar(struct session *s, uint64_t *value, char **symbol);
 
 /*
  * Run one scenario on a started session (the CPU still at the reset vector): load the

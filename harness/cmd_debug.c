@@ -1,0 +1,267 @@
+/*
+ * kdive debug: one command to a real gdb on a booted guest. QEMU starts stopped, gdb
+ * (the CLI, or -tui) gets the terminal with vmlinux, the guest program's symbols, the
+ * kernel's own gdb scripts (lx-dmesg, lx-ps, $lx_current()) and kdive's helpers
+ * (gdbinit/kdive.py: kd-lstar, kd-ptregs, kd-ubt, kd-syscall, kd-console), and the
+ * scenario's breakpoints already set. Quitting gdb shuts the guest down.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "proc.h"
+#include "qemu.h"
+#include "scenario.h"
+#include "syscalls.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* The gdb commands that set the session up, one per line. */
+static void session_commands(struct strvec *cmds, const struct cli_images *im, const char *prog,
+			     const char *target, const char *console, const struct scenario *sc,
+			     const struct syscalls *table)
+{
+	char *table_path = im->build ? xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h",
+					       im->build) : NULL;
+	char *lxgdb = im->build ? xstrfmt("%s/vmlinux-gdb.py", im->build) : NULL;
+	strvec_pushl(cmds, "set confirm off", "set debuginfod enabled off", NULL);
+	strvec_pushf(cmds, "target remote %s", target);
+	strvec_pushf(cmds, "add-symbol-file %s/%s", im->progs, prog);
+	strvec_pushf(cmds, "set $kd_prog = \"%s\"", prog);
+	strvec_pushf(cmds, "set $kd_console = \"%s\"", console);
+	if (table_path)
+		strvec_pushf(cmds, "set $kd_syscalls = \"%s\"", table_path);
+	/* The kernel's own helpers: lx-dmesg, lx-ps, $lx_current(), ... */
+	if (lxgdb && access(lxgdb, R_OK) == 0)
+		strvec_pushf(cmds, "source %s", lxgdb);
+	strvec_pushf(cmds, "source %s/gdbinit/kdive.py", cli_datadir());
+	for (size_t i = 0; sc && i < sc->nstops; i++) {
+		const struct scenario_stop *st = &sc->stops[i];
+		struct strbuf cond = STRBUF_INIT;
+		strbuf_addf(&cond, "$_streq(pcpu_hot.current_task->comm, \"%.15s\")", prog);
+		if (st->syscall) {
+			char *end;
+			long n = strtol(st->syscall, &end, 10);
+			int nr = *end || end == st->syscall ? syscalls_find(table, st->syscall) : (int)n;
+			if (nr >= 0)
+				strbuf_addf(&cond, " && ((struct pt_regs *)((unsigned long)"
+						   "pcpu_hot.current_task->stack + sizeof(init_stack)) - 1)"
+						   "->orig_ax == %d", nr);
+		}
+		if (st->cond)
+			strbuf_addf(&cond, " && (%s)", st->cond);
+		strvec_pushf(cmds, "%s %s if %s", st->space == SCENARIO_USER ? "hbreak" : "break",
+			     st->location, cond.buf);
+		strbuf_release(&cond);
+	}
+	free(table_path);
+	free(lxgdb);
+}
+
+/* Show the console in a tmux pane below gdb; returns the pane id or NULL. */
+static char *tmux_console_pane(const char *console)
+{
+	struct strbuf out = STRBUF_INIT;
+	char *cmd = xstrfmt("tail -n +1 -F %s 2>/dev/null", console);
+	const char *argv[] = { "tmux", "split-window", "-d", "-v", "-l", "12", "-P", "-F",
+			       "#{pane_id}", cmd, NULL };
+	char *id = NULL;
+	if (getenv("TMUX") && proc_run_capture(argv, &out, 0, 5000) == 0) {
+		strbuf_rtrim(&out);
+		if (out.len)
+			id = strbuf_detach(&out, NULL);
+	}
+	strbuf_release(&out);
+	free(cmd);
+	return id;
+}
+
+static void print_commands(const struct qemu *q, const struct strvec *cmds, const char *vmlinux,
+			   int tui)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strvec_join_display(&q->argv, &sb);
+	printf("# 1. the guest, stopped at the reset vector, gdbstub on a unix socket:\n%s\n\n",
+	       sb.buf);
+	strbuf_reset(&sb);
+	struct strvec g = STRVEC_INIT;
+	strvec_pushl(&g, "gdb", "-q", "-nx", NULL);
+	if (tui)
+		strvec_push(&g, "-tui");
+	for (size_t i = 0; i < cmds->nr; i++)
+		strvec_pushl(&g, "-ex", cmds->v[i], NULL);
+	strvec_push(&g, vmlinux);
+	strvec_join_display(&g, &sb);
+	printf("# 2. in another terminal, gdb attached with kdive's set-up:\n%s\n", sb.buf);
+	strvec_clear(&g);
+	strbuf_release(&sb);
+}
+
+int cmd_debug(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "program", required_argument, NULL, 'P' },
+		{ "tui", no_argument, NULL, 'T' },
+		{ "print-cmd", no_argument, NULL, 'c' },
+		{ "keep", no_argument, NULL, 'K' },
+		{ "kernel", required_argument, NULL, 'b' },
+		{ "vmlinux", required_argument, NULL, 'V' },
+		{ "kaslr", no_argument, NULL, 'k' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct cli_images im;
+	struct scenario sc;
+	struct syscalls table = SYSCALLS_INIT;
+	struct qemu q;
+	struct qemu_opts qo = { 0 };
+	struct strvec cmds = STRVEC_INIT;
+	const char *program = NULL, *kernel = NULL, *vmlinux = NULL;
+	int tui = 0, print_cmd = 0, keep = 0, c, rc = KDIVE_EXIT_INFRA, have_sc = 0, ok = 0;
+	char *rundir = NULL, *script = NULL, *pane = NULL;
+
+	memset(&im, 0, sizeof(im));
+	memset(&sc, 0, sizeof(sc));
+	memset(&q, 0, sizeof(q));
+	proc_init(&q.proc);
+	q.go_fd = -1;
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'P': program = optarg; break;
+		case 'T': tui = 1; break;
+		case 'c': print_cmd = 1; break;
+		case 'K': keep = 1; break;
+		case 'b': kernel = optarg; break;
+		case 'V': vmlinux = optarg; break;
+		case 'k':
+			rc = cli_usage_error("debug", "--kaslr is not available for debug yet; "
+						      "`kdive lstar --kaslr` shows the relocation");
+			goto out;
+		case 'v': util_verbosity = 2; break;
+		case ':':
+			rc = cli_usage_error("debug", "option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			rc = cli_usage_error("debug", "unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (argc - optind > 1) {
+		rc = cli_usage_error("debug", "at most one scenario file");
+		goto out;
+	}
+	if (optind < argc) {
+		rc = cli_load_scenario(argv[optind], &sc, NULL);
+		if (rc)
+			goto out;
+		have_sc = 1;
+		if (!program)
+			program = sc.program;
+	}
+	if (!program)
+		program = "fork";
+	rc = cli_resolve_images(&im, kernel, vmlinux);
+	if (rc)
+		goto out;
+	rc = KDIVE_EXIT_INFRA;
+	char *progpath = xstrfmt("%s/%s", im.progs, program);
+	int missing = access(progpath, R_OK) < 0;
+	free(progpath);
+	if (missing) {
+		rc = cli_usage_error("debug", "no guest program '%s' (initramfs/progs/%s.c)", program,
+				     program);
+		goto out;
+	}
+	cli_load_syscalls(&im, &table);
+	qo.bzimage = im.bzimage;
+	qo.initrd = im.initrd;
+	qo.program = program;
+	qo.stopped = 1;
+	if (print_cmd) {
+		/* For people who want to run them by hand: a fixed place for the socket. */
+		qo.rundir = "/tmp";
+		qemu_prepare(&q, &qo);
+		session_commands(&cmds, &im, program, q.gdb_target, q.console_log,
+				 have_sc ? &sc : NULL, &table);
+		print_commands(&q, &cmds, im.vmlinux, tui);
+		rc = KDIVE_EXIT_PASS;
+		goto out;
+	}
+	rundir = qemu_make_rundir();
+	if (!rundir)
+		goto out;
+	qo.rundir = rundir;
+	if (qemu_start(&q, &qo) < 0)
+		goto out;
+	session_commands(&cmds, &im, program, q.gdb_target, q.console_log, have_sc ? &sc : NULL,
+			 &table);
+	strvec_push(&cmds, "echo \\n"
+		    "kdive: the guest is stopped at the reset vector; `continue` boots it.\\n"
+		    "kdive: helpers: kd-syscall NAME, kd-ptregs, kd-ubt, kd-lstar, kd-console "
+		    "(help user-defined); the kernel's: lx-dmesg, lx-ps, $lx_current().\\n"
+		    "kdive: `quit` shuts the guest down.\\n");
+	struct strbuf text = STRBUF_INIT;
+	for (size_t i = 0; i < cmds.nr; i++)
+		strbuf_addf(&text, "%s\n", cmds.v[i]);
+	script = xstrfmt("%s/session.gdb", rundir);
+	if (write_file_atomic(script, text.buf, text.len) < 0) {
+		strbuf_release(&text);
+		error_errno("cannot write '%s'", script);
+		goto out;
+	}
+	strbuf_release(&text);
+	pane = tmux_console_pane(q.console_log);
+	if (pane)
+		info("guest console in the tmux pane below");
+	else
+		info("guest console: %s (kd-console shows its tail)", q.console_log);
+
+	/* gdb takes the terminal: same process group, so Ctrl-C reaches it (and stops the
+	 * guest) while kdive ignores it. */
+	struct proc g = PROC_INIT;
+	strvec_push(&g.args, getenv("KDIVE_GDB") && *getenv("KDIVE_GDB") ? getenv("KDIVE_GDB") : "gdb");
+	strvec_pushl(&g.args, "-q", "-nx", NULL);
+	if (tui)
+		strvec_push(&g.args, "-tui");
+	strvec_pushl(&g.args, "-x", script, im.vmlinux, NULL);
+	g.keep_group = 1;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	if (proc_start(&g) == 0) {
+		proc_wait(&g, -1);
+		ok = 1;
+		rc = KDIVE_EXIT_PASS;
+	}
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	proc_release(&g);
+out:
+	if (pane) {
+		const char *kill_pane[] = { "tmux", "kill-pane", "-t", pane, NULL };
+		struct strbuf o = STRBUF_INIT;
+		proc_run_capture(kill_pane, &o, 1, 5000);
+		strbuf_release(&o);
+	}
+	qemu_release(&q);
+	if (rundir) {
+		if (ok && !keep)
+			remove_tree(rundir);
+		else
+			info("run directory kept: %s", rundir);
+	}
+	free(rundir);
+	free(script);
+	free(pane);
+	strvec_clear(&cmds);
+	if (have_sc)
+		scenario_release(&sc);
+	syscalls_release(&table);
+	cli_images_release(&im);
+	return rc;
+}
