@@ -144,8 +144,29 @@ static const struct cli_command commands[] = {
 	  "  --keep        keep the run directory (session.gdb, console.log, qemu.log)\n"
 	  "\n"
 	  "Exit: 0 when gdb ended, 2 bad usage or scenario file, 3 build/boot failure.\n" },
-	{ "tour", NULL, "a narrated, step-by-step guided tour from fork() to kernel_clone",
-	  "usage: kdive tour [NAME]\n" },
+	{ "tour", cmd_tour, "a narrated, step-by-step guided tour from fork() to kernel_clone",
+	  "usage: kdive tour [fork] [--auto] [--format text|json] [--keep]\n"
+	  "\n"
+	  "Boots the guest and walks the seed's journey live, stopping the fork program on\n"
+	  "the way, in seven steps:\n"
+	  "  1. user space: _Fork, its code up to the syscall instruction, the registers\n"
+	  "  2. the jump: MSR_LSTAR, read live, = entry_SYSCALL_64\n"
+	  "  3. entry_SYSCALL_64 building struct pt_regs (where each field came from)\n"
+	  "  4. do_syscall_64 and the inlined syscall_enter_from_user_mode, with the backtrace\n"
+	  "  5. x64_sys_call's switch (the generated case for 56)\n"
+	  "  6. SYSCALL_DEFINE5(clone, ...) and what it expands to\n"
+	  "  7. kernel_clone, and the return path: SYSRET or IRET, and why\n"
+	  "Each step shows its narration (from scenarios/fork.scn), the kernel source around\n"
+	  "the stop, the live values and the backtrace.\n"
+	  "\n"
+	  "Keys: Enter = next step, g = gdb right here (type gdb commands, kd-ptregs, kd-ubt;\n"
+	  "`tour` comes back), q = quit (the guest is shut down).\n"
+	  "\n"
+	  "  --auto         print the whole tour without waiting (CI, transcripts)\n"
+	  "  --format json  the tour as data\n"
+	  "  --keep         keep the run directory\n"
+	  "\n"
+	  "Exit: 0 done (or quit), 3 build/boot/gdb failure.\n" },
 	{ "doctor", cmd_doctor, "check every dependency and say how to get what is missing",
 	  "usage: kdive doctor [--fix]\n"
 	  "\n"
@@ -467,7 +488,7 @@ int cli_main(int argc, char **argv)
 	if (!c->fn) {
 		fprintf(stderr,
 			"kdive %s: not yet available in this version of kdive (%s).\n"
-			"Available now: build, run, record, lstar, debug, doctor. See 'kdive --help'.\n",
+			"See 'kdive --help'.\n",
 			name, c->summary);
 		return KDIVE_EXIT_USAGE;
 	}

@@ -78,6 +78,7 @@ int cmd_build(int argc, char **argv);
 int cmd_record(int argc, char **argv);
 int cmd_run(int argc, char **argv);
 int cmd_debug(int argc, char **argv);
+int cmd_tour(int argc, char **argv);
 int cmd_lstar(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 

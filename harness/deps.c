@@ -58,6 +58,7 @@ static const struct dep table[] = {
 	{ "qemu-system-x86_64", "qemu-system-x86", DEPS_RUN, DEP_TOOL, "KDIVE_QEMU", NULL,
 	  "--version" },
 	{ "cpio", "cpio", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
+	{ "tmux", "tmux", DEPS_TEST, DEP_TOOL, NULL, NULL, "-V" },
 };
 
 static const struct dep *find_dep(const char *name)

@@ -1,0 +1,850 @@
+/*
+ * kdive tour: a narrated walk from glibc's fork() to kernel_clone on a live guest,
+ * seven steps, each with its narration, the kernel source around the stop, the live
+ * values and the backtrace. Enter moves on, g drops into gdb, q quits; --auto prints
+ * the whole tour, --format json emits it as data.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "scenario.h"
+#include "session.h"
+#include "syscalls.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <unistd.h>
+
+#define TOUR_STEPS 7
+
+/* One step as shown. */
+struct step {
+	int n;                /* 1..7 */
+	const char *title;    /* one line */
+	struct strbuf say;    /* narration */
+	char *src_file;       /* source file shown (relative to the kernel tree), or NULL */
+	int src_line;         /* the line marked in it */
+	struct strbuf src;    /* the numbered lines around it */
+	struct strbuf extra;  /* more text: disassembly, the generated table line */
+	struct strvec values; /* "name\tvalue\twhat it is" */
+	struct strvec frames; /* formatted backtrace */
+	int64_t ms;           /* when the step's stop was reached, since the tour began */
+};
+
+/* The tour's state. */
+struct tour {
+	struct session s;        /* the guest under gdb */
+	struct cli_images im;    /* kernel, initramfs, trees */
+	struct scenario sc;      /* scenarios/fork.scn, for its narration (may be empty) */
+	int have_sc;             /* sc was loaded */
+	struct syscalls table;   /* the kernel's syscall table */
+	int color;               /* ANSI attributes allowed */
+	int width;               /* terminal width for wrapping */
+	int automatic;           /* --auto: no keys */
+	int json;                /* --format json */
+	int helpers_loaded;      /* gdbinit/kdive.py sourced into gdb (for g) */
+	struct strbuf out;       /* JSON document */
+	int quit;                /* the user pressed q */
+	int64_t t0;              /* start */
+};
+
+static void step_init(struct step *st, int n, const char *title)
+{
+	memset(st, 0, sizeof(*st));
+	st->n = n;
+	st->title = title;
+	strbuf_init(&st->say, 0);
+	strbuf_init(&st->src, 0);
+	strbuf_init(&st->extra, 0);
+	strvec_init(&st->values);
+	strvec_init(&st->frames);
+}
+
+static void step_release(struct step *st)
+{
+	strbuf_release(&st->say);
+	strbuf_release(&st->src);
+	strbuf_release(&st->extra);
+	strvec_clear(&st->values);
+	strvec_clear(&st->frames);
+	free(st->src_file);
+}
+
+/* The scenario's narration for the stop at location, appended to say. */
+static void scenario_say(struct tour *t, const char *location, struct strbuf *say)
+{
+	for (size_t i = 0; t->have_sc && i < t->sc.nstops; i++) {
+		if (!strcmp(t->sc.stops[i].location, location) && t->sc.stops[i].say) {
+			for (const char *p = t->sc.stops[i].say; *p; p++)
+				strbuf_addch(say, *p == '\n' ? ' ' : *p);
+			strbuf_addch(say, ' ');
+		}
+	}
+}
+
+/* A source file by its path relative to the kernel tree (or the build outputs). */
+static char *source_path(struct tour *t, const char *rel)
+{
+	const char *roots[] = { t->im.srctree, t->im.build, t->im.tree };
+	if (rel[0] == '/')
+		return xstrdup(rel);
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		if (!roots[i])
+			continue;
+		char *p = xstrfmt("%s/%s", roots[i], rel);
+		if (access(p, R_OK) == 0)
+			return p;
+		free(p);
+	}
+	return NULL;
+}
+
+/* The first line of rel containing needle, 0 when none. */
+static int find_line(struct tour *t, const char *rel, const char *needle)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = source_path(t, rel);
+	int n = 0, found = 0;
+	if (path && strbuf_read_file(&sb, path) == 0) {
+		for (const char *p = sb.buf; *p && !found;) {
+			const char *e = strchrnul(p, '\n');
+			n++;
+			if (memmem(p, (size_t)(e - p), needle, strlen(needle)))
+				found = n;
+			p = *e ? e + 1 : e;
+		}
+	}
+	free(path);
+	strbuf_release(&sb);
+	return found;
+}
+
+/* Lines line-5 .. line+5 of rel into st->src, the line itself marked. */
+static void show_source(struct tour *t, struct step *st, const char *rel, int line)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = source_path(t, rel);
+	free(st->src_file);
+	st->src_file = xstrdup(rel);
+	st->src_line = line;
+	if (!path || strbuf_read_file(&sb, path) < 0 || line <= 0) {
+		strbuf_addf(&st->src, "  (source %s not found)\n", rel);
+		goto out;
+	}
+	int n = 0;
+	for (const char *p = sb.buf; *p;) {
+		const char *e = strchrnul(p, '\n');
+		n++;
+		if (n >= line - 5 && n <= line + 5) {
+			strbuf_addf(&st->src, "  %s%5d | ", n == line ? ">" : " ", n);
+			for (const char *c = p; c < e; c++)
+				strbuf_addstr(&st->src, *c == '\t' ? "        " : (char[]){ *c, 0 });
+			strbuf_addch(&st->src, '\n');
+		}
+		p = *e ? e + 1 : e;
+	}
+out:
+	free(path);
+	strbuf_release(&sb);
+}
+
+static void add_value(struct step *st, const char *name, uint64_t v, const char *what)
+{
+	strvec_pushf(&st->values, "%s\t0x%llx (%lld)\t%s", name, (unsigned long long)v,
+		     (long long)v, what);
+}
+
+static void add_frames(struct step *st, const struct obs_frame *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].file)
+			strvec_pushf(&st->frames, "#%zu  %s at %s:%d%s", i, f[i].func, f[i].file,
+				     f[i].line, f[i].inlined ? "  (inlined)" : "");
+		else
+			strvec_pushf(&st->frames, "#%zu  %s at 0x%llx", i, f[i].func,
+				     (unsigned long long)f[i].addr);
+	}
+}
+
+static void free_frames(struct obs_frame *f, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(f[i].func);
+		free(f[i].file);
+	}
+	free(f);
+}
+
+/* Relative to the kernel tree, like kdive run's reports. */
+static void relative(struct tour *t, struct obs_frame *f, size_t n)
+{
+	const char *roots[] = { t->im.srctree, t->im.tree, t->im.build, "/kdive/progs" };
+	for (size_t i = 0; i < n; i++) {
+		for (size_t k = 0; f[i].file && k < ARRAY_SIZE(roots); k++) {
+			size_t l = roots[k] ? strlen(roots[k]) : 0;
+			if (l && !strncmp(f[i].file, roots[k], l) && f[i].file[l] == '/') {
+				char *r = xstrdup(f[i].file + l + 1);
+				free(f[i].file);
+				f[i].file = r;
+				break;
+			}
+		}
+		if (f[i].file && !strncmp(f[i].file, "./", 2))
+			memmove(f[i].file, f[i].file + 2, strlen(f[i].file + 2) + 1);
+	}
+}
+
+/* Wrap text to the width, each line behind indent. */
+static void wrap(struct strbuf *out, const char *text, int width, const char *indent)
+{
+	int col = 0, max = width - (int)strlen(indent);
+	if (max < 20)
+		max = 20;
+	for (const char *p = text; *p;) {
+		while (*p == ' ')
+			p++;
+		size_t w = strcspn(p, " ");
+		if (!w)
+			break;
+		if (col && col + 1 + (int)w > max) {
+			strbuf_addch(out, '\n');
+			col = 0;
+		}
+		if (!col)
+			strbuf_addstr(out, indent);
+		else
+			strbuf_addch(out, ' '), col++;
+		strbuf_add(out, p, w);
+		col += (int)w;
+		p += w;
+	}
+	if (col)
+		strbuf_addch(out, '\n');
+}
+
+static void print_step(struct tour *t, const struct step *st)
+{
+	struct strbuf o = STRBUF_INIT;
+	const char *b = t->color ? "\033[1m" : "", *n = t->color ? "\033[0m" : "";
+	strbuf_addf(&o, "\n%s== Step %d/%d: %s ==%s  (reached at %.1f s)\n", b, st->n, TOUR_STEPS,
+		    st->title, n, (double)st->ms / 1000.0);
+	wrap(&o, st->say.buf, t->width, "  ");
+	if (st->extra.len)
+		strbuf_addf(&o, "\n%s", st->extra.buf);
+	if (st->src.len)
+		strbuf_addf(&o, "\n  %s%s:%d%s\n%s", b, st->src_file, st->src_line, n, st->src.buf);
+	if (st->values.nr) {
+		strbuf_addf(&o, "\n  %slive values%s\n", b, n);
+		for (size_t i = 0; i < st->values.nr; i++) {
+			const char *v = st->values.v[i];
+			const char *t1 = strchr(v, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+			if (!t2)
+				continue;
+			strbuf_addf(&o, "    %-13.*s %-30.*s %s\n", (int)(t1 - v), v, (int)(t2 - t1 - 1),
+				    t1 + 1, t2 + 1);
+		}
+	}
+	if (st->frames.nr) {
+		strbuf_addf(&o, "\n  %sbacktrace%s\n", b, n);
+		for (size_t i = 0; i < st->frames.nr; i++)
+			strbuf_addf(&o, "    %s\n", st->frames.v[i]);
+	}
+	fputs(o.buf, stdout);
+	fflush(stdout);
+	strbuf_release(&o);
+}
+
+static void json_step(struct tour *t, const struct step *st)
+{
+	struct strbuf *o = &t->out;
+	strbuf_addf(o, "%s{\"step\":%d,\"title\":", st->n > 1 ? "," : "", st->n);
+	strbuf_add_json_str(o, st->title);
+	strbuf_addstr(o, ",\"narration\":");
+	strbuf_add_json_str(o, st->say.buf);
+	strbuf_addstr(o, ",\"source\":");
+	if (st->src_file) {
+		strbuf_addstr(o, "{\"file\":");
+		strbuf_add_json_str(o, st->src_file);
+		strbuf_addf(o, ",\"line\":%d,\"text\":", st->src_line);
+		strbuf_add_json_str(o, st->src.buf);
+		strbuf_addch(o, '}');
+	} else {
+		strbuf_addstr(o, "null");
+	}
+	strbuf_addstr(o, ",\"extra\":");
+	strbuf_add_json_str(o, st->extra.buf);
+	strbuf_addstr(o, ",\"values\":{");
+	for (size_t i = 0; i < st->values.nr; i++) {
+		const char *v = st->values.v[i], *t1 = strchr(v, '\t');
+		char *name = xstrndup(v, (size_t)(t1 - v));
+		strbuf_addstr(o, i ? "," : "");
+		strbuf_add_json_str(o, name);
+		strbuf_addch(o, ':');
+		strbuf_add_json_str(o, t1 + 1);
+		free(name);
+	}
+	strbuf_addstr(o, "},\"frames\":[");
+	for (size_t i = 0; i < st->frames.nr; i++) {
+		strbuf_addstr(o, i ? "," : "");
+		strbuf_add_json_str(o, st->frames.v[i]);
+	}
+	strbuf_addf(o, "],\"ms\":%lld}", (long long)st->ms);
+}
+
+/* Run gdb commands typed by the user until "tour"; q quits the tour too. */
+static void gdb_repl(struct tour *t)
+{
+	char line[4096];
+	if (!t->helpers_loaded) {
+		struct strbuf cmd = STRBUF_INIT, q = STRBUF_INIT;
+		char *tbl = t->im.build ? xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h",
+						  t->im.build) : xstrdup("");
+		strbuf_addf(&cmd, "set $kd_prog = \"fork\"");
+		gdb_quote(&q, cmd.buf);
+		gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
+		strbuf_reset(&cmd);
+		strbuf_reset(&q);
+		strbuf_addf(&cmd, "set $kd_console = \"%s\"", t->s.qemu.console_log);
+		gdb_quote(&q, cmd.buf);
+		gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
+		strbuf_reset(&cmd);
+		strbuf_reset(&q);
+		strbuf_addf(&cmd, "set $kd_syscalls = \"%s\"", tbl);
+		gdb_quote(&q, cmd.buf);
+		gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
+		strbuf_reset(&cmd);
+		strbuf_reset(&q);
+		strbuf_addf(&cmd, "source %s/gdbinit/kdive.py", cli_datadir());
+		gdb_quote(&q, cmd.buf);
+		gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
+		free(tbl);
+		strbuf_release(&cmd);
+		strbuf_release(&q);
+		t->helpers_loaded = 1;
+	}
+	printf("\n  gdb, stopped right here. Any gdb command works (bt, info registers, p ...,\n"
+	       "  kd-ptregs, kd-ubt, kd-lstar, kd-console); `tour` goes back to the tour,\n"
+	       "  `q` ends it. (The tour decides when the guest runs: no continue here.)\n");
+	for (;;) {
+		printf("(gdb) ");
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin)) {
+			t->quit = 1;
+			return;
+		}
+		line[strcspn(line, "\n")] = '\0';
+		if (!strcmp(line, "tour") || !strcmp(line, ""))
+			return;
+		if (!strcmp(line, "q") || !strcmp(line, "quit")) {
+			t->quit = 1;
+			return;
+		}
+		if (!strncmp(line, "c", 1) && (!line[1] || !strcmp(line, "continue") || !strcmp(line, "cont"))) {
+			printf("  the tour runs the guest: type `tour` to go on\n");
+			continue;
+		}
+		struct strbuf q = STRBUF_INIT;
+		gdb_quote(&q, line);
+		struct mi_record *r = gdb_command(&t->s.gdb, 60000, "-interpreter-exec console %s", q.buf);
+		strbuf_release(&q);
+		fputs(t->s.gdb.stream.buf, stdout);
+		if (r && r->result == MI_RESULT_ERROR)
+			printf("%s\n", mi_record_find_str(r, "msg") ? mi_record_find_str(r, "msg") : "error");
+		mi_record_free(r);
+		if (!r) {
+			t->quit = 1;
+			return;
+		}
+	}
+}
+
+/* After a step: Enter next, g gdb, q quit (single keys on a terminal). */
+static void wait_key(struct tour *t)
+{
+	if (t->automatic || t->json)
+		return;
+	for (;;) {
+		printf("\n  [Enter] next step   [g] gdb here   [q] quit  ");
+		fflush(stdout);
+		struct termios old, raw;
+		int tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+		if (tty) {
+			raw = old;
+			raw.c_lflag &= ~(tcflag_t)(ICANON | ECHO);
+			raw.c_cc[VMIN] = 1;
+			raw.c_cc[VTIME] = 0;
+			tcsetattr(STDIN_FILENO, TCSANOW, &raw);
+		}
+		int c = getchar();
+		if (tty)
+			tcsetattr(STDIN_FILENO, TCSANOW, &old);
+		if (!tty)
+			while (c != '\n' && c != EOF && getchar() != '\n')
+				;
+		printf("\n");
+		if (c == EOF || c == 'q') {
+			t->quit = 1;
+			return;
+		}
+		if (c == 'g') {
+			gdb_repl(t);
+			if (t->quit)
+				return;
+			continue;
+		}
+		return;
+	}
+}
+
+static void emit(struct tour *t, struct step *st)
+{
+	if (t->json)
+		json_step(t, st);
+	else
+		print_step(t, st);
+	wait_key(t);
+}
+
+/* Continue to the next stop; 0, or -1 reported. */
+static int next_stop(struct tour *t)
+{
+	struct mi_record *r = session_continue(&t->s);
+	if (!r)
+		return -1;
+	mi_record_free(r);
+	return 0;
+}
+
+static int regs_values(struct tour *t, struct step *st, const char *const *names,
+		       const char *const *what, size_t n)
+{
+	uint64_t v[8];
+	if (gdb_registers_u64(&t->s.gdb, names, n, v) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		add_value(st, names[i], v[i], what[i]);
+	return 0;
+}
+
+/* Step 1: _Fork, its code up to syscall, and the registers at the syscall. */
+static int step_user(struct tour *t)
+{
+	struct step st;
+	struct mi_record *r = NULL;
+	struct strbuf why = STRBUF_INIT;
+	int rc = -1;
+	step_init(&st, 1, "user space: _Fork and the syscall instruction");
+	st.ms = now_ms() - t->t0;
+	scenario_say(t, "_Fork", &st.say);
+	strbuf_addstr(&st.say, "The system call number goes in rax, the arguments in rdi, rsi, "
+			       "rdx, r10, r8, r9 (r10, not rcx: syscall overwrites rcx with the return "
+			       "address and r11 with rflags).");
+	if (gdb_run(&t->s.gdb, &r, "-data-disassemble -s $pc -e \"$pc + 128\" -- 0") < 0)
+		goto out;
+	const struct mi_value *insns = mi_record_find_path(r, "asm_insns");
+	uint64_t syscall_at = 0;
+	for (size_t i = 0; insns && i < insns->nr; i++) {
+		const char *addr = mi_value_find_str(&insns->items[i], "address");
+		const char *inst = mi_value_find_str(&insns->items[i], "inst");
+		const char *off = mi_value_find_str(&insns->items[i], "offset");
+		if (!addr || !inst)
+			continue;
+		int hot = strstr(inst, "$0x38,%eax") != NULL;
+		strbuf_addf(&st.extra, "  %s%s <_Fork+%s>  %s%s\n",
+			    hot ? (t->color ? "\033[7m" : ">>") : (t->color ? "" : "  "), addr,
+			    off ? off : "?", inst, hot && t->color ? "\033[0m" : "");
+		if (!strncmp(inst, "syscall", 7)) {
+			syscall_at = strtoull(addr, NULL, 0);
+			break;
+		}
+	}
+	mi_record_free(r);
+	if (!syscall_at) {
+		error("no syscall instruction in the first 128 bytes of _Fork");
+		goto out;
+	}
+	/* Run to the syscall instruction itself: the registers are loaded. */
+	char *loc = xstrfmt("*0x%llx", (unsigned long long)syscall_at);
+	int bp = session_break(&t->s, 1, loc, -1, NULL, &why);
+	free(loc);
+	if (bp < 0 || next_stop(t) < 0 || gdb_run(&t->s.gdb, NULL, "-break-delete %d", bp) < 0)
+		goto out;
+	static const char *const names[] = { "rax", "rdi", "rsi", "rdx", "r10", "r8", "r9", "rip" };
+	static const char *const what[] = {
+		"syscall number: 56 = clone", "arg0 clone_flags (SIGCHLD|CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID)",
+		"arg1 newsp (0: share the stack, copy-on-write)", "arg2 parent_tidptr",
+		"arg3 child_tidptr (r10, not rcx)", "arg4 tls", "unused", "at the syscall instruction",
+	};
+	if (regs_values(t, &st, names, what, ARRAY_SIZE(names)) < 0)
+		goto out;
+	struct obs_frame *f = NULL;
+	size_t n = 0;
+	if (session_frames(&t->s, &f, &n) == 0) {
+		relative(t, f, n);
+		add_frames(&st, f, n);
+		free_frames(f, n);
+	}
+	emit(t, &st);
+	rc = 0;
+out:
+	strbuf_release(&why);
+	step_release(&st);
+	return rc;
+}
+
+/* Steps 2-4 at syscall_enter_from_user_mode: LSTAR, pt_regs, do_syscall_64. */
+static int steps_entry(struct tour *t)
+{
+	struct step st;
+	uint64_t lstar, regs[SESSION_PTREGS_NFIELDS];
+	char *sym = NULL;
+	struct obs_frame *f = NULL;
+	size_t n = 0;
+	int64_t ms = now_ms() - t->t0;
+
+	if (session_lstar(&t->s, &lstar, &sym) < 0 || session_ptregs(&t->s, regs) < 0 ||
+	    session_frames(&t->s, &f, &n) < 0) {
+		free(sym);
+		return -1;
+	}
+	relative(t, f, n);
+
+	step_init(&st, 2, "the jump: MSR_LSTAR");
+	st.ms = ms;
+	strbuf_addf(&st.say, "syscall switched to ring 0 and jumped to the address in MSR_LSTAR "
+			     "(0xc0000082), which the kernel set at boot (syscall_init). gdb cannot "
+			     "show MSRs, so kdive read it just now by executing rdmsr in the guest: "
+			     "it is %s. ", sym);
+	add_value(&st, "MSR_LSTAR", lstar, sym);
+	add_value(&st, "user rip", regs[16], "pt_regs->ip: where sysret will return");
+	int l = find_line(t, "arch/x86/entry/entry_64.S", "SYM_CODE_START(entry_SYSCALL_64)");
+	show_source(t, &st, "arch/x86/entry/entry_64.S", l);
+	emit(t, &st);
+	step_release(&st);
+	if (t->quit)
+		goto out;
+
+	step_init(&st, 3, "entry_SYSCALL_64 builds struct pt_regs");
+	st.ms = ms;
+	strbuf_addstr(&st.say, "entry_SYSCALL_64 switched to the kernel stack and pushed the user "
+			       "registers as struct pt_regs: ss, sp, flags (from r11), cs, ip (from "
+			       "rcx), orig_ax (the syscall number from rax), then the rest; ax starts "
+			       "as -ENOSYS.");
+	static const struct {
+		int slot;          /* pt_regs slot */
+		const char *what;  /* where it came from */
+	} shown[] = {
+		{ 15, "orig_ax <- rax: the syscall number" }, { 16, "ip <- rcx: the user return address" },
+		{ 18, "flags <- r11: the user rflags" },      { 19, "sp <- the user rsp" },
+		{ 17, "cs: __USER_CS" },                      { 20, "ss: __USER_DS" },
+		{ 14, "di: arg0" },                           { 13, "si: arg1" },
+		{ 12, "dx: arg2" },                           { 7, "r10: arg3" },
+		{ 9, "r8: arg4" },                            { 10, "ax: the return value, -ENOSYS for now" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(shown); i++)
+		add_value(&st, session_ptregs_name((size_t)shown[i].slot), regs[shown[i].slot],
+			  shown[i].what);
+	l = find_line(t, "arch/x86/entry/entry_64.S", "pt_regs->orig_ax");
+	show_source(t, &st, "arch/x86/entry/entry_64.S", l);
+	emit(t, &st);
+	step_release(&st);
+	if (t->quit)
+		goto out;
+
+	step_init(&st, 4, "do_syscall_64 and syscall_enter_from_user_mode");
+	st.ms = ms;
+	scenario_say(t, "syscall_enter_from_user_mode", &st.say);
+	add_value(&st, "orig_ax", regs[15], "56 = clone");
+	add_frames(&st, f, n);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].func, "do_syscall_64") && f[i].file)
+			show_source(t, &st, f[i].file, f[i].line);
+	emit(t, &st);
+	step_release(&st);
+out:
+	free_frames(f, n);
+	free(sym);
+	return 0;
+}
+
+/* Step 5 at __x64_sys_clone: x64_sys_call's switch. */
+static int step_switch(struct tour *t)
+{
+	struct step st;
+	struct obs_frame *f = NULL;
+	size_t n = 0;
+	step_init(&st, 5, "x64_sys_call's switch");
+	st.ms = now_ms() - t->t0;
+	if (session_frames(&t->s, &f, &n) < 0) {
+		step_release(&st);
+		return -1;
+	}
+	relative(t, f, n);
+	scenario_say(t, "__x64_sys_clone", &st.say);
+	strbuf_addstr(&st.say, "Since 6.9 (and its stable backports) there is no indirect call "
+			       "through sys_call_table: x64_sys_call is a switch whose cases the build "
+			       "generates from the syscall table.");
+	const char *gen = "arch/x86/include/generated/asm/syscalls_64.h";
+	int l = find_line(t, gen, "__SYSCALL(56,");
+	if (l) {
+		struct step tmp;
+		step_init(&tmp, 0, "");
+		show_source(t, &tmp, gen, l);
+		strbuf_addf(&st.extra, "  %s:%d (generated; the case for 56)\n%s", gen, l, tmp.src.buf);
+		step_release(&tmp);
+	}
+	l = find_line(t, "arch/x86/entry/syscall_64.c", "long x64_sys_call(");
+	show_source(t, &st, "arch/x86/entry/syscall_64.c", l + 3);
+	add_frames(&st, f, n);
+	free_frames(f, n);
+	emit(t, &st);
+	step_release(&st);
+	return 0;
+}
+
+/* Steps 6 and 7 at kernel_clone: SYSCALL_DEFINE5, then the way back. */
+static int steps_clone(struct tour *t)
+{
+	struct step st;
+	struct obs_frame *f = NULL;
+	size_t n = 0;
+	uint64_t regs[SESSION_PTREGS_NFIELDS];
+	int64_t ms = now_ms() - t->t0;
+	int rc = -1;
+	if (session_frames(&t->s, &f, &n) < 0 || session_ptregs(&t->s, regs) < 0)
+		goto out;
+	relative(t, f, n);
+
+	step_init(&st, 6, "SYSCALL_DEFINE5(clone, ...) and what it expands to");
+	st.ms = ms;
+	strbuf_addstr(&st.say, "SYSCALL_DEFINE5(clone, ...) defines three functions: "
+			       "__x64_sys_clone(const struct pt_regs *regs) takes the registers and "
+			       "calls __se_sys_clone(di, si, dx, r10, r8), which casts each to its real "
+			       "type for __do_sys_clone, the body written in kernel/fork.c. The backtrace "
+			       "shows them, the inlined ones sharing their caller's pc.");
+	/* The wrappers' line is the SYSCALL_DEFINE5 this configuration compiled. */
+	for (size_t i = n; i-- > 0;)
+		if (!strcmp(f[i].func, "__se_sys_clone") && f[i].file)
+			show_source(t, &st, f[i].file, f[i].line);
+	if (!st.src_file)
+		show_source(t, &st, "kernel/fork.c",
+			    find_line(t, "kernel/fork.c", "SYSCALL_DEFINE5(clone,"));
+	add_value(&st, "clone_flags", regs[14], "di, arg0");
+	add_value(&st, "newsp", regs[13], "si, arg1");
+	add_value(&st, "parent_tidptr", regs[12], "dx, arg2");
+	add_value(&st, "child_tidptr", regs[7], "r10, arg3");
+	add_value(&st, "tls", regs[9], "r8, arg4");
+	add_frames(&st, f, n);
+	emit(t, &st);
+	step_release(&st);
+	if (t->quit) {
+		rc = 0;
+		goto out;
+	}
+
+	step_init(&st, 7, "kernel_clone, and the way back: SYSRET or IRET");
+	st.ms = ms;
+	scenario_say(t, "kernel_clone", &st.say);
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].func, "kernel_clone") && f[i].file)
+			show_source(t, &st, f[i].file, f[i].line);
+	/* Finish do_syscall_64: its bool says which instruction returns to user space. */
+	size_t frame = n;
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].func, "do_syscall_64") && !f[i].inlined)
+			frame = i;
+	struct mi_record *r = NULL;
+	if (frame < n && gdb_run(&t->s.gdb, NULL, "-stack-select-frame %zu", frame) == 0 &&
+	    gdb_run(&t->s.gdb, NULL, "-interpreter-exec console \"delete\"") == 0 &&
+	    gdb_run(&t->s.gdb, NULL, "-exec-finish") == 0 &&
+	    (r = gdb_wait_async(&t->s.gdb, "stopped", t->s.deadline))) {
+		const char *rv = mi_record_find_str(r, "return-value");
+		int sysret = rv && !strcmp(rv, "true");
+		add_value(&st, "do_syscall_64", (uint64_t)sysret,
+			  sysret ? "returned true: the fast SYSRET path"
+				 : "returned false: the general IRET path");
+		strbuf_addf(&st.say,
+			    "Back in entry_SYSCALL_64, do_syscall_64 returned %s: %s",
+			    rv ? rv : "?",
+			    sysret ? "SYSRET can restore everything (rcx == rip, r11 == rflags, canonical "
+				     "addresses, no TF/RF), so the fast path returns to _Fork right "
+				     "after its syscall instruction, with the child's pid in rax."
+				   : "something SYSRET cannot restore changed, so the kernel returns "
+				     "through IRET.");
+		mi_record_free(r);
+	} else {
+		strbuf_addstr(&st.say, "(kdive could not finish do_syscall_64 to show the return path.)");
+	}
+	/* Where entry_SYSCALL_64 decides, right after the call. */
+	int l = find_line(t, "arch/x86/entry/entry_64.S", "call\tdo_syscall_64");
+	if (l) {
+		struct step tmp;
+		step_init(&tmp, 0, "");
+		show_source(t, &tmp, "arch/x86/entry/entry_64.S", l);
+		strbuf_addf(&st.extra, "  arch/x86/entry/entry_64.S:%d (the decision)\n%s", l,
+			    tmp.src.buf);
+		step_release(&tmp);
+	}
+	add_frames(&st, f, n);
+	emit(t, &st);
+	step_release(&st);
+	rc = 0;
+out:
+	free_frames(f, n);
+	return rc;
+}
+
+static int terminal_width(void)
+{
+	struct winsize ws;
+	const char *c = getenv("COLUMNS");
+	if (isatty(STDOUT_FILENO) && ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col >= 40)
+		return ws.ws_col;
+	if (c && atoi(c) >= 40)
+		return atoi(c);
+	return 80;
+}
+
+int cmd_tour(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "auto", no_argument, NULL, 'a' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "keep", no_argument, NULL, 'K' },
+		{ "kernel", required_argument, NULL, 'b' },
+		{ "vmlinux", required_argument, NULL, 'V' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct tour t;
+	struct session_opts so = { 0 };
+	struct strbuf why = STRBUF_INIT;
+	const char *kernel = NULL, *vmlinux = NULL;
+	int c, rc = KDIVE_EXIT_INFRA, started = 0, ok = 0;
+
+	memset(&t, 0, sizeof(t));
+	strbuf_init(&t.out, 0);
+	optind = 1;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
+		switch (c) {
+		case 'a': t.automatic = 1; break;
+		case 'f':
+			if (!strcmp(optarg, "json"))
+				t.json = 1;
+			else if (strcmp(optarg, "text")) {
+				rc = cli_usage_error("tour", "--format must be text or json, not '%s'", optarg);
+				goto out;
+			}
+			break;
+		case 'K': so.keep = 1; break;
+		case 'b': kernel = optarg; break;
+		case 'V': vmlinux = optarg; break;
+		case 'v': util_verbosity = 2; break;
+		case ':':
+			rc = cli_usage_error("tour", "option '%s' needs a value", argv[optind - 1]);
+			goto out;
+		default:
+			rc = cli_usage_error("tour", "unknown option '%s'", argv[optind - 1]);
+			goto out;
+		}
+	}
+	if (argc - optind > 1 || (optind < argc && strcmp(argv[optind], "fork"))) {
+		rc = cli_usage_error("tour", "the one tour is 'fork'");
+		goto out;
+	}
+	const char *nc = getenv("NO_COLOR");
+	t.color = !t.json && isatty(STDOUT_FILENO) && !(nc && *nc);
+	t.width = terminal_width();
+	rc = cli_resolve_images(&t.im, kernel, vmlinux);
+	if (rc)
+		goto out;
+	rc = KDIVE_EXIT_INFRA;
+	char *scn = xstrfmt("%s/scenarios/fork.scn", cli_datadir());
+	int saved = util_verbosity;
+	t.have_sc = cli_load_scenario(scn, &t.sc, NULL) == 0;
+	util_verbosity = saved;
+	free(scn);
+	cli_load_syscalls(&t.im, &t.table);
+	int clone_nr = syscalls_find(&t.table, "clone");
+	if (clone_nr < 0) {
+		error("the tour needs the kernel's syscall table (a kernel built by kdive)");
+		goto out;
+	}
+	so.bzimage = t.im.bzimage;
+	so.vmlinux = t.im.vmlinux;
+	so.initrd = t.im.initrd;
+	so.program = "fork";
+	so.go = 1;
+	t.t0 = now_ms();
+	started = 1;
+	if (session_start(&t.s, &so) < 0 || session_enter_program(&t.s, t.im.progs, "fork", &why) < 0)
+		goto fail;
+	/* All four stops at once, for the fork program only. */
+	struct strbuf bwhy = STRBUF_INIT;
+	int b1 = session_break(&t.s, 1, "_Fork", -1, NULL, &bwhy);
+	int b2 = session_break(&t.s, 0, "syscall_enter_from_user_mode", clone_nr, NULL, &bwhy);
+	int b3 = session_break(&t.s, 0, "__x64_sys_clone", -1, NULL, &bwhy);
+	int b4 = session_break(&t.s, 0, "kernel_clone", -1, NULL, &bwhy);
+	if (b1 < 0 || b2 < 0 || b3 < 0 || b4 < 0) {
+		strbuf_addf(&why, "cannot set the tour's breakpoints: %s", bwhy.buf);
+		strbuf_release(&bwhy);
+		goto fail;
+	}
+	strbuf_release(&bwhy);
+	if (t.json)
+		strbuf_addstr(&t.out, "{\"tour\":\"fork\",\"steps\":[");
+	else
+		printf("kdive tour fork: from glibc's fork() to kernel_clone, live, in %d steps "
+		       "(kernel %s).\n", TOUR_STEPS, t.im.version);
+	if (next_stop(&t) < 0 || step_user(&t) < 0)
+		goto fail;
+	/* Each breakpoint goes once it is hit: the LSTAR read rewinds the pc onto b2, and
+	 * a breakpoint still there would be reported again. */
+	if (!t.quit && (gdb_run(&t.s.gdb, NULL, "-break-delete %d", b1) < 0 || next_stop(&t) < 0 ||
+			steps_entry(&t) < 0))
+		goto fail;
+	if (!t.quit && (gdb_run(&t.s.gdb, NULL, "-break-delete %d", b2) < 0 || next_stop(&t) < 0 ||
+			step_switch(&t) < 0))
+		goto fail;
+	if (!t.quit && (gdb_run(&t.s.gdb, NULL, "-break-delete %d", b3) < 0 || next_stop(&t) < 0 ||
+			steps_clone(&t) < 0))
+		goto fail;
+	if (!t.quit && session_run_to_exit(&t.s) < 0)
+		goto fail;
+	if (t.json) {
+		strbuf_addf(&t.out, "],\"kernel\":");
+		strbuf_add_json_str(&t.out, t.im.version);
+		strbuf_addf(&t.out, ",\"completed\":%s,\"total_ms\":%lld}\n", t.quit ? "false" : "true",
+			    (long long)(now_ms() - t.t0));
+		fputs(t.out.buf, stdout);
+	} else if (!t.quit) {
+		printf("\nThe tour is over: the guest ran fork to its end and powered off (%.1f s).\n"
+		       "Go on by hand with `kdive debug scenarios/fork.scn`.\n",
+		       (double)(now_ms() - t.t0) / 1000.0);
+	}
+	ok = 1;
+	rc = KDIVE_EXIT_PASS;
+	goto out;
+fail:
+	if (why.len)
+		error("%s", why.buf);
+	{
+		struct strbuf tail = STRBUF_INIT;
+		session_console_tail(&t.s, &tail);
+		fputs(tail.buf, stderr);
+		strbuf_release(&tail);
+	}
+out:
+	if (started)
+		session_end(&t.s, ok);
+	if (t.have_sc)
+		scenario_release(&t.sc);
+	syscalls_release(&t.table);
+	cli_images_release(&t.im);
+	strbuf_release(&t.out);
+	strbuf_release(&why);
+	return rc;
+}
