@@ -87,7 +87,7 @@ static void print_commands(const struct qemu *q, const struct strvec *cmds, cons
 	       sb.buf);
 	strbuf_reset(&sb);
 	struct strvec g = STRVEC_INIT;
-	strvec_pushl(&g, "gdb", "-q", "-nx", NULL);
+	strvec_pushl(&g, "gdb", "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
 	if (tui)
 		strvec_push(&g, "-tui");
 	for (size_t i = 0; i < cmds->nr; i++)
@@ -224,7 +224,8 @@ int cmd_debug(int argc, char **argv)
 	 * guest) while kdive ignores it. */
 	struct proc g = PROC_INIT;
 	strvec_push(&g.args, getenv("KDIVE_GDB") && *getenv("KDIVE_GDB") ? getenv("KDIVE_GDB") : "gdb");
-	strvec_pushl(&g.args, "-q", "-nx", NULL);
+	/* Before vmlinux loads: kdive sources the kernel's gdb scripts itself. */
+	strvec_pushl(&g.args, "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
 	if (tui)
 		strvec_push(&g.args, "-tui");
 	strvec_pushl(&g.args, "-x", script, im.vmlinux, NULL);
