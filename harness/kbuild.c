@@ -173,21 +173,13 @@ static void clean_make_env(struct proc *p)
 /* Tail of a log file to stderr, indented. */
 static void show_log_tail(const char *path, int lines)
 {
-	struct strbuf sb = STRBUF_INIT;
-	if (strbuf_read_file(&sb, path) < 0)
-		return;
-	strbuf_rtrim(&sb);
-	const char *p = sb.buf + sb.len;
-	int n = 0;
-	while (p > sb.buf && n < lines)
-		if (*--p == '\n')
-			n++;
-	if (*p == '\n')
-		p++;
-	fprintf(stderr, "  | %s\n", p);
-	for (const char *q = strchr(p, '\n'); q; q = strchr(q + 1, '\n'))
-		fprintf(stderr, "  | %.*s\n", (int)strcspn(q + 1, "\n"), q + 1);
+	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
+	if (strbuf_read_file(&sb, path) == 0) {
+		strbuf_add_tail(&out, sb.buf, lines, "  | ");
+		fputs(out.buf, stderr);
+	}
 	strbuf_release(&sb);
+	strbuf_release(&out);
 }
 
 /*

@@ -49,15 +49,7 @@ int match_value(const struct scenario_check *c, int64_t value)
 		uint64_t a = (uint64_t)value, b = (uint64_t)c->value;
 		cmp = (a > b) - (a < b);
 	}
-	switch (c->op) {
-	case SCENARIO_EQ: return cmp == 0;
-	case SCENARIO_NE: return cmp != 0;
-	case SCENARIO_LT: return cmp < 0;
-	case SCENARIO_LE: return cmp <= 0;
-	case SCENARIO_GT: return cmp > 0;
-	case SCENARIO_GE: return cmp >= 0;
-	}
-	return 0;
+	return scenario_op_holds(c->op, cmp);
 }
 
 void match_format_value(struct strbuf *sb, int64_t v)

@@ -156,17 +156,13 @@ int qemu_alive(struct qemu *q)
 
 static void show_log(const char *path, const char *title)
 {
-	struct strbuf sb = STRBUF_INIT;
+	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
 	if (strbuf_read_file(&sb, path) == 0 && sb.len) {
-		strbuf_rtrim(&sb);
-		fprintf(stderr, "kdive: %s (%s):\n", title, path);
-		for (char *l = sb.buf; *l;) {
-			char *e = strchrnul(l, '\n');
-			fprintf(stderr, "  | %.*s\n", (int)(e - l), l);
-			l = *e ? e + 1 : e;
-		}
+		strbuf_add_tail(&out, sb.buf, 0, "  | ");
+		fprintf(stderr, "kdive: %s (%s):\n%s", title, path, out.buf);
 	}
 	strbuf_release(&sb);
+	strbuf_release(&out);
 }
 
 int qemu_wait(struct qemu *q, int64_t deadline_ms)
@@ -197,28 +193,10 @@ void qemu_stop(struct qemu *q)
 void qemu_console_tail(const struct qemu *q, struct strbuf *out, int lines)
 {
 	struct strbuf sb = STRBUF_INIT;
-	if (!q->console_log || strbuf_read_file(&sb, q->console_log) < 0 || !sb.len) {
+	if (!q->console_log || strbuf_read_file(&sb, q->console_log) < 0 || !sb.len)
 		strbuf_addstr(out, "  | (the console log is empty)\n");
-		strbuf_release(&sb);
-		return;
-	}
-	strbuf_rtrim(&sb);
-	const char *p = sb.buf + sb.len;
-	int n = 0;
-	while (p > sb.buf && n < lines)
-		if (*--p == '\n')
-			n++;
-	if (*p == '\n')
-		p++;
-	while (*p) {
-		const char *e = strchrnul(p, '\n');
-		/* Serial output carries \r; keep the text. */
-		int len = (int)(e - p);
-		while (len && p[len - 1] == '\r')
-			len--;
-		strbuf_addf(out, "  | %.*s\n", len, p);
-		p = *e ? e + 1 : e;
-	}
+	else
+		strbuf_add_tail(out, sb.buf, lines, "  | ");
 	strbuf_release(&sb);
 }
 

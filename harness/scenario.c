@@ -164,7 +164,13 @@ int scenario_guard_holds(const struct scenario_guard *g, const char *kernel_vers
 	/* a guard without a patch level compares MAJOR.MINOR only: [== 6.12] is any 6.12.y */
 	if (!cmp && g->patch >= 0)
 		cmp = (v[2] > g->patch) - (v[2] < g->patch);
-	switch (op_lookup(g->op, strnlen(g->op, sizeof(g->op)))) {
+	int op = op_lookup(g->op, strnlen(g->op, sizeof(g->op)));
+	return op >= 0 && scenario_op_holds((enum scenario_op)op, cmp);
+}
+
+int scenario_op_holds(enum scenario_op op, int cmp)
+{
+	switch (op) {
 	case SCENARIO_EQ: return cmp == 0;
 	case SCENARIO_NE: return cmp != 0;
 	case SCENARIO_LT: return cmp < 0;

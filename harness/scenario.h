@@ -117,6 +117,8 @@ void scenario_release(struct scenario *sc);
 
 /* "==", "!=", "<", "<=", ">", ">=". */
 const char *scenario_op_name(enum scenario_op op);
+/* Whether a comparison result (negative, 0, positive: a <=> b) satisfies op. */
+int scenario_op_holds(enum scenario_op op, int cmp);
 /* Append the guard as written in the canonical form "[>= 6.9]" ("" when no guard). */
 void scenario_guard_format(const struct scenario_guard *g, struct strbuf *out);
 /* "ENOENT" for 2 (the Linux x86-64 number), NULL when the number has no known name. */

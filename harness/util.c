@@ -277,6 +277,30 @@ void strbuf_rtrim(struct strbuf *sb)
 		sb->buf[sb->len] = '\0';
 }
 
+void strbuf_add_tail(struct strbuf *out, const char *text, int lines, const char *prefix)
+{
+	size_t len = strlen(text);
+	while (len && strchr(" \t\r\n", text[len - 1]))
+		len--;
+	const char *p = text + len;
+	int n = 0;
+	while (p > text && (lines <= 0 || n < lines))
+		if (*--p == '\n')
+			n++;
+	if (*p == '\n')
+		p++;
+	while (p < text + len) {
+		const char *e = memchr(p, '\n', (size_t)(text + len - p));
+		if (!e)
+			e = text + len;
+		int l = (int)(e - p);
+		while (l && p[l - 1] == '\r')
+			l--;
+		strbuf_addf(out, "%s%.*s\n", prefix, l, p);
+		p = e + 1;
+	}
+}
+
 int strbuf_read_fd(struct strbuf *sb, int fd)
 {
 	for (;;) {

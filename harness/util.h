@@ -73,6 +73,11 @@ void strbuf_vaddf(struct strbuf *sb, const char *fmt, va_list ap);
 void strbuf_add_json_str(struct strbuf *sb, const char *s);
 /* Strip trailing white space. */
 void strbuf_rtrim(struct strbuf *sb);
+/*
+ * Append the last `lines` lines of text (all when lines <= 0) to out, each behind
+ * prefix and ending in '\n'; trailing white space and \r are dropped. For log tails.
+ */
+void strbuf_add_tail(struct strbuf *out, const char *text, int lines, const char *prefix);
 /* Read a whole file (or stream) into sb; -1 with errno set on failure. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 int strbuf_read_fd(struct strbuf *sb, int fd);

@@ -118,3 +118,17 @@ TEST(cache_dir_follows_environment)
 	EXPECT_STREQ(d, "/home/u/.cache/kdive");
 	free(d);
 }
+
+TEST(strbuf_tail_takes_last_lines)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_add_tail(&sb, "one\ntwo\r\nthree\nfour\n\n", 2, "| ");
+	EXPECT_STREQ(sb.buf, "| three\n| four\n");
+	strbuf_reset(&sb);
+	strbuf_add_tail(&sb, "a\nb", 0, "");
+	EXPECT_STREQ(sb.buf, "a\nb\n");
+	strbuf_reset(&sb);
+	strbuf_add_tail(&sb, "", 5, "> ");
+	EXPECT_STREQ(sb.buf, "");
+	strbuf_release(&sb);
+}
