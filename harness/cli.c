@@ -125,8 +125,8 @@ static const struct cli_command commands[] = {
 	  "\n"
 	  "Exit: 0 read and the guest finished, 3 boot/gdb/QEMU failure.\n" },
 	{ "debug", cmd_debug, "an interactive gdb session on a booted guest",
-	  "usage: kdive debug [SCENARIO] [--program NAME] [--tui] [--print-cmd] [--keep]\n"
-	  "                   [--kernel BZIMAGE --vmlinux FILE]\n"
+	  "usage: kdive debug [SCENARIO] [--program NAME] [--tui] [--kaslr] [--print-cmd]\n"
+	  "                   [--keep] [--kernel BZIMAGE --vmlinux FILE]\n"
 	  "\n"
 	  "Builds what is missing, boots the guest stopped at the reset vector, and hands\n"
 	  "your terminal to gdb (the CLI, or its TUI with --tui), attached, with:\n"
@@ -140,6 +140,9 @@ static const struct cli_command commands[] = {
 	  "otherwise in console.log (its path is printed; kd-console shows the tail).\n"
 	  "Ctrl-C stops the guest; `quit` shuts it down and leaves nothing running.\n"
 	  "\n"
+	  "  --kaslr       boot with KASLR: kdive finds the slide first (as lstar --kaslr) and\n"
+	  "                hands over a guest stopped at entry_SYSCALL_64 of fork's clone,\n"
+	  "                with gdb's symbols relocated (symbol-file -o SLIDE)\n"
 	  "  --print-cmd   print the plain qemu and gdb command lines instead, to run by hand\n"
 	  "  --keep        keep the run directory (session.gdb, console.log, qemu.log)\n"
 	  "\n"

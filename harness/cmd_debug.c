@@ -10,6 +10,7 @@
 #include "proc.h"
 #include "qemu.h"
 #include "scenario.h"
+#include "session.h"
 #include "syscalls.h"
 
 #include <getopt.h>
@@ -21,13 +22,15 @@
 /* The gdb commands that set the session up, one per line. */
 static void session_commands(struct strvec *cmds, const struct cli_images *im, const char *prog,
 			     const char *target, const char *console, const struct scenario *sc,
-			     const struct syscalls *table)
+			     const struct syscalls *table, uint64_t slide)
 {
 	char *table_path = im->build ? xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h",
 					       im->build) : NULL;
 	char *lxgdb = im->build ? xstrfmt("%s/vmlinux-gdb.py", im->build) : NULL;
 	strvec_pushl(cmds, "set confirm off", "set debuginfod enabled off", NULL);
 	strvec_pushf(cmds, "target remote %s", target);
+	if (slide)
+		strvec_pushf(cmds, "symbol-file -o 0x%llx %s", (unsigned long long)slide, im->vmlinux);
 	strvec_pushf(cmds, "add-symbol-file %s/%s", im->progs, prog);
 	strvec_pushf(cmds, "set $kd_prog = \"%s\"", prog);
 	strvec_pushf(cmds, "set $kd_console = \"%s\"", console);
@@ -99,6 +102,47 @@ static void print_commands(const struct qemu *q, const struct strvec *cmds, cons
 	strbuf_release(&sb);
 }
 
+/*
+ * --kaslr: boot without nokaslr under kdive's own gdb, find the slide by stepping
+ * the fork program across its syscall (session_find_slide), then let that gdb go
+ * without detaching: the guest stays stopped for the user's gdb. Hands over QEMU
+ * and the run directory.
+ */
+static int find_slide(const struct cli_images *im, const char *program, struct qemu *q,
+		      char **rundir, uint64_t *slide)
+{
+	struct session_opts so = { 0 };
+	struct session s;
+	uint64_t lstar;
+	int r = -1;
+	if (strcmp(program, "fork"))
+		return error("--kaslr finds the slide by stepping the fork program's syscall; "
+			     "use it with the fork program");
+	so.bzimage = im->bzimage;
+	so.vmlinux = im->vmlinux;
+	so.initrd = im->initrd;
+	so.program = program;
+	so.kaslr = 1;
+	char *prog = xstrfmt("%s/%s", im->progs, program);
+	if (session_start(&s, &so) == 0 && session_find_slide(&s, prog, &lstar, slide) == 0) {
+		info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)lstar,
+		     (unsigned long long)*slide);
+		gdb_abandon(&s.gdb);
+		qemu_release(q);
+		*q = s.qemu;
+		proc_init(&s.qemu.proc);
+		s.qemu.go_fd = -1;
+		s.qemu.gdb_target = s.qemu.console_log = s.qemu.qemu_log = s.qemu.go_sock = NULL;
+		strvec_init(&s.qemu.argv);
+		*rundir = s.rundir;
+		s.rundir = NULL;
+		r = 0;
+	}
+	session_end(&s, r == 0);
+	free(prog);
+	return r;
+}
+
 int cmd_debug(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -119,7 +163,8 @@ int cmd_debug(int argc, char **argv)
 	struct qemu_opts qo = { 0 };
 	struct strvec cmds = STRVEC_INIT;
 	const char *program = NULL, *kernel = NULL, *vmlinux = NULL;
-	int tui = 0, print_cmd = 0, keep = 0, c, rc = KDIVE_EXIT_INFRA, have_sc = 0, ok = 0;
+	int tui = 0, print_cmd = 0, keep = 0, c, rc = KDIVE_EXIT_INFRA, have_sc = 0, ok = 0, kaslr = 0;
+	uint64_t slide = 0;
 	char *rundir = NULL, *script = NULL, *pane = NULL;
 
 	memset(&im, 0, sizeof(im));
@@ -137,10 +182,7 @@ int cmd_debug(int argc, char **argv)
 		case 'K': keep = 1; break;
 		case 'b': kernel = optarg; break;
 		case 'V': vmlinux = optarg; break;
-		case 'k':
-			rc = cli_usage_error("debug", "--kaslr is not available for debug yet; "
-						      "`kdive lstar --kaslr` shows the relocation");
-			goto out;
+		case 'k': kaslr = 1; break;
 		case 'v': util_verbosity = 2; break;
 		case ':':
 			rc = cli_usage_error("debug", "option '%s' needs a value", argv[optind - 1]);
@@ -186,21 +228,31 @@ int cmd_debug(int argc, char **argv)
 		qo.rundir = "/tmp";
 		qemu_prepare(&q, &qo);
 		session_commands(&cmds, &im, program, q.gdb_target, q.console_log,
-				 have_sc ? &sc : NULL, &table);
+				 have_sc ? &sc : NULL, &table, 0);
 		print_commands(&q, &cmds, im.vmlinux, tui);
 		rc = KDIVE_EXIT_PASS;
 		goto out;
 	}
-	rundir = qemu_make_rundir();
-	if (!rundir)
-		goto out;
-	qo.rundir = rundir;
-	if (qemu_start(&q, &qo) < 0)
-		goto out;
+	if (kaslr) {
+		if (find_slide(&im, program, &q, &rundir, &slide) < 0)
+			goto out;
+	} else {
+		rundir = qemu_make_rundir();
+		if (!rundir)
+			goto out;
+		qo.rundir = rundir;
+		if (qemu_start(&q, &qo) < 0)
+			goto out;
+	}
 	session_commands(&cmds, &im, program, q.gdb_target, q.console_log, have_sc ? &sc : NULL,
-			 &table);
-	strvec_push(&cmds, "echo \\n"
-		    "kdive: the guest is stopped at the reset vector; `continue` boots it.\\n"
+			 &table, slide);
+	if (kaslr)
+		strvec_pushf(&cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
+			     "is stopped at entry_SYSCALL_64 of fork's clone.\\n", (unsigned long long)slide);
+	if (!kaslr)
+		strvec_push(&cmds, "echo \\nkdive: the guest is stopped at the reset vector; "
+			    "`continue` boots it.\\n");
+	strvec_push(&cmds, "echo "
 		    "kdive: helpers: kd-syscall NAME, kd-ptregs, kd-ubt, kd-lstar, kd-console "
 		    "(help user-defined); the kernel's: lx-dmesg, lx-ps, $lx_current().\\n"
 		    "kdive: `quit` shuts the guest down.\\n");

@@ -15,7 +15,6 @@
 #define MSR_STAR 0xc0000081u
 #define MSR_LSTAR 0xc0000082u
 #define MSR_SYSCALL_MASK 0xc0000084u
-#define KASLR_ALIGN 0x200000ull /* the kernel is placed at 2 MiB granularity */
 
 /* Everything the command found, for the reports. */
 struct lstar_result {
@@ -124,65 +123,6 @@ static int stop_in_kernel(struct session *s)
 		error("expected a stop at do_syscall_64, gdb reported '%s'", reason ? reason : "?");
 	mi_record_free(st);
 	return ok ? 0 : -1;
-}
-
-/*
- * --kaslr: kernel symbols are wrong until relocated, but the static guest program is
- * not moved. Stop at its _Fork (checking the code bytes: busybox, also non-PIE, runs
- * at the same addresses), then single-step until the CPU is in kernel mode: that pc
- * is where the syscall instruction went.
- */
-static int stop_after_syscall(struct session *s, const char *prog, uint64_t *kernel_pc)
-{
-	struct elf e;
-	uint64_t fork_addr, want, got;
-	if (elf_open(&e, prog) < 0)
-		return -1;
-	int found = elf_symbol(&e, "_Fork", &fork_addr) &&
-		    elf_read_vaddr(&e, fork_addr, &want, sizeof(want)) == 0;
-	elf_close(&e);
-	if (!found)
-		return error("'%s' has no _Fork: is it the static fork program?", prog);
-	if (gdb_run(&s->gdb, NULL, "-break-insert -h *0x%llx", (unsigned long long)fork_addr) < 0)
-		return -1;
-	char *code = xstrfmt("*(unsigned long long *)0x%llx", (unsigned long long)fork_addr);
-	int r = -1;
-	for (int hits = 0; hits < 200; hits++) {
-		struct mi_record *st = session_continue(s);
-		if (!st)
-			goto out;
-		mi_record_free(st);
-		if (gdb_eval_u64(&s->gdb, code, &got) < 0)
-			goto out;
-		if (got == want && session_cpl(s) == 3)
-			break;
-		debug("stop at 0x%llx is another program's code", (unsigned long long)fork_addr);
-	}
-	if (got != want) {
-		error("the fork program never reached _Fork");
-		goto out;
-	}
-	if (gdb_run(&s->gdb, NULL, "-interpreter-exec console \"delete\"") < 0)
-		goto out;
-	for (int steps = 0; steps < 200; steps++) {
-		if (gdb_run(&s->gdb, NULL, "-exec-step-instruction") < 0)
-			goto out;
-		struct mi_record *st = gdb_wait_async(&s->gdb, "stopped", s->deadline);
-		if (!st)
-			goto out;
-		mi_record_free(st);
-		int cpl = session_cpl(s);
-		if (cpl < 0)
-			goto out;
-		if (cpl == 0) {
-			r = gdb_eval_u64(&s->gdb, "$pc", kernel_pc);
-			goto out;
-		}
-	}
-	error("200 instructions after _Fork the CPU was still in user mode");
-out:
-	free(code);
-	return r;
 }
 
 /* --kaslr proof: kernel_clone of this very fork, with its backtrace. */
@@ -294,11 +234,6 @@ int cmd_lstar(int argc, char **argv)
 	rc = KDIVE_EXIT_INFRA;
 	if (elf_open(&e, im.vmlinux) < 0)
 		goto out;
-	uint64_t entry_addr;
-	if (!elf_symbol(&e, "entry_SYSCALL_64", &entry_addr)) {
-		error("'%s' has no symbol entry_SYSCALL_64: not an x86-64 vmlinux?", im.vmlinux);
-		goto out;
-	}
 	prog = xstrfmt("%s/fork", im.progs);
 	so.bzimage = im.bzimage;
 	so.vmlinux = im.vmlinux;
@@ -309,29 +244,19 @@ int cmd_lstar(int argc, char **argv)
 	if (session_start(&s, &so) < 0)
 		goto out_session;
 	res.kvm = s.qemu.kvm;
-	if (so.kaslr ? stop_after_syscall(&s, prog, &res.step_pc) < 0 : stop_in_kernel(&s) < 0)
+	if (so.kaslr) {
+		if (session_find_slide(&s, prog, &res.lstar, &res.slide) < 0)
+			goto out_session;
+		res.step_pc = res.lstar;
+	} else if (stop_in_kernel(&s) < 0 || session_read_msr(&s, MSR_LSTAR, &res.lstar) < 0) {
 		goto out_session;
-	if (session_read_msr(&s, MSR_LSTAR, &res.lstar) < 0 ||
-	    session_read_msr(&s, MSR_STAR, &res.star) < 0 ||
+	}
+	if (session_read_msr(&s, MSR_STAR, &res.star) < 0 ||
 	    session_read_msr(&s, MSR_SYSCALL_MASK, &res.sfmask) < 0)
 		goto out_session;
 	res.read_ms = now_ms() - s.t0;
-	if (so.kaslr) {
-		if (res.step_pc != res.lstar) {
-			error("stepping across syscall landed at 0x%llx, but MSR_LSTAR is 0x%llx",
-			      (unsigned long long)res.step_pc, (unsigned long long)res.lstar);
-			goto out_session;
-		}
-		res.slide = res.lstar - entry_addr;
-		if (res.slide % KASLR_ALIGN) {
-			error("LSTAR 0x%llx - &entry_SYSCALL_64 0x%llx = 0x%llx is not a 2 MiB slide",
-			      (unsigned long long)res.lstar, (unsigned long long)entry_addr,
-			      (unsigned long long)res.slide);
-			goto out_session;
-		}
-		if (session_relocate(&s, res.slide) < 0 || prove_relocation(&s, &res.clone_frames) < 0)
-			goto out_session;
-	}
+	if (so.kaslr && prove_relocation(&s, &res.clone_frames) < 0)
+		goto out_session;
 	if (!elf_symbol_at(&e, res.lstar - res.slide, &res.symbol, &res.offset)) {
 		error("MSR_LSTAR 0x%llx is in no symbol of '%s'", (unsigned long long)res.lstar,
 		      im.vmlinux);

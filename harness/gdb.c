@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -491,6 +492,15 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript)
 		mi_record_free(fr);
 	}
 	return 0;
+}
+
+void gdb_abandon(struct gdb *g)
+{
+	if (!g->proc.pid || g->proc.reaped)
+		return;
+	kill(g->proc.pid, SIGKILL);
+	proc_wait(&g->proc, -1);
+	g->dead = 1;
 }
 
 void gdb_stop(struct gdb *g)

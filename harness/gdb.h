@@ -88,6 +88,12 @@ void gdb_note(struct gdb *g, const char *fmt, ...) __attribute__((format(printf,
 /* Quote s as an MI C-string ("..." with \" \\ \n escapes) into out. */
 void gdb_quote(struct strbuf *out, const char *s);
 
+/*
+ * Kill gdb without a word to the target (SIGKILL): QEMU keeps the guest stopped where
+ * it is, for another gdb to attach. (-gdb-exit would detach, and detaching resumes.)
+ */
+void gdb_abandon(struct gdb *g);
+
 /* Ask gdb to exit (-gdb-exit), wait briefly, then stop it. Safe to call twice. */
 void gdb_stop(struct gdb *g);
 void gdb_release(struct gdb *g);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_S 300
+#define MSR_LSTAR 0xc0000082u
 
 static void task_release(struct session_task *t);
 /* One stop to the next: the whole library's stops come within a second under TCG. */
@@ -177,6 +178,90 @@ out:
 		r = error("$pc was not restored");
 	free(at);
 	return r;
+}
+
+/*
+ * --kaslr: kernel symbols are wrong until relocated, but the static guest program is
+ * not moved. Stop at its _Fork (checking the code bytes: busybox, also non-PIE, runs
+ * at the same addresses), then single-step until the CPU is in kernel mode: that pc
+ * is where the syscall instruction went.
+ */
+static int stop_after_syscall(struct session *s, const char *prog, uint64_t *kernel_pc)
+{
+	struct elf e;
+	uint64_t fork_addr, want, got;
+	if (elf_open(&e, prog) < 0)
+		return -1;
+	int found = elf_symbol(&e, "_Fork", &fork_addr) &&
+		    elf_read_vaddr(&e, fork_addr, &want, sizeof(want)) == 0;
+	elf_close(&e);
+	if (!found)
+		return error("'%s' has no _Fork: is it the static fork program?", prog);
+	if (gdb_run(&s->gdb, NULL, "-break-insert -h *0x%llx", (unsigned long long)fork_addr) < 0)
+		return -1;
+	char *code = xstrfmt("*(unsigned long long *)0x%llx", (unsigned long long)fork_addr);
+	int r = -1;
+	for (int hits = 0; hits < 200; hits++) {
+		struct mi_record *st = session_continue(s);
+		if (!st)
+			goto out;
+		mi_record_free(st);
+		if (gdb_eval_u64(&s->gdb, code, &got) < 0)
+			goto out;
+		if (got == want && session_cpl(s) == 3)
+			break;
+		debug("stop at 0x%llx is another program's code", (unsigned long long)fork_addr);
+	}
+	if (got != want) {
+		error("the fork program never reached _Fork");
+		goto out;
+	}
+	if (gdb_run(&s->gdb, NULL, "-interpreter-exec console \"delete\"") < 0)
+		goto out;
+	for (int steps = 0; steps < 200; steps++) {
+		if (gdb_run(&s->gdb, NULL, "-exec-step-instruction") < 0)
+			goto out;
+		struct mi_record *st = gdb_wait_async(&s->gdb, "stopped", s->deadline);
+		if (!st)
+			goto out;
+		mi_record_free(st);
+		int cpl = session_cpl(s);
+		if (cpl < 0)
+			goto out;
+		if (cpl == 0) {
+			r = gdb_eval_u64(&s->gdb, "$pc", kernel_pc);
+			goto out;
+		}
+	}
+	error("200 instructions after _Fork the CPU was still in user mode");
+out:
+	free(code);
+	return r;
+}
+
+#define KASLR_ALIGN 0x200000ull /* the kernel is placed at 2 MiB granularity */
+
+int session_find_slide(struct session *s, const char *prog, uint64_t *lstar, uint64_t *slide)
+{
+	struct elf e;
+	uint64_t pc, entry;
+	if (stop_after_syscall(s, prog, &pc) < 0 || session_read_msr(s, MSR_LSTAR, lstar) < 0)
+		return -1;
+	if (pc != *lstar)
+		return error("stepping across syscall landed at 0x%llx, but MSR_LSTAR is 0x%llx",
+			     (unsigned long long)pc, (unsigned long long)*lstar);
+	if (elf_open(&e, s->vmlinux) < 0)
+		return -1;
+	int found = elf_symbol(&e, "entry_SYSCALL_64", &entry);
+	elf_close(&e);
+	if (!found)
+		return error("'%s' has no entry_SYSCALL_64: not an x86-64 vmlinux?", s->vmlinux);
+	*slide = *lstar - entry;
+	if (*slide % KASLR_ALIGN)
+		return error("LSTAR 0x%llx - &entry_SYSCALL_64 0x%llx = 0x%llx is not a 2 MiB slide",
+			     (unsigned long long)*lstar, (unsigned long long)entry,
+			     (unsigned long long)*slide);
+	return session_relocate(s, *slide);
 }
 
 int session_relocate(struct session *s, uint64_t slide)
@@ -492,7 +577,6 @@ static int capture_stop(struct session *s, const struct scenario_stop *st, const
 	return 0;
 }
 
-#define MSR_LSTAR 0xc0000082u
 
 int session_lstar(struct session *s, uint64_t *value, char **symbol)
 {

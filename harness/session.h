@@ -76,6 +76,16 @@ int session_cpl(struct session *s);
 /* -exec-continue and wait for a *stopped; returns the record or NULL (reported). */
 struct mi_record *session_continue(struct session *s);
 
+/*
+ * KASLR without nokaslr's help: kernel symbols are wrong until relocated, but the
+ * static guest program is not moved. Stop the fork program (prog: its binary) in
+ * _Fork (checking the code bytes: busybox, also non-PIE, runs at the same addresses),
+ * single-step across its syscall into the kernel: that pc must be MSR_LSTAR (read by
+ * rdmsr). slide = LSTAR - &entry_SYSCALL_64, 2 MiB aligned; the symbols are relocated.
+ * The guest is left stopped at entry_SYSCALL_64 of the fork's clone. 0 or -1.
+ */
+int session_find_slide(struct session *s, const char *prog, uint64_t *lstar, uint64_t *slide);
+
 /* Relocate vmlinux's symbols by slide (symbol-file -o). 0, or -1 reported. */
 int session_relocate(struct session *s, uint64_t slide);
 
