@@ -138,14 +138,22 @@ int session_read_msr(struct session *s, uint32_t msr, uint64_t *value)
 	/* gdb steps over a breakpoint at the pc by itself, and QEMU masks interrupts and
 	 * timers during a single step (its default sstep flags), so exactly the injected
 	 * instruction runs. */
-	if (gdb_run(&s->gdb, NULL, "-exec-step-instruction") < 0)
-		goto out;
-	struct mi_record *st = gdb_wait_async(&s->gdb, "stopped", now_ms() + 10000);
-	if (!st)
-		goto out;
-	mi_record_free(st);
-	if (gdb_eval_u64(&s->gdb, "$pc", &now_pc) < 0 || gdb_eval_u64(&s->gdb, "$rax", &eax) < 0 ||
-	    gdb_eval_u64(&s->gdb, "$rdx", &edx) < 0)
+	/* Now and then (about 1 in 200) QEMU reports a single step without executing
+	 * anything: nothing changed, so stepping again is safe. */
+	for (int tries = 0; tries < 5; tries++) {
+		if (gdb_run(&s->gdb, NULL, "-exec-step-instruction") < 0)
+			goto out;
+		struct mi_record *st = gdb_wait_async(&s->gdb, "stopped", now_ms() + 10000);
+		if (!st)
+			goto out;
+		mi_record_free(st);
+		if (gdb_eval_u64(&s->gdb, "$pc", &now_pc) < 0)
+			goto out;
+		if (now_pc != pc)
+			break;
+		gdb_note(&s->gdb, "the step did not execute; stepping again");
+	}
+	if (gdb_eval_u64(&s->gdb, "$rax", &eax) < 0 || gdb_eval_u64(&s->gdb, "$rdx", &edx) < 0)
 		goto out;
 	if (now_pc != pc + 2) {
 		error("rdmsr 0x%x did not execute as one instruction: pc 0x%llx after the step, "
@@ -364,10 +372,17 @@ static int task_init(struct session *s, const char *program, struct session_task
 	if (layout != PTREGS_SIZE * 1000 + 8 * PTREGS_ORIG_AX)
 		return error("this kernel's struct pt_regs is not x86-64's (size*1000+offsetof "
 			     "orig_ax = %llu)", (unsigned long long)layout);
+	/* With FRED (6.9+), 16 bytes of padding sit above pt_regs at the top of the stack
+	 * (TOP_OF_KERNEL_STACK_PADDING); its entry code is there when it is built in. */
+	struct strbuf fwhy = STRBUF_INIT;
+	char *fred = gdb_eval(&s->gdb, "&asm_fred_entrypoint_user", &fwhy);
+	t->stack_top = t->thread_size - (fred ? 16 : 0);
+	free(fred);
+	strbuf_release(&fwhy);
 	/* comm holds TASK_COMM_LEN - 1 = 15 characters of the name. */
 	t->comm = xstrfmt("$_streq(%s->comm, \"%.15s\")", t->current, program);
 	t->orig_ax = xstrfmt("*(unsigned long *)((unsigned long)%s->stack + %llu)", t->current,
-			     (unsigned long long)(t->thread_size - PTREGS_SIZE + 8 * PTREGS_ORIG_AX));
+			     (unsigned long long)(t->stack_top - PTREGS_SIZE + 8 * PTREGS_ORIG_AX));
 	return 0;
 }
 
@@ -379,7 +394,7 @@ static int read_ptregs(struct session *s, const struct session_task *t, uint64_t
 	char *expr = xstrfmt("%s->stack", t->current);
 	int r = gdb_eval_u64(&s->gdb, expr, &stack);
 	free(expr);
-	if (r < 0 || gdb_read_memory(&s->gdb, stack + t->thread_size - PTREGS_SIZE, PTREGS_SIZE, buf) < 0)
+	if (r < 0 || gdb_read_memory(&s->gdb, stack + t->stack_top - PTREGS_SIZE, PTREGS_SIZE, buf) < 0)
 		return -1;
 	for (size_t i = 0; i < PTREGS_NFIELDS; i++)
 		memcpy(&regs[i], buf + 8 * i, 8); /* x86-64 is little-endian, like us */

@@ -34,7 +34,8 @@ struct session_task {
 	char *current;        /* the current task: "pcpu_hot.current_task" (6.9+) or "current_task" */
 	char *comm;           /* condition: the current task is the program */
 	char *orig_ax;        /* expression: the current syscall's pt_regs->orig_ax */
-	uint64_t thread_size; /* THREAD_SIZE: pt_regs end there, at the top of the task's stack */
+	uint64_t thread_size; /* THREAD_SIZE */
+	uint64_t stack_top;   /* where pt_regs end: THREAD_SIZE less FRED's padding */
 };
 
 struct session {
