@@ -48,9 +48,13 @@ static void session_commands(struct strvec *cmds, const struct cli_images *im, c
 			char *end;
 			long n = strtol(st->syscall, &end, 10);
 			int nr = *end || end == st->syscall ? syscalls_find(table, st->syscall) : (int)n;
-			/* $kd_ptregs() (gdbinit/kdive.py) knows FRED's padding. */
+			/* Plain expressions only: gdb cannot type-check a convenience function
+			 * on the unevaluated side of &&. (FRED kernels put pt_regs 16 bytes
+			 * lower; kdive's own kernel has no FRED.) */
 			if (nr >= 0)
-				strbuf_addf(&cond, " && $kd_ptregs()->orig_ax == %d", nr);
+				strbuf_addf(&cond, " && ((struct pt_regs *)((unsigned long)"
+						   "pcpu_hot.current_task->stack + sizeof(init_stack)) - 1)"
+						   "->orig_ax == %d", nr);
 		}
 		if (st->cond)
 			strbuf_addf(&cond, " && (%s)", st->cond);
