@@ -18,16 +18,6 @@
 
 #define KDIVE_VERSION "0.1"
 
-static const char common_opts[] =
-	"Common options:\n"
-	"  --kernel BZIMAGE    boot this kernel image instead of the built one\n"
-	"  --vmlinux FILE      its vmlinux, with debug info\n"
-	"  --format FMT        text (default), ktap, junit or json\n"
-	"  --output FILE       write the report to FILE (atomically)\n"
-	"  --timeout SECONDS   give up after this long\n"
-	"  --keep              keep the run directory (console log, gdb transcript)\n"
-	"  -v, --verbose       say more\n";
-
 static const struct cli_command commands[] = {
 	{ "build", cmd_build, "build (or reuse from the cache) the kernel and the initramfs",
 	  "usage: kdive build [--kernel-src DIR|TARBALL] [--config FRAGMENT]... [--only WHAT]\n"
@@ -203,8 +193,7 @@ static void print_main_help(FILE *out)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %-8s %s%s\n", commands[i].name, commands[i].summary,
-			commands[i].fn ? "" : " (not yet available)");
+		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
 	fprintf(out,
 		"\n"
 		"`kdive COMMAND --help` explains each one. Exit codes: 0 all passed, 1 an\n"
@@ -215,12 +204,8 @@ static void print_main_help(FILE *out)
 void cli_print_help(const char *cmd, FILE *out)
 {
 	const struct cli_command *c = find_command(cmd);
-	if (!c)
-		return;
-	fputs(c->help, out);
-	if (!c->fn)
-		fprintf(out, "\n%s\nThis command is not available yet in this version of kdive.\n",
-			common_opts);
+	if (c)
+		fputs(c->help, out);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -487,13 +472,6 @@ int cli_main(int argc, char **argv)
 			cli_print_help(name, stdout);
 			return KDIVE_EXIT_PASS;
 		}
-	}
-	if (!c->fn) {
-		fprintf(stderr,
-			"kdive %s: not yet available in this version of kdive (%s).\n"
-			"See 'kdive --help'.\n",
-			name, c->summary);
-		return KDIVE_EXIT_USAGE;
 	}
 	int rc = c->fn(argc - i, argv + i);
 	if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -12,7 +12,7 @@ typedef int (*cli_fn)(int argc, char **argv);
 
 struct cli_command {
 	const char *name;    /* "build" */
-	cli_fn fn;           /* NULL: announced in DESIGN.md but not available yet */
+	cli_fn fn;           /* the command */
 	const char *summary; /* one line for `kdive --help` */
 	const char *help;    /* the full text of `kdive NAME --help` */
 };
