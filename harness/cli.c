@@ -335,6 +335,35 @@ void cli_images_release(struct cli_images *im)
 	memset(im, 0, sizeof(*im));
 }
 
+int cli_boot_option(const char *cmd, int c, const char *arg, const char *word,
+		    struct cli_boot_opts *b)
+{
+	char *end;
+	long v;
+	switch (c) {
+	case 'b': b->kernel = arg; return 0;
+	case 'V': b->vmlinux = arg; return 0;
+	case 'K': b->keep = 1; return 0;
+	case 'v': util_verbosity = 2; return 0;
+	case 't':
+		v = strtol(arg, &end, 10);
+		if (*end || end == arg || v <= 0 || v > 86400)
+			return cli_usage_error(cmd, "--timeout needs seconds (1 to 86400), not '%s'", arg);
+		b->timeout_s = (int)v;
+		return 0;
+	case 'p':
+		v = strtol(arg, &end, 10);
+		if (*end || end == arg || v <= 0 || v > 65535)
+			return cli_usage_error(cmd, "--gdb-port needs a TCP port, not '%s'", arg);
+		b->gdb_port = (int)v;
+		return 0;
+	case ':':
+		return cli_usage_error(cmd, "option '%s' needs a value", word);
+	default:
+		return cli_usage_error(cmd, "unknown option '%s'", word);
+	}
+}
+
 int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text)
 {
 	struct strbuf buf = STRBUF_INIT, err = STRBUF_INIT;
@@ -386,7 +415,7 @@ static void relativize(struct obs_frame *f, size_t n, const struct cli_images *i
 }
 
 int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
-		     const struct syscalls *table, const struct cli_run_opts *o, struct obs_run *obs)
+		     const struct syscalls *table, const struct cli_boot_opts *o, struct obs_run *obs)
 {
 	struct session_opts so = { 0 };
 	struct session s;

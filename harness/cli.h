@@ -54,12 +54,30 @@ struct obs_run;
 struct syscalls;
 int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text);
 
-/* Options of one scenario run. */
-struct cli_run_opts {
-	int keep;      /* keep the run directory */
-	int timeout_s; /* per-scenario limit, 0: the scenario's own or the default */
-	int gdb_port;  /* 0: unix socket */
+/* The options of every command that boots a guest. */
+struct cli_boot_opts {
+	const char *kernel;  /* --kernel BZIMAGE, or NULL: the built one */
+	const char *vmlinux; /* --vmlinux FILE, with --kernel */
+	int keep;            /* --keep: keep the run directory */
+	int timeout_s;       /* --timeout: the limit, 0: the scenario's own or the default */
+	int gdb_port;        /* --gdb-port: 0 means a private unix socket */
 };
+
+/* Their getopt_long entries, for the commands that take them. */
+#define CLI_OPT_KERNEL { "kernel", required_argument, NULL, 'b' }
+#define CLI_OPT_VMLINUX { "vmlinux", required_argument, NULL, 'V' }
+#define CLI_OPT_KEEP { "keep", no_argument, NULL, 'K' }
+#define CLI_OPT_TIMEOUT { "timeout", required_argument, NULL, 't' }
+#define CLI_OPT_GDB_PORT { "gdb-port", required_argument, NULL, 'p' }
+#define CLI_OPT_VERBOSE { "verbose", no_argument, NULL, 'v' }
+
+/*
+ * Handle getopt_long's answer c that a command did not handle itself: a boot option,
+ * -v, a missing value (':') or an unknown option. word is the word that getopt read
+ * (argv[optind - 1]). Returns 0, or KDIVE_EXIT_USAGE after saying what is wrong.
+ */
+int cli_boot_option(const char *cmd, int c, const char *arg, const char *word,
+		    struct cli_boot_opts *b);
 
 /*
  * Load the kernel's syscall table from the build (empty for a kernel brought along:
@@ -72,7 +90,7 @@ void cli_load_syscalls(const struct cli_images *im, struct syscalls *table);
  * Returns 0 when the run completed, -1 when it failed (obs->error says why).
  */
 int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
-		     const struct syscalls *table, const struct cli_run_opts *o, struct obs_run *obs);
+		     const struct syscalls *table, const struct cli_boot_opts *o, struct obs_run *obs);
 
 int cmd_build(int argc, char **argv);
 int cmd_record(int argc, char **argv);

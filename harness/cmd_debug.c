@@ -152,11 +152,8 @@ int cmd_debug(int argc, char **argv)
 		{ "program", required_argument, NULL, 'P' },
 		{ "tui", no_argument, NULL, 'T' },
 		{ "print-cmd", no_argument, NULL, 'c' },
-		{ "keep", no_argument, NULL, 'K' },
-		{ "kernel", required_argument, NULL, 'b' },
-		{ "vmlinux", required_argument, NULL, 'V' },
 		{ "kaslr", no_argument, NULL, 'k' },
-		{ "verbose", no_argument, NULL, 'v' },
+		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_VERBOSE,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct cli_images im;
@@ -165,8 +162,9 @@ int cmd_debug(int argc, char **argv)
 	struct qemu q;
 	struct qemu_opts qo = { 0 };
 	struct strvec cmds = STRVEC_INIT;
-	const char *program = NULL, *kernel = NULL, *vmlinux = NULL;
-	int tui = 0, print_cmd = 0, keep = 0, c, rc = KDIVE_EXIT_INFRA, have_sc = 0, ok = 0, kaslr = 0;
+	const char *program = NULL;
+	struct cli_boot_opts bo = { 0 };
+	int tui = 0, print_cmd = 0, c, rc = KDIVE_EXIT_INFRA, have_sc = 0, ok = 0, kaslr = 0;
 	uint64_t slide = 0;
 	char *rundir = NULL, *script = NULL, *pane = NULL;
 
@@ -182,17 +180,12 @@ int cmd_debug(int argc, char **argv)
 		case 'P': program = optarg; break;
 		case 'T': tui = 1; break;
 		case 'c': print_cmd = 1; break;
-		case 'K': keep = 1; break;
-		case 'b': kernel = optarg; break;
-		case 'V': vmlinux = optarg; break;
 		case 'k': kaslr = 1; break;
-		case 'v': util_verbosity = 2; break;
-		case ':':
-			rc = cli_usage_error("debug", "option '%s' needs a value", argv[optind - 1]);
-			goto out;
 		default:
-			rc = cli_usage_error("debug", "unknown option '%s'", argv[optind - 1]);
-			goto out;
+			rc = cli_boot_option("debug", c, optarg, argv[optind - 1], &bo);
+			if (rc)
+				goto out;
+			break;
 		}
 	}
 	if (argc - optind > 1) {
@@ -209,7 +202,7 @@ int cmd_debug(int argc, char **argv)
 	}
 	if (!program)
 		program = "fork";
-	rc = cli_resolve_images(&im, kernel, vmlinux);
+	rc = cli_resolve_images(&im, bo.kernel, bo.vmlinux);
 	if (rc)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;
@@ -306,7 +299,7 @@ out:
 	}
 	qemu_release(&q);
 	if (rundir) {
-		if (ok && !keep)
+		if (ok && !bo.keep)
 			remove_tree(rundir);
 		else
 			info("run directory kept: %s", rundir);

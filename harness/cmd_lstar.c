@@ -174,19 +174,16 @@ int cmd_lstar(int argc, char **argv)
 		{ "kaslr", no_argument, NULL, 'k' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "keep", no_argument, NULL, 'K' },
-		{ "kernel", required_argument, NULL, 'b' },
-		{ "vmlinux", required_argument, NULL, 'V' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "gdb-port", required_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
+		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_TIMEOUT, CLI_OPT_GDB_PORT,
+		CLI_OPT_VERBOSE,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct session_opts so = { 0 };
+	struct cli_boot_opts bo = { 0 };
 	struct session s;
 	struct lstar_result res;
 	struct cli_images im;
-	const char *format = "text", *output = NULL, *kernel = NULL, *vmlinux = NULL;
+	const char *format = "text", *output = NULL;
 	struct strbuf out = STRBUF_INIT;
 	struct elf e = { 0 };
 	int c, rc = KDIVE_EXIT_INFRA, ok = 0, started = 0;
@@ -202,18 +199,11 @@ int cmd_lstar(int argc, char **argv)
 		case 'k': so.kaslr = 1; break;
 		case 'f': format = optarg; break;
 		case 'o': output = optarg; break;
-		case 'K': so.keep = 1; break;
-		case 'b': kernel = optarg; break;
-		case 'V': vmlinux = optarg; break;
-		case 't': so.timeout_s = atoi(optarg); break;
-		case 'p': so.gdb_port = atoi(optarg); break;
-		case 'v': util_verbosity = 2; break;
-		case ':':
-			rc = cli_usage_error("lstar", "option '%s' needs a value", argv[optind - 1]);
-			goto out;
 		default:
-			rc = cli_usage_error("lstar", "unknown option '%s'", argv[optind - 1]);
-			goto out;
+			rc = cli_boot_option("lstar", c, optarg, argv[optind - 1], &bo);
+			if (rc)
+				goto out;
+			break;
 		}
 	}
 	if (optind < argc) {
@@ -224,11 +214,10 @@ int cmd_lstar(int argc, char **argv)
 		rc = cli_usage_error("lstar", "--format must be text or json, not '%s'", format);
 		goto out;
 	}
-	if (so.timeout_s < 0 || so.gdb_port < 0 || so.gdb_port > 65535) {
-		rc = cli_usage_error("lstar", "bad --timeout or --gdb-port");
-		goto out;
-	}
-	rc = cli_resolve_images(&im, kernel, vmlinux);
+	so.keep = bo.keep;
+	so.timeout_s = bo.timeout_s;
+	so.gdb_port = bo.gdb_port;
+	rc = cli_resolve_images(&im, bo.kernel, bo.vmlinux);
 	if (rc)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;

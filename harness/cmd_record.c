@@ -44,20 +44,15 @@ int cmd_record(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 		{ "dry-run", no_argument, NULL, 'n' },
-		{ "keep", no_argument, NULL, 'K' },
-		{ "kernel", required_argument, NULL, 'b' },
-		{ "vmlinux", required_argument, NULL, 'V' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "verbose", no_argument, NULL, 'v' },
+		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_TIMEOUT, CLI_OPT_VERBOSE,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_run_opts ro = { 0 };
+	struct cli_boot_opts ro = { 0 };
 	struct scenario sc;
 	struct obs_run obs;
 	struct cli_images im;
 	struct syscalls table = SYSCALLS_INIT;
 	struct strbuf text = STRBUF_INIT, out = STRBUF_INIT;
-	const char *kernel = NULL, *vmlinux = NULL;
 	int dry = 0, c, rc = KDIVE_EXIT_INFRA, parsed = 0;
 
 	memset(&sc, 0, sizeof(sc));
@@ -68,17 +63,11 @@ int cmd_record(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, ":nv", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'n': dry = 1; break;
-		case 'K': ro.keep = 1; break;
-		case 'b': kernel = optarg; break;
-		case 'V': vmlinux = optarg; break;
-		case 't': ro.timeout_s = atoi(optarg); break;
-		case 'v': util_verbosity = 2; break;
-		case ':':
-			rc = cli_usage_error("record", "option '%s' needs a value", argv[optind - 1]);
-			goto out;
 		default:
-			rc = cli_usage_error("record", "unknown option '%s'", argv[optind - 1]);
-			goto out;
+			rc = cli_boot_option("record", c, optarg, argv[optind - 1], &ro);
+			if (rc)
+				goto out;
+			break;
 		}
 	}
 	if (optind != argc - 1) {
@@ -90,7 +79,7 @@ int cmd_record(int argc, char **argv)
 	if (rc)
 		goto out;
 	parsed = 1;
-	rc = cli_resolve_images(&im, kernel, vmlinux);
+	rc = cli_resolve_images(&im, ro.kernel, ro.vmlinux);
 	if (rc)
 		goto out;
 	cli_load_syscalls(&im, &table);

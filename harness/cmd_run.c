@@ -19,19 +19,15 @@ int cmd_run(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
-		{ "keep", no_argument, NULL, 'K' },
-		{ "kernel", required_argument, NULL, 'b' },
-		{ "vmlinux", required_argument, NULL, 'V' },
-		{ "timeout", required_argument, NULL, 't' },
-		{ "gdb-port", required_argument, NULL, 'p' },
-		{ "verbose", no_argument, NULL, 'v' },
+		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_TIMEOUT, CLI_OPT_GDB_PORT,
+		CLI_OPT_VERBOSE,
 		{ NULL, 0, NULL, 0 },
 	};
-	struct cli_run_opts ro = { 0 };
+	struct cli_boot_opts ro = { 0 };
 	struct cli_images im;
 	struct syscalls table = SYSCALLS_INIT;
 	enum report_format fmt = REPORT_TEXT;
-	const char *output = NULL, *kernel = NULL, *vmlinux = NULL;
+	const char *output = NULL;
 	struct scenario *sc = NULL;
 	struct obs_run *obs = NULL;
 	struct match_result *res = NULL;
@@ -52,24 +48,12 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'o': output = optarg; break;
-		case 'K': ro.keep = 1; break;
-		case 'b': kernel = optarg; break;
-		case 'V': vmlinux = optarg; break;
-		case 't':
-			ro.timeout_s = atoi(optarg);
-			if (ro.timeout_s <= 0) {
-				rc = cli_usage_error("run", "--timeout needs a positive number of seconds");
-				goto out;
-			}
-			break;
-		case 'p': ro.gdb_port = atoi(optarg); break;
 		case 'v': verbose = 1; util_verbosity = 2; break;
-		case ':':
-			rc = cli_usage_error("run", "option '%s' needs a value", argv[optind - 1]);
-			goto out;
 		default:
-			rc = cli_usage_error("run", "unknown option '%s'", argv[optind - 1]);
-			goto out;
+			rc = cli_boot_option("run", c, optarg, argv[optind - 1], &ro);
+			if (rc)
+				goto out;
+			break;
 		}
 	}
 	n = (size_t)(argc - optind);
@@ -91,7 +75,7 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	int64_t tb = now_ms();
-	rc = cli_resolve_images(&im, kernel, vmlinux);
+	rc = cli_resolve_images(&im, ro.kernel, ro.vmlinux);
 	if (rc)
 		goto out;
 	build_ms = now_ms() - tb;

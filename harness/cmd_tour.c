@@ -712,16 +712,13 @@ int cmd_tour(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "auto", no_argument, NULL, 'a' },
 		{ "format", required_argument, NULL, 'f' },
-		{ "keep", no_argument, NULL, 'K' },
-		{ "kernel", required_argument, NULL, 'b' },
-		{ "vmlinux", required_argument, NULL, 'V' },
-		{ "verbose", no_argument, NULL, 'v' },
+		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_VERBOSE,
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tour t;
 	struct session_opts so = { 0 };
 	struct strbuf why = STRBUF_INIT;
-	const char *kernel = NULL, *vmlinux = NULL;
+	struct cli_boot_opts bo = { 0 };
 	int c, rc = KDIVE_EXIT_INFRA, started = 0, ok = 0;
 
 	memset(&t, 0, sizeof(t));
@@ -739,16 +736,11 @@ int cmd_tour(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'K': so.keep = 1; break;
-		case 'b': kernel = optarg; break;
-		case 'V': vmlinux = optarg; break;
-		case 'v': util_verbosity = 2; break;
-		case ':':
-			rc = cli_usage_error("tour", "option '%s' needs a value", argv[optind - 1]);
-			goto out;
 		default:
-			rc = cli_usage_error("tour", "unknown option '%s'", argv[optind - 1]);
-			goto out;
+			rc = cli_boot_option("tour", c, optarg, argv[optind - 1], &bo);
+			if (rc)
+				goto out;
+			break;
 		}
 	}
 	if (argc - optind > 1 || (optind < argc && strcmp(argv[optind], "fork"))) {
@@ -758,7 +750,8 @@ int cmd_tour(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	t.color = !t.json && isatty(STDOUT_FILENO) && !(nc && *nc);
 	t.width = terminal_width();
-	rc = cli_resolve_images(&t.im, kernel, vmlinux);
+	so.keep = bo.keep;
+	rc = cli_resolve_images(&t.im, bo.kernel, bo.vmlinux);
 	if (rc)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;

@@ -5,6 +5,7 @@
  */
 #include "match.h"
 #include "test.h"
+#include "fixtures.h"
 
 #include <stdint.h>
 
@@ -15,36 +16,9 @@ struct fixture {
 	struct match_result res;
 };
 
-/* "func@file:line!" separated by '|'; '!' marks an inlined frame; "" is no frames. */
 static struct obs_frame *mk_frames(const char *spec, size_t *n)
 {
-	struct obs_frame *f = xcalloc(64, sizeof(*f));
-	*n = 0;
-	while (spec && *spec) {
-		const char *end = strchr(spec, '|');
-		char *one = end ? xstrndup(spec, (size_t)(end - spec)) : xstrdup(spec);
-		struct obs_frame *fr = &f[(*n)++];
-		size_t len = strlen(one);
-		if (len && one[len - 1] == '!') {
-			fr->inlined = 1;
-			one[--len] = '\0';
-		}
-		char *at = strchr(one, '@');
-		if (at) {
-			*at = '\0';
-			char *colon = strrchr(at + 1, ':');
-			if (colon) {
-				*colon = '\0';
-				fr->line = atoi(colon + 1);
-			}
-			fr->file = xstrdup(at + 1);
-		}
-		fr->func = xstrdup(one);
-		fr->addr = 0xffffffff81000000ull + *n;
-		free(one);
-		spec = end ? end + 1 : NULL;
-	}
-	return f;
+	return fixture_frames(spec, n, 0xffffffff81000000ull);
 }
 
 static void fx_parse(struct fixture *fx, const char *file, const char *text)

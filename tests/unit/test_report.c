@@ -5,6 +5,7 @@
  */
 #include "report.h"
 #include "test.h"
+#include "fixtures.h"
 
 #include <ctype.h>
 #include <stdint.h>
@@ -22,36 +23,9 @@ struct rset {
 	struct match_result res[4];
 };
 
-/* "func@file:line!" separated by '|' (see test_match.c). */
 static struct obs_frame *rmk_frames(const char *spec, size_t *n)
 {
-	struct obs_frame *f = xcalloc(16, sizeof(*f));
-	*n = 0;
-	while (spec && *spec) {
-		const char *end = strchr(spec, '|');
-		char *one = end ? xstrndup(spec, (size_t)(end - spec)) : xstrdup(spec);
-		struct obs_frame *fr = &f[(*n)++];
-		size_t len = strlen(one);
-		if (len && one[len - 1] == '!') {
-			fr->inlined = 1;
-			one[--len] = '\0';
-		}
-		char *at = strchr(one, '@');
-		if (at) {
-			*at = '\0';
-			char *colon = strrchr(at + 1, ':');
-			if (colon) {
-				*colon = '\0';
-				fr->line = atoi(colon + 1);
-			}
-			fr->file = xstrdup(at + 1);
-		}
-		fr->func = xstrdup(one);
-		fr->addr = 0x401000 + *n;
-		free(one);
-		spec = end ? end + 1 : NULL;
-	}
-	return f;
+	return fixture_frames(spec, n, 0x401000);
 }
 
 static void rfix_init(struct rfix *fx, const char *file, const char *text, int64_t total_ms)
