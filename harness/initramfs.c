@@ -344,7 +344,7 @@ static int add_busybox(struct cpio *c, const char *path, const char *busybox, st
 	return 0;
 }
 
-static int compile_prog(const struct prog *pr, const char *outdir, const char *logdir)
+static int compile_prog(const struct prog *pr, const char *outdir)
 {
 	struct strbuf out = STRBUF_INIT;
 	char *dst = xstrfmt("%s/%s", outdir, pr->name);
@@ -354,10 +354,8 @@ static int compile_prog(const struct prog *pr, const char *outdir, const char *l
 			       "-o", dst, pr->src, NULL };
 	int st = proc_run_capture(argv, &out, 1, 120000);
 	int r = 0;
-	if (st != 0) {
+	if (st != 0)
 		r = error("compiling guest program '%s' failed:\n%s", pr->src, out.buf);
-	}
-	(void)logdir;
 	strbuf_release(&out);
 	free(dst);
 	free(dir);
@@ -416,7 +414,7 @@ static int assemble(const struct spec *s, const struct initramfs_opts *o, const 
 		goto out;
 	}
 	for (size_t i = 0; i < s->nprogs; i++)
-		if (compile_prog(&s->progs[i], progs, tmp) < 0)
+		if (compile_prog(&s->progs[i], progs) < 0)
 			goto out;
 	/* Plain entries first, so that busybox's applet links never shadow them. */
 	for (size_t i = 0; i < s->nr; i++) {

@@ -144,7 +144,7 @@ static char **make_env(const struct strvec *changes)
 
 /* In the child, after fork: never returns. Reports errno through errfd on failure. */
 static void child_exec(struct proc *p, const char *path, char **env, int fds[3], int errfd,
-		       const sigset_t *oldmask, pid_t parent)
+		       pid_t parent)
 {
 	int err;
 	if (!p->keep_group)
@@ -155,7 +155,6 @@ static void child_exec(struct proc *p, const char *path, char **env, int fds[3],
 		_exit(127);
 	for (int s = 1; s < NSIG; s++)
 		signal(s, SIG_DFL);
-	sigprocmask(SIG_SETMASK, oldmask, NULL);
 	sigset_t none;
 	sigemptyset(&none);
 	sigprocmask(SIG_SETMASK, &none, NULL);
@@ -242,7 +241,7 @@ int proc_start(struct proc *p)
 	pid_t parent = getpid();
 	pid_t pid = fork();
 	if (pid == 0)
-		child_exec(p, path, env, fds, ep[1], &old, parent);
+		child_exec(p, path, env, fds, ep[1], parent);
 	err = errno;
 	if (pid > 0) {
 		if (!p->keep_group)
