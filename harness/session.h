@@ -128,9 +128,9 @@ int session_user_frames(struct session *s, const uint64_t regs[SESSION_PTREGS_NF
 int session_lstar(struct session *s, uint64_t *value, char **symbol);
 
 /*
- * Run one scenario on a started session (the CPU still at the reset vector): load the
- * guest program's symbols, stop at its main (so that the scenario's breakpoints and
- * their conditions cost nothing during the boot), arm every stop limited to the
+ * Run one scenario on a started session (session_enter_program() first: symbols,
+ * attach, a stop at the program's main, so that the scenario's breakpoints and their
+ * conditions cost nothing during the boot), then arm every stop limited to the
  * program's own task (and to one syscall, by the kernel's own number), capture each
  * stop's kernel frames, user frames (unwound from the syscall's pt_regs) and checked
  * values, then let the guest run to its end. Fills obs (one obs_stop per stop; a stop
