@@ -82,7 +82,7 @@ initramfs: deps
 # The main job: everything that is missing, then the fork scenario end to end.
 run: deps
 	$(Q)$(KDIVE) build
-	$(Q)$(KDIVE) run scenarios/fork.scn
+	$(Q)$(KDIVE) run -v scenarios/fork.scn
 
 # Unit tests, then integration tests against the real kernel, QEMU and gdb.
 test: deps $(UNIT_BIN)

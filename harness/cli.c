@@ -69,7 +69,8 @@ static const struct cli_command commands[] = {
 	  "  --keep             keep each run directory (console.log, qemu.log, gdb.mi)\n"
 	  "  --timeout SECONDS  limit per scenario (default: the scenario's `timeout`, or 300)\n"
 	  "  --kernel, --vmlinux  your own kernel (syscall= then needs the kernel's build)\n"
-	  "  -v                 say more, and detail passing scenarios in the text report\n"
+	  "  -v                 detail passing scenarios too: narration, frames, values\n"
+	  "                     (`kdive -v run` also logs what kdive does)\n"
 	  "\n"
 	  "Exit: 0 all passed, 1 an expectation failed, 2 bad usage or scenario file,\n"
 	  "3 infrastructure failure (build, boot, gdb, QEMU), 4 everything skipped.\n" },

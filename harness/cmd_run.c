@@ -48,7 +48,7 @@ int cmd_run(int argc, char **argv)
 			}
 			break;
 		case 'o': output = optarg; break;
-		case 'v': verbose = 1; util_verbosity = 2; break;
+		case 'v': verbose = 1; break; /* report detail; `kdive -v run` for debug logs */
 		default:
 			rc = cli_boot_option("run", c, optarg, argv[optind - 1], &ro);
 			if (rc)
