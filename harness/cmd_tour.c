@@ -11,6 +11,7 @@
 #include "syscalls.h"
 
 #include <getopt.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -148,6 +149,19 @@ static void show_source(struct tour *t, struct step *st, const char *rel, int li
 out:
 	free(path);
 	strbuf_release(&sb);
+}
+
+/* Another excerpt into st->extra, under a heading line. */
+static void extra_source(struct tour *t, struct step *st, const char *rel, int line,
+			 const char *label)
+{
+	struct step tmp;
+	if (!line)
+		return;
+	step_init(&tmp, 0, "");
+	show_source(t, &tmp, rel, line);
+	strbuf_addf(&st->extra, "  %s:%d (%s)\n%s", rel, line, label, tmp.src.buf);
+	step_release(&tmp);
 }
 
 static void add_value(struct step *st, const char *name, uint64_t v, const char *what)
@@ -293,35 +307,34 @@ static void json_step(struct tour *t, const struct step *st)
 	strbuf_addf(o, "],\"ms\":%lld}", (long long)st->ms);
 }
 
+/* A gdb CLI command through MI (-interpreter-exec console). 0 or -1. */
+static int console(struct tour *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int console(struct tour *t, const char *fmt, ...)
+{
+	struct strbuf cmd = STRBUF_INIT, q = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	gdb_quote(&q, cmd.buf);
+	int r = gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
+	strbuf_release(&cmd);
+	strbuf_release(&q);
+	return r;
+}
+
 /* Run gdb commands typed by the user until "tour"; q quits the tour too. */
 static void gdb_repl(struct tour *t)
 {
 	char line[4096];
 	if (!t->helpers_loaded) {
-		struct strbuf cmd = STRBUF_INIT, q = STRBUF_INIT;
 		char *tbl = t->im.build ? xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h",
 						  t->im.build) : xstrdup("");
-		strbuf_addf(&cmd, "set $kd_prog = \"fork\"");
-		gdb_quote(&q, cmd.buf);
-		gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
-		strbuf_reset(&cmd);
-		strbuf_reset(&q);
-		strbuf_addf(&cmd, "set $kd_console = \"%s\"", t->s.qemu.console_log);
-		gdb_quote(&q, cmd.buf);
-		gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
-		strbuf_reset(&cmd);
-		strbuf_reset(&q);
-		strbuf_addf(&cmd, "set $kd_syscalls = \"%s\"", tbl);
-		gdb_quote(&q, cmd.buf);
-		gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
-		strbuf_reset(&cmd);
-		strbuf_reset(&q);
-		strbuf_addf(&cmd, "source %s/gdbinit/kdive.py", cli_datadir());
-		gdb_quote(&q, cmd.buf);
-		gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
+		console(t, "set $kd_prog = \"fork\"");
+		console(t, "set $kd_console = \"%s\"", t->s.qemu.console_log);
+		console(t, "set $kd_syscalls = \"%s\"", tbl);
+		console(t, "source %s/gdbinit/kdive.py", cli_datadir());
 		free(tbl);
-		strbuf_release(&cmd);
-		strbuf_release(&q);
 		t->helpers_loaded = 1;
 	}
 	printf("\n  gdb, stopped right here. Any gdb command works (bt, info registers, p ...,\n"
@@ -587,15 +600,8 @@ static int step_switch(struct tour *t)
 			       "through sys_call_table: x64_sys_call is a switch whose cases the build "
 			       "generates from the syscall table.");
 	const char *gen = "arch/x86/include/generated/asm/syscalls_64.h";
-	int l = find_line(t, gen, "__SYSCALL(56,");
-	if (l) {
-		struct step tmp;
-		step_init(&tmp, 0, "");
-		show_source(t, &tmp, gen, l);
-		strbuf_addf(&st.extra, "  %s:%d (generated; the case for 56)\n%s", gen, l, tmp.src.buf);
-		step_release(&tmp);
-	}
-	l = find_line(t, "arch/x86/entry/syscall_64.c", "long x64_sys_call(");
+	extra_source(t, &st, gen, find_line(t, gen, "__SYSCALL(56,"), "generated; the case for 56");
+	int l = find_line(t, "arch/x86/entry/syscall_64.c", "long x64_sys_call(");
 	show_source(t, &st, "arch/x86/entry/syscall_64.c", l + 3);
 	add_frames(&st, f, n);
 	free_frames(f, n);
@@ -678,15 +684,8 @@ static int steps_clone(struct tour *t)
 		strbuf_addstr(&st.say, "(kdive could not finish do_syscall_64 to show the return path.)");
 	}
 	/* Where entry_SYSCALL_64 decides, right after the call. */
-	int l = find_line(t, "arch/x86/entry/entry_64.S", "call\tdo_syscall_64");
-	if (l) {
-		struct step tmp;
-		step_init(&tmp, 0, "");
-		show_source(t, &tmp, "arch/x86/entry/entry_64.S", l);
-		strbuf_addf(&st.extra, "  arch/x86/entry/entry_64.S:%d (the decision)\n%s", l,
-			    tmp.src.buf);
-		step_release(&tmp);
-	}
+	extra_source(t, &st, "arch/x86/entry/entry_64.S",
+		     find_line(t, "arch/x86/entry/entry_64.S", "call\tdo_syscall_64"), "the decision");
 	add_frames(&st, f, n);
 	emit(t, &st);
 	step_release(&st);
