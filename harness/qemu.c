@@ -102,11 +102,11 @@ int qemu_start(struct qemu *q, const struct qemu_opts *o)
 	 * bad kernel makes QEMU exit at once, which is better said now. */
 	int64_t deadline = now_ms() + 10000;
 	while (now_ms() < deadline) {
-		if (proc_wait(&q->proc, now_ms() + 20) == 0)
-			return qemu_wait(q, 0) == 0 ? error("QEMU exited right after starting") : -1;
 		if ((o->gdb_port || path_exists(q->gdb_target)) &&
 		    (!q->go_sock || path_exists(q->go_sock)))
 			return q->go_sock ? qemu_connect_go(q) : 0;
+		if (proc_wait(&q->proc, now_ms() + 2) == 0)
+			return qemu_wait(q, 0) == 0 ? error("QEMU exited right after starting") : -1;
 	}
 	qemu_stop(q);
 	return error("QEMU did not open its gdbstub socket '%s' within 10 s", q->gdb_target);

@@ -461,27 +461,35 @@ static const char *const unwind_fields[] = { "ip", "sp", "bp", "bx", "r12", "r13
  * every register back and check it. (gdb refuses to unwind from a kernel sp to a
  * lower user sp, so a frame unwinder cannot do this.)
  */
+/* Set every unwind register at once: "$rip = 0x…, $rsp = 0x…, …" (C's comma operator). */
+static int assign_unwind_regs(struct session *s, const uint64_t *values)
+{
+	struct strbuf expr = STRBUF_INIT, why = STRBUF_INIT;
+	for (size_t i = 0; i < NUNWIND; i++)
+		strbuf_addf(&expr, "%s$%s = 0x%llx", i ? ", " : "", unwind_regs[i],
+			    (unsigned long long)values[i]);
+	char *v = gdb_eval(&s->gdb, expr.buf, &why);
+	int r = v ? 0 : error("gdb cannot set the registers (%s): %s", expr.buf, why.buf);
+	free(v);
+	strbuf_release(&expr);
+	strbuf_release(&why);
+	return r;
+}
+
 static int user_frames(struct session *s, const uint64_t regs[PTREGS_NFIELDS],
 		       struct obs_frame **out, size_t *n)
 {
-	uint64_t saved[NUNWIND], check[NUNWIND];
-	int r = 0;
+	uint64_t saved[NUNWIND], user[NUNWIND], check[NUNWIND];
 	if (gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, saved) < 0)
 		return -1;
-	for (size_t i = 0; i < NUNWIND && !r; i++) {
-		char *reg = xstrfmt("$%s", unwind_regs[i]);
-		r = assign(s, reg, regs[ptregs_index(unwind_fields[i])]);
-		free(reg);
-	}
+	for (size_t i = 0; i < NUNWIND; i++)
+		user[i] = regs[ptregs_index(unwind_fields[i])];
+	int r = assign_unwind_regs(s, user);
 	if (!r)
 		r = list_frames(s, out, n);
-	for (size_t i = 0; i < NUNWIND; i++) {
-		char *reg = xstrfmt("$%s", unwind_regs[i]);
-		if (assign(s, reg, saved[i]) < 0)
-			r = -1;
-		free(reg);
-	}
-	if (gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, check) < 0)
+	/* Put everything back whatever happened, and check it. */
+	if (assign_unwind_regs(s, saved) < 0 ||
+	    gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, check) < 0)
 		return -1;
 	for (size_t i = 0; i < NUNWIND; i++)
 		if (check[i] != saved[i])
