@@ -264,8 +264,15 @@ int deps_install(const struct deps_status *st, size_t n, unsigned need_mask)
 int deps_kvm_usable(struct strbuf *why)
 {
 	struct strbuf cpu = STRBUF_INIT;
-	int ok = 0;
-	int fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	int ok = 0, fd = -1;
+	/* The CPU flags first: they cost nothing, and without vmx or svm a /dev/kvm that
+	 * creates VMs all the same was seen to hang QEMU. */
+	if (strbuf_read_file(&cpu, "/proc/cpuinfo") < 0 ||
+	    (!strstr(cpu.buf, " vmx") && !strstr(cpu.buf, " svm"))) {
+		strbuf_addstr(why, "the CPU advertises neither vmx nor svm");
+		goto out;
+	}
+	fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		strbuf_addf(why, "/dev/kvm: %s", strerror(errno));
 		goto out;
@@ -280,11 +287,6 @@ int deps_kvm_usable(struct strbuf *why)
 		goto out;
 	}
 	close(vm);
-	if (strbuf_read_file(&cpu, "/proc/cpuinfo") < 0 ||
-	    (!strstr(cpu.buf, " vmx") && !strstr(cpu.buf, " svm"))) {
-		strbuf_addstr(why, "the CPU advertises neither vmx nor svm");
-		goto out;
-	}
 	ok = 1;
 out:
 	if (fd >= 0)
