@@ -345,7 +345,7 @@ int cli_boot_option(const char *cmd, int c, const char *arg, const char *word,
 	case 'b': b->kernel = arg; return 0;
 	case 'V': b->vmlinux = arg; return 0;
 	case 'K': b->keep = 1; return 0;
-	case 'v': util_verbosity = 2; return 0;
+	case 'v': diag_set_level(DIAG_DEBUG); return 0;
 	case 't':
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v <= 0 || v > 86400)
@@ -454,16 +454,26 @@ int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
 	return r;
 }
 
+/* Where the library's diagnostics go: stderr, after whatever stdout holds. */
+static void print_diag(enum diag_level level, const char *msg, void *ctx)
+{
+	static const char *const prefix[] = { "error: ", "warning: ", "", "debug: " };
+	(void)ctx;
+	fflush(stdout);
+	fprintf(stderr, "kdive: %s%s\n", prefix[level], msg);
+}
+
 int cli_main(int argc, char **argv)
 {
 	int i = 1;
+	diag_set_sink(print_diag, NULL, DIAG_INFO);
 	proc_install_guard();
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) {
-			util_verbosity = 2;
+			diag_set_level(DIAG_DEBUG);
 		} else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-			util_verbosity = 1;
+			diag_set_level(DIAG_WARNING);
 		} else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			print_main_help(stdout);
 			return KDIVE_EXIT_PASS;

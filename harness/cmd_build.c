@@ -130,8 +130,8 @@ int cmd_build(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'q': ko.progress = 0; util_verbosity = 1; break;
-		case 'v': util_verbosity = 2; break;
+		case 'q': ko.progress = 0; diag_set_level(DIAG_WARNING); break;
+		case 'v': diag_set_level(DIAG_DEBUG); break;
 		case ':':
 			rc = cli_usage_error("build", "option '%s' needs a value", argv[optind - 1]);
 			goto out;

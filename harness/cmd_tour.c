@@ -755,9 +755,7 @@ int cmd_tour(int argc, char **argv)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;
 	char *scn = xstrfmt("%s/scenarios/fork.scn", cli_datadir());
-	int saved = util_verbosity;
 	t.have_sc = cli_load_scenario(scn, &t.sc, NULL) == 0;
-	util_verbosity = saved;
 	free(scn);
 	cli_load_syscalls(&t.im, &t.table);
 	int clone_nr = syscalls_find(&t.table, "clone");

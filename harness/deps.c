@@ -112,15 +112,12 @@ static char *version_of(const char *path, const char *arg)
 	struct strbuf out = STRBUF_INIT;
 	const char *argv[] = { path, arg, NULL };
 	char *r = NULL;
-	int saved = util_verbosity;
-	util_verbosity = 1;
 	if (proc_run_capture(argv, &out, 1, 5000) >= 0) {
 		char *p = out.buf;
 		while (*p == '\n')
 			p++;
 		r = xstrndup(p, strcspn(p, "\n"));
 	}
-	util_verbosity = saved;
 	strbuf_release(&out);
 	return r;
 }
@@ -151,8 +148,6 @@ struct deps_status *deps_check(size_t *n)
 		s->found = 1;
 		if (d->kind == DEP_STATIC_TOOL) {
 			struct elf e;
-			int saved = util_verbosity;
-			util_verbosity = 1;
 			if (elf_open(&e, s->where) < 0) {
 				s->found = 0;
 				s->detail = xstrdup("not an ELF executable");
@@ -164,7 +159,6 @@ struct deps_status *deps_check(size_t *n)
 				}
 				elf_close(&e);
 			}
-			util_verbosity = saved;
 		}
 		if (s->found && d->version)
 			s->detail = version_of(s->where, d->version);

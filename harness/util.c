@@ -15,8 +15,6 @@
 #include <time.h>
 #include <unistd.h>
 
-int util_verbosity;
-
 static void die_oom(size_t n)
 {
 	fprintf(stderr, "kdive: fatal: out of memory allocating %zu bytes\n", n);
@@ -70,16 +68,42 @@ char *xstrfmt(const char *fmt, ...)
 	return strbuf_detach(&sb, NULL);
 }
 
-static void vreport(const char *prefix, const char *fmt, va_list ap, int err)
+static struct {
+	diag_sink_fn fn;     /* where messages go, or NULL */
+	void *ctx;           /* its argument */
+	enum diag_level max; /* the most detailed level it takes */
+} sink;
+
+enum diag_level diag_set_sink(diag_sink_fn fn, void *ctx, enum diag_level max)
+{
+	enum diag_level old = sink.max;
+	sink.fn = fn;
+	sink.ctx = ctx;
+	sink.max = max;
+	return old;
+}
+
+enum diag_level diag_set_level(enum diag_level max)
+{
+	enum diag_level old = sink.max;
+	sink.max = max;
+	return old;
+}
+
+int diag_enabled(enum diag_level level)
+{
+	return sink.fn && level <= sink.max;
+}
+
+static void vreport(enum diag_level level, const char *fmt, va_list ap, int err)
 {
 	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, "kdive: %s", prefix);
+	if (!diag_enabled(level))
+		return;
 	strbuf_vaddf(&sb, fmt, ap);
 	if (err)
 		strbuf_addf(&sb, ": %s", strerror(err));
-	strbuf_addch(&sb, '\n');
-	fflush(stdout);
-	fputs(sb.buf, stderr);
+	sink.fn(level, sb.buf, sink.ctx);
 	strbuf_release(&sb);
 }
 
@@ -87,7 +111,7 @@ int error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreport("error: ", fmt, ap, 0);
+	vreport(DIAG_ERROR, fmt, ap, 0);
 	va_end(ap);
 	return -1;
 }
@@ -97,7 +121,7 @@ int error_errno(const char *fmt, ...)
 	int err = errno;
 	va_list ap;
 	va_start(ap, fmt);
-	vreport("error: ", fmt, ap, err);
+	vreport(DIAG_ERROR, fmt, ap, err);
 	va_end(ap);
 	errno = err;
 	return -1;
@@ -107,7 +131,7 @@ int warning(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap, 0);
+	vreport(DIAG_WARNING, fmt, ap, 0);
 	va_end(ap);
 	return 0;
 }
@@ -115,20 +139,16 @@ int warning(const char *fmt, ...)
 void info(const char *fmt, ...)
 {
 	va_list ap;
-	if (util_verbosity == 1)
-		return;
 	va_start(ap, fmt);
-	vreport("", fmt, ap, 0);
+	vreport(DIAG_INFO, fmt, ap, 0);
 	va_end(ap);
 }
 
 void debug(const char *fmt, ...)
 {
 	va_list ap;
-	if (util_verbosity < 2)
-		return;
 	va_start(ap, fmt);
-	vreport("debug: ", fmt, ap, 0);
+	vreport(DIAG_DEBUG, fmt, ap, 0);
 	va_end(ap);
 }
 

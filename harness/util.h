@@ -31,17 +31,31 @@ char *xstrndup(const char *s, size_t n);
 char *xstrfmt(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
- * Report "kdive: error: MESSAGE" on stderr and return -1, so that callers can write
- * `return error("...")`. warning() does the same with "warning:" and returns 0.
- * error_errno() appends ": strerror(errno)".
+ * Diagnostics. Library code never writes to stdout or stderr: error(), warning(),
+ * info() and debug() format one message and hand it to the sink that the command
+ * layer installed with diag_set_sink() (cli prints them on stderr, as -q and -v ask).
+ * Messages above the sink's level are not even formatted; without a sink every
+ * message is dropped. error() returns -1 and warning() 0, so that callers can write
+ * `return error("...")`; error_errno() appends ": strerror(errno)" and keeps errno.
  */
+enum diag_level {
+	DIAG_ERROR,   /* something failed; the caller returns -1 */
+	DIAG_WARNING, /* something is off, the work goes on */
+	DIAG_INFO,    /* progress a person wants to see */
+	DIAG_DEBUG,   /* what kdive does, step by step (-v) */
+};
+typedef void (*diag_sink_fn)(enum diag_level level, const char *msg, void *ctx);
+/* Install fn (NULL: drop everything) for messages up to max; returns the old max. */
+enum diag_level diag_set_sink(diag_sink_fn fn, void *ctx, enum diag_level max);
+/* Change only the level; returns the old one. */
+enum diag_level diag_set_level(enum diag_level max);
+/* 1 when a message of this level would reach the sink. */
+int diag_enabled(enum diag_level level);
+
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int warning(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Informational line on stderr ("kdive: MESSAGE") unless quiet mode is set. */
 void info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* 0 prints info(), 1 suppresses it (machine-readable runs), -v sets 2 for debug(). */
-extern int util_verbosity;
 void debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /*
