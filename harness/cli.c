@@ -6,9 +6,7 @@
 #include "initramfs.h"
 #include "kbuild.h"
 #include "proc.h"
-#include "record.h"
 #include "scenario.h"
-#include "session.h"
 #include "syscalls.h"
 
 #include <limits.h>
@@ -386,12 +384,18 @@ int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text
 	return rc;
 }
 
+char *cli_syscalls_path(const struct cli_images *im)
+{
+	return im->build ? xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h", im->build)
+			 : NULL;
+}
+
 void cli_load_syscalls(const struct cli_images *im, struct syscalls *table)
 {
 	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
-	if (!im->build)
+	char *path = cli_syscalls_path(im);
+	if (!path)
 		return;
-	char *path = xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h", im->build);
 	if (strbuf_read_file(&text, path) < 0 || syscalls_parse(table, path, text.buf, &err) < 0)
 		warning("cannot read the kernel's syscall table '%s'", path);
 	free(path);
@@ -399,59 +403,23 @@ void cli_load_syscalls(const struct cli_images *im, struct syscalls *table)
 	strbuf_release(&err);
 }
 
-/*
- * Source paths relative to the kernel tree (or the guest programs' directory):
- * "kernel/fork.c", "arch/x86/include/generated/asm/syscalls_64.h", "fork.c". Shorter
- * diffs, and reports that compare across machines and cache directories.
- */
-static void relativize(struct obs_frame *f, size_t n, const struct cli_images *im)
+void cli_run_target(const struct cli_images *im, const struct syscalls *table,
+		    struct run_target *t)
 {
-	const char *strip[] = { im->srctree ? im->srctree : "", im->tree ? im->tree : "",
-				im->build ? im->build : "", "/kdive/progs", NULL };
-	for (size_t i = 0; i < n; i++) {
-		char *rel = record_file_suffix(f[i].file, strip);
-		free(f[i].file);
-		f[i].file = rel;
-	}
-}
-
-int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
-		     const struct syscalls *table, const struct cli_boot_opts *o, struct obs_run *obs)
-{
-	struct session_opts so = { 0 };
-	struct session s;
-	struct strbuf args = STRBUF_INIT;
-	memset(obs, 0, sizeof(*obs));
-	obs->kernel_version = xstrdup(im->version);
-	for (size_t i = 0; i < sc->args.nr; i++)
-		strbuf_addf(&args, "%s%s", i ? "," : "", sc->args.v[i]);
-	so.bzimage = im->bzimage;
-	so.vmlinux = im->vmlinux;
-	so.initrd = im->initrd;
-	so.program = sc->program;
-	so.args = args.buf;
-	so.keep = o->keep;
-	so.gdb_port = o->gdb_port;
-	so.timeout_s = o->timeout_s ? o->timeout_s : sc->timeout_s;
-	so.go = 1;
-	int64_t t0 = now_ms();
-	int r = session_start(&s, &so);
-	if (r < 0) {
-		struct strbuf why = STRBUF_INIT;
-		strbuf_addstr(&why, "the guest or gdb did not start (see above)\n");
-		session_console_tail(&s, &why);
-		obs->error = strbuf_detach(&why, NULL);
-	} else {
-		r = session_run_scenario(&s, sc, table, im->progs, obs);
-	}
-	session_end(&s, r == 0);
-	obs->total_ms = now_ms() - t0;
-	for (size_t i = 0; i < obs->nstops; i++) {
-		relativize(obs->stops[i].frames, obs->stops[i].nframes, im);
-		relativize(obs->stops[i].user, obs->stops[i].nuser, im);
-	}
-	strbuf_release(&args);
-	return r;
+	memset(t, 0, sizeof(*t));
+	t->bzimage = im->bzimage;
+	t->vmlinux = im->vmlinux;
+	t->version = im->version;
+	t->initrd = im->initrd;
+	t->progs = im->progs;
+	t->syscalls = table;
+	/* Reports name "kernel/fork.c", "fork.c": the same on every machine. */
+	size_t n = 0;
+	const char *roots[] = { im->srctree, im->tree, im->build, "/kdive/progs" };
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
+		if (roots[i])
+			t->roots[n++] = roots[i];
+	t->roots[n] = NULL;
 }
 
 /* Where the library's diagnostics go: stderr, after whatever stdout holds. */

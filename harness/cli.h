@@ -5,6 +5,7 @@
 #ifndef KDIVE_CLI_H
 #define KDIVE_CLI_H
 
+#include "run.h"
 #include "util.h"
 
 /* A subcommand: argv[0] is its name. Returns a KDIVE_EXIT_* code. */
@@ -84,13 +85,12 @@ int cli_boot_option(const char *cmd, int c, const char *arg, const char *word,
  * scenarios naming a syscall then fail with a clear message). Cannot fail.
  */
 void cli_load_syscalls(const struct cli_images *im, struct syscalls *table);
+/* Where the build's syscall table is (new string), NULL for a kernel brought along. */
+char *cli_syscalls_path(const struct cli_images *im);
 
-/*
- * Boot a guest for sc and run it, filling obs (obs->error on infrastructure failure).
- * Returns 0 when the run completed, -1 when it failed (obs->error says why).
- */
-int cli_run_scenario(const struct scenario *sc, const struct cli_images *im,
-		     const struct syscalls *table, const struct cli_boot_opts *o, struct obs_run *obs);
+/* The run target (kernel, initramfs, path roots) of im and table; nothing copied. */
+void cli_run_target(const struct cli_images *im, const struct syscalls *table,
+		    struct run_target *t);
 
 int cmd_build(int argc, char **argv);
 int cmd_record(int argc, char **argv);

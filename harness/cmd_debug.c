@@ -22,10 +22,10 @@
 /* The gdb commands that set the session up, one per line. */
 static void session_commands(struct strvec *cmds, const struct cli_images *im, const char *prog,
 			     const char *target, const char *console, const struct scenario *sc,
-			     const struct syscalls *table, uint64_t slide)
+			     const struct syscalls *table, const struct session_layout *layout,
+			     uint64_t slide)
 {
-	char *table_path = im->build ? xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h",
-					       im->build) : NULL;
+	char *table_path = cli_syscalls_path(im);
 	char *lxgdb = im->build ? xstrfmt("%s/vmlinux-gdb.py", im->build) : NULL;
 	strvec_pushl(cmds, "set confirm off", "set debuginfod enabled off", NULL);
 	strvec_pushf(cmds, "target remote %s", target);
@@ -43,21 +43,8 @@ static void session_commands(struct strvec *cmds, const struct cli_images *im, c
 	for (size_t i = 0; sc && i < sc->nstops; i++) {
 		const struct scenario_stop *st = &sc->stops[i];
 		struct strbuf cond = STRBUF_INIT;
-		strbuf_addf(&cond, "$_streq(pcpu_hot.current_task->comm, \"%.15s\")", prog);
-		if (st->syscall) {
-			char *end;
-			long n = strtol(st->syscall, &end, 10);
-			int nr = *end || end == st->syscall ? syscalls_find(table, st->syscall) : (int)n;
-			/* Plain expressions only: gdb cannot type-check a convenience function
-			 * on the unevaluated side of &&. (FRED kernels put pt_regs 16 bytes
-			 * lower; kdive's own kernel has no FRED.) */
-			if (nr >= 0)
-				strbuf_addf(&cond, " && ((struct pt_regs *)((unsigned long)"
-						   "pcpu_hot.current_task->stack + sizeof(init_stack)) - 1)"
-						   "->orig_ax == %d", nr);
-		}
-		if (st->cond)
-			strbuf_addf(&cond, " && (%s)", st->cond);
+		int nr = st->syscall ? run_syscall_nr(table, st->syscall) : -1;
+		session_layout_cond(layout, prog, nr, st->cond, &cond);
 		strvec_pushf(cmds, "%s %s if %s", st->space == SCENARIO_USER ? "hbreak" : "break",
 			     st->location, cond.buf);
 		strbuf_release(&cond);
@@ -130,15 +117,8 @@ static int find_slide(const struct cli_images *im, const char *program, struct q
 	if (session_start(&s, &so) == 0 && session_find_slide(&s, prog, &lstar, slide) == 0) {
 		info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)lstar,
 		     (unsigned long long)*slide);
-		gdb_abandon(&s.gdb);
 		qemu_release(q);
-		*q = s.qemu;
-		proc_init(&s.qemu.proc);
-		s.qemu.go_fd = -1;
-		s.qemu.gdb_target = s.qemu.console_log = s.qemu.qemu_log = s.qemu.go_sock = NULL;
-		strvec_init(&s.qemu.argv);
-		*rundir = s.rundir;
-		s.rundir = NULL;
+		session_handover(&s, q, rundir);
 		r = 0;
 	}
 	session_end(&s, r == 0);
@@ -159,6 +139,7 @@ int cmd_debug(int argc, char **argv)
 	struct cli_images im;
 	struct scenario sc;
 	struct syscalls table = SYSCALLS_INIT;
+	struct session_layout layout = { 0 };
 	struct qemu q;
 	struct qemu_opts qo = { 0 };
 	struct strvec cmds = STRVEC_INIT;
@@ -215,6 +196,8 @@ int cmd_debug(int argc, char **argv)
 		goto out;
 	}
 	cli_load_syscalls(&im, &table);
+	if (session_layout_read(&layout, im.vmlinux) < 0)
+		goto out;
 	qo.bzimage = im.bzimage;
 	qo.initrd = im.initrd;
 	qo.program = program;
@@ -224,7 +207,7 @@ int cmd_debug(int argc, char **argv)
 		qo.rundir = "/tmp";
 		qemu_prepare(&q, &qo);
 		session_commands(&cmds, &im, program, q.gdb_target, q.console_log,
-				 have_sc ? &sc : NULL, &table, 0);
+				 have_sc ? &sc : NULL, &table, &layout, 0);
 		print_commands(&q, &cmds, im.vmlinux, tui);
 		rc = KDIVE_EXIT_PASS;
 		goto out;
@@ -241,7 +224,7 @@ int cmd_debug(int argc, char **argv)
 			goto out;
 	}
 	session_commands(&cmds, &im, program, q.gdb_target, q.console_log, have_sc ? &sc : NULL,
-			 &table, slide);
+			 &table, &layout, slide);
 	if (kaslr)
 		strvec_pushf(&cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
 			     "is stopped at entry_SYSCALL_64 of fork's clone.\\n", (unsigned long long)slide);
@@ -311,6 +294,7 @@ out:
 	if (have_sc)
 		scenario_release(&sc);
 	syscalls_release(&table);
+	session_layout_release(&layout);
 	cli_images_release(&im);
 	return rc;
 }

@@ -12,9 +12,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define MSR_STAR 0xc0000081u
-#define MSR_LSTAR 0xc0000082u
-#define MSR_SYSCALL_MASK 0xc0000084u
 
 /* Everything the command found, for the reports. */
 struct lstar_result {
@@ -84,7 +81,7 @@ static void json_hex(struct strbuf *sb, const char *key, uint64_t v, int comma)
 
 static void json_report(const struct lstar_result *r, struct strbuf *out)
 {
-	strbuf_addstr(out, "{\"msr\":\"0xc0000082\",");
+	strbuf_addf(out, "{\"msr\":\"0x%x\",", SESSION_MSR_LSTAR);
 	json_hex(out, "value", r->lstar, 1);
 	strbuf_addstr(out, "\"symbol\":");
 	strbuf_add_json_str(out, r->symbol ? r->symbol : "");
@@ -112,60 +109,60 @@ static void json_report(const struct lstar_result *r, struct strbuf *out)
 /* nokaslr: the first system call from user space stops in do_syscall_64 (CPL 0). */
 static int stop_in_kernel(struct session *s)
 {
-	if (gdb_run(&s->gdb, NULL, "-break-insert -h do_syscall_64") < 0)
+	struct session_stop st = { .bkpt = -1 };
+	int bp = session_break_any(s, 1, "do_syscall_64");
+	if (bp < 0)
 		return -1;
-	struct mi_record *st = session_continue(s);
-	if (!st)
-		return -1;
-	const char *reason = mi_record_find_str(st, "reason");
-	int ok = reason && !strcmp(reason, "breakpoint-hit");
-	if (!ok)
-		error("expected a stop at do_syscall_64, gdb reported '%s'", reason ? reason : "?");
-	mi_record_free(st);
-	return ok ? 0 : -1;
+	int r = session_continue(s, 0, &st);
+	if (r == 0 && (!st.reason || strcmp(st.reason, "breakpoint-hit") || st.bkpt != bp))
+		r = error("expected a stop at do_syscall_64, gdb reported '%s'",
+			  st.reason ? st.reason : "?");
+	else if (r == 1)
+		r = error("the guest powered off before its first system call");
+	session_stop_release(&st);
+	return r;
 }
 
 /* --kaslr proof: kernel_clone of this very fork, with its backtrace. */
-static int prove_relocation(struct session *s, struct strvec *frames)
+static int prove_relocation(struct session *s, const struct cli_images *im, struct strvec *frames)
 {
-	struct mi_record *rec = NULL;
-	if (gdb_run(&s->gdb, NULL,
-		    "-break-insert -h -c \"$_streq(pcpu_hot.current_task->comm, \\\"fork\\\")\" "
-		    "kernel_clone") < 0)
-		return -1;
-	struct mi_record *st = session_continue(s);
-	if (!st)
-		return -1;
-	const char *func = mi_record_find_str(st, "frame.func");
-	int ok = func && !strcmp(func, "kernel_clone");
-	if (!ok)
-		error("after relocation, expected a stop in kernel_clone, got '%s'",
-		      func ? func : "?");
-	mi_record_free(st);
-	if (!ok || gdb_run(&s->gdb, &rec, "-stack-list-frames") < 0)
-		return -1;
-	const struct mi_value *stack = mi_record_find_path(rec, "stack");
-	int entry = 0;
-	for (size_t i = 0; stack && i < stack->nr; i++) {
-		const char *fn = mi_value_find_str(&stack->items[i], "func");
-		const char *file = mi_value_find_str(&stack->items[i], "file");
-		const char *line = mi_value_find_str(&stack->items[i], "line");
-		if (!fn)
-			break;
-		if (file && line)
-			strvec_pushf(frames, "%s at %s:%s", fn, file, line);
-		else
-			strvec_push(frames, fn);
-		/* Past the entry code gdb unwinds garbage (entry_64.S has no CFI). */
-		if (!strcmp(fn, "entry_SYSCALL_64")) {
-			entry = 1;
-			break;
-		}
+	struct session_stop st = { .bkpt = -1 };
+	struct strbuf why = STRBUF_INIT;
+	struct obs_frame *f = NULL;
+	struct run_target t;
+	size_t n = 0;
+	int entry = 0, r = -1;
+	if (session_break(s, 1, "kernel_clone", -1, NULL, &why) < 0) {
+		error("cannot stop at kernel_clone: %s", why.buf);
+		goto out;
 	}
-	mi_record_free(rec);
-	if (!entry)
-		return error("the backtrace at kernel_clone does not reach entry_SYSCALL_64");
-	return 0;
+	if (session_continue(s, 0, &st) != 0) {
+		error("after relocation, the guest never reached kernel_clone");
+		goto out;
+	}
+	if (!st.func || strcmp(st.func, "kernel_clone")) {
+		error("after relocation, expected a stop in kernel_clone, got '%s'",
+		      st.func ? st.func : "?");
+		goto out;
+	}
+	if (session_frames(s, &f, &n) < 0)
+		goto out;
+	cli_run_target(im, NULL, &t);
+	obs_relativize(f, n, t.roots);
+	for (size_t i = 0; i < n; i++) {
+		if (f[i].file && f[i].line)
+			strvec_pushf(frames, "%s at %s:%d", f[i].func, f[i].file, f[i].line);
+		else
+			strvec_push(frames, f[i].func);
+		/* session_frames() cuts the stack after the entry code. */
+		entry = !strcmp(f[i].func, "entry_SYSCALL_64");
+	}
+	r = entry ? 0 : error("the backtrace at kernel_clone does not reach entry_SYSCALL_64");
+out:
+	obs_frames_free(f, n);
+	session_stop_release(&st);
+	strbuf_release(&why);
+	return r;
 }
 
 int cmd_lstar(int argc, char **argv)
@@ -237,14 +234,14 @@ int cmd_lstar(int argc, char **argv)
 		if (session_find_slide(&s, prog, &res.lstar, &res.slide) < 0)
 			goto out_session;
 		res.step_pc = res.lstar;
-	} else if (stop_in_kernel(&s) < 0 || session_read_msr(&s, MSR_LSTAR, &res.lstar) < 0) {
+	} else if (stop_in_kernel(&s) < 0 || session_read_msr(&s, SESSION_MSR_LSTAR, &res.lstar) < 0) {
 		goto out_session;
 	}
-	if (session_read_msr(&s, MSR_STAR, &res.star) < 0 ||
-	    session_read_msr(&s, MSR_SYSCALL_MASK, &res.sfmask) < 0)
+	if (session_read_msr(&s, SESSION_MSR_STAR, &res.star) < 0 ||
+	    session_read_msr(&s, SESSION_MSR_SYSCALL_MASK, &res.sfmask) < 0)
 		goto out_session;
 	res.read_ms = now_ms() - s.t0;
-	if (so.kaslr && prove_relocation(&s, &res.clone_frames) < 0)
+	if (so.kaslr && prove_relocation(&s, &im, &res.clone_frames) < 0)
 		goto out_session;
 	if (!elf_symbol_at(&e, res.lstar - res.slide, &res.symbol, &res.offset)) {
 		error("MSR_LSTAR 0x%llx is in no symbol of '%s'", (unsigned long long)res.lstar,

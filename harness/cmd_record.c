@@ -83,7 +83,10 @@ int cmd_record(int argc, char **argv)
 	if (rc)
 		goto out;
 	cli_load_syscalls(&im, &table);
-	if (cli_run_scenario(&sc, &im, &table, &ro, &obs) < 0) {
+	struct run_target target;
+	struct run_opts run = { .keep = ro.keep, .gdb_port = ro.gdb_port, .timeout_s = ro.timeout_s };
+	cli_run_target(&im, &table, &target);
+	if (run_scenario(&sc, &target, &run, &obs) < 0) {
 		error("%s: the run failed, nothing recorded:\n%s", path, obs.error ? obs.error : "");
 		rc = KDIVE_EXIT_INFRA;
 		goto out;
@@ -95,7 +98,7 @@ int cmd_record(int argc, char **argv)
 				path, sc.stops[i].line, sc.stops[i].location);
 			missed++;
 		}
-	/* cli_run_scenario() already made the file names relative. */
+	/* run_scenario() already made the file names relative. */
 	int blocks = record_rewrite(text.buf, &sc, &obs, im.version, NULL, &out);
 	if (dry) {
 		rc = show_diff(path, &out);

@@ -80,6 +80,9 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	build_ms = now_ms() - tb;
 	cli_load_syscalls(&im, &table);
+	struct run_target target;
+	struct run_opts run = { .keep = ro.keep, .gdb_port = ro.gdb_port, .timeout_s = ro.timeout_s };
+	cli_run_target(&im, &table, &target);
 
 	for (size_t i = 0; i < n; i++) {
 		if (!scenario_guard_holds(&sc[i].guard, im.version)) {
@@ -92,7 +95,7 @@ int cmd_run(int argc, char **argv)
 			continue;
 		}
 		info("%s: running (%zu stop%s)", sc[i].file, sc[i].nstops, sc[i].nstops == 1 ? "" : "s");
-		cli_run_scenario(&sc[i], &im, &table, &ro, &obs[i]);
+		run_scenario(&sc[i], &target, &run, &obs[i]);
 		match_run(&res[i], &sc[i], &obs[i], im.version);
 		if (obs[i].error)
 			error("%s: %s", sc[i].file, obs[i].error);

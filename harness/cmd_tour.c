@@ -182,32 +182,12 @@ static void add_frames(struct step *st, const struct obs_frame *f, size_t n)
 	}
 }
 
-static void free_frames(struct obs_frame *f, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(f[i].func);
-		free(f[i].file);
-	}
-	free(f);
-}
-
 /* Relative to the kernel tree, like kdive run's reports. */
 static void relative(struct tour *t, struct obs_frame *f, size_t n)
 {
-	const char *roots[] = { t->im.srctree, t->im.tree, t->im.build, "/kdive/progs" };
-	for (size_t i = 0; i < n; i++) {
-		for (size_t k = 0; f[i].file && k < ARRAY_SIZE(roots); k++) {
-			size_t l = roots[k] ? strlen(roots[k]) : 0;
-			if (l && !strncmp(f[i].file, roots[k], l) && f[i].file[l] == '/') {
-				char *r = xstrdup(f[i].file + l + 1);
-				free(f[i].file);
-				f[i].file = r;
-				break;
-			}
-		}
-		if (f[i].file && !strncmp(f[i].file, "./", 2))
-			memmove(f[i].file, f[i].file + 2, strlen(f[i].file + 2) + 1);
-	}
+	struct run_target rt;
+	cli_run_target(&t->im, NULL, &rt);
+	obs_relativize(f, n, rt.roots);
 }
 
 /* Wrap text to the width, each line behind indent. */
@@ -307,33 +287,15 @@ static void json_step(struct tour *t, const struct step *st)
 	strbuf_addf(o, "],\"ms\":%lld}", (long long)st->ms);
 }
 
-/* A gdb CLI command through MI (-interpreter-exec console). 0 or -1. */
-static int console(struct tour *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static int console(struct tour *t, const char *fmt, ...)
-{
-	struct strbuf cmd = STRBUF_INIT, q = STRBUF_INIT;
-	va_list ap;
-	va_start(ap, fmt);
-	strbuf_vaddf(&cmd, fmt, ap);
-	va_end(ap);
-	gdb_quote(&q, cmd.buf);
-	int r = gdb_run(&t->s.gdb, NULL, "-interpreter-exec console %s", q.buf);
-	strbuf_release(&cmd);
-	strbuf_release(&q);
-	return r;
-}
-
 /* Run gdb commands typed by the user until "tour"; q quits the tour too. */
 static void gdb_repl(struct tour *t)
 {
 	char line[4096];
 	if (!t->helpers_loaded) {
-		char *tbl = t->im.build ? xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h",
-						  t->im.build) : xstrdup("");
-		console(t, "set $kd_prog = \"fork\"");
-		console(t, "set $kd_console = \"%s\"", t->s.qemu.console_log);
-		console(t, "set $kd_syscalls = \"%s\"", tbl);
-		console(t, "source %s/gdbinit/kdive.py", cli_datadir());
+		char *tbl = cli_syscalls_path(&t->im);
+		char *helpers = xstrfmt("%s/gdbinit/kdive.py", cli_datadir());
+		session_load_helpers(&t->s, helpers, tbl);
+		free(helpers);
 		free(tbl);
 		t->helpers_loaded = 1;
 	}
@@ -358,15 +320,11 @@ static void gdb_repl(struct tour *t)
 			printf("  the tour runs the guest: type `tour` to go on\n");
 			continue;
 		}
-		struct strbuf q = STRBUF_INIT;
-		gdb_quote(&q, line);
-		struct mi_record *r = gdb_command(&t->s.gdb, 60000, "-interpreter-exec console %s", q.buf);
-		strbuf_release(&q);
-		fputs(t->s.gdb.stream.buf, stdout);
-		if (r && r->result == MI_RESULT_ERROR)
-			printf("%s\n", mi_record_find_str(r, "msg") ? mi_record_find_str(r, "msg") : "error");
-		mi_record_free(r);
-		if (!r) {
+		struct strbuf said = STRBUF_INIT;
+		int r = session_console_capture(&t->s, line, &said);
+		fputs(said.buf, stdout);
+		strbuf_release(&said);
+		if (r < 0) {
 			t->quit = 1;
 			return;
 		}
@@ -423,18 +381,15 @@ static void emit(struct tour *t, struct step *st)
 /* Continue to the next stop; 0, or -1 reported. */
 static int next_stop(struct tour *t)
 {
-	struct mi_record *r = session_continue(&t->s);
-	if (!r)
-		return -1;
-	mi_record_free(r);
-	return 0;
+	int r = session_continue(&t->s, 0, NULL);
+	return r == 1 ? error("the guest powered off before the tour's next stop") : r;
 }
 
 static int regs_values(struct tour *t, struct step *st, const char *const *names,
 		       const char *const *what, size_t n)
 {
 	uint64_t v[8];
-	if (gdb_registers_u64(&t->s.gdb, names, n, v) < 0)
+	if (session_registers(&t->s, names, n, v) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++)
 		add_value(st, names[i], v[i], what[i]);
@@ -445,7 +400,6 @@ static int regs_values(struct tour *t, struct step *st, const char *const *names
 static int step_user(struct tour *t)
 {
 	struct step st;
-	struct mi_record *r = NULL;
 	struct strbuf why = STRBUF_INIT;
 	int rc = -1;
 	step_init(&st, 1, "user space: _Fork and the syscall instruction");
@@ -454,26 +408,25 @@ static int step_user(struct tour *t)
 	strbuf_addstr(&st.say, "The system call number goes in rax, the arguments in rdi, rsi, "
 			       "rdx, r10, r8, r9 (r10, not rcx: syscall overwrites rcx with the return "
 			       "address and r11 with rflags).");
-	if (gdb_run(&t->s.gdb, &r, "-data-disassemble -s $pc -e \"$pc + 128\" -- 0") < 0)
+	uint64_t pc, syscall_at = 0;
+	struct session_insn *insns = NULL;
+	size_t ninsns = 0;
+	if (session_registers(&t->s, (const char *const[]){ "rip" }, 1, &pc) < 0 ||
+	    session_disassemble(&t->s, pc, 128, &insns, &ninsns) < 0)
 		goto out;
-	const struct mi_value *insns = mi_record_find_path(r, "asm_insns");
-	uint64_t syscall_at = 0;
-	for (size_t i = 0; insns && i < insns->nr; i++) {
-		const char *addr = mi_value_find_str(&insns->items[i], "address");
-		const char *inst = mi_value_find_str(&insns->items[i], "inst");
-		const char *off = mi_value_find_str(&insns->items[i], "offset");
-		if (!addr || !inst)
-			continue;
+	for (size_t i = 0; i < ninsns; i++) {
+		const char *inst = insns[i].text;
 		int hot = strstr(inst, "$0x38,%eax") != NULL;
-		strbuf_addf(&st.extra, "  %s%s <_Fork+%s>  %s%s\n",
-			    hot ? (t->color ? "\033[7m" : ">>") : (t->color ? "" : "  "), addr,
-			    off ? off : "?", inst, hot && t->color ? "\033[0m" : "");
+		strbuf_addf(&st.extra, "  %s0x%016llx <_Fork+%d>  %s%s\n",
+			    hot ? (t->color ? "\033[7m" : ">>") : (t->color ? "" : "  "),
+			    (unsigned long long)insns[i].addr, insns[i].offset, inst,
+			    hot && t->color ? "\033[0m" : "");
 		if (!strncmp(inst, "syscall", 7)) {
-			syscall_at = strtoull(addr, NULL, 0);
+			syscall_at = insns[i].addr;
 			break;
 		}
 	}
-	mi_record_free(r);
+	session_insns_free(insns, ninsns);
 	if (!syscall_at) {
 		error("no syscall instruction in the first 128 bytes of _Fork");
 		goto out;
@@ -482,7 +435,7 @@ static int step_user(struct tour *t)
 	char *loc = xstrfmt("*0x%llx", (unsigned long long)syscall_at);
 	int bp = session_break(&t->s, 1, loc, -1, NULL, &why);
 	free(loc);
-	if (bp < 0 || next_stop(t) < 0 || gdb_run(&t->s.gdb, NULL, "-break-delete %d", bp) < 0)
+	if (bp < 0 || next_stop(t) < 0 || session_delete(&t->s, bp) < 0)
 		goto out;
 	static const char *const names[] = { "rax", "rdi", "rsi", "rdx", "r10", "r8", "r9", "rip" };
 	static const char *const what[] = {
@@ -497,7 +450,7 @@ static int step_user(struct tour *t)
 	if (session_frames(&t->s, &f, &n) == 0) {
 		relative(t, f, n);
 		add_frames(&st, f, n);
-		free_frames(f, n);
+		obs_frames_free(f, n);
 	}
 	emit(t, &st);
 	rc = 0;
@@ -511,7 +464,7 @@ out:
 static int steps_entry(struct tour *t)
 {
 	struct step st;
-	uint64_t lstar, regs[SESSION_PTREGS_NFIELDS];
+	uint64_t lstar, regs[SESSION_PT_NSLOTS];
 	char *sym = NULL;
 	struct obs_frame *f = NULL;
 	size_t n = 0;
@@ -531,7 +484,7 @@ static int steps_entry(struct tour *t)
 			     "show MSRs, so kdive read it just now by executing rdmsr in the guest: "
 			     "it is %s. ", sym);
 	add_value(&st, "MSR_LSTAR", lstar, sym);
-	add_value(&st, "user rip", regs[16], "pt_regs->ip: where sysret will return");
+	add_value(&st, "user rip", regs[SESSION_PT_IP], "pt_regs->ip: where sysret will return");
 	int l = find_line(t, "arch/x86/entry/entry_64.S", "SYM_CODE_START(entry_SYSCALL_64)");
 	show_source(t, &st, "arch/x86/entry/entry_64.S", l);
 	emit(t, &st);
@@ -546,18 +499,24 @@ static int steps_entry(struct tour *t)
 			       "rcx), orig_ax (the syscall number from rax), then the rest; ax starts "
 			       "as -ENOSYS.");
 	static const struct {
-		int slot;          /* pt_regs slot */
+		enum session_ptreg slot; /* pt_regs slot */
 		const char *what;  /* where it came from */
 	} shown[] = {
-		{ 15, "orig_ax <- rax: the syscall number" }, { 16, "ip <- rcx: the user return address" },
-		{ 18, "flags <- r11: the user rflags" },      { 19, "sp <- the user rsp" },
-		{ 17, "cs: __USER_CS" },                      { 20, "ss: __USER_DS" },
-		{ 14, "di: arg0" },                           { 13, "si: arg1" },
-		{ 12, "dx: arg2" },                           { 7, "r10: arg3" },
-		{ 9, "r8: arg4" },                            { 10, "ax: the return value, -ENOSYS for now" },
+		{ SESSION_PT_ORIG_AX, "orig_ax <- rax: the syscall number" },
+		{ SESSION_PT_IP, "ip <- rcx: the user return address" },
+		{ SESSION_PT_FLAGS, "flags <- r11: the user rflags" },
+		{ SESSION_PT_SP, "sp <- the user rsp" },
+		{ SESSION_PT_CS, "cs: __USER_CS" },
+		{ SESSION_PT_SS, "ss: __USER_DS" },
+		{ SESSION_PT_DI, "di: arg0" },
+		{ SESSION_PT_SI, "si: arg1" },
+		{ SESSION_PT_DX, "dx: arg2" },
+		{ SESSION_PT_R10, "r10: arg3" },
+		{ SESSION_PT_R8, "r8: arg4" },
+		{ SESSION_PT_AX, "ax: the return value, -ENOSYS for now" },
 	};
 	for (size_t i = 0; i < ARRAY_SIZE(shown); i++)
-		add_value(&st, session_ptregs_name((size_t)shown[i].slot), regs[shown[i].slot],
+		add_value(&st, session_ptreg_name(shown[i].slot), regs[shown[i].slot],
 			  shown[i].what);
 	l = find_line(t, "arch/x86/entry/entry_64.S", "pt_regs->orig_ax");
 	show_source(t, &st, "arch/x86/entry/entry_64.S", l);
@@ -569,7 +528,7 @@ static int steps_entry(struct tour *t)
 	step_init(&st, 4, "do_syscall_64 and syscall_enter_from_user_mode");
 	st.ms = ms;
 	scenario_say(t, "syscall_enter_from_user_mode", &st.say);
-	add_value(&st, "orig_ax", regs[15], "56 = clone");
+	add_value(&st, "orig_ax", regs[SESSION_PT_ORIG_AX], "56 = clone");
 	add_frames(&st, f, n);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(f[i].func, "do_syscall_64") && f[i].file)
@@ -577,7 +536,7 @@ static int steps_entry(struct tour *t)
 	emit(t, &st);
 	step_release(&st);
 out:
-	free_frames(f, n);
+	obs_frames_free(f, n);
 	free(sym);
 	return 0;
 }
@@ -604,7 +563,7 @@ static int step_switch(struct tour *t)
 	int l = find_line(t, "arch/x86/entry/syscall_64.c", "long x64_sys_call(");
 	show_source(t, &st, "arch/x86/entry/syscall_64.c", l + 3);
 	add_frames(&st, f, n);
-	free_frames(f, n);
+	obs_frames_free(f, n);
 	emit(t, &st);
 	step_release(&st);
 	return 0;
@@ -616,7 +575,7 @@ static int steps_clone(struct tour *t)
 	struct step st;
 	struct obs_frame *f = NULL;
 	size_t n = 0;
-	uint64_t regs[SESSION_PTREGS_NFIELDS];
+	uint64_t regs[SESSION_PT_NSLOTS];
 	int64_t ms = now_ms() - t->t0;
 	int rc = -1;
 	if (session_frames(&t->s, &f, &n) < 0 || session_ptregs(&t->s, regs) < 0)
@@ -637,11 +596,11 @@ static int steps_clone(struct tour *t)
 	if (!st.src_file)
 		show_source(t, &st, "kernel/fork.c",
 			    find_line(t, "kernel/fork.c", "SYSCALL_DEFINE5(clone,"));
-	add_value(&st, "clone_flags", regs[14], "di, arg0");
-	add_value(&st, "newsp", regs[13], "si, arg1");
-	add_value(&st, "parent_tidptr", regs[12], "dx, arg2");
-	add_value(&st, "child_tidptr", regs[7], "r10, arg3");
-	add_value(&st, "tls", regs[9], "r8, arg4");
+	add_value(&st, "clone_flags", regs[SESSION_PT_DI], "di, arg0");
+	add_value(&st, "newsp", regs[SESSION_PT_SI], "si, arg1");
+	add_value(&st, "parent_tidptr", regs[SESSION_PT_DX], "dx, arg2");
+	add_value(&st, "child_tidptr", regs[SESSION_PT_R10], "r10, arg3");
+	add_value(&st, "tls", regs[SESSION_PT_R8], "r8, arg4");
 	add_frames(&st, f, n);
 	emit(t, &st);
 	step_release(&st);
@@ -661,12 +620,9 @@ static int steps_clone(struct tour *t)
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(f[i].func, "do_syscall_64") && !f[i].inlined)
 			frame = i;
-	struct mi_record *r = NULL;
-	if (frame < n && gdb_run(&t->s.gdb, NULL, "-stack-select-frame %zu", frame) == 0 &&
-	    gdb_run(&t->s.gdb, NULL, "-interpreter-exec console \"delete\"") == 0 &&
-	    gdb_run(&t->s.gdb, NULL, "-exec-finish") == 0 &&
-	    (r = gdb_wait_async(&t->s.gdb, "stopped", t->s.deadline))) {
-		const char *rv = mi_record_find_str(r, "return-value");
+	struct session_stop fin = { .bkpt = -1 };
+	if (frame < n && session_delete(&t->s, -1) == 0 && session_finish(&t->s, frame, &fin) == 0) {
+		const char *rv = fin.retval;
 		int sysret = rv && !strcmp(rv, "true");
 		add_value(&st, "do_syscall_64", (uint64_t)sysret,
 			  sysret ? "returned true: the fast SYSRET path"
@@ -679,10 +635,10 @@ static int steps_clone(struct tour *t)
 				     "after its syscall instruction, with the child's pid in rax."
 				   : "something SYSRET cannot restore changed, so the kernel returns "
 				     "through IRET.");
-		mi_record_free(r);
 	} else {
 		strbuf_addstr(&st.say, "(kdive could not finish do_syscall_64 to show the return path.)");
 	}
+	session_stop_release(&fin);
 	/* Where entry_SYSCALL_64 decides, right after the call. */
 	extra_source(t, &st, "arch/x86/entry/entry_64.S",
 		     find_line(t, "arch/x86/entry/entry_64.S", "call\tdo_syscall_64"), "the decision");
@@ -691,7 +647,7 @@ static int steps_clone(struct tour *t)
 	step_release(&st);
 	rc = 0;
 out:
-	free_frames(f, n);
+	obs_frames_free(f, n);
 	return rc;
 }
 
@@ -793,13 +749,13 @@ int cmd_tour(int argc, char **argv)
 		goto fail;
 	/* Each breakpoint goes once it is hit: the LSTAR read rewinds the pc onto b2, and
 	 * a breakpoint still there would be reported again. */
-	if (!t.quit && (gdb_run(&t.s.gdb, NULL, "-break-delete %d", b1) < 0 || next_stop(&t) < 0 ||
+	if (!t.quit && (session_delete(&t.s, b1) < 0 || next_stop(&t) < 0 ||
 			steps_entry(&t) < 0))
 		goto fail;
-	if (!t.quit && (gdb_run(&t.s.gdb, NULL, "-break-delete %d", b2) < 0 || next_stop(&t) < 0 ||
+	if (!t.quit && (session_delete(&t.s, b2) < 0 || next_stop(&t) < 0 ||
 			step_switch(&t) < 0))
 		goto fail;
-	if (!t.quit && (gdb_run(&t.s.gdb, NULL, "-break-delete %d", b3) < 0 || next_stop(&t) < 0 ||
+	if (!t.quit && (session_delete(&t.s, b3) < 0 || next_stop(&t) < 0 ||
 			steps_clone(&t) < 0))
 		goto fail;
 	if (!t.quit && session_run_to_exit(&t.s) < 0)

@@ -18,6 +18,7 @@
 #ifndef KDIVE_MATCH_H
 #define KDIVE_MATCH_H
 
+#include "obs.h"
 #include "scenario.h"
 
 /* The outcome of a scenario, a stop, or one expectation. */

@@ -58,20 +58,6 @@ static int first_word_is(const struct line *l, const char *word)
 	       ((size_t)(end - p) == wl || p[wl] == ' ' || p[wl] == '\t' || p[wl] == '#');
 }
 
-char *record_file_suffix(const char *file, const char *const *strip)
-{
-	if (!file || !*file)
-		return NULL;
-	for (size_t i = 0; strip && strip[i]; i++) {
-		size_t n = strlen(strip[i]);
-		if (n && !strncmp(file, strip[i], n) && file[n] == '/')
-			return xstrdup(file + n + 1);
-	}
-	if (!strncmp(file, "./", 2))
-		return xstrdup(file + 2);
-	return xstrdup(file);
-}
-
 /* Append the block's frame lines for observed frames (user frames end at main). */
 static void format_frames(const struct obs_frame *f, size_t n, int user, const char *indent,
 			  const char *const *strip, struct strbuf *out)
@@ -89,7 +75,7 @@ static void format_frames(const struct obs_frame *f, size_t n, int user, const c
 		if (strlen(f[i].func) > width)
 			width = strlen(f[i].func);
 	for (size_t i = 0; i < shown; i++) {
-		char *suffix = record_file_suffix(f[i].file, strip);
+		char *suffix = obs_relative_path(f[i].file, strip);
 		struct strbuf l = STRBUF_INIT;
 		strbuf_addf(&l, "%s%-*s", indent, (int)width, f[i].func);
 		if (suffix)

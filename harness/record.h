@@ -4,11 +4,12 @@
  * at kernel stops, `user`) block replaced by the observed frames, keeping everything
  * else: comments, narration, checks, and guarded frame lines whose guard does not hold
  * for this kernel (they describe other kernels). A stop without a block gets one at
- * the end of its body. Depends on scenario, util.
+ * the end of its body. Depends on scenario, obs, util.
  */
 #ifndef KDIVE_RECORD_H
 #define KDIVE_RECORD_H
 
+#include "obs.h"
 #include "scenario.h"
 #include "util.h"
 
@@ -20,8 +21,5 @@
  */
 int record_rewrite(const char *text, const struct scenario *sc, const struct obs_run *obs,
 		   const char *kernel_version, const char *const *strip, struct strbuf *out);
-
-/* The file suffix recorded for an observed file name (pure; new string or NULL). */
-char *record_file_suffix(const char *file, const char *const *strip);
 
 #endif

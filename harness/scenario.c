@@ -222,35 +222,6 @@ void scenario_release(struct scenario *sc)
 	strvec_init(&sc->args);
 }
 
-static void obs_frames_free(struct obs_frame *f, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(f[i].func);
-		free(f[i].file);
-	}
-	free(f);
-}
-
-void obs_run_release(struct obs_run *r)
-{
-	free(r->kernel_version);
-	free(r->lstar_symbol);
-	free(r->error);
-	for (size_t i = 0; i < r->nstops; i++) {
-		struct obs_stop *st = &r->stops[i];
-		obs_frames_free(st->frames, st->nframes);
-		obs_frames_free(st->user, st->nuser);
-		for (size_t j = 0; j < st->nvalues; j++) {
-			free(st->values[j].name);
-			free(st->values[j].error);
-		}
-		free(st->values);
-		free(st->error);
-	}
-	free(r->stops);
-	memset(r, 0, sizeof(*r));
-}
-
 /* ---- the parser ---- */
 
 /* A word of the current line: bytes s[0..len), at 1-based column col. */

@@ -1,23 +1,130 @@
 /*
- * session: boot + attach, MSR reads by rdmsr injection, KASLR relocation, run to
- * the end. Depends on gdb, qemu.
+ * session: boot + attach, the guest's gdb behind primitives, the kernel's layout,
+ * MSR reads by rdmsr injection, KASLR relocation, hand-over, run to the end.
+ * Depends on gdb, qemu, elf, obs.
  */
 #define _GNU_SOURCE
 #include "session.h"
 #include "elf.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_S 300
-#define MSR_LSTAR 0xc0000082u
 
-static void task_release(struct session_task *t);
-/* One stop to the next: the whole library's stops come within a second under TCG. */
-#define STOP_TIMEOUT_MS 60000
+/* ---- the kernel's layout ---- */
 
+static const char *const ptreg_names[] = {
+	"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax",
+	"cx", "dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss",
+};
+_Static_assert(ARRAY_SIZE(ptreg_names) == SESSION_PT_NSLOTS, "pt_regs slots");
+#define PTREGS_SIZE (8 * SESSION_PT_NSLOTS)
+
+const char *session_ptreg_name(size_t i)
+{
+	return i < SESSION_PT_NSLOTS ? ptreg_names[i] : NULL;
+}
+
+int session_ptreg_find(const char *name)
+{
+	for (size_t i = 0; i < SESSION_PT_NSLOTS; i++)
+		if (!strcmp(ptreg_names[i], name))
+			return (int)i;
+	return -1;
+}
+
+/* FRED (6.9+) leaves 16 bytes above pt_regs (TOP_OF_KERNEL_STACK_PADDING). */
+#define FRED_PADDING 16
+
+int session_layout_read(struct session_layout *l, const char *vmlinux)
+{
+	struct elf e;
+	uint64_t start, end, addr;
+	memset(l, 0, sizeof(*l));
+	if (elf_open(&e, vmlinux) < 0)
+		return -1;
+	/* The linker script places THREAD_SIZE bytes of init stack between these
+	 * (named __start_init_task/__end_init_task before 6.2). */
+	if ((elf_symbol(&e, "__start_init_stack", &start) && elf_symbol(&e, "__end_init_stack", &end)) ||
+	    (elf_symbol(&e, "__start_init_task", &start) && elf_symbol(&e, "__end_init_task", &end)))
+		l->thread_size = end - start;
+	l->fred = elf_symbol(&e, "asm_fred_entrypoint_user", &addr);
+	l->smp = elf_symbol(&e, "__per_cpu_offset", &addr);
+	/* The running task: pcpu_hot.current_task since 6.2, the per-CPU current_task
+	 * before. On SMP each CPU has its copy at the variable's address plus the CPU's
+	 * __per_cpu_offset; QEMU's gdbstub shows CPU n as thread n + 1 (as lx_current). */
+	const char *var = elf_symbol(&e, "pcpu_hot", &addr) ? "pcpu_hot.current_task"
+		: elf_symbol(&e, "current_task", &addr) ? "current_task" : NULL;
+	elf_close(&e);
+	if (!var || l->thread_size == 0 || l->thread_size > (1u << 20))
+		return error("'%s' has no %s: not an x86-64 vmlinux kdive knows", vmlinux,
+			     var ? "init stack bounds (__start_init_stack)"
+				 : "pcpu_hot or current_task");
+	if (l->smp)
+		l->current = xstrfmt("(*(struct task_struct **)((unsigned long)&%s + "
+				     "__per_cpu_offset[$_thread - 1]))", var);
+	else
+		l->current = xstrdup(var);
+	l->stack_top = l->thread_size - (l->fred ? FRED_PADDING : 0);
+	return 0;
+}
+
+void session_layout_release(struct session_layout *l)
+{
+	free(l->current);
+	memset(l, 0, sizeof(*l));
+}
+
+void session_layout_cond(const struct session_layout *l, const char *program, int syscall_nr,
+			 const char *cond, struct strbuf *out)
+{
+	/* comm holds TASK_COMM_LEN - 1 = 15 characters of the name. */
+	strbuf_addf(out, "$_streq(%s->comm, \"%.15s\")", l->current, program);
+	if (syscall_nr >= 0)
+		strbuf_addf(out, " && *(unsigned long *)((unsigned long)%s->stack + %llu) == %d",
+			    l->current,
+			    (unsigned long long)(l->stack_top - PTREGS_SIZE + 8 * SESSION_PT_ORIG_AX),
+			    syscall_nr);
+	if (cond)
+		strbuf_addf(out, " && (%s)", cond);
+}
+
+/* ---- the session ---- */
+
+void session_stop_release(struct session_stop *st)
+{
+	if (!st)
+		return;
+	free(st->reason);
+	free(st->func);
+	free(st->retval);
+	memset(st, 0, sizeof(*st));
+	st->bkpt = -1;
+}
+
+static void take_stop(const struct mi_record *r, struct session_stop *st)
+{
+	const char *v;
+	if (!st)
+		return;
+	session_stop_release(st);
+	if ((v = mi_record_find_str(r, "reason")))
+		st->reason = xstrdup(v);
+	if ((v = mi_record_find_str(r, "bkptno")))
+		st->bkpt = atoi(v);
+	if ((v = mi_record_find_str(r, "frame.func")))
+		st->func = xstrdup(v);
+	if ((v = mi_record_find_str(r, "return-value")))
+		st->retval = xstrdup(v);
+}
+
+static int session_attach(struct session *s);
+
+static int session_relocate(struct session *s, uint64_t slide);
 void session_console_tail(struct session *s, struct strbuf *out)
 {
 	strbuf_addf(out, "last lines of the guest console (%s):\n", s->qemu.console_log);
@@ -31,12 +138,15 @@ int session_start(struct session *s, const struct session_opts *o)
 	/* Valid "not started" children, so that session_end() works after any failure. */
 	proc_init(&s->qemu.proc);
 	proc_init(&s->gdb.proc);
+	s->qemu.go_fd = -1;
 	s->t0 = now_ms();
 	s->deadline = s->t0 + 1000LL * (o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S);
 	s->keep = o->keep;
 	s->vmlinux = o->vmlinux;
 	s->program = o->program;
 	s->program_status = -1;
+	if (session_layout_read(&s->layout, o->vmlinux) < 0)
+		return -1;
 	s->rundir = qemu_make_rundir();
 	if (!s->rundir)
 		return -1;
@@ -60,12 +170,12 @@ int session_start(struct session *s, const struct session_opts *o)
 		return -1;
 	s->gdb.peer = &s->qemu.proc;
 	s->gdb.peer_name = "QEMU";
-	/* With go, the guest boots untouched by gdb: session_run_scenario() attaches when
-	 * init is ready. */
+	/* With go, the guest boots untouched by gdb: session_enter_program() attaches
+	 * when init is ready. */
 	return o->go ? 0 : session_attach(s);
 }
 
-int session_attach(struct session *s)
+static int session_attach(struct session *s)
 {
 	/* -target-select takes the rest of the line as it is (quotes would become part of
 	 * the name), so the socket path must have no white space. QEMU reports the stop
@@ -84,14 +194,40 @@ int session_cpl(struct session *s)
 	return (int)(cs & 3);
 }
 
-struct mi_record *session_continue(struct session *s)
+int session_guest_off(struct session *s)
+{
+	return s->qemu.proc.reaped && proc_succeeded(&s->qemu.proc);
+}
+
+/* Wait for the *stopped of a command that set the guest running. */
+static int wait_stop(struct session *s, int64_t deadline, struct session_stop *st)
+{
+	if (!deadline || deadline > s->deadline)
+		deadline = s->deadline;
+	struct mi_record *r = gdb_wait_async(&s->gdb, "stopped", deadline);
+	if (!r)
+		return -1;
+	take_stop(r, st);
+	mi_record_free(r);
+	return 0;
+}
+
+int session_continue(struct session *s, int64_t deadline, struct session_stop *st)
 {
 	if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
-		return NULL;
-	struct mi_record *r = gdb_wait_async(&s->gdb, "stopped", s->deadline);
-	if (!r && s->qemu.proc.reaped && proc_succeeded(&s->qemu.proc))
-		error("the guest powered off before the next stop");
-	return r;
+		return -1;
+	/* gdb reports a failed QEMU, gdb's death or the time-out; a guest that powered
+	 * off is for the caller to judge. */
+	if (wait_stop(s, deadline, st) == 0)
+		return 0;
+	return session_guest_off(s) ? 1 : -1;
+}
+
+static int step_instruction(struct session *s, int64_t deadline)
+{
+	if (gdb_run(&s->gdb, NULL, "-exec-step-instruction") < 0)
+		return -1;
+	return wait_stop(s, deadline, NULL);
 }
 
 /* Set a register or memory through an expression; 0 or -1 reported. */
@@ -141,12 +277,8 @@ int session_read_msr(struct session *s, uint32_t msr, uint64_t *value)
 	/* Now and then (about 1 in 200) QEMU reports a single step without executing
 	 * anything: nothing changed, so stepping again is safe. */
 	for (int tries = 0; tries < 5; tries++) {
-		if (gdb_run(&s->gdb, NULL, "-exec-step-instruction") < 0)
+		if (step_instruction(s, now_ms() + 10000) < 0)
 			goto out;
-		struct mi_record *st = gdb_wait_async(&s->gdb, "stopped", now_ms() + 10000);
-		if (!st)
-			goto out;
-		mi_record_free(st);
 		if (gdb_eval_u64(&s->gdb, "$pc", &now_pc) < 0)
 			goto out;
 		if (now_pc != pc)
@@ -205,15 +337,18 @@ static int stop_after_syscall(struct session *s, const char *prog, uint64_t *ker
 	elf_close(&e);
 	if (!found)
 		return error("'%s' has no _Fork: is it the static fork program?", prog);
-	if (gdb_run(&s->gdb, NULL, "-break-insert -h *0x%llx", (unsigned long long)fork_addr) < 0)
+	char *loc = xstrfmt("*0x%llx", (unsigned long long)fork_addr);
+	int bp = session_break_any(s, 1, loc);
+	free(loc);
+	if (bp < 0)
 		return -1;
 	char *code = xstrfmt("*(unsigned long long *)0x%llx", (unsigned long long)fork_addr);
 	int r = -1;
 	for (int hits = 0; hits < 200; hits++) {
-		struct mi_record *st = session_continue(s);
-		if (!st)
+		if (session_continue(s, 0, NULL) != 0) {
+			error("the guest ended before the fork program reached _Fork");
 			goto out;
-		mi_record_free(st);
+		}
 		if (gdb_eval_u64(&s->gdb, code, &got) < 0)
 			goto out;
 		if (got == want && session_cpl(s) == 3)
@@ -224,15 +359,11 @@ static int stop_after_syscall(struct session *s, const char *prog, uint64_t *ker
 		error("the fork program never reached _Fork");
 		goto out;
 	}
-	if (gdb_run(&s->gdb, NULL, "-interpreter-exec console \"delete\"") < 0)
+	if (session_delete(s, -1) < 0)
 		goto out;
 	for (int steps = 0; steps < 200; steps++) {
-		if (gdb_run(&s->gdb, NULL, "-exec-step-instruction") < 0)
+		if (step_instruction(s, 0) < 0)
 			goto out;
-		struct mi_record *st = gdb_wait_async(&s->gdb, "stopped", s->deadline);
-		if (!st)
-			goto out;
-		mi_record_free(st);
 		int cpl = session_cpl(s);
 		if (cpl < 0)
 			goto out;
@@ -253,7 +384,7 @@ int session_find_slide(struct session *s, const char *prog, uint64_t *lstar, uin
 {
 	struct elf e;
 	uint64_t pc, entry;
-	if (stop_after_syscall(s, prog, &pc) < 0 || session_read_msr(s, MSR_LSTAR, lstar) < 0)
+	if (stop_after_syscall(s, prog, &pc) < 0 || session_read_msr(s, SESSION_MSR_LSTAR, lstar) < 0)
 		return -1;
 	if (pc != *lstar)
 		return error("stepping across syscall landed at 0x%llx, but MSR_LSTAR is 0x%llx",
@@ -272,24 +403,19 @@ int session_find_slide(struct session *s, const char *prog, uint64_t *lstar, uin
 	return session_relocate(s, *slide);
 }
 
-int session_relocate(struct session *s, uint64_t slide)
+static int session_relocate(struct session *s, uint64_t slide)
 {
-	struct strbuf cmd = STRBUF_INIT, q = STRBUF_INIT;
 	/* symbol-file -o replaces every symbol file; gdb keeps its breakpoints but they
 	 * are re-resolved against the new addresses. */
-	strbuf_addf(&cmd, "symbol-file -o 0x%llx %s", (unsigned long long)slide, s->vmlinux);
-	gdb_quote(&q, cmd.buf);
-	int r = gdb_run(&s->gdb, NULL, "-interpreter-exec console %s", q.buf);
+	int r = session_console(s, "symbol-file -o 0x%llx %s", (unsigned long long)slide, s->vmlinux);
 	if (!r)
 		s->slide = slide;
-	strbuf_release(&cmd);
-	strbuf_release(&q);
 	return r;
 }
 
 int session_run_to_exit(struct session *s)
 {
-	if (gdb_run(&s->gdb, NULL, "-interpreter-exec console \"delete\"") < 0 ||
+	if (session_delete(s, -1) < 0 ||
 	    gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
 		return -1;
 	int r = qemu_wait(&s->qemu, s->deadline);
@@ -315,7 +441,7 @@ int session_run_to_exit(struct session *s)
 
 void session_end(struct session *s, int ok)
 {
-	task_release(&s->task);
+	session_layout_release(&s->layout);
 	gdb_release(&s->gdb);
 	qemu_release(&s->qemu);
 	if (!s->rundir)
@@ -329,84 +455,43 @@ void session_end(struct session *s, int ok)
 	s->rundir = NULL;
 }
 
-/* ---- scenarios ---- */
+/* ---- at a stop ---- */
 
-/*
- * struct pt_regs on x86-64, in the order entry_64.S pushes it (PUSH_AND_CLEAR_REGS):
- * 21 slots of 8 bytes. Checked against gdb's view of the type once per session, then
- * read as one block of memory per stop: a cast to struct pt_regs costs gdb ~13 ms per
- * expression, a memory read well under one.
- */
-static const char *const ptregs_fields[] = {
-	"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax",
-	"cx", "dx", "si", "di", "orig_ax", "ip", "cs", "flags", "sp", "ss",
-};
-#define PTREGS_NFIELDS ARRAY_SIZE(ptregs_fields)
-_Static_assert(ARRAY_SIZE(ptregs_fields) == SESSION_PTREGS_NFIELDS, "pt_regs slots");
-#define PTREGS_SIZE (8 * PTREGS_NFIELDS)
-#define PTREGS_ORIG_AX 15
-
-static void task_release(struct session_task *t)
+/* Check struct pt_regs against gdb's view of the type, once per session. */
+static int check_ptregs(struct session *s)
 {
-	free(t->current);
-	free(t->comm);
-	free(t->orig_ax);
-}
-
-static int task_init(struct session *s, const char *program, struct session_task *t)
-{
-	struct strbuf why = STRBUF_INIT;
 	uint64_t layout;
-	memset(t, 0, sizeof(*t));
-	/* 6.9 moved current_task into pcpu_hot; without SMP per-cpu variables read as
-	 * plain globals. */
-	char *v = gdb_eval(&s->gdb, "&pcpu_hot.current_task", &why);
-	t->current = xstrdup(v ? "pcpu_hot.current_task" : "current_task");
-	free(v);
-	strbuf_release(&why);
-	/* init_stack is THREAD_SIZE bytes. One expression checks the whole layout. */
-	if (gdb_eval_u64(&s->gdb, "sizeof(init_stack)", &t->thread_size) < 0 ||
-	    gdb_eval_u64(&s->gdb, "sizeof(struct pt_regs) * 1000 + "
+	if (s->layout_checked)
+		return 0;
+	if (gdb_eval_u64(&s->gdb, "sizeof(struct pt_regs) * 1000 + "
 				  "(unsigned long)&((struct pt_regs *)0)->orig_ax", &layout) < 0)
 		return -1;
-	if (layout != PTREGS_SIZE * 1000 + 8 * PTREGS_ORIG_AX)
+	if (layout != PTREGS_SIZE * 1000 + 8 * SESSION_PT_ORIG_AX)
 		return error("this kernel's struct pt_regs is not x86-64's (size*1000+offsetof "
 			     "orig_ax = %llu)", (unsigned long long)layout);
-	/* With FRED (6.9+), 16 bytes of padding sit above pt_regs at the top of the stack
-	 * (TOP_OF_KERNEL_STACK_PADDING); its entry code is there when it is built in. */
-	struct strbuf fwhy = STRBUF_INIT;
-	char *fred = gdb_eval(&s->gdb, "&asm_fred_entrypoint_user", &fwhy);
-	t->stack_top = t->thread_size - (fred ? 16 : 0);
-	free(fred);
-	strbuf_release(&fwhy);
-	/* comm holds TASK_COMM_LEN - 1 = 15 characters of the name. */
-	t->comm = xstrfmt("$_streq(%s->comm, \"%.15s\")", t->current, program);
-	t->orig_ax = xstrfmt("*(unsigned long *)((unsigned long)%s->stack + %llu)", t->current,
-			     (unsigned long long)(t->stack_top - PTREGS_SIZE + 8 * PTREGS_ORIG_AX));
+	s->layout_checked = 1;
 	return 0;
 }
 
-/* The current task's user registers as entry saved them. */
-static int read_ptregs(struct session *s, const struct session_task *t, uint64_t regs[PTREGS_NFIELDS])
+/*
+ * The running task's user registers as entry saved them, read as one block of memory:
+ * a cast to struct pt_regs costs gdb ~13 ms per expression, a memory read well under one.
+ */
+int session_ptregs(struct session *s, uint64_t regs[SESSION_PT_NSLOTS])
 {
 	unsigned char buf[PTREGS_SIZE];
 	uint64_t stack;
-	char *expr = xstrfmt("%s->stack", t->current);
+	if (check_ptregs(s) < 0)
+		return -1;
+	char *expr = xstrfmt("%s->stack", s->layout.current);
 	int r = gdb_eval_u64(&s->gdb, expr, &stack);
 	free(expr);
-	if (r < 0 || gdb_read_memory(&s->gdb, stack + t->stack_top - PTREGS_SIZE, PTREGS_SIZE, buf) < 0)
+	if (r < 0 || gdb_read_memory(&s->gdb, stack + s->layout.stack_top - PTREGS_SIZE, PTREGS_SIZE,
+				     buf) < 0)
 		return -1;
-	for (size_t i = 0; i < PTREGS_NFIELDS; i++)
+	for (size_t i = 0; i < SESSION_PT_NSLOTS; i++)
 		memcpy(&regs[i], buf + 8 * i, 8); /* x86-64 is little-endian, like us */
 	return 0;
-}
-
-static int ptregs_index(const char *name)
-{
-	for (size_t i = 0; i < PTREGS_NFIELDS; i++)
-		if (!strcmp(ptregs_fields[i], name))
-			return (int)i;
-	return -1;
 }
 
 /* Parse a frame list (-stack-list-frames) into obs frames, cut after the entry code. */
@@ -440,7 +525,7 @@ static void take_frames(const struct mi_record *r, struct obs_frame **out, size_
 		(*out)[i].inlined = (*out)[i].addr == (*out)[i + 1].addr;
 }
 
-static int list_frames(struct session *s, struct obs_frame **out, size_t *n)
+int session_frames(struct session *s, struct obs_frame **out, size_t *n)
 {
 	struct mi_record *r = NULL;
 	if (gdb_run(&s->gdb, &r, "-stack-list-frames 0 63") < 0)
@@ -476,17 +561,17 @@ static int assign_unwind_regs(struct session *s, const uint64_t *values)
 	return r;
 }
 
-static int user_frames(struct session *s, const uint64_t regs[PTREGS_NFIELDS],
-		       struct obs_frame **out, size_t *n)
+int session_user_frames(struct session *s, const uint64_t regs[SESSION_PT_NSLOTS],
+			struct obs_frame **out, size_t *n)
 {
 	uint64_t saved[NUNWIND], user[NUNWIND], check[NUNWIND];
 	if (gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, saved) < 0)
 		return -1;
 	for (size_t i = 0; i < NUNWIND; i++)
-		user[i] = regs[ptregs_index(unwind_fields[i])];
+		user[i] = regs[session_ptreg_find(unwind_fields[i])];
 	int r = assign_unwind_regs(s, user);
 	if (!r)
-		r = list_frames(s, out, n);
+		r = session_frames(s, out, n);
 	/* Put everything back whatever happened, and check it. */
 	if (assign_unwind_regs(s, saved) < 0 ||
 	    gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, check) < 0)
@@ -499,114 +584,12 @@ static int user_frames(struct session *s, const uint64_t regs[PTREGS_NFIELDS],
 	return r;
 }
 
-/* A gdb value as a number: decimal, hex, negative, true/false, or "0x… <sym>". */
-static int parse_value(const char *v, int64_t *out)
-{
-	char *end;
-	if (!strcmp(v, "true") || !strcmp(v, "false")) {
-		*out = !strcmp(v, "true");
-		return 0;
-	}
-	errno = 0;
-	if (v[0] == '-')
-		*out = strtoll(v, &end, 0);
-	else
-		*out = (int64_t)strtoull(v, &end, 0);
-	if (end == v || errno)
-		return -1;
-	return *end == '\0' || *end == ' ' ? 0 : -1;
-}
-
-static void add_value(struct obs_stop *o, const char *name, int64_t v, const char *err)
-{
-	for (size_t i = 0; i < o->nvalues; i++)
-		if (!strcmp(o->values[i].name, name))
-			return;
-	o->values = xrealloc(o->values, (o->nvalues + 1) * sizeof(*o->values));
-	struct obs_value *ov = &o->values[o->nvalues++];
-	memset(ov, 0, sizeof(*ov));
-	ov->name = xstrdup(name);
-	ov->value = v;
-	ov->ok = !err;
-	ov->error = err ? xstrdup(err) : NULL;
-}
-
-/* Read the value a check names: $REG, a pt_regs field (from regs), or (later) ret. */
-static void read_check_value(struct session *s, const uint64_t *regs, const char *name,
-			     struct obs_stop *o)
-{
-	struct strbuf why = STRBUF_INIT;
-	int field = name[0] == '$' ? -1 : ptregs_index(name);
-	if (field >= 0 && regs) {
-		add_value(o, name, (int64_t)regs[field], NULL);
-		return;
-	}
-	if (field < 0 && name[0] != '$') {
-		add_value(o, name, 0, "no such struct pt_regs field");
-		return;
-	}
-	if (!regs && field >= 0) {
-		add_value(o, name, 0, "pt_regs could not be read");
-		return;
-	}
-	char *expr = xstrfmt("(long long)%s", name);
-	char *v = gdb_eval(&s->gdb, expr, &why);
-	int64_t num;
-	if (!v)
-		add_value(o, name, 0, why.buf);
-	else if (parse_value(v, &num) < 0)
-		add_value(o, name, 0, "not a number");
-	else
-		add_value(o, name, num, NULL);
-	free(v);
-	free(expr);
-	strbuf_release(&why);
-}
-
-/* Everything observed at stop i. -1 only on infrastructure failure. */
-static int capture_stop(struct session *s, const struct scenario_stop *st, const struct session_task *t,
-			struct obs_stop *o)
-{
-	uint64_t regs[PTREGS_NFIELDS];
-	int have_regs;
-	o->hit = 1;
-	o->ms = now_ms() - s->t0;
-	if (list_frames(s, &o->frames, &o->nframes) < 0)
-		return -1;
-	/* pt_regs are the syscall's; at a user stop they are the last syscall's. */
-	have_regs = st->space == SCENARIO_KERNEL && read_ptregs(s, t, regs) == 0;
-	for (size_t k = 0; k < st->nchecks; k++)
-		if (strcmp(st->checks[k].name, "ret"))
-			read_check_value(s, have_regs ? regs : NULL, st->checks[k].name, o);
-	if (have_regs && user_frames(s, regs, &o->user, &o->nuser) < 0)
-		return -1;
-	if (!st->finish)
-		return 0;
-	/* Let the function return; gdb reports its value. */
-	if (gdb_run(&s->gdb, NULL, "-exec-finish") < 0)
-		return -1;
-	struct mi_record *r = gdb_wait_async(&s->gdb, "stopped", s->deadline);
-	if (!r)
-		return -1;
-	const char *rv = mi_record_find_str(r, "return-value");
-	int64_t num;
-	if (!rv)
-		add_value(o, "ret", 0, "gdb reported no return value");
-	else if (parse_value(rv, &num) < 0)
-		add_value(o, "ret", 0, "the return value is not a number");
-	else
-		add_value(o, "ret", num, NULL);
-	mi_record_free(r);
-	return 0;
-}
-
-
 int session_lstar(struct session *s, uint64_t *value, char **symbol)
 {
 	struct elf e;
 	const char *sym;
 	uint64_t off;
-	if (session_read_msr(s, MSR_LSTAR, value) < 0 || elf_open(&e, s->vmlinux) < 0)
+	if (session_read_msr(s, SESSION_MSR_LSTAR, value) < 0 || elf_open(&e, s->vmlinux) < 0)
 		return -1;
 	if (elf_symbol_at(&e, *value - s->slide, &sym, &off))
 		*symbol = off ? xstrfmt("%s+0x%llx", sym, (unsigned long long)off) : xstrdup(sym);
@@ -616,46 +599,6 @@ int session_lstar(struct session *s, uint64_t *value, char **symbol)
 	return 0;
 }
 
-/* Read MSR_LSTAR at this kernel-mode stop into the observations. */
-static int read_lstar(struct session *s, struct obs_run *obs, struct strbuf *why)
-{
-	if (session_lstar(s, &obs->lstar_value, &obs->lstar_symbol) < 0) {
-		strbuf_addstr(why, "cannot read MSR_LSTAR");
-		return -1;
-	}
-	return 0;
-}
-
-int session_frames(struct session *s, struct obs_frame **out, size_t *n)
-{
-	return list_frames(s, out, n);
-}
-
-int session_ptregs(struct session *s, uint64_t regs[SESSION_PTREGS_NFIELDS])
-{
-	return read_ptregs(s, &s->task, regs);
-}
-
-const char *session_ptregs_name(size_t i)
-{
-	return i < PTREGS_NFIELDS ? ptregs_fields[i] : NULL;
-}
-
-int session_user_frames(struct session *s, const uint64_t regs[SESSION_PTREGS_NFIELDS],
-			struct obs_frame **out, size_t *n)
-{
-	return user_frames(s, regs, out, n);
-}
-
-static void set_obs_error(struct session *s, struct obs_run *obs, const char *what)
-{
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_addf(&sb, "%s\n", what);
-	session_console_tail(s, &sb);
-	free(obs->error);
-	obs->error = strbuf_detach(&sb, NULL);
-}
-
 /* Insert a breakpoint; its number, or -1 (with gdb's reason in why). */
 static int insert_break(struct session *s, int hardware, const char *cond, const char *location,
 			struct strbuf *why)
@@ -663,9 +606,12 @@ static int insert_break(struct session *s, int hardware, const char *cond, const
 	struct strbuf q = STRBUF_INIT;
 	struct mi_record *r;
 	int num = -1;
-	gdb_quote(&q, cond);
-	r = gdb_command(&s->gdb, 0, "-break-insert %s-c %s %s", hardware ? "-h " : "", q.buf,
-			location);
+	if (cond) {
+		strbuf_addstr(&q, "-c ");
+		gdb_quote(&q, cond);
+		strbuf_addch(&q, ' ');
+	}
+	r = gdb_command(&s->gdb, 0, "-break-insert %s%s%s", hardware ? "-h " : "", q.buf, location);
 	strbuf_release(&q);
 	if (!r) {
 		strbuf_addstr(why, "gdb did not answer");
@@ -684,7 +630,6 @@ static int insert_break(struct session *s, int hardware, const char *cond, const
 int session_enter_program(struct session *s, const char *progs_dir, const char *program,
 			  struct strbuf *why)
 {
-	struct strbuf q = STRBUF_INIT;
 	char *prog = xstrfmt("%s/%s", progs_dir, program);
 	int r = -1;
 	if (access(prog, R_OK) < 0) {
@@ -693,11 +638,8 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 		goto out;
 	}
 	/* The program is static and not relocated: its own addresses hold in the guest. */
-	char *add = xstrfmt("add-symbol-file %s", prog);
-	gdb_quote(&q, add);
-	free(add);
-	if (gdb_run(&s->gdb, NULL, "-interpreter-exec console %s", q.buf) < 0 ||
-	    task_init(s, program, &s->task) < 0) {
+	s->program = program;
+	if (session_console(s, "add-symbol-file %s", prog) < 0 || check_ptregs(s) < 0) {
 		strbuf_addstr(why, "gdb could not load the guest program's symbols");
 		goto out;
 	}
@@ -709,7 +651,7 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 	}
 	/* Arm late: one cheap user-space breakpoint at the program's main; the caller's
 	 * come after it, so no condition is evaluated during the boot. */
-	int mainbp = insert_break(s, 1, s->task.comm, "main", why);
+	int mainbp = session_break(s, 1, "main", -1, NULL, why);
 	if (mainbp < 0)
 		goto out;
 	int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
@@ -721,9 +663,8 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 		goto out;
 	}
 	mi_record_free(st);
-	r = gdb_run(&s->gdb, NULL, "-break-delete %d", mainbp);
+	r = session_delete(s, mainbp);
 out:
-	strbuf_release(&q);
 	free(prog);
 	return r;
 }
@@ -732,151 +673,149 @@ int session_break(struct session *s, int hardware, const char *location, int sys
 		  const char *cond, struct strbuf *why)
 {
 	struct strbuf full = STRBUF_INIT;
-	strbuf_addstr(&full, s->task.comm);
-	if (syscall_nr >= 0)
-		strbuf_addf(&full, " && %s == %d", s->task.orig_ax, syscall_nr);
-	if (cond)
-		strbuf_addf(&full, " && (%s)", cond);
+	if (!s->program) {
+		strbuf_addstr(why, "no guest program to limit the breakpoint to");
+		return -1;
+	}
+	session_layout_cond(&s->layout, s->program, syscall_nr, cond, &full);
 	int n = insert_break(s, hardware, full.buf, location, why);
 	strbuf_release(&full);
 	return n;
 }
 
-int session_run_scenario(struct session *s, const struct scenario *sc,
-			 const struct syscalls *table, const char *progs_dir, struct obs_run *obs)
+int session_break_any(struct session *s, int hardware, const char *location)
 {
 	struct strbuf why = STRBUF_INIT;
-	int *bkpt = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*bkpt));
-	size_t left = sc->nstops;
-	/* LSTAR is read at the first kernel stop; a scenario without one gets a hidden
-	 * stop at do_syscall_64 for it. */
-	int want_lstar = sc->lstar && scenario_guard_holds(&sc->lstar_guard, obs->kernel_version);
-	int lstar_bp = -1, kernel_stops = 0;
-	for (size_t i = 0; i < sc->nstops; i++)
-		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL &&
-				scenario_guard_holds(&sc->stops[i].guard, obs->kernel_version);
-	int rc = -1;
-
-	obs->nstops = sc->nstops;
-	obs->stops = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*obs->stops));
-	if (session_enter_program(s, progs_dir, sc->program, &why) < 0)
-		goto fail_gdb;
-	struct mi_record *st;
-	for (size_t i = 0; i < sc->nstops; i++) {
-		const struct scenario_stop *sp = &sc->stops[i];
-		/* A stop guarded for other kernels is not armed (the matcher skips it). */
-		if (!scenario_guard_holds(&sp->guard, obs->kernel_version)) {
-			bkpt[i] = -1;
-			left--;
-			continue;
-		}
-		int nr = -1;
-		if (sp->syscall) {
-			/* A number names a syscall directly (holes in the table included). */
-			char *end;
-			long num = strtol(sp->syscall, &end, 10);
-			nr = *end || end == sp->syscall ? syscalls_find(table, sp->syscall) : (int)num;
-			if (nr < 0) {
-				strbuf_addf(&why, "%s:%d: this kernel has no syscall '%s'", sc->file,
-					    sp->line, sp->syscall);
-				goto fail;
-			}
-		}
-		struct strbuf bwhy = STRBUF_INIT;
-		bkpt[i] = session_break(s, sp->space == SCENARIO_USER, sp->location, nr, sp->cond, &bwhy);
-		if (bkpt[i] < 0) {
-			strbuf_addf(&why, "%s:%d: cannot stop at '%s': %s", sc->file, sp->line,
-				    sp->location, bwhy.buf);
-			strbuf_release(&bwhy);
-			goto fail;
-		}
-		strbuf_release(&bwhy);
-	}
-	if (want_lstar && !kernel_stops) {
-		lstar_bp = session_break(s, 0, "do_syscall_64", -1, NULL, &why);
-		if (lstar_bp < 0)
-			goto fail;
-		left++;
-	}
-	while (left) {
-		if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
-			goto fail_gdb;
-		/* Each stop gets its own limit within the scenario's. */
-		int64_t limit = now_ms() + STOP_TIMEOUT_MS;
-		st = gdb_wait_async(&s->gdb, "stopped", limit < s->deadline ? limit : s->deadline);
-		if (!st) {
-			/* The guest ended without reaching the remaining stops: they are
-			 * "never reached", not an infrastructure failure. */
-			if (s->qemu.proc.reaped && proc_succeeded(&s->qemu.proc))
-				break;
-			if (!s->gdb.dead && qemu_alive(&s->qemu)) {
-				strbuf_addstr(&why, "no stop reached in time; still waiting for:");
-				for (size_t k = 0; k < sc->nstops; k++)
-					if (bkpt[k] >= 0)
-						strbuf_addf(&why, " %s:%d (%s)", sc->file, sc->stops[k].line,
-							    sc->stops[k].location);
-			}
-			goto fail_gdb;
-		}
-		const char *reason = mi_record_find_str(st, "reason");
-		const char *no = mi_record_find_str(st, "bkptno");
-		size_t i = sc->nstops;
-		for (size_t k = 0; no && k < sc->nstops; k++)
-			if (bkpt[k] == atoi(no))
-				i = k;
-		if (reason && !strcmp(reason, "breakpoint-hit") && no && atoi(no) == lstar_bp) {
-			mi_record_free(st);
-			if (read_lstar(s, obs, &why) < 0 ||
-			    gdb_run(&s->gdb, NULL, "-break-delete %d", lstar_bp) < 0)
-				goto fail;
-			want_lstar = 0;
-			left--;
-			continue;
-		}
-		if (!reason || strcmp(reason, "breakpoint-hit") || i == sc->nstops) {
-			strbuf_addf(&why, "unexpected stop: %s", reason ? reason : "no reason given");
-			mi_record_free(st);
-			goto fail;
-		}
-		mi_record_free(st);
-		if (want_lstar && sc->stops[i].space == SCENARIO_KERNEL) {
-			if (read_lstar(s, obs, &why) < 0)
-				goto fail;
-			want_lstar = 0;
-		}
-		/* A finish stop runs its function to the end: other stops inside it are not
-		 * taken (a breakpoint hit would end the finish early). */
-		struct strbuf others = STRBUF_INIT;
-		for (size_t k = 0; sc->stops[i].finish && k < sc->nstops; k++)
-			if (k != i && bkpt[k] >= 0)
-				strbuf_addf(&others, " %d", bkpt[k]);
-		if (others.len && gdb_run(&s->gdb, NULL, "-break-disable%s", others.buf) < 0) {
-			strbuf_release(&others);
-			goto fail_gdb;
-		}
-		int cr = capture_stop(s, &sc->stops[i], &s->task, &obs->stops[i]);
-		if (!cr && others.len && gdb_run(&s->gdb, NULL, "-break-enable%s", others.buf) < 0)
-			cr = -1;
-		strbuf_release(&others);
-		if (cr < 0)
-			goto fail_gdb;
-		if (gdb_run(&s->gdb, NULL, "-break-delete %d", bkpt[i]) < 0)
-			goto fail_gdb;
-		bkpt[i] = -1;
-		left--;
-	}
-	if (!s->qemu.proc.reaped && session_run_to_exit(s) < 0)
-		goto fail_gdb;
-	obs->boot_ms = now_ms() - s->t0;
-	rc = 0;
-	goto out;
-fail_gdb:
-	if (!why.len)
-		strbuf_addstr(&why, "gdb or QEMU failed (see above)");
-fail:
-	set_obs_error(s, obs, why.buf);
-out:
+	int n = insert_break(s, hardware, NULL, location, &why);
+	if (n < 0)
+		error("cannot set a breakpoint at '%s': %s", location, why.buf);
 	strbuf_release(&why);
-	free(bkpt);
+	return n;
+}
+
+int session_delete(struct session *s, int bkpt)
+{
+	if (bkpt < 0)
+		return session_console(s, "delete");
+	return gdb_run(&s->gdb, NULL, "-break-delete %d", bkpt);
+}
+
+int session_enable(struct session *s, const int *bkpts, size_t n, int enable)
+{
+	struct strbuf list = STRBUF_INIT;
+	for (size_t i = 0; i < n; i++)
+		if (bkpts[i] >= 0)
+			strbuf_addf(&list, " %d", bkpts[i]);
+	int r = list.len ? gdb_run(&s->gdb, NULL, "-break-%s%s", enable ? "enable" : "disable",
+				   list.buf) : 0;
+	strbuf_release(&list);
+	return r;
+}
+
+int session_finish(struct session *s, size_t frame, struct session_stop *st)
+{
+	if (frame && gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame) < 0)
+		return -1;
+	if (gdb_run(&s->gdb, NULL, "-exec-finish") < 0)
+		return -1;
+	return wait_stop(s, 0, st);
+}
+
+char *session_eval(struct session *s, const char *expr, struct strbuf *why)
+{
+	return gdb_eval(&s->gdb, expr, why);
+}
+
+int session_registers(struct session *s, const char *const *names, size_t n, uint64_t *values)
+{
+	return gdb_registers_u64(&s->gdb, names, n, values);
+}
+
+void session_insns_free(struct session_insn *insns, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(insns[i].func);
+		free(insns[i].text);
+	}
+	free(insns);
+}
+
+int session_disassemble(struct session *s, uint64_t addr, size_t len, struct session_insn **out,
+			size_t *n)
+{
+	struct mi_record *r = NULL;
+	if (gdb_run(&s->gdb, &r, "-data-disassemble -s 0x%llx -e 0x%llx -- 0",
+		    (unsigned long long)addr, (unsigned long long)(addr + len)) < 0)
+		return -1;
+	const struct mi_value *insns = mi_record_find_path(r, "asm_insns");
+	size_t nr = insns ? insns->nr : 0;
+	*out = xcalloc(nr ? nr : 1, sizeof(**out));
+	*n = 0;
+	for (size_t i = 0; i < nr; i++) {
+		const char *a = mi_value_find_str(&insns->items[i], "address");
+		const char *inst = mi_value_find_str(&insns->items[i], "inst");
+		const char *fn = mi_value_find_str(&insns->items[i], "func-name");
+		const char *off = mi_value_find_str(&insns->items[i], "offset");
+		if (!a || !inst)
+			continue;
+		struct session_insn *in = &(*out)[(*n)++];
+		in->addr = strtoull(a, NULL, 0);
+		in->text = xstrdup(inst);
+		in->func = fn ? xstrdup(fn) : NULL;
+		in->offset = off ? atoi(off) : 0;
+	}
+	mi_record_free(r);
+	return 0;
+}
+
+int session_console(struct session *s, const char *fmt, ...)
+{
+	struct strbuf cmd = STRBUF_INIT, q = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&cmd, fmt, ap);
+	va_end(ap);
+	gdb_quote(&q, cmd.buf);
+	int r = gdb_run(&s->gdb, NULL, "-interpreter-exec console %s", q.buf);
+	strbuf_release(&cmd);
+	strbuf_release(&q);
+	return r;
+}
+
+int session_console_capture(struct session *s, const char *line, struct strbuf *out)
+{
+	struct strbuf q = STRBUF_INIT;
+	gdb_quote(&q, line);
+	struct mi_record *r = gdb_command(&s->gdb, 60000, "-interpreter-exec console %s", q.buf);
+	strbuf_release(&q);
+	strbuf_add(out, s->gdb.stream.buf, s->gdb.stream.len);
+	if (r && r->result == MI_RESULT_ERROR) {
+		const char *msg = mi_record_find_str(r, "msg");
+		strbuf_addf(out, "%s\n", msg ? msg : "error");
+	}
+	int rc = r ? 0 : -1;
+	mi_record_free(r);
 	return rc;
+}
+
+int session_load_helpers(struct session *s, const char *helpers, const char *syscalls_path)
+{
+	if (session_console(s, "set $kd_prog = \"%s\"", s->program ? s->program : "") < 0 ||
+	    session_console(s, "set $kd_console = \"%s\"", s->qemu.console_log) < 0 ||
+	    session_console(s, "set $kd_syscalls = \"%s\"", syscalls_path ? syscalls_path : "") < 0)
+		return -1;
+	return session_console(s, "source %s", helpers);
+}
+
+void session_handover(struct session *s, struct qemu *q, char **rundir)
+{
+	gdb_abandon(&s->gdb);
+	*q = s->qemu;
+	/* The session keeps nothing to stop or free. */
+	memset(&s->qemu, 0, sizeof(s->qemu));
+	proc_init(&s->qemu.proc);
+	s->qemu.go_fd = -1;
+	strvec_init(&s->qemu.argv);
+	*rundir = s->rundir;
+	s->rundir = NULL;
 }

@@ -1,20 +1,71 @@
 /*
- * session: one boot of the guest under gdb. Creates the private run directory,
- * starts QEMU stopped (-S) and gdb on vmlinux side by side (gdb loads its symbols
- * while QEMU starts), attaches, and offers the steps every command builds on: read
- * an MSR by injecting rdmsr at a kernel-mode stop, relocate symbols for KASLR, and
- * let the guest run to its end. Ending the session stops gdb and QEMU and removes the
- * run directory unless asked to keep it (it is always kept, and named, on failure).
- * Depends on gdb, qemu, elf.
+ * session: the only door to a guest's gdb, and the only code that knows the kernel's
+ * layout. One boot of the guest under gdb: creates the private run directory, starts
+ * QEMU and gdb on vmlinux side by side, attaches, and offers the primitives every
+ * command builds on — continue to the next stop, breakpoints limited to the guest
+ * program's task (and to one syscall), frames, the syscall's struct pt_regs and the
+ * user-space frames unwound from it, MSR reads by rdmsr injection, KASLR relocation,
+ * gdb console commands, handing a stopped guest over, and running the guest to its
+ * end. Ending the session stops gdb and QEMU and removes the run directory unless
+ * asked to keep it (it is always kept, and named, on failure).
+ * gdbinit/kdive.py mirrors the layout rules for people's gdb (same symbols, same
+ * order). Depends on gdb, qemu, elf, obs.
  */
 #ifndef KDIVE_SESSION_H
 #define KDIVE_SESSION_H
 
 #include "gdb.h"
+#include "obs.h"
 #include "qemu.h"
-#include "scenario.h"
-#include "syscalls.h"
 #include "util.h"
+
+/* MSRs kdive reads (Intel SDM vol. 4, table 2-2). */
+#define SESSION_MSR_STAR 0xc0000081u         /* SYSCALL/SYSRET segment selectors */
+#define SESSION_MSR_LSTAR 0xc0000082u        /* the 64-bit syscall entry point */
+#define SESSION_MSR_SYSCALL_MASK 0xc0000084u /* RFLAGS bits cleared on syscall */
+
+/*
+ * struct pt_regs on x86-64, in the order entry_64.S pushes it (PUSH_AND_CLEAR_REGS,
+ * lowest address first): 21 slots of 8 bytes.
+ */
+enum session_ptreg {
+	SESSION_PT_R15, SESSION_PT_R14, SESSION_PT_R13, SESSION_PT_R12, SESSION_PT_BP,
+	SESSION_PT_BX, SESSION_PT_R11, SESSION_PT_R10, SESSION_PT_R9, SESSION_PT_R8,
+	SESSION_PT_AX, SESSION_PT_CX, SESSION_PT_DX, SESSION_PT_SI, SESSION_PT_DI,
+	SESSION_PT_ORIG_AX, SESSION_PT_IP, SESSION_PT_CS, SESSION_PT_FLAGS, SESSION_PT_SP,
+	SESSION_PT_SS,
+	SESSION_PT_NSLOTS
+};
+/* Name of pt_regs slot i ("r15", ..., "orig_ax", "ip", ..., "ss"), NULL past the end. */
+const char *session_ptreg_name(size_t i);
+/* The slot called name, or -1. */
+int session_ptreg_find(const char *name);
+
+/*
+ * A kernel's layout as far as the entry path and kdive's conditions need it, read
+ * from vmlinux's symbol table (no gdb needed, so the debug script can use it too).
+ */
+struct session_layout {
+	char *current;        /* expression for the running task: pcpu_hot.current_task
+				 (6.2+) or current_task, per CPU on SMP kernels; owned */
+	uint64_t thread_size; /* THREAD_SIZE: the init stack's size */
+	uint64_t stack_top;   /* offset from a task's stack base to the end of pt_regs:
+				 THREAD_SIZE less FRED's 16 bytes of padding */
+	int fred;             /* FRED entry code is built in (6.9+) */
+	int smp;              /* per-CPU variables have per-CPU copies (__per_cpu_offset) */
+};
+
+/* Read vmlinux's layout. 0, or -1 reported (not a vmlinux kdive understands). */
+int session_layout_read(struct session_layout *l, const char *vmlinux);
+void session_layout_release(struct session_layout *l);
+/*
+ * Append to out the gdb condition "the running task is program [and its current
+ * syscall is syscall_nr (>= 0)] [and (cond)]". Plain expressions after the first
+ * term: gdb type-checks the unevaluated side of && with dummy values, which a
+ * convenience function does not survive. The same rule as kdive.py's kd_condition().
+ */
+void session_layout_cond(const struct session_layout *l, const char *program, int syscall_nr,
+			 const char *cond, struct strbuf *out);
 
 struct session_opts {
 	const char *bzimage;   /* kernel image */
@@ -26,16 +77,7 @@ struct session_opts {
 	int keep;              /* keep the run directory */
 	int gdb_port;          /* 0: unix socket */
 	int timeout_s;         /* whole session limit; 0: 300 */
-	int go;                /* boot at once; init waits for session_go() to run the program */
-};
-
-/* What conditions and captures in the guest program's task are built from. */
-struct session_task {
-	char *current;        /* the current task: "pcpu_hot.current_task" (6.9+) or "current_task" */
-	char *comm;           /* condition: the current task is the program */
-	char *orig_ax;        /* expression: the current syscall's pt_regs->orig_ax */
-	uint64_t thread_size; /* THREAD_SIZE */
-	uint64_t stack_top;   /* where pt_regs end: THREAD_SIZE less FRED's padding */
+	int go;                /* boot at once; init waits for the go line to run the program */
 };
 
 struct session {
@@ -49,33 +91,48 @@ struct session {
 	const char *vmlinux;   /* not owned */
 	const char *program;   /* guest program, not owned; NULL when none */
 	int program_status;    /* its exit status once the guest finished, -1 before */
-	struct session_task task; /* set by session_enter_program(); owned */
+	struct session_layout layout; /* the kernel's layout; owned */
+	int layout_checked;    /* struct pt_regs was checked against gdb's view */
 };
+
+/* Where the guest stopped. */
+struct session_stop {
+	char *reason;          /* gdb's reason: "breakpoint-hit", "end-stepping-range", ...; owned */
+	int bkpt;              /* the breakpoint hit, or -1 */
+	char *func;            /* the function of frame 0, or NULL; owned */
+	char *retval;          /* a finish's return value as gdb prints it, or NULL; owned */
+};
+void session_stop_release(struct session_stop *st);
 
 /*
  * Boot and attach. Without o->go the CPU waits at the reset vector (-S) and gdb is
  * attached; with it the kernel boots while gdb loads its symbols, untouched, init
- * waits for the go line before it runs the program, and session_run_scenario()
+ * waits for the go line before it runs the program, and session_enter_program()
  * attaches once init is ready. 0, or -1 reported.
  */
 int session_start(struct session *s, const struct session_opts *o);
 
-/* Connect gdb to QEMU's gdbstub (halting the guest). 0, or -1 reported. */
-int session_attach(struct session *s);
+/*
+ * Continue and wait for the next stop until the monotonic deadline (0: the session's),
+ * filling st (may be NULL). 0; 1 when the guest powered off first (nothing reported);
+ * -1 reported (time-out, gdb or QEMU died).
+ */
+int session_continue(struct session *s, int64_t deadline, struct session_stop *st);
+/* 1 once QEMU exited by itself with status 0 (the guest powered off). */
+int session_guest_off(struct session *s);
+
+/* The privilege level of the current stop ($cs & 3); -1 reported on failure. */
+int session_cpl(struct session *s);
 
 /*
  * Read a model-specific register at the current stop, which must be in kernel mode
  * (CPL 0) and not halted. Writes rdmsr (0f 32) at the pc, sets rcx, single-steps,
  * reads edx:eax, then restores the bytes and every register it touched and checks
- * the restore. Breakpoints are disabled during the step. 0, or -1 reported.
+ * the restore. 0, or -1 reported.
  */
 int session_read_msr(struct session *s, uint32_t msr, uint64_t *value);
-
-/* The privilege level of the current stop ($cs & 3); -1 reported on failure. */
-int session_cpl(struct session *s);
-
-/* -exec-continue and wait for a *stopped; returns the record or NULL (reported). */
-struct mi_record *session_continue(struct session *s);
+/* MSR_LSTAR read at this kernel stop, and its symbol in vmlinux (new string). 0 or -1. */
+int session_lstar(struct session *s, uint64_t *value, char **symbol);
 
 /*
  * KASLR without nokaslr's help: kernel symbols are wrong until relocated, but the
@@ -86,9 +143,6 @@ struct mi_record *session_continue(struct session *s);
  * The guest is left stopped at entry_SYSCALL_64 of the fork's clone. 0 or -1.
  */
 int session_find_slide(struct session *s, const char *prog, uint64_t *lstar, uint64_t *slide);
-
-/* Relocate vmlinux's symbols by slide (symbol-file -o). 0, or -1 reported. */
-int session_relocate(struct session *s, uint64_t slide);
 
 /*
  * Let the guest run to its end: delete all breakpoints, continue, and wait for QEMU
@@ -107,38 +161,69 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 			  struct strbuf *why);
 
 /*
- * A breakpoint limited to the program's task (after session_enter_program()), to one
- * syscall number (syscall_nr >= 0) and to cond (or NULL); hardware for user-space
- * locations. Its gdb number, or -1 with gdb's reason in why.
+ * A breakpoint limited to the program's task (session_layout_cond), to one syscall
+ * number (syscall_nr >= 0) and to cond (or NULL); hardware for user-space locations.
+ * Its gdb number, or -1 with gdb's reason in why.
  */
 int session_break(struct session *s, int hardware, const char *location, int syscall_nr,
 		  const char *cond, struct strbuf *why);
+/* A breakpoint for any task. Its number, or -1 reported. */
+int session_break_any(struct session *s, int hardware, const char *location);
+/* Delete one breakpoint (bkpt < 0: every breakpoint). 0 or -1 reported. */
+int session_delete(struct session *s, int bkpt);
+/* Enable or disable the n breakpoints listed (negative numbers are skipped). 0 or -1. */
+int session_enable(struct session *s, const int *bkpts, size_t n, int enable);
+
+/*
+ * Run until frame (0: the innermost) returns; st->retval gets its value, when gdb
+ * says one. 0, or -1 reported.
+ */
+int session_finish(struct session *s, size_t frame, struct session_stop *st);
 
 /* Frames of the current stop, innermost first, cut after the entry code. 0 or -1. */
 int session_frames(struct session *s, struct obs_frame **out, size_t *n);
-/* The current syscall's struct pt_regs, as 21 slots in x86-64's order (r15 ... ss). */
-#define SESSION_PTREGS_NFIELDS 21
-int session_ptregs(struct session *s, uint64_t regs[SESSION_PTREGS_NFIELDS]);
-/* Name of pt_regs slot i ("r15", ..., "orig_ax", "ip", ..., "ss"). */
-const char *session_ptregs_name(size_t i);
+/* The current syscall's struct pt_regs (the running task's), by slot. 0 or -1. */
+int session_ptregs(struct session *s, uint64_t regs[SESSION_PT_NSLOTS]);
 /* The user-space frames of the current syscall, unwound from regs. 0 or -1. */
-int session_user_frames(struct session *s, const uint64_t regs[SESSION_PTREGS_NFIELDS],
+int session_user_frames(struct session *s, const uint64_t regs[SESSION_PT_NSLOTS],
 			struct obs_frame **out, size_t *n);
-/* MSR_LSTAR read at this kernel stop, and its symbol in vmlinux (new string). 0 or -1. */
-int session_lstar(struct session *s, uint64_t *value, char **symbol);
+
+/* Evaluate expr; gdb's value text (new string), or NULL with gdb's reason in why. */
+char *session_eval(struct session *s, const char *expr, struct strbuf *why);
+/* Several registers by name in one round trip. 0, or -1 reported. */
+int session_registers(struct session *s, const char *const *names, size_t n, uint64_t *values);
+
+/* One disassembled instruction. */
+struct session_insn {
+	uint64_t addr;         /* where it is */
+	char *func;            /* its function, or NULL; owned */
+	int offset;            /* its offset in func */
+	char *text;            /* "mov    $0x38,%eax"; owned */
+};
+/* Disassemble len bytes from addr. 0 with *out (free with session_insns_free), or -1. */
+int session_disassemble(struct session *s, uint64_t addr, size_t len, struct session_insn **out,
+			size_t *n);
+void session_insns_free(struct session_insn *insns, size_t n);
+
+/* A gdb CLI command (printf-style). 0, or -1 reported. */
+int session_console(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/*
+ * A command typed by a person: its output into out, gdb's error message too.
+ * 0 (whatever gdb answered), -1 when gdb is gone.
+ */
+int session_console_capture(struct session *s, const char *line, struct strbuf *out);
+/*
+ * Give gdb kdive's helpers (gdbinit/kdive.py at helpers, with the program's name,
+ * the console's path and the syscall table's path, which may be NULL). 0 or -1.
+ */
+int session_load_helpers(struct session *s, const char *helpers, const char *syscalls_path);
 
 /*
- * Run one scenario on a started session (session_enter_program() first: symbols,
- * attach, a stop at the program's main, so that the scenario's breakpoints and their
- * conditions cost nothing during the boot), then arm every stop limited to the
- * program's own task (and to one syscall, by the kernel's own number), capture each
- * stop's kernel frames, user frames (unwound from the syscall's pt_regs) and checked
- * values, then let the guest run to its end. Fills obs (one obs_stop per stop; a stop
- * never reached has hit 0). Returns 0 when the run completed (whatever matched), -1
- * on an infrastructure failure (obs->error says what, the console tail included).
+ * Hand the stopped guest over: gdb is killed without detaching (QEMU keeps the guest
+ * stopped where it is), QEMU and the run directory move to *q and *rundir, and the
+ * session is left with nothing to stop. session_end() is still to be called.
  */
-int session_run_scenario(struct session *s, const struct scenario *sc,
-			 const struct syscalls *table, const char *progs_dir, struct obs_run *obs);
+void session_handover(struct session *s, struct qemu *q, char **rundir);
 
 /* Append the console tail for error messages. */
 void session_console_tail(struct session *s, struct strbuf *out);

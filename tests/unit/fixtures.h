@@ -2,6 +2,7 @@
 #ifndef KDIVE_TEST_FIXTURES_H
 #define KDIVE_TEST_FIXTURES_H
 
+#include "obs.h"
 #include "scenario.h"
 
 /*

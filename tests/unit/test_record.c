@@ -71,14 +71,14 @@ TEST(record_rewrites_blocks_and_keeps_the_rest)
 TEST(record_suffix_strips_known_prefixes)
 {
 	const char *strip[] = { "/a/src", NULL };
-	char *s = record_file_suffix("/a/src/kernel/fork.c", strip);
+	char *s = obs_relative_path("/a/src/kernel/fork.c", strip);
 	EXPECT_STREQ(s, "kernel/fork.c");
 	free(s);
-	s = record_file_suffix("./arch/x86/include/generated/asm/syscalls_64.h", strip);
+	s = obs_relative_path("./arch/x86/include/generated/asm/syscalls_64.h", strip);
 	EXPECT_STREQ(s, "arch/x86/include/generated/asm/syscalls_64.h");
 	free(s);
-	s = record_file_suffix("/a/srcx/y.c", strip);
+	s = obs_relative_path("/a/srcx/y.c", strip);
 	EXPECT_STREQ(s, "/a/srcx/y.c");
 	free(s);
-	EXPECT_TRUE(record_file_suffix(NULL, strip) == NULL);
+	EXPECT_TRUE(obs_relative_path(NULL, strip) == NULL);
 }

@@ -2,6 +2,7 @@
  * Unit tests of the scenario parser: every directive, every error with its exact
  * FILE:LINE:COL, guards, errno values, comments, indentation, and hostile input.
  */
+#include "obs.h"
 #include "scenario.h"
 #include "test.h"
 

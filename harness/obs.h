@@ -1,0 +1,71 @@
+/*
+ * obs: what a run observed — the frames, values and times captured at each stop of a
+ * scenario — and the small operations on it: freeing, and making the source paths gdb
+ * reports relative to the kernel tree (or the guest programs' directory), so that
+ * reports and recorded scenarios compare across machines. Filled by run (and tours),
+ * read by match, record and report. Pure. Depends on util.
+ */
+#ifndef KDIVE_OBS_H
+#define KDIVE_OBS_H
+
+#include "util.h"
+#include <stdint.h>
+
+/* One captured frame. */
+struct obs_frame {
+	char *func;         /* function, or "??"; owned */
+	char *file;         /* source file as gdb reports it (fullname when known), or NULL; owned */
+	int line;           /* source line, 0 when unknown */
+	int inlined;        /* 1 for an inlined frame */
+	uint64_t addr;      /* pc */
+};
+
+/* A value captured at a stop for a check. */
+struct obs_value {
+	char *name;         /* as in the check: "orig_ax", "$rax", "ret"; owned */
+	int64_t value;      /* what it was */
+	int ok;             /* 0 when it could not be read (then error says why) */
+	char *error;        /* owned, may be NULL */
+};
+
+/* One stop as it happened. */
+struct obs_stop {
+	int hit;            /* 0 when the stop was never reached */
+	struct obs_frame *frames;  /* kernel frames (or user frames at a user stop), innermost first */
+	size_t nframes;
+	struct obs_frame *user;    /* user frames of the syscall at a kernel stop */
+	size_t nuser;
+	struct obs_value *values;  /* one per check name */
+	size_t nvalues;
+	int64_t ms;         /* time from boot start to this stop */
+	char *error;        /* why it failed to capture, or NULL; owned */
+};
+
+/* A whole run of one scenario. */
+struct obs_run {
+	char *kernel_version; /* "6.12.117"; owned */
+	char *lstar_symbol;   /* what MSR_LSTAR resolved to, or NULL; owned */
+	uint64_t lstar_value; /* MSR_LSTAR */
+	struct obs_stop *stops; /* one per scenario stop, same order */
+	size_t nstops;
+	char *error;          /* infrastructure failure, or NULL; owned */
+	int64_t boot_ms;      /* boot to the guest program's end */
+	int64_t total_ms;     /* the whole scenario */
+};
+
+/* Free everything r owns (its stops, frames, values, strings) and zero it. */
+void obs_run_release(struct obs_run *r);
+/* Free n frames and the array. */
+void obs_frames_free(struct obs_frame *f, size_t n);
+
+/*
+ * The path kept for an observed file name (new string, NULL for NULL or ""): file
+ * less the first of roots (a NULL-terminated list; NULL or "" entries are skipped)
+ * that is a leading directory of it, and less a leading "./". "kernel/fork.c",
+ * "arch/x86/include/generated/asm/syscalls_64.h", "fork.c".
+ */
+char *obs_relative_path(const char *file, const char *const *roots);
+/* Make every frame's file relative in place (obs_relative_path). */
+void obs_relativize(struct obs_frame *f, size_t n, const char *const *roots);
+
+#endif

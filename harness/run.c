@@ -1,0 +1,309 @@
+/*
+ * run: one scenario on one kernel, from boot to observations. Depends on session,
+ * scenario, syscalls, obs.
+ */
+#define _GNU_SOURCE
+#include "run.h"
+#include "session.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* One stop to the next: the whole library's stops come within a second under TCG. */
+#define STOP_TIMEOUT_MS 60000
+
+/* A gdb value as a number: decimal, hex, negative, true/false, or "0x… <sym>". */
+static int parse_value(const char *v, int64_t *out)
+{
+	char *end;
+	if (!strcmp(v, "true") || !strcmp(v, "false")) {
+		*out = !strcmp(v, "true");
+		return 0;
+	}
+	errno = 0;
+	if (v[0] == '-')
+		*out = strtoll(v, &end, 0);
+	else
+		*out = (int64_t)strtoull(v, &end, 0);
+	if (end == v || errno)
+		return -1;
+	return *end == '\0' || *end == ' ' ? 0 : -1;
+}
+
+static void add_value(struct obs_stop *o, const char *name, int64_t v, const char *err)
+{
+	for (size_t i = 0; i < o->nvalues; i++)
+		if (!strcmp(o->values[i].name, name))
+			return;
+	o->values = xrealloc(o->values, (o->nvalues + 1) * sizeof(*o->values));
+	struct obs_value *ov = &o->values[o->nvalues++];
+	memset(ov, 0, sizeof(*ov));
+	ov->name = xstrdup(name);
+	ov->value = v;
+	ov->ok = !err;
+	ov->error = err ? xstrdup(err) : NULL;
+}
+
+/* Read the value a check names: $REG, a pt_regs field (from regs), or (later) ret. */
+static void read_check_value(struct session *s, const uint64_t *regs, const char *name,
+			     struct obs_stop *o)
+{
+	struct strbuf why = STRBUF_INIT;
+	int field = name[0] == '$' ? -1 : session_ptreg_find(name);
+	if (field >= 0 && regs) {
+		add_value(o, name, (int64_t)regs[field], NULL);
+		return;
+	}
+	if (field < 0 && name[0] != '$') {
+		add_value(o, name, 0, "no such struct pt_regs field");
+		return;
+	}
+	if (!regs && field >= 0) {
+		add_value(o, name, 0, "pt_regs could not be read");
+		return;
+	}
+	char *expr = xstrfmt("(long long)%s", name);
+	char *v = session_eval(s, expr, &why);
+	int64_t num;
+	if (!v)
+		add_value(o, name, 0, why.buf);
+	else if (parse_value(v, &num) < 0)
+		add_value(o, name, 0, "not a number");
+	else
+		add_value(o, name, num, NULL);
+	free(v);
+	free(expr);
+	strbuf_release(&why);
+}
+
+/* Everything observed at stop i. -1 only on infrastructure failure. */
+static int capture_stop(struct session *s, const struct scenario_stop *st, struct obs_stop *o)
+{
+	uint64_t regs[SESSION_PT_NSLOTS];
+	int have_regs;
+	o->hit = 1;
+	o->ms = now_ms() - s->t0;
+	if (session_frames(s, &o->frames, &o->nframes) < 0)
+		return -1;
+	/* pt_regs are the syscall's; at a user stop they are the last syscall's. */
+	have_regs = st->space == SCENARIO_KERNEL && session_ptregs(s, regs) == 0;
+	for (size_t k = 0; k < st->nchecks; k++)
+		if (strcmp(st->checks[k].name, "ret"))
+			read_check_value(s, have_regs ? regs : NULL, st->checks[k].name, o);
+	if (have_regs && session_user_frames(s, regs, &o->user, &o->nuser) < 0)
+		return -1;
+	if (!st->finish)
+		return 0;
+	/* Let the function return; gdb reports its value. */
+	struct session_stop fin = { .bkpt = -1 };
+	if (session_finish(s, 0, &fin) < 0)
+		return -1;
+	const char *rv = fin.retval;
+	int64_t num;
+	if (!rv)
+		add_value(o, "ret", 0, "gdb reported no return value");
+	else if (parse_value(rv, &num) < 0)
+		add_value(o, "ret", 0, "the return value is not a number");
+	else
+		add_value(o, "ret", num, NULL);
+	session_stop_release(&fin);
+	return 0;
+}
+
+
+/* Read MSR_LSTAR at this kernel-mode stop into the observations. */
+static int read_lstar(struct session *s, struct obs_run *obs, struct strbuf *why)
+{
+	if (session_lstar(s, &obs->lstar_value, &obs->lstar_symbol) < 0) {
+		strbuf_addstr(why, "cannot read MSR_LSTAR");
+		return -1;
+	}
+	return 0;
+}
+
+static void set_obs_error(struct session *s, struct obs_run *obs, const char *what)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "%s\n", what);
+	session_console_tail(s, &sb);
+	free(obs->error);
+	obs->error = strbuf_detach(&sb, NULL);
+}
+
+int run_syscall_nr(const struct syscalls *table, const char *syscall)
+{
+	/* A number names a syscall directly (holes in the table included). */
+	char *end;
+	long num = strtol(syscall, &end, 10);
+	if (end != syscall && !*end && num >= 0 && num < 4096)
+		return (int)num;
+	return syscalls_find(table, syscall);
+}
+
+/* Arm stop i; its breakpoint, or -1 with why (file:line). */
+static int arm_stop(struct session *s, const struct scenario *sc, size_t i,
+		    const struct syscalls *table, struct strbuf *why)
+{
+	const struct scenario_stop *sp = &sc->stops[i];
+	struct strbuf bwhy = STRBUF_INIT;
+	int nr = -1;
+	if (sp->syscall) {
+		nr = run_syscall_nr(table, sp->syscall);
+		if (nr < 0) {
+			strbuf_addf(why, "%s:%d: this kernel has no syscall '%s'", sc->file, sp->line,
+				    sp->syscall);
+			return -1;
+		}
+	}
+	int bp = session_break(s, sp->space == SCENARIO_USER, sp->location, nr, sp->cond, &bwhy);
+	if (bp < 0)
+		strbuf_addf(why, "%s:%d: cannot stop at '%s': %s", sc->file, sp->line, sp->location,
+			    bwhy.buf);
+	strbuf_release(&bwhy);
+	return bp;
+}
+
+/* The scenario's stops on a started session: arm, take each stop, run to the end. */
+static int run_stops(struct session *s, const struct scenario *sc, const struct run_target *t,
+		     struct obs_run *obs)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct session_stop st = { .bkpt = -1 };
+	int *bkpt = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*bkpt));
+	size_t left = sc->nstops;
+	/* LSTAR is read at the first kernel stop; a scenario without one gets a hidden
+	 * stop at do_syscall_64 for it. */
+	int want_lstar = sc->lstar && scenario_guard_holds(&sc->lstar_guard, obs->kernel_version);
+	int lstar_bp = -1, kernel_stops = 0;
+	for (size_t i = 0; i < sc->nstops; i++)
+		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL &&
+				scenario_guard_holds(&sc->stops[i].guard, obs->kernel_version);
+	int rc = -1;
+
+	obs->nstops = sc->nstops;
+	obs->stops = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*obs->stops));
+	if (session_enter_program(s, t->progs, sc->program, &why) < 0)
+		goto fail_gdb;
+	for (size_t i = 0; i < sc->nstops; i++) {
+		/* A stop guarded for other kernels is not armed (the matcher skips it). */
+		if (!scenario_guard_holds(&sc->stops[i].guard, obs->kernel_version)) {
+			bkpt[i] = -1;
+			left--;
+			continue;
+		}
+		bkpt[i] = arm_stop(s, sc, i, t->syscalls, &why);
+		if (bkpt[i] < 0)
+			goto fail;
+	}
+	if (want_lstar && !kernel_stops) {
+		lstar_bp = session_break(s, 0, "do_syscall_64", -1, NULL, &why);
+		if (lstar_bp < 0)
+			goto fail;
+		left++;
+	}
+	while (left) {
+		/* Each stop gets its own limit within the scenario's. */
+		int r = session_continue(s, now_ms() + STOP_TIMEOUT_MS, &st);
+		if (r == 1)
+			break; /* the guest ended: the stops left are "never reached" */
+		if (r < 0) {
+			if (!s->gdb.dead && qemu_alive(&s->qemu)) {
+				strbuf_addstr(&why, "no stop reached in time; still waiting for:");
+				for (size_t k = 0; k < sc->nstops; k++)
+					if (bkpt[k] >= 0)
+						strbuf_addf(&why, " %s:%d (%s)", sc->file, sc->stops[k].line,
+							    sc->stops[k].location);
+			}
+			goto fail_gdb;
+		}
+		int hit = st.reason && !strcmp(st.reason, "breakpoint-hit");
+		size_t i = sc->nstops;
+		for (size_t k = 0; hit && k < sc->nstops; k++)
+			if (bkpt[k] == st.bkpt)
+				i = k;
+		if (hit && lstar_bp >= 0 && st.bkpt == lstar_bp) {
+			if (read_lstar(s, obs, &why) < 0 || session_delete(s, lstar_bp) < 0)
+				goto fail;
+			lstar_bp = -1;
+			want_lstar = 0;
+			left--;
+			continue;
+		}
+		if (!hit || i == sc->nstops) {
+			strbuf_addf(&why, "unexpected stop: %s", st.reason ? st.reason : "no reason given");
+			goto fail;
+		}
+		if (want_lstar && sc->stops[i].space == SCENARIO_KERNEL) {
+			if (read_lstar(s, obs, &why) < 0)
+				goto fail;
+			want_lstar = 0;
+		}
+		/* A finish stop runs its function to the end: other stops inside it are not
+		 * taken (a breakpoint hit would end the finish early). */
+		int mine = bkpt[i], cr;
+		bkpt[i] = -1;
+		if (sc->stops[i].finish && session_enable(s, bkpt, sc->nstops, 0) < 0)
+			goto fail_gdb;
+		cr = capture_stop(s, &sc->stops[i], &obs->stops[i]);
+		if (!cr && sc->stops[i].finish && session_enable(s, bkpt, sc->nstops, 1) < 0)
+			cr = -1;
+		if (cr < 0 || session_delete(s, mine) < 0)
+			goto fail_gdb;
+		left--;
+	}
+	if (!s->qemu.proc.reaped && session_run_to_exit(s) < 0)
+		goto fail_gdb;
+	obs->boot_ms = now_ms() - s->t0;
+	rc = 0;
+	goto out;
+fail_gdb:
+	if (!why.len)
+		strbuf_addstr(&why, "gdb or QEMU failed (see above)");
+fail:
+	set_obs_error(s, obs, why.buf);
+out:
+	session_stop_release(&st);
+	strbuf_release(&why);
+	free(bkpt);
+	return rc;
+}
+
+int run_scenario(const struct scenario *sc, const struct run_target *t, const struct run_opts *o,
+		 struct obs_run *obs)
+{
+	struct session_opts so = { 0 };
+	struct session s;
+	struct strbuf args = STRBUF_INIT;
+	memset(obs, 0, sizeof(*obs));
+	obs->kernel_version = xstrdup(t->version);
+	for (size_t i = 0; i < sc->args.nr; i++)
+		strbuf_addf(&args, "%s%s", i ? "," : "", sc->args.v[i]);
+	so.bzimage = t->bzimage;
+	so.vmlinux = t->vmlinux;
+	so.initrd = t->initrd;
+	so.program = sc->program;
+	so.args = args.buf;
+	so.keep = o->keep;
+	so.gdb_port = o->gdb_port;
+	so.timeout_s = o->timeout_s ? o->timeout_s : sc->timeout_s;
+	so.go = 1;
+	int64_t t0 = now_ms();
+	int r = session_start(&s, &so);
+	if (r < 0) {
+		struct strbuf why = STRBUF_INIT;
+		strbuf_addstr(&why, "the guest or gdb did not start (see above)\n");
+		session_console_tail(&s, &why);
+		obs->error = strbuf_detach(&why, NULL);
+	} else {
+		r = run_stops(&s, sc, t, obs);
+	}
+	session_end(&s, r == 0);
+	obs->total_ms = now_ms() - t0;
+	for (size_t i = 0; i < obs->nstops; i++) {
+		obs_relativize(obs->stops[i].frames, obs->stops[i].nframes, t->roots);
+		obs_relativize(obs->stops[i].user, obs->stops[i].nuser, t->roots);
+	}
+	strbuf_release(&args);
+	return r;
+}
