@@ -255,22 +255,26 @@ class SavedCpu:
 
 
 # ---------------------------------------------------------------------------------------
-# Kernel layout: current task, THREAD_SIZE, struct pt_regs
+# Kernel layout: current task, THREAD_SIZE, struct pt_regs.
+# The same rules as harness/session.c (session_layout_read, session_layout_cond): one
+# function each here, one there; change both together.
 
 
 def thread_size():
-    try:
-        return int(gdb.parse_and_eval("sizeof(init_stack)"))
-    except gdb.error:
-        return 16384  # x86-64 without KASAN: PAGE_SIZE << 2
+    """THREAD_SIZE: the linker script puts that many bytes of init stack between
+    __start_init_stack and __end_init_stack (__start_init_task/__end_init_task before
+    6.2)."""
+    for start, end in (("__start_init_stack", "__end_init_stack"),
+                       ("__start_init_task", "__end_init_task")):
+        if symbol_exists(start) and symbol_exists(end):
+            return int(gdb.parse_and_eval("(unsigned long)&%s - (unsigned long)&%s"
+                                          % (end, start)))
+    raise KdError("no init stack bounds (__start_init_stack): load vmlinux symbols")
 
 
 def stack_padding():
-    # x86-64 leaves 16 bytes above pt_regs when CONFIG_X86_FRED is built in (6.9+).
-    for sym in ("asm_fred_entrypoint_user", "fred_entry_from_user"):
-        if symbol_exists(sym):
-            return 16
-    return 0
+    """x86-64 leaves 16 bytes above pt_regs when FRED is built in (6.9+)."""
+    return 16 if symbol_exists("asm_fred_entrypoint_user") else 0
 
 
 def current_task_var():
@@ -317,13 +321,23 @@ def task_pointer(value):
     return value.cast(gdb.parse_and_eval(current_task_var()).type)
 
 
-def ptregs_expr():
-    """The current task's pt_regs as a gdb expression (for breakpoint conditions).
-    Casting by name is slow in gdb (~0.1 s for struct task_struct) but a condition is
-    parsed only once."""
-    top = thread_size() - stack_padding()
-    return ("((struct pt_regs *)((unsigned long)(%s)->stack + %d) - 1)"
-            % (current_task_expr(), top))
+PTREGS_SIZE = 21 * 8   # struct pt_regs on x86-64: 21 slots of 8 bytes
+PTREGS_ORIG_AX = 15    # orig_ax's slot
+
+
+def kd_condition(prog, nr=-1):
+    """The breakpoint condition "the running task is PROG (None: any task) [and its
+    current syscall is NR]". Plain expressions after the first term: gdb type-checks
+    the unevaluated side of && with dummy values, which a convenience function does not
+    survive."""
+    terms = []
+    if prog is not None:
+        terms.append('$_streq(%s->comm, "%s")' % (current_task_expr(), prog[:15]))
+    if nr >= 0:
+        off = thread_size() - stack_padding() - PTREGS_SIZE + 8 * PTREGS_ORIG_AX
+        terms.append("*(unsigned long *)((unsigned long)%s->stack + %d) == %d"
+                     % (current_task_expr(), off, nr))
+    return " && ".join(terms) or "1"
 
 
 def ptregs_value(task=None):
@@ -696,7 +710,7 @@ Usage: kd-ptregs [TASK]
 TASK is an optional struct task_struct * or struct task_struct expression (default: the
 current task, pcpu_hot.current_task).  pt_regs is at the top of the task's kernel stack:
   (struct pt_regs *)((unsigned long)task->stack + THREAD_SIZE) - 1
-with THREAD_SIZE = sizeof(init_stack) (minus 16 bytes of padding on CONFIG_X86_FRED).
+with THREAD_SIZE = the init stack's size (minus 16 bytes of padding on CONFIG_X86_FRED).
 Prints orig_ax as the syscall number and its name (from $kd_syscalls), arg0..arg5 from
 rdi rsi rdx r10 r8 r9, the return slot ax (-ENOSYS until the syscall returns), the user
 ip/sp/flags/cs/ss, and the task's comm and pid.  At a user-mode stop the values are those
@@ -863,7 +877,6 @@ Example: kd-syscall clone; continue   (then kd-ptregs, kd-ubt, finish ...)"""
         prog = argv[1] if len(argv) > 1 else conv_str("kd_prog")
         if prog is None:
             raise KdError("no PROG given and $kd_prog is not set (use `*` for any task)")
-        cond = "%s->orig_ax == %d" % (ptregs_expr(), nr)
         if prog != "*":
             if len(prog) > 15:
                 out("kd-syscall: %r is longer than a comm (15 chars); matching %r"
@@ -871,7 +884,7 @@ Example: kd-syscall clone; continue   (then kd-ptregs, kd-ubt, finish ...)"""
                 prog = prog[:15]
             if '"' in prog or "\\" in prog:
                 raise KdError("PROG may not contain quotes or backslashes")
-            cond += ' && $_streq(%s->comm, "%s")' % (current_task_expr(), prog)
+        cond = kd_condition(None if prog == "*" else prog, nr)
         bp = gdb.Breakpoint("do_syscall_64")
         try:
             if bp.pending:

@@ -56,7 +56,9 @@ int session_layout_read(struct session_layout *l, const char *vmlinux)
 	l->smp = elf_symbol(&e, "__per_cpu_offset", &addr);
 	/* The running task: pcpu_hot.current_task since 6.2, the per-CPU current_task
 	 * before. On SMP each CPU has its copy at the variable's address plus the CPU's
-	 * __per_cpu_offset; QEMU's gdbstub shows CPU n as thread n + 1 (as lx_current). */
+	 * per-CPU offset (what lx_current adds from __per_cpu_offset[cpu]), which is the
+	 * GS base in kernel mode and KERNEL_GS_BASE while the CPU runs user code: no
+	 * mapping from gdb's thread numbers to CPUs needed. */
 	const char *var = elf_symbol(&e, "pcpu_hot", &addr) ? "pcpu_hot.current_task"
 		: elf_symbol(&e, "current_task", &addr) ? "current_task" : NULL;
 	elf_close(&e);
@@ -66,7 +68,7 @@ int session_layout_read(struct session_layout *l, const char *vmlinux)
 				 : "pcpu_hot or current_task");
 	if (l->smp)
 		l->current = xstrfmt("(*(struct task_struct **)((unsigned long)&%s + "
-				     "__per_cpu_offset[$_thread - 1]))", var);
+				     "(($cs & 3) ? $k_gs_base : $gs_base)))", var);
 	else
 		l->current = xstrdup(var);
 	l->stack_top = l->thread_size - (l->fred ? FRED_PADDING : 0);
