@@ -4,6 +4,7 @@
  * Depends on match, scenario and util.
  */
 #include "report.h"
+#include "json.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -11,39 +12,14 @@
 
 /* ---- text hygiene shared by the writers ---- */
 
-/*
- * Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one (overlong
- * forms, surrogates and values past U+10FFFF are not valid).
- */
-static size_t utf8_len(const unsigned char *s, size_t n)
-{
-	if (s[0] < 0x80)
-		return 1;
-	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
-	if (!len || s[0] > 0xf4 || len > n)
-		return 0;
-	for (size_t i = 1; i < len; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	if (len == 3 && s[0] == 0xe0 && s[1] < 0xa0)
-		return 0; /* overlong */
-	if (len == 3 && s[0] == 0xed && s[1] >= 0xa0)
-		return 0; /* UTF-16 surrogate */
-	if (len == 4 && s[0] == 0xf0 && s[1] < 0x90)
-		return 0; /* overlong */
-	if (len == 4 && s[0] == 0xf4 && s[1] >= 0x90)
-		return 0; /* past U+10FFFF */
-	return len;
-}
-
-enum esc { ESC_TEXT, ESC_LINE, ESC_KTAP, ESC_JSON, ESC_XML, ESC_XML_ATTR };
+enum esc { ESC_TEXT, ESC_LINE, ESC_KTAP, ESC_XML, ESC_XML_ATTR };
 
 /*
- * Append s escaped for mode: JSON string contents, XML character data, XML attribute
+ * Append s escaped for mode: XML character data, XML attribute
  * values (where '\n' and '\t' must be character references), a terminal (ESC_TEXT:
  * control characters but '\n' and '\t' become '?'), one line of it (ESC_LINE: '\n' and
  * '\t' also become ' ') or a KTAP description (ESC_KTAP: as ESC_LINE, and '#', which
- * KTAP reserves, becomes '_'). Invalid UTF-8 becomes U+FFFD in JSON and XML.
+ * KTAP reserves, becomes '_'). Invalid UTF-8 becomes U+FFFD in XML (json.c does JSON).
  */
 static void add_esc(struct strbuf *sb, const char *str, enum esc mode)
 {
@@ -51,9 +27,9 @@ static void add_esc(struct strbuf *sb, const char *str, enum esc mode)
 	size_t n = strlen((const char *)s);
 	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
-		size_t len = utf8_len(s + i, n - i);
+		size_t len = json_utf8_len(s + i, n - i);
 		if (!len) {
-			if (mode == ESC_JSON || mode == ESC_XML || mode == ESC_XML_ATTR)
+			if (mode == ESC_XML || mode == ESC_XML_ATTR)
 				strbuf_addstr(sb, "\xef\xbf\xbd");
 			else
 				strbuf_addch(sb, '?');
@@ -72,18 +48,6 @@ static void add_esc(struct strbuf *sb, const char *str, enum esc mode)
 		}
 		i++;
 		switch (mode) {
-		case ESC_JSON:
-			if (c == '"' || c == '\\')
-				strbuf_addf(sb, "\\%c", c);
-			else if (c == '\n')
-				strbuf_addstr(sb, "\\n");
-			else if (c == '\t')
-				strbuf_addstr(sb, "\\t");
-			else if (c < 0x20 || c == 0x7f)
-				strbuf_addf(sb, "\\u%04x", c);
-			else
-				strbuf_addch(sb, c);
-			break;
 		case ESC_XML:
 		case ESC_XML_ATTR:
 			if (c == '&')
@@ -580,266 +544,184 @@ static void junit_end(struct report *r, const struct report_timings *t)
 	strbuf_addstr(r->out, "</testsuites>\n");
 }
 
-/* ---- JSON ---- */
+/* ---- JSON (json.c writes it) ---- */
 
-/* Start a member (with key, inside an object) or an element (key NULL). */
-static void json_member(struct report *r, const char *key)
+static void jr_counts(struct report *r, const char *key, const size_t c[MATCH_NSTATUS])
 {
-	if (!r->first[r->depth])
-		strbuf_addch(r->out, ',');
-	r->first[r->depth] = 0;
-	strbuf_addch(r->out, '\n');
-	for (int i = 0; i < r->depth; i++)
-		strbuf_addstr(r->out, "  ");
-	if (key) {
-		strbuf_addch(r->out, '"');
-		add_esc(r->out, key, ESC_JSON);
-		strbuf_addstr(r->out, "\": ");
-	}
-}
-
-static void json_open(struct report *r, const char *key, char brace)
-{
-	json_member(r, key);
-	strbuf_addch(r->out, brace);
-	if (r->depth + 1 < (int)sizeof(r->first))
-		r->depth++;
-	r->first[r->depth] = 1;
-}
-
-static void json_close(struct report *r, char brace)
-{
-	int empty = r->first[r->depth];
-	if (r->depth > 0)
-		r->depth--;
-	if (!empty) {
-		strbuf_addch(r->out, '\n');
-		for (int i = 0; i < r->depth; i++)
-			strbuf_addstr(r->out, "  ");
-	}
-	strbuf_addch(r->out, brace);
-}
-
-static void json_str(struct report *r, const char *key, const char *value)
-{
-	json_member(r, key);
-	if (!value) {
-		strbuf_addstr(r->out, "null");
-		return;
-	}
-	strbuf_addch(r->out, '"');
-	add_esc(r->out, value, ESC_JSON);
-	strbuf_addch(r->out, '"');
-}
-
-static void json_int(struct report *r, const char *key, int64_t value)
-{
-	json_member(r, key);
-	strbuf_addf(r->out, "%lld", (long long)value);
-}
-
-/* A time in ms, null when unknown (negative). */
-static void json_ms(struct report *r, const char *key, int64_t ms)
-{
-	json_member(r, key);
-	if (ms < 0)
-		strbuf_addstr(r->out, "null");
-	else
-		strbuf_addf(r->out, "%lld", (long long)ms);
-}
-
-static void json_bool(struct report *r, const char *key, int value)
-{
-	json_member(r, key);
-	strbuf_addstr(r->out, value ? "true" : "false");
-}
-
-static void json_hex(struct report *r, const char *key, uint64_t value)
-{
-	char buf[32];
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)value);
-	json_str(r, key, buf);
-}
-
-static void json_counts(struct report *r, const char *key, const size_t c[MATCH_NSTATUS])
-{
-	json_open(r, key, '{');
+	json_open(&r->json, key, '{');
 	for (int s = 0; s < MATCH_NSTATUS; s++)
-		json_int(r, match_status_name((enum match_status)s), (int64_t)c[s]);
-	json_close(r, '}');
+		json_int(&r->json, match_status_name((enum match_status)s), (int64_t)c[s]);
+	json_close(&r->json);
 }
 
-static void json_obs_frames(struct report *r, const char *key, const struct obs_frame *f, size_t n)
+static void jr_obs_frames(struct report *r, const char *key, const struct obs_frame *f, size_t n)
 {
-	json_open(r, key, '[');
+	json_open(&r->json, key, '[');
 	for (size_t i = 0; i < n; i++) {
-		json_open(r, NULL, '{');
-		json_str(r, "func", f[i].func);
-		json_str(r, "file", f[i].file);
+		json_open(&r->json, NULL, '{');
+		json_str(&r->json, "func", f[i].func);
+		json_str(&r->json, "file", f[i].file);
 		if (f[i].line > 0)
-			json_int(r, "line", f[i].line);
+			json_int(&r->json, "line", f[i].line);
 		else
-			json_str(r, "line", NULL);
-		json_bool(r, "inlined", f[i].inlined);
-		json_hex(r, "addr", f[i].addr);
-		json_close(r, '}');
+			json_str(&r->json, "line", NULL);
+		json_bool(&r->json, "inlined", f[i].inlined);
+		json_hex(&r->json, "addr", f[i].addr);
+		json_close(&r->json);
 	}
-	json_close(r, ']');
+	json_close(&r->json);
 }
 
-static void json_guard(struct report *r, const struct scenario_guard *g)
+static void jr_guard(struct report *r, const struct scenario_guard *g)
 {
 	struct strbuf sb = STRBUF_INIT;
 	scenario_guard_format(g, &sb);
-	json_str(r, "guard", sb.len ? sb.buf : NULL);
+	json_str(&r->json, "guard", sb.len ? sb.buf : NULL);
 	strbuf_release(&sb);
 }
 
-static void json_expected_frames(struct report *r, const char *key,
+static void jr_expected_frames(struct report *r, const char *key,
 				 const struct scenario_frame *f, size_t n)
 {
-	json_open(r, key, '[');
+	json_open(&r->json, key, '[');
 	for (size_t i = 0; i < n; i++) {
-		json_open(r, NULL, '{');
-		json_str(r, "func", f[i].func ? f[i].func : "...");
-		json_str(r, "file", f[i].file);
-		json_bool(r, "inlined", f[i].inlined);
-		json_guard(r, &f[i].guard);
-		json_int(r, "line", f[i].line);
-		json_close(r, '}');
+		json_open(&r->json, NULL, '{');
+		json_str(&r->json, "func", f[i].func ? f[i].func : "...");
+		json_str(&r->json, "file", f[i].file);
+		json_bool(&r->json, "inlined", f[i].inlined);
+		jr_guard(r, &f[i].guard);
+		json_int(&r->json, "line", f[i].line);
+		json_close(&r->json);
 	}
-	json_close(r, ']');
+	json_close(&r->json);
 }
 
-static void json_begin(struct report *r)
+static void jr_begin(struct report *r)
 {
-	strbuf_addch(r->out, '{');
-	r->depth = 1;
-	r->first[1] = 1;
-	json_int(r, "schema", 1);
-	json_open(r, "scenarios", '[');
+	json_init(&r->json, r->out, 1);
+	json_open(&r->json, NULL, '{');
+	json_int(&r->json, "schema", 1);
+	json_open(&r->json, "scenarios", '[');
 }
 
-static void json_stop(struct report *r, const struct match_result *res, size_t i)
+static void jr_stop(struct report *r, const struct match_result *res, size_t i)
 {
 	const struct match_stop *ms = &res->stops[i];
 	const struct scenario_stop *st = ms->stop;
 	const struct obs_stop *o = ms->obs;
 	int hit = o && o->hit;
 
-	json_open(r, NULL, '{');
-	json_str(r, "title", ms->title);
-	json_str(r, "location", st->location);
-	json_str(r, "space", st->space == SCENARIO_USER ? "user" : "kernel");
-	json_str(r, "syscall", st->syscall);
-	json_bool(r, "finish", st->finish);
-	json_str(r, "condition", st->cond);
-	json_int(r, "line", st->line);
-	json_guard(r, &st->guard);
-	json_str(r, "result", match_status_name(ms->status));
-	json_str(r, "reason", ms->reason);
-	json_bool(r, "reached", hit);
-	json_ms(r, "ms", hit ? o->ms : -1);
-	json_obs_frames(r, "frames", hit ? o->frames : NULL, hit ? o->nframes : 0);
-	json_obs_frames(r, "user_frames", hit ? o->user : NULL, hit ? o->nuser : 0);
+	json_open(&r->json, NULL, '{');
+	json_str(&r->json, "title", ms->title);
+	json_str(&r->json, "location", st->location);
+	json_str(&r->json, "space", st->space == SCENARIO_USER ? "user" : "kernel");
+	json_str(&r->json, "syscall", st->syscall);
+	json_bool(&r->json, "finish", st->finish);
+	json_str(&r->json, "condition", st->cond);
+	json_int(&r->json, "line", st->line);
+	jr_guard(r, &st->guard);
+	json_str(&r->json, "result", match_status_name(ms->status));
+	json_str(&r->json, "reason", ms->reason);
+	json_bool(&r->json, "reached", hit);
+	json_ms(&r->json, "ms", hit ? o->ms : -1);
+	jr_obs_frames(r, "frames", hit ? o->frames : NULL, hit ? o->nframes : 0);
+	jr_obs_frames(r, "user_frames", hit ? o->user : NULL, hit ? o->nuser : 0);
 	if (st->has_frames) {
-		json_expected_frames(r, "expected_frames", st->frames, st->nframes);
-		json_str(r, "frames_result", match_status_name(ms->frames.status));
+		jr_expected_frames(r, "expected_frames", st->frames, st->nframes);
+		json_str(&r->json, "frames_result", match_status_name(ms->frames.status));
 	}
 	if (st->has_user) {
-		json_expected_frames(r, "expected_user_frames", st->user, st->nuser);
-		json_str(r, "user_frames_result", match_status_name(ms->user.status));
+		jr_expected_frames(r, "expected_user_frames", st->user, st->nuser);
+		json_str(&r->json, "user_frames_result", match_status_name(ms->user.status));
 	}
-	json_open(r, "checks", '[');
+	json_open(&r->json, "checks", '[');
 	for (size_t k = 0; k < ms->nchecks; k++) {
 		const struct match_check *mc = &ms->checks[k];
 		const struct scenario_check *c = mc->check;
-		json_open(r, NULL, '{');
-		json_str(r, "text", c->text);
-		json_str(r, "name", c->name);
-		json_str(r, "op", scenario_op_name(c->op));
-		json_int(r, "expected", c->value);
+		json_open(&r->json, NULL, '{');
+		json_str(&r->json, "text", c->text);
+		json_str(&r->json, "name", c->name);
+		json_str(&r->json, "op", scenario_op_name(c->op));
+		json_int(&r->json, "expected", c->value);
 		if (mc->got && mc->got->ok) {
-			json_int(r, "actual", mc->got->value);
-			json_hex(r, "actual_hex", (uint64_t)mc->got->value);
+			json_int(&r->json, "actual", mc->got->value);
+			json_hex(&r->json, "actual_hex", (uint64_t)mc->got->value);
 		} else {
-			json_str(r, "actual", NULL);
-			json_str(r, "actual_hex", NULL);
+			json_str(&r->json, "actual", NULL);
+			json_str(&r->json, "actual_hex", NULL);
 		}
-		json_str(r, "error", mc->got && !mc->got->ok ? mc->got->error : NULL);
-		json_str(r, "result", match_status_name(mc->status));
-		json_str(r, "message", mc->message);
-		json_int(r, "line", c->line);
-		json_guard(r, &c->guard);
-		json_close(r, '}');
+		json_str(&r->json, "error", mc->got && !mc->got->ok ? mc->got->error : NULL);
+		json_str(&r->json, "result", match_status_name(mc->status));
+		json_str(&r->json, "message", mc->message);
+		json_int(&r->json, "line", c->line);
+		jr_guard(r, &c->guard);
+		json_close(&r->json);
 	}
-	json_close(r, ']');
-	json_str(r, "diff", ms->diff);
-	json_close(r, '}');
+	json_close(&r->json);
+	json_str(&r->json, "diff", ms->diff);
+	json_close(&r->json);
 }
 
-static void json_scenario(struct report *r, const struct match_result *res)
+static void jr_scenario(struct report *r, const struct match_result *res)
 {
 	const struct scenario *sc = res->sc;
 	const struct obs_run *run = res->run;
 
-	json_open(r, NULL, '{');
-	json_str(r, "name", sc->name);
-	json_str(r, "file", sc->file);
-	json_str(r, "result", match_status_name(res->status));
-	json_str(r, "reason", res->reason);
-	json_str(r, "error", run ? run->error : NULL);
-	json_str(r, "kernel_version", res->kernel_version);
-	json_str(r, "program", sc->program);
-	json_open(r, "args", '[');
+	json_open(&r->json, NULL, '{');
+	json_str(&r->json, "name", sc->name);
+	json_str(&r->json, "file", sc->file);
+	json_str(&r->json, "result", match_status_name(res->status));
+	json_str(&r->json, "reason", res->reason);
+	json_str(&r->json, "error", run ? run->error : NULL);
+	json_str(&r->json, "kernel_version", res->kernel_version);
+	json_str(&r->json, "program", sc->program);
+	json_open(&r->json, "args", '[');
 	for (size_t i = 0; i < sc->args.nr; i++)
-		json_str(r, NULL, sc->args.v[i]);
-	json_close(r, ']');
+		json_str(&r->json, NULL, sc->args.v[i]);
+	json_close(&r->json);
 	if (sc->lstar) {
-		json_open(r, "lstar", '{');
-		json_str(r, "expected", sc->lstar);
-		json_str(r, "actual", run ? run->lstar_symbol : NULL);
+		json_open(&r->json, "lstar", '{');
+		json_str(&r->json, "expected", sc->lstar);
+		json_str(&r->json, "actual", run ? run->lstar_symbol : NULL);
 		if (run && run->lstar_symbol)
-			json_hex(r, "value", run->lstar_value);
+			json_hex(&r->json, "value", run->lstar_value);
 		else
-			json_str(r, "value", NULL);
-		json_str(r, "result", match_status_name(res->lstar_status));
-		json_str(r, "diff", res->lstar_diff);
-		json_close(r, '}');
+			json_str(&r->json, "value", NULL);
+		json_str(&r->json, "result", match_status_name(res->lstar_status));
+		json_str(&r->json, "diff", res->lstar_diff);
+		json_close(&r->json);
 	}
-	json_open(r, "stops", '[');
+	json_open(&r->json, "stops", '[');
 	for (size_t i = 0; i < res->nstops; i++)
-		json_stop(r, res, i);
-	json_close(r, ']');
-	json_open(r, "summary", '{');
-	json_counts(r, "stops", res->counts.stops);
-	json_counts(r, "checks", res->counts.checks);
-	json_close(r, '}');
-	json_open(r, "timings", '{');
-	json_ms(r, "boot_ms", run && run->boot_ms > 0 ? run->boot_ms : -1);
-	json_ms(r, "total_ms", scenario_ms(res));
-	json_close(r, '}');
-	json_close(r, '}');
+		jr_stop(r, res, i);
+	json_close(&r->json);
+	json_open(&r->json, "summary", '{');
+	jr_counts(r, "stops", res->counts.stops);
+	jr_counts(r, "checks", res->counts.checks);
+	json_close(&r->json);
+	json_open(&r->json, "timings", '{');
+	json_ms(&r->json, "boot_ms", run && run->boot_ms > 0 ? run->boot_ms : -1);
+	json_ms(&r->json, "total_ms", scenario_ms(res));
+	json_close(&r->json);
+	json_close(&r->json);
 }
 
-static void json_end(struct report *r, const struct report_timings *t)
+static void jr_end(struct report *r, const struct report_timings *t)
 {
-	json_close(r, ']'); /* scenarios */
-	json_open(r, "summary", '{');
-	json_int(r, "scenarios", (int64_t)r->done);
+	json_close(&r->json); /* scenarios */
+	json_open(&r->json, "summary", '{');
+	json_int(&r->json, "scenarios", (int64_t)r->done);
 	for (int s = 0; s < MATCH_NSTATUS; s++)
-		json_int(r, match_status_name((enum match_status)s), (int64_t)r->counts[s]);
-	json_counts(r, "stops", r->totals.stops);
-	json_counts(r, "checks", r->totals.checks);
-	json_int(r, "exit_code", exit_code(r));
-	json_close(r, '}');
-	json_open(r, "timings", '{');
-	json_ms(r, "total_ms", t ? t->total_ms : -1);
-	json_ms(r, "build_ms", t ? t->build_ms : -1);
-	json_ms(r, "scenarios_ms", r->scenarios_ms);
-	json_close(r, '}');
-	json_close(r, '}');
-	strbuf_addch(r->out, '\n');
+		json_int(&r->json, match_status_name((enum match_status)s), (int64_t)r->counts[s]);
+	jr_counts(r, "stops", r->totals.stops);
+	jr_counts(r, "checks", r->totals.checks);
+	json_int(&r->json, "exit_code", exit_code(r));
+	json_close(&r->json);
+	json_open(&r->json, "timings", '{');
+	json_ms(&r->json, "total_ms", t ? t->total_ms : -1);
+	json_ms(&r->json, "build_ms", t ? t->build_ms : -1);
+	json_ms(&r->json, "scenarios_ms", r->scenarios_ms);
+	json_finish(&r->json);
 }
 
 /* ---- the interface ---- */
@@ -848,7 +730,7 @@ static const struct report_ops report_formats[] = {
 	[REPORT_TEXT] = { "text", text_begin, text_scenario, text_end },
 	[REPORT_KTAP] = { "ktap", ktap_begin, ktap_scenario, ktap_end },
 	[REPORT_JUNIT] = { "junit", junit_begin, junit_scenario, junit_end },
-	[REPORT_JSON] = { "json", json_begin, json_scenario, json_end },
+	[REPORT_JSON] = { "json", jr_begin, jr_scenario, jr_end },
 };
 
 int report_format_parse(const char *name, enum report_format *fmt)

@@ -13,6 +13,7 @@
 #ifndef KDIVE_REPORT_H
 #define KDIVE_REPORT_H
 
+#include "json.h"
 #include "match.h"
 
 enum report_format { REPORT_TEXT, REPORT_KTAP, REPORT_JUNIT, REPORT_JSON };
@@ -58,8 +59,7 @@ struct report {
 	int64_t scenarios_ms;         /* sum of the scenarios' own times */
 	struct strbuf body;           /* JUnit: the suites, held until the totals are known */
 	size_t cases[MATCH_NSTATUS];  /* JUnit: test cases by status */
-	int depth;                    /* JSON: nesting depth */
-	unsigned char first[16];      /* JSON: 1 while the container at that depth is empty */
+	struct json json;             /* JSON: the writer */
 };
 
 /* Start a report of nscenarios results (0 if not known) in format fmt onto out. */

@@ -1,0 +1,176 @@
+/*
+ * json: the one JSON writer. Depends on util.
+ */
+#include "json.h"
+
+#include <string.h>
+
+size_t json_utf8_len(const unsigned char *s, size_t n)
+{
+	if (s[0] < 0x80)
+		return 1;
+	size_t len = s[0] >= 0xf0 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 ? 2 : 0;
+	if (!len || s[0] > 0xf4 || len > n)
+		return 0;
+	for (size_t i = 1; i < len; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	if (len == 3 && s[0] == 0xe0 && s[1] < 0xa0)
+		return 0; /* overlong */
+	if (len == 3 && s[0] == 0xed && s[1] >= 0xa0)
+		return 0; /* UTF-16 surrogate */
+	if (len == 4 && s[0] == 0xf0 && s[1] < 0x90)
+		return 0; /* overlong */
+	if (len == 4 && s[0] == 0xf4 && s[1] >= 0x90)
+		return 0; /* past U+10FFFF */
+	return len;
+}
+
+void json_quote(struct strbuf *out, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t n = strlen(str);
+	strbuf_addch(out, '"');
+	for (size_t i = 0; i < n;) {
+		unsigned char c = s[i];
+		size_t len = json_utf8_len(s + i, n - i);
+		if (!len) {
+			strbuf_addstr(out, "\xef\xbf\xbd");
+			i++;
+			continue;
+		}
+		if (len > 1) {
+			strbuf_add(out, s + i, len);
+			i += len;
+			continue;
+		}
+		i++;
+		if (c == '"' || c == '\\')
+			strbuf_addf(out, "\\%c", c);
+		else if (c == '\n')
+			strbuf_addstr(out, "\\n");
+		else if (c == '\t')
+			strbuf_addstr(out, "\\t");
+		else if (c == '\r')
+			strbuf_addstr(out, "\\r");
+		else if (c < 0x20 || c == 0x7f)
+			strbuf_addf(out, "\\u%04x", c);
+		else
+			strbuf_addch(out, (char)c);
+	}
+	strbuf_addch(out, '"');
+}
+
+void json_init(struct json *j, struct strbuf *out, int pretty)
+{
+	memset(j, 0, sizeof(*j));
+	j->out = out;
+	j->pretty = pretty;
+	j->first[0] = 1;
+}
+
+static void indent(struct json *j)
+{
+	if (!j->pretty)
+		return;
+	strbuf_addch(j->out, '\n');
+	for (int i = 0; i < j->depth; i++)
+		strbuf_addstr(j->out, "  ");
+}
+
+/* Start a member (with key, inside an object) or an element (key NULL). */
+static void member(struct json *j, const char *key)
+{
+	if (!j->first[j->depth])
+		strbuf_addch(j->out, ',');
+	if (j->depth > 0 || !j->first[0])
+		indent(j);
+	j->first[j->depth] = 0;
+	if (key) {
+		json_quote(j->out, key);
+		strbuf_addstr(j->out, j->pretty ? ": " : ":");
+	}
+}
+
+void json_open(struct json *j, const char *key, char brace)
+{
+	member(j, key);
+	strbuf_addch(j->out, brace);
+	if (j->depth + 1 >= JSON_MAX_DEPTH)
+		return; /* deeper than any document kdive writes: flattened, still valid */
+	j->depth++;
+	j->close[j->depth] = brace == '{' ? '}' : ']';
+	j->first[j->depth] = 1;
+}
+
+void json_close(struct json *j)
+{
+	if (j->depth == 0)
+		return;
+	int empty = j->first[j->depth];
+	char brace = j->close[j->depth];
+	j->depth--;
+	if (!empty)
+		indent(j);
+	strbuf_addch(j->out, brace);
+}
+
+void json_finish(struct json *j)
+{
+	while (j->depth > 0)
+		json_close(j);
+	strbuf_addch(j->out, '\n');
+}
+
+void json_str(struct json *j, const char *key, const char *value)
+{
+	member(j, key);
+	if (value)
+		json_quote(j->out, value);
+	else
+		strbuf_addstr(j->out, "null");
+}
+
+void json_int(struct json *j, const char *key, int64_t value)
+{
+	member(j, key);
+	strbuf_addf(j->out, "%lld", (long long)value);
+}
+
+void json_uint(struct json *j, const char *key, uint64_t value)
+{
+	member(j, key);
+	strbuf_addf(j->out, "%llu", (unsigned long long)value);
+}
+
+void json_bool(struct json *j, const char *key, int value)
+{
+	member(j, key);
+	strbuf_addstr(j->out, value ? "true" : "false");
+}
+
+void json_null(struct json *j, const char *key)
+{
+	member(j, key);
+	strbuf_addstr(j->out, "null");
+}
+
+void json_hex(struct json *j, const char *key, uint64_t value)
+{
+	member(j, key);
+	strbuf_addf(j->out, "\"0x%llx\"", (unsigned long long)value);
+}
+
+void json_ms(struct json *j, const char *key, int64_t ms)
+{
+	if (ms < 0)
+		json_null(j, key);
+	else
+		json_int(j, key, ms);
+}
+
+void json_seconds(struct json *j, const char *key, int64_t ms)
+{
+	member(j, key);
+	strbuf_addf(j->out, "%.3f", (double)ms / 1000.0);
+}
