@@ -9,6 +9,7 @@
 #include "scenario.h"
 #include "syscalls.h"
 
+#include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,168 +17,16 @@
 
 #define KDIVE_VERSION "0.1"
 
-static const struct cli_command commands[] = {
-	{ "build", cmd_build, "build (or reuse from the cache) the kernel and the initramfs",
-	  "usage: kdive build [--kernel-src DIR|TARBALL] [--config FRAGMENT]... [--only WHAT]\n"
-	  "                   [--format text|json] [--jobs N] [-q] [-v]\n"
-	  "\n"
-	  "Builds what the guest needs, each part once per content:\n"
-	  "  kernel     Debian's linux-source-6.12 tarball (or --kernel-src), configured as\n"
-	  "             allnoconfig + kconfig/base.config + each --config FRAGMENT, checked\n"
-	  "             (every requested symbol must survive into .config), built out of tree\n"
-	  "             (bzImage, vmlinux with DWARF 5, the kernel's gdb scripts), and\n"
-	  "             indexed with gdb-add-index. About 2-6 minutes cold on 2 cores.\n"
-	  "  initramfs  busybox-static, initramfs/init and every initramfs/progs/NAME.c built\n"
-	  "             -static -g -O0, packed as a reproducible newc cpio + gzip -n.\n"
-	  "\n"
-	  "Everything lands in the cache ($KDIVE_CACHE, else $XDG_CACHE_HOME/kdive, else\n"
-	  "~/.cache/kdive), keyed by a hash of the source, the merged fragments and the\n"
-	  "compiler: a second build with nothing changed takes milliseconds; a changed\n"
-	  "fragment rebuilds incrementally from the last tree.\n"
-	  "\n"
-	  "Options:\n"
-	  "  --kernel-src PATH   a kernel source tree or .tar.xz (default:\n"
-	  "                      /usr/src/linux-source-6.12.tar.xz, or $KDIVE_KERNEL_TARBALL)\n"
-	  "  --config FRAGMENT   merge this fragment after kconfig/base.config (repeatable;\n"
-	  "                      later fragments win)\n"
-	  "  --only WHAT         kernel or initramfs\n"
-	  "  --format FMT        text (default) or json: where everything is\n"
-	  "  --jobs N            make -jN (default: the number of CPUs)\n"
-	  "  -q, --quiet         no progress\n"
-	  "\n"
-	  "Exit: 0 built, 2 bad usage or a bad fragment (file:line), 3 the build failed\n"
-	  "(a requested symbol did not survive, make failed: the log path is printed).\n" },
-	{ "run", cmd_run, "boot, run each scenario, compare with its expectations, report",
-	  "usage: kdive run [--format text|ktap|junit|json] [--output FILE] [--keep]\n"
-	  "                 [--timeout SECONDS] [--kernel BZIMAGE --vmlinux FILE] [-v]\n"
-	  "                 SCENARIO...\n"
-	  "\n"
-	  "Checks every SCENARIO file first (a bad one: FILE:LINE:COL, exit 2, nothing boots),\n"
-	  "builds or reuses the kernel and initramfs, then boots one guest per scenario: the\n"
-	  "guest runs the scenario's program, kdive stops at each `stop` (limited to that\n"
-	  "program, and to one syscall with syscall=NAME), captures the kernel frames, the\n"
-	  "user-space frames of the syscall (from pt_regs), and the checked values, and\n"
-	  "compares them with the expectations. A mismatch shows expected against actual,\n"
-	  "with the scenario's file:line and the kernel source's file:line.\n"
-	  "The format is documented in scenarios/README.md.\n"
-	  "\n"
-	  "  --format FMT       text (default; colour on a terminal unless NO_COLOR is set),\n"
-	  "                     ktap (KTAP v1), junit (JUnit XML) or json (DESIGN.md's contract)\n"
-	  "  --output FILE      write the report there, atomically\n"
-	  "  --keep             keep each run directory (console.log, qemu.log, gdb.mi)\n"
-	  "  --timeout SECONDS  limit per scenario (default: the scenario's `timeout`, or 300)\n"
-	  "  --kernel, --vmlinux  your own kernel (syscall= then needs the kernel's build)\n"
-	  "  -v                 detail passing scenarios too: narration, frames, values\n"
-	  "                     (`kdive -v run` also logs what kdive does)\n"
-	  "\n"
-	  "Exit: 0 all passed, 1 an expectation failed, 2 bad usage or scenario file,\n"
-	  "3 infrastructure failure (build, boot, gdb, QEMU), 4 everything skipped.\n" },
-	{ "record", cmd_record, "run a scenario and write what was observed as its expectations",
-	  "usage: kdive record [--dry-run] [--keep] [--timeout SECONDS]\n"
-	  "                    [--kernel BZIMAGE --vmlinux FILE] SCENARIO\n"
-	  "\n"
-	  "Runs SCENARIO like `kdive run`, then writes the frames it saw at each stop back\n"
-	  "into the file: each stop's `frames` block (and, at kernel stops, its `user`\n"
-	  "block) is replaced; a stop without one gets one. Comments, narration (say),\n"
-	  "checks, and frame lines guarded for other kernel versions stay as they are.\n"
-	  "The golden-update workflow: record, review the diff, commit.\n"
-	  "\n"
-	  "  --dry-run   print the change as a unified diff instead of writing the file\n"
-	  "  --keep      keep the run directory (console.log, qemu.log, gdb.mi)\n"
-	  "\n"
-	  "Exit: 0 recorded, 1 a stop was never reached (its blocks kept), 2 bad scenario\n"
-	  "file, 3 the run failed (nothing written).\n" },
-	{ "lstar", cmd_lstar, "boot, read MSR_LSTAR and resolve it to a kernel symbol",
-	  "usage: kdive lstar [--kaslr] [--format text|json] [--output FILE] [--keep]\n"
-	  "                   [--kernel BZIMAGE --vmlinux FILE] [--timeout SECONDS] [--gdb-port N]\n"
-	  "\n"
-	  "The syscall instruction jumps to the address in MSR_LSTAR (0xc0000082), but neither\n"
-	  "gdb's registers nor QEMU's `info registers` show it. kdive boots the guest under\n"
-	  "gdb, stops in kernel mode, writes rdmsr over the current instruction, single-steps\n"
-	  "it, reads edx:eax, and restores the code and every register it touched (checked).\n"
-	  "It also reads MSR_STAR and MSR_SYSCALL_MASK and decodes them, resolves LSTAR to a\n"
-	  "symbol in vmlinux, then lets the guest run its fork program to the end: proof\n"
-	  "that it survived the read.\n"
-	  "\n"
-	  "  --kaslr            boot without nokaslr: the kernel lands at a random address.\n"
-	  "                     kdive stops in the fork program, steps across its syscall\n"
-	  "                     instruction into the kernel, computes the slide (LSTAR minus\n"
-	  "                     &entry_SYSCALL_64), relocates gdb's symbols (symbol-file -o)\n"
-	  "                     and proves it with a breakpoint and backtrace at kernel_clone.\n"
-	  "  --format FMT       text (default) or json: msr, value, symbol, offset,\n"
-	  "                     vmlinux_address, kaslr_slide, star, syscall_mask, ...\n"
-	  "  --output FILE      write the report there (atomically) instead of stdout\n"
-	  "  --keep             keep the run directory (console.log, qemu.log, gdb.mi)\n"
-	  "  --kernel, --vmlinux  boot your own kernel (x86-64, built with debug info)\n"
-	  "  --timeout SECONDS  give up after this long (default 300)\n"
-	  "  --gdb-port N       gdbstub on 127.0.0.1:N instead of a private unix socket\n"
-	  "\n"
-	  "Exit: 0 read and the guest finished, 3 boot/gdb/QEMU failure.\n" },
-	{ "debug", cmd_debug, "an interactive gdb session on a booted guest",
-	  "usage: kdive debug [SCENARIO] [--program NAME] [--tui] [--kaslr] [--print-cmd]\n"
-	  "                   [--keep] [--kernel BZIMAGE --vmlinux FILE]\n"
-	  "\n"
-	  "Builds what is missing, boots the guest stopped at the reset vector, and hands\n"
-	  "your terminal to gdb (the CLI, or its TUI with --tui), attached, with:\n"
-	  "  - vmlinux's symbols and the guest program's (SCENARIO's program, --program, or\n"
-	  "    fork), the kernel's own gdb scripts (lx-dmesg, lx-ps, $lx_current(), ...),\n"
-	  "  - kdive's helpers (help user-defined): kd-syscall NAME (break on that syscall\n"
-	  "    of the program), kd-ptregs (the syscall's pt_regs, decoded), kd-ubt (its\n"
-	  "    user-space backtrace), kd-lstar (MSR_LSTAR and its symbol), kd-console,\n"
-	  "  - SCENARIO's stops as breakpoints, limited to its program.\n"
-	  "The guest console shows in a tmux pane below gdb when you run inside tmux,\n"
-	  "otherwise in console.log (its path is printed; kd-console shows the tail).\n"
-	  "Ctrl-C stops the guest; `quit` shuts it down and leaves nothing running.\n"
-	  "\n"
-	  "  --kaslr       boot with KASLR: kdive finds the slide first (as lstar --kaslr) and\n"
-	  "                hands over a guest stopped at entry_SYSCALL_64 of fork's clone,\n"
-	  "                with gdb's symbols relocated (symbol-file -o SLIDE)\n"
-	  "  --print-cmd   print the plain qemu and gdb command lines instead, to run by hand\n"
-	  "  --keep        keep the run directory (session.gdb, console.log, qemu.log)\n"
-	  "\n"
-	  "Exit: 0 when gdb ended, 2 bad usage or scenario file, 3 build/boot failure.\n" },
-	{ "tour", cmd_tour, "a narrated, step-by-step guided tour from fork() to kernel_clone",
-	  "usage: kdive tour [fork] [--auto] [--format text|json] [--keep]\n"
-	  "\n"
-	  "Boots the guest and walks the seed's journey live, stopping the fork program on\n"
-	  "the way, in seven steps:\n"
-	  "  1. user space: _Fork, its code up to the syscall instruction, the registers\n"
-	  "  2. the jump: MSR_LSTAR, read live, = entry_SYSCALL_64\n"
-	  "  3. entry_SYSCALL_64 building struct pt_regs (where each field came from)\n"
-	  "  4. do_syscall_64 and the inlined syscall_enter_from_user_mode, with the backtrace\n"
-	  "  5. x64_sys_call's switch (the generated case for 56)\n"
-	  "  6. SYSCALL_DEFINE5(clone, ...) and what it expands to\n"
-	  "  7. kernel_clone, and the return path: SYSRET or IRET, and why\n"
-	  "Each step shows its narration (from scenarios/fork.scn), the kernel source around\n"
-	  "the stop, the live values and the backtrace.\n"
-	  "\n"
-	  "Keys: Enter = next step, g = gdb right here (type gdb commands, kd-ptregs, kd-ubt;\n"
-	  "`tour` comes back), q = quit (the guest is shut down).\n"
-	  "\n"
-	  "  --auto         print the whole tour without waiting (CI, transcripts)\n"
-	  "  --format json  the tour as data\n"
-	  "  --keep         keep the run directory\n"
-	  "\n"
-	  "Exit: 0 done (or quit), 3 build/boot/gdb failure.\n" },
-	{ "doctor", cmd_doctor, "check every dependency and say how to get what is missing",
-	  "usage: kdive doctor [--fix]\n"
-	  "\n"
-	  "Checks each tool and file kdive needs (compiler, make, gdb, QEMU, busybox-static,\n"
-	  "the kernel source and its build tools), prints its version or why it is missing,\n"
-	  "and the one apt-get command that installs what is missing.\n"
-	  "\n"
-	  "  --fix   install what is missing: apt-get as root, otherwise print the command\n"
-	  "          (with sudo) and exit 3\n"
-	  "\n"
-	  "Tools can be overridden: KDIVE_QEMU, KDIVE_GDB, KDIVE_BUSYBOX, KDIVE_KERNEL_TARBALL.\n"
-	  "Exit: 0 when everything is present, 3 when something is missing.\n" },
+static const struct cli_command *const commands[] = {
+	&cli_cmd_build, &cli_cmd_run, &cli_cmd_record, &cli_cmd_lstar,
+	&cli_cmd_debug, &cli_cmd_tour, &cli_cmd_doctor,
 };
 
 static const struct cli_command *find_command(const char *name)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		if (!strcmp(commands[i].name, name))
-			return &commands[i];
+		if (!strcmp(commands[i]->name, name))
+			return commands[i];
 	return NULL;
 }
 
@@ -192,7 +41,7 @@ static void print_main_help(FILE *out)
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
+		fprintf(out, "  %-8s %s\n", commands[i]->name, commands[i]->summary);
 	fprintf(out,
 		"\n"
 		"`kdive COMMAND --help` explains each one. Exit codes: 0 all passed, 1 an\n"
@@ -200,11 +49,45 @@ static void print_main_help(FILE *out)
 		"(build, boot, gdb, QEMU), 4 skipped.\n");
 }
 
-void cli_print_help(const char *cmd, FILE *out)
+/* "--name ARG" or "-q, --name" as the option's help shows it. */
+static void option_synopsis(const struct cli_opt *o, struct strbuf *sb)
 {
-	const struct cli_command *c = find_command(cmd);
-	if (c)
-		fputs(c->help, out);
+	if (o->short_name)
+		strbuf_addf(sb, "-%c, ", o->short_name);
+	strbuf_addf(sb, "--%s", o->name);
+	if (o->arg)
+		strbuf_addf(sb, " %s", o->arg);
+}
+
+#define HELP_COLUMN 22 /* where an option's help text starts */
+
+void cli_print_help(const struct cli_command *c, FILE *out)
+{
+	struct strbuf sb = STRBUF_INIT;
+	fprintf(out, "usage: kdive %s [OPTIONS]%s%s\n\n%s", c->name, c->args ? " " : "",
+		c->args ? c->args : "", c->about);
+	if (c->opts[0].name)
+		fprintf(out, "\nOptions:\n");
+	for (const struct cli_opt *o = c->opts; o->name; o++) {
+		strbuf_reset(&sb);
+		option_synopsis(o, &sb);
+		/* The synopsis, then the help's lines in a column of their own. */
+		const char *h = o->help;
+		int col = fprintf(out, "  %s", sb.buf);
+		do {
+			size_t n = strcspn(h, "\n");
+			if (col >= HELP_COLUMN) {
+				fputc('\n', out);
+				col = 0;
+			}
+			fprintf(out, "%*s%.*s\n", HELP_COLUMN - col, "", (int)n, h);
+			col = 0;
+			h += n;
+		} while (*h++);
+	}
+	if (c->tail)
+		fprintf(out, "\n%s", c->tail);
+	strbuf_release(&sb);
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...)
@@ -217,6 +100,155 @@ int cli_usage_error(const char *cmd, const char *fmt, ...)
 	fprintf(stderr, "kdive %s: %s\nTry 'kdive %s --help'.\n", cmd, sb.buf, cmd);
 	strbuf_release(&sb);
 	return KDIVE_EXIT_USAGE;
+}
+
+/* Is word one of the comma-separated list? */
+static int in_list(const char *list, const char *word)
+{
+	size_t n = strlen(word);
+	for (const char *p = list; *p;) {
+		size_t len = strcspn(p, ",");
+		if (len == n && !strncmp(p, word, n))
+			return 1;
+		p += len;
+		if (*p)
+			p++;
+	}
+	return 0;
+}
+
+/* "text, ktap, junit or json" from "text,ktap,junit,json". */
+static void list_words(const char *list, struct strbuf *sb)
+{
+	const char *last = strrchr(list, ',');
+	for (const char *p = list; *p; p++) {
+		if (p == last)
+			strbuf_addstr(sb, " or ");
+		else if (*p == ',')
+			strbuf_addstr(sb, ", ");
+		else
+			strbuf_addch(sb, *p);
+	}
+}
+
+static int shared_option(const struct cli_command *c, int key, const char *arg,
+			 struct cli_args *a)
+{
+	char *end;
+	long v;
+	switch (key) {
+	case CLI_KEY_KERNEL: a->boot.kernel = arg; return 0;
+	case CLI_KEY_VMLINUX: a->boot.vmlinux = arg; return 0;
+	case CLI_KEY_KEEP: a->boot.keep = 1; return 0;
+	case CLI_KEY_OUTPUT: a->output = arg; return 0;
+	case CLI_KEY_VERBOSE:
+		a->verbose = 1;
+		if (!c->detail_v)
+			diag_set_level(DIAG_DEBUG);
+		return 0;
+	case CLI_KEY_FORMAT:
+		if (!in_list(c->formats, arg)) {
+			struct strbuf sb = STRBUF_INIT;
+			list_words(c->formats, &sb);
+			int rc = cli_usage_error(c->name, "--format must be %s, not '%s'", sb.buf, arg);
+			strbuf_release(&sb);
+			return rc;
+		}
+		a->format = arg;
+		return 0;
+	case CLI_KEY_TIMEOUT:
+		v = strtol(arg, &end, 10);
+		if (*end || end == arg || v <= 0 || v > 86400)
+			return cli_usage_error(c->name, "--timeout needs seconds (1 to 86400), not '%s'",
+					       arg);
+		a->boot.timeout_s = (int)v;
+		return 0;
+	case CLI_KEY_GDB_PORT:
+		v = strtol(arg, &end, 10);
+		if (*end || end == arg || v <= 0 || v > 65535)
+			return cli_usage_error(c->name, "--gdb-port needs a TCP port, not '%s'", arg);
+		a->boot.gdb_port = (int)v;
+		return 0;
+	}
+	return -1;
+}
+
+int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_args *a,
+	      cli_opt_fn own, void *ctx)
+{
+	struct option longopts[32];
+	struct strbuf shorts = STRBUF_INIT;
+	size_t n = 0;
+	int key, rc = 0;
+	memset(a, 0, sizeof(*a));
+	a->cmd = c;
+	if (c->formats) {
+		snprintf(a->format_buf, sizeof(a->format_buf), "%.*s",
+			 (int)strcspn(c->formats, ","), c->formats);
+		a->format = a->format_buf;
+	}
+	strbuf_addch(&shorts, ':'); /* a missing value is reported as ':' */
+	for (const struct cli_opt *o = c->opts; o->name && n + 1 < ARRAY_SIZE(longopts); o++) {
+		longopts[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
+						 NULL, o->key };
+		if (o->short_name) {
+			strbuf_addch(&shorts, o->short_name);
+			if (o->arg)
+				strbuf_addch(&shorts, ':');
+		}
+	}
+	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	optind = 1;
+	opterr = 0;
+	while (!rc && (key = getopt_long(argc, argv, shorts.buf, longopts, NULL)) != -1) {
+		const char *word = argv[optind - 1];
+		if (key == ':') {
+			rc = cli_usage_error(c->name, "option '%s' needs a value", word);
+		} else if (key == '?') {
+			rc = cli_usage_error(c->name, "unknown option '%s'", word);
+		} else {
+			/* A short option's letter stands for its long option's key. */
+			for (const struct cli_opt *o = c->opts; o->name; o++)
+				if (o->short_name && o->short_name == key)
+					key = o->key;
+			int r = shared_option(c, key, optarg, a);
+			if (r < 0)
+				r = own ? own(ctx, key, optarg) : 0;
+			rc = r;
+		}
+	}
+	strbuf_release(&shorts);
+	if (!rc && !!a->boot.kernel != !!a->boot.vmlinux)
+		rc = cli_usage_error(c->name, "--kernel and --vmlinux go together: the image to "
+					      "boot and its symbols");
+	a->rest = argv + optind;
+	a->nrest = argc - optind;
+	return rc;
+}
+
+int cli_format_is(const struct cli_args *a, const char *name)
+{
+	return a->format && !strcmp(a->format, name);
+}
+
+int cli_color(const struct cli_args *a)
+{
+	const char *nc = getenv("NO_COLOR");
+	return !a->output && isatty(STDOUT_FILENO) && !(nc && *nc) &&
+	       (!a->format || cli_format_is(a, "text"));
+}
+
+int cli_emit(const struct cli_args *a, const char *data, size_t len)
+{
+	if (!a->output) {
+		fwrite(data, 1, len, stdout);
+		return KDIVE_EXIT_PASS;
+	}
+	if (write_file_atomic(a->output, data, len) < 0) {
+		error_errno("cannot write report '%s'", a->output);
+		return KDIVE_EXIT_INFRA;
+	}
+	return KDIVE_EXIT_PASS;
 }
 
 static int has_data(const char *dir)
@@ -334,35 +366,6 @@ void cli_images_release(struct cli_images *im)
 	memset(im, 0, sizeof(*im));
 }
 
-int cli_boot_option(const char *cmd, int c, const char *arg, const char *word,
-		    struct cli_boot_opts *b)
-{
-	char *end;
-	long v;
-	switch (c) {
-	case 'b': b->kernel = arg; return 0;
-	case 'V': b->vmlinux = arg; return 0;
-	case 'K': b->keep = 1; return 0;
-	case 'v': diag_set_level(DIAG_DEBUG); return 0;
-	case 't':
-		v = strtol(arg, &end, 10);
-		if (*end || end == arg || v <= 0 || v > 86400)
-			return cli_usage_error(cmd, "--timeout needs seconds (1 to 86400), not '%s'", arg);
-		b->timeout_s = (int)v;
-		return 0;
-	case 'p':
-		v = strtol(arg, &end, 10);
-		if (*end || end == arg || v <= 0 || v > 65535)
-			return cli_usage_error(cmd, "--gdb-port needs a TCP port, not '%s'", arg);
-		b->gdb_port = (int)v;
-		return 0;
-	case ':':
-		return cli_usage_error(cmd, "option '%s' needs a value", word);
-	default:
-		return cli_usage_error(cmd, "unknown option '%s'", word);
-	}
-}
-
 int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text)
 {
 	struct strbuf buf = STRBUF_INIT, err = STRBUF_INIT;
@@ -461,7 +464,7 @@ int cli_main(int argc, char **argv)
 	const char *name = argv[i];
 	if (!strcmp(name, "help")) {
 		if (i + 1 < argc && find_command(argv[i + 1])) {
-			cli_print_help(argv[i + 1], stdout);
+			cli_print_help(find_command(argv[i + 1]), stdout);
 			return KDIVE_EXIT_PASS;
 		}
 		print_main_help(stdout);
@@ -477,7 +480,7 @@ int cli_main(int argc, char **argv)
 		if (!strcmp(argv[k], "--"))
 			break;
 		if (!strcmp(argv[k], "-h") || !strcmp(argv[k], "--help")) {
-			cli_print_help(name, stdout);
+			cli_print_help(c, stdout);
 			return KDIVE_EXIT_PASS;
 		}
 	}

@@ -11,12 +11,60 @@
 /* A subcommand: argv[0] is its name. Returns a KDIVE_EXIT_* code. */
 typedef int (*cli_fn)(int argc, char **argv);
 
-struct cli_command {
-	const char *name;    /* "build" */
-	cli_fn fn;           /* the command */
-	const char *summary; /* one line for `kdive --help` */
-	const char *help;    /* the full text of `kdive NAME --help` */
+/*
+ * Keys of the options that several commands share; cli_parse() handles them. A
+ * command's own options use letters.
+ */
+enum cli_key {
+	CLI_KEY_KERNEL = 256, /* --kernel BZIMAGE */
+	CLI_KEY_VMLINUX,      /* --vmlinux FILE */
+	CLI_KEY_KEEP,         /* --keep */
+	CLI_KEY_TIMEOUT,      /* --timeout SECONDS */
+	CLI_KEY_GDB_PORT,     /* --gdb-port N */
+	CLI_KEY_FORMAT,       /* --format FMT, checked against the command's formats */
+	CLI_KEY_OUTPUT,       /* --output FILE */
+	CLI_KEY_VERBOSE,      /* -v, --verbose */
 };
+
+/* One option of a command: how it is parsed, and its line in --help. */
+struct cli_opt {
+	const char *name;     /* long name, without "--" */
+	int key;              /* a letter, or a CLI_KEY_* */
+	char short_name;      /* 'q': -q works too; 0: only the long name */
+	const char *arg;      /* the value's name ("SECONDS"), NULL for a flag */
+	const char *help;     /* what it does; '\n' starts another line */
+};
+/* The shared options with their usual help (a command may word its own). */
+#define CLI_OPT_KERNEL { "kernel", CLI_KEY_KERNEL, 0, "BZIMAGE", \
+	"boot this kernel image instead of the built one (with --vmlinux)" }
+#define CLI_OPT_VMLINUX { "vmlinux", CLI_KEY_VMLINUX, 0, "FILE", \
+	"its vmlinux, with debug info (x86-64)" }
+#define CLI_OPT_KEEP { "keep", CLI_KEY_KEEP, 0, NULL, \
+	"keep the run directory (console.log, qemu.log, gdb.mi)" }
+#define CLI_OPT_TIMEOUT { "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS", \
+	"give up after this long (default 300)" }
+#define CLI_OPT_GDB_PORT { "gdb-port", CLI_KEY_GDB_PORT, 0, "N", \
+	"gdbstub on 127.0.0.1:N instead of a private unix socket" }
+#define CLI_OPT_OUTPUT { "output", CLI_KEY_OUTPUT, 0, "FILE", \
+	"write the report there (atomically) instead of stdout" }
+#define CLI_OPT_VERBOSE { "verbose", CLI_KEY_VERBOSE, 'v', NULL, \
+	"log what kdive does (-v)" }
+#define CLI_OPT_END { NULL, 0, 0, NULL, NULL }
+
+struct cli_command {
+	const char *name;     /* "build" */
+	cli_fn fn;            /* the command */
+	const char *summary;  /* one line for `kdive --help` */
+	const char *args;     /* the operands in the usage line ("SCENARIO..."), or NULL */
+	const char *about;    /* what it does, before the options in `kdive NAME --help` */
+	const struct cli_opt *opts; /* its options, CLI_OPT_END-terminated */
+	const char *formats;  /* the --format values, comma-separated, first the default */
+	const char *tail;     /* after the options: exit codes, notes */
+	int detail_v;         /* 1: -v asks for report detail (args.verbose), not debug logs */
+};
+
+extern const struct cli_command cli_cmd_build, cli_cmd_run, cli_cmd_record, cli_cmd_lstar,
+	cli_cmd_debug, cli_cmd_tour, cli_cmd_doctor;
 
 /* The repository's data directory (kconfig/, initramfs/, scenarios/); static string. */
 const char *cli_datadir(void);
@@ -25,7 +73,7 @@ const char *cli_datadir(void);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Print the help of a command to out. */
-void cli_print_help(const char *cmd, FILE *out);
+void cli_print_help(const struct cli_command *cmd, FILE *out);
 
 /* What a boot needs: built (or reused) by cli_resolve_images(). All owned. */
 struct cli_images {
@@ -64,21 +112,36 @@ struct cli_boot_opts {
 	int gdb_port;        /* --gdb-port: 0 means a private unix socket */
 };
 
-/* Their getopt_long entries, for the commands that take them. */
-#define CLI_OPT_KERNEL { "kernel", required_argument, NULL, 'b' }
-#define CLI_OPT_VMLINUX { "vmlinux", required_argument, NULL, 'V' }
-#define CLI_OPT_KEEP { "keep", no_argument, NULL, 'K' }
-#define CLI_OPT_TIMEOUT { "timeout", required_argument, NULL, 't' }
-#define CLI_OPT_GDB_PORT { "gdb-port", required_argument, NULL, 'p' }
-#define CLI_OPT_VERBOSE { "verbose", no_argument, NULL, 'v' }
+/* A command line, parsed. */
+struct cli_args {
+	const struct cli_command *cmd; /* the command */
+	struct cli_boot_opts boot;     /* the shared boot options */
+	const char *format;  /* --format, or the command's default */
+	const char *output;  /* --output FILE, or NULL: stdout */
+	int verbose;         /* -v (debug logs, or report detail with detail_v) */
+	char **rest;         /* the operands (argv's tail) */
+	int nrest;           /* how many */
+	char format_buf[16]; /* the default format's name */
+};
+
+/* A command's own option: key and value. 0, or an exit code after cli_usage_error(). */
+typedef int (*cli_opt_fn)(void *ctx, int key, const char *arg);
 
 /*
- * Handle getopt_long's answer c that a command did not handle itself: a boot option,
- * -v, a missing value (':') or an unknown option. word is the word that getopt read
- * (argv[optind - 1]). Returns 0, or KDIVE_EXIT_USAGE after saying what is wrong.
+ * Parse argv (argv[0] is the command's name) against the command's options: the
+ * shared ones fill a, the others go to own(ctx, key, arg). Returns 0, or
+ * KDIVE_EXIT_USAGE after saying what is wrong.
  */
-int cli_boot_option(const char *cmd, int c, const char *arg, const char *word,
-		    struct cli_boot_opts *b);
+int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_args *a,
+	      cli_opt_fn own, void *ctx);
+
+/* The output layer: 1 when text on stdout may be coloured (a terminal, no NO_COLOR,
+ * no --output, text format). */
+int cli_color(const struct cli_args *a);
+/* Write the command's document to --output (atomically) or stdout. An exit code. */
+int cli_emit(const struct cli_args *a, const char *data, size_t len);
+/* 1 when the chosen format is name. */
+int cli_format_is(const struct cli_args *a, const char *name);
 
 /*
  * Load the kernel's syscall table from the build (empty for a kernel brought along:
@@ -91,14 +154,6 @@ char *cli_syscalls_path(const struct cli_images *im);
 /* The run target (kernel, initramfs, path roots) of im and table; nothing copied. */
 void cli_run_target(const struct cli_images *im, const struct syscalls *table,
 		    struct run_target *t);
-
-int cmd_build(int argc, char **argv);
-int cmd_record(int argc, char **argv);
-int cmd_run(int argc, char **argv);
-int cmd_debug(int argc, char **argv);
-int cmd_tour(int argc, char **argv);
-int cmd_lstar(int argc, char **argv);
-int cmd_doctor(int argc, char **argv);
 
 int cli_main(int argc, char **argv);
 

@@ -13,7 +13,6 @@
 #include "session.h"
 #include "syscalls.h"
 
-#include <getopt.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,16 +125,30 @@ static int find_slide(const struct cli_images *im, const char *program, struct q
 	return r;
 }
 
-int cmd_debug(int argc, char **argv)
+/* debug's own options. */
+struct debug_opts {
+	const char *program; /* --program NAME */
+	int tui;             /* --tui */
+	int print_cmd;       /* --print-cmd */
+	int kaslr;           /* --kaslr */
+};
+
+static int debug_option(void *ctx, int key, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "program", required_argument, NULL, 'P' },
-		{ "tui", no_argument, NULL, 'T' },
-		{ "print-cmd", no_argument, NULL, 'c' },
-		{ "kaslr", no_argument, NULL, 'k' },
-		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_VERBOSE,
-		{ NULL, 0, NULL, 0 },
-	};
+	struct debug_opts *d = ctx;
+	switch (key) {
+	case 'P': d->program = arg; break;
+	case 'T': d->tui = 1; break;
+	case 'c': d->print_cmd = 1; break;
+	case 'k': d->kaslr = 1; break;
+	}
+	return 0;
+}
+
+static int cmd_debug(int argc, char **argv)
+{
+	struct cli_args a;
+	struct debug_opts d = { 0 };
 	struct cli_images im;
 	struct scenario sc;
 	struct syscalls table = SYSCALLS_INIT;
@@ -143,9 +156,7 @@ int cmd_debug(int argc, char **argv)
 	struct qemu q;
 	struct qemu_opts qo = { 0 };
 	struct strvec cmds = STRVEC_INIT;
-	const char *program = NULL;
-	struct cli_boot_opts bo = { 0 };
-	int tui = 0, print_cmd = 0, c, rc = KDIVE_EXIT_INFRA, have_sc = 0, ok = 0, kaslr = 0;
+	int rc, have_sc = 0, ok = 0;
 	uint64_t slide = 0;
 	char *rundir = NULL, *script = NULL, *pane = NULL;
 
@@ -154,27 +165,16 @@ int cmd_debug(int argc, char **argv)
 	memset(&q, 0, sizeof(q));
 	proc_init(&q.proc);
 	q.go_fd = -1;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'P': program = optarg; break;
-		case 'T': tui = 1; break;
-		case 'c': print_cmd = 1; break;
-		case 'k': kaslr = 1; break;
-		default:
-			rc = cli_boot_option("debug", c, optarg, argv[optind - 1], &bo);
-			if (rc)
-				goto out;
-			break;
-		}
-	}
-	if (argc - optind > 1) {
+	rc = cli_parse(&cli_cmd_debug, argc, argv, &a, debug_option, &d);
+	if (rc)
+		goto out;
+	const char *program = d.program;
+	if (a.nrest > 1) {
 		rc = cli_usage_error("debug", "at most one scenario file");
 		goto out;
 	}
-	if (optind < argc) {
-		rc = cli_load_scenario(argv[optind], &sc, NULL);
+	if (a.nrest) {
+		rc = cli_load_scenario(a.rest[0], &sc, NULL);
 		if (rc)
 			goto out;
 		have_sc = 1;
@@ -183,7 +183,7 @@ int cmd_debug(int argc, char **argv)
 	}
 	if (!program)
 		program = "fork";
-	rc = cli_resolve_images(&im, bo.kernel, bo.vmlinux);
+	rc = cli_resolve_images(&im, a.boot.kernel, a.boot.vmlinux);
 	if (rc)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;
@@ -202,17 +202,17 @@ int cmd_debug(int argc, char **argv)
 	qo.initrd = im.initrd;
 	qo.program = program;
 	qo.stopped = 1;
-	if (print_cmd) {
+	if (d.print_cmd) {
 		/* For people who want to run them by hand: a fixed place for the socket. */
 		qo.rundir = "/tmp";
 		qemu_prepare(&q, &qo);
 		session_commands(&cmds, &im, program, q.gdb_target, q.console_log,
 				 have_sc ? &sc : NULL, &table, &layout, 0);
-		print_commands(&q, &cmds, im.vmlinux, tui);
+		print_commands(&q, &cmds, im.vmlinux, d.tui);
 		rc = KDIVE_EXIT_PASS;
 		goto out;
 	}
-	if (kaslr) {
+	if (d.kaslr) {
 		if (find_slide(&im, program, &q, &rundir, &slide) < 0)
 			goto out;
 	} else {
@@ -225,10 +225,10 @@ int cmd_debug(int argc, char **argv)
 	}
 	session_commands(&cmds, &im, program, q.gdb_target, q.console_log, have_sc ? &sc : NULL,
 			 &table, &layout, slide);
-	if (kaslr)
+	if (d.kaslr)
 		strvec_pushf(&cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
 			     "is stopped at entry_SYSCALL_64 of fork's clone.\\n", (unsigned long long)slide);
-	if (!kaslr)
+	if (!d.kaslr)
 		strvec_push(&cmds, "echo \\nkdive: the guest is stopped at the reset vector; "
 			    "`continue` boots it.\\n");
 	strvec_push(&cmds, "echo "
@@ -254,10 +254,10 @@ int cmd_debug(int argc, char **argv)
 	/* gdb takes the terminal: same process group, so Ctrl-C reaches it (and stops the
 	 * guest) while kdive ignores it. */
 	struct proc g = PROC_INIT;
-	strvec_push(&g.args, getenv("KDIVE_GDB") && *getenv("KDIVE_GDB") ? getenv("KDIVE_GDB") : "gdb");
+	strvec_push(&g.args, gdb_program());
 	/* Before vmlinux loads: kdive sources the kernel's gdb scripts itself. */
 	strvec_pushl(&g.args, "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
-	if (tui)
+	if (d.tui)
 		strvec_push(&g.args, "-tui");
 	strvec_pushl(&g.args, "-x", script, im.vmlinux, NULL);
 	g.keep_group = 1;
@@ -282,7 +282,7 @@ out:
 	}
 	qemu_release(&q);
 	if (rundir) {
-		if (ok && !bo.keep)
+		if (ok && !a.boot.keep)
 			remove_tree(rundir);
 		else
 			info("run directory kept: %s", rundir);
@@ -298,3 +298,39 @@ out:
 	cli_images_release(&im);
 	return rc;
 }
+
+const struct cli_command cli_cmd_debug = {
+	.name = "debug",
+	.fn = cmd_debug,
+	.summary = "an interactive gdb session on a booted guest",
+	.args = "[SCENARIO]",
+	.about =
+	"Builds what is missing, boots the guest stopped at the reset vector, and hands\n"
+	"your terminal to gdb (the CLI, or its TUI with --tui), attached, with:\n"
+	"  - vmlinux's symbols and the guest program's (SCENARIO's program, --program, or\n"
+	"    fork), the kernel's own gdb scripts (lx-dmesg, lx-ps, $lx_current(), ...),\n"
+	"  - kdive's helpers (help user-defined): kd-syscall NAME (break on that syscall\n"
+	"    of the program), kd-ptregs (the syscall's pt_regs, decoded), kd-ubt (its\n"
+	"    user-space backtrace), kd-lstar (MSR_LSTAR and its symbol), kd-console,\n"
+	"  - SCENARIO's stops as breakpoints, limited to its program.\n"
+	"The guest console shows in a tmux pane below gdb when you run inside tmux,\n"
+	"otherwise in console.log (its path is printed; kd-console shows the tail).\n"
+	"Ctrl-C stops the guest; `quit` shuts it down and leaves nothing running.\n",
+	.opts = (const struct cli_opt[]){
+		{ "program", 'P', 0, "NAME", "the guest program (default: SCENARIO's, or fork)" },
+		{ "tui", 'T', 0, NULL, "gdb's text user interface" },
+		{ "kaslr", 'k', 0, NULL,
+		  "boot with KASLR: kdive finds the slide first (as lstar --kaslr)\n"
+		  "and hands over a guest stopped at entry_SYSCALL_64 of fork's\n"
+		  "clone, with gdb's symbols relocated (symbol-file -o SLIDE)" },
+		{ "print-cmd", 'c', 0, NULL,
+		  "print the plain qemu and gdb command lines instead, to run by hand" },
+		{ "keep", CLI_KEY_KEEP, 0, NULL,
+		  "keep the run directory (session.gdb, console.log, qemu.log)" },
+		CLI_OPT_KERNEL,
+		CLI_OPT_VMLINUX,
+		CLI_OPT_VERBOSE,
+		CLI_OPT_END,
+	},
+	.tail = "Exit: 0 when gdb ended, 2 bad usage or scenario file, 3 build/boot failure.\n",
+};

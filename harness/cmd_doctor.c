@@ -5,7 +5,6 @@
 #include "cli.h"
 #include "deps.h"
 
-#include <getopt.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,24 +29,24 @@ static void print_table(const struct deps_status *st, size_t n)
 	strbuf_release(&why);
 }
 
-int cmd_doctor(int argc, char **argv)
+static int doctor_option(void *ctx, int key, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "fix", no_argument, NULL, 'f' },
-		{ NULL, 0, NULL, 0 },
-	};
-	int fix = 0, c;
+	(void)arg;
+	if (key == 'f')
+		*(int *)ctx = 1;
+	return 0;
+}
+
+static int cmd_doctor(int argc, char **argv)
+{
+	struct cli_args a;
+	int fix = 0;
 	size_t n;
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
-		if (c == 'f')
-			fix = 1;
-		else
-			return cli_usage_error("doctor", "unknown option '%s'", argv[optind - 1]);
-	}
-	if (optind < argc)
-		return cli_usage_error("doctor", "unexpected argument '%s'", argv[optind]);
+	int prc = cli_parse(&cli_cmd_doctor, argc, argv, &a, doctor_option, &fix);
+	if (prc)
+		return prc;
+	if (a.nrest)
+		return cli_usage_error("doctor", "unexpected argument '%s'", a.rest[0]);
 
 	struct deps_status *st = deps_check(&n);
 	struct strbuf cmd = STRBUF_INIT;
@@ -88,3 +87,21 @@ out:
 	deps_free(st, n);
 	return rc;
 }
+
+const struct cli_command cli_cmd_doctor = {
+	.name = "doctor",
+	.fn = cmd_doctor,
+	.summary = "check every dependency and say how to get what is missing",
+	.about =
+	"Checks each tool and file kdive needs (compiler, make, gdb, QEMU, busybox-static,\n"
+	"the kernel source and its build tools), prints its version or why it is missing,\n"
+	"and the one apt-get command that installs what is missing.\n",
+	.opts = (const struct cli_opt[]){
+		{ "fix", 'f', 0, NULL,
+		  "install what is missing: apt-get as root, otherwise print the\n"
+		  "command (with sudo) and exit 3" },
+		CLI_OPT_END,
+	},
+	.tail = "Tools can be overridden: KDIVE_QEMU, KDIVE_GDB, KDIVE_BUSYBOX, KDIVE_KERNEL_TARBALL.\n"
+		"Exit: 0 when everything is present, 3 when something is missing.\n",
+};

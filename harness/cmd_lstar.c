@@ -5,9 +5,9 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "elf.h"
+#include "json.h"
 #include "session.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,36 +74,33 @@ static void text_report(const struct lstar_result *r, struct strbuf *out)
 	strbuf_release(&f);
 }
 
-static void json_hex(struct strbuf *sb, const char *key, uint64_t v, int comma)
-{
-	strbuf_addf(sb, "\"%s\":\"0x%llx\"%s", key, (unsigned long long)v, comma ? "," : "");
-}
-
 static void json_report(const struct lstar_result *r, struct strbuf *out)
 {
-	strbuf_addf(out, "{\"msr\":\"0x%x\",", SESSION_MSR_LSTAR);
-	json_hex(out, "value", r->lstar, 1);
-	strbuf_addstr(out, "\"symbol\":");
-	strbuf_add_json_str(out, r->symbol ? r->symbol : "");
-	strbuf_addf(out, ",\"offset\":%llu,", (unsigned long long)r->offset);
-	json_hex(out, "vmlinux_address", r->sym_addr, 1);
-	json_hex(out, "kaslr_slide", r->slide, 1);
-	strbuf_addf(out, "\"kaslr\":%s,", r->kaslr ? "true" : "false");
-	json_hex(out, "star", r->star, 1);
-	json_hex(out, "syscall_mask", r->sfmask, 1);
+	struct json j;
+	json_init(&j, out, 0);
+	json_open(&j, NULL, '{');
+	json_hex(&j, "msr", SESSION_MSR_LSTAR);
+	json_hex(&j, "value", r->lstar);
+	json_str(&j, "symbol", r->symbol ? r->symbol : "");
+	json_uint(&j, "offset", r->offset);
+	json_hex(&j, "vmlinux_address", r->sym_addr);
+	json_hex(&j, "kaslr_slide", r->slide);
+	json_bool(&j, "kaslr", r->kaslr);
+	json_hex(&j, "star", r->star);
+	json_hex(&j, "syscall_mask", r->sfmask);
 	if (r->kaslr) {
-		json_hex(out, "first_kernel_pc", r->step_pc, 1);
-		strbuf_addstr(out, "\"kernel_clone_frames\":[");
-		for (size_t i = 0; i < r->clone_frames.nr; i++) {
-			if (i)
-				strbuf_addch(out, ',');
-			strbuf_add_json_str(out, r->clone_frames.v[i]);
-		}
-		strbuf_addstr(out, "],");
+		json_hex(&j, "first_kernel_pc", r->step_pc);
+		json_open(&j, "kernel_clone_frames", '[');
+		for (size_t i = 0; i < r->clone_frames.nr; i++)
+			json_str(&j, NULL, r->clone_frames.v[i]);
+		json_close(&j);
 	}
-	strbuf_addf(out, "\"accel\":\"%s\",\"guest_powered_off\":true,", r->kvm ? "kvm" : "tcg");
-	strbuf_addf(out, "\"timings\":{\"read_ms\":%lld,\"total_ms\":%lld}}\n",
-		    (long long)r->read_ms, (long long)r->total_ms);
+	json_str(&j, "accel", r->kvm ? "kvm" : "tcg");
+	json_bool(&j, "guest_powered_off", 1);
+	json_open(&j, "timings", '{');
+	json_int(&j, "read_ms", r->read_ms);
+	json_int(&j, "total_ms", r->total_ms);
+	json_finish(&j);
 }
 
 /* nokaslr: the first system call from user space stops in do_syscall_64 (CPL 0). */
@@ -165,56 +162,41 @@ out:
 	return r;
 }
 
-int cmd_lstar(int argc, char **argv)
+/* lstar's own option: --kaslr. */
+static int lstar_option(void *ctx, int key, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "kaslr", no_argument, NULL, 'k' },
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_TIMEOUT, CLI_OPT_GDB_PORT,
-		CLI_OPT_VERBOSE,
-		{ NULL, 0, NULL, 0 },
-	};
+	(void)arg;
+	if (key == 'k')
+		((struct session_opts *)ctx)->kaslr = 1;
+	return 0;
+}
+
+static int cmd_lstar(int argc, char **argv)
+{
 	struct session_opts so = { 0 };
-	struct cli_boot_opts bo = { 0 };
+	struct cli_args a;
 	struct session s;
 	struct lstar_result res;
 	struct cli_images im;
-	const char *format = "text", *output = NULL;
 	struct strbuf out = STRBUF_INIT;
 	struct elf e = { 0 };
-	int c, rc = KDIVE_EXIT_INFRA, ok = 0, started = 0;
+	int rc, ok = 0, started = 0;
 	char *prog = NULL;
 
 	memset(&res, 0, sizeof(res));
 	memset(&im, 0, sizeof(im));
 	strvec_init(&res.clone_frames);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k': so.kaslr = 1; break;
-		case 'f': format = optarg; break;
-		case 'o': output = optarg; break;
-		default:
-			rc = cli_boot_option("lstar", c, optarg, argv[optind - 1], &bo);
-			if (rc)
-				goto out;
-			break;
-		}
-	}
-	if (optind < argc) {
-		rc = cli_usage_error("lstar", "unexpected argument '%s'", argv[optind]);
+	rc = cli_parse(&cli_cmd_lstar, argc, argv, &a, lstar_option, &so);
+	if (rc)
+		goto out;
+	if (a.nrest) {
+		rc = cli_usage_error("lstar", "unexpected argument '%s'", a.rest[0]);
 		goto out;
 	}
-	if (strcmp(format, "text") && strcmp(format, "json")) {
-		rc = cli_usage_error("lstar", "--format must be text or json, not '%s'", format);
-		goto out;
-	}
-	so.keep = bo.keep;
-	so.timeout_s = bo.timeout_s;
-	so.gdb_port = bo.gdb_port;
-	rc = cli_resolve_images(&im, bo.kernel, bo.vmlinux);
+	so.keep = a.boot.keep;
+	so.timeout_s = a.boot.timeout_s;
+	so.gdb_port = a.boot.gdb_port;
+	rc = cli_resolve_images(&im, a.boot.kernel, a.boot.vmlinux);
 	if (rc)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;
@@ -269,18 +251,11 @@ out_session:
 	if (started)
 		session_end(&s, ok);
 	if (ok) {
-		if (!strcmp(format, "json"))
+		if (cli_format_is(&a, "json"))
 			json_report(&res, &out);
 		else
 			text_report(&res, &out);
-		if (output) {
-			if (write_file_atomic(output, out.buf, out.len) < 0) {
-				error_errno("cannot write '%s'", output);
-				rc = KDIVE_EXIT_INFRA;
-			}
-		} else {
-			fputs(out.buf, stdout);
-		}
+		rc = cli_emit(&a, out.buf, out.len);
 	}
 out:
 	elf_close(&e);
@@ -290,3 +265,38 @@ out:
 	free(prog);
 	return rc;
 }
+
+const struct cli_command cli_cmd_lstar = {
+	.name = "lstar",
+	.fn = cmd_lstar,
+	.summary = "boot, read MSR_LSTAR and resolve it to a kernel symbol",
+	.about =
+	"The syscall instruction jumps to the address in MSR_LSTAR (0xc0000082), but neither\n"
+	"gdb's registers nor QEMU's `info registers` show it. kdive boots the guest under\n"
+	"gdb, stops in kernel mode, writes rdmsr over the current instruction, single-steps\n"
+	"it, reads edx:eax, and restores the code and every register it touched (checked).\n"
+	"It also reads MSR_STAR and MSR_SYSCALL_MASK and decodes them, resolves LSTAR to a\n"
+	"symbol in vmlinux, then lets the guest run its fork program to the end: proof\n"
+	"that it survived the read.\n",
+	.opts = (const struct cli_opt[]){
+		{ "kaslr", 'k', 0, NULL,
+		  "boot without nokaslr: the kernel lands at a random address.\n"
+		  "kdive stops in the fork program, steps across its syscall\n"
+		  "instruction into the kernel, computes the slide (LSTAR minus\n"
+		  "&entry_SYSCALL_64), relocates gdb's symbols (symbol-file -o)\n"
+		  "and proves it with a breakpoint and backtrace at kernel_clone." },
+		{ "format", CLI_KEY_FORMAT, 0, "FMT",
+		  "text (default) or json: msr, value, symbol, offset,\n"
+		  "vmlinux_address, kaslr_slide, star, syscall_mask, ..." },
+		CLI_OPT_OUTPUT,
+		CLI_OPT_KEEP,
+		CLI_OPT_KERNEL,
+		CLI_OPT_VMLINUX,
+		CLI_OPT_TIMEOUT,
+		CLI_OPT_GDB_PORT,
+		CLI_OPT_VERBOSE,
+		CLI_OPT_END,
+	},
+	.formats = "text,json",
+	.tail = "Exit: 0 read and the guest finished, 3 boot/gdb/QEMU failure.\n",
+};

@@ -9,7 +9,6 @@
 #include "scenario.h"
 #include "syscalls.h"
 
-#include <getopt.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
@@ -40,51 +39,47 @@ static int show_diff(const char *path, const struct strbuf *text)
 	return rc;
 }
 
-int cmd_record(int argc, char **argv)
+/* record's own option: --dry-run. */
+static int record_option(void *ctx, int key, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "dry-run", no_argument, NULL, 'n' },
-		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_TIMEOUT, CLI_OPT_VERBOSE,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cli_boot_opts ro = { 0 };
+	(void)arg;
+	if (key == 'n')
+		*(int *)ctx = 1;
+	return 0;
+}
+
+static int cmd_record(int argc, char **argv)
+{
+	struct cli_args a;
 	struct scenario sc;
 	struct obs_run obs;
 	struct cli_images im;
 	struct syscalls table = SYSCALLS_INIT;
 	struct strbuf text = STRBUF_INIT, out = STRBUF_INIT;
-	int dry = 0, c, rc = KDIVE_EXIT_INFRA, parsed = 0;
+	int dry = 0, rc, parsed = 0;
 
 	memset(&sc, 0, sizeof(sc));
 	memset(&obs, 0, sizeof(obs));
 	memset(&im, 0, sizeof(im));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":nv", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'n': dry = 1; break;
-		default:
-			rc = cli_boot_option("record", c, optarg, argv[optind - 1], &ro);
-			if (rc)
-				goto out;
-			break;
-		}
-	}
-	if (optind != argc - 1) {
+	rc = cli_parse(&cli_cmd_record, argc, argv, &a, record_option, &dry);
+	if (rc)
+		goto out;
+	if (a.nrest != 1) {
 		rc = cli_usage_error("record", "give exactly one scenario file");
 		goto out;
 	}
-	const char *path = argv[optind];
+	const char *path = a.rest[0];
 	rc = cli_load_scenario(path, &sc, &text);
 	if (rc)
 		goto out;
 	parsed = 1;
-	rc = cli_resolve_images(&im, ro.kernel, ro.vmlinux);
+	rc = cli_resolve_images(&im, a.boot.kernel, a.boot.vmlinux);
 	if (rc)
 		goto out;
 	cli_load_syscalls(&im, &table);
 	struct run_target target;
-	struct run_opts run = { .keep = ro.keep, .gdb_port = ro.gdb_port, .timeout_s = ro.timeout_s };
+	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
+				.timeout_s = a.boot.timeout_s };
 	cli_run_target(&im, &table, &target);
 	if (run_scenario(&sc, &target, &run, &obs) < 0) {
 		error("%s: the run failed, nothing recorded:\n%s", path, obs.error ? obs.error : "");
@@ -123,3 +118,28 @@ out:
 	strbuf_release(&out);
 	return rc;
 }
+
+const struct cli_command cli_cmd_record = {
+	.name = "record",
+	.fn = cmd_record,
+	.summary = "run a scenario and write what was observed as its expectations",
+	.args = "SCENARIO",
+	.about =
+	"Runs SCENARIO like `kdive run`, then writes the frames it saw at each stop back\n"
+	"into the file: each stop's `frames` block (and, at kernel stops, its `user`\n"
+	"block) is replaced; a stop without one gets one. Comments, narration (say),\n"
+	"checks, and frame lines guarded for other kernel versions stay as they are.\n"
+	"The golden-update workflow: record, review the diff, commit.\n",
+	.opts = (const struct cli_opt[]){
+		{ "dry-run", 'n', 0, NULL, "print the change as a unified diff instead of writing the file" },
+		CLI_OPT_KEEP,
+		{ "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS",
+		  "limit (default: the scenario's `timeout`, or 300)" },
+		CLI_OPT_KERNEL,
+		CLI_OPT_VMLINUX,
+		CLI_OPT_VERBOSE,
+		CLI_OPT_END,
+	},
+	.tail = "Exit: 0 recorded, 1 a stop was never reached (its blocks kept), 2 bad scenario\n"
+		"file, 3 the run failed (nothing written).\n",
+};

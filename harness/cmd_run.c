@@ -9,54 +9,27 @@
 #include "scenario.h"
 #include "syscalls.h"
 
-#include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-int cmd_run(int argc, char **argv)
+static int cmd_run(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "output", required_argument, NULL, 'o' },
-		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_TIMEOUT, CLI_OPT_GDB_PORT,
-		CLI_OPT_VERBOSE,
-		{ NULL, 0, NULL, 0 },
-	};
-	struct cli_boot_opts ro = { 0 };
+	struct cli_args a;
 	struct cli_images im;
 	struct syscalls table = SYSCALLS_INIT;
-	enum report_format fmt = REPORT_TEXT;
-	const char *output = NULL;
 	struct scenario *sc = NULL;
 	struct obs_run *obs = NULL;
 	struct match_result *res = NULL;
 	size_t n = 0;
-	int c, rc = KDIVE_EXIT_INFRA, verbose = 0;
+	int rc;
 	int64_t t0 = now_ms(), build_ms = -1;
 
 	memset(&im, 0, sizeof(im));
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'f':
-			if (report_format_parse(optarg, &fmt) < 0) {
-				rc = cli_usage_error("run", "--format must be text, ktap, junit or json, "
-							    "not '%s'", optarg);
-				goto out;
-			}
-			break;
-		case 'o': output = optarg; break;
-		case 'v': verbose = 1; break; /* report detail; `kdive -v run` for debug logs */
-		default:
-			rc = cli_boot_option("run", c, optarg, argv[optind - 1], &ro);
-			if (rc)
-				goto out;
-			break;
-		}
-	}
-	n = (size_t)(argc - optind);
+	rc = cli_parse(&cli_cmd_run, argc, argv, &a, NULL, NULL);
+	if (rc)
+		goto out;
+	n = (size_t)a.nrest;
 	if (!n) {
 		rc = cli_usage_error("run", "name at least one scenario file (scenarios/*.scn)");
 		goto out;
@@ -67,7 +40,7 @@ int cmd_run(int argc, char **argv)
 	res = xcalloc(n, sizeof(*res));
 	int bad = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (cli_load_scenario(argv[optind + (int)i], &sc[i], NULL))
+		if (cli_load_scenario(a.rest[i], &sc[i], NULL))
 			bad = 1;
 	}
 	if (bad) {
@@ -75,13 +48,14 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	int64_t tb = now_ms();
-	rc = cli_resolve_images(&im, ro.kernel, ro.vmlinux);
+	rc = cli_resolve_images(&im, a.boot.kernel, a.boot.vmlinux);
 	if (rc)
 		goto out;
 	build_ms = now_ms() - tb;
 	cli_load_syscalls(&im, &table);
 	struct run_target target;
-	struct run_opts run = { .keep = ro.keep, .gdb_port = ro.gdb_port, .timeout_s = ro.timeout_s };
+	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
+				.timeout_s = a.boot.timeout_s };
 	cli_run_target(&im, &table, &target);
 
 	for (size_t i = 0; i < n; i++) {
@@ -104,21 +78,15 @@ int cmd_run(int argc, char **argv)
 	struct strbuf out = STRBUF_INIT;
 	struct report_opts opts = { 0 };
 	struct report_timings tm = { now_ms() - t0, build_ms };
-	const char *nc = getenv("NO_COLOR");
-	opts.color = !output && isatty(STDOUT_FILENO) && !(nc && *nc) && fmt == REPORT_TEXT;
-	opts.verbose = verbose;
+	enum report_format fmt;
+	report_format_parse(a.format, &fmt);
+	opts.color = cli_color(&a);
+	opts.verbose = a.verbose;
 	report_write(fmt, res, n, &tm, &opts, &out);
 	rc = match_exit_code(res, n);
-	if (output) {
-		struct strbuf err = STRBUF_INIT;
-		if (report_write_file(output, out.buf, out.len, &err) < 0) {
-			error("%s", err.buf);
-			rc = KDIVE_EXIT_INFRA;
-		}
-		strbuf_release(&err);
-	} else {
-		fputs(out.buf, stdout);
-	}
+	int wrc = cli_emit(&a, out.buf, out.len);
+	if (wrc)
+		rc = wrc;
 	strbuf_release(&out);
 out:
 	for (size_t i = 0; res && i < n; i++)
@@ -134,3 +102,41 @@ out:
 	syscalls_release(&table);
 	return rc;
 }
+
+const struct cli_command cli_cmd_run = {
+	.name = "run",
+	.fn = cmd_run,
+	.summary = "boot, run each scenario, compare with its expectations, report",
+	.args = "SCENARIO...",
+	.about =
+	"Checks every SCENARIO file first (a bad one: FILE:LINE:COL, exit 2, nothing boots),\n"
+	"builds or reuses the kernel and initramfs, then boots one guest per scenario: the\n"
+	"guest runs the scenario's program, kdive stops at each `stop` (limited to that\n"
+	"program, and to one syscall with syscall=NAME), captures the kernel frames, the\n"
+	"user-space frames of the syscall (from pt_regs), and the checked values, and\n"
+	"compares them with the expectations. A mismatch shows expected against actual,\n"
+	"with the scenario's file:line and the kernel source's file:line.\n"
+	"The format is documented in scenarios/README.md.\n",
+	.opts = (const struct cli_opt[]){
+		{ "format", CLI_KEY_FORMAT, 0, "FMT",
+		  "text (default; colour on a terminal unless NO_COLOR is set),\n"
+		  "ktap (KTAP v1), junit (JUnit XML) or json (DESIGN.md's contract)" },
+		{ "output", CLI_KEY_OUTPUT, 0, "FILE", "write the report there, atomically" },
+		{ "keep", CLI_KEY_KEEP, 0, NULL,
+		  "keep each run directory (console.log, qemu.log, gdb.mi)" },
+		{ "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS",
+		  "limit per scenario (default: the scenario's `timeout`, or 300)" },
+		{ "kernel", CLI_KEY_KERNEL, 0, "BZIMAGE",
+		  "your own kernel (with --vmlinux; syscall= then needs the kernel's build)" },
+		CLI_OPT_VMLINUX,
+		CLI_OPT_GDB_PORT,
+		{ "verbose", CLI_KEY_VERBOSE, 'v', NULL,
+		  "detail passing scenarios too: narration, frames, values\n"
+		  "(`kdive -v run` also logs what kdive does)" },
+		CLI_OPT_END,
+	},
+	.formats = "text,ktap,junit,json",
+	.tail = "Exit: 0 all passed, 1 an expectation failed, 2 bad usage or scenario file,\n"
+		"3 infrastructure failure (build, boot, gdb, QEMU), 4 everything skipped.\n",
+	.detail_v = 1,
+};

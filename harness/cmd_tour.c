@@ -6,11 +6,11 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "json.h"
 #include "scenario.h"
 #include "session.h"
 #include "syscalls.h"
 
-#include <getopt.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,6 +47,7 @@ struct tour {
 	int json;                /* --format json */
 	int helpers_loaded;      /* gdbinit/kdive.py sourced into gdb (for g) */
 	struct strbuf out;       /* JSON document */
+	struct json j;           /* its writer */
 	int quit;                /* the user pressed q */
 	int64_t t0;              /* start */
 };
@@ -252,39 +253,35 @@ static void print_step(struct tour *t, const struct step *st)
 
 static void json_step(struct tour *t, const struct step *st)
 {
-	struct strbuf *o = &t->out;
-	strbuf_addf(o, "%s{\"step\":%d,\"title\":", st->n > 1 ? "," : "", st->n);
-	strbuf_add_json_str(o, st->title);
-	strbuf_addstr(o, ",\"narration\":");
-	strbuf_add_json_str(o, st->say.buf);
-	strbuf_addstr(o, ",\"source\":");
+	struct json *j = &t->j;
+	json_open(j, NULL, '{');
+	json_int(j, "step", st->n);
+	json_str(j, "title", st->title);
+	json_str(j, "narration", st->say.buf);
 	if (st->src_file) {
-		strbuf_addstr(o, "{\"file\":");
-		strbuf_add_json_str(o, st->src_file);
-		strbuf_addf(o, ",\"line\":%d,\"text\":", st->src_line);
-		strbuf_add_json_str(o, st->src.buf);
-		strbuf_addch(o, '}');
+		json_open(j, "source", '{');
+		json_str(j, "file", st->src_file);
+		json_int(j, "line", st->src_line);
+		json_str(j, "text", st->src.buf);
+		json_close(j);
 	} else {
-		strbuf_addstr(o, "null");
+		json_null(j, "source");
 	}
-	strbuf_addstr(o, ",\"extra\":");
-	strbuf_add_json_str(o, st->extra.buf);
-	strbuf_addstr(o, ",\"values\":{");
+	json_str(j, "extra", st->extra.buf);
+	json_open(j, "values", '{');
 	for (size_t i = 0; i < st->values.nr; i++) {
 		const char *v = st->values.v[i], *t1 = strchr(v, '\t');
 		char *name = xstrndup(v, (size_t)(t1 - v));
-		strbuf_addstr(o, i ? "," : "");
-		strbuf_add_json_str(o, name);
-		strbuf_addch(o, ':');
-		strbuf_add_json_str(o, t1 + 1);
+		json_str(j, name, t1 + 1);
 		free(name);
 	}
-	strbuf_addstr(o, "},\"frames\":[");
-	for (size_t i = 0; i < st->frames.nr; i++) {
-		strbuf_addstr(o, i ? "," : "");
-		strbuf_add_json_str(o, st->frames.v[i]);
-	}
-	strbuf_addf(o, "],\"ms\":%lld}", (long long)st->ms);
+	json_close(j);
+	json_open(j, "frames", '[');
+	for (size_t i = 0; i < st->frames.nr; i++)
+		json_str(j, NULL, st->frames.v[i]);
+	json_close(j);
+	json_int(j, "ms", st->ms);
+	json_close(j);
 }
 
 /* Run gdb commands typed by the user until "tour"; q quits the tour too. */
@@ -662,51 +659,37 @@ static int terminal_width(void)
 	return 80;
 }
 
-int cmd_tour(int argc, char **argv)
+/* tour's own option: --auto. */
+static int tour_option(void *ctx, int key, const char *arg)
 {
-	static const struct option longopts[] = {
-		{ "auto", no_argument, NULL, 'a' },
-		{ "format", required_argument, NULL, 'f' },
-		CLI_OPT_KEEP, CLI_OPT_KERNEL, CLI_OPT_VMLINUX, CLI_OPT_VERBOSE,
-		{ NULL, 0, NULL, 0 },
-	};
+	(void)arg;
+	if (key == 'a')
+		((struct tour *)ctx)->automatic = 1;
+	return 0;
+}
+
+static int cmd_tour(int argc, char **argv)
+{
 	struct tour t;
+	struct cli_args a;
 	struct session_opts so = { 0 };
 	struct strbuf why = STRBUF_INIT;
-	struct cli_boot_opts bo = { 0 };
-	int c, rc = KDIVE_EXIT_INFRA, started = 0, ok = 0;
+	int rc, started = 0, ok = 0;
 
 	memset(&t, 0, sizeof(t));
 	strbuf_init(&t.out, 0);
-	optind = 1;
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":v", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'a': t.automatic = 1; break;
-		case 'f':
-			if (!strcmp(optarg, "json"))
-				t.json = 1;
-			else if (strcmp(optarg, "text")) {
-				rc = cli_usage_error("tour", "--format must be text or json, not '%s'", optarg);
-				goto out;
-			}
-			break;
-		default:
-			rc = cli_boot_option("tour", c, optarg, argv[optind - 1], &bo);
-			if (rc)
-				goto out;
-			break;
-		}
-	}
-	if (argc - optind > 1 || (optind < argc && strcmp(argv[optind], "fork"))) {
+	rc = cli_parse(&cli_cmd_tour, argc, argv, &a, tour_option, &t);
+	if (rc)
+		goto out;
+	t.json = cli_format_is(&a, "json");
+	if (a.nrest > 1 || (a.nrest && strcmp(a.rest[0], "fork"))) {
 		rc = cli_usage_error("tour", "the one tour is 'fork'");
 		goto out;
 	}
-	const char *nc = getenv("NO_COLOR");
-	t.color = !t.json && isatty(STDOUT_FILENO) && !(nc && *nc);
+	t.color = cli_color(&a);
 	t.width = terminal_width();
-	so.keep = bo.keep;
-	rc = cli_resolve_images(&t.im, bo.kernel, bo.vmlinux);
+	so.keep = a.boot.keep;
+	rc = cli_resolve_images(&t.im, a.boot.kernel, a.boot.vmlinux);
 	if (rc)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;
@@ -740,11 +723,15 @@ int cmd_tour(int argc, char **argv)
 		goto fail;
 	}
 	strbuf_release(&bwhy);
-	if (t.json)
-		strbuf_addstr(&t.out, "{\"tour\":\"fork\",\"steps\":[");
-	else
+	if (t.json) {
+		json_init(&t.j, &t.out, 0);
+		json_open(&t.j, NULL, '{');
+		json_str(&t.j, "tour", "fork");
+		json_open(&t.j, "steps", '[');
+	} else {
 		printf("kdive tour fork: from glibc's fork() to kernel_clone, live, in %d steps "
 		       "(kernel %s).\n", TOUR_STEPS, t.im.version);
+	}
 	if (next_stop(&t) < 0 || step_user(&t) < 0)
 		goto fail;
 	/* Each breakpoint goes once it is hit: the LSTAR read rewinds the pc onto b2, and
@@ -761,11 +748,12 @@ int cmd_tour(int argc, char **argv)
 	if (!t.quit && session_run_to_exit(&t.s) < 0)
 		goto fail;
 	if (t.json) {
-		strbuf_addf(&t.out, "],\"kernel\":");
-		strbuf_add_json_str(&t.out, t.im.version);
-		strbuf_addf(&t.out, ",\"completed\":%s,\"total_ms\":%lld}\n", t.quit ? "false" : "true",
-			    (long long)(now_ms() - t.t0));
-		fputs(t.out.buf, stdout);
+		json_close(&t.j); /* steps */
+		json_str(&t.j, "kernel", t.im.version);
+		json_bool(&t.j, "completed", !t.quit);
+		json_int(&t.j, "total_ms", now_ms() - t.t0);
+		json_finish(&t.j);
+		cli_emit(&a, t.out.buf, t.out.len);
 	} else if (!t.quit) {
 		printf("\nThe tour is over: the guest ran fork to its end and powered off (%.1f s).\n"
 		       "Go on by hand with `kdive debug scenarios/fork.scn`.\n",
@@ -794,3 +782,36 @@ out:
 	strbuf_release(&why);
 	return rc;
 }
+
+const struct cli_command cli_cmd_tour = {
+	.name = "tour",
+	.fn = cmd_tour,
+	.summary = "a narrated, step-by-step guided tour from fork() to kernel_clone",
+	.args = "[fork]",
+	.about =
+	"Boots the guest and walks the seed's journey live, stopping the fork program on\n"
+	"the way, in seven steps:\n"
+	"  1. user space: _Fork, its code up to the syscall instruction, the registers\n"
+	"  2. the jump: MSR_LSTAR, read live, = entry_SYSCALL_64\n"
+	"  3. entry_SYSCALL_64 building struct pt_regs (where each field came from)\n"
+	"  4. do_syscall_64 and the inlined syscall_enter_from_user_mode, with the backtrace\n"
+	"  5. x64_sys_call's switch (the generated case for 56)\n"
+	"  6. SYSCALL_DEFINE5(clone, ...) and what it expands to\n"
+	"  7. kernel_clone, and the return path: SYSRET or IRET, and why\n"
+	"Each step shows its narration (from scenarios/fork.scn), the kernel source around\n"
+	"the stop, the live values and the backtrace.\n"
+	"\n"
+	"Keys: Enter = next step, g = gdb right here (type gdb commands, kd-ptregs, kd-ubt;\n"
+	"`tour` comes back), q = quit (the guest is shut down).\n",
+	.opts = (const struct cli_opt[]){
+		{ "auto", 'a', 0, NULL, "print the whole tour without waiting (CI, transcripts)" },
+		{ "format", CLI_KEY_FORMAT, 0, "FMT", "text (default) or json: the tour as data" },
+		CLI_OPT_KEEP,
+		CLI_OPT_KERNEL,
+		CLI_OPT_VMLINUX,
+		CLI_OPT_VERBOSE,
+		CLI_OPT_END,
+	},
+	.formats = "text,json",
+	.tail = "Exit: 0 done (or quit), 3 build/boot/gdb failure.\n",
+};

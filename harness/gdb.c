@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "gdb.h"
+#include "deps.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -435,6 +436,11 @@ struct mi_record *gdb_wait_async(struct gdb *g, const char *cls, int64_t deadlin
 	return NULL;
 }
 
+const char *gdb_program(void)
+{
+	return deps_tool("gdb"); /* $KDIVE_GDB overrides, as for every tool */
+}
+
 int gdb_start(struct gdb *g, const char *file, const char *transcript)
 {
 	memset(g, 0, sizeof(*g));
@@ -451,8 +457,7 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript)
 		if (!g->transcript)
 			return error_errno("cannot write the gdb transcript '%s'", transcript);
 	}
-	strvec_push(&g->proc.args, getenv("KDIVE_GDB") && *getenv("KDIVE_GDB") ? getenv("KDIVE_GDB")
-									      : "gdb");
+	strvec_push(&g->proc.args, gdb_program());
 	strvec_pushl(&g->proc.args, "--interpreter=mi3", "-nx", "-q", NULL);
 	/* Keep gdb's own files out of the user's home and network. */
 	strvec_push(&g->proc.env, "DEBUGINFOD_URLS");

@@ -4,7 +4,7 @@
  * token, queues asynchronous records (a *stopped can arrive before ^connected), keeps
  * the console/target stream text of the last command, writes a transcript of every
  * byte sent and received, and turns time-outs and gdb's death into errors that name
- * the command and gdb's exit status or signal. Depends on proc, mi.
+ * the command and gdb's exit status or signal. Depends on proc, mi, deps (which gdb).
  */
 #ifndef KDIVE_GDB_H
 #define KDIVE_GDB_H
@@ -30,6 +30,9 @@ struct gdb {
 	int timeout_ms;            /* default time limit of one command */
 	struct strvec regnames;    /* register names by number, read once */
 };
+
+/* The gdb to run: $KDIVE_GDB, else "gdb" from PATH. */
+const char *gdb_program(void);
 
 /*
  * Start gdb on file (vmlinux, or NULL for none), with pagination, confirmation and

@@ -78,9 +78,12 @@ static void indent(struct json *j)
 		strbuf_addstr(j->out, "  ");
 }
 
-/* Start a member (with key, inside an object) or an element (key NULL). */
-static void member(struct json *j, const char *key)
+/* Start a member (with key, inside an object) or an element (key NULL); 0 when it is
+ * to be dropped (inside a container past the depth limit). */
+static int member(struct json *j, const char *key)
 {
+	if (j->skip)
+		return 0;
 	if (!j->first[j->depth])
 		strbuf_addch(j->out, ',');
 	if (j->depth > 0 || !j->first[0])
@@ -90,14 +93,20 @@ static void member(struct json *j, const char *key)
 		json_quote(j->out, key);
 		strbuf_addstr(j->out, j->pretty ? ": " : ":");
 	}
+	return 1;
 }
 
 void json_open(struct json *j, const char *key, char brace)
 {
-	member(j, key);
-	strbuf_addch(j->out, brace);
-	if (j->depth + 1 >= JSON_MAX_DEPTH)
-		return; /* deeper than any document kdive writes: flattened, still valid */
+	if (j->skip || j->depth + 1 >= JSON_MAX_DEPTH) {
+		/* Deeper than any document kdive writes: null, and the document stays valid. */
+		if (member(j, key))
+			strbuf_addstr(j->out, "null");
+		j->skip++;
+		return;
+	}
+	if (member(j, key))
+		strbuf_addch(j->out, brace);
 	j->depth++;
 	j->close[j->depth] = brace == '{' ? '}' : ']';
 	j->first[j->depth] = 1;
@@ -105,6 +114,10 @@ void json_open(struct json *j, const char *key, char brace)
 
 void json_close(struct json *j)
 {
+	if (j->skip) {
+		j->skip--;
+		return;
+	}
 	if (j->depth == 0)
 		return;
 	int empty = j->first[j->depth];
@@ -117,6 +130,7 @@ void json_close(struct json *j)
 
 void json_finish(struct json *j)
 {
+	j->skip = 0;
 	while (j->depth > 0)
 		json_close(j);
 	strbuf_addch(j->out, '\n');
@@ -124,7 +138,8 @@ void json_finish(struct json *j)
 
 void json_str(struct json *j, const char *key, const char *value)
 {
-	member(j, key);
+	if (!member(j, key))
+		return;
 	if (value)
 		json_quote(j->out, value);
 	else
@@ -133,32 +148,32 @@ void json_str(struct json *j, const char *key, const char *value)
 
 void json_int(struct json *j, const char *key, int64_t value)
 {
-	member(j, key);
-	strbuf_addf(j->out, "%lld", (long long)value);
+	if (member(j, key))
+		strbuf_addf(j->out, "%lld", (long long)value);
 }
 
 void json_uint(struct json *j, const char *key, uint64_t value)
 {
-	member(j, key);
-	strbuf_addf(j->out, "%llu", (unsigned long long)value);
+	if (member(j, key))
+		strbuf_addf(j->out, "%llu", (unsigned long long)value);
 }
 
 void json_bool(struct json *j, const char *key, int value)
 {
-	member(j, key);
-	strbuf_addstr(j->out, value ? "true" : "false");
+	if (member(j, key))
+		strbuf_addstr(j->out, value ? "true" : "false");
 }
 
 void json_null(struct json *j, const char *key)
 {
-	member(j, key);
-	strbuf_addstr(j->out, "null");
+	if (member(j, key))
+		strbuf_addstr(j->out, "null");
 }
 
 void json_hex(struct json *j, const char *key, uint64_t value)
 {
-	member(j, key);
-	strbuf_addf(j->out, "\"0x%llx\"", (unsigned long long)value);
+	if (member(j, key))
+		strbuf_addf(j->out, "\"0x%llx\"", (unsigned long long)value);
 }
 
 void json_ms(struct json *j, const char *key, int64_t ms)
@@ -171,6 +186,6 @@ void json_ms(struct json *j, const char *key, int64_t ms)
 
 void json_seconds(struct json *j, const char *key, int64_t ms)
 {
-	member(j, key);
-	strbuf_addf(j->out, "%.3f", (double)ms / 1000.0);
+	if (member(j, key))
+		strbuf_addf(j->out, "%.3f", (double)ms / 1000.0);
 }

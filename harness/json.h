@@ -24,6 +24,8 @@ struct json {
 	int depth;            /* open containers */
 	char close[JSON_MAX_DEPTH];          /* '}' or ']' for each open container */
 	unsigned char first[JSON_MAX_DEPTH]; /* 1 while the container at that depth is empty */
+	int skip;             /* containers opened past JSON_MAX_DEPTH: written as null, and
+				 everything inside them dropped */
 };
 
 void json_init(struct json *j, struct strbuf *out, int pretty);

@@ -1,6 +1,6 @@
 /*
  * report: the text, KTAP v1, JUnit XML and JSON writers behind struct report_ops, and
- * report_write_file(), the only function here that does I/O. See report.h.
+ * See report.h.
  * Depends on match, scenario and util.
  */
 #include "report.h"
@@ -789,15 +789,4 @@ void report_write(enum report_format fmt, const struct match_result *res, size_t
 	for (size_t i = 0; i < n; i++)
 		report_scenario(&r, &res[i]);
 	report_end(&r, t);
-}
-
-/* ---- I/O ---- */
-
-int report_write_file(const char *path, const char *data, size_t len, struct strbuf *err)
-{
-	if (write_file_atomic(path, data, len) < 0) {
-		strbuf_addf(err, "cannot write report '%s': %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
 }

@@ -1,8 +1,7 @@
 /*
  * report: write match results as text (for people), KTAP v1 (for kernel CI), JUnit XML
  * (for CI dashboards) or JSON (the stable interface for scripts, DESIGN.md), all behind
- * one interface. Pure: output is appended to a strbuf, which the caller prints or
- * hands to report_write_file() (the one function here that does I/O).
+ * one interface. Pure: output is appended to a strbuf, which the caller prints.
  * Depends on match (and scenario, util).
  *
  * Usage: report_begin(), then report_scenario() once per result (the caller may print
@@ -74,12 +73,5 @@ void report_end(struct report *r, const struct report_timings *t);
 void report_write(enum report_format fmt, const struct match_result *res, size_t n,
 		  const struct report_timings *t, const struct report_opts *opts,
 		  struct strbuf *out);
-
-/*
- * I/O: write data to path atomically (a temporary file in the same directory, then
- * rename), so that a reader never sees half a report. 0, or -1 with
- * "cannot write report 'PATH': REASON" appended to err.
- */
-int report_write_file(const char *path, const char *data, size_t len, struct strbuf *err);
 
 #endif

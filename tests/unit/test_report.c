@@ -721,29 +721,3 @@ TEST(report_format_names)
 	EXPECT_STREQ(report_format_name(REPORT_JUNIT), "junit");
 }
 
-TEST(report_write_file_atomic)
-{
-	struct strbuf err = STRBUF_INIT, back = STRBUF_INIT;
-	char *path = xstrfmt("%s/report.json", test_tmpdir());
-	EXPECT_EQ(report_write_file(path, "{}\n", 3, &err), 0);
-	EXPECT_EQ(strbuf_read_file(&back, path), 0);
-	EXPECT_STREQ(back.buf, "{}\n");
-	/* replacing keeps no temporary behind */
-	EXPECT_EQ(report_write_file(path, "[]\n", 3, &err), 0);
-	strbuf_reset(&back);
-	EXPECT_EQ(strbuf_read_file(&back, path), 0);
-	EXPECT_STREQ(back.buf, "[]\n");
-	char *tmp = xstrfmt("%s.tmp.%d", path, (int)getpid());
-	EXPECT_TRUE(!path_exists(tmp));
-	EXPECT_EQ(err.len, 0);
-	free(tmp);
-	free(path);
-
-	path = xstrfmt("%s/no/such/dir/r.json", test_tmpdir());
-	EXPECT_EQ(report_write_file(path, "x", 1, &err), -1);
-	EXPECT_CONTAINS(err.buf, "cannot write report '");
-	EXPECT_CONTAINS(err.buf, "/no/such/dir/r.json': No such file or directory\n");
-	free(path);
-	strbuf_release(&err);
-	strbuf_release(&back);
-}

@@ -2,7 +2,9 @@
 #include "test.h"
 #include "util.h"
 
+#include <errno.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 TEST(strbuf_grows_and_stays_terminated)
 {
@@ -21,14 +23,6 @@ TEST(strbuf_grows_and_stays_terminated)
 	EXPECT_STREQ(d, "abc");
 	EXPECT_STREQ(sb.buf, "");
 	free(d);
-	strbuf_release(&sb);
-}
-
-TEST(strbuf_json_escapes)
-{
-	struct strbuf sb = STRBUF_INIT;
-	strbuf_add_json_str(&sb, "a\"b\\c\nd\x01");
-	EXPECT_STREQ(sb.buf, "\"a\\\"b\\\\c\\nd\\u0001\"");
 	strbuf_release(&sb);
 }
 
@@ -131,4 +125,29 @@ TEST(strbuf_tail_takes_last_lines)
 	strbuf_add_tail(&sb, "", 5, "> ");
 	EXPECT_STREQ(sb.buf, "");
 	strbuf_release(&sb);
+}
+
+TEST(write_file_atomic_replaces_and_leaves_no_temporary)
+{
+	struct strbuf back = STRBUF_INIT;
+	char *path = xstrfmt("%s/report.json", test_tmpdir());
+	EXPECT_EQ(write_file_atomic(path, "{}\n", 3), 0);
+	EXPECT_EQ(strbuf_read_file(&back, path), 0);
+	EXPECT_STREQ(back.buf, "{}\n");
+	/* replacing keeps no temporary behind */
+	EXPECT_EQ(write_file_atomic(path, "[]\n", 3), 0);
+	strbuf_reset(&back);
+	EXPECT_EQ(strbuf_read_file(&back, path), 0);
+	EXPECT_STREQ(back.buf, "[]\n");
+	char *tmp = xstrfmt("%s.tmp.%d", path, (int)getpid());
+	EXPECT_TRUE(!path_exists(tmp));
+	free(tmp);
+	free(path);
+
+	path = xstrfmt("%s/no/such/dir/r.json", test_tmpdir());
+	errno = 0;
+	EXPECT_EQ(write_file_atomic(path, "x", 1), -1);
+	EXPECT_EQ(errno, ENOENT);
+	free(path);
+	strbuf_release(&back);
 }
