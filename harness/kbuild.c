@@ -80,7 +80,7 @@ static void unlock_fd(int fd)
 /* ---- progress ---- */
 
 /* A long step's progress: a live line on a terminal, periodic lines otherwise. */
-struct progress {
+struct meter {
 	const char *phase; /* what is happening now */
 	int mode;          /* 2 live, 1 periodic, 0 quiet */
 	int64_t start;     /* when the step began */
@@ -92,7 +92,7 @@ struct progress {
 	int shown;         /* a live line is on screen */
 };
 
-static void progress_show(struct progress *p, int force)
+static void progress_show(struct meter *p, int force)
 {
 	struct strbuf sb = STRBUF_INIT;
 	int64_t now = now_ms();
@@ -123,14 +123,14 @@ static void progress_show(struct progress *p, int force)
 	strbuf_release(&sb);
 }
 
-static void progress_done(struct progress *p)
+static void progress_done(struct meter *p)
 {
 	if (p->shown)
 		fprintf(stderr, "\r\033[K");
 	p->shown = 0;
 }
 
-static void progress_phase(struct progress *p, const char *phase)
+static void progress_phase(struct meter *p, const char *phase)
 {
 	p->phase = phase;
 	progress_show(p, 1);
@@ -139,7 +139,7 @@ static void progress_phase(struct progress *p, const char *phase)
 /* proc_pump callback: log the line, count objects, refresh the display. */
 static int progress_line(void *ctx, const char *line)
 {
-	struct progress *p = ctx;
+	struct meter *p = ctx;
 	if (!line) {
 		progress_show(p, 0);
 		return 0;
@@ -186,7 +186,7 @@ static void show_log_tail(const char *path, int lines)
  * Run a command with its output logged through the progress display. Returns 0 on
  * success; on failure reports what failed, the log tail and the log path.
  */
-static int run_logged(struct proc *p, struct progress *pg, const char *logpath, const char *what)
+static int run_logged(struct proc *p, struct meter *pg, const char *logpath, const char *what)
 {
 	p->in = PROC_NULL;
 	p->out = PROC_PIPE;
@@ -286,7 +286,7 @@ static char *single_subdir(const char *dir)
 }
 
 /* Unpack the tarball once into cache/src/ID16 (locked; atomic via rename). */
-static int source_unpack(struct source *s, const char *cache, struct progress *pg)
+static int source_unpack(struct source *s, const char *cache, struct meter *pg)
 {
 	char *dir = xstrfmt("%s/src/%s", cache, s->id16);
 	char *lockp = xstrfmt("%s/src/%s.lock", cache, s->id16);
@@ -482,7 +482,7 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 {
 	struct kconfig_frag frag = KCONFIG_FRAG_INIT;
 	struct source s;
-	struct progress pg = { 0 };
+	struct meter pg = { 0 };
 	char key[65];
 	char *compiler = NULL, *fragp = NULL, *donep = NULL, *lockp = NULL, *tmp = NULL;
 	char *expp = NULL;
