@@ -257,6 +257,20 @@ const char *cli_datadir(void)
 	return dir = xstrdup(".");
 }
 
+void cli_print_failure(const char *msg)
+{
+	static const char *const labels[] = { "error: ", "warning: ", "hint: ", "full log: " };
+	fflush(stdout);
+	for (const char *p = msg; *p;) {
+		const char *end = strchrnul(p, '\n');
+		int ours = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
+			ours |= !strncmp(p, labels[i], strlen(labels[i]));
+		fprintf(stderr, "%s%.*s\n", ours ? "kdive: " : "", (int)(end - p), p);
+		p = *end ? end + 1 : end;
+	}
+}
+
 int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vmlinux)
 {
 	struct initramfs_opts io = { 0 };

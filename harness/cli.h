@@ -39,6 +39,13 @@ struct cli_images {
 };
 
 /*
+ * Print an error buffer (util.h) on stderr: the lines the library wrote itself
+ * ("error: ...", "hint: ...", "full log: ...") behind "kdive: ", the others
+ * (FILE:LINE:COL diagnostics, log tails, a compiler's output) as they are.
+ */
+void cli_print_failure(const char *msg);
+
+/*
  * Build or reuse the kernel and the initramfs, unless kernel and vmlinux are given
  * (bring your own kernel: both must be). Progress goes to stderr. Returns an exit code.
  */
