@@ -38,6 +38,9 @@ struct cli_images {
 	char *tree;     /* the shared build tree gdb's file names point into, or NULL */
 };
 
+/* The exit code for a library failure of that kind (util.h): 2 for bad input, else 3. */
+int cli_fail_exit_code(enum fail_kind kind);
+
 /*
  * Print an error buffer (util.h) on stderr: the lines the library wrote itself
  * ("error: ...", "hint: ...", "full log: ...") behind "kdive: ", the others
@@ -46,8 +49,22 @@ struct cli_images {
 void cli_print_failure(const char *msg);
 
 /*
+ * The display of a long operation's progress (util.h's struct progress) on stderr.
+ * mode 2: one live status line, redrawn each second and cleared at the end of a step
+ * (a terminal); 1: "kdive: STATUS" lines at each new stage and every 20 s; 0: nothing.
+ */
+struct cli_progress {
+	int mode;     /* 2, 1 or 0, as above */
+	int64_t last; /* mode 1: when a line was last printed (now_ms()) */
+	int shown;    /* mode 2: a live line is on the screen */
+};
+/* Set d up in mode and point p at it (d must outlive the operation). */
+void cli_progress_init(struct cli_progress *d, int mode, struct progress *p);
+
+/*
  * Build or reuse the kernel and the initramfs, unless kernel and vmlinux are given
- * (bring your own kernel: both must be). Progress goes to stderr. Returns an exit code.
+ * (bring your own kernel: both must be). Progress and failures go to stderr. Returns
+ * an exit code.
  */
 int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vmlinux);
 void cli_images_release(struct cli_images *im);

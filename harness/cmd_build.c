@@ -104,8 +104,11 @@ int cmd_build(int argc, char **argv)
 	struct kbuild_opts ko = { 0 };
 	struct kbuild_result kr;
 	struct initramfs_result ir;
+	struct cli_progress kshow, irshow;
+	struct strbuf err = STRBUF_INIT;
 	const char *only = NULL, *format = "text";
 	int want_kernel = 1, want_initramfs = 1, rc = KDIVE_EXIT_PASS, c;
+	int progress; /* the kernel's: 2 live line, 1 lines now and then, 0 none (-q) */
 	char *cache = NULL, *base = NULL, *irdir = NULL;
 
 	memset(&kr, 0, sizeof(kr));
@@ -113,7 +116,7 @@ int cmd_build(int argc, char **argv)
 	strvec_init(&ko.fragments);
 	base = xstrfmt("%s/kconfig/base.config", cli_datadir());
 	strvec_push(&ko.fragments, base);
-	ko.progress = isatty(STDERR_FILENO) ? 2 : 1;
+	progress = isatty(STDERR_FILENO) ? 2 : 1;
 	optind = 1;
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, ":j:qv", longopts, NULL)) != -1) {
@@ -130,7 +133,7 @@ int cmd_build(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'q': ko.progress = 0; diag_set_level(DIAG_WARNING); break;
+		case 'q': progress = 0; diag_set_level(DIAG_WARNING); break;
 		case 'v': diag_set_level(DIAG_DEBUG); break;
 		case ':':
 			rc = cli_usage_error("build", "option '%s' needs a value", argv[optind - 1]);
@@ -175,14 +178,21 @@ int cmd_build(int argc, char **argv)
 			rc = cli_usage_error("build", "SOURCE_DATE_EPOCH must be seconds since 1970");
 			goto out;
 		}
-		rc = initramfs_build(&io, &ir);
-		if (rc)
+		/* One line when it builds, as an info message would be (-q: none). */
+		cli_progress_init(&irshow, diag_enabled(DIAG_INFO) ? 1 : 0, &io.progress);
+		if (initramfs_build(&io, &ir, &err) < 0) {
+			cli_print_failure(err.buf);
+			rc = cli_fail_exit_code(ir.fail);
 			goto out;
+		}
 	}
 	if (want_kernel) {
-		rc = kbuild_run(&ko, &kr);
-		if (rc)
+		cli_progress_init(&kshow, progress, &ko.progress);
+		if (kbuild_run(&ko, &kr, &err) < 0) {
+			cli_print_failure(err.buf);
+			rc = cli_fail_exit_code(kr.fail);
 			goto out;
+		}
 	}
 	if (!strcmp(format, "json"))
 		json_report(want_kernel ? &kr : NULL, want_initramfs ? &ir : NULL);
@@ -192,6 +202,7 @@ out:
 	kbuild_result_release(&kr);
 	initramfs_result_release(&ir);
 	strvec_clear(&ko.fragments);
+	strbuf_release(&err);
 	free(cache);
 	free(base);
 	free(irdir);
