@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "initramfs.h"
 #include "kbuild.h"
+#include "match.h"
 #include "proc.h"
 #include "record.h"
 #include "scenario.h"
@@ -255,6 +256,23 @@ const char *cli_datadir(void)
 	if (has_data(KDIVE_SRCDIR))
 		return dir = xstrdup(KDIVE_SRCDIR);
 	return dir = xstrdup(".");
+}
+
+int cli_exit_code(const size_t *counts)
+{
+	if (counts[MATCH_ERROR])
+		return KDIVE_EXIT_INFRA;
+	if (counts[MATCH_FAIL])
+		return KDIVE_EXIT_FAIL;
+	return counts[MATCH_PASS] ? KDIVE_EXIT_PASS : KDIVE_EXIT_SKIP;
+}
+
+int cli_results_exit_code(const struct match_result *res, size_t n)
+{
+	size_t counts[MATCH_NSTATUS] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		counts[res[i].status]++;
+	return cli_exit_code(counts);
 }
 
 int cli_fail_exit_code(enum fail_kind kind)

@@ -38,7 +38,16 @@ struct cli_images {
 	char *tree;     /* the shared build tree gdb's file names point into, or NULL */
 };
 
-/* The exit code for a library failure of that kind (util.h): 2 for bad input, else 3. */
+/*
+ * Exit codes: the one place where outcomes become KDIVE_EXIT_* codes.
+ * cli_exit_code() maps scenario results, counts[s] being the number of scenarios of
+ * enum match_status s: 3 if any is an error, else 1 if any failed, else 4 (skipped) if
+ * none passed, else 0. cli_results_exit_code() counts n results and asks it.
+ * cli_fail_exit_code() maps a library failure (util.h): 2 for bad input, else 3.
+ */
+struct match_result;
+int cli_exit_code(const size_t *counts);
+int cli_results_exit_code(const struct match_result *res, size_t n);
 int cli_fail_exit_code(enum fail_kind kind);
 
 /*

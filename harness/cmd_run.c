@@ -104,8 +104,9 @@ int cmd_run(int argc, char **argv)
 	const char *nc = getenv("NO_COLOR");
 	opts.color = !output && isatty(STDOUT_FILENO) && !(nc && *nc) && fmt == REPORT_TEXT;
 	opts.verbose = verbose;
+	opts.exit_code = cli_exit_code;
 	report_write(fmt, res, n, &tm, &opts, &out);
-	rc = match_exit_code(res, n);
+	rc = cli_results_exit_code(res, n);
 	if (output) {
 		struct strbuf err = STRBUF_INIT;
 		if (report_write_file(output, out.buf, out.len, &err) < 0) {

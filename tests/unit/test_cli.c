@@ -1,12 +1,34 @@
 /*
- * Unit tests of the command layer's pure parts: failures to exit codes, and how an
+ * Unit tests of the command layer's pure parts: outcomes to exit codes, and how an
  * error buffer and progress reports are shown on stderr.
  */
 #include "test.h"
 #include "cli.h"
+#include "match.h"
 
 #include <fcntl.h>
 #include <unistd.h>
+
+TEST(cli_exit_codes_from_results)
+{
+	struct match_result r[3];
+	memset(r, 0, sizeof(r));
+	EXPECT_EQ(cli_results_exit_code(r, 0), KDIVE_EXIT_SKIP);
+	r[0].status = MATCH_PASS;
+	r[1].status = MATCH_SKIP;
+	EXPECT_EQ(cli_results_exit_code(r, 2), KDIVE_EXIT_PASS);
+	r[0].status = MATCH_SKIP;
+	EXPECT_EQ(cli_results_exit_code(r, 2), KDIVE_EXIT_SKIP);
+	r[1].status = MATCH_FAIL;
+	EXPECT_EQ(cli_results_exit_code(r, 2), KDIVE_EXIT_FAIL);
+	r[2].status = MATCH_ERROR;
+	EXPECT_EQ(cli_results_exit_code(r, 3), KDIVE_EXIT_INFRA);
+	size_t counts[MATCH_NSTATUS] = { 0 };
+	counts[MATCH_PASS] = 2;
+	EXPECT_EQ(cli_exit_code(counts), KDIVE_EXIT_PASS);
+	counts[MATCH_FAIL] = 1;
+	EXPECT_EQ(cli_exit_code(counts), KDIVE_EXIT_FAIL);
+}
 
 TEST(cli_exit_codes_from_failures)
 {
