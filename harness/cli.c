@@ -5,6 +5,7 @@
 #include "cli.h"
 #include "initramfs.h"
 #include "kbuild.h"
+#include "match.h"
 #include "proc.h"
 #include "scenario.h"
 #include "syscalls.h"
@@ -287,15 +288,93 @@ const char *cli_datadir(void)
 	return dir = xstrdup(".");
 }
 
+int cli_exit_code(const size_t *counts)
+{
+	if (counts[MATCH_ERROR])
+		return KDIVE_EXIT_INFRA;
+	if (counts[MATCH_FAIL])
+		return KDIVE_EXIT_FAIL;
+	return counts[MATCH_PASS] ? KDIVE_EXIT_PASS : KDIVE_EXIT_SKIP;
+}
+
+int cli_results_exit_code(const struct match_result *res, size_t n)
+{
+	size_t counts[MATCH_NSTATUS] = { 0 };
+	for (size_t i = 0; i < n; i++)
+		counts[res[i].status]++;
+	return cli_exit_code(counts);
+}
+
+int cli_fail_exit_code(enum fail_kind kind)
+{
+	return kind == FAIL_INPUT ? KDIVE_EXIT_USAGE : KDIVE_EXIT_INFRA;
+}
+
+void cli_print_failure(const char *msg)
+{
+	static const char *const labels[] = { "error: ", "warning: ", "hint: ", "full log: " };
+	fflush(stdout);
+	for (const char *p = msg; *p;) {
+		const char *end = strchrnul(p, '\n');
+		int ours = 0;
+		for (size_t i = 0; i < ARRAY_SIZE(labels); i++)
+			ours |= !strncmp(p, labels[i], strlen(labels[i]));
+		fprintf(stderr, "%s%.*s\n", ours ? "kdive: " : "", (int)(end - p), p);
+		p = *end ? end + 1 : end;
+	}
+}
+
+/* struct progress's fn: draw what a long operation reports, as d->mode asks. */
+static void show_progress(void *ctx, enum progress_event ev, const char *status, const char *now)
+{
+	struct cli_progress *d = ctx;
+	int64_t t = now_ms();
+	if (ev == PROGRESS_DONE) {
+		if (d->shown)
+			fputs("\r\033[K", stderr);
+		d->shown = 0;
+		return;
+	}
+	if (!d->mode || (d->mode == 1 && ev == PROGRESS_TICK && t - d->last < 20000))
+		return;
+	d->last = t;
+	if (d->mode == 2) {
+		struct strbuf sb = STRBUF_INIT;
+		strbuf_addstr(&sb, status);
+		if (now)
+			strbuf_addf(&sb, "  %s", now);
+		/* Never wider than the line: cut, and clear the rest. */
+		if (sb.len > 110)
+			strbuf_setlen(&sb, 110);
+		fprintf(stderr, "\r\033[K  %s", sb.buf);
+		d->shown = 1;
+		strbuf_release(&sb);
+	} else {
+		fprintf(stderr, "kdive: %s\n", status);
+	}
+	fflush(stderr);
+}
+
+void cli_progress_init(struct cli_progress *d, int mode, struct progress *p)
+{
+	d->mode = mode;
+	d->last = 0;
+	d->shown = 0;
+	p->fn = show_progress;
+	p->ctx = d;
+}
+
 int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vmlinux)
 {
 	struct initramfs_opts io = { 0 };
 	struct initramfs_result ir;
 	struct kbuild_opts ko = { 0 };
 	struct kbuild_result kr;
+	struct cli_progress irshow, kshow;
+	struct strbuf err = STRBUF_INIT;
 	char *cache = kdive_cache_dir();
 	char *irdir = xstrfmt("%s/initramfs", cli_datadir());
-	int rc;
+	int rc = KDIVE_EXIT_PASS;
 
 	memset(im, 0, sizeof(*im));
 	memset(&kr, 0, sizeof(kr));
@@ -313,9 +392,14 @@ int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vm
 	io.cache = cache;
 	const char *sde = getenv("SOURCE_DATE_EPOCH");
 	io.epoch = sde ? (uint32_t)strtoul(sde, NULL, 10) : 0;
-	rc = initramfs_build(&io, &ir);
-	if (rc)
+	/* A line when it builds, as an info message would be (-q: none). */
+	cli_progress_init(&irshow, diag_enabled(DIAG_INFO) ? 1 : 0, &io.progress);
+	if (initramfs_build(&io, &ir, &err) < 0) {
+		cli_print_failure(err.buf);
+		rc = cli_fail_exit_code(ir.fail);
+		initramfs_result_release(&ir);
 		goto out;
+	}
 	im->initrd = xstrdup(ir.path);
 	im->progs = xstrdup(ir.progs);
 	initramfs_result_release(&ir);
@@ -335,11 +419,14 @@ int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vm
 	strvec_push(&ko.fragments, base);
 	free(base);
 	ko.cache = cache;
-	ko.progress = isatty(STDERR_FILENO) ? 2 : 1;
-	rc = kbuild_run(&ko, &kr);
+	cli_progress_init(&kshow, isatty(STDERR_FILENO) ? 2 : 1, &ko.progress);
+	int built = kbuild_run(&ko, &kr, &err);
 	strvec_clear(&ko.fragments);
-	if (rc)
+	if (built < 0) {
+		cli_print_failure(err.buf);
+		rc = cli_fail_exit_code(kr.fail);
 		goto out;
+	}
 	im->bzimage = xstrdup(kr.bzimage);
 	im->vmlinux = xstrdup(kr.vmlinux);
 	im->version = xstrdup(kr.version ? kr.version : "unknown");
@@ -348,6 +435,7 @@ int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vm
 	im->tree = xstrdup(kr.build);
 out:
 	kbuild_result_release(&kr);
+	strbuf_release(&err);
 	free(cache);
 	free(irdir);
 	return rc;

@@ -88,8 +88,41 @@ struct cli_images {
 };
 
 /*
+ * Exit codes: the one place where outcomes become KDIVE_EXIT_* codes.
+ * cli_exit_code() maps scenario results, counts[s] being the number of scenarios of
+ * enum match_status s: 3 if any is an error, else 1 if any failed, else 4 (skipped) if
+ * none passed, else 0. cli_results_exit_code() counts n results and asks it.
+ * cli_fail_exit_code() maps a library failure (util.h): 2 for bad input, else 3.
+ */
+struct match_result;
+int cli_exit_code(const size_t *counts);
+int cli_results_exit_code(const struct match_result *res, size_t n);
+int cli_fail_exit_code(enum fail_kind kind);
+
+/*
+ * Print an error buffer (util.h) on stderr: the lines the library wrote itself
+ * ("error: ...", "hint: ...", "full log: ...") behind "kdive: ", the others
+ * (FILE:LINE:COL diagnostics, log tails, a compiler's output) as they are.
+ */
+void cli_print_failure(const char *msg);
+
+/*
+ * The display of a long operation's progress (util.h's struct progress) on stderr.
+ * mode 2: one live status line, redrawn each second and cleared at the end of a step
+ * (a terminal); 1: "kdive: STATUS" lines at each new stage and every 20 s; 0: nothing.
+ */
+struct cli_progress {
+	int mode;     /* 2, 1 or 0, as above */
+	int64_t last; /* mode 1: when a line was last printed (now_ms()) */
+	int shown;    /* mode 2: a live line is on the screen */
+};
+/* Set d up in mode and point p at it (d must outlive the operation). */
+void cli_progress_init(struct cli_progress *d, int mode, struct progress *p);
+
+/*
  * Build or reuse the kernel and the initramfs, unless kernel and vmlinux are given
- * (bring your own kernel: both must be). Progress goes to stderr. Returns an exit code.
+ * (bring your own kernel: both must be). Progress and failures go to stderr. Returns
+ * an exit code.
  */
 int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vmlinux);
 void cli_images_release(struct cli_images *im);

@@ -85,6 +85,7 @@ static int source_date_epoch(uint32_t *epoch)
 struct build_args {
 	struct kbuild_opts *ko; /* filled */
 	const char *only;       /* --only WHAT */
+	int progress;           /* the kernel's: 2 live line, 1 lines now and then, 0 none (-q) */
 };
 
 static int build_option(void *ctx, int key, const char *arg)
@@ -99,7 +100,7 @@ static int build_option(void *ctx, int key, const char *arg)
 		if (b->ko->jobs <= 0)
 			return cli_usage_error("build", "--jobs needs a positive number, not '%s'", arg);
 		break;
-	case 'q': b->ko->progress = 0; diag_set_level(DIAG_WARNING); break;
+	case 'q': b->progress = 0; diag_set_level(DIAG_WARNING); break;
 	}
 	return 0;
 }
@@ -107,10 +108,12 @@ static int build_option(void *ctx, int key, const char *arg)
 static int cmd_build(int argc, char **argv)
 {
 	struct kbuild_opts ko = { 0 };
-	struct build_args ba = { &ko, NULL };
+	struct build_args ba = { &ko, NULL, 0 };
 	struct cli_args a;
 	struct kbuild_result kr;
 	struct initramfs_result ir;
+	struct cli_progress kshow, irshow;
+	struct strbuf err = STRBUF_INIT;
 	int want_kernel = 1, want_initramfs = 1, rc;
 	char *cache = NULL, *base = NULL, *irdir = NULL;
 
@@ -119,7 +122,7 @@ static int cmd_build(int argc, char **argv)
 	strvec_init(&ko.fragments);
 	base = xstrfmt("%s/kconfig/base.config", cli_datadir());
 	strvec_push(&ko.fragments, base);
-	ko.progress = isatty(STDERR_FILENO) ? 2 : 1;
+	ba.progress = isatty(STDERR_FILENO) ? 2 : 1;
 	rc = cli_parse(&cli_cmd_build, argc, argv, &a, build_option, &ba);
 	if (rc)
 		goto out;
@@ -155,14 +158,21 @@ static int cmd_build(int argc, char **argv)
 			rc = cli_usage_error("build", "SOURCE_DATE_EPOCH must be seconds since 1970");
 			goto out;
 		}
-		rc = initramfs_build(&io, &ir);
-		if (rc)
+		/* One line when it builds, as an info message would be (-q: none). */
+		cli_progress_init(&irshow, diag_enabled(DIAG_INFO) ? 1 : 0, &io.progress);
+		if (initramfs_build(&io, &ir, &err) < 0) {
+			cli_print_failure(err.buf);
+			rc = cli_fail_exit_code(ir.fail);
 			goto out;
+		}
 	}
 	if (want_kernel) {
-		rc = kbuild_run(&ko, &kr);
-		if (rc)
+		cli_progress_init(&kshow, ba.progress, &ko.progress);
+		if (kbuild_run(&ko, &kr, &err) < 0) {
+			cli_print_failure(err.buf);
+			rc = cli_fail_exit_code(kr.fail);
 			goto out;
+		}
 	}
 	struct strbuf doc = STRBUF_INIT;
 	if (cli_format_is(&a, "json"))
@@ -175,6 +185,7 @@ out:
 	kbuild_result_release(&kr);
 	initramfs_result_release(&ir);
 	strvec_clear(&ko.fragments);
+	strbuf_release(&err);
 	free(cache);
 	free(base);
 	free(irdir);

@@ -64,12 +64,16 @@ static int cmd_doctor(int argc, char **argv)
 		goto out;
 	}
 	if (fix && geteuid() == 0) {
+		struct strbuf err = STRBUF_INIT;
 		printf("installing: %s\n", cmd.buf);
 		fflush(stdout);
-		if (deps_install(st, n, DEPS_BUILD | DEPS_RUN | DEPS_TEST) < 0) {
+		if (deps_install(st, n, DEPS_BUILD | DEPS_RUN | DEPS_TEST, &err) < 0) {
+			cli_print_failure(err.buf);
+			strbuf_release(&err);
 			rc = KDIVE_EXIT_INFRA;
 			goto out;
 		}
+		strbuf_release(&err);
 		deps_free(st, n);
 		st = deps_check(&n);
 		strbuf_reset(&cmd);

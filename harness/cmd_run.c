@@ -82,8 +82,9 @@ static int cmd_run(int argc, char **argv)
 	report_format_parse(a.format, &fmt);
 	opts.color = cli_color(&a);
 	opts.verbose = a.verbose;
+	opts.exit_code = cli_exit_code;
 	report_write(fmt, res, n, &tm, &opts, &out);
-	rc = match_exit_code(res, n);
+	rc = cli_results_exit_code(res, n);
 	int wrc = cli_emit(&a, out.buf, out.len);
 	if (wrc)
 		rc = wrc;

@@ -106,19 +106,20 @@ const char *deps_kernel_tarball(void)
 	return v && *v ? v : DEFAULT_TARBALL;
 }
 
-/* First non-empty line of `tool arg`, or NULL. */
+/* First non-empty line of `tool arg`, or NULL (quietly: the table says what is wrong). */
 static char *version_of(const char *path, const char *arg)
 {
-	struct strbuf out = STRBUF_INIT;
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
 	const char *argv[] = { path, arg, NULL };
 	char *r = NULL;
-	if (proc_run_capture(argv, &out, 1, 5000) >= 0) {
+	if (proc_run_capture_quiet(argv, &out, 1, 5000, &why) >= 0) {
 		char *p = out.buf;
 		while (*p == '\n')
 			p++;
 		r = xstrndup(p, strcspn(p, "\n"));
 	}
 	strbuf_release(&out);
+	strbuf_release(&why);
 	return r;
 }
 
@@ -148,7 +149,9 @@ struct deps_status *deps_check(size_t *n)
 		s->found = 1;
 		if (d->kind == DEP_STATIC_TOOL) {
 			struct elf e;
-			if (elf_open(&e, s->where) < 0) {
+			struct strbuf why = STRBUF_INIT;
+			/* Quietly: "not an ELF executable" in the table says it. */
+			if (elf_open_quiet(&e, s->where, &why) < 0) {
 				s->found = 0;
 				s->detail = xstrdup("not an ELF executable");
 			} else {
@@ -159,6 +162,7 @@ struct deps_status *deps_check(size_t *n)
 				}
 				elf_close(&e);
 			}
+			strbuf_release(&why);
 		}
 		if (s->found && d->version)
 			s->detail = version_of(s->where, d->version);
@@ -209,29 +213,34 @@ int deps_fix_command(const struct deps_status *st, size_t n, unsigned need_mask,
 	return count;
 }
 
-static int run_apt(const char *const *args)
+static int run_apt(const char *const *args, struct strbuf *err)
 {
 	struct proc p = PROC_INIT;
+	struct strbuf why = STRBUF_INIT;
 	for (; *args; args++)
 		strvec_push(&p.args, *args);
 	strvec_push(&p.env, "DEBIAN_FRONTEND=noninteractive");
 	p.in = PROC_NULL;
 	p.keep_group = 1;
+	p.errbuf = &why;
 	int r = proc_start(&p);
-	if (!r) {
+	if (r < 0) {
+		strbuf_error(err, "%s", why.buf);
+	} else {
 		proc_wait(&p, -1);
 		if (!proc_succeeded(&p)) {
 			struct strbuf sb = STRBUF_INIT;
 			proc_describe_status(&sb, p.status);
-			r = error("'%s' %s", p.args.v[0], sb.buf);
+			r = strbuf_error(err, "'%s' %s", p.args.v[0], sb.buf);
 			strbuf_release(&sb);
 		}
 	}
 	proc_release(&p);
+	strbuf_release(&why);
 	return r;
 }
 
-int deps_install(const struct deps_status *st, size_t n, unsigned need_mask)
+int deps_install(const struct deps_status *st, size_t n, unsigned need_mask, struct strbuf *err)
 {
 	struct strvec pkgs = STRVEC_INIT;
 	int r = 0;
@@ -240,7 +249,7 @@ int deps_install(const struct deps_status *st, size_t n, unsigned need_mask)
 		return 0;
 	if (geteuid() != 0) {
 		strvec_clear(&pkgs);
-		return error("installing packages needs root");
+		return strbuf_error(err, "installing packages needs root");
 	}
 	const char *update[] = { "apt-get", "update", "-q", NULL };
 	struct strvec install = STRVEC_INIT;
@@ -248,7 +257,7 @@ int deps_install(const struct deps_status *st, size_t n, unsigned need_mask)
 	for (size_t k = 0; k < pkgs.nr; k++)
 		strvec_push(&install, pkgs.v[k]);
 	/* The package lists of a fresh machine may be empty or stale: update first. */
-	if (run_apt(update) < 0 || run_apt(install.v) < 0)
+	if (run_apt(update, err) < 0 || run_apt(install.v, err) < 0)
 		r = -1;
 	strvec_clear(&install);
 	strvec_clear(&pkgs);

@@ -2,7 +2,8 @@
  * deps: what kdive needs from the machine, where it comes from (the Debian package),
  * and how to check it. `kdive doctor` prints the table; `kdive doctor --fix` (and so
  * `make run` / `make test`) installs what is missing with apt-get when root, or prints
- * the exact command otherwise. Depends on proc, elf.
+ * the exact command otherwise. Never prints itself: the command layer does.
+ * Depends on proc, elf.
  */
 #ifndef KDIVE_DEPS_H
 #define KDIVE_DEPS_H
@@ -60,7 +61,10 @@ int deps_fix_command(const struct deps_status *st, size_t n, unsigned need_mask,
  */
 int deps_kvm_usable(struct strbuf *why);
 
-/* Run apt-get update + install for the missing packages (root only). 0 on success. */
-int deps_install(const struct deps_status *st, size_t n, unsigned need_mask);
+/*
+ * Run apt-get update + install for the missing packages (root only; apt-get's output
+ * goes to kdive's). 0, or -1 with why in err (an error buffer, util.h).
+ */
+int deps_install(const struct deps_status *st, size_t n, unsigned need_mask, struct strbuf *err);
 
 #endif

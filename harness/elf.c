@@ -5,6 +5,8 @@
 #include "elf.h"
 
 #include <elf.h>
+#include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <string.h>
 #include <stdlib.h>
@@ -12,21 +14,35 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-int elf_open(struct elf *e, const char *path)
+/* Say why path cannot be opened into err (one message, no '\n'); returns -1. */
+__attribute__((format(printf, 3, 4)))
+static int open_failed(struct strbuf *err, int errnum, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(err, fmt, ap);
+	va_end(ap);
+	if (errnum)
+		strbuf_addf(err, ": %s", strerror(errnum));
+	return -1;
+}
+
+int elf_open_quiet(struct elf *e, const char *path, struct strbuf *err)
 {
 	struct stat st;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	memset(e, 0, sizeof(*e));
 	if (fd < 0)
-		return error_errno("cannot open '%s'", path);
+		return open_failed(err, errno, "cannot open '%s'", path);
 	if (fstat(fd, &st) < 0 || st.st_size < (off_t)sizeof(Elf64_Ehdr)) {
 		close(fd);
-		return error("'%s' is not an ELF file (too short)", path);
+		return open_failed(err, 0, "'%s' is not an ELF file (too short)", path);
 	}
 	void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+	int map_errno = errno;
 	close(fd);
 	if (m == MAP_FAILED)
-		return error_errno("cannot map '%s'", path);
+		return open_failed(err, map_errno, "cannot map '%s'", path);
 	e->map = m;
 	e->size = (size_t)st.st_size;
 	e->path = xstrdup(path);
@@ -34,15 +50,25 @@ int elf_open(struct elf *e, const char *path)
 	if (memcmp(h->e_ident, ELFMAG, SELFMAG) || h->e_ident[EI_CLASS] != ELFCLASS64 ||
 	    h->e_machine != EM_X86_64) {
 		elf_close(e);
-		return error("'%s' is not an x86-64 ELF64 file", path);
+		return open_failed(err, 0, "'%s' is not an x86-64 ELF64 file", path);
 	}
 	if (h->e_shoff > e->size || h->e_shnum > (e->size - h->e_shoff) / sizeof(Elf64_Shdr) ||
 	    h->e_phoff > e->size || h->e_phnum > (e->size - h->e_phoff) / sizeof(Elf64_Phdr) ||
 	    (h->e_shnum && h->e_shstrndx >= h->e_shnum)) {
 		elf_close(e);
-		return error("'%s': ELF headers point outside the file", path);
+		return open_failed(err, 0, "'%s': ELF headers point outside the file", path);
 	}
 	return 0;
+}
+
+int elf_open(struct elf *e, const char *path)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = elf_open_quiet(e, path, &err);
+	if (r < 0)
+		error("%s", err.buf);
+	strbuf_release(&err);
+	return r;
 }
 
 void elf_close(struct elf *e)

@@ -18,6 +18,8 @@ struct elf {
 
 /* Map path; -1 after reporting when it cannot be read or is not an x86-64 ELF64 file. */
 int elf_open(struct elf *e, const char *path);
+/* The same, quietly: why it failed is appended to err (one message, no '\n'). */
+int elf_open_quiet(struct elf *e, const char *path, struct strbuf *err);
 void elf_close(struct elf *e);
 
 /* Find a section by name: 1 and its file bytes in data and len, 0 when absent. */

@@ -106,15 +106,17 @@ static int parse_uint(const char *s, unsigned *v)
 	return 0;
 }
 
-static int spec_error(const char *file, int line, int col, const char *msg, const char *word)
+/* Append "FILE:LINE:COL: MSG 'WORD'" to err; returns -1. */
+static int spec_error(struct strbuf *err, const char *file, int line, int col, const char *msg,
+		      const char *word)
 {
-	fprintf(stderr, "%s:%d:%d: %s%s%s%s\n", file, line, col, msg, word ? " '" : "",
-		word ? word : "", word ? "'" : "");
+	strbuf_addf(err, "%s:%d:%d: %s%s%s%s\n", file, line, col, msg, word ? " '" : "",
+		    word ? word : "", word ? "'" : "");
 	return -1;
 }
 
-/* Parse initramfs/files. Returns 0 or -1 (every bad line reported as file:line:col). */
-static int spec_parse(struct spec *s, const char *file, const char *text)
+/* Parse initramfs/files. Returns 0, or -1 with every bad line as FILE:LINE:COL in err. */
+static int spec_parse(struct spec *s, const char *file, const char *text, struct strbuf *err)
 {
 	static const struct {
 		const char *word;  /* directive */
@@ -148,35 +150,35 @@ static int spec_parse(struct spec *s, const char *file, const char *text)
 			if (!strcmp(w[0], kinds[k].word))
 				break;
 		if (k == ARRAY_SIZE(kinds)) {
-			bad = spec_error(file, lineno, col[0], "unknown directive", w[0]);
+			bad = spec_error(err, file, lineno, col[0], "unknown directive", w[0]);
 			free(line);
 			continue;
 		}
 		if (n - 1 != kinds[k].args) {
 			char *m = xstrfmt("expected '%s'", kinds[k].usage);
-			bad = spec_error(file, lineno, col[0], m, NULL);
+			bad = spec_error(err, file, lineno, col[0], m, NULL);
 			free(m);
 			free(line);
 			continue;
 		}
 		struct op op = { .kind = kinds[k].kind, .line = lineno };
 		if (w[1][0] != '/') {
-			bad = spec_error(file, lineno, col[1], "path must be absolute:", w[1]);
+			bad = spec_error(err, file, lineno, col[1], "path must be absolute:", w[1]);
 			free(line);
 			continue;
 		}
 		int ok = 1;
 		if (op.kind == OP_DIR || op.kind == OP_NOD || op.kind == OP_FILE) {
 			if (parse_mode(w[2], &op.mode) < 0)
-				ok = spec_error(file, lineno, col[2], "bad octal mode", w[2]) + 1;
+				ok = spec_error(err, file, lineno, col[2], "bad octal mode", w[2]) + 1;
 		}
 		if (ok && op.kind == OP_NOD) {
 			if (strcmp(w[3], "c") && strcmp(w[3], "b"))
-				ok = spec_error(file, lineno, col[3], "node type must be c or b, not", w[3]) + 1;
+				ok = spec_error(err, file, lineno, col[3], "node type must be c or b, not", w[3]) + 1;
 			else if (parse_uint(w[4], &op.major) < 0)
-				ok = spec_error(file, lineno, col[4], "bad major number", w[4]) + 1;
+				ok = spec_error(err, file, lineno, col[4], "bad major number", w[4]) + 1;
 			else if (parse_uint(w[5], &op.minor) < 0)
-				ok = spec_error(file, lineno, col[5], "bad minor number", w[5]) + 1;
+				ok = spec_error(err, file, lineno, col[5], "bad minor number", w[5]) + 1;
 			op.type = w[3][0];
 		}
 		if (!ok) {
@@ -205,14 +207,14 @@ static int by_name(const void *a, const void *b)
 }
 
 /* Every progs/NAME.c, sorted by name. */
-static int find_progs(struct spec *s, const char *datadir)
+static int find_progs(struct spec *s, const char *datadir, struct strbuf *err)
 {
 	char *dir = xstrfmt("%s/progs", datadir);
 	DIR *d = opendir(dir);
 	struct dirent *de;
 	size_t alloc = 0;
 	if (!d) {
-		int r = errno == ENOENT ? 0 : error_errno("cannot read '%s'", dir);
+		int r = errno == ENOENT ? 0 : strbuf_error_errno(err, "cannot read '%s'", dir);
 		free(dir);
 		return r;
 	}
@@ -223,8 +225,8 @@ static int find_progs(struct spec *s, const char *datadir)
 		for (size_t i = 0; i < l - 2; i++) {
 			if (!isalnum((unsigned char)de->d_name[i]) && !strchr("_-", de->d_name[i])) {
 				closedir(d);
-				error("guest program '%s/%s': name must be letters, digits, _ and -",
-				      dir, de->d_name);
+				strbuf_error(err, "guest program '%s/%s': name must be letters, "
+					     "digits, _ and -", dir, de->d_name);
 				free(dir);
 				return -1;
 			}
@@ -245,25 +247,25 @@ static int find_progs(struct spec *s, const char *datadir)
 }
 
 /* Add a file's bytes (or its absence) to the key. */
-static int hash_file(struct sha256 *c, const char *label, const char *path)
+static int hash_file(struct sha256 *c, const char *label, const char *path, struct strbuf *err)
 {
 	char hex[65];
 	if (sha256_file_hex(path, hex) < 0)
-		return error_errno("cannot read '%s'", path);
+		return strbuf_error_errno(err, "cannot read '%s'", path);
 	sha256_update(c, label, strlen(label) + 1);
 	sha256_update(c, hex, 64);
 	return 0;
 }
 
 static int compute_key(const struct spec *s, const char *spectext, const char *datadir,
-		       const char *busybox, uint32_t epoch, char key[65])
+		       const char *busybox, uint32_t epoch, char key[65], struct strbuf *err)
 {
 	struct sha256 c;
 	struct strbuf ids = STRBUF_INIT;
 	int r = 0;
 	/* The compiler and libc by identity (path, size, mtime): no process to run. */
 	if (deps_compiler_id(&ids) < 0 || deps_file_id(deps_static_libc(), &ids) < 0)
-		r = error("cannot identify gcc and %s (kdive doctor)", deps_static_libc());
+		r = strbuf_error(err, "cannot identify gcc and %s (kdive doctor)", deps_static_libc());
 	sha256_init(&c);
 	char *head = xstrfmt("%s\nepoch %u\ncflags %s\ntools %s\n", INITRAMFS_RECIPE,
 			     (unsigned)epoch, PROG_CFLAGS, ids.buf);
@@ -274,18 +276,18 @@ static int compute_key(const struct spec *s, const char *spectext, const char *d
 	for (size_t i = 0; !r && i < s->nr; i++) {
 		if (s->ops[i].kind == OP_FILE) {
 			char *src = xstrfmt("%s/%s", datadir, s->ops[i].arg);
-			r = hash_file(&c, s->ops[i].path, src);
+			r = hash_file(&c, s->ops[i].path, src, err);
 			free(src);
 		} else if (s->ops[i].kind == OP_BUSYBOX) {
 			struct strbuf id = STRBUF_INIT;
 			if (deps_file_id(busybox, &id) < 0)
-				r = error_errno("cannot stat '%s'", busybox);
+				r = strbuf_error_errno(err, "cannot stat '%s'", busybox);
 			sha256_update(&c, id.buf, id.len);
 			strbuf_release(&id);
 		}
 	}
 	for (size_t i = 0; !r && i < s->nprogs; i++)
-		r = hash_file(&c, s->progs[i].name, s->progs[i].src);
+		r = hash_file(&c, s->progs[i].name, s->progs[i].src, err);
 	sha256_final_hex(&c, key);
 	return r;
 }
@@ -305,13 +307,15 @@ static void add_parents(struct cpio *c, const char *path)
 	free(p);
 }
 
+/* Add the file src as path; -1 with why in err (one line, as cpio's messages). */
 static int add_file_from(struct cpio *c, const char *path, unsigned mode, const char *src,
 			 struct strbuf *err)
 {
 	struct strbuf data = STRBUF_INIT;
 	if (strbuf_read_file(&data, src) < 0) {
+		strbuf_addf(err, "cannot read '%s': %s\n", src, strerror(errno));
 		strbuf_release(&data);
-		return error_errno("cannot read '%s'", src);
+		return -1;
 	}
 	add_parents(c, path);
 	int r = cpio_add_file(c, path, mode, data.buf, data.len, err);
@@ -319,15 +323,23 @@ static int add_file_from(struct cpio *c, const char *path, unsigned mode, const 
 	return r;
 }
 
+/* busybox as path, with a link for each applet; -1 with why in err. */
 static int add_busybox(struct cpio *c, const char *path, const char *busybox, struct strbuf *err)
 {
-	struct strbuf list = STRBUF_INIT;
+	struct strbuf list = STRBUF_INIT, why = STRBUF_INIT;
 	const char *argv[] = { busybox, "--list-full", NULL };
-	if (add_file_from(c, path, 0755, busybox, err) < 0)
+	if (add_file_from(c, path, 0755, busybox, &why) < 0) {
+		strbuf_rtrim(&why);
+		strbuf_error(err, "%s", why.buf);
+		strbuf_release(&why);
 		return -1;
-	if (proc_run_capture(argv, &list, 0, 10000) != 0) {
+	}
+	if (proc_run_capture_quiet(argv, &list, 0, 10000, &why) != 0) {
+		strbuf_error(err, "'%s --list-full' failed: is it busybox?%s%s", busybox,
+			     why.len ? " " : "", why.buf);
 		strbuf_release(&list);
-		return error("'%s --list-full' failed: is it busybox?", busybox);
+		strbuf_release(&why);
+		return -1;
 	}
 	for (char *l = list.buf; *l;) {
 		char *end = strchrnul(l, '\n');
@@ -335,42 +347,52 @@ static int add_busybox(struct cpio *c, const char *path, const char *busybox, st
 		/* Entries of the spec win over applet links (e.g. a real /init). */
 		if (end > l && strcmp(app, path) && !cpio_has(c, app)) {
 			add_parents(c, app);
-			cpio_add_symlink(c, app, path, err);
+			cpio_add_symlink(c, app, path, &why);
 		}
 		free(app);
 		l = *end ? end + 1 : end;
 	}
 	strbuf_release(&list);
+	strbuf_release(&why);
 	return 0;
 }
 
-static int compile_prog(const struct prog *pr, const char *outdir)
+/* Compile one guest program; -1 with the compiler's output in err. */
+static int compile_prog(const struct prog *pr, const char *outdir, struct strbuf *err)
 {
-	struct strbuf out = STRBUF_INIT;
+	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
 	char *dst = xstrfmt("%s/%s", outdir, pr->name);
 	char *dir = xstrndup(pr->src, strrchr(pr->src, '/') - pr->src);
 	char *map = xstrfmt("-ffile-prefix-map=%s=%s", dir, PROG_PREFIX);
 	const char *argv[] = { "gcc", "-static", "-g", "-O0", "-fno-omit-frame-pointer", map,
 			       "-o", dst, pr->src, NULL };
-	int st = proc_run_capture(argv, &out, 1, 120000);
+	int st = proc_run_capture_quiet(argv, &out, 1, 120000, &why);
 	int r = 0;
-	if (st != 0)
-		r = error("compiling guest program '%s' failed:\n%s", pr->src, out.buf);
+	if (st != 0 && why.len) {
+		r = strbuf_error(err, "compiling guest program '%s' failed: %s", pr->src, why.buf);
+	} else if (st != 0) {
+		r = strbuf_error(err, "compiling guest program '%s' failed:", pr->src);
+		strbuf_addstr(err, out.buf);
+		if (out.len && out.buf[out.len - 1] != '\n')
+			strbuf_addch(err, '\n');
+	}
 	strbuf_release(&out);
+	strbuf_release(&why);
 	free(dst);
 	free(dir);
 	free(map);
 	return r;
 }
 
-static int gzip_file(const char *in, const char *out)
+static int gzip_file(const char *in, const char *out, struct strbuf *err)
 {
 	struct proc p = PROC_INIT;
+	struct strbuf why = STRBUF_INIT;
 	int ifd = open(in, O_RDONLY | O_CLOEXEC);
 	int ofd = open(out, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	int r = -1;
 	if (ifd < 0 || ofd < 0) {
-		error_errno("cannot open '%s' or '%s'", in, out);
+		strbuf_error_errno(err, "cannot open '%s' or '%s'", in, out);
 		goto out;
 	}
 	/* -n: no name or timestamp in the header, so the bytes depend on content only. */
@@ -379,12 +401,15 @@ static int gzip_file(const char *in, const char *out)
 	p.in_fd = ifd;
 	p.out = PROC_FD;
 	p.out_fd = ofd;
-	if (proc_start(&p) < 0)
+	p.errbuf = &why;
+	if (proc_start(&p) < 0) {
+		strbuf_error(err, "%s", why.buf);
 		goto out;
+	}
 	proc_wait(&p, now_ms() + 120000);
 	if (!proc_succeeded(&p)) {
 		proc_stop(&p, 1000);
-		error("gzip of '%s' failed", in);
+		strbuf_error(err, "gzip of '%s' failed", in);
 		goto out;
 	}
 	r = 0;
@@ -394,15 +419,16 @@ out:
 	if (ofd >= 0)
 		close(ofd);
 	proc_release(&p);
+	strbuf_release(&why);
 	return r;
 }
 
-/* Assemble everything into tmp; returns 0 or -1 (reported). */
+/* Assemble everything into tmp; returns 0 or -1 with why in err. */
 static int assemble(const struct spec *s, const struct initramfs_opts *o, const char *busybox,
-		    const char *tmp)
+		    const char *tmp, struct strbuf *err)
 {
 	struct cpio c;
-	struct strbuf err = STRBUF_INIT, bytes = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT, bytes = STRBUF_INIT;
 	char *progs = xstrfmt("%s/progs", tmp);
 	char *cpiop = xstrfmt("%s/initramfs.cpio", tmp);
 	char *gzp = xstrfmt("%s/initramfs.cpio.gz", tmp);
@@ -410,11 +436,11 @@ static int assemble(const struct spec *s, const struct initramfs_opts *o, const 
 
 	cpio_init(&c, o->epoch);
 	if (mkdir_p(progs, 0755) < 0) {
-		error_errno("cannot create '%s'", progs);
+		strbuf_error_errno(err, "cannot create '%s'", progs);
 		goto out;
 	}
 	for (size_t i = 0; i < s->nprogs; i++)
-		if (compile_prog(&s->progs[i], progs) < 0)
+		if (compile_prog(&s->progs[i], progs, err) < 0)
 			goto out;
 	/* Plain entries first, so that busybox's applet links never shadow them. */
 	for (size_t i = 0; i < s->nr; i++) {
@@ -424,26 +450,26 @@ static int assemble(const struct spec *s, const struct initramfs_opts *o, const 
 		switch (op->kind) {
 		case OP_DIR:
 			add_parents(&c, op->path);
-			rr = cpio_add_dir(&c, op->path, op->mode, &err);
+			rr = cpio_add_dir(&c, op->path, op->mode, &why);
 			break;
 		case OP_NOD:
 			add_parents(&c, op->path);
-			rr = cpio_add_node(&c, op->path, op->mode, op->type, op->major, op->minor, &err);
+			rr = cpio_add_node(&c, op->path, op->mode, op->type, op->major, op->minor, &why);
 			break;
 		case OP_SLINK:
 			add_parents(&c, op->path);
-			rr = cpio_add_symlink(&c, op->path, op->arg, &err);
+			rr = cpio_add_symlink(&c, op->path, op->arg, &why);
 			break;
 		case OP_FILE:
 			src = xstrfmt("%s/%s", o->datadir, op->arg);
-			rr = add_file_from(&c, op->path, op->mode, src, &err);
+			rr = add_file_from(&c, op->path, op->mode, src, &why);
 			free(src);
 			break;
 		case OP_PROGS:
 			for (size_t k = 0; k < s->nprogs && !rr; k++) {
 				char *dst = xstrfmt("%s/%s", op->path, s->progs[k].name);
 				char *bin = xstrfmt("%s/%s", progs, s->progs[k].name);
-				rr = add_file_from(&c, dst, 0755, bin, &err);
+				rr = add_file_from(&c, dst, 0755, bin, &why);
 				free(dst);
 				free(bin);
 			}
@@ -452,27 +478,29 @@ static int assemble(const struct spec *s, const struct initramfs_opts *o, const 
 			break;
 		}
 		if (rr < 0) {
-			error("initramfs spec line %d: %s", op->line, err.len ? err.buf : "failed");
+			strbuf_rtrim(&why);
+			strbuf_error(err, "initramfs spec line %d: %s", op->line,
+				     why.len ? why.buf : "failed");
 			goto out;
 		}
 	}
 	for (size_t i = 0; i < s->nr; i++)
-		if (s->ops[i].kind == OP_BUSYBOX && add_busybox(&c, s->ops[i].path, busybox, &err) < 0)
+		if (s->ops[i].kind == OP_BUSYBOX && add_busybox(&c, s->ops[i].path, busybox, err) < 0)
 			goto out;
 	if (!cpio_has(&c, "/dev/console"))
 		warning("the initramfs has no /dev/console: init will have no output");
 	cpio_write(&c, &bytes);
 	if (write_file_atomic(cpiop, bytes.buf, bytes.len) < 0) {
-		error_errno("cannot write '%s'", cpiop);
+		strbuf_error_errno(err, "cannot write '%s'", cpiop);
 		goto out;
 	}
-	if (gzip_file(cpiop, gzp) < 0)
+	if (gzip_file(cpiop, gzp, err) < 0)
 		goto out;
 	unlink(cpiop);
 	r = 0;
 out:
 	cpio_release(&c);
-	strbuf_release(&err);
+	strbuf_release(&why);
 	strbuf_release(&bytes);
 	free(progs);
 	free(cpiop);
@@ -489,14 +517,14 @@ void initramfs_result_release(struct initramfs_result *r)
 	memset(r, 0, sizeof(*r));
 }
 
-static int finish_result(struct initramfs_result *r)
+static int finish_result(struct initramfs_result *r, struct strbuf *err)
 {
 	struct stat st;
 	char *donep = xstrfmt("%s/done", r->dir);
 	struct strbuf sb = STRBUF_INIT;
 	int rc = 0;
 	if (strbuf_read_file(&sb, donep) < 0 || stat(r->path, &st) < 0) {
-		rc = error_errno("initramfs cache '%s' is incomplete", r->dir);
+		rc = strbuf_error_errno(err, "initramfs cache '%s' is incomplete", r->dir);
 	} else {
 		strbuf_rtrim(&sb);
 		snprintf(r->sha256, sizeof(r->sha256), "%s", sb.buf);
@@ -507,43 +535,49 @@ static int finish_result(struct initramfs_result *r)
 	return rc;
 }
 
-int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r)
+int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r,
+		    struct strbuf *err)
 {
 	struct spec s = { 0 };
 	struct strbuf text = STRBUF_INIT;
 	char key[65];
 	char *specp = xstrfmt("%s/files", o->datadir);
 	char *busybox = NULL, *tmp = NULL;
-	int rc = KDIVE_EXIT_INFRA;
+	int rc = -1;
 	int64_t t0 = now_ms();
 
 	memset(r, 0, sizeof(*r));
 	if (strbuf_read_file(&text, specp) < 0) {
-		error_errno("cannot read the initramfs spec '%s'", specp);
+		strbuf_error_errno(err, "cannot read the initramfs spec '%s'", specp);
 		goto out;
 	}
-	if (spec_parse(&s, specp, text.buf) < 0) {
-		rc = KDIVE_EXIT_USAGE;
+	if (spec_parse(&s, specp, text.buf, err) < 0) {
+		r->fail = FAIL_INPUT;
 		goto out;
 	}
-	if (find_progs(&s, o->datadir) < 0)
+	if (find_progs(&s, o->datadir, err) < 0)
 		goto out;
 	busybox = find_in_path(deps_tool("busybox"));
 	if (!busybox) {
-		error("busybox not found (install busybox-static; kdive doctor)");
+		strbuf_error(err, "busybox not found (install busybox-static; kdive doctor)");
 		goto out;
 	}
 	struct elf e;
-	if (elf_open(&e, busybox) < 0)
+	struct strbuf why = STRBUF_INIT;
+	if (elf_open_quiet(&e, busybox, &why) < 0) {
+		strbuf_error(err, "%s", why.buf);
+		strbuf_release(&why);
 		goto out;
+	}
+	strbuf_release(&why);
 	int is_static = elf_is_static(&e);
 	elf_close(&e);
 	if (!is_static) {
-		error("'%s' is dynamically linked; the guest needs a static busybox "
-		      "(apt-get install busybox-static)", busybox);
+		strbuf_error(err, "'%s' is dynamically linked; the guest needs a static busybox "
+			     "(apt-get install busybox-static)", busybox);
 		goto out;
 	}
-	if (compute_key(&s, text.buf, o->datadir, busybox, o->epoch, key) < 0)
+	if (compute_key(&s, text.buf, o->datadir, busybox, o->epoch, key, err) < 0)
 		goto out;
 	r->key = xstrdup(key);
 	r->dir = xstrfmt("%s/initramfs/%.16s", o->cache, key);
@@ -554,7 +588,7 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r)
 	free(donep);
 	if (done) {
 		r->reused = 1;
-		rc = finish_result(r) < 0 ? KDIVE_EXIT_INFRA : 0;
+		rc = finish_result(r, err);
 		goto out;
 	}
 	/* Build in a private directory and rename: readers see all or nothing. */
@@ -562,12 +596,16 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r)
 	tmp = xstrfmt("%s.tmp.%d", r->dir, (int)getpid());
 	remove_tree(tmp);
 	if (mkdir_p(tmp, 0755) < 0) {
-		error_errno("cannot create '%s'", tmp);
+		strbuf_error_errno(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	info("initramfs: building (%zu guest program%s, busybox)", s.nprogs,
-	     s.nprogs == 1 ? "" : "s");
-	if (assemble(&s, o, busybox, tmp) < 0)
+	char *status = xstrfmt("initramfs: building (%zu guest program%s, busybox)", s.nprogs,
+			       s.nprogs == 1 ? "" : "s");
+	progress_report(&o->progress, PROGRESS_STAGE, status, NULL);
+	free(status);
+	int built = assemble(&s, o, busybox, tmp, err);
+	progress_report(&o->progress, PROGRESS_DONE, NULL, NULL);
+	if (built < 0)
 		goto out;
 	char hex[65];
 	char *gzp = xstrfmt("%s/initramfs.cpio.gz", tmp);
@@ -576,15 +614,17 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r)
 	free(gzp);
 	free(tdone);
 	if (!ok) {
-		error_errno("cannot finish '%s'", tmp);
+		strbuf_error_errno(err, "cannot finish '%s'", tmp);
 		goto out;
 	}
 	if (rename(tmp, r->dir) < 0 && errno != ENOTEMPTY && errno != EEXIST) {
-		error_errno("cannot move '%s' to '%s'", tmp, r->dir);
+		strbuf_error_errno(err, "cannot move '%s' to '%s'", tmp, r->dir);
 		goto out;
 	}
-	rc = finish_result(r) < 0 ? KDIVE_EXIT_INFRA : 0;
+	rc = finish_result(r, err);
 out:
+	if (rc < 0 && r->fail == FAIL_NONE)
+		r->fail = FAIL_INFRA;
 	if (tmp)
 		remove_tree(tmp);
 	r->ms = now_ms() - t0;

@@ -20,6 +20,7 @@ struct initramfs_opts {
 	const char *datadir; /* the repository's initramfs/ directory */
 	const char *cache;   /* cache directory */
 	uint32_t epoch;      /* the mtime of every entry */
+	struct progress progress; /* where "initramfs: building (...)" goes; fn NULL: nowhere */
 };
 
 struct initramfs_result {
@@ -31,11 +32,17 @@ struct initramfs_result {
 	long long size; /* bytes of the .cpio.gz */
 	int reused;     /* 1 when it came from the cache */
 	int64_t ms;     /* wall time */
+	enum fail_kind fail; /* after a failure: FAIL_INPUT (a bad spec line) or FAIL_INFRA */
 };
 
-/* Build or reuse. Returns 0, KDIVE_EXIT_USAGE (bad spec: file:line reported) or
- * KDIVE_EXIT_INFRA. */
-int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r);
+/*
+ * Build or reuse; never prints (progress goes to o->progress). Returns 0, or -1 with
+ * the whole story in err (an error buffer, util.h) and r->fail set: FAIL_INPUT for a
+ * bad spec (every FILE:LINE:COL), FAIL_INFRA for anything else (a guest program that
+ * does not compile, with the compiler's output; a missing or dynamic busybox).
+ */
+int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r,
+		    struct strbuf *err);
 void initramfs_result_release(struct initramfs_result *r);
 
 #endif

@@ -49,22 +49,27 @@ void kbuild_result_release(struct kbuild_result *r)
 
 /* ---- locking ---- */
 
-/* Take an exclusive flock on path, saying so when someone else holds it. Returns the fd. */
-static int lock_path(const char *path, const char *what)
+/*
+ * Take an exclusive flock on path, saying so (info) when someone else holds it.
+ * Returns the fd, or -1 with why in err.
+ */
+static int lock_path(const char *path, const char *what, struct strbuf *err)
 {
 	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
 	if (fd < 0)
-		return error_errno("cannot open lock '%s'", path);
+		return strbuf_error_errno(err, "cannot open lock '%s'", path);
 	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		if (errno != EWOULDBLOCK) {
+			strbuf_error_errno(err, "cannot lock '%s'", path);
 			close(fd);
-			return error_errno("cannot lock '%s'", path);
+			return -1;
 		}
 		info("another kdive is building %s; waiting for it (lock %s)", what, path);
 		while (flock(fd, LOCK_EX) < 0) {
 			if (errno != EINTR) {
+				strbuf_error_errno(err, "cannot lock '%s'", path);
 				close(fd);
-				return error_errno("cannot lock '%s'", path);
+				return -1;
 			}
 		}
 	}
@@ -79,73 +84,57 @@ static void unlock_fd(int fd)
 
 /* ---- progress ---- */
 
-/* A long step's progress: a live line on a terminal, periodic lines otherwise. */
-struct progress {
-	const char *phase; /* what is happening now */
-	int mode;          /* 2 live, 1 periodic, 0 quiet */
-	int64_t start;     /* when the step began */
-	int64_t last;      /* when a periodic line was last printed */
-	int objects;       /* objects compiled so far */
-	int expect;        /* objects a full build compiles, 0 if unknown */
-	char current[96];  /* the last target make named */
-	FILE *log;         /* every line goes here; not owned */
-	int shown;         /* a live line is on screen */
+/* A long step's progress, reported through the caller's struct progress (util.h). */
+struct meter {
+	const char *phase;             /* what is happening now */
+	const struct progress *out;    /* where it is reported; not owned */
+	int64_t start;                 /* when the step began */
+	int objects;                   /* objects compiled so far */
+	int expect;                    /* objects a full build compiles, 0 if unknown */
+	char current[96];              /* the last target make named */
+	FILE *log;                     /* every line goes here; not owned */
 };
 
-static void progress_show(struct progress *p, int force)
+/* Report "kernel: PHASE, 1m05s, 209 objects (~40%)" and the current target. */
+static void meter_report(struct meter *m, enum progress_event ev)
 {
 	struct strbuf sb = STRBUF_INIT;
-	int64_t now = now_ms();
-	if (!p->mode)
+	if (!m->out || !m->out->fn)
 		return;
-	if (p->mode == 1 && !force && now - p->last < 20000)
-		return;
-	p->last = now;
-	strbuf_addf(&sb, "kernel: %s, ", p->phase);
-	format_duration(&sb, now - p->start);
-	if (p->objects) {
-		strbuf_addf(&sb, ", %d objects", p->objects);
-		if (p->expect && p->objects <= p->expect)
-			strbuf_addf(&sb, " (~%d%%)", p->objects * 100 / p->expect);
+	strbuf_addf(&sb, "kernel: %s, ", m->phase);
+	format_duration(&sb, now_ms() - m->start);
+	if (m->objects) {
+		strbuf_addf(&sb, ", %d objects", m->objects);
+		if (m->expect && m->objects <= m->expect)
+			strbuf_addf(&sb, " (~%d%%)", m->objects * 100 / m->expect);
 	}
-	if (p->mode == 2) {
-		if (p->current[0])
-			strbuf_addf(&sb, "  %s", p->current);
-		/* Never wider than the line: cut, and clear the rest. */
-		if (sb.len > 110)
-			strbuf_setlen(&sb, 110);
-		fprintf(stderr, "\r\033[K  %s", sb.buf);
-		p->shown = 1;
-	} else {
-		fprintf(stderr, "kdive: %s\n", sb.buf);
-	}
-	fflush(stderr);
+	progress_report(m->out, ev, sb.buf, m->current[0] ? m->current : NULL);
 	strbuf_release(&sb);
 }
 
-static void progress_done(struct progress *p)
+static void meter_done(struct meter *m)
 {
-	if (p->shown)
-		fprintf(stderr, "\r\033[K");
-	p->shown = 0;
+	progress_report(m->out, PROGRESS_DONE, NULL, NULL);
 }
 
-static void progress_phase(struct progress *p, const char *phase)
+static void meter_phase(struct meter *m, const char *phase)
 {
-	p->phase = phase;
-	progress_show(p, 1);
+	m->phase = phase;
+	meter_report(m, PROGRESS_STAGE);
 }
 
 /* proc_pump callback: log the line, count objects, refresh the display. */
-static int progress_line(void *ctx, const char *line)
+static int meter_line(void *ctx, const char *line)
 {
-	struct progress *p = ctx;
+	struct meter *p = ctx;
 	if (!line) {
-		progress_show(p, 0);
+		meter_report(p, PROGRESS_TICK);
 		return 0;
 	}
-	if (p->log)
-		fprintf(p->log, "%s\n", line);
+	if (p->log) {
+		fwrite(line, 1, strlen(line), p->log);
+		putc('\n', p->log);
+	}
 	/* Kbuild's quiet lines: two spaces, a tag, spaces, the target. */
 	if (line[0] == ' ' && line[1] == ' ' && line[2] >= 'A' && line[2] <= 'Z') {
 		if (!strncmp(line + 2, "CC ", 3) || !strncmp(line + 2, "AS ", 3))
@@ -170,39 +159,45 @@ static void clean_make_env(struct proc *p)
 		     "KBUILD_BUILD_HOST=kdive", "KBUILD_BUILD_TIMESTAMP=1970-01-01", NULL);
 }
 
-/* Tail of a log file to stderr, indented. */
-static void show_log_tail(const char *path, int lines)
+/* The tail of a log file, indented, into err. */
+static void add_log_tail(struct strbuf *err, const char *path, int lines)
 {
-	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
-	if (strbuf_read_file(&sb, path) == 0) {
-		strbuf_add_tail(&out, sb.buf, lines, "  | ");
-		fputs(out.buf, stderr);
-	}
+	struct strbuf sb = STRBUF_INIT;
+	if (strbuf_read_file(&sb, path) == 0)
+		strbuf_add_tail(err, sb.buf, lines, "  | ");
 	strbuf_release(&sb);
-	strbuf_release(&out);
 }
 
 /*
- * Run a command with its output logged through the progress display. Returns 0 on
- * success; on failure reports what failed, the log tail and the log path.
+ * Run a command with its output logged through the progress meter. Returns 0 on
+ * success; on failure -1 with what failed, the log tail and the log path in err.
  */
-static int run_logged(struct proc *p, struct progress *pg, const char *logpath, const char *what)
+static int run_logged(struct proc *p, struct meter *pg, const char *logpath, const char *what,
+		      struct strbuf *err)
 {
+	struct strbuf why = STRBUF_INIT;
 	p->in = PROC_NULL;
 	p->out = PROC_PIPE;
 	p->err = PROC_TO_STDOUT;
+	p->errbuf = &why;
 	if (pg->log) {
 		struct strbuf cmd = STRBUF_INIT;
+		strbuf_addstr(&cmd, "$ ");
 		strvec_join_display(&p->args, &cmd);
-		fprintf(pg->log, "$ %s\n", cmd.buf);
+		strbuf_addch(&cmd, '\n');
+		fwrite(cmd.buf, 1, cmd.len, pg->log);
 		strbuf_release(&cmd);
 	}
-	if (proc_start(p) < 0)
+	if (proc_start(p) < 0) {
+		strbuf_error(err, "%s", why.buf);
+		strbuf_release(&why);
 		return -1;
-	int st = proc_pump(p, progress_line, pg, 1000, -1);
+	}
+	strbuf_release(&why);
+	int st = proc_pump(p, meter_line, pg, 1000, -1);
 	if (pg->log)
 		fflush(pg->log);
-	progress_done(pg);
+	meter_done(pg);
 	if (st == 0)
 		return 0;
 	struct strbuf sb = STRBUF_INIT;
@@ -210,10 +205,10 @@ static int run_logged(struct proc *p, struct progress *pg, const char *logpath, 
 		proc_describe_status(&sb, st);
 	else
 		strbuf_addstr(&sb, "was stopped");
-	error("%s failed: '%s' %s; last lines of the log:", what, p->args.v[0], sb.buf);
+	strbuf_error(err, "%s failed: '%s' %s; last lines of the log:", what, p->args.v[0], sb.buf);
 	strbuf_release(&sb);
-	show_log_tail(logpath, 15);
-	fprintf(stderr, "kdive: full log: %s\n", logpath);
+	add_log_tail(err, logpath, 15);
+	strbuf_addf(err, "full log: %s\n", logpath);
 	return -1;
 }
 
@@ -235,7 +230,7 @@ static void source_release(struct source *s)
 	free(s->tree);
 }
 
-static int source_identify(const char *src, struct source *s)
+static int source_identify(const char *src, struct source *s, struct strbuf *err)
 {
 	struct stat st;
 	char real[PATH_MAX];
@@ -243,7 +238,7 @@ static int source_identify(const char *src, struct source *s)
 	if (!src)
 		src = deps_kernel_tarball();
 	if (!realpath(src, real) || stat(real, &st) < 0)
-		return error_errno("kernel source '%s'", src);
+		return strbuf_error_errno(err, "kernel source '%s'", src);
 	if (S_ISDIR(st.st_mode)) {
 		struct strbuf mk = STRBUF_INIT;
 		char *m = xstrfmt("%s/Makefile", real);
@@ -251,8 +246,8 @@ static int source_identify(const char *src, struct source *s)
 		free(m);
 		strbuf_release(&mk);
 		if (!ok)
-			return error("'%s' is not a kernel source tree (no top-level kernel Makefile)",
-				     real);
+			return strbuf_error(err, "'%s' is not a kernel source tree (no top-level "
+					    "kernel Makefile)", real);
 		s->id = xstrfmt("tree %s", real);
 		s->tree = xstrdup(real);
 	} else {
@@ -286,7 +281,8 @@ static char *single_subdir(const char *dir)
 }
 
 /* Unpack the tarball once into cache/src/ID16 (locked; atomic via rename). */
-static int source_unpack(struct source *s, const char *cache, struct progress *pg)
+static int source_unpack(struct source *s, const char *cache, struct meter *pg,
+			 struct strbuf *err)
 {
 	char *dir = xstrfmt("%s/src/%s", cache, s->id16);
 	char *lockp = xstrfmt("%s/src/%s.lock", cache, s->id16);
@@ -300,10 +296,10 @@ static int source_unpack(struct source *s, const char *cache, struct progress *p
 		goto out;
 	}
 	if (mkdir_p(tmp, 0755) < 0 && errno != EEXIST) {
-		error_errno("cannot create '%s'", tmp);
+		strbuf_error_errno(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	lock = lock_path(lockp, "the kernel source");
+	lock = lock_path(lockp, "the kernel source", err);
 	if (lock < 0)
 		goto out;
 	if ((s->tree = single_subdir(dir))) { /* unpacked while we waited */
@@ -313,32 +309,35 @@ static int source_unpack(struct source *s, const char *cache, struct progress *p
 	remove_tree(tmp);
 	remove_tree(dir);
 	if (mkdir_p(tmp, 0755) < 0) {
-		error_errno("cannot create '%s'", tmp);
+		strbuf_error_errno(err, "cannot create '%s'", tmp);
 		goto out;
 	}
 	log = fopen(logp, "we");
 	pg->log = log;
 	pg->start = now_ms();
-	progress_phase(pg, "unpacking the source");
+	meter_phase(pg, "unpacking the source");
 	struct proc p = PROC_INIT;
 	strvec_pushl(&p.args, "tar", "-xJf", s->tarball, "-C", tmp, NULL);
-	int rr = run_logged(&p, pg, logp, "unpacking the kernel source");
+	int rr = run_logged(&p, pg, logp, "unpacking the kernel source", err);
 	proc_release(&p);
 	if (rr < 0)
 		goto out;
 	/* Find the top-level directory and record it. */
-	struct strbuf top = STRBUF_INIT;
+	struct strbuf top = STRBUF_INIT, why = STRBUF_INIT;
 	const char *ls[] = { "ls", "-A", tmp, NULL };
-	proc_run_capture(ls, &top, 0, 10000);
+	proc_run_capture_quiet(ls, &top, 0, 10000, &why);
 	strbuf_rtrim(&top);
 	if (!top.len || strchr(top.buf, '\n')) {
-		error("'%s' does not unpack to one directory", s->tarball);
+		strbuf_error(err, "'%s' does not unpack to one directory%s%s", s->tarball,
+			     why.len ? ": " : "", why.buf);
 		strbuf_release(&top);
+		strbuf_release(&why);
 		goto out;
 	}
+	strbuf_release(&why);
 	char *stamp = xstrfmt("%s/.complete", tmp);
 	if (write_file_atomic(stamp, top.buf, top.len) < 0 || rename(tmp, dir) < 0) {
-		error_errno("cannot finish unpacking into '%s'", dir);
+		strbuf_error_errno(err, "cannot finish unpacking into '%s'", dir);
 		free(stamp);
 		strbuf_release(&top);
 		goto out;
@@ -371,23 +370,21 @@ static char *compiler_version(void)
 	return strbuf_detach(&sb, NULL);
 }
 
-static int load_fragments(const struct kbuild_opts *o, struct kconfig_frag *frag)
+/* Read and merge every fragment; -1 with every unreadable file and bad line in err. */
+static int load_fragments(const struct kbuild_opts *o, struct kconfig_frag *frag,
+			  struct strbuf *err)
 {
-	struct strbuf err = STRBUF_INIT;
 	int bad = 0;
 	for (size_t i = 0; i < o->fragments.nr; i++) {
 		struct strbuf text = STRBUF_INIT;
 		if (strbuf_read_file(&text, o->fragments.v[i]) < 0) {
-			error_errno("cannot read config fragment '%s'", o->fragments.v[i]);
+			strbuf_error_errno(err, "cannot read config fragment '%s'", o->fragments.v[i]);
 			bad = 1;
-		} else if (kconfig_parse(frag, o->fragments.v[i], text.buf, &err) < 0) {
+		} else if (kconfig_parse(frag, o->fragments.v[i], text.buf, err) < 0) {
 			bad = 1;
 		}
 		strbuf_release(&text);
 	}
-	if (err.len)
-		fputs(err.buf, stderr);
-	strbuf_release(&err);
 	return bad ? -1 : 0;
 }
 
@@ -421,8 +418,9 @@ static void fill_result(struct kbuild_result *r, const char *cache, const char *
  * sessions load (the kernel's gdb scripts, the generated headers that x64_sys_call's
  * switch and friends come from). The tree itself moves on with the next key.
  */
-static int export_outputs(const struct kbuild_result *r)
+static int export_outputs(const struct kbuild_result *r, struct strbuf *err)
 {
+	struct strbuf why = STRBUF_INIT;
 	static const char *const parts[] = {
 		"arch/x86/boot/bzImage", "vmlinux", ".config", "System.map", "vmlinux-gdb.py",
 		"scripts/gdb", "include/generated", "arch/x86/include/generated",
@@ -438,71 +436,79 @@ static int export_outputs(const struct kbuild_result *r)
 	p.in = PROC_NULL;
 	p.out = PROC_PIPE;
 	p.err = PROC_TO_STDOUT;
+	p.errbuf = &why;
 	if (proc_start(&p) < 0) {
-		rc = -1;
+		rc = strbuf_error(err, "%s", why.buf);
 		goto out;
 	}
 	char *dst_bz = xstrfmt("%s/arch/x86/boot/bzImage", r->dir);
 	char *dst_cfg = xstrfmt("%s/.config", r->dir);
 	int st = proc_pump(&p, NULL, NULL, 1000, now_ms() + 300000);
 	if (st != 0) {
-		rc = error("copying the build outputs from '%s' to '%s' failed", r->build, r->dir);
+		rc = strbuf_error(err, "copying the build outputs from '%s' to '%s' failed",
+				  r->build, r->dir);
 	} else if (rename(dst_bz, r->bzimage) < 0 || rename(dst_cfg, r->config) < 0) {
-		rc = error_errno("cannot move the outputs into '%s'", r->dir);
+		rc = strbuf_error_errno(err, "cannot move the outputs into '%s'", r->dir);
 	}
 	free(dst_bz);
 	free(dst_cfg);
 out:
 	proc_release(&p);
+	strbuf_release(&why);
 	return rc;
 }
 
-static int verify_outputs(const struct kbuild_result *r)
+static int verify_outputs(const struct kbuild_result *r, struct strbuf *err)
 {
 	struct elf e;
+	struct strbuf why = STRBUF_INIT;
 	const unsigned char *d;
 	size_t len;
 	int rc = 0;
 	if (access(r->bzimage, R_OK) < 0)
-		return error("the build finished but '%s' is missing", r->bzimage);
-	if (elf_open(&e, r->vmlinux) < 0)
+		return strbuf_error(err, "the build finished but '%s' is missing", r->bzimage);
+	if (elf_open_quiet(&e, r->vmlinux, &why) < 0) {
+		strbuf_error(err, "%s", why.buf);
+		strbuf_release(&why);
 		return -1;
+	}
 	int v = elf_dwarf_version(&e);
 	if (v == 0)
-		rc = error("'%s' has no DWARF debug info: is CONFIG_DEBUG_INFO_DWARF5 set?", r->vmlinux);
+		rc = strbuf_error(err, "'%s' has no DWARF debug info: is CONFIG_DEBUG_INFO_DWARF5 set?",
+				  r->vmlinux);
 	else if (v != 5)
 		warning("'%s' carries DWARF %d, not 5", r->vmlinux, v);
 	if (!elf_section(&e, ".gdb_index", &d, &len))
-		rc = error("'%s' has no .gdb_index after gdb-add-index", r->vmlinux);
+		rc = strbuf_error(err, "'%s' has no .gdb_index after gdb-add-index", r->vmlinux);
 	elf_close(&e);
 	return rc;
 }
 
-int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
+int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strbuf *err)
 {
 	struct kconfig_frag frag = KCONFIG_FRAG_INIT;
 	struct source s;
-	struct progress pg = { 0 };
+	struct meter pg = { 0 };
 	char key[65];
 	char *compiler = NULL, *fragp = NULL, *donep = NULL, *lockp = NULL, *tmp = NULL;
 	char *expp = NULL;
-	int rc = KDIVE_EXIT_INFRA, lock = -1;
+	int rc = -1, lock = -1;
 	FILE *log = NULL;
 	int64_t t0 = now_ms();
 	int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
 
 	memset(r, 0, sizeof(*r));
 	memset(&s, 0, sizeof(s));
-	pg.mode = o->progress;
-	if (load_fragments(o, &frag) < 0) {
-		rc = KDIVE_EXIT_USAGE;
+	pg.out = &o->progress;
+	if (load_fragments(o, &frag, err) < 0) {
+		r->fail = FAIL_INPUT;
 		goto out;
 	}
-	if (source_identify(o->src, &s) < 0)
+	if (source_identify(o->src, &s, err) < 0)
 		goto out;
 	compiler = compiler_version();
 	if (!compiler) {
-		error("no gcc in PATH; is it installed? (kdive doctor)");
+		strbuf_error(err, "no gcc in PATH; is it installed? (kdive doctor)");
 		goto out;
 	}
 	kbuild_key(s.id, &frag, compiler, key);
@@ -517,8 +523,8 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 		r->version = read_line_file(donep);
 		r->reused = 1;
 		if (!r->srctree) {
-			error("kernel cache '%s' is complete but its source is gone; "
-			      "remove it to rebuild", r->dir);
+			strbuf_error(err, "kernel cache '%s' is complete but its source is gone; "
+				     "remove it to rebuild", r->dir);
 			goto out;
 		}
 		rc = 0;
@@ -531,31 +537,31 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 	int mk = mkdir_p(buildroot, 0755);
 	free(buildroot);
 	if (mk < 0 || mkdir_p(r->dir, 0755) < 0) {
-		error_errno("cannot create '%s'", r->dir);
+		strbuf_error_errno(err, "cannot create '%s'", r->dir);
 		goto out;
 	}
 	lockp = xstrfmt("%s.lock", r->build);
-	lock = lock_path(lockp, "a kernel from this source");
+	lock = lock_path(lockp, "a kernel from this source", err);
 	if (lock < 0)
 		goto out;
 	if (s.tarball && path_exists(donep)) { /* built while we waited */
 		r->version = read_line_file(donep);
 		r->reused = 1;
-		if (source_unpack(&s, o->cache, &pg) < 0)
+		if (source_unpack(&s, o->cache, &pg, err) < 0)
 			goto out;
 		free(r->srctree);
 		r->srctree = xstrdup(s.tree);
 		rc = 0;
 		goto out;
 	}
-	if (source_unpack(&s, o->cache, &pg) < 0)
+	if (source_unpack(&s, o->cache, &pg, err) < 0)
 		goto out;
 	free(r->srctree);
 	r->srctree = xstrdup(s.tree);
 
 	log = fopen(r->log, "we");
 	if (!log) {
-		error_errno("cannot write '%s'", r->log);
+		strbuf_error_errno(err, "cannot write '%s'", r->log);
 		goto out;
 	}
 	pg.log = log;
@@ -567,7 +573,7 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 		free(exps);
 	}
 	if (mkdir_p(r->build, 0755) < 0) {
-		error_errno("cannot create '%s'", r->build);
+		strbuf_error_errno(err, "cannot create '%s'", r->build);
 		goto out;
 	}
 
@@ -577,18 +583,18 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 	fragp = xstrfmt("%s/kdive.fragment", r->dir);
 	if (write_file_atomic(fragp, merged.buf, merged.len) < 0) {
 		strbuf_release(&merged);
-		error_errno("cannot write '%s'", fragp);
+		strbuf_error_errno(err, "cannot write '%s'", fragp);
 		goto out;
 	}
 	strbuf_release(&merged);
-	progress_phase(&pg, "configuring");
+	meter_phase(&pg, "configuring");
 	struct proc p = PROC_INIT;
 	strvec_pushl(&p.args, "make", "-C", s.tree, NULL);
 	strvec_pushf(&p.args, "O=%s", r->build);
 	strvec_pushf(&p.args, "KCONFIG_ALLCONFIG=%s", fragp);
 	strvec_push(&p.args, "allnoconfig");
 	clean_make_env(&p);
-	int rr = run_logged(&p, &pg, r->log, "configuring the kernel");
+	int rr = run_logged(&p, &pg, r->log, "configuring the kernel", err);
 	proc_release(&p);
 	if (rr < 0)
 		goto out;
@@ -598,18 +604,18 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 	rr = strbuf_read_file(&dotconfig, treecfg);
 	free(treecfg);
 	if (rr < 0) {
-		error_errno("cannot read the .config in '%s'", r->build);
+		strbuf_error_errno(err, "cannot read the .config in '%s'", r->build);
 		strbuf_release(&dotconfig);
 		goto out;
 	}
 	int lost = kconfig_verify(&frag, dotconfig.buf, &report);
 	strbuf_release(&dotconfig);
 	if (lost) {
-		error("%d requested config symbol%s did not survive into .config:", lost,
-		      lost == 1 ? "" : "s");
-		fputs(report.buf, stderr);
-		fprintf(stderr, "kdive: hint: a symbol with unmet dependencies is dropped by "
-				"Kconfig; request its dependencies too\n");
+		strbuf_error(err, "%d requested config symbol%s did not survive into .config:", lost,
+			     lost == 1 ? "" : "s");
+		strbuf_addstr(err, report.buf);
+		strbuf_addstr(err, "hint: a symbol with unmet dependencies is dropped by Kconfig; "
+				   "request its dependencies too\n");
 		strbuf_release(&report);
 		/* Nothing of this key is worth keeping: the next attempt has another key. */
 		fclose(log);
@@ -620,41 +626,41 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 	strbuf_release(&report);
 
 	/* Compile. */
-	progress_phase(&pg, "compiling");
+	meter_phase(&pg, "compiling");
 	proc_init(&p);
 	strvec_pushl(&p.args, "make", "-C", s.tree, NULL);
 	strvec_pushf(&p.args, "O=%s", r->build);
 	strvec_pushf(&p.args, "-j%d", jobs);
 	strvec_pushl(&p.args, "bzImage", "vmlinux", "scripts_gdb", NULL);
 	clean_make_env(&p);
-	rr = run_logged(&p, &pg, r->log, "building the kernel");
+	rr = run_logged(&p, &pg, r->log, "building the kernel", err);
 	proc_release(&p);
 	if (rr < 0)
 		goto out;
 
 	/* gdb loads symbols twice as fast, and conditions on struct types 40x faster. */
-	progress_phase(&pg, "adding .gdb_index");
+	meter_phase(&pg, "adding .gdb_index");
 	proc_init(&p);
 	char *treevm = xstrfmt("%s/vmlinux", r->build);
 	strvec_pushl(&p.args, "gdb-add-index", treevm, NULL);
 	free(treevm);
-	rr = run_logged(&p, &pg, r->log, "indexing vmlinux");
+	rr = run_logged(&p, &pg, r->log, "indexing vmlinux", err);
 	proc_release(&p);
 	if (rr < 0)
 		goto out;
-	progress_phase(&pg, "saving the outputs");
-	if (export_outputs(r) < 0 || verify_outputs(r) < 0)
+	meter_phase(&pg, "saving the outputs");
+	if (export_outputs(r, err) < 0 || verify_outputs(r, err) < 0)
 		goto out;
 
 	char *relp = xstrfmt("%s/include/config/kernel.release", r->dir);
 	r->version = read_line_file(relp);
 	free(relp);
 	if (!r->version) {
-		error("cannot read the kernel release from '%s'", r->build);
+		strbuf_error(err, "cannot read the kernel release from '%s'", r->build);
 		goto out;
 	}
 	if (write_file_atomic(donep, r->version, strlen(r->version)) < 0) {
-		error_errno("cannot write '%s'", donep);
+		strbuf_error_errno(err, "cannot write '%s'", donep);
 		goto out;
 	}
 	if (!pg.expect || pg.objects > pg.expect) {
@@ -664,7 +670,9 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r)
 	}
 	rc = 0;
 out:
-	progress_done(&pg);
+	meter_done(&pg);
+	if (rc < 0 && r->fail == FAIL_NONE)
+		r->fail = FAIL_INFRA;
 	if (log)
 		fclose(log);
 	unlock_fd(lock);

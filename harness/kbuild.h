@@ -28,7 +28,7 @@ struct kbuild_opts {
 	struct strvec fragments; /* fragment files in merge order (base first) */
 	const char *cache;       /* cache directory */
 	int jobs;                /* make -j; 0 = number of CPUs */
-	int progress;            /* 2: live status line, 1: periodic lines, 0: quiet */
+	struct progress progress; /* where progress goes (util.h); fn NULL: nowhere */
 };
 
 struct kbuild_result {
@@ -43,6 +43,7 @@ struct kbuild_result {
 	char *log;     /* build.log */
 	int reused;    /* 1 when nothing had to be built */
 	int64_t ms;    /* wall time spent */
+	enum fail_kind fail; /* after a failure: FAIL_INPUT (a fragment) or FAIL_INFRA */
 };
 
 /*
@@ -54,11 +55,14 @@ void kbuild_key(const char *source_id, const struct kconfig_frag *frag, const ch
 		char key[65]);
 
 /*
- * Build (or reuse) the kernel. Returns a kdive exit code: 0, KDIVE_EXIT_USAGE for a
- * bad fragment file (file:line reported), KDIVE_EXIT_INFRA for anything else (a symbol
- * that did not survive, a failed make: the log path is reported).
+ * Build (or reuse) the kernel, reporting progress to o->progress ("kernel: compiling,
+ * 1m05s, 209 objects (~40%)"; it never prints). Returns 0, or -1 with the whole story
+ * in err (an error buffer, util.h) and r->fail set: FAIL_INPUT for an unreadable or bad
+ * fragment (every FILE:LINE:COL), FAIL_INFRA for anything else (a symbol that did not
+ * survive, with where it was requested; a failed make, with the log's tail and path).
+ * r is filled as far as it got either way; release it with kbuild_result_release().
  */
-int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r);
+int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strbuf *err);
 void kbuild_result_release(struct kbuild_result *r);
 
 #endif

@@ -598,17 +598,3 @@ void match_result_release(struct match_result *res)
 	free(res->lstar_diff);
 	memset(res, 0, sizeof(*res));
 }
-
-int match_exit_code(const struct match_result *res, size_t n)
-{
-	int fail = 0, pass = 0;
-	for (size_t i = 0; i < n; i++) {
-		if (res[i].status == MATCH_ERROR)
-			return KDIVE_EXIT_INFRA;
-		fail |= res[i].status == MATCH_FAIL;
-		pass |= res[i].status == MATCH_PASS;
-	}
-	if (fail)
-		return KDIVE_EXIT_FAIL;
-	return pass ? KDIVE_EXIT_PASS : KDIVE_EXIT_SKIP;
-}

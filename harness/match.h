@@ -119,12 +119,6 @@ void match_skip(struct match_result *res, const struct scenario *sc, const char 
 /* Free what res owns and zero it; safe on a zeroed result. */
 void match_result_release(struct match_result *res);
 
-/*
- * The kdive exit code for n results: 3 (KDIVE_EXIT_INFRA) if any is an error, else
- * 1 if any failed, else 4 (skipped) if none passed, else 0.
- */
-int match_exit_code(const struct match_result *res, size_t n);
-
 /* ---- the pieces, for tools and tests ---- */
 
 /* 1 when suffix ends file at a path-component boundary ("entry/common.c" ends

@@ -201,6 +201,28 @@ static int stream_fd(enum proc_stream how, int given, int pipefd, int devnull)
 	return -1;
 }
 
+/*
+ * Say why p failed: appended to p->errbuf when the caller wants it quietly, else
+ * reported with error(). errnum (0: none) adds ": strerror(errnum)". Returns -1.
+ */
+__attribute__((format(printf, 3, 4)))
+static int proc_fail(const struct proc *p, int errnum, const char *fmt, ...)
+{
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	if (errnum)
+		strbuf_addf(&sb, ": %s", strerror(errnum));
+	if (p->errbuf)
+		strbuf_addstr(p->errbuf, sb.buf);
+	else
+		error("%s", sb.buf);
+	strbuf_release(&sb);
+	return -1;
+}
+
 int proc_start(struct proc *p)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, ep[2] = { -1, -1 };
@@ -211,21 +233,21 @@ int proc_start(struct proc *p)
 	const char *name = p->args.nr ? p->args.v[0] : "(nothing)";
 
 	if (!p->args.nr)
-		return error("internal: proc_start() with an empty argv");
+		return proc_fail(p, 0, "internal: proc_start() with an empty argv");
 	path = find_in_path(name);
 	if (!path)
-		return error("cannot run '%s': not found in PATH", name);
+		return proc_fail(p, 0, "cannot run '%s': not found in PATH", name);
 
 	if ((p->in == PROC_PIPE && pipe2(pin, O_CLOEXEC) < 0) ||
 	    (p->out == PROC_PIPE && pipe2(pout, O_CLOEXEC) < 0) ||
 	    (p->err == PROC_PIPE && pipe2(perr, O_CLOEXEC) < 0) || pipe2(ep, O_CLOEXEC) < 0) {
-		error_errno("cannot run '%s': pipe", name);
+		proc_fail(p, errno, "cannot run '%s': pipe", name);
 		goto out;
 	}
 	if (p->in == PROC_NULL || p->out == PROC_NULL || p->err == PROC_NULL) {
 		devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
 		if (devnull < 0) {
-			error_errno("cannot open /dev/null");
+			proc_fail(p, errno, "cannot open /dev/null");
 			goto out;
 		}
 	}
@@ -250,8 +272,7 @@ int proc_start(struct proc *p)
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
-		errno = err;
-		error_errno("cannot run '%s': fork", name);
+		proc_fail(p, err, "cannot run '%s': fork", name);
 		goto out;
 	}
 
@@ -265,11 +286,10 @@ int proc_start(struct proc *p)
 		/* exec failed: reap the child and report why. */
 		waitpid(pid, NULL, 0);
 		registry_del(pid);
-		errno = child_errno;
 		if (p->dir && child_errno == ENOENT)
-			error_errno("cannot run '%s' in '%s'", path, p->dir);
+			proc_fail(p, child_errno, "cannot run '%s' in '%s'", path, p->dir);
 		else
-			error_errno("cannot run '%s'", path);
+			proc_fail(p, child_errno, "cannot run '%s'", path);
 		goto out;
 	}
 	p->pid = pid;
@@ -309,7 +329,7 @@ static int reap(struct proc *p, int flags)
 		r = waitpid(p->pid, &status, flags);
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		return error_errno("waitpid %d", (int)p->pid);
+		return proc_fail(p, errno, "waitpid %d", (int)p->pid);
 	if (r == 0)
 		return 1;
 	p->status = status;
@@ -331,7 +351,7 @@ int proc_wait(struct proc *p, int64_t deadline_ms)
 			struct pollfd pfd = { .fd = p->pidfd, .events = POLLIN };
 			int n = poll(&pfd, 1, left < 0 ? -1 : (int)(left > 1000000 ? 1000000 : left));
 			if (n < 0 && errno != EINTR)
-				return error_errno("poll on child %d", (int)p->pid);
+				return proc_fail(p, errno, "poll on child %d", (int)p->pid);
 			if (n > 0)
 				return reap(p, 0);
 		} else {
@@ -393,6 +413,12 @@ static int capture_line(void *vctx, const char *line)
 int proc_run_capture(const char *const *argv, struct strbuf *out, int merge_stderr,
 		     int timeout_ms)
 {
+	return proc_run_capture_quiet(argv, out, merge_stderr, timeout_ms, NULL);
+}
+
+int proc_run_capture_quiet(const char *const *argv, struct strbuf *out, int merge_stderr,
+			   int timeout_ms, struct strbuf *err)
+{
 	struct proc p = PROC_INIT;
 	struct capture_ctx c = { out };
 	int r;
@@ -401,13 +427,14 @@ int proc_run_capture(const char *const *argv, struct strbuf *out, int merge_stde
 	p.in = PROC_NULL;
 	p.out = PROC_PIPE;
 	p.err = merge_stderr ? PROC_TO_STDOUT : PROC_NULL;
+	p.errbuf = err;
 	if (proc_start(&p) < 0) {
 		proc_release(&p);
 		return -1;
 	}
 	r = proc_pump(&p, capture_line, &c, 1000, timeout_ms > 0 ? now_ms() + timeout_ms : -1);
 	if (r < 0)
-		error("'%s' did not finish within %d ms", p.args.v[0], timeout_ms);
+		proc_fail(&p, 0, "'%s' did not finish within %d ms", p.args.v[0], timeout_ms);
 	proc_release(&p);
 	return r;
 }
@@ -429,7 +456,7 @@ int proc_pump(struct proc *p, proc_line_fn fn, void *ctx, int tick_ms, int64_t d
 		struct pollfd pfd = { .fd = p->out_fd, .events = POLLIN };
 		int n = poll(&pfd, 1, (int)wait);
 		if (n < 0 && errno != EINTR) {
-			error_errno("poll");
+			proc_fail(p, errno, "poll on the output of child %d", (int)p->pid);
 			r = -1;
 			break;
 		}

@@ -40,10 +40,12 @@ struct proc {
 	int pidfd;               /* pidfd of the child, -1 when the kernel has none */
 	int status;              /* wait status once reaped */
 	int reaped;              /* 1 once the child has been waited for */
+	struct strbuf *errbuf;   /* NULL: failures are reported with error(); else their
+				    message (no label, no '\n') is appended here, quietly */
 };
 
 #define PROC_INIT { STRVEC_INIT, STRVEC_INIT, NULL, PROC_INHERIT, PROC_INHERIT, \
-		    PROC_INHERIT, -1, -1, -1, 0, 0, -1, 0, 0 }
+		    PROC_INHERIT, -1, -1, -1, 0, 0, -1, 0, 0, NULL }
 
 void proc_init(struct proc *p);
 /* Free args/env and close any pipe ends still open. Does not wait for the child. */
@@ -51,7 +53,7 @@ void proc_release(struct proc *p);
 
 /*
  * Start the child. Returns 0, or -1 after reporting "cannot run 'NAME': REASON"
- * (not found, not executable, bad working directory...).
+ * (not found, not executable, bad working directory...), into p->errbuf when set.
  */
 int proc_start(struct proc *p);
 
@@ -79,6 +81,13 @@ void proc_describe_status(struct strbuf *sb, int status);
  */
 int proc_run_capture(const char *const *argv, struct strbuf *out, int merge_stderr,
 		     int timeout_ms);
+
+/*
+ * The same, quietly: why argv could not start or did not finish in time is appended
+ * to err (one message, no '\n') instead of being reported. For probes that may fail.
+ */
+int proc_run_capture_quiet(const char *const *argv, struct strbuf *out, int merge_stderr,
+			   int timeout_ms, struct strbuf *err);
 
 /*
  * Callback for proc_pump(): called once per complete line of output (without the

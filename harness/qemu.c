@@ -154,17 +154,6 @@ int qemu_alive(struct qemu *q)
 	return proc_wait(&q->proc, 0) == 1;
 }
 
-static void show_log(const char *path, const char *title)
-{
-	struct strbuf sb = STRBUF_INIT, out = STRBUF_INIT;
-	if (strbuf_read_file(&sb, path) == 0 && sb.len) {
-		strbuf_add_tail(&out, sb.buf, 0, "  | ");
-		fprintf(stderr, "kdive: %s (%s):\n%s", title, path, out.buf);
-	}
-	strbuf_release(&sb);
-	strbuf_release(&out);
-}
-
 int qemu_wait(struct qemu *q, int64_t deadline_ms)
 {
 	if (!q->proc.pid)
@@ -176,11 +165,17 @@ int qemu_wait(struct qemu *q, int64_t deadline_ms)
 		return -1;
 	if (proc_succeeded(&q->proc))
 		return 0;
-	struct strbuf sb = STRBUF_INIT;
+	/* One message with what QEMU said: its log is all there is to go on. */
+	struct strbuf sb = STRBUF_INIT, log = STRBUF_INIT;
 	proc_describe_status(&sb, q->proc.status);
+	if (strbuf_read_file(&log, q->qemu_log) == 0 && log.len) {
+		strbuf_addf(&sb, "; QEMU said (%s):\n", q->qemu_log);
+		strbuf_add_tail(&sb, log.buf, 0, "  | ");
+		strbuf_rtrim(&sb);
+	}
 	error("QEMU (pid %d) %s", (int)q->proc.pid, sb.buf);
 	strbuf_release(&sb);
-	show_log(q->qemu_log, "QEMU said");
+	strbuf_release(&log);
 	return -1;
 }
 

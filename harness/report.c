@@ -111,16 +111,6 @@ static int64_t stop_ms(const struct match_result *res, size_t i)
 	return d > 0 ? d : 0;
 }
 
-/* The exit code the totals call for (as match_exit_code()). */
-static int exit_code(const struct report *r)
-{
-	if (r->counts[MATCH_ERROR])
-		return KDIVE_EXIT_INFRA;
-	if (r->counts[MATCH_FAIL])
-		return KDIVE_EXIT_FAIL;
-	return r->counts[MATCH_PASS] ? KDIVE_EXIT_PASS : KDIVE_EXIT_SKIP;
-}
-
 /* Append each line of text (which may lack a final '\n') behind prefix. */
 static void add_lines(struct strbuf *sb, const char *prefix, const char *text, enum esc mode)
 {
@@ -715,7 +705,8 @@ static void jr_end(struct report *r, const struct report_timings *t)
 		json_int(&r->json, match_status_name((enum match_status)s), (int64_t)r->counts[s]);
 	jr_counts(r, "stops", r->totals.stops);
 	jr_counts(r, "checks", r->totals.checks);
-	json_int(&r->json, "exit_code", exit_code(r));
+	if (r->opts.exit_code)
+		json_int(&r->json, "exit_code", r->opts.exit_code(r->counts));
 	json_close(&r->json);
 	json_open(&r->json, "timings", '{');
 	json_ms(&r->json, "total_ms", t ? t->total_ms : -1);

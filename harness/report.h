@@ -21,10 +21,14 @@ enum report_format { REPORT_TEXT, REPORT_KTAP, REPORT_JUNIT, REPORT_JSON };
 int report_format_parse(const char *name, enum report_format *fmt);
 const char *report_format_name(enum report_format fmt);
 
+/* The exit code that scenario counts by status call for (the command layer decides). */
+typedef int (*report_exit_code_fn)(const size_t counts[MATCH_NSTATUS]);
+
 /* What the caller decides. */
 struct report_opts {
 	int color;   /* text: ANSI colours (the caller decides from isatty() and NO_COLOR) */
 	int verbose; /* text: also detail passing scenarios (stops, captured frames, values) */
+	report_exit_code_fn exit_code; /* json: the summary's exit_code; NULL: left out */
 };
 
 /* Times of the whole command, in ms; -1 when unknown. */

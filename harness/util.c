@@ -127,6 +127,37 @@ int error_errno(const char *fmt, ...)
 	return -1;
 }
 
+int strbuf_error(struct strbuf *err, const char *fmt, ...)
+{
+	va_list ap;
+	strbuf_addstr(err, "error: ");
+	va_start(ap, fmt);
+	strbuf_vaddf(err, fmt, ap);
+	va_end(ap);
+	strbuf_addch(err, '\n');
+	return -1;
+}
+
+int strbuf_error_errno(struct strbuf *err, const char *fmt, ...)
+{
+	int e = errno;
+	va_list ap;
+	strbuf_addstr(err, "error: ");
+	va_start(ap, fmt);
+	strbuf_vaddf(err, fmt, ap);
+	va_end(ap);
+	strbuf_addf(err, ": %s\n", strerror(e));
+	errno = e;
+	return -1;
+}
+
+void progress_report(const struct progress *p, enum progress_event ev, const char *status,
+		     const char *now)
+{
+	if (p && p->fn)
+		p->fn(p->ctx, ev, status, now);
+}
+
 int warning(const char *fmt, ...)
 {
 	va_list ap;

@@ -12,7 +12,7 @@
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Exit codes of the kdive command (DESIGN.md). Only cli exits with them. */
+/* Exit codes of the kdive command (DESIGN.md). Only the command layer (cli, cmd_*) uses them. */
 enum {
 	KDIVE_EXIT_PASS = 0,    /* all expectations held */
 	KDIVE_EXIT_FAIL = 1,    /* an expectation failed */
@@ -93,6 +93,51 @@ void strbuf_add_tail(struct strbuf *out, const char *text, int lines, const char
 /* Read a whole file (or stream) into sb; -1 with errno set on failure. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 int strbuf_read_fd(struct strbuf *sb, int fd);
+
+/*
+ * Error buffers. A library function that can fail in ways a person must read about
+ * (a build, a spec file) takes a `struct strbuf *err` and returns -1 with the whole
+ * story appended to it, as complete lines: its own lines start with a label
+ * ("error: ", "hint: ", "full log: ") and the command layer puts the program's name in
+ * front of them; other lines (file:line:col diagnostics, an indented log tail, a
+ * compiler's output) are shown as they are. strbuf_error() appends one
+ * "error: MESSAGE\n" line and returns -1; strbuf_error_errno() appends
+ * ": strerror(errno)" to the message and keeps errno.
+ *
+ * What kind of failure it was travels with the result, so that the command layer can
+ * choose the exit code (library code never does).
+ */
+enum fail_kind {
+	FAIL_NONE = 0, /* it did not fail */
+	FAIL_INPUT,    /* bad input from the user: a config fragment, a spec file */
+	FAIL_INFRA,    /* the machinery failed: a tool, the build, the file system */
+};
+
+int strbuf_error(struct strbuf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int strbuf_error_errno(struct strbuf *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/*
+ * Progress of a long operation (a kernel build), which the operation reports and the
+ * command layer shows: a live status line on a terminal, lines now and then
+ * otherwise, or nothing. The operation calls fn with an event and a status line
+ * ("kernel: compiling, 1m05s, 209 objects (~40%)"), and with what it works on this
+ * very moment in now ("CC kernel/fork.o", or NULL); for PROGRESS_DONE both are NULL.
+ */
+enum progress_event {
+	PROGRESS_STAGE, /* a stage begins: show it now */
+	PROGRESS_TICK,  /* still at it (about once a second): a display may refresh */
+	PROGRESS_DONE,  /* a step is over: a live status line is cleared */
+};
+typedef void (*progress_fn)(void *ctx, enum progress_event ev, const char *status,
+			    const char *now);
+struct progress {
+	progress_fn fn; /* NULL: nobody is watching */
+	void *ctx;      /* fn's first argument; not owned */
+};
+/* Call p->fn when there is one (p may be NULL). */
+void progress_report(const struct progress *p, enum progress_event ev, const char *status,
+		     const char *now);
 
 /*
  * strvec: a NULL-terminated vector of owned strings, ready to be an argv.

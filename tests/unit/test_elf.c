@@ -38,3 +38,19 @@ TEST(elf_rejects_non_elf)
 	EXPECT_EQ(elf_open(&e, "/etc/hostname"), -1);
 	EXPECT_EQ(elf_open(&e, "/no/such/file"), -1);
 }
+
+TEST(elf_open_quiet_says_why_in_err)
+{
+	struct elf e;
+	struct strbuf err = STRBUF_INIT;
+	EXPECT_EQ(elf_open_quiet(&e, "/no/such/file", &err), -1);
+	EXPECT_STREQ(err.buf, "cannot open '/no/such/file': No such file or directory");
+	strbuf_reset(&err);
+	EXPECT_EQ(elf_open_quiet(&e, "/etc/hostname", &err), -1);
+	EXPECT_CONTAINS(err.buf, "'/etc/hostname' is not an");
+	strbuf_reset(&err);
+	ASSERT_EQ(elf_open_quiet(&e, "/proc/self/exe", &err), 0);
+	EXPECT_STREQ(err.buf, "");
+	elf_close(&e);
+	strbuf_release(&err);
+}

@@ -33,6 +33,35 @@ TEST(proc_missing_binary_is_a_clear_error)
 	proc_release(&q);
 }
 
+static int reported; /* messages that reached the diagnostics sink */
+
+static void count_diag(enum diag_level level, const char *msg, void *ctx)
+{
+	(void)level, (void)msg, (void)ctx;
+	reported++;
+}
+
+TEST(proc_quiet_capture_says_why_in_err_only)
+{
+	struct strbuf out = STRBUF_INIT, err = STRBUF_INIT;
+	const char *missing[] = { "kdive-no-such-program", NULL };
+	const char *slow[] = { "sleep", "5", NULL };
+	diag_set_sink(count_diag, NULL, DIAG_DEBUG);
+	EXPECT_EQ(proc_run_capture_quiet(missing, &out, 1, 5000, &err), -1);
+	EXPECT_STREQ(err.buf, "cannot run 'kdive-no-such-program': not found in PATH");
+	strbuf_reset(&err);
+	EXPECT_EQ(proc_run_capture_quiet(slow, &out, 1, 100, &err), -1);
+	EXPECT_STREQ(err.buf, "'sleep' did not finish within 100 ms");
+	EXPECT_EQ(reported, 0);
+	EXPECT_EQ(proc_live_count(), 0);
+	/* The loud one reports the same through the sink. */
+	EXPECT_EQ(proc_run_capture(missing, &out, 1, 5000), -1);
+	EXPECT_EQ(reported, 1);
+	diag_set_sink(NULL, NULL, DIAG_ERROR);
+	strbuf_release(&out);
+	strbuf_release(&err);
+}
+
 /* Processes of group pgid that are not zombies (a zombie waits for init, not for us). */
 static int live_in_group(pid_t pgid)
 {

@@ -3,6 +3,7 @@
  * JUnit XML well-formedness, JSON validity and keys, streaming, and the atomic file
  * writer. The structure checkers below are small and strict on purpose.
  */
+#include "cli.h"
 #include "report.h"
 #include "test.h"
 #include "fixtures.h"
@@ -127,7 +128,7 @@ static char *render(enum report_format fmt, const struct match_result *res, size
 {
 	struct strbuf out = STRBUF_INIT;
 	struct report_timings t = { 12345, 678 };
-	struct report_opts o = { color, verbose };
+	struct report_opts o = { color, verbose, cli_exit_code };
 	report_write(fmt, res, n, &t, &o, &out);
 	return strbuf_detach(&out, NULL);
 }
@@ -688,7 +689,8 @@ TEST(report_streaming_matches_write)
 		struct strbuf all = STRBUF_INIT, chunk = STRBUF_INIT;
 		struct report r;
 		struct report_timings t = { 12345, 678 };
-		report_begin(&r, (enum report_format)f, &chunk, 4, NULL);
+		struct report_opts o = { 0, 0, cli_exit_code };
+		report_begin(&r, (enum report_format)f, &chunk, 4, &o);
 		for (int i = 0; i < 4; i++) {
 			report_scenario(&r, &s.res[i]);
 			/* the caller may flush between scenarios */
