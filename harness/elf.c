@@ -224,6 +224,7 @@ int elf_read_vaddr(const struct elf *e, uint64_t addr, void *buf, size_t len)
 struct byname {
 	const char *name; /* wanted */
 	uint64_t value;   /* found value */
+	uint64_t size;    /* found size */
 };
 
 static int byname_fn(void *ctx, const Elf64_Sym *sym, const char *name)
@@ -232,14 +233,58 @@ static int byname_fn(void *ctx, const Elf64_Sym *sym, const char *name)
 	if (sym->st_shndx == SHN_UNDEF || strcmp(name, b->name))
 		return 0;
 	b->value = sym->st_value;
+	b->size = sym->st_size;
 	return 1;
 }
 
 int elf_symbol(const struct elf *e, const char *name, uint64_t *value)
 {
-	struct byname b = { name, 0 };
+	uint64_t size;
+	return elf_symbol_size(e, name, value, &size);
+}
+
+int elf_symbol_size(const struct elf *e, const char *name, uint64_t *value, uint64_t *size)
+{
+	struct byname b = { name, 0, 0 };
 	if (!each_symbol(e, byname_fn, &b))
 		return 0;
 	*value = b.value;
+	*size = b.size;
 	return 1;
+}
+
+/* The state of elf_each_symbol: the caller's function and context. */
+struct each {
+	int (*fn)(void *ctx, const struct elf_sym *s); /* the caller's */
+	void *ctx;                                      /* its context */
+};
+
+static int each_fn(void *ctx, const Elf64_Sym *sym, const char *name)
+{
+	struct each *ea = ctx;
+	if (sym->st_shndx == SHN_UNDEF || !*name)
+		return 0;
+	struct elf_sym s = { name, sym->st_value, sym->st_size,
+			     ELF64_ST_TYPE(sym->st_info) == STT_FUNC };
+	return ea->fn(ea->ctx, &s);
+}
+
+int elf_each_symbol(const struct elf *e, int (*fn)(void *ctx, const struct elf_sym *s), void *ctx)
+{
+	struct each ea = { fn, ctx };
+	return each_symbol(e, each_fn, &ea);
+}
+
+char *elf_read_string(const struct elf *e, uint64_t addr, size_t max)
+{
+	char *buf = xmalloc(max + 1);
+	size_t n = 0;
+	/* Byte by byte from the segments: the string may end near a segment's end. */
+	while (n < max && elf_read_vaddr(e, addr + n, buf + n, 1) == 0 && buf[n])
+		n++;
+	if (n == max || buf[n]) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
 }

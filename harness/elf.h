@@ -30,6 +30,20 @@ int elf_dwarf_version(const struct elf *e);
 int elf_is_static(const struct elf *e);
 /* Value of the symbol called name in .symtab: 1 if found, 0 if not. */
 int elf_symbol(const struct elf *e, const char *name, uint64_t *value);
+/* The same, with the symbol's size (0 when the symbol table does not say). */
+int elf_symbol_size(const struct elf *e, const char *name, uint64_t *value, uint64_t *size);
+
+/* One defined symbol, as elf_each_symbol() shows it. */
+struct elf_sym {
+	const char *name;  /* points into the mapping */
+	uint64_t value;    /* its address */
+	uint64_t size;     /* its size, 0 when unknown */
+	int func;          /* 1 for a function */
+};
+/* Call fn for each defined symbol until it returns non-zero; returns that, or 0. */
+int elf_each_symbol(const struct elf *e, int (*fn)(void *ctx, const struct elf_sym *s), void *ctx);
+/* The NUL-terminated string at addr (new string), NULL when not within max bytes. */
+char *elf_read_string(const struct elf *e, uint64_t addr, size_t max);
 
 /*
  * The symbol that addr falls in: the function or object symbol with the greatest

@@ -9,6 +9,23 @@
 
 #define SYSCALLS_MAX 4096 /* far above x86-64's ~460; bounds what a bad file can make us allocate */
 
+void syscalls_set(struct syscalls *t, size_t nr, const char *name, size_t len)
+{
+	if (nr >= SYSCALLS_MAX)
+		return;
+	if (nr >= t->nr) {
+		t->names = xrealloc(t->names, (nr + 1) * sizeof(*t->names));
+		memset(t->names + t->nr, 0, (nr + 1 - t->nr) * sizeof(*t->names));
+		t->nr = nr + 1;
+	}
+	if (len >= 4 && !strncmp(name, "sys_", 4)) {
+		name += 4;
+		len -= 4;
+	}
+	free(t->names[nr]);
+	t->names[nr] = xstrndup(name, len);
+}
+
 int syscalls_parse(struct syscalls *t, const char *file, const char *text, struct strbuf *err)
 {
 	const char *p = text;
@@ -26,17 +43,7 @@ int syscalls_parse(struct syscalls *t, const char *file, const char *text, struc
 					name++;
 				size_t len = strcspn(name, ") \n");
 				if (e != q + 1 && nr >= 0 && nr < SYSCALLS_MAX && len && name + len <= end) {
-					if ((size_t)nr >= t->nr) {
-						t->names = xrealloc(t->names, (size_t)(nr + 1) * sizeof(*t->names));
-						memset(t->names + t->nr, 0, ((size_t)nr + 1 - t->nr) * sizeof(*t->names));
-						t->nr = (size_t)nr + 1;
-					}
-					if (!strncmp(name, "sys_", 4)) {
-						name += 4;
-						len -= 4;
-					}
-					free(t->names[nr]);
-					t->names[nr] = xstrndup(name, len);
+					syscalls_set(t, (size_t)nr, name, len);
 					found++;
 				}
 			}

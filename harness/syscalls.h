@@ -1,6 +1,7 @@
 /*
  * syscalls: the kernel's own system-call table, read from the build's generated
- * arch/x86/include/generated/asm/syscalls_64.h ("__SYSCALL(56, sys_clone)"), so that
+ * arch/x86/include/generated/asm/syscalls_64.h ("__SYSCALL(56, sys_clone)") or filled
+ * from a vmlinux's sys_call_table (kernel.c), so that
  * scenarios name syscalls and kdive never carries a hard-coded list that could
  * disagree with the kernel under test. Pure; depends on util.
  */
@@ -16,6 +17,8 @@ struct syscalls {
 
 #define SYSCALLS_INIT { NULL, 0 }
 
+/* Name number nr (len bytes of name, a "sys_" prefix dropped), replacing any name. */
+void syscalls_set(struct syscalls *t, size_t nr, const char *name, size_t len);
 /* Parse the header's text. 0, or -1 with "FILE: message" in err (no entry found). */
 int syscalls_parse(struct syscalls *t, const char *file, const char *text, struct strbuf *err);
 /*

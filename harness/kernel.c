@@ -1,0 +1,158 @@
+/*
+ * kernel: what a vmlinux says of itself (its release, its syscall table). Depends on
+ * elf, syscalls.
+ */
+#define _GNU_SOURCE
+#include "kernel.h"
+#include "elf.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+char *kernel_banner_release(const char *banner)
+{
+	static const char prefix[] = "Linux version ";
+	if (!banner || strncmp(banner, prefix, sizeof(prefix) - 1))
+		return NULL;
+	const char *v = banner + sizeof(prefix) - 1;
+	size_t n = strcspn(v, " \n");
+	return n ? xstrndup(v, n) : NULL;
+}
+
+char *kernel_syscalls_header(const struct kernel *k)
+{
+	return k->build ? xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h", k->build)
+			: NULL;
+}
+
+/* sys_call_table's slots, sorted by target, to be named in one pass over the symbols. */
+struct slot {
+	uint64_t target; /* the function a slot points to */
+	size_t nr;       /* the slot */
+};
+
+struct naming {
+	struct slot *slots;      /* sorted by target */
+	size_t n;
+	struct syscalls *table;  /* filled */
+};
+
+static int by_target(const void *a, const void *b)
+{
+	const struct slot *x = a, *y = b;
+	return x->target < y->target ? -1 : x->target > y->target;
+}
+
+static int name_slots(void *ctx, const struct elf_sym *s)
+{
+	static const char prefix[] = "__x64_sys_";
+	struct naming *nm = ctx;
+	if (!s->func || strncmp(s->name, prefix, sizeof(prefix) - 1))
+		return 0;
+	struct slot key = { s->value, 0 };
+	struct slot *hit = bsearch(&key, nm->slots, nm->n, sizeof(key), by_target);
+	if (!hit)
+		return 0;
+	/* Equal targets sit side by side (every unused slot is ni_syscall). */
+	while (hit > nm->slots && hit[-1].target == s->value)
+		hit--;
+	const char *name = s->name + sizeof(prefix) - 1;
+	for (; hit < nm->slots + nm->n && hit->target == s->value; hit++)
+		syscalls_set(nm->table, hit->nr, name, strlen(name));
+	return 0;
+}
+
+/*
+ * The table from sys_call_table: 8-byte pointers to __x64_sys_NAME (link-time values;
+ * a fully linked vmlinux holds them as they are). Kept since 6.9 beside x64_sys_call's
+ * switch, and in 6.1.
+ */
+static int table_from_vmlinux(const struct elf *e, struct syscalls *t, struct strbuf *err)
+{
+	uint64_t addr, size;
+	if (!elf_symbol_size(e, "sys_call_table", &addr, &size) || size < 8 || size > 8 * 4096) {
+		strbuf_addf(err, "'%s' has no sys_call_table to read the syscall numbers from",
+			    e->path);
+		return -1;
+	}
+	size_t n = size / 8;
+	uint64_t *ptrs = xcalloc(n, sizeof(*ptrs));
+	struct naming nm = { xcalloc(n, sizeof(*nm.slots)), n, t };
+	int r = -1;
+	if (elf_read_vaddr(e, addr, ptrs, n * 8) < 0) {
+		strbuf_addf(err, "'%s': sys_call_table is not in the file's segments", e->path);
+		goto out;
+	}
+	for (size_t i = 0; i < n; i++)
+		nm.slots[i] = (struct slot){ ptrs[i], i };
+	qsort(nm.slots, n, sizeof(*nm.slots), by_target);
+	elf_each_symbol(e, name_slots, &nm);
+	if (!t->nr) {
+		strbuf_addf(err, "'%s': no sys_call_table slot points to a __x64_sys_ function",
+			    e->path);
+		goto out;
+	}
+	r = 0;
+out:
+	free(nm.slots);
+	free(ptrs);
+	return r;
+}
+
+int kernel_read_vmlinux(struct kernel *k, struct strbuf *err)
+{
+	struct elf e;
+	struct strbuf why = STRBUF_INIT;
+	uint64_t banner;
+	int r = -1;
+	if (elf_open_quiet(&e, k->vmlinux, &why) < 0) {
+		strbuf_addf(err, "%s", why.buf);
+		strbuf_release(&why);
+		return -1;
+	}
+	if (!k->version) {
+		char *text = elf_symbol(&e, "linux_banner", &banner) ? elf_read_string(&e, banner, 512)
+								       : NULL;
+		k->version = kernel_banner_release(text);
+		free(text);
+		if (!k->version) {
+			strbuf_addf(err, "'%s' has no linux_banner: not a vmlinux?", k->vmlinux);
+			goto out;
+		}
+	}
+	if (!k->syscalls.nr) {
+		char *header = kernel_syscalls_header(k);
+		struct strbuf text = STRBUF_INIT;
+		if (!header || strbuf_read_file(&text, header) < 0 ||
+		    syscalls_parse(&k->syscalls, header, text.buf, &why) < 0) {
+			syscalls_release(&k->syscalls);
+			if (table_from_vmlinux(&e, &k->syscalls, err) < 0) {
+				strbuf_release(&text);
+				free(header);
+				goto out;
+			}
+		}
+		strbuf_release(&text);
+		free(header);
+	}
+	r = 0;
+out:
+	elf_close(&e);
+	strbuf_release(&why);
+	return r;
+}
+
+void kernel_release(struct kernel *k)
+{
+	free(k->name);
+	free(k->source);
+	free(k->bzimage);
+	free(k->vmlinux);
+	free(k->version);
+	free(k->key);
+	free(k->srctree);
+	free(k->build);
+	free(k->tree);
+	syscalls_release(&k->syscalls);
+	memset(k, 0, sizeof(*k));
+}

@@ -1,0 +1,43 @@
+/*
+ * kernel: a kernel as a value — what kdive boots and debugs. The image and its
+ * vmlinux; the release, read from the vmlinux's linux_banner; the system-call table,
+ * read from the build's generated header when kdive built the kernel, else from the
+ * vmlinux's own sys_call_table (each slot's __x64_sys_NAME); and, for kernels kdive
+ * built, the source and build trees that give source lines. Nothing here boots or
+ * builds: kbuild builds, session boots. Depends on elf, syscalls.
+ */
+#ifndef KDIVE_KERNEL_H
+#define KDIVE_KERNEL_H
+
+#include "syscalls.h"
+#include "util.h"
+
+struct kernel {
+	char *name;      /* as the user named it ("6.12", a path), for reports; owned */
+	char *source;    /* "linux-source-6.12", a source tree or tarball, or "prebuilt"; owned */
+	char *bzimage;   /* the image QEMU boots; owned */
+	char *vmlinux;   /* its symbols; owned */
+	char *version;   /* the release, "6.12.117"; owned */
+	char *key;       /* kdive's cache key of a built kernel, or NULL; owned */
+	char *srctree;   /* the source tree, or NULL (no source lines); owned */
+	char *build;     /* build outputs (generated headers, gdb scripts), or NULL; owned */
+	char *tree;      /* the build tree gdb's file names point into, or NULL; owned */
+	struct syscalls syscalls; /* the system-call table (empty when none could be read) */
+};
+
+/*
+ * Fill k->version from vmlinux's linux_banner (when not set yet) and k->syscalls from
+ * the build's generated header or else the vmlinux's sys_call_table. 0, or -1 with
+ * the reason in err ("'FILE' has no linux_banner: not a vmlinux?").
+ */
+int kernel_read_vmlinux(struct kernel *k, struct strbuf *err);
+
+/* "6.1.192" from "Linux version 6.1.192 (builder@host) ..."; new string or NULL. */
+char *kernel_banner_release(const char *banner);
+
+/* The generated syscall header of a built kernel (new string), or NULL. */
+char *kernel_syscalls_header(const struct kernel *k);
+
+void kernel_release(struct kernel *k);
+
+#endif
