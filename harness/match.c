@@ -1,8 +1,9 @@
 /*
  * match: compare a run's observations with a scenario's expectations and describe the
- * differences. Pure; see match.h. Depends on scenario and util.
+ * differences. Pure; see match.h. Depends on scenario, errnos and util.
  */
 #include "match.h"
+#include "errnos.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -54,7 +55,7 @@ int match_value(const struct scenario_check *c, int64_t value)
 
 void match_format_value(struct strbuf *sb, int64_t v)
 {
-	const char *e = v < 0 && v > -4096 ? scenario_errno_name(-v) : NULL;
+	const char *e = v < 0 && v > -4096 ? errnos_name(-v) : NULL;
 	if (e)
 		strbuf_addf(sb, "%lld (-%s)", (long long)v, e);
 	else if (v >= 0 && v < 10)

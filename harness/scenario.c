@@ -2,7 +2,7 @@
  * scenario: the parser of scenario files into struct scenario, version guards, and the
  * release of what a run observed. Pure: no I/O, every diagnostic goes to a strbuf as
  * "FILE:LINE:COL: message". The format is described in scenarios/README.md.
- * Depends on lexer (the words of a line) and util.
+ * Depends on lexer (the words of a line), errnos and util.
  *
  * The parser works line by line. A line is: indentation, an optional version guard
  * "[OP MAJOR.MINOR[.PATCH]]", then words. Its indentation places it at one of three
@@ -12,6 +12,7 @@
  * as long as each level is indented the same way throughout.
  */
 #include "scenario.h"
+#include "errnos.h"
 #include "lexer.h"
 
 #include <stdlib.h>
@@ -40,49 +41,6 @@ static int op_lookup(const char *s, size_t n)
 	for (size_t i = 0; i < ARRAY_SIZE(op_names); i++)
 		if (strlen(op_names[i]) == n && !memcmp(op_names[i], s, n))
 			return (int)i;
-	return -1;
-}
-
-/* Linux x86-64 errno numbers (asm-generic/errno-base.h, errno.h, linux/errno.h). */
-static const struct {
-	const char *name;
-	int num;
-} errnos[] = {
-	{ "EPERM", 1 },		{ "ENOENT", 2 },	{ "ESRCH", 3 },
-	{ "EINTR", 4 },		{ "EIO", 5 },		{ "ENXIO", 6 },
-	{ "E2BIG", 7 },		{ "ENOEXEC", 8 },	{ "EBADF", 9 },
-	{ "ECHILD", 10 },	{ "EAGAIN", 11 },	{ "EWOULDBLOCK", 11 },
-	{ "ENOMEM", 12 },	{ "EACCES", 13 },	{ "EFAULT", 14 },
-	{ "ENOTBLK", 15 },	{ "EBUSY", 16 },	{ "EEXIST", 17 },
-	{ "EXDEV", 18 },	{ "ENODEV", 19 },	{ "ENOTDIR", 20 },
-	{ "EISDIR", 21 },	{ "EINVAL", 22 },	{ "ENFILE", 23 },
-	{ "EMFILE", 24 },	{ "ENOTTY", 25 },	{ "ETXTBSY", 26 },
-	{ "EFBIG", 27 },	{ "ENOSPC", 28 },	{ "ESPIPE", 29 },
-	{ "EROFS", 30 },	{ "EMLINK", 31 },	{ "EPIPE", 32 },
-	{ "EDOM", 33 },		{ "ERANGE", 34 },	{ "EDEADLK", 35 },
-	{ "ENAMETOOLONG", 36 },	{ "ENOLCK", 37 },	{ "ENOSYS", 38 },
-	{ "ENOTEMPTY", 39 },	{ "ELOOP", 40 },	{ "EOVERFLOW", 75 },
-	{ "EILSEQ", 84 },	{ "ENOTSOCK", 88 },	{ "EOPNOTSUPP", 95 },
-	{ "ENOTSUPP", 524 },	{ "ETIMEDOUT", 110 },	{ "ECONNREFUSED", 111 },
-	{ "EINPROGRESS", 115 },	{ "ECANCELED", 125 },
-	/* kernel-internal, seen as return values at kernel stops */
-	{ "ERESTARTSYS", 512 },	{ "ERESTARTNOINTR", 513 }, { "ERESTARTNOHAND", 514 },
-	{ "ENOIOCTLCMD", 515 },	{ "ERESTART_RESTARTBLOCK", 516 },
-};
-
-const char *scenario_errno_name(int64_t errnum)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++)
-		if (errnos[i].num == errnum)
-			return errnos[i].name;
-	return NULL;
-}
-
-static int errno_lookup(const char *s, size_t n)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++)
-		if (strlen(errnos[i].name) == n && !memcmp(errnos[i].name, s, n))
-			return errnos[i].num;
 	return -1;
 }
 
@@ -402,7 +360,7 @@ static int parse_value(struct parser *p, const struct lexer_word *w, int64_t *ou
 {
 	size_t neg = w->s[0] == '-';
 	if (neg < w->len && w->s[neg] >= 'A' && w->s[neg] <= 'Z') {
-		int e = errno_lookup(w->s + neg, w->len - neg);
+		int e = errnos_find(w->s + neg, w->len - neg);
 		if (e < 0) {
 			perr(p, w->col, "unknown errno %s", qw(p, 0, w));
 			return -1;

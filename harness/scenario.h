@@ -121,8 +121,6 @@ const char *scenario_op_name(enum scenario_op op);
 int scenario_op_holds(enum scenario_op op, int cmp);
 /* Append the guard as written in the canonical form "[>= 6.9]" ("" when no guard). */
 void scenario_guard_format(const struct scenario_guard *g, struct strbuf *out);
-/* "ENOENT" for 2 (the Linux x86-64 number), NULL when the number has no known name. */
-const char *scenario_errno_name(int64_t errnum);
 
 /*
  * 1 if the guard holds for kernel version "6.12.117" (a guard with no op always

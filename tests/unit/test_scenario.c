@@ -4,6 +4,7 @@
  */
 #include "obs.h"
 #include "scenario.h"
+#include "errnos.h"
 #include "test.h"
 
 #include <stdint.h>
@@ -312,12 +313,12 @@ TEST(scenario_errno_values)
 		char *text = xstrfmt("program p\nstop f finish\n  regs ret == -%s\n", want[i].name);
 		parse_ok(&sc, text);
 		EXPECT_EQ(sc.stops[0].checks[0].value, -want[i].num);
-		EXPECT_STREQ(scenario_errno_name(want[i].num), want[i].name);
+		EXPECT_STREQ(errnos_name(want[i].num), want[i].name);
 		scenario_release(&sc);
 		free(text);
 	}
-	EXPECT_STREQ(scenario_errno_name(11), "EAGAIN"); /* not EWOULDBLOCK */
-	EXPECT_TRUE(scenario_errno_name(4000) == NULL);
+	EXPECT_STREQ(errnos_name(11), "EAGAIN"); /* not EWOULDBLOCK */
+	EXPECT_TRUE(errnos_name(4000) == NULL);
 }
 
 TEST(scenario_guards_parse)
