@@ -2,7 +2,7 @@
  * scenario: the parser of scenario files into struct scenario, version guards, and the
  * release of what a run observed. Pure: no I/O, every diagnostic goes to a strbuf as
  * "FILE:LINE:COL: message". The format is described in scenarios/README.md.
- * Depends on lexer (the words of a line), errnos and util.
+ * Depends on lexer (the words of a line), guard, errnos and util.
  *
  * The parser works line by line. A line is: indentation, an optional version guard
  * "[OP MAJOR.MINOR[.PATCH]]", then words. Its indentation places it at one of three
@@ -13,6 +13,7 @@
  */
 #include "scenario.h"
 #include "errnos.h"
+#include "guard.h"
 #include "lexer.h"
 
 #include <stdlib.h>
@@ -20,103 +21,6 @@
 
 /* After this many errors the parser stops: the rest is likely noise. */
 #define SCENARIO_MAX_ERRORS 20
-
-/* ---- small helpers ---- */
-
-static const char *const op_names[] = {
-	[SCENARIO_EQ] = "==", [SCENARIO_NE] = "!=", [SCENARIO_LT] = "<",
-	[SCENARIO_LE] = "<=", [SCENARIO_GT] = ">",  [SCENARIO_GE] = ">=",
-};
-
-const char *scenario_op_name(enum scenario_op op)
-{
-	if ((unsigned)op < ARRAY_SIZE(op_names))
-		return op_names[op];
-	return "?";
-}
-
-/* Map "==" etc. to an op; -1 when s[0..n) is not one. */
-static int op_lookup(const char *s, size_t n)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(op_names); i++)
-		if (strlen(op_names[i]) == n && !memcmp(op_names[i], s, n))
-			return (int)i;
-	return -1;
-}
-
-/*
- * Parse "MAJOR.MINOR[.PATCH]" at the start of s[0..n); *used is how many bytes it
- * took. Returns 0, or -1 when there is no MAJOR.MINOR. Numbers are capped so they
- * cannot overflow.
- */
-static int version_parse(const char *s, size_t n, int v[3], size_t *used)
-{
-	size_t i = 0;
-	v[2] = -1;
-	for (int part = 0; part < 3; part++) {
-		if (part) {
-			if (i + 1 >= n || s[i] != '.' || !lexer_is_digit(s[i + 1])) {
-				if (part == 2)
-					break; /* the patch level is optional */
-				return -1;
-			}
-			i++;
-		}
-		if (i >= n || !lexer_is_digit(s[i]))
-			return -1;
-		long x = 0;
-		for (; i < n && lexer_is_digit(s[i]); i++)
-			if ((x = x * 10 + (s[i] - '0')) > 9999999)
-				return -1;
-		v[part] = (int)x;
-	}
-	*used = i;
-	return 0;
-}
-
-void scenario_guard_format(const struct scenario_guard *g, struct strbuf *out)
-{
-	if (!g->op[0])
-		return;
-	strbuf_addf(out, "[%s %d.%d", g->op, g->major, g->minor);
-	if (g->patch >= 0)
-		strbuf_addf(out, ".%d", g->patch);
-	strbuf_addch(out, ']');
-}
-
-int scenario_guard_holds(const struct scenario_guard *g, const char *kernel_version)
-{
-	int v[3];
-	size_t used;
-	if (!g->op[0])
-		return 1;
-	if (!kernel_version || version_parse(kernel_version, strlen(kernel_version), v, &used))
-		return 0;
-	/* "6.12.0-rc1+" is 6.12.0; a version without a patch level is .0 */
-	if (v[2] < 0)
-		v[2] = 0;
-	int cmp = (v[0] > g->major) - (v[0] < g->major);
-	if (!cmp)
-		cmp = (v[1] > g->minor) - (v[1] < g->minor);
-	/* a guard without a patch level compares MAJOR.MINOR only: [== 6.12] is any 6.12.y */
-	if (!cmp && g->patch >= 0)
-		cmp = (v[2] > g->patch) - (v[2] < g->patch);
-	int op = op_lookup(g->op, strnlen(g->op, sizeof(g->op)));
-	return op >= 0 && scenario_op_holds((enum scenario_op)op, cmp);
-}
-
-int scenario_op_holds(enum scenario_op op, int cmp)
-{
-	switch (op) {
-	case SCENARIO_EQ: return cmp == 0;
-	case SCENARIO_NE: return cmp != 0;
-	case SCENARIO_LT: return cmp < 0;
-	case SCENARIO_LE: return cmp <= 0;
-	case SCENARIO_GT: return cmp > 0;
-	case SCENARIO_GE: return cmp >= 0;
-	}
-	return 0;
-}
 
 /* ---- releasing ---- */
 
@@ -272,76 +176,6 @@ static const char *const pt_regs_fields[] = {
 	"dx",  "si",  "di",  "orig_ax", "ip", "cs", "flags", "sp", "ss", NULL,
 };
 
-/*
- * Parse a guard "[OP VERSION]" starting at line[pos] == '['. On success fills g, sets
- * *end just past ']' and returns 0; otherwise reports and returns -1.
- */
-static int parse_guard(struct parser *p, const char *line, size_t len, size_t pos,
-		       struct scenario_guard *g, size_t *end)
-{
-	size_t close = pos + 1;
-	while (close < len && line[close] != ']')
-		close++;
-	if (close >= len) {
-		perr(p, pos + 1, "unterminated version guard: missing ']'");
-		return -1;
-	}
-	size_t i = pos + 1;
-	while (i < close && lexer_is_blank(line[i]))
-		i++;
-	size_t op_start = i;
-	while (i < close && strchr("=!<>", line[i]))
-		i++;
-	if (i == op_start) {
-		perr(p, op_start + 1,
-		     "version guard needs an operator: [OP MAJOR.MINOR[.PATCH]] with OP one of "
-		     "== != < <= > >=");
-		return -1;
-	}
-	int op = op_lookup(line + op_start, i - op_start);
-	if (op < 0) {
-		perr(p, op_start + 1,
-		     "unknown operator %s in version guard (expected == != < <= > >=)",
-		     quote(p, 0, line + op_start, i - op_start));
-		return -1;
-	}
-	while (i < close && lexer_is_blank(line[i]))
-		i++;
-	size_t v_start = i;
-	while (i < close && !lexer_is_blank(line[i]))
-		i++;
-	int v[3];
-	size_t used;
-	if (v_start == i || version_parse(line + v_start, i - v_start, v, &used) ||
-	    used != i - v_start) {
-		if (v_start == i)
-			perr(p, v_start + 1, "version guard needs a version: [%s MAJOR.MINOR]",
-			     op_names[op]);
-		else
-			perr(p, v_start + 1,
-			     "bad kernel version %s in guard (expected MAJOR.MINOR or "
-			     "MAJOR.MINOR.PATCH)",
-			     quote(p, 0, line + v_start, i - v_start));
-		return -1;
-	}
-	while (i < close && lexer_is_blank(line[i]))
-		i++;
-	if (i < close) {
-		size_t j = i;
-		while (j < close && !lexer_is_blank(line[j]))
-			j++;
-		perr(p, i + 1, "unexpected %s in version guard", quote(p, 0, line + i, j - i));
-		return -1;
-	}
-	memset(g, 0, sizeof(*g));
-	memcpy(g->op, op_names[op], strlen(op_names[op]));
-	g->major = v[0];
-	g->minor = v[1];
-	g->patch = v[2];
-	*end = close + 1;
-	return 0;
-}
-
 /* Complain about a word that should not be there; returns -1 for convenience. */
 static int extra_word(struct parser *p, const struct lexer_word *w, const char *after)
 {
@@ -422,7 +256,7 @@ static int check_name_ok(struct parser *p, const struct lexer_word *w)
 
 /* regs NAME OP VALUE [NAME OP VALUE]...: the line from lx on. */
 static void parse_regs(struct parser *p, struct lexer *lx, const struct lexer_word *dir,
-		       const struct scenario_guard *g)
+		       const struct guard *g)
 {
 	struct scenario_stop *st = p->stop;
 	const char *s = lx->s;
@@ -455,7 +289,7 @@ static void parse_regs(struct parser *p, struct lexer *lx, const struct lexer_wo
 			     qw(p, 0, &name));
 			return;
 		}
-		int opi = op_lookup(op.s, op.len);
+		int opi = guard_op_find(op.s, op.len);
 		if (opi < 0) {
 			perr(p, op.col, "unknown operator %s in check (expected == != < <= > >=)",
 			     qw(p, 0, &op));
@@ -471,7 +305,7 @@ static void parse_regs(struct parser *p, struct lexer *lx, const struct lexer_wo
 		val.len = (size_t)(s + i - val.s);
 		if (!val.len) {
 			perr(p, op.col, "missing value after '%.*s %s'", (int)(name.len > 32 ? 32 : name.len),
-			     name.s, op_names[opi]);
+			     name.s, guard_op_name(opi));
 			return;
 		}
 		int64_t v;
@@ -481,9 +315,9 @@ static void parse_regs(struct parser *p, struct lexer *lx, const struct lexer_wo
 		struct scenario_check *c = &st->checks[st->nchecks++];
 		memset(c, 0, sizeof(*c));
 		c->name = xstrndup(name.s, name.len);
-		c->op = (enum scenario_op)opi;
+		c->op = (enum guard_op)opi;
 		c->value = v;
-		c->text = xstrfmt("%.*s %s %.*s", (int)name.len, name.s, op_names[opi],
+		c->text = xstrfmt("%.*s %s %.*s", (int)name.len, name.s, guard_op_name(opi),
 				  (int)val.len, val.s);
 		c->guard = *g;
 		c->line = p->lineno;
@@ -497,7 +331,7 @@ static void parse_regs(struct parser *p, struct lexer *lx, const struct lexer_wo
 
 /* A line of a frames or user block: [GUARD] FUNC [FILE-SUFFIX] [inlined], or "...". */
 static void parse_frame(struct parser *p, struct lexer *lx, const struct lexer_word *fn,
-			const struct scenario_guard *g)
+			const struct guard *g)
 {
 	struct scenario_stop *st = p->stop;
 	struct lexer_word w = *fn, file = { 0 }, extra;
@@ -571,7 +405,7 @@ static void close_stop(struct parser *p)
 }
 
 /* Reject a guard on a directive that cannot take one. */
-static int no_guard(struct parser *p, const struct scenario_guard *g, size_t gcol,
+static int no_guard(struct parser *p, const struct guard *g, size_t gcol,
 		    const struct lexer_word *w)
 {
 	if (!g->op[0])
@@ -595,7 +429,7 @@ static void add_say(char **say, const struct lexer_word *text)
 
 /* stop [kernel|user] LOCATION [syscall=NAME] [finish] [if GDB-EXPR] */
 static void parse_stop(struct parser *p, struct lexer *lx, const struct lexer_word *dir,
-		       const struct scenario_guard *g)
+		       const struct guard *g)
 {
 	struct scenario *sc = p->sc;
 	struct lexer_word w;
@@ -692,7 +526,7 @@ static void dup_directive(struct parser *p, const struct lexer_word *w, int firs
 }
 
 static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word *w,
-		     const struct scenario_guard *g, size_t gcol)
+		     const struct guard *g, size_t gcol)
 {
 	struct scenario *sc = p->sc;
 	struct lexer_word arg;
@@ -775,7 +609,7 @@ static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word
 }
 
 static void body_line(struct parser *p, struct lexer *lx, const struct lexer_word *w,
-		      const struct scenario_guard *g, size_t gcol)
+		      const struct guard *g, size_t gcol)
 {
 	struct scenario_stop *st = p->stop;
 	int known = lexer_word_in(w, body_directives);
@@ -882,7 +716,7 @@ static void bad_indent(struct parser *p, const char *line, size_t ind, const cha
 static void parse_line(struct parser *p, const char *line, size_t len)
 {
 	size_t ind = 0, start;
-	struct scenario_guard g = { "", 0, 0, -1 };
+	struct guard g = GUARD_NONE;
 	size_t gcol = 0;
 	struct lexer lx = { line, len, 0 };
 	struct lexer_word w;
@@ -905,11 +739,14 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 
 	start = ind;
 	if (line[start] == '[') {
-		size_t end;
+		size_t used, at;
 		gcol = start + 1;
-		if (parse_guard(p, line, len, start, &g, &end))
+		strbuf_reset(&p->q[1]);
+		if (guard_parse(&g, line + start, len - start, &used, &p->q[1], &at)) {
+			perr(p, start + at + 1, "%s", p->q[1].buf);
 			goto broken;
-		lx.pos = end;
+		}
+		lx.pos = start + used;
 	} else {
 		lx.pos = start;
 	}
