@@ -1,6 +1,6 @@
 /*
- * lexer: words of a scenario line, number words, quoting and near-miss names for
- * messages. Pure; see lexer.h. Depends on util.
+ * lexer: words of a scenario line, number words, indentation, and quoting and
+ * near-miss names for messages. Pure; see lexer.h. Depends on util.
  */
 #include "lexer.h"
 
@@ -62,6 +62,27 @@ int lexer_word_in(const struct lexer_word *w, const char *const *names)
 		if (lexer_word_is(w, *names))
 			return 1;
 	return 0;
+}
+
+size_t lexer_indent_width(const char *s, size_t n)
+{
+	size_t w = 0;
+	for (size_t i = 0; i < n; i++)
+		w = s[i] == '\t' ? (w / 8 + 1) * 8 : w + 1;
+	return w;
+}
+
+void lexer_add_indent(struct strbuf *sb, const char *s, size_t n)
+{
+	size_t tabs = 0, spaces = 0;
+	for (size_t i = 0; i < n; i++)
+		s[i] == '\t' ? tabs++ : spaces++;
+	if (tabs)
+		strbuf_addf(sb, "%zu tab%s", tabs, tabs == 1 ? "" : "s");
+	if (tabs && spaces)
+		strbuf_addstr(sb, " and ");
+	if (spaces)
+		strbuf_addf(sb, "%zu space%s", spaces, spaces == 1 ? "" : "s");
 }
 
 /* Levenshtein distance; large when either word is long. */

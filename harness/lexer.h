@@ -1,9 +1,10 @@
 /*
  * lexer: the words of one line of a scenario file, the level below the scenario
  * parser. Splits a line into blank-separated words up to a comment, converts number
- * words, quotes words for messages (long words cut, odd bytes shown as \xNN) and finds
- * the known name a mistyped word was meant to be ("did you mean"). Works on the line in
- * place: words point into it and are not NUL-terminated. Pure; depends on util.
+ * words, measures and describes indentation, quotes words for messages (long words
+ * cut, odd bytes shown as \xNN) and finds the known name a mistyped word was meant to
+ * be ("did you mean"). Works on the line in place: words point into it and are not
+ * NUL-terminated. Pure; depends on util.
  */
 #ifndef KDIVE_LEXER_H
 #define KDIVE_LEXER_H
@@ -49,6 +50,11 @@ int lexer_word_in(const struct lexer_word *w, const char *const *names);
  * 1, or 2 for words longer than 3 bytes; the nearest wins), or NULL.
  */
 const char *lexer_nearest(const struct lexer_word *w, const char *const *names);
+
+/* The width of the indentation s[0..n) (blanks), a tab reaching the next multiple of 8. */
+size_t lexer_indent_width(const char *s, size_t n);
+/* Append how the indentation s[0..n) is made: "2 spaces", "1 tab", "1 tab and 4 spaces". */
+void lexer_add_indent(struct strbuf *sb, const char *s, size_t n);
 
 /*
  * Convert a number word: decimal or 0x hex, optionally negative. Returns 0 with the

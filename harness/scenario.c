@@ -676,41 +676,20 @@ static void body_line(struct parser *p, struct lexer *lx, const struct lexer_wor
 	}
 }
 
-/* "2 spaces", "1 tab", "1 tab and 4 spaces" */
-static const char *describe_indent(struct parser *p, const char *s, size_t n)
-{
-	size_t tabs = 0, spaces = 0;
-	for (size_t i = 0; i < n; i++)
-		s[i] == '\t' ? tabs++ : spaces++;
-	struct strbuf *sb = &p->q[0];
-	strbuf_reset(sb);
-	if (tabs)
-		strbuf_addf(sb, "%zu tab%s", tabs, tabs == 1 ? "" : "s");
-	if (tabs && spaces)
-		strbuf_addstr(sb, " and ");
-	if (spaces)
-		strbuf_addf(sb, "%zu space%s", spaces, spaces == 1 ? "" : "s");
-	return sb->buf;
-}
-
-static size_t indent_width(const char *s, size_t n)
-{
-	size_t w = 0;
-	for (size_t i = 0; i < n; i++)
-		w = s[i] == '\t' ? (w / 8 + 1) * 8 : w + 1;
-	return w;
-}
-
+/* Report the current line's indentation line[0..ind) as not that of ref, set on ref_line. */
 static void bad_indent(struct parser *p, const char *line, size_t ind, const char *ref,
 		       size_t ref_len, int ref_line, const char *what)
 {
-	if (indent_width(line, ind) == indent_width(ref, ref_len))
+	if (lexer_indent_width(line, ind) == lexer_indent_width(ref, ref_len)) {
 		perr(p, ind + 1,
 		     "inconsistent indentation: tabs and spaces mixed differently from line %d",
 		     ref_line);
-	else
-		perr(p, ind + 1, "inconsistent indentation: line %d indents %s with %s", ref_line,
-		     what, describe_indent(p, ref, ref_len));
+		return;
+	}
+	strbuf_reset(&p->q[0]);
+	lexer_add_indent(&p->q[0], ref, ref_len);
+	perr(p, ind + 1, "inconsistent indentation: line %d indents %s with %s", ref_line, what,
+	     p->q[0].buf);
 }
 
 static void parse_line(struct parser *p, const char *line, size_t len)

@@ -1,6 +1,6 @@
 /*
  * Unit tests of the scenario lexer: words and comments, the rest of a line, number
- * words at the edges of 64 bits, quoting for messages and near-miss names.
+ * words at the edges of 64 bits, indentation, quoting for messages and near-miss names.
  */
 #include "lexer.h"
 #include "test.h"
@@ -83,7 +83,7 @@ TEST(lexer_numbers)
 	}
 }
 
-TEST(lexer_quoting_and_nearest)
+TEST(lexer_message_helpers)
 {
 	struct strbuf sb = STRBUF_INIT;
 	lexer_add_quoted(&sb, "a\tb\x7f", 4);
@@ -93,7 +93,18 @@ TEST(lexer_quoting_and_nearest)
 	memset(long_word, 'x', sizeof(long_word));
 	lexer_add_quoted(&sb, long_word, sizeof(long_word));
 	EXPECT_EQ(sb.len, 1 + 48 + 3 + 1);
+	strbuf_reset(&sb);
+	lexer_add_indent(&sb, "\t    ", 5);
+	EXPECT_STREQ(sb.buf, "1 tab and 4 spaces");
+	strbuf_reset(&sb);
+	lexer_add_indent(&sb, "  ", 2);
+	EXPECT_STREQ(sb.buf, "2 spaces");
+	strbuf_reset(&sb);
+	lexer_add_indent(&sb, "\t\t", 2);
+	EXPECT_STREQ(sb.buf, "2 tabs");
 	strbuf_release(&sb);
+	EXPECT_EQ(lexer_indent_width("  \t ", 4), 9);
+	EXPECT_EQ(lexer_indent_width("\t", 1), lexer_indent_width("        ", 8));
 
 	static const char *const names[] = { "scenario", "program", "frames", "say", NULL };
 	struct lexer_word progrm = word_of("progrm"), fram = word_of("fram"), sy = word_of("sy"),
