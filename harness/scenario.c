@@ -1,8 +1,8 @@
 /*
- * scenario: the parser of scenario files into struct scenario, version guards, and the
- * release of what a run observed. Pure: no I/O, every diagnostic goes to a strbuf as
- * "FILE:LINE:COL: message". The format is described in scenarios/README.md.
- * Depends on lexer (the words of a line), guard, errnos and util.
+ * scenario: the parser of scenario files into struct scenario. Pure: no I/O, every
+ * diagnostic goes to a strbuf as "FILE:LINE:COL: message". The format is described in
+ * scenarios/README.md. Depends on lexer (the words of a line), guard (reading a
+ * version guard), errnos (-ERRNO values) and util.
  *
  * The parser works line by line. A line is: indentation, an optional version guard
  * "[OP MAJOR.MINOR[.PATCH]]", then words. Its indentation places it at one of three
