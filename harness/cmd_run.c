@@ -59,9 +59,9 @@ static int cmd_run(int argc, char **argv)
 	cli_run_target(&im, &table, &target);
 
 	for (size_t i = 0; i < n; i++) {
-		if (!scenario_guard_holds(&sc[i].guard, im.version)) {
+		if (!guard_holds(&sc[i].guard, im.version)) {
 			struct strbuf g = STRBUF_INIT;
-			scenario_guard_format(&sc[i].guard, &g);
+			guard_format(&sc[i].guard, &g);
 			char *why = xstrfmt("guarded %s; this kernel is %s", g.buf, im.version);
 			match_skip(&res[i], &sc[i], why);
 			free(why);

@@ -1,8 +1,9 @@
 /*
  * match: compare a run's observations with a scenario's expectations and describe the
- * differences. Pure; see match.h. Depends on scenario and util.
+ * differences. Pure; see match.h. Depends on scenario, errnos and util.
  */
 #include "match.h"
+#include "errnos.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -49,12 +50,12 @@ int match_value(const struct scenario_check *c, int64_t value)
 		uint64_t a = (uint64_t)value, b = (uint64_t)c->value;
 		cmp = (a > b) - (a < b);
 	}
-	return scenario_op_holds(c->op, cmp);
+	return guard_op_holds(c->op, cmp);
 }
 
 void match_format_value(struct strbuf *sb, int64_t v)
 {
-	const char *e = v < 0 && v > -4096 ? scenario_errno_name(-v) : NULL;
+	const char *e = v < 0 && v > -4096 ? errnos_name(-v) : NULL;
 	if (e)
 		strbuf_addf(sb, "%lld (-%s)", (long long)v, e);
 	else if (v >= 0 && v < 10)
@@ -173,7 +174,7 @@ static void match_block(struct match_frames *mf, const struct scenario_frame *ex
 	const struct scenario_frame **pat = xcalloc(nexp + 1, sizeof(*pat));
 	size_t np = 0;
 	for (size_t i = 0; i < nexp; i++) {
-		if (scenario_guard_holds(&exp[i].guard, kver))
+		if (guard_holds(&exp[i].guard, kver))
 			pat[np++] = &exp[i];
 		else
 			mf->nguarded++;
@@ -323,10 +324,10 @@ static void match_one_check(struct match_check *mc, const struct obs_stop *obs, 
 	const struct scenario_check *c = mc->check;
 	struct strbuf sb = STRBUF_INIT;
 
-	if (!scenario_guard_holds(&c->guard, kver)) {
+	if (!guard_holds(&c->guard, kver)) {
 		mc->status = MATCH_SKIP;
 		strbuf_addstr(&sb, "version guard ");
-		scenario_guard_format(&c->guard, &sb);
+		guard_format(&c->guard, &sb);
 		strbuf_addf(&sb, " does not hold for kernel %s", kver ? kver : "(unknown)");
 		goto out;
 	}
@@ -374,10 +375,10 @@ static void match_one_stop(struct match_stop *ms, const struct scenario *sc,
 	for (size_t i = 0; i < st->nchecks; i++)
 		ms->checks[i].check = &st->checks[i];
 
-	if (!scenario_guard_holds(&st->guard, kver)) {
+	if (!guard_holds(&st->guard, kver)) {
 		ms->status = MATCH_SKIP;
 		strbuf_addstr(&reason, "version guard ");
-		scenario_guard_format(&st->guard, &reason);
+		guard_format(&st->guard, &reason);
 		strbuf_addf(&reason, " does not hold for kernel %s", kver ? kver : "(unknown)");
 		skip_checks(ms, reason.buf);
 		goto out;
@@ -452,7 +453,7 @@ static void match_lstar(struct match_result *res, const char *kver)
 	const struct scenario *sc = res->sc;
 	const struct obs_run *run = res->run;
 	res->lstar_status = MATCH_SKIP;
-	if (!sc->lstar || !scenario_guard_holds(&sc->lstar_guard, kver))
+	if (!sc->lstar || !guard_holds(&sc->lstar_guard, kver))
 		return;
 	res->lstar_checked = 1;
 	if (run->lstar_symbol && same_symbol(sc->lstar, run->lstar_symbol)) {
@@ -514,10 +515,10 @@ enum match_status match_run(struct match_result *res, const struct scenario *sc,
 	res->run = run;
 	res->kernel_version = kver ? xstrdup(kver) : NULL;
 
-	if (!scenario_guard_holds(&sc->guard, kver)) {
+	if (!guard_holds(&sc->guard, kver)) {
 		struct strbuf why = STRBUF_INIT;
 		strbuf_addstr(&why, "needs kernel ");
-		scenario_guard_format(&sc->guard, &why);
+		guard_format(&sc->guard, &why);
 		strbuf_addf(&why, ", this is %s", kver ? kver : "an unknown version");
 		res->status = MATCH_SKIP;
 		res->reason = strbuf_detach(&why, NULL);

@@ -97,7 +97,7 @@ static int guarded_away(const struct scenario_frame *f, size_t n, int ln, const 
 {
 	for (size_t i = 0; i < n; i++)
 		if (f[i].line == ln)
-			return !scenario_guard_holds(&f[i].guard, version);
+			return !guard_holds(&f[i].guard, version);
 	return 0;
 }
 

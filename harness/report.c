@@ -562,10 +562,10 @@ static void jr_obs_frames(struct report *r, const char *key, const struct obs_fr
 	json_close(&r->json);
 }
 
-static void jr_guard(struct report *r, const struct scenario_guard *g)
+static void jr_guard(struct report *r, const struct guard *g)
 {
 	struct strbuf sb = STRBUF_INIT;
-	scenario_guard_format(g, &sb);
+	guard_format(g, &sb);
 	json_str(&r->json, "guard", sb.len ? sb.buf : NULL);
 	strbuf_release(&sb);
 }
@@ -631,7 +631,7 @@ static void jr_stop(struct report *r, const struct match_result *res, size_t i)
 		json_open(&r->json, NULL, '{');
 		json_str(&r->json, "text", c->text);
 		json_str(&r->json, "name", c->name);
-		json_str(&r->json, "op", scenario_op_name(c->op));
+		json_str(&r->json, "op", guard_op_name(c->op));
 		json_int(&r->json, "expected", c->value);
 		if (mc->got && mc->got->ok) {
 			json_int(&r->json, "actual", mc->got->value);

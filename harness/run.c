@@ -174,11 +174,11 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 	size_t left = sc->nstops;
 	/* LSTAR is read at the first kernel stop; a scenario without one gets a hidden
 	 * stop at do_syscall_64 for it. */
-	int want_lstar = sc->lstar && scenario_guard_holds(&sc->lstar_guard, obs->kernel_version);
+	int want_lstar = sc->lstar && guard_holds(&sc->lstar_guard, obs->kernel_version);
 	int lstar_bp = -1, kernel_stops = 0;
 	for (size_t i = 0; i < sc->nstops; i++)
 		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL &&
-				scenario_guard_holds(&sc->stops[i].guard, obs->kernel_version);
+				guard_holds(&sc->stops[i].guard, obs->kernel_version);
 	int rc = -1;
 
 	obs->nstops = sc->nstops;
@@ -187,7 +187,7 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 		goto fail_gdb;
 	for (size_t i = 0; i < sc->nstops; i++) {
 		/* A stop guarded for other kernels is not armed (the matcher skips it). */
-		if (!scenario_guard_holds(&sc->stops[i].guard, obs->kernel_version)) {
+		if (!guard_holds(&sc->stops[i].guard, obs->kernel_version)) {
 			bkpt[i] = -1;
 			left--;
 			continue;

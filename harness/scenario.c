@@ -1,8 +1,8 @@
 /*
- * scenario: the parser of scenario files into struct scenario, version guards, and the
- * release of what a run observed. Pure: no I/O, every diagnostic goes to a strbuf as
- * "FILE:LINE:COL: message". The format is described in scenarios/README.md.
- * Depends on util.
+ * scenario: the parser of scenario files into struct scenario. Pure: no I/O, every
+ * diagnostic goes to a strbuf as "FILE:LINE:COL: message". The format is described in
+ * scenarios/README.md. Depends on lexer (the words of a line), guard (reading a
+ * version guard), errnos (-ERRNO values) and util.
  *
  * The parser works line by line. A line is: indentation, an optional version guard
  * "[OP MAJOR.MINOR[.PATCH]]", then words. Its indentation places it at one of three
@@ -12,174 +12,15 @@
  * as long as each level is indented the same way throughout.
  */
 #include "scenario.h"
+#include "errnos.h"
+#include "guard.h"
+#include "lexer.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 /* After this many errors the parser stops: the rest is likely noise. */
 #define SCENARIO_MAX_ERRORS 20
-/* Quoted words in messages are cut to this many bytes. */
-#define QUOTE_MAX 48
-
-/* ---- small helpers ---- */
-
-static const char *const op_names[] = {
-	[SCENARIO_EQ] = "==", [SCENARIO_NE] = "!=", [SCENARIO_LT] = "<",
-	[SCENARIO_LE] = "<=", [SCENARIO_GT] = ">",  [SCENARIO_GE] = ">=",
-};
-
-const char *scenario_op_name(enum scenario_op op)
-{
-	if ((unsigned)op < ARRAY_SIZE(op_names))
-		return op_names[op];
-	return "?";
-}
-
-/* Map "==" etc. to an op; -1 when s[0..n) is not one. */
-static int op_lookup(const char *s, size_t n)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(op_names); i++)
-		if (strlen(op_names[i]) == n && !memcmp(op_names[i], s, n))
-			return (int)i;
-	return -1;
-}
-
-/* Linux x86-64 errno numbers (asm-generic/errno-base.h, errno.h, linux/errno.h). */
-static const struct {
-	const char *name;
-	int num;
-} errnos[] = {
-	{ "EPERM", 1 },		{ "ENOENT", 2 },	{ "ESRCH", 3 },
-	{ "EINTR", 4 },		{ "EIO", 5 },		{ "ENXIO", 6 },
-	{ "E2BIG", 7 },		{ "ENOEXEC", 8 },	{ "EBADF", 9 },
-	{ "ECHILD", 10 },	{ "EAGAIN", 11 },	{ "EWOULDBLOCK", 11 },
-	{ "ENOMEM", 12 },	{ "EACCES", 13 },	{ "EFAULT", 14 },
-	{ "ENOTBLK", 15 },	{ "EBUSY", 16 },	{ "EEXIST", 17 },
-	{ "EXDEV", 18 },	{ "ENODEV", 19 },	{ "ENOTDIR", 20 },
-	{ "EISDIR", 21 },	{ "EINVAL", 22 },	{ "ENFILE", 23 },
-	{ "EMFILE", 24 },	{ "ENOTTY", 25 },	{ "ETXTBSY", 26 },
-	{ "EFBIG", 27 },	{ "ENOSPC", 28 },	{ "ESPIPE", 29 },
-	{ "EROFS", 30 },	{ "EMLINK", 31 },	{ "EPIPE", 32 },
-	{ "EDOM", 33 },		{ "ERANGE", 34 },	{ "EDEADLK", 35 },
-	{ "ENAMETOOLONG", 36 },	{ "ENOLCK", 37 },	{ "ENOSYS", 38 },
-	{ "ENOTEMPTY", 39 },	{ "ELOOP", 40 },	{ "EOVERFLOW", 75 },
-	{ "EILSEQ", 84 },	{ "ENOTSOCK", 88 },	{ "EOPNOTSUPP", 95 },
-	{ "ENOTSUPP", 524 },	{ "ETIMEDOUT", 110 },	{ "ECONNREFUSED", 111 },
-	{ "EINPROGRESS", 115 },	{ "ECANCELED", 125 },
-	/* kernel-internal, seen as return values at kernel stops */
-	{ "ERESTARTSYS", 512 },	{ "ERESTARTNOINTR", 513 }, { "ERESTARTNOHAND", 514 },
-	{ "ENOIOCTLCMD", 515 },	{ "ERESTART_RESTARTBLOCK", 516 },
-};
-
-const char *scenario_errno_name(int64_t errnum)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++)
-		if (errnos[i].num == errnum)
-			return errnos[i].name;
-	return NULL;
-}
-
-static int errno_lookup(const char *s, size_t n)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(errnos); i++)
-		if (strlen(errnos[i].name) == n && !memcmp(errnos[i].name, s, n))
-			return errnos[i].num;
-	return -1;
-}
-
-static int is_blank(int c)
-{
-	return c == ' ' || c == '\t';
-}
-
-static int is_digit(int c)
-{
-	return c >= '0' && c <= '9';
-}
-
-static int is_ident(int c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || is_digit(c) || c == '_';
-}
-
-static int word_is(const char *s, size_t n, const char *lit)
-{
-	return strlen(lit) == n && !memcmp(s, lit, n);
-}
-
-/*
- * Parse "MAJOR.MINOR[.PATCH]" at the start of s[0..n); *used is how many bytes it
- * took. Returns 0, or -1 when there is no MAJOR.MINOR. Numbers are capped so they
- * cannot overflow.
- */
-static int version_parse(const char *s, size_t n, int v[3], size_t *used)
-{
-	size_t i = 0;
-	v[2] = -1;
-	for (int part = 0; part < 3; part++) {
-		if (part) {
-			if (i + 1 >= n || s[i] != '.' || !is_digit(s[i + 1])) {
-				if (part == 2)
-					break; /* the patch level is optional */
-				return -1;
-			}
-			i++;
-		}
-		if (i >= n || !is_digit(s[i]))
-			return -1;
-		long x = 0;
-		for (; i < n && is_digit(s[i]); i++)
-			if ((x = x * 10 + (s[i] - '0')) > 9999999)
-				return -1;
-		v[part] = (int)x;
-	}
-	*used = i;
-	return 0;
-}
-
-void scenario_guard_format(const struct scenario_guard *g, struct strbuf *out)
-{
-	if (!g->op[0])
-		return;
-	strbuf_addf(out, "[%s %d.%d", g->op, g->major, g->minor);
-	if (g->patch >= 0)
-		strbuf_addf(out, ".%d", g->patch);
-	strbuf_addch(out, ']');
-}
-
-int scenario_guard_holds(const struct scenario_guard *g, const char *kernel_version)
-{
-	int v[3];
-	size_t used;
-	if (!g->op[0])
-		return 1;
-	if (!kernel_version || version_parse(kernel_version, strlen(kernel_version), v, &used))
-		return 0;
-	/* "6.12.0-rc1+" is 6.12.0; a version without a patch level is .0 */
-	if (v[2] < 0)
-		v[2] = 0;
-	int cmp = (v[0] > g->major) - (v[0] < g->major);
-	if (!cmp)
-		cmp = (v[1] > g->minor) - (v[1] < g->minor);
-	/* a guard without a patch level compares MAJOR.MINOR only: [== 6.12] is any 6.12.y */
-	if (!cmp && g->patch >= 0)
-		cmp = (v[2] > g->patch) - (v[2] < g->patch);
-	int op = op_lookup(g->op, strnlen(g->op, sizeof(g->op)));
-	return op >= 0 && scenario_op_holds((enum scenario_op)op, cmp);
-}
-
-int scenario_op_holds(enum scenario_op op, int cmp)
-{
-	switch (op) {
-	case SCENARIO_EQ: return cmp == 0;
-	case SCENARIO_NE: return cmp != 0;
-	case SCENARIO_LT: return cmp < 0;
-	case SCENARIO_LE: return cmp <= 0;
-	case SCENARIO_GT: return cmp > 0;
-	case SCENARIO_GE: return cmp >= 0;
-	}
-	return 0;
-}
 
 /* ---- releasing ---- */
 
@@ -224,49 +65,6 @@ void scenario_release(struct scenario *sc)
 
 /* ---- the parser ---- */
 
-/* A word of the current line: bytes s[0..len), at 1-based column col. */
-struct word {
-	const char *s; /* first byte, inside the line (not NUL-terminated) */
-	size_t len;    /* bytes */
-	size_t col;    /* 1-based column of s */
-};
-
-/* Walks one line; '#' at the start of a word begins a comment. */
-struct lexer {
-	const char *s; /* the line, not NUL-terminated */
-	size_t len;    /* its length */
-	size_t pos;    /* next byte */
-};
-
-/* The next word, or 0 at the end of the line or at a comment. */
-static int lex_word(struct lexer *lx, struct word *w)
-{
-	while (lx->pos < lx->len && is_blank(lx->s[lx->pos]))
-		lx->pos++;
-	if (lx->pos >= lx->len || lx->s[lx->pos] == '#')
-		return 0;
-	w->s = lx->s + lx->pos;
-	w->col = lx->pos + 1;
-	while (lx->pos < lx->len && !is_blank(lx->s[lx->pos]))
-		lx->pos++;
-	w->len = (size_t)(lx->s + lx->pos - w->s);
-	return 1;
-}
-
-/* The rest of the line as written (comments kept), without surrounding blanks. */
-static void lex_rest(struct lexer *lx, struct word *w)
-{
-	while (lx->pos < lx->len && is_blank(lx->s[lx->pos]))
-		lx->pos++;
-	size_t end = lx->len;
-	while (end > lx->pos && is_blank(lx->s[end - 1]))
-		end--;
-	w->s = lx->s + lx->pos;
-	w->len = end - lx->pos;
-	w->col = lx->pos + 1;
-	lx->pos = lx->len;
-}
-
 /* What indented lines under the stop's body belong to. */
 enum block {
 	BLOCK_NONE,   /* nothing: deeper lines are an error */
@@ -310,26 +108,16 @@ struct parser {
 	int block_ind_line;   /* the line that set it */
 };
 
-/* Quote s[0..n) for a message: cut long words, show odd bytes as \xNN. */
+/* Quote s[0..n) for a message into scratch slot (0 or 1); valid until its next use. */
 static const char *quote(struct parser *p, int slot, const char *s, size_t n)
 {
 	struct strbuf *sb = &p->q[slot];
 	strbuf_reset(sb);
-	strbuf_addch(sb, '\'');
-	for (size_t i = 0; i < n && i < QUOTE_MAX; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f)
-			strbuf_addf(sb, "\\x%02x", c);
-		else
-			strbuf_addch(sb, c);
-	}
-	if (n > QUOTE_MAX)
-		strbuf_addstr(sb, "...");
-	strbuf_addch(sb, '\'');
+	lexer_add_quoted(sb, s, n);
 	return sb->buf;
 }
 
-static const char *qw(struct parser *p, int slot, const struct word *w)
+static const char *qw(struct parser *p, int slot, const struct lexer_word *w)
 {
 	return quote(p, slot, w->s, w->len);
 }
@@ -366,43 +154,10 @@ static void perr_at(struct parser *p, int line, size_t col, const char *fmt, ...
 		}                                                                 \
 	} while (0)
 
-/* Levenshtein distance, for "did you mean"; large when either word is long. */
-static size_t edit_distance(const char *a, size_t na, const char *b)
-{
-	size_t nb = strlen(b), row[33];
-	if (na > 32 || nb > 32)
-		return 99;
-	for (size_t j = 0; j <= nb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= na; i++) {
-		size_t diag = row[0];
-		row[0] = i;
-		for (size_t j = 1; j <= nb; j++) {
-			size_t up = row[j];
-			size_t best = diag + (a[i - 1] != b[j - 1]);
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			row[j] = best;
-			diag = up;
-		}
-	}
-	return row[nb];
-}
-
 /* " (did you mean 'frames'?)" when w is a near miss of one of names, else "". */
-static const char *suggest(struct parser *p, const struct word *w, const char *const *names)
+static const char *suggest(struct parser *p, const struct lexer_word *w, const char *const *names)
 {
-	const char *best = NULL;
-	size_t bestd = 3;
-	for (; *names; names++) {
-		size_t d = edit_distance(w->s, w->len, *names);
-		if (d < bestd && (d < 2 || w->len > 3)) {
-			bestd = d;
-			best = *names;
-		}
-	}
+	const char *best = lexer_nearest(w, names);
 	strbuf_reset(&p->q[1]);
 	if (best)
 		strbuf_addf(&p->q[1], " (did you mean '%s'?)", best);
@@ -415,92 +170,14 @@ static const char *const body_directives[] = { "say", "frames", "user", "regs", 
 static const char *const all_directives[] = { "scenario", "program", "lstar", "timeout", "stop",
 					      "say", "frames", "user", "regs", NULL };
 
-static int in_list(const struct word *w, const char *const *names)
-{
-	for (; *names; names++)
-		if (word_is(w->s, w->len, *names))
-			return 1;
-	return 0;
-}
-
 /* pt_regs fields a check may name (arch/x86/include/asm/ptrace.h). */
 static const char *const pt_regs_fields[] = {
 	"r15", "r14", "r13", "r12", "bp", "bx", "r11", "r10", "r9", "r8", "ax", "cx",
 	"dx",  "si",  "di",  "orig_ax", "ip", "cs", "flags", "sp", "ss", NULL,
 };
 
-/*
- * Parse a guard "[OP VERSION]" starting at line[pos] == '['. On success fills g, sets
- * *end just past ']' and returns 0; otherwise reports and returns -1.
- */
-static int parse_guard(struct parser *p, const char *line, size_t len, size_t pos,
-		       struct scenario_guard *g, size_t *end)
-{
-	size_t close = pos + 1;
-	while (close < len && line[close] != ']')
-		close++;
-	if (close >= len) {
-		perr(p, pos + 1, "unterminated version guard: missing ']'");
-		return -1;
-	}
-	size_t i = pos + 1;
-	while (i < close && is_blank(line[i]))
-		i++;
-	size_t op_start = i;
-	while (i < close && strchr("=!<>", line[i]))
-		i++;
-	if (i == op_start) {
-		perr(p, op_start + 1,
-		     "version guard needs an operator: [OP MAJOR.MINOR[.PATCH]] with OP one of "
-		     "== != < <= > >=");
-		return -1;
-	}
-	int op = op_lookup(line + op_start, i - op_start);
-	if (op < 0) {
-		perr(p, op_start + 1,
-		     "unknown operator %s in version guard (expected == != < <= > >=)",
-		     quote(p, 0, line + op_start, i - op_start));
-		return -1;
-	}
-	while (i < close && is_blank(line[i]))
-		i++;
-	size_t v_start = i;
-	while (i < close && !is_blank(line[i]))
-		i++;
-	int v[3];
-	size_t used;
-	if (v_start == i || version_parse(line + v_start, i - v_start, v, &used) ||
-	    used != i - v_start) {
-		if (v_start == i)
-			perr(p, v_start + 1, "version guard needs a version: [%s MAJOR.MINOR]",
-			     op_names[op]);
-		else
-			perr(p, v_start + 1,
-			     "bad kernel version %s in guard (expected MAJOR.MINOR or "
-			     "MAJOR.MINOR.PATCH)",
-			     quote(p, 0, line + v_start, i - v_start));
-		return -1;
-	}
-	while (i < close && is_blank(line[i]))
-		i++;
-	if (i < close) {
-		size_t j = i;
-		while (j < close && !is_blank(line[j]))
-			j++;
-		perr(p, i + 1, "unexpected %s in version guard", quote(p, 0, line + i, j - i));
-		return -1;
-	}
-	memset(g, 0, sizeof(*g));
-	memcpy(g->op, op_names[op], strlen(op_names[op]));
-	g->major = v[0];
-	g->minor = v[1];
-	g->patch = v[2];
-	*end = close + 1;
-	return 0;
-}
-
 /* Complain about a word that should not be there; returns -1 for convenience. */
-static int extra_word(struct parser *p, const struct word *w, const char *after)
+static int extra_word(struct parser *p, const struct lexer_word *w, const char *after)
 {
 	if (w->s[0] == '[')
 		perr(p, w->col, "a version guard goes at the start of the line");
@@ -513,18 +190,11 @@ static int extra_word(struct parser *p, const struct word *w, const char *after)
  * Parse a check value: decimal, 0x hex, optional '-', or -ERRNO. Returns 0 or -1
  * (reported).
  */
-static int parse_value(struct parser *p, const struct word *w, int64_t *out)
+static int parse_value(struct parser *p, const struct lexer_word *w, int64_t *out)
 {
-	const char *s = w->s;
-	size_t n = w->len, i = 0;
-	int neg = 0;
-	uint64_t mag = 0;
-	if (i < n && s[i] == '-') {
-		neg = 1;
-		i++;
-	}
-	if (i < n && s[i] >= 'A' && s[i] <= 'Z') {
-		int e = errno_lookup(s + i, n - i);
+	size_t neg = w->s[0] == '-';
+	if (neg < w->len && w->s[neg] >= 'A' && w->s[neg] <= 'Z') {
+		int e = errnos_find(w->s + neg, w->len - neg);
 		if (e < 0) {
 			perr(p, w->col, "unknown errno %s", qw(p, 0, w));
 			return -1;
@@ -533,60 +203,35 @@ static int parse_value(struct parser *p, const struct word *w, int64_t *out)
 			perr(p, w->col,
 			     "bare errno %s: write '-%.*s' for the kernel's negative error "
 			     "return, or the number",
-			     qw(p, 0, w), (int)(n > 32 ? 32 : n), s);
+			     qw(p, 0, w), (int)(w->len > 32 ? 32 : w->len), w->s);
 			return -1;
 		}
 		*out = -(int64_t)e;
 		return 0;
 	}
-	int hex = i + 1 < n && s[i] == '0' && (s[i + 1] == 'x' || s[i + 1] == 'X');
-	if (hex)
-		i += 2;
-	if (i >= n)
-		goto bad;
-	for (; i < n; i++) {
-		unsigned d;
-		char c = s[i];
-		if (is_digit(c))
-			d = (unsigned)(c - '0');
-		else if (hex && c >= 'a' && c <= 'f')
-			d = (unsigned)(c - 'a' + 10);
-		else if (hex && c >= 'A' && c <= 'F')
-			d = (unsigned)(c - 'A' + 10);
-		else
-			goto bad;
-		uint64_t base = hex ? 16 : 10;
-		if (mag > (UINT64_MAX - d) / base) {
-			perr(p, w->col, "number %s does not fit in 64 bits", qw(p, 0, w));
-			return -1;
-		}
-		mag = mag * base + d;
+	switch (lexer_number(w, out)) {
+	case 0:
+		return 0;
+	case -2:
+		perr(p, w->col, "number %s does not fit in 64 bits", qw(p, 0, w));
+		return -1;
+	default:
+		perr(p, w->col, "bad number %s (expected decimal, 0x hex, or -ERRNO)",
+		     qw(p, 0, w));
+		return -1;
 	}
-	if (neg) {
-		if (mag > (uint64_t)INT64_MAX + 1) {
-			perr(p, w->col, "number %s does not fit in 64 bits", qw(p, 0, w));
-			return -1;
-		}
-		*out = mag == (uint64_t)INT64_MAX + 1 ? INT64_MIN : -(int64_t)mag;
-	} else {
-		*out = (int64_t)mag;
-	}
-	return 0;
-bad:
-	perr(p, w->col, "bad number %s (expected decimal, 0x hex, or -ERRNO)", qw(p, 0, w));
-	return -1;
 }
 
 /* The check names a check may use: pt_regs fields, $REG, ret. */
-static int check_name_ok(struct parser *p, const struct word *w)
+static int check_name_ok(struct parser *p, const struct lexer_word *w)
 {
 	if (w->s[0] == '[') {
 		perr(p, w->col, "a version guard goes at the start of the line");
 		return -1;
 	}
-	if (in_list(w, pt_regs_fields))
+	if (lexer_word_in(w, pt_regs_fields))
 		return 0;
-	if (word_is(w->s, w->len, "ret")) {
+	if (lexer_word_is(w, "ret")) {
 		if (!p->stop->finish) {
 			perr(p, w->col, "'ret' is only known at a 'finish' stop (add 'finish' to the "
 					"stop on line %d)", p->stop->line);
@@ -596,8 +241,8 @@ static int check_name_ok(struct parser *p, const struct word *w)
 	}
 	if (w->s[0] == '$' && w->len > 1) {
 		size_t i = 1;
-		if (!is_digit(w->s[1]))
-			while (i < w->len && is_ident(w->s[i]))
+		if (!lexer_is_digit(w->s[1]))
+			while (i < w->len && lexer_is_ident(w->s[i]))
 				i++;
 		if (i == w->len)
 			return 0;
@@ -610,22 +255,22 @@ static int check_name_ok(struct parser *p, const struct word *w)
 }
 
 /* regs NAME OP VALUE [NAME OP VALUE]...: the line from lx on. */
-static void parse_regs(struct parser *p, struct lexer *lx, const struct word *dir,
-		       const struct scenario_guard *g)
+static void parse_regs(struct parser *p, struct lexer *lx, const struct lexer_word *dir,
+		       const struct guard *g)
 {
 	struct scenario_stop *st = p->stop;
 	const char *s = lx->s;
 	size_t n = lx->len, i = lx->pos, count = 0;
 	for (;;) {
-		while (i < n && is_blank(s[i]))
+		while (i < n && lexer_is_blank(s[i]))
 			i++;
 		if (i >= n || s[i] == '#')
 			break;
-		struct word name = { s + i, 0, i + 1 }, op = { 0 }, val = { 0 };
-		while (i < n && !is_blank(s[i]) && !strchr("=!<>", s[i]))
+		struct lexer_word name = { s + i, 0, i + 1 }, op = { 0 }, val = { 0 };
+		while (i < n && !lexer_is_blank(s[i]) && !strchr("=!<>", s[i]))
 			i++;
 		name.len = (size_t)(s + i - name.s);
-		while (i < n && is_blank(s[i]))
+		while (i < n && lexer_is_blank(s[i]))
 			i++;
 		op.s = s + i;
 		op.col = i + 1;
@@ -644,23 +289,23 @@ static void parse_regs(struct parser *p, struct lexer *lx, const struct word *di
 			     qw(p, 0, &name));
 			return;
 		}
-		int opi = op_lookup(op.s, op.len);
+		int opi = guard_op_find(op.s, op.len);
 		if (opi < 0) {
 			perr(p, op.col, "unknown operator %s in check (expected == != < <= > >=)",
 			     qw(p, 0, &op));
 			return;
 		}
-		while (i < n && is_blank(s[i]))
+		while (i < n && lexer_is_blank(s[i]))
 			i++;
 		val.s = s + i;
 		val.col = i + 1;
 		if (i < n && s[i] != '#') /* a '#' here starts a comment */
-			while (i < n && !is_blank(s[i]))
+			while (i < n && !lexer_is_blank(s[i]))
 				i++;
 		val.len = (size_t)(s + i - val.s);
 		if (!val.len) {
 			perr(p, op.col, "missing value after '%.*s %s'", (int)(name.len > 32 ? 32 : name.len),
-			     name.s, op_names[opi]);
+			     name.s, guard_op_name(opi));
 			return;
 		}
 		int64_t v;
@@ -670,14 +315,14 @@ static void parse_regs(struct parser *p, struct lexer *lx, const struct word *di
 		struct scenario_check *c = &st->checks[st->nchecks++];
 		memset(c, 0, sizeof(*c));
 		c->name = xstrndup(name.s, name.len);
-		c->op = (enum scenario_op)opi;
+		c->op = (enum guard_op)opi;
 		c->value = v;
-		c->text = xstrfmt("%.*s %s %.*s", (int)name.len, name.s, op_names[opi],
+		c->text = xstrfmt("%.*s %s %.*s", (int)name.len, name.s, guard_op_name(opi),
 				  (int)val.len, val.s);
 		c->guard = *g;
 		c->line = p->lineno;
 		c->col = name.col;
-		c->is_signed = val.s[0] == '-' || word_is(name.s, name.len, "ret");
+		c->is_signed = val.s[0] == '-' || lexer_word_is(&name, "ret");
 		count++;
 	}
 	if (!count)
@@ -685,30 +330,30 @@ static void parse_regs(struct parser *p, struct lexer *lx, const struct word *di
 }
 
 /* A line of a frames or user block: [GUARD] FUNC [FILE-SUFFIX] [inlined], or "...". */
-static void parse_frame(struct parser *p, struct lexer *lx, const struct word *fn,
-			const struct scenario_guard *g)
+static void parse_frame(struct parser *p, struct lexer *lx, const struct lexer_word *fn,
+			const struct guard *g)
 {
 	struct scenario_stop *st = p->stop;
-	struct word w = *fn, file = { 0 }, extra;
+	struct lexer_word w = *fn, file = { 0 }, extra;
 	int inlined = 0;
 	p->block_count++;
-	int any = word_is(w.s, w.len, "...");
-	if (word_is(w.s, w.len, "inlined")) {
+	int any = lexer_word_is(&w, "...");
+	if (lexer_word_is(&w, "inlined")) {
 		perr(p, w.col, "missing function name before 'inlined'");
 		return;
 	}
-	while (lex_word(lx, &extra)) {
+	while (lexer_next(lx, &extra)) {
 		if (any)
 			return (void)perr(p, extra.col,
 					  "'...' stands alone: no file or 'inlined' after it");
-		if (word_is(extra.s, extra.len, "inlined")) {
+		if (lexer_word_is(&extra, "inlined")) {
 			if (inlined)
 				return (void)perr(p, extra.col, "duplicate 'inlined'");
 			inlined = 1;
 		} else if (!file.s && !inlined && extra.s[0] != '[') {
 			file = extra;
 			size_t k = file.len;
-			while (k && is_digit(file.s[k - 1]))
+			while (k && lexer_is_digit(file.s[k - 1]))
 				k--;
 			if (k && k < file.len && file.s[k - 1] == ':')
 				return (void)perr(p, file.col,
@@ -760,8 +405,8 @@ static void close_stop(struct parser *p)
 }
 
 /* Reject a guard on a directive that cannot take one. */
-static int no_guard(struct parser *p, const struct scenario_guard *g, size_t gcol,
-		    const struct word *w)
+static int no_guard(struct parser *p, const struct guard *g, size_t gcol,
+		    const struct lexer_word *w)
 {
 	if (!g->op[0])
 		return 0;
@@ -770,7 +415,7 @@ static int no_guard(struct parser *p, const struct scenario_guard *g, size_t gco
 }
 
 /* Append a say line to *say (lines joined with '\n'). */
-static void add_say(char **say, const struct word *text)
+static void add_say(char **say, const struct lexer_word *text)
 {
 	struct strbuf sb = STRBUF_INIT;
 	if (*say) {
@@ -783,11 +428,11 @@ static void add_say(char **say, const struct word *text)
 }
 
 /* stop [kernel|user] LOCATION [syscall=NAME] [finish] [if GDB-EXPR] */
-static void parse_stop(struct parser *p, struct lexer *lx, const struct word *dir,
-		       const struct scenario_guard *g)
+static void parse_stop(struct parser *p, struct lexer *lx, const struct lexer_word *dir,
+		       const struct guard *g)
 {
 	struct scenario *sc = p->sc;
-	struct word w;
+	struct lexer_word w;
 	GROW(sc->stops, p->stops_alloc, sc->nstops);
 	struct scenario_stop *st = &sc->stops[sc->nstops++];
 	memset(st, 0, sizeof(*st));
@@ -797,12 +442,12 @@ static void parse_stop(struct parser *p, struct lexer *lx, const struct word *di
 	p->last_stop_line = p->lineno;
 	p->frames_alloc = p->user_alloc = p->checks_alloc = 0;
 
-	int have = lex_word(lx, &w);
-	if (have && (word_is(w.s, w.len, "kernel") || word_is(w.s, w.len, "user"))) {
+	int have = lexer_next(lx, &w);
+	if (have && (lexer_word_is(&w, "kernel") || lexer_word_is(&w, "user"))) {
 		st->space = w.s[0] == 'u' ? SCENARIO_USER : SCENARIO_KERNEL;
-		have = lex_word(lx, &w);
+		have = lexer_next(lx, &w);
 	}
-	if (!have || word_is(w.s, w.len, "if") || word_is(w.s, w.len, "finish") ||
+	if (!have || lexer_word_is(&w, "if") || lexer_word_is(&w, "finish") ||
 	    (w.len >= 8 && !memcmp(w.s, "syscall=", 8))) {
 		perr(p, dir->col, "'stop' needs a location: a function, FILE:LINE or *ADDRESS");
 		if (!have)
@@ -811,12 +456,12 @@ static void parse_stop(struct parser *p, struct lexer *lx, const struct word *di
 		if (w.s[0] == '[')
 			return (void)perr(p, w.col, "a version guard goes at the start of the line");
 		st->location = xstrndup(w.s, w.len);
-		have = lex_word(lx, &w);
+		have = lexer_next(lx, &w);
 	}
-	for (; have; have = lex_word(lx, &w)) {
+	for (; have; have = lexer_next(lx, &w)) {
 		if (w.len >= 8 && !memcmp(w.s, "syscall=", 8)) {
 			size_t i = 8;
-			while (i < w.len && is_ident(w.s[i]))
+			while (i < w.len && lexer_is_ident(w.s[i]))
 				i++;
 			if (st->syscall)
 				return (void)perr(p, w.col, "duplicate 'syscall='");
@@ -829,13 +474,13 @@ static void parse_stop(struct parser *p, struct lexer *lx, const struct word *di
 						  "a number)",
 						  quote(p, 0, w.s + 8, w.len - 8));
 			st->syscall = xstrndup(w.s + 8, w.len - 8);
-		} else if (word_is(w.s, w.len, "finish")) {
+		} else if (lexer_word_is(&w, "finish")) {
 			if (st->finish)
 				return (void)perr(p, w.col, "duplicate 'finish'");
 			st->finish = 1;
-		} else if (word_is(w.s, w.len, "if")) {
-			struct word rest;
-			lex_rest(lx, &rest);
+		} else if (lexer_word_is(&w, "if")) {
+			struct lexer_word rest;
+			lexer_rest(lx, &rest);
 			if (!rest.len)
 				return (void)perr(p, w.col, "'if' needs a gdb expression after it");
 			st->cond = xstrndup(rest.s, rest.len);
@@ -852,11 +497,11 @@ static void parse_stop(struct parser *p, struct lexer *lx, const struct word *di
 }
 
 /* The one argument of scenario/lstar/timeout, with nothing after it. */
-static int one_word(struct parser *p, struct lexer *lx, const struct word *dir, const char *usage,
-		    struct word *arg)
+static int one_word(struct parser *p, struct lexer *lx, const struct lexer_word *dir,
+		    const char *usage, struct lexer_word *arg)
 {
-	struct word extra;
-	if (!lex_word(lx, arg)) {
+	struct lexer_word extra;
+	if (!lexer_next(lx, arg)) {
 		perr(p, dir->col, "missing argument: %s", usage);
 		return -1;
 	}
@@ -864,7 +509,7 @@ static int one_word(struct parser *p, struct lexer *lx, const struct word *dir, 
 		perr(p, arg->col, "a version guard goes at the start of the line");
 		return -1;
 	}
-	if (lex_word(lx, &extra)) {
+	if (lexer_next(lx, &extra)) {
 		if (extra.s[0] == '[')
 			perr(p, extra.col, "a version guard goes at the start of the line");
 		else
@@ -875,30 +520,30 @@ static int one_word(struct parser *p, struct lexer *lx, const struct word *dir, 
 	return 0;
 }
 
-static void dup_directive(struct parser *p, const struct word *w, int first)
+static void dup_directive(struct parser *p, const struct lexer_word *w, int first)
 {
 	perr(p, w->col, "duplicate %s (first on line %d)", qw(p, 0, w), first);
 }
 
-static void top_line(struct parser *p, struct lexer *lx, const struct word *w,
-		     const struct scenario_guard *g, size_t gcol)
+static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word *w,
+		     const struct guard *g, size_t gcol)
 {
 	struct scenario *sc = p->sc;
-	struct word arg;
+	struct lexer_word arg;
 
-	if (word_is(w->s, w->len, "stop")) {
+	if (lexer_word_is(w, "stop")) {
 		parse_stop(p, lx, w, g);
 		return;
 	}
-	if (word_is(w->s, w->len, "say") && !p->last_stop_line) {
-		struct word text;
+	if (lexer_word_is(w, "say") && !p->last_stop_line) {
+		struct lexer_word text;
 		if (no_guard(p, g, gcol, w))
 			return;
-		lex_rest(lx, &text);
+		lexer_rest(lx, &text);
 		add_say(&sc->say, &text);
 		return;
 	}
-	if (in_list(w, body_directives)) {
+	if (lexer_word_in(w, body_directives)) {
 		if (p->last_stop_line)
 			perr(p, w->col, "%s outside a stop: indent it under the stop on line %d",
 			     qw(p, 0, w), p->last_stop_line);
@@ -906,7 +551,7 @@ static void top_line(struct parser *p, struct lexer *lx, const struct word *w,
 			perr(p, w->col, "%s outside a stop", qw(p, 0, w));
 		return;
 	}
-	if (word_is(w->s, w->len, "scenario")) {
+	if (lexer_word_is(w, "scenario")) {
 		if (p->scenario_line)
 			return dup_directive(p, w, p->scenario_line);
 		p->scenario_line = p->lineno;
@@ -914,25 +559,25 @@ static void top_line(struct parser *p, struct lexer *lx, const struct word *w,
 			return;
 		sc->name = xstrndup(arg.s, arg.len);
 		sc->guard = *g;
-	} else if (word_is(w->s, w->len, "program")) {
+	} else if (lexer_word_is(w, "program")) {
 		if (no_guard(p, g, gcol, w))
 			return;
 		if (p->program_line)
 			return dup_directive(p, w, p->program_line);
 		p->program_line = p->lineno;
-		if (!lex_word(lx, &arg))
+		if (!lexer_next(lx, &arg))
 			return (void)perr(p, w->col,
 					  "missing argument: program NAME [ARG]... (NAME from "
 					  "initramfs/progs/)");
 		if (arg.s[0] == '[')
 			return (void)perr(p, arg.col, "a version guard goes at the start of the line");
 		sc->program = xstrndup(arg.s, arg.len);
-		while (lex_word(lx, &arg)) {
+		while (lexer_next(lx, &arg)) {
 			char *a = xstrndup(arg.s, arg.len);
 			strvec_push(&sc->args, a);
 			free(a);
 		}
-	} else if (word_is(w->s, w->len, "lstar")) {
+	} else if (lexer_word_is(w, "lstar")) {
 		if (sc->lstar_line)
 			return dup_directive(p, w, sc->lstar_line);
 		sc->lstar_line = p->lineno;
@@ -940,7 +585,7 @@ static void top_line(struct parser *p, struct lexer *lx, const struct word *w,
 			return;
 		sc->lstar = xstrndup(arg.s, arg.len);
 		sc->lstar_guard = *g;
-	} else if (word_is(w->s, w->len, "timeout")) {
+	} else if (lexer_word_is(w, "timeout")) {
 		if (no_guard(p, g, gcol, w))
 			return;
 		if (p->timeout_line)
@@ -950,7 +595,7 @@ static void top_line(struct parser *p, struct lexer *lx, const struct word *w,
 			return;
 		long t = 0;
 		size_t i = 0;
-		for (; i < arg.len && is_digit(arg.s[i]) && t <= 86400; i++)
+		for (; i < arg.len && lexer_is_digit(arg.s[i]) && t <= 86400; i++)
 			t = t * 10 + (arg.s[i] - '0');
 		if (i != arg.len || t < 1 || t > 86400)
 			return (void)perr(p, arg.col,
@@ -963,14 +608,14 @@ static void top_line(struct parser *p, struct lexer *lx, const struct word *w,
 	}
 }
 
-static void body_line(struct parser *p, struct lexer *lx, const struct word *w,
-		      const struct scenario_guard *g, size_t gcol)
+static void body_line(struct parser *p, struct lexer *lx, const struct lexer_word *w,
+		      const struct guard *g, size_t gcol)
 {
 	struct scenario_stop *st = p->stop;
-	int known = in_list(w, body_directives);
+	int known = lexer_word_in(w, body_directives);
 
 	if (!known && (p->block == BLOCK_FRAMES || p->block == BLOCK_USER) && !p->block_count &&
-	    !in_list(w, top_directives)) {
+	    !lexer_word_in(w, top_directives)) {
 		/* frames written at the level of "frames" instead of under it */
 		perr(p, w->col, "unknown stop directive %s: frames go indented under '%s' (line %d)",
 		     qw(p, 0, w), p->block == BLOCK_FRAMES ? "frames" : "user", p->block_line);
@@ -982,7 +627,7 @@ static void body_line(struct parser *p, struct lexer *lx, const struct word *w,
 	close_block(p);
 	if (!known) {
 		p->block = BLOCK_IGNORE;
-		if (in_list(w, top_directives))
+		if (lexer_word_in(w, top_directives))
 			perr(p, w->col,
 			     "%s cannot be inside a stop (the stop on line %d): write it at the start "
 			     "of a line",
@@ -992,25 +637,25 @@ static void body_line(struct parser *p, struct lexer *lx, const struct word *w,
 			     suggest(p, w, body_directives));
 		return;
 	}
-	if (word_is(w->s, w->len, "say")) {
-		struct word text;
+	if (lexer_word_is(w, "say")) {
+		struct lexer_word text;
 		if (no_guard(p, g, gcol, w))
 			return;
-		lex_rest(lx, &text);
+		lexer_rest(lx, &text);
 		add_say(&st->say, &text);
-	} else if (word_is(w->s, w->len, "regs")) {
+	} else if (lexer_word_is(w, "regs")) {
 		parse_regs(p, lx, w, g);
 	} else {
 		int is_frames = w->s[0] == 'f';
 		int *seen = is_frames ? &p->frames_line : &p->user_line;
-		struct word extra;
+		struct lexer_word extra;
 		p->block = BLOCK_IGNORE;
 		if (no_guard(p, g, gcol, w))
 			return;
 		if (*seen)
 			return dup_directive(p, w, *seen);
 		*seen = p->lineno;
-		if (lex_word(lx, &extra)) {
+		if (lexer_next(lx, &extra)) {
 			extra_word(p, &extra, is_frames ? "'frames' (the frames go on the lines below it)"
 							: "'user' (the frames go on the lines below it)");
 			return;
@@ -1031,50 +676,29 @@ static void body_line(struct parser *p, struct lexer *lx, const struct word *w,
 	}
 }
 
-/* "2 spaces", "1 tab", "1 tab and 4 spaces" */
-static const char *describe_indent(struct parser *p, const char *s, size_t n)
-{
-	size_t tabs = 0, spaces = 0;
-	for (size_t i = 0; i < n; i++)
-		s[i] == '\t' ? tabs++ : spaces++;
-	struct strbuf *sb = &p->q[0];
-	strbuf_reset(sb);
-	if (tabs)
-		strbuf_addf(sb, "%zu tab%s", tabs, tabs == 1 ? "" : "s");
-	if (tabs && spaces)
-		strbuf_addstr(sb, " and ");
-	if (spaces)
-		strbuf_addf(sb, "%zu space%s", spaces, spaces == 1 ? "" : "s");
-	return sb->buf;
-}
-
-static size_t indent_width(const char *s, size_t n)
-{
-	size_t w = 0;
-	for (size_t i = 0; i < n; i++)
-		w = s[i] == '\t' ? (w / 8 + 1) * 8 : w + 1;
-	return w;
-}
-
+/* Report the current line's indentation line[0..ind) as not that of ref, set on ref_line. */
 static void bad_indent(struct parser *p, const char *line, size_t ind, const char *ref,
 		       size_t ref_len, int ref_line, const char *what)
 {
-	if (indent_width(line, ind) == indent_width(ref, ref_len))
+	if (lexer_indent_width(line, ind) == lexer_indent_width(ref, ref_len)) {
 		perr(p, ind + 1,
 		     "inconsistent indentation: tabs and spaces mixed differently from line %d",
 		     ref_line);
-	else
-		perr(p, ind + 1, "inconsistent indentation: line %d indents %s with %s", ref_line,
-		     what, describe_indent(p, ref, ref_len));
+		return;
+	}
+	strbuf_reset(&p->q[0]);
+	lexer_add_indent(&p->q[0], ref, ref_len);
+	perr(p, ind + 1, "inconsistent indentation: line %d indents %s with %s", ref_line, what,
+	     p->q[0].buf);
 }
 
 static void parse_line(struct parser *p, const char *line, size_t len)
 {
 	size_t ind = 0, start;
-	struct scenario_guard g = { "", 0, 0, -1 };
+	struct guard g = GUARD_NONE;
 	size_t gcol = 0;
 	struct lexer lx = { line, len, 0 };
-	struct word w;
+	struct lexer_word w;
 
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)line[i];
@@ -1087,22 +711,25 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 			return;
 		}
 	}
-	while (ind < len && is_blank(line[ind]))
+	while (ind < len && lexer_is_blank(line[ind]))
 		ind++;
 	if (ind == len || line[ind] == '#')
 		return; /* blank or comment */
 
 	start = ind;
 	if (line[start] == '[') {
-		size_t end;
+		size_t used, at;
 		gcol = start + 1;
-		if (parse_guard(p, line, len, start, &g, &end))
+		strbuf_reset(&p->q[1]);
+		if (guard_parse(&g, line + start, len - start, &used, &p->q[1], &at)) {
+			perr(p, start + at + 1, "%s", p->q[1].buf);
 			goto broken;
-		lx.pos = end;
+		}
+		lx.pos = start + used;
 	} else {
 		lx.pos = start;
 	}
-	if (!lex_word(&lx, &w)) {
+	if (!lexer_next(&lx, &w)) {
 		perr(p, gcol, "a version guard needs a line to apply to");
 		goto broken;
 	}
@@ -1119,7 +746,7 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 		if (p->ignore_indented)
 			return;
 		p->ignore_indented = 1;
-		if (in_list(&w, body_directives))
+		if (lexer_word_in(&w, body_directives))
 			perr(p, w.col, "%s outside a stop", qw(p, 0, &w));
 		else
 			perr(p, start + 1, "unexpected indentation (only the lines under a 'stop' are "

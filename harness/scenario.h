@@ -1,8 +1,8 @@
 /*
- * scenario: the pure parser of scenario files (scenarios/NAME.scn) into structs, and
- * the structs of what a run observed. No I/O beyond the text handed in; every error
- * is "FILE:LINE:COL: message" in a strbuf. The format's reference is
- * scenarios/README.md. Depends on util.
+ * scenario: the pure parser of scenario files (scenarios/NAME.scn) into structs. No
+ * I/O beyond the text handed in; every error is "FILE:LINE:COL: message" in a strbuf.
+ * The format's reference is scenarios/README.md. Depends on guard (the guards in its
+ * structs), lexer, errnos and util.
  *
  *   scenario fork                       name (default: the file's base name)
  *   program  fork [ARG]...              guest program from initramfs/progs/, arguments
@@ -29,34 +29,26 @@
 #ifndef KDIVE_SCENARIO_H
 #define KDIVE_SCENARIO_H
 
+#include "guard.h"
 #include "util.h"
 #include <stdint.h>
-
-/* A kernel-version guard: "[>= 6.9]". op 0 means no guard. */
-struct scenario_guard {
-	char op[3];         /* "==", "!=", "<", "<=", ">", ">=", or "" */
-	int major, minor;   /* the version compared against */
-	int patch;          /* -1 when not given */
-};
 
 /* One expected frame, or a "..." wildcard. */
 struct scenario_frame {
 	char *func;         /* function name; NULL for "..." (any run of frames); owned */
 	char *file;         /* expected file suffix, or NULL; owned */
 	int inlined;        /* 1: the frame must be an inlined one */
-	struct scenario_guard guard; /* when it applies */
+	struct guard guard; /* when it applies */
 	int line;           /* scenario line, for diffs */
 };
-
-enum scenario_op { SCENARIO_EQ, SCENARIO_NE, SCENARIO_LT, SCENARIO_LE, SCENARIO_GT, SCENARIO_GE };
 
 /* One register / pt_regs / return-value check. */
 struct scenario_check {
 	char *name;         /* "orig_ax", "$rax", "ret"; owned */
-	enum scenario_op op;/* comparison */
+	enum guard_op op;   /* comparison */
 	int64_t value;      /* expected value (errnos already negated numbers) */
 	char *text;         /* the check as written, for reports: "orig_ax == 56"; owned */
-	struct scenario_guard guard; /* when it applies */
+	struct guard guard; /* when it applies */
 	int line, col;      /* where it was written */
 	int is_signed;      /* 1: < <= > >= compare as signed (value written negative, or ret);
 			       0: as unsigned 64-bit (addresses, flags) */
@@ -81,7 +73,7 @@ struct scenario_stop {
 	struct scenario_check *checks;   /* register checks */
 	size_t nchecks;
 	int line;           /* line of the stop directive */
-	struct scenario_guard guard; /* the stop applies only when this holds */
+	struct guard guard; /* the stop applies only when this holds */
 };
 
 /* A whole scenario file. */
@@ -91,12 +83,12 @@ struct scenario {
 	char *program;      /* guest program; owned */
 	struct strvec args; /* its arguments */
 	char *lstar;        /* expected MSR_LSTAR symbol, or NULL; owned */
-	struct scenario_guard lstar_guard; /* when the lstar expectation applies */
+	struct guard lstar_guard; /* when the lstar expectation applies */
 	int timeout_s;      /* 0: the default */
 	struct scenario_stop *stops;
 	size_t nstops;
 	char *say;          /* introduction (say lines before the first stop), or NULL; owned */
-	struct scenario_guard guard; /* guard of the scenario line: skip the whole scenario */
+	struct guard guard; /* guard of the scenario line: skip the whole scenario */
 	int lstar_line;     /* line of the lstar directive, 0 when absent */
 };
 
@@ -114,20 +106,5 @@ int scenario_parse_buf(struct scenario *sc, const char *file, const char *text, 
 		       struct strbuf *err);
 /* Free everything sc owns and zero it; safe on a zeroed or already released sc. */
 void scenario_release(struct scenario *sc);
-
-/* "==", "!=", "<", "<=", ">", ">=". */
-const char *scenario_op_name(enum scenario_op op);
-/* Whether a comparison result (negative, 0, positive: a <=> b) satisfies op. */
-int scenario_op_holds(enum scenario_op op, int cmp);
-/* Append the guard as written in the canonical form "[>= 6.9]" ("" when no guard). */
-void scenario_guard_format(const struct scenario_guard *g, struct strbuf *out);
-/* "ENOENT" for 2 (the Linux x86-64 number), NULL when the number has no known name. */
-const char *scenario_errno_name(int64_t errnum);
-
-/*
- * 1 if the guard holds for kernel version "6.12.117" (a guard with no op always
- * holds; an unparsable version holds only unguarded lines).
- */
-int scenario_guard_holds(const struct scenario_guard *g, const char *kernel_version);
 
 #endif

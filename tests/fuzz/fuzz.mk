@@ -28,7 +28,7 @@ GOLDENS := $(sort $(wildcard tests/mi/*.mi))
 
 FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
 FUZZ_SCN_CORPUS := $(FUZZ_DIR)/corpus-scenario
-FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/scenario.c harness/util.c
+FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/scenario.c harness/guard.c harness/lexer.c harness/errnos.c harness/util.c
 
 .PHONY: check fuzz-mi fuzz-scenario have-clang
 .DEFAULT_GOAL := check
@@ -77,7 +77,7 @@ fuzz-mi: $(FUZZ_MI) $(FUZZ_MI_DICT)
 	@echo "  fuzz_mi: no findings in $(FUZZ_TIME) s"
 
 # The scenario parser, seeded from the scenario library.
-$(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/scenario.h harness/util.h | have-clang
+$(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/scenario.h harness/guard.h harness/lexer.h harness/errnos.h harness/util.h | have-clang
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
 	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SCN_SRC) || { \
