@@ -21,7 +21,11 @@ WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-proto
 ifneq ($(CI),)
 WARN += -Werror
 endif
-ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP -iquote harness -DKDIVE_SRCDIR='"$(CURDIR)"'
+# The layers: base (strings, JSON, processes), build (kernel, initramfs), guest (gdb,
+# QEMU, session, run), check (scenarios, matching, reports), cmd (the command line).
+HARNESS_DIRS := base build guest check cmd
+INCLUDES := $(addprefix -iquote harness/,$(HARNESS_DIRS))
+ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP $(INCLUDES) -DKDIVE_SRCDIR='"$(CURDIR)"'
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 
 ifeq ($(V),1)
@@ -32,8 +36,8 @@ Q := @
 say = @printf '  %-7s %s\n' $(1) $(2);
 endif
 
-HARNESS_SRC := $(sort $(wildcard harness/*.c))
-LIB_SRC := $(filter-out harness/main.c,$(HARNESS_SRC))
+HARNESS_SRC := $(sort $(foreach d,$(HARNESS_DIRS),$(wildcard harness/$(d)/*.c)))
+LIB_SRC := $(filter-out harness/cmd/main.c,$(HARNESS_SRC))
 UNIT_SRC := tests/test.c $(sort $(wildcard tests/unit/*.c))
 
 KDIVE := $(O)/kdive

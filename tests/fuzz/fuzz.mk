@@ -19,16 +19,18 @@ FUZZ_DIR := $(O)/fuzz
 FUZZ_MI := $(FUZZ_DIR)/fuzz_mi
 FUZZ_MI_CORPUS := $(FUZZ_DIR)/corpus-mi
 FUZZ_MI_DICT := $(FUZZ_DIR)/mi.dict
-FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/mi.c harness/util.c
+FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c harness/base/util.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
-	-Wstrict-prototypes -Wno-missing-field-initializers -iquote harness
+	-Wstrict-prototypes -Wno-missing-field-initializers \
+	$(addprefix -iquote harness/,base build guest check cmd)
 GOLDENS := $(sort $(wildcard tests/mi/*.mi))
 
 FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
 FUZZ_SCN_CORPUS := $(FUZZ_DIR)/corpus-scenario
-FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/scenario.c harness/guard.c harness/lexer.c harness/errnos.c harness/util.c
+FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/check/scenario.c harness/check/guard.c \
+	harness/check/lexer.c harness/check/errnos.c harness/base/util.c
 
 .PHONY: check fuzz-mi fuzz-scenario have-clang
 .DEFAULT_GOAL := check
@@ -41,7 +43,7 @@ have-clang:
 		echo "fuzz.mk:   apt-get install -y --no-install-recommends clang libclang-rt-14-dev" >&2; \
 		exit 3; }
 
-$(FUZZ_MI): $(FUZZ_MI_SRC) harness/mi.h harness/util.h | have-clang
+$(FUZZ_MI): $(FUZZ_MI_SRC) harness/guest/mi.h harness/base/util.h | have-clang
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
 	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_MI_SRC) || { \
@@ -77,7 +79,8 @@ fuzz-mi: $(FUZZ_MI) $(FUZZ_MI_DICT)
 	@echo "  fuzz_mi: no findings in $(FUZZ_TIME) s"
 
 # The scenario parser, seeded from the scenario library.
-$(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/scenario.h harness/guard.h harness/lexer.h harness/errnos.h harness/util.h | have-clang
+$(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/check/scenario.h harness/check/guard.h \
+		harness/check/lexer.h harness/check/errnos.h harness/base/util.h | have-clang
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
 	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SCN_SRC) || { \
