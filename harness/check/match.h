@@ -93,6 +93,7 @@ struct match_result {
 	const struct scenario *sc;   /* not owned */
 	const struct obs_run *run;   /* not owned; NULL for a result made by match_skip() */
 	char *kernel_version;        /* the version the guards were evaluated against, or NULL; owned */
+	const struct obs_kernel *kernel; /* the kernel, set by the caller for reports, or NULL */
 	enum match_status status;    /* pass, fail, error, or skip */
 	char *reason;                /* why it did not pass, one line, or NULL; owned */
 	int lstar_checked;           /* 1 when an lstar expectation applied */

@@ -41,6 +41,14 @@ struct obs_stop {
 	char *error;        /* why it failed to capture, or NULL; owned */
 };
 
+/* The kernel a run used, as reports name it. Nothing owned. */
+struct obs_kernel {
+	const char *name;     /* as named: "6.12", a path */
+	const char *version;  /* its release: "6.12.117" */
+	const char *source;   /* "linux-source-6.12", a source path, or "prebuilt" */
+	const char *key;      /* kdive's config key of a built kernel, or NULL */
+};
+
 /* A whole run of one scenario. */
 struct obs_run {
 	char *kernel_version; /* "6.12.117"; owned */
@@ -49,6 +57,9 @@ struct obs_run {
 	struct obs_stop *stops; /* one per scenario stop, same order */
 	size_t nstops;
 	char *error;          /* infrastructure failure, or NULL; owned */
+	int kaslr;            /* booted with KASLR */
+	uint64_t kaslr_slide; /* the slide found (0 with nokaslr) */
+	int cpus;             /* guest CPUs */
 	int64_t boot_ms;      /* boot to the guest program's end */
 	int64_t total_ms;     /* the whole scenario */
 };

@@ -163,6 +163,12 @@ static void text_frames(struct report *r, const char *what, const struct obs_fra
 
 static void text_scenario(struct report *r, const struct match_result *res)
 {
+	if (r->opts.nkernels > 1 && res->kernel && res->kernel->version) {
+		r->cells = xrealloc(r->cells, (r->ncells + 1) * sizeof(*r->cells));
+		r->cells[r->ncells++] = (struct report_cell){ xstrdup(res->sc->name),
+							      xstrdup(res->kernel->version),
+							      res->status };
+	}
 	const struct scenario *sc = res->sc;
 	int64_t took = scenario_ms(res);
 	int detail = r->opts.verbose || res->status == MATCH_FAIL || res->status == MATCH_ERROR;
@@ -259,9 +265,13 @@ static void text_scenario(struct report *r, const struct match_result *res)
 	}
 }
 
+static void text_table(struct report *r);
+
 static void text_end(struct report *r, const struct report_timings *t)
 {
 	size_t n = r->done;
+	if (r->ncells)
+		text_table(r);
 	strbuf_addf(r->out, "\n%zu scenario%s: %zu passed, %zu failed, %zu error%s, %zu skipped", n,
 		    n == 1 ? "" : "s", r->counts[MATCH_PASS], r->counts[MATCH_FAIL],
 		    r->counts[MATCH_ERROR], r->counts[MATCH_ERROR] == 1 ? "" : "s",
@@ -279,6 +289,58 @@ static void text_end(struct report *r, const struct report_timings *t)
 		format_duration(r->out, t->total_ms);
 	}
 	strbuf_addch(r->out, '\n');
+}
+
+/* The scenario x kernel table, when the results span several kernels. */
+static void text_table(struct report *r)
+{
+	struct strvec rows = STRVEC_INIT, cols = STRVEC_INIT;
+	size_t width = 8;
+	for (size_t i = 0; i < r->ncells; i++) {
+		size_t k;
+		for (k = 0; k < rows.nr && strcmp(rows.v[k], r->cells[i].scenario); k++)
+			;
+		if (k == rows.nr)
+			strvec_push(&rows, r->cells[i].scenario);
+		for (k = 0; k < cols.nr && strcmp(cols.v[k], r->cells[i].kernel); k++)
+			;
+		if (k == cols.nr)
+			strvec_push(&cols, r->cells[i].kernel);
+		if (strlen(r->cells[i].scenario) > width)
+			width = strlen(r->cells[i].scenario);
+	}
+	struct strbuf head = STRBUF_INIT;
+	strbuf_addf(&head, "%-*s", (int)width, "scenario");
+	for (size_t c = 0; c < cols.nr; c++)
+		strbuf_addf(&head, "  %-10s", cols.v[c]);
+	strbuf_rtrim(&head);
+	strbuf_addf(r->out, "\n%s\n", head.buf);
+	strbuf_release(&head);
+	for (size_t row = 0; row < rows.nr; row++) {
+		struct strbuf line = STRBUF_INIT;
+		strbuf_addf(&line, "%-*s", (int)width, rows.v[row]);
+		for (size_t c = 0; c < cols.nr; c++) {
+			const char *cell = "-";
+			for (size_t i = 0; i < r->ncells; i++)
+				if (!strcmp(r->cells[i].scenario, rows.v[row]) &&
+				    !strcmp(r->cells[i].kernel, cols.v[c]))
+					cell = match_status_name(r->cells[i].status);
+			strbuf_addf(&line, "  %-10s", cell);
+		}
+		strbuf_rtrim(&line);
+		strbuf_addf(r->out, "%s\n", line.buf);
+		strbuf_release(&line);
+	}
+	strvec_clear(&rows);
+	strvec_clear(&cols);
+}
+
+/* "fork@6.12.117": the scenario's name, and the kernel's when the caller gave it. */
+static void test_name(const struct match_result *res, struct strbuf *sb)
+{
+	strbuf_addstr(sb, res->sc->name);
+	if (res->kernel && res->kernel->version)
+		strbuf_addf(sb, "@%s", res->kernel->version);
 }
 
 /* ---- KTAP v1 ---- */
@@ -394,8 +456,11 @@ static void ktap_scenario(struct report *r, const struct match_result *res)
 	}
 	if (res->reason && res->status == MATCH_FAIL)
 		ktap_diag(r, 0, res->reason);
-	ktap_result(r, 0, r->done + 1, res->status, sc->name, NULL,
+	struct strbuf name = STRBUF_INIT;
+	test_name(res, &name);
+	ktap_result(r, 0, r->done + 1, res->status, name.buf, NULL,
 		    res->status == MATCH_PASS || res->status == MATCH_FAIL ? NULL : res->reason);
+	strbuf_release(&name);
 }
 
 static void ktap_end(struct report *r, const struct report_timings *t)
@@ -478,26 +543,28 @@ static void junit_scenario(struct report *r, const struct match_result *res)
 	const struct scenario *sc = res->sc;
 	struct strbuf cases = STRBUF_INIT;
 	size_t tally[MATCH_NSTATUS] = { 0 };
+	struct strbuf name = STRBUF_INIT;
+	test_name(res, &name);
 
 	if (res->lstar_checked)
-		junit_case(&cases, sc->name, "lstar ", sc->lstar, 0, res->lstar_status,
+		junit_case(&cases, name.buf, "lstar ", sc->lstar, 0, res->lstar_status,
 			   res->lstar_status == MATCH_PASS ? NULL : "MSR_LSTAR differs", res->lstar_diff,
 			   tally);
 	for (size_t i = 0; i < res->nstops; i++) {
 		const struct match_stop *ms = &res->stops[i];
-		junit_case(&cases, sc->name, "stop ", ms->title, stop_ms(res, i), ms->status,
+		junit_case(&cases, name.buf, "stop ", ms->title, stop_ms(res, i), ms->status,
 			   ms->reason, ms->diff, tally);
 	}
 	if (!res->lstar_checked && !res->nstops)
-		junit_case(&cases, sc->name, "scenario", NULL, scenario_ms(res), res->status,
+		junit_case(&cases, name.buf, "scenario", NULL, scenario_ms(res), res->status,
 			   res->reason, res->reason, tally);
 	else if (res->status == MATCH_ERROR && res->run && res->run->error)
-		junit_case(&cases, sc->name, "run", NULL, 0, MATCH_ERROR, res->run->error,
+		junit_case(&cases, name.buf, "run", NULL, 0, MATCH_ERROR, res->run->error,
 			   res->run->error, tally);
 
 	size_t ntests = tally[0] + tally[1] + tally[2] + tally[3];
 	strbuf_addstr(&r->body, "  <testsuite");
-	xml_attr(&r->body, "name", sc->name);
+	xml_attr(&r->body, "name", name.buf);
 	strbuf_addf(&r->body, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\"",
 		    ntests, tally[MATCH_FAIL], tally[MATCH_ERROR], tally[MATCH_SKIP]);
 	xml_secs(&r->body, scenario_ms(res));
@@ -519,6 +586,7 @@ static void junit_scenario(struct report *r, const struct match_result *res)
 	strbuf_release(&cases);
 	for (int s = 0; s < MATCH_NSTATUS; s++)
 		r->cases[s] += tally[s];
+	strbuf_release(&name);
 }
 
 static void junit_end(struct report *r, const struct report_timings *t)
@@ -664,6 +732,19 @@ static void jr_scenario(struct report *r, const struct match_result *res)
 	json_str(&r->json, "reason", res->reason);
 	json_str(&r->json, "error", run ? run->error : NULL);
 	json_str(&r->json, "kernel_version", res->kernel_version);
+	if (res->kernel) {
+		json_open(&r->json, "kernel", '{');
+		json_str(&r->json, "name", res->kernel->name);
+		json_str(&r->json, "version", res->kernel->version);
+		json_str(&r->json, "source", res->kernel->source);
+		json_str(&r->json, "config_key", res->kernel->key);
+		json_close(&r->json);
+	}
+	if (run) {
+		json_bool(&r->json, "kaslr", run->kaslr);
+		json_hex(&r->json, "kaslr_slide", run->kaslr_slide);
+		json_int(&r->json, "cpus", run->cpus ? run->cpus : 1);
+	}
 	json_str(&r->json, "program", sc->program);
 	json_open(&r->json, "args", '[');
 	for (size_t i = 0; i < sc->args.nr; i++)
@@ -769,6 +850,13 @@ void report_end(struct report *r, const struct report_timings *t)
 {
 	r->ops->end(r, t);
 	strbuf_release(&r->body);
+	for (size_t i = 0; i < r->ncells; i++) {
+		free(r->cells[i].scenario);
+		free(r->cells[i].kernel);
+	}
+	free(r->cells);
+	r->cells = NULL;
+	r->ncells = 0;
 }
 
 void report_write(enum report_format fmt, const struct match_result *res, size_t n,

@@ -28,6 +28,8 @@ typedef int (*report_exit_code_fn)(const size_t counts[MATCH_NSTATUS]);
 struct report_opts {
 	int color;   /* text: ANSI colours (the caller decides from isatty() and NO_COLOR) */
 	int verbose; /* text: also detail passing scenarios (stops, captured frames, values) */
+	size_t nkernels; /* kernels the results span: with several, text adds a scenario x
+			    kernel table; KTAP and JUnit always name the kernel in test names */
 	report_exit_code_fn exit_code; /* json: the summary's exit_code; NULL: left out */
 };
 
@@ -50,6 +52,13 @@ struct report_ops {
 	report_end_fn end;           /* totals and the document's end */
 };
 
+/* One result in the text report's scenario x kernel table. */
+struct report_cell {
+	char *scenario;              /* its name; owned */
+	char *kernel;                /* the kernel's release; owned */
+	enum match_status status;    /* the outcome */
+};
+
 /* A report being written. Fields are the writers' state; set them with report_begin(). */
 struct report {
 	const struct report_ops *ops; /* the format */
@@ -63,6 +72,8 @@ struct report {
 	struct strbuf body;           /* JUnit: the suites, held until the totals are known */
 	size_t cases[MATCH_NSTATUS];  /* JUnit: test cases by status */
 	struct json json;             /* JSON: the writer */
+	struct report_cell *cells;    /* text with several kernels: the results, for the table */
+	size_t ncells;
 };
 
 /* Start a report of nscenarios results (0 if not known) in format fmt onto out. */

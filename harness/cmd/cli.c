@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "deps.h"
 #include "initramfs.h"
 #include "kbuild.h"
 #include "match.h"
@@ -10,7 +11,9 @@
 #include "scenario.h"
 #include "syscalls.h"
 
+#include <ctype.h>
 #include <getopt.h>
+#include <sys/stat.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
@@ -138,8 +141,24 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 	char *end;
 	long v;
 	switch (key) {
-	case CLI_KEY_KERNEL: a->boot.kernel = arg; return 0;
-	case CLI_KEY_VMLINUX: a->boot.vmlinux = arg; return 0;
+	case CLI_KEY_KERNEL:
+		if (a->boot.nkernels == CLI_MAX_KERNELS)
+			return cli_usage_error(c->name, "at most %d kernels", CLI_MAX_KERNELS);
+		a->boot.kernels[a->boot.nkernels++] = arg;
+		return 0;
+	case CLI_KEY_VMLINUX:
+		if (a->boot.nvmlinux == CLI_MAX_KERNELS)
+			return cli_usage_error(c->name, "at most %d kernels", CLI_MAX_KERNELS);
+		a->boot.vmlinux[a->boot.nvmlinux++] = arg;
+		return 0;
+	case CLI_KEY_KASLR: a->boot.kaslr = 1; return 0;
+	case CLI_KEY_SMP:
+		v = strtol(arg, &end, 10);
+		if (*end || end == arg || v < 1 || v > 8)
+			return cli_usage_error(c->name, "--smp needs a number of CPUs (1 to 8), not '%s'",
+					       arg);
+		a->boot.cpus = (int)v;
+		return 0;
 	case CLI_KEY_KEEP: a->boot.keep = 1; return 0;
 	case CLI_KEY_OUTPUT: a->output = arg; return 0;
 	case CLI_KEY_VERBOSE:
@@ -219,9 +238,6 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_arg
 		}
 	}
 	strbuf_release(&shorts);
-	if (!rc && !!a->boot.kernel != !!a->boot.vmlinux)
-		rc = cli_usage_error(c->name, "--kernel and --vmlinux go together: the image to "
-					      "boot and its symbols");
 	a->rest = argv + optind;
 	a->nrest = argc - optind;
 	return rc;
@@ -364,22 +380,135 @@ void cli_progress_init(struct cli_progress *d, int mode, struct progress *p)
 	p->ctx = d;
 }
 
-int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vmlinux)
+/* 1 when path looks like a kernel source: a directory or a tarball. */
+static int is_source(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 1;
+	return strstr(path, ".tar") != NULL;
+}
+
+/* 1 for "6.1", "6.12": a Debian linux-source version. */
+static int is_debian_version(const char *spec)
+{
+	int dots = 0;
+	if (!*spec || !isdigit((unsigned char)*spec))
+		return 0;
+	for (const char *p = spec; *p; p++) {
+		if (*p == '.')
+			dots++;
+		else if (!isdigit((unsigned char)*p))
+			return 0;
+	}
+	return dots == 1 && spec[strlen(spec) - 1] != '.';
+}
+
+/* Build (or reuse) one kernel from source; an exit code. */
+static int build_kernel(struct kernel *k, const char *src, const struct cli_boot_opts *b,
+			const char *cache)
+{
+	struct kbuild_opts ko = { 0 };
+	struct kbuild_result kr;
+	struct cli_progress show;
+	struct strbuf err = STRBUF_INIT;
+	int rc = KDIVE_EXIT_PASS;
+	memset(&kr, 0, sizeof(kr));
+	strvec_init(&ko.fragments);
+	strvec_pushf(&ko.fragments, "%s/kconfig/base.config", cli_datadir());
+	if (b->cpus > 1)
+		strvec_pushf(&ko.fragments, "%s/kconfig/smp.config", cli_datadir());
+	ko.src = src;
+	ko.cache = cache;
+	cli_progress_init(&show, isatty(STDERR_FILENO) ? 2 : 1, &ko.progress);
+	if (kbuild_run(&ko, &kr, &err) < 0) {
+		cli_print_failure(err.buf);
+		rc = cli_fail_exit_code(kr.fail);
+	} else {
+		k->bzimage = xstrdup(kr.bzimage);
+		k->vmlinux = xstrdup(kr.vmlinux);
+		k->version = kr.version ? xstrdup(kr.version) : NULL;
+		k->key = xstrdup(kr.key);
+		k->srctree = xstrdup(kr.srctree);
+		k->build = xstrdup(kr.dir);
+		k->tree = xstrdup(kr.build);
+	}
+	strvec_clear(&ko.fragments);
+	kbuild_result_release(&kr);
+	strbuf_release(&err);
+	return rc;
+}
+
+/* One kernel as named (spec NULL: the default source); an exit code. */
+static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinux,
+			  const struct cli_boot_opts *b, const char *cache)
+{
+	struct strbuf err = STRBUF_INIT;
+	int rc;
+	memset(k, 0, sizeof(*k));
+	if (!spec) {
+		const char *src = deps_kernel_tarball();
+		k->name = xstrdup(src);
+		k->source = xstrdup(src);
+		rc = build_kernel(k, NULL, b, cache);
+	} else if (is_debian_version(spec)) {
+		char *tarball = xstrfmt("/usr/src/linux-source-%s.tar.xz", spec);
+		k->name = xstrdup(spec);
+		k->source = xstrfmt("linux-source-%s", spec);
+		if (access(tarball, R_OK) < 0) {
+			error("kernel %s: %s is missing; install it with: apt-get install "
+			      "--no-install-recommends linux-source-%s", spec, tarball, spec);
+			rc = KDIVE_EXIT_INFRA;
+		} else {
+			rc = build_kernel(k, tarball, b, cache);
+		}
+		free(tarball);
+	} else if (is_source(spec)) {
+		k->name = xstrdup(spec);
+		k->source = xstrdup(spec);
+		rc = build_kernel(k, spec, b, cache);
+	} else {
+		/* A prebuilt image, with its --vmlinux. */
+		k->name = xstrdup(spec);
+		k->source = xstrdup("prebuilt");
+		if (access(spec, R_OK) < 0 || access(vmlinux, R_OK) < 0) {
+			error_errno("cannot read '%s' or '%s'", spec, vmlinux);
+			return KDIVE_EXIT_USAGE;
+		}
+		k->bzimage = xstrdup(spec);
+		k->vmlinux = xstrdup(vmlinux);
+		rc = KDIVE_EXIT_PASS;
+	}
+	if (!rc && kernel_read_vmlinux(k, &err) < 0) {
+		error("kernel %s: %s", k->name, err.buf);
+		rc = KDIVE_EXIT_INFRA;
+	}
+	strbuf_release(&err);
+	return rc;
+}
+
+int cli_resolve_images(struct cli_images *im, const struct cli_boot_opts *b, size_t max)
 {
 	struct initramfs_opts io = { 0 };
 	struct initramfs_result ir;
-	struct kbuild_opts ko = { 0 };
-	struct kbuild_result kr;
-	struct cli_progress irshow, kshow;
+	struct cli_progress irshow;
 	struct strbuf err = STRBUF_INIT;
 	char *cache = kdive_cache_dir();
 	char *irdir = xstrfmt("%s/initramfs", cli_datadir());
+	size_t n = b->nkernels ? b->nkernels : 1, prebuilt = 0;
 	int rc = KDIVE_EXIT_PASS;
 
 	memset(im, 0, sizeof(*im));
-	memset(&kr, 0, sizeof(kr));
-	if (!!kernel != !!vmlinux) {
-		error("--kernel and --vmlinux go together: the image to boot and its symbols");
+	if (n > max) {
+		error("this command takes one kernel, not %zu", n);
+		rc = KDIVE_EXIT_USAGE;
+		goto out;
+	}
+	for (size_t i = 0; i < b->nkernels; i++)
+		prebuilt += !is_debian_version(b->kernels[i]) && !is_source(b->kernels[i]);
+	if (prebuilt != b->nvmlinux) {
+		error("%zu prebuilt kernel%s but %zu --vmlinux: each prebuilt image needs its "
+		      "vmlinux, in the same order", prebuilt, prebuilt == 1 ? "" : "s", b->nvmlinux);
 		rc = KDIVE_EXIT_USAGE;
 		goto out;
 	}
@@ -403,38 +532,16 @@ int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vm
 	im->initrd = xstrdup(ir.path);
 	im->progs = xstrdup(ir.progs);
 	initramfs_result_release(&ir);
-	if (kernel) {
-		if (access(kernel, R_OK) < 0 || access(vmlinux, R_OK) < 0) {
-			error_errno("cannot read '%s' or '%s'", kernel, vmlinux);
-			rc = KDIVE_EXIT_USAGE;
-			goto out;
-		}
-		im->bzimage = xstrdup(kernel);
-		im->vmlinux = xstrdup(vmlinux);
-		im->version = xstrdup("unknown");
-		goto out;
+	im->kernels = xcalloc(n, sizeof(*im->kernels));
+	/* The i-th prebuilt image goes with the i-th --vmlinux. */
+	for (size_t i = 0, v = 0; i < n && !rc; i++) {
+		const char *spec = b->nkernels ? b->kernels[i] : NULL;
+		int given = spec && !is_debian_version(spec) && !is_source(spec);
+		rc = resolve_kernel(&im->kernels[i], spec, given ? b->vmlinux[v++] : NULL, b,
+				    cache);
+		im->nkernels = i + 1;
 	}
-	strvec_init(&ko.fragments);
-	char *base = xstrfmt("%s/kconfig/base.config", cli_datadir());
-	strvec_push(&ko.fragments, base);
-	free(base);
-	ko.cache = cache;
-	cli_progress_init(&kshow, isatty(STDERR_FILENO) ? 2 : 1, &ko.progress);
-	int built = kbuild_run(&ko, &kr, &err);
-	strvec_clear(&ko.fragments);
-	if (built < 0) {
-		cli_print_failure(err.buf);
-		rc = cli_fail_exit_code(kr.fail);
-		goto out;
-	}
-	im->bzimage = xstrdup(kr.bzimage);
-	im->vmlinux = xstrdup(kr.vmlinux);
-	im->version = xstrdup(kr.version ? kr.version : "unknown");
-	im->srctree = xstrdup(kr.srctree);
-	im->build = xstrdup(kr.dir);
-	im->tree = xstrdup(kr.build);
 out:
-	kbuild_result_release(&kr);
 	strbuf_release(&err);
 	free(cache);
 	free(irdir);
@@ -443,14 +550,11 @@ out:
 
 void cli_images_release(struct cli_images *im)
 {
-	free(im->bzimage);
-	free(im->vmlinux);
-	free(im->version);
 	free(im->initrd);
 	free(im->progs);
-	free(im->srctree);
-	free(im->build);
-	free(im->tree);
+	for (size_t i = 0; i < im->nkernels; i++)
+		kernel_release(&im->kernels[i]);
+	free(im->kernels);
 	memset(im, 0, sizeof(*im));
 }
 
@@ -475,38 +579,18 @@ int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text
 	return rc;
 }
 
-char *cli_syscalls_path(const struct cli_images *im)
-{
-	return im->build ? xstrfmt("%s/arch/x86/include/generated/asm/syscalls_64.h", im->build)
-			 : NULL;
-}
-
-void cli_load_syscalls(const struct cli_images *im, struct syscalls *table)
-{
-	struct strbuf text = STRBUF_INIT, err = STRBUF_INIT;
-	char *path = cli_syscalls_path(im);
-	if (!path)
-		return;
-	if (strbuf_read_file(&text, path) < 0 || syscalls_parse(table, path, text.buf, &err) < 0)
-		warning("cannot read the kernel's syscall table '%s'", path);
-	free(path);
-	strbuf_release(&text);
-	strbuf_release(&err);
-}
-
-void cli_run_target(const struct cli_images *im, const struct syscalls *table,
-		    struct run_target *t)
+void cli_run_target(const struct cli_images *im, const struct kernel *k, struct run_target *t)
 {
 	memset(t, 0, sizeof(*t));
-	t->bzimage = im->bzimage;
-	t->vmlinux = im->vmlinux;
-	t->version = im->version;
+	t->bzimage = k->bzimage;
+	t->vmlinux = k->vmlinux;
+	t->version = k->version;
 	t->initrd = im->initrd;
 	t->progs = im->progs;
-	t->syscalls = table;
+	t->syscalls = &k->syscalls;
 	/* Reports name "kernel/fork.c", "fork.c": the same on every machine. */
 	size_t n = 0;
-	const char *roots[] = { im->srctree, im->tree, im->build, "/kdive/progs" };
+	const char *roots[] = { k->srctree, k->tree, k->build, "/kdive/progs" };
 	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
 		if (roots[i])
 			t->roots[n++] = roots[i];

@@ -5,6 +5,7 @@
 #ifndef KDIVE_CLI_H
 #define KDIVE_CLI_H
 
+#include "kernel.h"
 #include "run.h"
 #include "util.h"
 
@@ -24,6 +25,8 @@ enum cli_key {
 	CLI_KEY_FORMAT,       /* --format FMT, checked against the command's formats */
 	CLI_KEY_OUTPUT,       /* --output FILE */
 	CLI_KEY_VERBOSE,      /* -v, --verbose */
+	CLI_KEY_KASLR,        /* --kaslr */
+	CLI_KEY_SMP,          /* --smp N */
 };
 
 /* One option of a command: how it is parsed, and its line in --help. */
@@ -35,10 +38,17 @@ struct cli_opt {
 	const char *help;     /* what it does; '\n' starts another line */
 };
 /* The shared options with their usual help (a command may word its own). */
-#define CLI_OPT_KERNEL { "kernel", CLI_KEY_KERNEL, 0, "BZIMAGE", \
-	"boot this kernel image instead of the built one (with --vmlinux)" }
+#define CLI_OPT_KERNEL { "kernel", CLI_KEY_KERNEL, 0, "K", \
+	"the kernel: 6.1 or 6.12 (Debian's linux-source-K, built by\n" \
+	"kdive), a source tree or tarball (built), or a prebuilt\n" \
+	"bzImage with --vmlinux (default: 6.12)" }
 #define CLI_OPT_VMLINUX { "vmlinux", CLI_KEY_VMLINUX, 0, "FILE", \
-	"its vmlinux, with debug info (x86-64)" }
+	"a prebuilt kernel's vmlinux, with debug info (x86-64)" }
+#define CLI_OPT_KASLR { "kaslr", CLI_KEY_KASLR, 0, NULL, \
+	"boot with KASLR: the slide is found from MSR_LSTAR when the\n" \
+	"program starts, and gdb's symbols are relocated" }
+#define CLI_OPT_SMP { "smp", CLI_KEY_SMP, 0, "N", \
+	"N guest CPUs (built kernels get kconfig/smp.config)" }
 #define CLI_OPT_KEEP { "keep", CLI_KEY_KEEP, 0, NULL, \
 	"keep the run directory (console.log, qemu.log, gdb.mi)" }
 #define CLI_OPT_TIMEOUT { "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS", \
@@ -75,16 +85,12 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 /* Print the help of a command to out. */
 void cli_print_help(const struct cli_command *cmd, FILE *out);
 
-/* What a boot needs: built (or reused) by cli_resolve_images(). All owned. */
+/* What boots: the initramfs and the kernels, built (or reused) by cli_resolve_images(). */
 struct cli_images {
-	char *bzimage;  /* kernel image */
-	char *vmlinux;  /* its symbols */
-	char *version;  /* kernel release, "6.12.117"; "unknown" for a kernel brought along */
-	char *initrd;   /* initramfs */
-	char *progs;    /* directory of the guest programs with their symbols */
-	char *srctree;  /* kernel source tree, or NULL for a kernel brought along */
-	char *build;    /* kernel build outputs (generated headers, gdb scripts), or NULL */
-	char *tree;     /* the shared build tree gdb's file names point into, or NULL */
+	char *initrd;            /* initramfs; owned */
+	char *progs;             /* directory of the guest programs with their symbols; owned */
+	struct kernel *kernels;  /* each kernel named with --kernel (or the default); owned */
+	size_t nkernels;
 };
 
 /*
@@ -120,11 +126,14 @@ struct cli_progress {
 void cli_progress_init(struct cli_progress *d, int mode, struct progress *p);
 
 /*
- * Build or reuse the kernel and the initramfs, unless kernel and vmlinux are given
- * (bring your own kernel: both must be). Progress and failures go to stderr. Returns
- * an exit code.
+ * Build or reuse the initramfs and each kernel of b (at most max of them; the default
+ * kernel when none is named): Debian's linux-source-VERSION ("6.1"), a source tree or
+ * tarball (built with kdive's fragments, and kconfig/smp.config with --smp), or a
+ * prebuilt image with its --vmlinux. Each kernel's release and syscall table are read.
+ * Progress and errors go to stderr. Returns an exit code.
  */
-int cli_resolve_images(struct cli_images *im, const char *kernel, const char *vmlinux);
+struct cli_boot_opts;
+int cli_resolve_images(struct cli_images *im, const struct cli_boot_opts *b, size_t max);
 void cli_images_release(struct cli_images *im);
 
 /*
@@ -136,13 +145,19 @@ struct obs_run;
 struct syscalls;
 int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text);
 
+#define CLI_MAX_KERNELS 8
+
 /* The options of every command that boots a guest. */
 struct cli_boot_opts {
-	const char *kernel;  /* --kernel BZIMAGE, or NULL: the built one */
-	const char *vmlinux; /* --vmlinux FILE, with --kernel */
+	const char *kernels[CLI_MAX_KERNELS]; /* --kernel K, in order; none: the default */
+	size_t nkernels;
+	const char *vmlinux[CLI_MAX_KERNELS]; /* --vmlinux FILE: the prebuilt images', in order */
+	size_t nvmlinux;
 	int keep;            /* --keep: keep the run directory */
 	int timeout_s;       /* --timeout: the limit, 0: the scenario's own or the default */
 	int gdb_port;        /* --gdb-port: 0 means a private unix socket */
+	int kaslr;           /* --kaslr: boot without nokaslr; the slide is found and applied */
+	int cpus;            /* --smp N: guest CPUs (0: 1) */
 };
 
 /* A command line, parsed. */
@@ -176,17 +191,8 @@ int cli_emit(const struct cli_args *a, const char *data, size_t len);
 /* 1 when the chosen format is name. */
 int cli_format_is(const struct cli_args *a, const char *name);
 
-/*
- * Load the kernel's syscall table from the build (empty for a kernel brought along:
- * scenarios naming a syscall then fail with a clear message). Cannot fail.
- */
-void cli_load_syscalls(const struct cli_images *im, struct syscalls *table);
-/* Where the build's syscall table is (new string), NULL for a kernel brought along. */
-char *cli_syscalls_path(const struct cli_images *im);
-
-/* The run target (kernel, initramfs, path roots) of im and table; nothing copied. */
-void cli_run_target(const struct cli_images *im, const struct syscalls *table,
-		    struct run_target *t);
+/* The run target of kernel k with im's initramfs; nothing copied. */
+void cli_run_target(const struct cli_images *im, const struct kernel *k, struct run_target *t);
 
 int cli_main(int argc, char **argv);
 

@@ -19,17 +19,18 @@
 #include <unistd.h>
 
 /* The gdb commands that set the session up, one per line. */
-static void session_commands(struct strvec *cmds, const struct cli_images *im, const char *prog,
+static void session_commands(struct strvec *cmds, const struct cli_images *im,
+			     const struct kernel *k, const char *prog,
 			     const char *target, const char *console, const struct scenario *sc,
 			     const struct syscalls *table, const struct session_layout *layout,
 			     uint64_t slide)
 {
-	char *table_path = cli_syscalls_path(im);
-	char *lxgdb = im->build ? xstrfmt("%s/vmlinux-gdb.py", im->build) : NULL;
+	char *table_path = kernel_syscalls_header(k);
+	char *lxgdb = k->build ? xstrfmt("%s/vmlinux-gdb.py", k->build) : NULL;
 	strvec_pushl(cmds, "set confirm off", "set debuginfod enabled off", NULL);
 	strvec_pushf(cmds, "target remote %s", target);
 	if (slide)
-		strvec_pushf(cmds, "symbol-file -o 0x%llx %s", (unsigned long long)slide, im->vmlinux);
+		strvec_pushf(cmds, "symbol-file -o 0x%llx %s", (unsigned long long)slide, k->vmlinux);
 	strvec_pushf(cmds, "add-symbol-file %s/%s", im->progs, prog);
 	strvec_pushf(cmds, "set $kd_prog = \"%s\"", prog);
 	strvec_pushf(cmds, "set $kd_console = \"%s\"", console);
@@ -97,7 +98,8 @@ static void print_commands(const struct qemu *q, const struct strvec *cmds, cons
  * without detaching: the guest stays stopped for the user's gdb. Hands over QEMU
  * and the run directory.
  */
-static int find_slide(const struct cli_images *im, const char *program, struct qemu *q,
+static int find_slide(const struct cli_images *im, const struct kernel *k, const char *program,
+		      int cpus, struct qemu *q,
 		      char **rundir, uint64_t *slide)
 {
 	struct session_opts so = { 0 };
@@ -107,11 +109,12 @@ static int find_slide(const struct cli_images *im, const char *program, struct q
 	if (strcmp(program, "fork"))
 		return error("--kaslr finds the slide by stepping the fork program's syscall; "
 			     "use it with the fork program");
-	so.bzimage = im->bzimage;
-	so.vmlinux = im->vmlinux;
+	so.bzimage = k->bzimage;
+	so.vmlinux = k->vmlinux;
 	so.initrd = im->initrd;
 	so.program = program;
 	so.kaslr = 1;
+	so.cpus = cpus;
 	char *prog = xstrfmt("%s/%s", im->progs, program);
 	if (session_start(&s, &so) == 0 && session_find_slide(&s, prog, &lstar, slide) == 0) {
 		info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)lstar,
@@ -130,7 +133,6 @@ struct debug_opts {
 	const char *program; /* --program NAME */
 	int tui;             /* --tui */
 	int print_cmd;       /* --print-cmd */
-	int kaslr;           /* --kaslr */
 };
 
 static int debug_option(void *ctx, int key, const char *arg)
@@ -140,7 +142,6 @@ static int debug_option(void *ctx, int key, const char *arg)
 	case 'P': d->program = arg; break;
 	case 'T': d->tui = 1; break;
 	case 'c': d->print_cmd = 1; break;
-	case 'k': d->kaslr = 1; break;
 	}
 	return 0;
 }
@@ -151,7 +152,6 @@ static int cmd_debug(int argc, char **argv)
 	struct debug_opts d = { 0 };
 	struct cli_images im;
 	struct scenario sc;
-	struct syscalls table = SYSCALLS_INIT;
 	struct session_layout layout = { 0 };
 	struct qemu q;
 	struct qemu_opts qo = { 0 };
@@ -183,7 +183,7 @@ static int cmd_debug(int argc, char **argv)
 	}
 	if (!program)
 		program = "fork";
-	rc = cli_resolve_images(&im, a.boot.kernel, a.boot.vmlinux);
+	rc = cli_resolve_images(&im, &a.boot, 1);
 	if (rc)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;
@@ -195,10 +195,11 @@ static int cmd_debug(int argc, char **argv)
 				     program);
 		goto out;
 	}
-	cli_load_syscalls(&im, &table);
-	if (session_layout_read(&layout, im.vmlinux) < 0)
+	const struct kernel *k = &im.kernels[0];
+	if (session_layout_read(&layout, k->vmlinux) < 0)
 		goto out;
-	qo.bzimage = im.bzimage;
+	qo.bzimage = k->bzimage;
+	qo.cpus = a.boot.cpus;
 	qo.initrd = im.initrd;
 	qo.program = program;
 	qo.stopped = 1;
@@ -206,14 +207,14 @@ static int cmd_debug(int argc, char **argv)
 		/* For people who want to run them by hand: a fixed place for the socket. */
 		qo.rundir = "/tmp";
 		qemu_prepare(&q, &qo);
-		session_commands(&cmds, &im, program, q.gdb_target, q.console_log,
-				 have_sc ? &sc : NULL, &table, &layout, 0);
-		print_commands(&q, &cmds, im.vmlinux, d.tui);
+		session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log,
+				 have_sc ? &sc : NULL, &k->syscalls, &layout, 0);
+		print_commands(&q, &cmds, k->vmlinux, d.tui);
 		rc = KDIVE_EXIT_PASS;
 		goto out;
 	}
-	if (d.kaslr) {
-		if (find_slide(&im, program, &q, &rundir, &slide) < 0)
+	if (a.boot.kaslr) {
+		if (find_slide(&im, k, program, a.boot.cpus, &q, &rundir, &slide) < 0)
 			goto out;
 	} else {
 		rundir = qemu_make_rundir();
@@ -223,12 +224,12 @@ static int cmd_debug(int argc, char **argv)
 		if (qemu_start(&q, &qo) < 0)
 			goto out;
 	}
-	session_commands(&cmds, &im, program, q.gdb_target, q.console_log, have_sc ? &sc : NULL,
-			 &table, &layout, slide);
-	if (d.kaslr)
+	session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log, have_sc ? &sc : NULL,
+			 &k->syscalls, &layout, slide);
+	if (a.boot.kaslr)
 		strvec_pushf(&cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
 			     "is stopped at entry_SYSCALL_64 of fork's clone.\\n", (unsigned long long)slide);
-	if (!d.kaslr)
+	if (!a.boot.kaslr)
 		strvec_push(&cmds, "echo \\nkdive: the guest is stopped at the reset vector; "
 			    "`continue` boots it.\\n");
 	strvec_push(&cmds, "echo "
@@ -259,7 +260,7 @@ static int cmd_debug(int argc, char **argv)
 	strvec_pushl(&g.args, "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
 	if (d.tui)
 		strvec_push(&g.args, "-tui");
-	strvec_pushl(&g.args, "-x", script, im.vmlinux, NULL);
+	strvec_pushl(&g.args, "-x", script, k->vmlinux, NULL);
 	g.keep_group = 1;
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	sigemptyset(&ign.sa_mask);
@@ -293,7 +294,6 @@ out:
 	strvec_clear(&cmds);
 	if (have_sc)
 		scenario_release(&sc);
-	syscalls_release(&table);
 	session_layout_release(&layout);
 	cli_images_release(&im);
 	return rc;
@@ -319,7 +319,7 @@ const struct cli_command cli_cmd_debug = {
 	.opts = (const struct cli_opt[]){
 		{ "program", 'P', 0, "NAME", "the guest program (default: SCENARIO's, or fork)" },
 		{ "tui", 'T', 0, NULL, "gdb's text user interface" },
-		{ "kaslr", 'k', 0, NULL,
+		{ "kaslr", CLI_KEY_KASLR, 0, NULL,
 		  "boot with KASLR: kdive finds the slide first (as lstar --kaslr)\n"
 		  "and hands over a guest stopped at entry_SYSCALL_64 of fork's\n"
 		  "clone, with gdb's symbols relocated (symbol-file -o SLIDE)" },
@@ -329,6 +329,7 @@ const struct cli_command cli_cmd_debug = {
 		  "keep the run directory (session.gdb, console.log, qemu.log)" },
 		CLI_OPT_KERNEL,
 		CLI_OPT_VMLINUX,
+		CLI_OPT_SMP,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

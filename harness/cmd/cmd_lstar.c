@@ -121,7 +121,8 @@ static int stop_in_kernel(struct session *s)
 }
 
 /* --kaslr proof: kernel_clone of this very fork, with its backtrace. */
-static int prove_relocation(struct session *s, const struct cli_images *im, struct strvec *frames)
+static int prove_relocation(struct session *s, const struct cli_images *im,
+			    const struct kernel *k, struct strvec *frames)
 {
 	struct session_stop st = { .bkpt = -1 };
 	struct strbuf why = STRBUF_INIT;
@@ -144,7 +145,7 @@ static int prove_relocation(struct session *s, const struct cli_images *im, stru
 	}
 	if (session_frames(s, &f, &n) < 0)
 		goto out;
-	cli_run_target(im, NULL, &t);
+	cli_run_target(im, k, &t);
 	obs_relativize(f, n, t.roots);
 	for (size_t i = 0; i < n; i++) {
 		if (f[i].file && f[i].line)
@@ -162,15 +163,6 @@ out:
 	return r;
 }
 
-/* lstar's own option: --kaslr. */
-static int lstar_option(void *ctx, int key, const char *arg)
-{
-	(void)arg;
-	if (key == 'k')
-		((struct session_opts *)ctx)->kaslr = 1;
-	return 0;
-}
-
 static int cmd_lstar(int argc, char **argv)
 {
 	struct session_opts so = { 0 };
@@ -186,25 +178,28 @@ static int cmd_lstar(int argc, char **argv)
 	memset(&res, 0, sizeof(res));
 	memset(&im, 0, sizeof(im));
 	strvec_init(&res.clone_frames);
-	rc = cli_parse(&cli_cmd_lstar, argc, argv, &a, lstar_option, &so);
+	rc = cli_parse(&cli_cmd_lstar, argc, argv, &a, NULL, NULL);
 	if (rc)
 		goto out;
 	if (a.nrest) {
 		rc = cli_usage_error("lstar", "unexpected argument '%s'", a.rest[0]);
 		goto out;
 	}
+	so.kaslr = a.boot.kaslr;
+	so.cpus = a.boot.cpus;
 	so.keep = a.boot.keep;
 	so.timeout_s = a.boot.timeout_s;
 	so.gdb_port = a.boot.gdb_port;
-	rc = cli_resolve_images(&im, a.boot.kernel, a.boot.vmlinux);
+	rc = cli_resolve_images(&im, &a.boot, 1);
 	if (rc)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;
-	if (elf_open(&e, im.vmlinux) < 0)
+	const struct kernel *k = &im.kernels[0];
+	if (elf_open(&e, k->vmlinux) < 0)
 		goto out;
 	prog = xstrfmt("%s/fork", im.progs);
-	so.bzimage = im.bzimage;
-	so.vmlinux = im.vmlinux;
+	so.bzimage = k->bzimage;
+	so.vmlinux = k->vmlinux;
 	so.initrd = im.initrd;
 	so.program = "fork";
 	res.kaslr = so.kaslr;
@@ -223,11 +218,11 @@ static int cmd_lstar(int argc, char **argv)
 	    session_read_msr(&s, SESSION_MSR_SYSCALL_MASK, &res.sfmask) < 0)
 		goto out_session;
 	res.read_ms = now_ms() - s.t0;
-	if (so.kaslr && prove_relocation(&s, &im, &res.clone_frames) < 0)
+	if (so.kaslr && prove_relocation(&s, &im, k, &res.clone_frames) < 0)
 		goto out_session;
 	if (!elf_symbol_at(&e, res.lstar - res.slide, &res.symbol, &res.offset)) {
 		error("MSR_LSTAR 0x%llx is in no symbol of '%s'", (unsigned long long)res.lstar,
-		      im.vmlinux);
+		      k->vmlinux);
 		goto out_session;
 	}
 	res.sym_addr = res.lstar - res.slide - res.offset;
@@ -279,7 +274,7 @@ const struct cli_command cli_cmd_lstar = {
 	"symbol in vmlinux, then lets the guest run its fork program to the end: proof\n"
 	"that it survived the read.\n",
 	.opts = (const struct cli_opt[]){
-		{ "kaslr", 'k', 0, NULL,
+		{ "kaslr", CLI_KEY_KASLR, 0, NULL,
 		  "boot without nokaslr: the kernel lands at a random address.\n"
 		  "kdive stops in the fork program, steps across its syscall\n"
 		  "instruction into the kernel, computes the slide (LSTAR minus\n"
@@ -294,6 +289,7 @@ const struct cli_command cli_cmd_lstar = {
 		CLI_OPT_VMLINUX,
 		CLI_OPT_TIMEOUT,
 		CLI_OPT_GDB_PORT,
+		CLI_OPT_SMP,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

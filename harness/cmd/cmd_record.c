@@ -54,7 +54,6 @@ static int cmd_record(int argc, char **argv)
 	struct scenario sc;
 	struct obs_run obs;
 	struct cli_images im;
-	struct syscalls table = SYSCALLS_INIT;
 	struct strbuf text = STRBUF_INIT, out = STRBUF_INIT;
 	int dry = 0, rc, parsed = 0;
 
@@ -73,14 +72,15 @@ static int cmd_record(int argc, char **argv)
 	if (rc)
 		goto out;
 	parsed = 1;
-	rc = cli_resolve_images(&im, a.boot.kernel, a.boot.vmlinux);
+	rc = cli_resolve_images(&im, &a.boot, 1);
 	if (rc)
 		goto out;
-	cli_load_syscalls(&im, &table);
+	const struct kernel *k = &im.kernels[0];
 	struct run_target target;
 	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
-				.timeout_s = a.boot.timeout_s };
-	cli_run_target(&im, &table, &target);
+				.timeout_s = a.boot.timeout_s, .kaslr = a.boot.kaslr,
+				.cpus = a.boot.cpus };
+	cli_run_target(&im, k, &target);
 	if (run_scenario(&sc, &target, &run, &obs) < 0) {
 		error("%s: the run failed, nothing recorded:\n%s", path, obs.error ? obs.error : "");
 		rc = KDIVE_EXIT_INFRA;
@@ -94,7 +94,7 @@ static int cmd_record(int argc, char **argv)
 			missed++;
 		}
 	/* run_scenario() already made the file names relative. */
-	int blocks = record_rewrite(text.buf, &sc, &obs, im.version, NULL, &out);
+	int blocks = record_rewrite(text.buf, &sc, &obs, k->version, NULL, &out);
 	if (dry) {
 		rc = show_diff(path, &out);
 		goto out;
@@ -105,7 +105,7 @@ static int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	info("recorded %d block%s into %s (%zu stop%s, kernel %s)%s", blocks, blocks == 1 ? "" : "s",
-	     path, sc.nstops, sc.nstops == 1 ? "" : "s", im.version,
+	     path, sc.nstops, sc.nstops == 1 ? "" : "s", k->version,
 	     missed ? "; some stops were never reached" : "");
 	rc = missed ? KDIVE_EXIT_FAIL : KDIVE_EXIT_PASS;
 out:
@@ -113,7 +113,6 @@ out:
 		scenario_release(&sc);
 	obs_run_release(&obs);
 	cli_images_release(&im);
-	syscalls_release(&table);
 	strbuf_release(&text);
 	strbuf_release(&out);
 	return rc;
@@ -137,6 +136,8 @@ const struct cli_command cli_cmd_record = {
 		  "limit (default: the scenario's `timeout`, or 300)" },
 		CLI_OPT_KERNEL,
 		CLI_OPT_VMLINUX,
+		CLI_OPT_KASLR,
+		CLI_OPT_SMP,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

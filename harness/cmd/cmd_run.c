@@ -17,11 +17,11 @@ static int cmd_run(int argc, char **argv)
 {
 	struct cli_args a;
 	struct cli_images im;
-	struct syscalls table = SYSCALLS_INIT;
 	struct scenario *sc = NULL;
 	struct obs_run *obs = NULL;
+	struct obs_kernel *kid = NULL;
 	struct match_result *res = NULL;
-	size_t n = 0;
+	size_t n = 0, total = 0;
 	int rc;
 	int64_t t0 = now_ms(), build_ms = -1;
 
@@ -36,8 +36,6 @@ static int cmd_run(int argc, char **argv)
 	}
 	/* Every file is checked before anything boots: a typo costs no boot. */
 	sc = xcalloc(n, sizeof(*sc));
-	obs = xcalloc(n, sizeof(*obs));
-	res = xcalloc(n, sizeof(*res));
 	int bad = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (cli_load_scenario(a.rest[i], &sc[i], NULL))
@@ -48,31 +46,42 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	int64_t tb = now_ms();
-	rc = cli_resolve_images(&im, a.boot.kernel, a.boot.vmlinux);
+	rc = cli_resolve_images(&im, &a.boot, CLI_MAX_KERNELS);
 	if (rc)
 		goto out;
 	build_ms = now_ms() - tb;
-	cli_load_syscalls(&im, &table);
-	struct run_target target;
+	/* Every scenario on every kernel: results kernel by kernel. */
+	total = n * im.nkernels;
+	obs = xcalloc(total, sizeof(*obs));
+	res = xcalloc(total, sizeof(*res));
+	kid = xcalloc(im.nkernels, sizeof(*kid));
 	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
-				.timeout_s = a.boot.timeout_s };
-	cli_run_target(&im, &table, &target);
-
-	for (size_t i = 0; i < n; i++) {
-		if (!guard_holds(&sc[i].guard, im.version)) {
-			struct strbuf g = STRBUF_INIT;
-			guard_format(&sc[i].guard, &g);
-			char *why = xstrfmt("guarded %s; this kernel is %s", g.buf, im.version);
-			match_skip(&res[i], &sc[i], why);
-			free(why);
-			strbuf_release(&g);
-			continue;
+				.timeout_s = a.boot.timeout_s, .kaslr = a.boot.kaslr,
+				.cpus = a.boot.cpus };
+	for (size_t k = 0; k < im.nkernels; k++) {
+		const struct kernel *kern = &im.kernels[k];
+		struct run_target target;
+		cli_run_target(&im, kern, &target);
+		kid[k] = (struct obs_kernel){ kern->name, kern->version, kern->source, kern->key };
+		for (size_t i = 0; i < n; i++) {
+			size_t r = k * n + i;
+			if (!guard_holds(&sc[i].guard, kern->version)) {
+				struct strbuf g = STRBUF_INIT;
+				guard_format(&sc[i].guard, &g);
+				char *why = xstrfmt("guarded %s; this kernel is %s", g.buf, kern->version);
+				match_skip(&res[r], &sc[i], why);
+				free(why);
+				strbuf_release(&g);
+			} else {
+				info("%s: running on %s (%zu stop%s)", sc[i].file, kern->version,
+				     sc[i].nstops, sc[i].nstops == 1 ? "" : "s");
+				run_scenario(&sc[i], &target, &run, &obs[r]);
+				match_run(&res[r], &sc[i], &obs[r], kern->version);
+				if (obs[r].error)
+					error("%s: %s", sc[i].file, obs[r].error);
+			}
+			res[r].kernel = &kid[k];
 		}
-		info("%s: running (%zu stop%s)", sc[i].file, sc[i].nstops, sc[i].nstops == 1 ? "" : "s");
-		run_scenario(&sc[i], &target, &run, &obs[i]);
-		match_run(&res[i], &sc[i], &obs[i], im.version);
-		if (obs[i].error)
-			error("%s: %s", sc[i].file, obs[i].error);
 	}
 
 	struct strbuf out = STRBUF_INIT;
@@ -83,24 +92,25 @@ static int cmd_run(int argc, char **argv)
 	opts.color = cli_color(&a);
 	opts.verbose = a.verbose;
 	opts.exit_code = cli_exit_code;
-	report_write(fmt, res, n, &tm, &opts, &out);
-	rc = cli_results_exit_code(res, n);
+	opts.nkernels = im.nkernels;
+	report_write(fmt, res, total, &tm, &opts, &out);
+	rc = cli_results_exit_code(res, total);
 	int wrc = cli_emit(&a, out.buf, out.len);
 	if (wrc)
 		rc = wrc;
 	strbuf_release(&out);
 out:
-	for (size_t i = 0; res && i < n; i++)
+	for (size_t i = 0; res && i < total; i++)
 		match_result_release(&res[i]);
-	for (size_t i = 0; obs && i < n; i++)
+	for (size_t i = 0; obs && i < total; i++)
 		obs_run_release(&obs[i]);
 	for (size_t i = 0; sc && i < n; i++)
 		scenario_release(&sc[i]);
 	free(res);
 	free(obs);
+	free(kid);
 	free(sc);
 	cli_images_release(&im);
-	syscalls_release(&table);
 	return rc;
 }
 
@@ -127,9 +137,14 @@ const struct cli_command cli_cmd_run = {
 		  "keep each run directory (console.log, qemu.log, gdb.mi)" },
 		{ "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS",
 		  "limit per scenario (default: the scenario's `timeout`, or 300)" },
-		{ "kernel", CLI_KEY_KERNEL, 0, "BZIMAGE",
-		  "your own kernel (with --vmlinux; syscall= then needs the kernel's build)" },
+		{ "kernel", CLI_KEY_KERNEL, 0, "K",
+		  "run on this kernel; repeat it to run every scenario on each:\n"
+		  "6.1 or 6.12 (Debian's linux-source-K, built by kdive), a source\n"
+		  "tree or tarball (built), or a prebuilt bzImage with --vmlinux\n"
+		  "(default: 6.12)" },
 		CLI_OPT_VMLINUX,
+		CLI_OPT_KASLR,
+		CLI_OPT_SMP,
 		CLI_OPT_GDB_PORT,
 		{ "verbose", CLI_KEY_VERBOSE, 'v', NULL,
 		  "detail passing scenarios too: narration, frames, values\n"

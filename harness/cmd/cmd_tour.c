@@ -38,9 +38,9 @@ struct step {
 struct tour {
 	struct session s;        /* the guest under gdb */
 	struct cli_images im;    /* kernel, initramfs, trees */
+	const struct kernel *k;  /* the kernel: im's first */
 	struct scenario sc;      /* scenarios/fork.scn, for its narration (may be empty) */
 	int have_sc;             /* sc was loaded */
-	struct syscalls table;   /* the kernel's syscall table */
 	int color;               /* ANSI attributes allowed */
 	int width;               /* terminal width for wrapping */
 	int automatic;           /* --auto: no keys */
@@ -89,7 +89,7 @@ static void scenario_say(struct tour *t, const char *location, struct strbuf *sa
 /* A source file by its path relative to the kernel tree (or the build outputs). */
 static char *source_path(struct tour *t, const char *rel)
 {
-	const char *roots[] = { t->im.srctree, t->im.build, t->im.tree };
+	const char *roots[] = { t->k->srctree, t->k->build, t->k->tree };
 	if (rel[0] == '/')
 		return xstrdup(rel);
 	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
@@ -187,7 +187,7 @@ static void add_frames(struct step *st, const struct obs_frame *f, size_t n)
 static void relative(struct tour *t, struct obs_frame *f, size_t n)
 {
 	struct run_target rt;
-	cli_run_target(&t->im, NULL, &rt);
+	cli_run_target(&t->im, t->k, &rt);
 	obs_relativize(f, n, rt.roots);
 }
 
@@ -289,7 +289,7 @@ static void gdb_repl(struct tour *t)
 {
 	char line[4096];
 	if (!t->helpers_loaded) {
-		char *tbl = cli_syscalls_path(&t->im);
+		char *tbl = kernel_syscalls_header(t->k);
 		char *helpers = xstrfmt("%s/gdbinit/kdive.py", cli_datadir());
 		session_load_helpers(&t->s, helpers, tbl);
 		free(helpers);
@@ -689,21 +689,23 @@ static int cmd_tour(int argc, char **argv)
 	t.color = cli_color(&a);
 	t.width = terminal_width();
 	so.keep = a.boot.keep;
-	rc = cli_resolve_images(&t.im, a.boot.kernel, a.boot.vmlinux);
+	rc = cli_resolve_images(&t.im, &a.boot, 1);
 	if (rc)
 		goto out;
 	rc = KDIVE_EXIT_INFRA;
 	char *scn = xstrfmt("%s/scenarios/fork.scn", cli_datadir());
 	t.have_sc = cli_load_scenario(scn, &t.sc, NULL) == 0;
 	free(scn);
-	cli_load_syscalls(&t.im, &t.table);
-	int clone_nr = syscalls_find(&t.table, "clone");
+	t.k = &t.im.kernels[0];
+	int clone_nr = syscalls_find(&t.k->syscalls, "clone");
 	if (clone_nr < 0) {
-		error("the tour needs the kernel's syscall table (a kernel built by kdive)");
+		error("kernel %s has no clone in its syscall table", t.k->name);
 		goto out;
 	}
-	so.bzimage = t.im.bzimage;
-	so.vmlinux = t.im.vmlinux;
+	so.bzimage = t.k->bzimage;
+	so.vmlinux = t.k->vmlinux;
+	so.kaslr = a.boot.kaslr;
+	so.cpus = a.boot.cpus;
 	so.initrd = t.im.initrd;
 	so.program = "fork";
 	so.go = 1;
@@ -730,7 +732,7 @@ static int cmd_tour(int argc, char **argv)
 		json_open(&t.j, "steps", '[');
 	} else {
 		printf("kdive tour fork: from glibc's fork() to kernel_clone, live, in %d steps "
-		       "(kernel %s).\n", TOUR_STEPS, t.im.version);
+		       "(kernel %s).\n", TOUR_STEPS, t.k->version);
 	}
 	if (next_stop(&t) < 0 || step_user(&t) < 0)
 		goto fail;
@@ -749,7 +751,7 @@ static int cmd_tour(int argc, char **argv)
 		goto fail;
 	if (t.json) {
 		json_close(&t.j); /* steps */
-		json_str(&t.j, "kernel", t.im.version);
+		json_str(&t.j, "kernel", t.k->version);
 		json_bool(&t.j, "completed", !t.quit);
 		json_int(&t.j, "total_ms", now_ms() - t.t0);
 		json_finish(&t.j);
@@ -776,7 +778,6 @@ out:
 		session_end(&t.s, ok);
 	if (t.have_sc)
 		scenario_release(&t.sc);
-	syscalls_release(&t.table);
 	cli_images_release(&t.im);
 	strbuf_release(&t.out);
 	strbuf_release(&why);
@@ -809,6 +810,8 @@ const struct cli_command cli_cmd_tour = {
 		CLI_OPT_KEEP,
 		CLI_OPT_KERNEL,
 		CLI_OPT_VMLINUX,
+		CLI_OPT_KASLR,
+		CLI_OPT_SMP,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

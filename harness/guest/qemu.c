@@ -45,9 +45,15 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	strvec_push(&q->argv, deps_tool("qemu-system-x86_64"));
 	strvec_pushl(&q->argv, "-nodefaults", "-no-user-config", "-display", "none", "-no-reboot",
 		     NULL);
-	strvec_pushl(&q->argv, "-accel", q->kvm ? "kvm" : "tcg", NULL);
+	/* Under TCG with several vCPUs, one host thread each runs them side by side. */
+	strvec_pushl(&q->argv, "-accel",
+		     q->kvm ? "kvm" : o->cpus > 1 ? "tcg,thread=multi" : "tcg", NULL);
 	strvec_push(&q->argv, "-m");
 	strvec_pushf(&q->argv, "%d", o->memory_mb ? o->memory_mb : 256);
+	if (o->cpus > 1) {
+		strvec_push(&q->argv, "-smp");
+		strvec_pushf(&q->argv, "%d", o->cpus);
+	}
 	strvec_pushl(&q->argv, "-kernel", o->bzimage, "-initrd", o->initrd, "-append", append.buf,
 		     NULL);
 	strvec_push(&q->argv, "-serial");

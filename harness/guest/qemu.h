@@ -24,6 +24,7 @@ struct qemu_opts {
 				 port): the boot overlaps gdb's start */
 	int gdb_port;         /* 0: unix socket; N: TCP on 127.0.0.1:N (opt-in) */
 	int memory_mb;        /* 0: 256 */
+	int cpus;             /* guest CPUs (-smp); 0 or 1: one */
 };
 
 struct qemu {

@@ -277,6 +277,8 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, const st
 	struct strbuf args = STRBUF_INIT;
 	memset(obs, 0, sizeof(*obs));
 	obs->kernel_version = xstrdup(t->version);
+	obs->kaslr = o->kaslr;
+	obs->cpus = o->cpus ? o->cpus : 1;
 	for (size_t i = 0; i < sc->args.nr; i++)
 		strbuf_addf(&args, "%s%s", i ? "," : "", sc->args.v[i]);
 	so.bzimage = t->bzimage;
@@ -288,6 +290,8 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, const st
 	so.gdb_port = o->gdb_port;
 	so.timeout_s = o->timeout_s ? o->timeout_s : sc->timeout_s;
 	so.go = 1;
+	so.kaslr = o->kaslr;
+	so.cpus = o->cpus;
 	int64_t t0 = now_ms();
 	int r = session_start(&s, &so);
 	if (r < 0) {

@@ -30,6 +30,8 @@ struct run_opts {
 	int keep;             /* keep the run directory */
 	int gdb_port;         /* 0: private unix socket */
 	int timeout_s;        /* 0: the scenario's own, or the session's default */
+	int kaslr;            /* boot with KASLR; the slide is found and applied */
+	int cpus;             /* guest CPUs (0: 1) */
 };
 
 /*

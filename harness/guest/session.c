@@ -161,6 +161,7 @@ int session_start(struct session *s, const struct session_opts *o)
 	qo.stopped = !o->go;
 	qo.go = o->go;
 	qo.gdb_port = o->gdb_port;
+	qo.cpus = o->cpus;
 	if (qemu_start(&s->qemu, &qo) < 0)
 		return -1;
 	info("booting %s under %s (run directory %s)", o->bzimage, s->qemu.kvm ? "KVM" : "TCG",

@@ -78,6 +78,7 @@ struct session_opts {
 	int gdb_port;          /* 0: unix socket */
 	int timeout_s;         /* whole session limit; 0: 300 */
 	int go;                /* boot at once; init waits for the go line to run the program */
+	int cpus;              /* guest CPUs; 0: one */
 };
 
 struct session {
