@@ -28,9 +28,9 @@ typedef int (*report_exit_code_fn)(const size_t counts[MATCH_NSTATUS]);
 struct report_opts {
 	int color;   /* text: ANSI colours (the caller decides from isatty() and NO_COLOR) */
 	int verbose; /* text: also detail passing scenarios (stops, captured frames, values) */
+	report_exit_code_fn exit_code; /* json: the summary's exit_code; NULL: left out */
 	size_t nkernels; /* kernels the results span: with several, text adds a scenario x
 			    kernel table; KTAP and JUnit always name the kernel in test names */
-	report_exit_code_fn exit_code; /* json: the summary's exit_code; NULL: left out */
 };
 
 /* Times of the whole command, in ms; -1 when unknown. */

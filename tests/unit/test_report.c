@@ -723,3 +723,32 @@ TEST(report_format_names)
 	EXPECT_STREQ(report_format_name(REPORT_JUNIT), "junit");
 }
 
+
+TEST(report_names_kernels_and_tables_them)
+{
+	struct rset s;
+	rset_init(&s);
+	static const struct obs_kernel k61 = { "6.1", "6.1.192", "linux-source-6.1", "abc" };
+	static const struct obs_kernel k612 = { "6.12", "6.12.117", "linux-source-6.12", NULL };
+	s.res[0].kernel = &k61;
+	s.res[1].kernel = &k612;
+	struct strbuf out = STRBUF_INIT;
+	struct report_opts o = { 0, 0, cli_exit_code, 2 };
+	report_write(REPORT_TEXT, s.res, 2, NULL, &o, &out);
+	/* one row per scenario, one column per kernel, "-" where it did not run */
+	EXPECT_CONTAINS(out.buf, "\nscenario  6.1.192     6.12.117\n");
+	EXPECT_CONTAINS(out.buf, "\nfork      pass        -\n");
+	strbuf_reset(&out);
+	report_write(REPORT_KTAP, s.res, 2, NULL, &o, &out);
+	EXPECT_CONTAINS(out.buf, "ok 1 fork@6.1.192\n");
+	strbuf_reset(&out);
+	report_write(REPORT_JUNIT, s.res, 2, NULL, &o, &out);
+	EXPECT_CONTAINS(out.buf, "<testsuite name=\"fork@6.1.192\"");
+	strbuf_reset(&out);
+	report_write(REPORT_JSON, s.res, 2, NULL, &o, &out);
+	EXPECT_CONTAINS(out.buf, "\"kernel\": {\n        \"name\": \"6.1\",\n        \"version\": "
+				 "\"6.1.192\",\n        \"source\": \"linux-source-6.1\",\n        "
+				 "\"config_key\": \"abc\"\n      }");
+	strbuf_release(&out);
+	rset_release(&s);
+}
