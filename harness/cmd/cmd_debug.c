@@ -93,38 +93,39 @@ static void print_commands(const struct qemu *q, const struct strvec *cmds, cons
 }
 
 /*
- * --kaslr: boot without nokaslr under kdive's own gdb, find the slide by stepping
- * the fork program across its syscall (session_find_slide), then let that gdb go
- * without detaching: the guest stays stopped for the user's gdb. Hands over QEMU
- * and the run directory.
+ * --kaslr: boot without nokaslr under kdive's own gdb, run the program to its main,
+ * where session finds the slide (a syscall injected there enters the kernel at
+ * MSR_LSTAR), then let that gdb go without detaching: the guest stays stopped at
+ * main for the user's gdb. Hands over QEMU and the run directory.
  */
 static int find_slide(const struct cli_images *im, const struct kernel *k, const char *program,
-		      int cpus, struct qemu *q,
-		      char **rundir, uint64_t *slide)
+		      int cpus, struct qemu *q, char **rundir, uint64_t *slide)
 {
 	struct session_opts so = { 0 };
 	struct session s;
-	uint64_t lstar;
+	struct strbuf why = STRBUF_INIT;
 	int r = -1;
-	if (strcmp(program, "fork"))
-		return error("--kaslr finds the slide by stepping the fork program's syscall; "
-			     "use it with the fork program");
 	so.bzimage = k->bzimage;
 	so.vmlinux = k->vmlinux;
 	so.initrd = im->initrd;
 	so.program = program;
 	so.kaslr = 1;
+	so.go = 1;
 	so.cpus = cpus;
-	char *prog = xstrfmt("%s/%s", im->progs, program);
-	if (session_start(&s, &so) == 0 && session_find_slide(&s, prog, &lstar, slide) == 0) {
-		info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)lstar,
-		     (unsigned long long)*slide);
-		qemu_release(q);
-		session_handover(&s, q, rundir);
-		r = 0;
+	if (session_start(&s, &so) == 0) {
+		if (session_enter_program(&s, im->progs, program, &why) == 0) {
+			info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)s.lstar,
+			     (unsigned long long)s.slide);
+			*slide = s.slide;
+			qemu_release(q);
+			session_handover(&s, q, rundir);
+			r = 0;
+		} else {
+			error("%s", why.buf);
+		}
 	}
 	session_end(&s, r == 0);
-	free(prog);
+	strbuf_release(&why);
 	return r;
 }
 
@@ -228,7 +229,7 @@ static int cmd_debug(int argc, char **argv)
 			 &k->syscalls, &layout, slide);
 	if (a.boot.kaslr)
 		strvec_pushf(&cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
-			     "is stopped at entry_SYSCALL_64 of fork's clone.\\n", (unsigned long long)slide);
+			     "is stopped at %s's main.\\n", (unsigned long long)slide, program);
 	if (!a.boot.kaslr)
 		strvec_push(&cmds, "echo \\nkdive: the guest is stopped at the reset vector; "
 			    "`continue` boots it.\\n");
@@ -321,8 +322,8 @@ const struct cli_command cli_cmd_debug = {
 		{ "tui", 'T', 0, NULL, "gdb's text user interface" },
 		{ "kaslr", CLI_KEY_KASLR, 0, NULL,
 		  "boot with KASLR: kdive finds the slide first (as lstar --kaslr)\n"
-		  "and hands over a guest stopped at entry_SYSCALL_64 of fork's\n"
-		  "clone, with gdb's symbols relocated (symbol-file -o SLIDE)" },
+		  "and hands over a guest stopped at the program's main, with\n"
+		  "gdb's symbols relocated (symbol-file -o SLIDE)" },
 		{ "print-cmd", 'c', 0, NULL,
 		  "print the plain qemu and gdb command lines instead, to run by hand" },
 		{ "keep", CLI_KEY_KEEP, 0, NULL,

@@ -62,7 +62,7 @@ static void text_report(const struct lstar_result *r, struct strbuf *out)
 	strbuf_addf(out, "MSR_SYSCALL_MASK = 0x%016llx  RFLAGS cleared on syscall: %s\n",
 		    (unsigned long long)r->sfmask, f.len ? f.buf : "none");
 	if (r->kaslr) {
-		strbuf_addf(out, "KASLR: stepped across the fork program's syscall into 0x%llx; "
+		strbuf_addf(out, "KASLR: a syscall injected at fork's main entered the kernel at 0x%llx; "
 				 "symbols relocated by 0x%llx; kernel_clone hit:\n",
 			    (unsigned long long)r->step_pc, (unsigned long long)r->slide);
 		for (size_t i = 0; i < r->clone_frames.nr; i++)
@@ -117,7 +117,7 @@ static int stop_in_kernel(struct session *s)
 	else if (r == 1)
 		r = error("the guest powered off before its first system call");
 	session_stop_release(&st);
-	return r;
+	return r < 0 ? r : session_delete(s, bp);
 }
 
 /* --kaslr proof: kernel_clone of this very fork, with its backtrace. */
@@ -173,7 +173,6 @@ static int cmd_lstar(int argc, char **argv)
 	struct strbuf out = STRBUF_INIT;
 	struct elf e = { 0 };
 	int rc, ok = 0, started = 0;
-	char *prog = NULL;
 
 	memset(&res, 0, sizeof(res));
 	memset(&im, 0, sizeof(im));
@@ -197,23 +196,28 @@ static int cmd_lstar(int argc, char **argv)
 	const struct kernel *k = &im.kernels[0];
 	if (elf_open(&e, k->vmlinux) < 0)
 		goto out;
-	prog = xstrfmt("%s/fork", im.progs);
 	so.bzimage = k->bzimage;
 	so.vmlinux = k->vmlinux;
 	so.initrd = im.initrd;
 	so.program = "fork";
+	so.go = 1;
 	res.kaslr = so.kaslr;
 	started = 1;
 	if (session_start(&s, &so) < 0)
 		goto out_session;
 	res.kvm = s.qemu.kvm;
-	if (so.kaslr) {
-		if (session_find_slide(&s, prog, &res.lstar, &res.slide) < 0)
-			goto out_session;
-		res.step_pc = res.lstar;
-	} else if (stop_in_kernel(&s) < 0 || session_read_msr(&s, SESSION_MSR_LSTAR, &res.lstar) < 0) {
+	/* At fork's main (under KASLR the slide is found there), then the next syscall. */
+	struct strbuf why = STRBUF_INIT;
+	if (session_enter_program(&s, im.progs, "fork", &why) < 0) {
+		error("%s", why.buf[0] ? why.buf : "the fork program did not start");
+		strbuf_release(&why);
 		goto out_session;
 	}
+	strbuf_release(&why);
+	res.slide = s.slide;
+	res.step_pc = s.lstar;
+	if (stop_in_kernel(&s) < 0 || session_read_msr(&s, SESSION_MSR_LSTAR, &res.lstar) < 0)
+		goto out_session;
 	if (session_read_msr(&s, SESSION_MSR_STAR, &res.star) < 0 ||
 	    session_read_msr(&s, SESSION_MSR_SYSCALL_MASK, &res.sfmask) < 0)
 		goto out_session;
@@ -257,7 +261,6 @@ out:
 	cli_images_release(&im);
 	strvec_clear(&res.clone_frames);
 	strbuf_release(&out);
-	free(prog);
 	return rc;
 }
 
@@ -276,10 +279,11 @@ const struct cli_command cli_cmd_lstar = {
 	.opts = (const struct cli_opt[]){
 		{ "kaslr", CLI_KEY_KASLR, 0, NULL,
 		  "boot without nokaslr: the kernel lands at a random address.\n"
-		  "kdive stops in the fork program, steps across its syscall\n"
-		  "instruction into the kernel, computes the slide (LSTAR minus\n"
-		  "&entry_SYSCALL_64), relocates gdb's symbols (symbol-file -o)\n"
-		  "and proves it with a breakpoint and backtrace at kernel_clone." },
+		  "At the program's main kdive injects a getpid syscall, which\n"
+		  "enters the kernel at MSR_LSTAR, computes the slide (LSTAR minus\n"
+		  "&entry_SYSCALL_64), relocates gdb's symbols (symbol-file -o),\n"
+		  "puts the program back as it was, and proves the relocation\n"
+		  "with a breakpoint and backtrace at kernel_clone." },
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default) or json: msr, value, symbol, offset,\n"
 		  "vmlinux_address, kaslr_slide, star, syscall_mask, ..." },

@@ -185,6 +185,7 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 	obs->stops = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*obs->stops));
 	if (session_enter_program(s, t->progs, sc->program, &why) < 0)
 		goto fail_gdb;
+	obs->kaslr_slide = s->slide;
 	for (size_t i = 0; i < sc->nstops; i++) {
 		/* A stop guarded for other kernels is not armed (the matcher skips it). */
 		if (!guard_holds(&sc->stops[i].guard, obs->kernel_version)) {

@@ -147,6 +147,7 @@ int session_start(struct session *s, const struct session_opts *o)
 	s->vmlinux = o->vmlinux;
 	s->program = o->program;
 	s->program_status = -1;
+	s->kaslr = o->kaslr;
 	if (session_layout_read(&s->layout, o->vmlinux) < 0)
 		return -1;
 	s->rundir = qemu_make_rundir();
@@ -323,87 +324,157 @@ out:
 	return r;
 }
 
+#define KASLR_ALIGN 0x200000ull /* the kernel is placed at 2 MiB granularity */
+
+/* The bytes at addr in the guest, as a number (a code check). 0 or -1 reported. */
+static int read_u64(struct session *s, uint64_t addr, uint64_t *v)
+{
+	char *expr = xstrfmt("*(unsigned long long *)0x%llx", (unsigned long long)addr);
+	int r = gdb_eval_u64(&s->gdb, expr, v);
+	free(expr);
+	return r;
+}
+
 /*
- * --kaslr: kernel symbols are wrong until relocated, but the static guest program is
- * not moved. Stop at its _Fork (checking the code bytes: busybox, also non-PIE, runs
- * at the same addresses), then single-step until the CPU is in kernel mode: that pc
- * is where the syscall instruction went.
+ * Stop at the program's main under KASLR, before any kernel symbol can be trusted: a
+ * hardware breakpoint at main (user space is not moved), taken only when the code
+ * there is the program's own (busybox, also static, runs at the same addresses).
  */
-static int stop_after_syscall(struct session *s, const char *prog, uint64_t *kernel_pc)
+static int stop_at_main_unrelocated(struct session *s, const char *prog, int go,
+				    struct strbuf *why)
 {
 	struct elf e;
-	uint64_t fork_addr, want, got;
-	if (elf_open(&e, prog) < 0)
+	uint64_t main_addr, want, got = 0;
+	if (elf_open_quiet(&e, prog, why) < 0)
 		return -1;
-	int found = elf_symbol(&e, "_Fork", &fork_addr) &&
-		    elf_read_vaddr(&e, fork_addr, &want, sizeof(want)) == 0;
+	int found = elf_symbol(&e, "main", &main_addr) &&
+		    elf_read_vaddr(&e, main_addr, &want, sizeof(want)) == 0;
 	elf_close(&e);
-	if (!found)
-		return error("'%s' has no _Fork: is it the static fork program?", prog);
-	char *loc = xstrfmt("*0x%llx", (unsigned long long)fork_addr);
+	if (!found) {
+		strbuf_addf(why, "'%s' has no main to stop at", prog);
+		return -1;
+	}
+	char *loc = xstrfmt("*0x%llx", (unsigned long long)main_addr);
 	int bp = session_break_any(s, 1, loc);
 	free(loc);
 	if (bp < 0)
 		return -1;
-	char *code = xstrfmt("*(unsigned long long *)0x%llx", (unsigned long long)fork_addr);
-	int r = -1;
 	for (int hits = 0; hits < 200; hits++) {
-		if (session_continue(s, 0, NULL) != 0) {
-			error("the guest ended before the fork program reached _Fork");
-			goto out;
-		}
-		if (gdb_eval_u64(&s->gdb, code, &got) < 0)
-			goto out;
-		if (got == want && session_cpl(s) == 3)
+		int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
+		if (!cont && go && hits == 0 && qemu_go(&s->qemu) < 0)
+			cont = -1;
+		if (cont < 0 || wait_stop(s, 0, NULL) < 0)
 			break;
-		debug("stop at 0x%llx is another program's code", (unsigned long long)fork_addr);
+		if (read_u64(s, main_addr, &got) < 0)
+			break;
+		if (got == want && session_cpl(s) == 3)
+			return session_delete(s, bp);
+		debug("stop at main's address 0x%llx is another program's code",
+		      (unsigned long long)main_addr);
 	}
-	if (got != want) {
-		error("the fork program never reached _Fork");
-		goto out;
-	}
-	if (session_delete(s, -1) < 0)
-		goto out;
-	for (int steps = 0; steps < 200; steps++) {
-		if (step_instruction(s, 0) < 0)
-			goto out;
-		int cpl = session_cpl(s);
-		if (cpl < 0)
-			goto out;
-		if (cpl == 0) {
-			r = gdb_eval_u64(&s->gdb, "$pc", kernel_pc);
-			goto out;
-		}
-	}
-	error("200 instructions after _Fork the CPU was still in user mode");
-out:
-	free(code);
-	return r;
+	strbuf_addstr(why, "the guest program never reached main");
+	return -1;
 }
 
-#define KASLR_ALIGN 0x200000ull /* the kernel is placed at 2 MiB granularity */
+/* The user registers a syscall changes, and where the injection saves them. */
+static const char *const syscall_regs[] = { "rip", "rax", "rcx", "r11", "eflags" };
+#define NSYSCALL_REGS ARRAY_SIZE(syscall_regs)
+#define SYS_GETPID 39 /* x86-64's number since 2.6: harmless, changes nothing */
 
-int session_find_slide(struct session *s, const char *prog, uint64_t *lstar, uint64_t *slide)
+/*
+ * The slide, at a user-mode stop of the program: write a syscall instruction (0f 05)
+ * at the pc with rax = getpid and single-step it. The CPU lands where MSR_LSTAR
+ * points, in kernel mode and not halted, where rdmsr reads LSTAR itself; slide =
+ * LSTAR - &entry_SYSCALL_64. The code is put back at once, the symbols relocated,
+ * getpid runs to its end, and a breakpoint after the instruction (this task only,
+ * now that the symbols are right) takes the program back, where every register is
+ * restored and checked.
+ */
+static int find_slide(struct session *s, const char *prog, struct strbuf *why)
 {
+	uint64_t saved[NSYSCALL_REGS], check[NSYSCALL_REGS], pc, code, lstar, entry, cur;
 	struct elf e;
-	uint64_t pc, entry;
-	if (stop_after_syscall(s, prog, &pc) < 0 || session_read_msr(s, SESSION_MSR_LSTAR, lstar) < 0)
+	int r = -1, patched = 0;
+	if (gdb_registers_u64(&s->gdb, syscall_regs, NSYSCALL_REGS, saved) < 0)
 		return -1;
-	if (pc != *lstar)
-		return error("stepping across syscall landed at 0x%llx, but MSR_LSTAR is 0x%llx",
-			     (unsigned long long)pc, (unsigned long long)*lstar);
-	if (elf_open(&e, s->vmlinux) < 0)
-		return -1;
+	pc = saved[0];
+	char *at = xstrfmt("*(unsigned short *)0x%llx", (unsigned long long)pc);
+	if (gdb_eval_u64(&s->gdb, at, &code) < 0 || assign(s, at, 0x050f) < 0)
+		goto out;
+	patched = 1;
+	if (assign(s, "$rax", SYS_GETPID) < 0 || step_instruction(s, 0) < 0 ||
+	    gdb_eval_u64(&s->gdb, "$pc", &cur) < 0)
+		goto out;
+	if (assign(s, at, code) < 0)
+		goto out;
+	patched = 0;
+	if (session_cpl(s) != 0) {
+		strbuf_addf(why, "the injected syscall did not enter the kernel (pc 0x%llx)",
+			    (unsigned long long)cur);
+		goto out;
+	}
+	if (session_read_msr(s, SESSION_MSR_LSTAR, &lstar) < 0)
+		goto out;
+	if (cur != lstar) {
+		strbuf_addf(why, "the syscall entered at 0x%llx, but MSR_LSTAR is 0x%llx",
+			    (unsigned long long)cur, (unsigned long long)lstar);
+		goto out;
+	}
+	if (elf_open_quiet(&e, s->vmlinux, why) < 0)
+		goto out;
 	int found = elf_symbol(&e, "entry_SYSCALL_64", &entry);
 	elf_close(&e);
-	if (!found)
-		return error("'%s' has no entry_SYSCALL_64: not an x86-64 vmlinux?", s->vmlinux);
-	*slide = *lstar - entry;
-	if (*slide % KASLR_ALIGN)
-		return error("LSTAR 0x%llx - &entry_SYSCALL_64 0x%llx = 0x%llx is not a 2 MiB slide",
-			     (unsigned long long)*lstar, (unsigned long long)entry,
-			     (unsigned long long)*slide);
-	return session_relocate(s, *slide);
+	if (!found) {
+		strbuf_addf(why, "'%s' has no entry_SYSCALL_64: not an x86-64 vmlinux?", s->vmlinux);
+		goto out;
+	}
+	if ((lstar - entry) % KASLR_ALIGN) {
+		strbuf_addf(why, "LSTAR 0x%llx - &entry_SYSCALL_64 0x%llx is not a 2 MiB slide",
+			    (unsigned long long)lstar, (unsigned long long)entry);
+		goto out;
+	}
+	s->lstar = lstar;
+	/* symbol-file -o drops the program's symbols: add them again. */
+	if (session_relocate(s, lstar - entry) < 0 || session_console(s, "add-symbol-file %s", prog) < 0)
+		goto out;
+	/* Back to user space, in this task. */
+	char *ret = xstrfmt("*0x%llx", (unsigned long long)pc + 2);
+	struct strbuf bwhy = STRBUF_INIT;
+	int bp = session_break(s, 1, ret, -1, NULL, &bwhy);
+	free(ret);
+	if (bp < 0) {
+		strbuf_addf(why, "cannot stop after the injected syscall: %s", bwhy.buf);
+		strbuf_release(&bwhy);
+		goto out;
+	}
+	strbuf_release(&bwhy);
+	if (session_continue(s, 0, NULL) != 0 || session_delete(s, bp) < 0 ||
+	    gdb_eval_u64(&s->gdb, "$pc", &cur) < 0 || cur != pc + 2) {
+		strbuf_addstr(why, "the program did not come back from the injected syscall");
+		goto out;
+	}
+	r = 0;
+out:
+	if (patched && assign(s, at, code) < 0)
+		r = -1;
+	free(at);
+	if (r < 0)
+		return -1;
+	/* Every register as it was, checked. */
+	for (size_t i = 0; i < NSYSCALL_REGS; i++) {
+		char *reg = xstrfmt("$%s", syscall_regs[i]);
+		if (assign(s, reg, saved[i]) < 0)
+			r = -1;
+		free(reg);
+	}
+	if (gdb_registers_u64(&s->gdb, syscall_regs, NSYSCALL_REGS, check) < 0)
+		return -1;
+	for (size_t i = 0; i < NSYSCALL_REGS; i++)
+		if (check[i] != saved[i])
+			r = error("%s was not restored after the KASLR probe (0x%llx, saved 0x%llx)",
+				  syscall_regs[i], (unsigned long long)check[i],
+				  (unsigned long long)saved[i]);
+	return r;
 }
 
 static int session_relocate(struct session *s, uint64_t slide)
@@ -651,6 +722,16 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 		if (qemu_wait_ready(&s->qemu, s->deadline) < 0 || session_attach(s) < 0)
 			goto out;
 		gdb_note(&s->gdb, "init is ready; attached");
+	}
+	if (s->kaslr) {
+		/* Kernel symbols are wrong until the slide is known: main first. */
+		r = stop_at_main_unrelocated(s, prog, s->qemu.go_fd >= 0, why);
+		if (!r)
+			r = find_slide(s, prog, why);
+		if (!r)
+			gdb_note(&s->gdb, "KASLR: LSTAR 0x%llx, slide 0x%llx", (unsigned long long)s->lstar,
+				 (unsigned long long)s->slide);
+		goto out;
 	}
 	/* Arm late: one cheap user-space breakpoint at the program's main; the caller's
 	 * come after it, so no condition is evaluated during the boot. */

@@ -88,7 +88,9 @@ struct session {
 	int keep;              /* keep rundir at the end */
 	int64_t t0;            /* when the session started */
 	int64_t deadline;      /* t0 + the time limit */
+	int kaslr;             /* booted with KASLR: session_enter_program() finds the slide */
 	uint64_t slide;        /* KASLR slide applied to the symbols (0 with nokaslr) */
+	uint64_t lstar;        /* KASLR: MSR_LSTAR, where the probe's syscall entered */
 	const char *vmlinux;   /* not owned */
 	const char *program;   /* guest program, not owned; NULL when none */
 	int program_status;    /* its exit status once the guest finished, -1 before */
@@ -136,16 +138,6 @@ int session_read_msr(struct session *s, uint32_t msr, uint64_t *value);
 int session_lstar(struct session *s, uint64_t *value, char **symbol);
 
 /*
- * KASLR without nokaslr's help: kernel symbols are wrong until relocated, but the
- * static guest program is not moved. Stop the fork program (prog: its binary) in
- * _Fork (checking the code bytes: busybox, also non-PIE, runs at the same addresses),
- * single-step across its syscall into the kernel: that pc must be MSR_LSTAR (read by
- * rdmsr). slide = LSTAR - &entry_SYSCALL_64, 2 MiB aligned; the symbols are relocated.
- * The guest is left stopped at entry_SYSCALL_64 of the fork's clone. 0 or -1.
- */
-int session_find_slide(struct session *s, const char *prog, uint64_t *lstar, uint64_t *slide);
-
-/*
  * Let the guest run to its end: delete all breakpoints, continue, and wait for QEMU
  * to exit by itself (the guest's reboot -f). Then read the guest program's exit status
  * from the console (init prints it) into s->program_status. 0, or -1 reported with
@@ -156,7 +148,10 @@ int session_run_to_exit(struct session *s);
 /*
  * Load the program's symbols (progs_dir/program), wait for init to be ready and
  * attach (go sessions), and stop at the program's main with every breakpoint still to
- * be set: the caller arms its own next. 0, or -1 with the reason in why.
+ * be set: the caller arms its own next. Under KASLR the slide is found there first:
+ * a getpid syscall injected at main enters the kernel at MSR_LSTAR (read by rdmsr),
+ * slide = LSTAR - &entry_SYSCALL_64, the symbols are relocated, and the program is
+ * put back exactly as it was (s->slide, s->lstar). 0, or -1 with the reason in why.
  */
 int session_enter_program(struct session *s, const char *progs_dir, const char *program,
 			  struct strbuf *why);
