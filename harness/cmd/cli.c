@@ -152,6 +152,7 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 		a->boot.vmlinux[a->boot.nvmlinux++] = arg;
 		return 0;
 	case CLI_KEY_KASLR: a->boot.kaslr = 1; return 0;
+	case CLI_KEY_APPEND: a->boot.append = arg; return 0;
 	case CLI_KEY_SMP:
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > 8)

@@ -27,6 +27,7 @@ enum cli_key {
 	CLI_KEY_VERBOSE,      /* -v, --verbose */
 	CLI_KEY_KASLR,        /* --kaslr */
 	CLI_KEY_SMP,          /* --smp N */
+	CLI_KEY_APPEND,       /* --append ARGS */
 };
 
 /* One option of a command: how it is parsed, and its line in --help. */
@@ -59,6 +60,8 @@ struct cli_opt {
 	"write the report there (atomically) instead of stdout" }
 #define CLI_OPT_VERBOSE { "verbose", CLI_KEY_VERBOSE, 'v', NULL, \
 	"log what kdive does (-v)" }
+#define CLI_OPT_APPEND { "append", CLI_KEY_APPEND, 0, "ARGS", \
+	"more kernel command line (kdive.busy=busy: a background load)" }
 #define CLI_OPT_END { NULL, 0, 0, NULL, NULL }
 
 struct cli_command {
@@ -158,6 +161,7 @@ struct cli_boot_opts {
 	int gdb_port;        /* --gdb-port: 0 means a private unix socket */
 	int kaslr;           /* --kaslr: boot without nokaslr; the slide is found and applied */
 	int cpus;            /* --smp N: guest CPUs (0: 1) */
+	const char *append;  /* --append ARGS: more kernel command line, or NULL */
 };
 
 /* A command line, parsed. */

@@ -99,7 +99,8 @@ static void print_commands(const struct qemu *q, const struct strvec *cmds, cons
  * main for the user's gdb. Hands over QEMU and the run directory.
  */
 static int find_slide(const struct cli_images *im, const struct kernel *k, const char *program,
-		      int cpus, struct qemu *q, char **rundir, uint64_t *slide)
+		      int cpus, const char *append, struct qemu *q, char **rundir,
+		      uint64_t *slide)
 {
 	struct session_opts so = { 0 };
 	struct session s;
@@ -112,6 +113,7 @@ static int find_slide(const struct cli_images *im, const struct kernel *k, const
 	so.kaslr = 1;
 	so.go = 1;
 	so.cpus = cpus;
+	so.append = append;
 	if (session_start(&s, &so) == 0) {
 		if (session_enter_program(&s, im->progs, program, &why) == 0) {
 			info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)s.lstar,
@@ -201,6 +203,7 @@ static int cmd_debug(int argc, char **argv)
 		goto out;
 	qo.bzimage = k->bzimage;
 	qo.cpus = a.boot.cpus;
+	qo.append = a.boot.append;
 	qo.initrd = im.initrd;
 	qo.program = program;
 	qo.stopped = 1;
@@ -215,7 +218,7 @@ static int cmd_debug(int argc, char **argv)
 		goto out;
 	}
 	if (a.boot.kaslr) {
-		if (find_slide(&im, k, program, a.boot.cpus, &q, &rundir, &slide) < 0)
+		if (find_slide(&im, k, program, a.boot.cpus, a.boot.append, &q, &rundir, &slide) < 0)
 			goto out;
 	} else {
 		rundir = qemu_make_rundir();
@@ -331,6 +334,7 @@ const struct cli_command cli_cmd_debug = {
 		CLI_OPT_KERNEL,
 		CLI_OPT_VMLINUX,
 		CLI_OPT_SMP,
+		CLI_OPT_APPEND,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

@@ -186,6 +186,7 @@ static int cmd_lstar(int argc, char **argv)
 	}
 	so.kaslr = a.boot.kaslr;
 	so.cpus = a.boot.cpus;
+	so.append = a.boot.append;
 	so.keep = a.boot.keep;
 	so.timeout_s = a.boot.timeout_s;
 	so.gdb_port = a.boot.gdb_port;
@@ -294,6 +295,7 @@ const struct cli_command cli_cmd_lstar = {
 		CLI_OPT_TIMEOUT,
 		CLI_OPT_GDB_PORT,
 		CLI_OPT_SMP,
+		CLI_OPT_APPEND,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

@@ -79,7 +79,7 @@ static int cmd_record(int argc, char **argv)
 	struct run_target target;
 	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
 				.timeout_s = a.boot.timeout_s, .kaslr = a.boot.kaslr,
-				.cpus = a.boot.cpus };
+				.cpus = a.boot.cpus, .append = a.boot.append };
 	cli_run_target(&im, k, &target);
 	if (run_scenario(&sc, &target, &run, &obs) < 0) {
 		error("%s: the run failed, nothing recorded:\n%s", path, obs.error ? obs.error : "");
@@ -138,6 +138,7 @@ const struct cli_command cli_cmd_record = {
 		CLI_OPT_VMLINUX,
 		CLI_OPT_KASLR,
 		CLI_OPT_SMP,
+		CLI_OPT_APPEND,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

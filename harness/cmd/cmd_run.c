@@ -57,7 +57,7 @@ static int cmd_run(int argc, char **argv)
 	kid = xcalloc(im.nkernels, sizeof(*kid));
 	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
 				.timeout_s = a.boot.timeout_s, .kaslr = a.boot.kaslr,
-				.cpus = a.boot.cpus };
+				.cpus = a.boot.cpus, .append = a.boot.append };
 	for (size_t k = 0; k < im.nkernels; k++) {
 		const struct kernel *kern = &im.kernels[k];
 		struct run_target target;
@@ -145,6 +145,7 @@ const struct cli_command cli_cmd_run = {
 		CLI_OPT_VMLINUX,
 		CLI_OPT_KASLR,
 		CLI_OPT_SMP,
+		CLI_OPT_APPEND,
 		CLI_OPT_GDB_PORT,
 		{ "verbose", CLI_KEY_VERBOSE, 'v', NULL,
 		  "detail passing scenarios too: narration, frames, values\n"

@@ -293,6 +293,7 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, const st
 	so.go = 1;
 	so.kaslr = o->kaslr;
 	so.cpus = o->cpus;
+	so.append = o->append;
 	int64_t t0 = now_ms();
 	int r = session_start(&s, &so);
 	if (r < 0) {

@@ -32,6 +32,7 @@ struct run_opts {
 	int timeout_s;        /* 0: the scenario's own, or the session's default */
 	int kaslr;            /* boot with KASLR; the slide is found and applied */
 	int cpus;             /* guest CPUs (0: 1) */
+	const char *append;   /* more kernel command line, or NULL */
 };
 
 /*

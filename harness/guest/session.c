@@ -163,6 +163,7 @@ int session_start(struct session *s, const struct session_opts *o)
 	qo.go = o->go;
 	qo.gdb_port = o->gdb_port;
 	qo.cpus = o->cpus;
+	qo.append = o->append;
 	if (qemu_start(&s->qemu, &qo) < 0)
 		return -1;
 	info("booting %s under %s (run directory %s)", o->bzimage, s->qemu.kvm ? "KVM" : "TCG",

@@ -79,6 +79,7 @@ struct session_opts {
 	int timeout_s;         /* whole session limit; 0: 300 */
 	int go;                /* boot at once; init waits for the go line to run the program */
 	int cpus;              /* guest CPUs; 0: one */
+	const char *append;    /* more kernel command line, or NULL */
 };
 
 struct session {
