@@ -638,8 +638,8 @@ static void jr_guard(struct report *r, const struct guard *g)
 	strbuf_release(&sb);
 }
 
-static void jr_expected_frames(struct report *r, const char *key,
-				 const struct scenario_frame *f, size_t n)
+static void jr_expected_frames(struct report *r, const char *key, const char *version,
+			       const struct scenario_frame *f, size_t n)
 {
 	json_open(&r->json, key, '[');
 	for (size_t i = 0; i < n; i++) {
@@ -648,6 +648,8 @@ static void jr_expected_frames(struct report *r, const char *key,
 		json_str(&r->json, "file", f[i].file);
 		json_bool(&r->json, "inlined", f[i].inlined);
 		jr_guard(r, &f[i].guard);
+		/* whether its guard holds for this run's kernel */
+		json_bool(&r->json, "applies", guard_holds(&f[i].guard, version));
 		json_int(&r->json, "line", f[i].line);
 		json_close(&r->json);
 	}
@@ -685,11 +687,12 @@ static void jr_stop(struct report *r, const struct match_result *res, size_t i)
 	jr_obs_frames(r, "frames", hit ? o->frames : NULL, hit ? o->nframes : 0);
 	jr_obs_frames(r, "user_frames", hit ? o->user : NULL, hit ? o->nuser : 0);
 	if (st->has_frames) {
-		jr_expected_frames(r, "expected_frames", st->frames, st->nframes);
+		jr_expected_frames(r, "expected_frames", res->kernel_version, st->frames, st->nframes);
 		json_str(&r->json, "frames_result", match_status_name(ms->frames.status));
 	}
 	if (st->has_user) {
-		jr_expected_frames(r, "expected_user_frames", st->user, st->nuser);
+		jr_expected_frames(r, "expected_user_frames", res->kernel_version, st->user,
+				   st->nuser);
 		json_str(&r->json, "user_frames_result", match_status_name(ms->user.status));
 	}
 	json_open(&r->json, "checks", '[');
