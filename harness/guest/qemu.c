@@ -31,8 +31,10 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	strbuf_release(&why);
 
 	/* panic=-1: a panicking guest reboots at once, and -no-reboot turns that into
-	 * QEMU's exit, so a dead kernel never hangs a run. */
-	strbuf_addf(&append, "console=ttyS0 panic=-1%s", o->kaslr ? "" : " nokaslr");
+	 * QEMU's exit, so a dead kernel never hangs a run. no_timer_check: under TCG on a
+	 * loaded host the IO-APIC timer check can miss its ticks and panic the boot
+	 * ("IO-APIC + timer doesn't work!"); the emulated timer is known to work. */
+	strbuf_addf(&append, "console=ttyS0 panic=-1 no_timer_check%s", o->kaslr ? "" : " nokaslr");
 	if (o->program)
 		strbuf_addf(&append, " kdive.prog=%s", o->program);
 	if (o->args && *o->args)
