@@ -380,6 +380,30 @@ int proc_stop(struct proc *p, int grace_ms)
 	return 0;
 }
 
+int64_t proc_cpu_ms(const struct proc *p)
+{
+	char path[64], buf[1024];
+	if (!p->pid || p->reaped)
+		return -1;
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)p->pid);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	/* After "pid (comm) ", whose comm may hold spaces: state is field 3, utime 14, stime 15. */
+	const char *q = strrchr(buf, ')');
+	unsigned long long utime, stime;
+	if (!q || sscanf(q + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %llu %llu",
+			 &utime, &stime) != 2)
+		return -1;
+	long hz = sysconf(_SC_CLK_TCK);
+	return (int64_t)((utime + stime) * 1000ULL / (unsigned long long)(hz > 0 ? hz : 100));
+}
+
 int proc_succeeded(const struct proc *p)
 {
 	return p->reaped && WIFEXITED(p->status) && WEXITSTATUS(p->status) == 0;

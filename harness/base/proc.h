@@ -71,6 +71,9 @@ int proc_stop(struct proc *p, int grace_ms);
 
 /* 1 if the child exited with status 0. */
 int proc_succeeded(const struct proc *p);
+/* CPU time (user + system) the running child has used so far, in ms; -1 when gone. */
+int64_t proc_cpu_ms(const struct proc *p);
+
 /* "exited with status 2", "killed by signal 9 (Killed)": describe a wait status. */
 void proc_describe_status(struct strbuf *sb, int status);
 

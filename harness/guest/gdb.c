@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #define GDB_DEFAULT_TIMEOUT_MS 20000
+#define GDB_BUSY_LIMIT_MS (15 * 60 * 1000) /* the most a working gdb is waited for */
 
 static void transcript_line(struct gdb *g, const char *dir, const char *s, size_t len)
 {
@@ -197,11 +198,25 @@ static struct mi_record *vcommand(struct gdb *g, int timeout_ms, const char *fmt
 	int ms = timeout_ms ? timeout_ms : g->timeout_ms;
 	struct strbuf what = STRBUF_INIT;
 	strbuf_addf(&what, "running '%s'", cmd.buf);
-	int r = pump(g, (long)token, &res, now_ms() + ms, what.buf);
+	int64_t t0 = now_ms(), cpu = proc_cpu_ms(&g->proc), cpu_now;
+	int r;
+	/* A gdb that is computing (a large vmlinux without .gdb_index takes minutes for its
+	 * first look-ups) is waited for, with word now and then; one that sits idle, waiting
+	 * for a target that does not answer, is not. */
+	while ((r = pump(g, (long)token, &res, now_ms() + ms, what.buf)) == 0 &&
+	       (cpu_now = proc_cpu_ms(&g->proc)) >= 0 && cpu >= 0 && cpu_now - cpu >= ms / 4 &&
+	       now_ms() - t0 < GDB_BUSY_LIMIT_MS) {
+		struct strbuf d = STRBUF_INIT;
+		format_duration(&d, now_ms() - t0);
+		info("gdb is still busy with '%.60s' (%s so far): reading a large vmlinux?", cmd.buf,
+		     d.buf);
+		strbuf_release(&d);
+		cpu = cpu_now;
+	}
 	strbuf_release(&what);
 	if (r == 0) {
 		struct strbuf d = STRBUF_INIT;
-		format_duration(&d, ms);
+		format_duration(&d, now_ms() - t0);
 		error("gdb did not answer '%s' within %s", cmd.buf, d.buf);
 		strbuf_release(&d);
 	} else if (r < 0 && !g->dead) {

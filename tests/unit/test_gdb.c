@@ -66,6 +66,30 @@ TEST(gdb_time_out_names_the_command)
 	EXPECT_EQ(proc_live_count(), 0);
 }
 
+TEST(gdb_working_past_the_limit_is_waited_for)
+{
+	/* busy: 1.5 s of computing against a 400 ms limit; hang: an idle gdb is not. */
+	struct gdb g;
+	start_fake(&g, "busy");
+	struct mi_record *r = gdb_command(&g, 400, "-data-evaluate-expression sizeof(struct pt_regs)");
+	EXPECT_TRUE(r != NULL && r->result == MI_RESULT_DONE);
+	mi_record_free(r);
+	gdb_release(&g);
+	EXPECT_EQ(proc_live_count(), 0);
+}
+
+TEST(proc_cpu_time_grows_while_the_child_computes)
+{
+	struct proc p = PROC_INIT;
+	strvec_pushl(&p.args, "sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done", NULL);
+	ASSERT_EQ(proc_start(&p), 0);
+	int64_t first = proc_cpu_ms(&p);
+	EXPECT_TRUE(first >= 0);
+	proc_wait(&p, now_ms() + 20000);
+	EXPECT_EQ(proc_cpu_ms(&p), -1); /* reaped: no longer there */
+	proc_release(&p);
+}
+
 TEST(gdb_death_is_reported_with_status)
 {
 	struct gdb g;
