@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "deps.h"
+#include "session.h"
 #include "initramfs.h"
 #include "kbuild.h"
 #include "match.h"
@@ -484,6 +485,19 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 		error("kernel %s: %s", k->name, err.buf);
 		rc = KDIVE_EXIT_INFRA;
 	}
+	struct session_layout l;
+	if (!rc && session_layout_read(&l, k->vmlinux) == 0) {
+		if (l.fred)
+			info("kernel %s has FRED entry code (6.9+): booted with fred=on on a CPU that "
+			     "has FRED, syscalls enter at fred_entry_from_user instead of MSR_LSTAR's "
+			     "entry_SYSCALL_64; QEMU 7.2's TCG has no FRED, so here they take the "
+			     "SYSCALL path (pt_regs then sit 16 bytes lower, which kdive accounts for)",
+			     k->version);
+		session_layout_release(&l);
+	}
+	if (!rc && !k->srctree)
+		info("kernel %s: no source tree, so frames name files but kdive cannot show "
+		     "their source", k->version);
 	strbuf_release(&err);
 	return rc;
 }
