@@ -288,6 +288,12 @@ def is_smp():
     return symbol_exists("__per_cpu_offset")
 
 
+def kaslr_slide():
+    """The KASLR slide the symbols were relocated by ($kd_slide, set by kdive debug)."""
+    v = gdb.convenience_variable("kd_slide")
+    return 0 if v is None or v.type.code == gdb.TYPE_CODE_VOID else to_int(v)
+
+
 def current_task_expr():
     """A gdb expression (for breakpoint conditions) of type struct task_struct * for the
     task running on the vCPU being evaluated."""
@@ -295,9 +301,10 @@ def current_task_expr():
     if not is_smp():
         return var  # uniprocessor kernel: per-cpu variables are plain globals
     # SMP: the per-cpu copy is at &var + this CPU's per-cpu offset, which is GS base in
-    # kernel mode (KERNEL_GS_BASE holds it while the CPU is in user mode).
-    return ("(*(struct task_struct **)((unsigned long)&%s + "
-            "(($cs & 3) ? $k_gs_base : $gs_base)))" % var)
+    # kernel mode (KERNEL_GS_BASE holds it while the CPU is in user mode). KASLR does
+    # not move per-cpu offsets, but relocated symbols moved &var: the slide comes off.
+    return ("(*(struct task_struct **)((unsigned long)&%s - %#x + "
+            "(($cs & 3) ? $k_gs_base : $gs_base)))" % (var, kaslr_slide()))
 
 
 def current_task():
@@ -307,7 +314,8 @@ def current_task():
         return gdb.parse_and_eval(var)
     ptr = gdb.parse_and_eval("&" + var)  # struct task_struct ** (per-cpu template)
     base = frame0_reg("gs_base" if in_kernel_mode() else "k_gs_base")
-    return gdb.Value((to_int(ptr) + base) & MASK64).cast(ptr.type).dereference()
+    addr = (to_int(ptr) - kaslr_slide() + base) & MASK64
+    return gdb.Value(addr).cast(ptr.type).dereference()
 
 
 def task_pointer(value):

@@ -31,6 +31,7 @@ static void session_commands(struct strvec *cmds, const struct cli_images *im,
 	strvec_pushf(cmds, "target remote %s", target);
 	if (slide)
 		strvec_pushf(cmds, "symbol-file -o 0x%llx %s", (unsigned long long)slide, k->vmlinux);
+	strvec_pushf(cmds, "set $kd_slide = 0x%llx", (unsigned long long)slide);
 	strvec_pushf(cmds, "add-symbol-file %s/%s", im->progs, prog);
 	strvec_pushf(cmds, "set $kd_prog = \"%s\"", prog);
 	strvec_pushf(cmds, "set $kd_console = \"%s\"", console);

@@ -66,17 +66,28 @@ int session_layout_read(struct session_layout *l, const char *vmlinux)
 		return error("'%s' has no %s: not an x86-64 vmlinux kdive knows", vmlinux,
 			     var ? "init stack bounds (__start_init_stack)"
 				 : "pcpu_hot or current_task");
-	if (l->smp)
-		l->current = xstrfmt("(*(struct task_struct **)((unsigned long)&%s + "
-				     "(($cs & 3) ? $k_gs_base : $gs_base)))", var);
-	else
-		l->current = xstrdup(var);
+	l->var = xstrdup(var);
 	l->stack_top = l->thread_size - (l->fred ? FRED_PADDING : 0);
+	session_layout_relocate(l, 0);
 	return 0;
+}
+
+void session_layout_relocate(struct session_layout *l, uint64_t slide)
+{
+	free(l->current);
+	if (l->smp)
+		/* Per-CPU variables are offsets from the CPU's base, which KASLR does not
+		 * move; gdb's relocated symbols moved them too, so the slide comes off. */
+		l->current = xstrfmt("(*(struct task_struct **)((unsigned long)&%s - 0x%llx + "
+				     "(($cs & 3) ? $k_gs_base : $gs_base)))", l->var,
+				     (unsigned long long)slide);
+	else
+		l->current = xstrdup(l->var);
 }
 
 void session_layout_release(struct session_layout *l)
 {
+	free(l->var);
 	free(l->current);
 	memset(l, 0, sizeof(*l));
 }
@@ -175,6 +186,7 @@ int session_start(struct session *s, const struct session_opts *o)
 		return -1;
 	s->gdb.peer = &s->qemu.proc;
 	s->gdb.peer_name = "QEMU";
+
 	/* With go, the guest boots untouched by gdb: session_enter_program() attaches
 	 * when init is ready. */
 	return o->go ? 0 : session_attach(s);
@@ -188,7 +200,12 @@ static int session_attach(struct session *s)
 	if (strpbrk(s->qemu.gdb_target, " \t\n"))
 		return error("the gdb socket path '%s' has white space; set TMPDIR elsewhere",
 			     s->qemu.gdb_target);
-	return gdb_run(&s->gdb, NULL, "-target-select remote %s", s->qemu.gdb_target);
+	if (gdb_run(&s->gdb, NULL, "-target-select remote %s", s->qemu.gdb_target) < 0)
+		return -1;
+	/* A single step runs the stepped CPU alone: on an SMP guest the others must not
+	 * run into code that an injection (rdmsr over kernel text, a syscall over the
+	 * program's) has patched for that one step. (Only a connected target takes it.) */
+	return gdb_run(&s->gdb, NULL, "-gdb-set scheduler-locking step");
 }
 
 int session_cpl(struct session *s)
@@ -327,15 +344,6 @@ out:
 
 #define KASLR_ALIGN 0x200000ull /* the kernel is placed at 2 MiB granularity */
 
-/* The bytes at addr in the guest, as a number (a code check). 0 or -1 reported. */
-static int read_u64(struct session *s, uint64_t addr, uint64_t *v)
-{
-	char *expr = xstrfmt("*(unsigned long long *)0x%llx", (unsigned long long)addr);
-	int r = gdb_eval_u64(&s->gdb, expr, v);
-	free(expr);
-	return r;
-}
-
 /*
  * Stop at the program's main under KASLR, before any kernel symbol can be trusted: a
  * hardware breakpoint at main (user space is not moved), taken only when the code
@@ -345,11 +353,15 @@ static int stop_at_main_unrelocated(struct session *s, const char *prog, int go,
 				    struct strbuf *why)
 {
 	struct elf e;
-	uint64_t main_addr, want, got = 0;
+	uint64_t main_addr, main_size;
+	/* Static -O0 programs open main alike (push rbp; mov rsp,rbp; sub ...): compare the
+	 * whole function (its calls' offsets differ), up to the size of want. */
+	unsigned char want[256], got[sizeof(want)];
 	if (elf_open_quiet(&e, prog, why) < 0)
 		return -1;
-	int found = elf_symbol(&e, "main", &main_addr) &&
-		    elf_read_vaddr(&e, main_addr, &want, sizeof(want)) == 0;
+	int found = elf_symbol_size(&e, "main", &main_addr, &main_size) && main_size;
+	size_t len = found && main_size < sizeof(want) ? (size_t)main_size : sizeof(want);
+	found = found && elf_read_vaddr(&e, main_addr, want, len) == 0;
 	elf_close(&e);
 	if (!found) {
 		strbuf_addf(why, "'%s' has no main to stop at", prog);
@@ -366,9 +378,9 @@ static int stop_at_main_unrelocated(struct session *s, const char *prog, int go,
 			cont = -1;
 		if (cont < 0 || wait_stop(s, 0, NULL) < 0)
 			break;
-		if (read_u64(s, main_addr, &got) < 0)
+		if (gdb_read_memory(&s->gdb, main_addr, len, got) < 0)
 			break;
-		if (got == want && session_cpl(s) == 3)
+		if (!memcmp(got, want, len) && session_cpl(s) == 3)
 			return session_delete(s, bp);
 		debug("stop at main's address 0x%llx is another program's code",
 		      (unsigned long long)main_addr);
@@ -403,9 +415,16 @@ static int find_slide(struct session *s, const char *prog, struct strbuf *why)
 	if (gdb_eval_u64(&s->gdb, at, &code) < 0 || assign(s, at, 0x050f) < 0)
 		goto out;
 	patched = 1;
-	if (assign(s, "$rax", SYS_GETPID) < 0 || step_instruction(s, 0) < 0 ||
-	    gdb_eval_u64(&s->gdb, "$pc", &cur) < 0)
+	if (assign(s, "$rax", SYS_GETPID) < 0)
 		goto out;
+	/* QEMU now and then reports a step that executed nothing: step again then. */
+	for (int tries = 0; tries < 5; tries++) {
+		if (step_instruction(s, 0) < 0 || gdb_eval_u64(&s->gdb, "$pc", &cur) < 0)
+			goto out;
+		if (cur != pc)
+			break;
+		gdb_note(&s->gdb, "the step did not execute; stepping again");
+	}
 	if (assign(s, at, code) < 0)
 		goto out;
 	patched = 0;
@@ -483,8 +502,10 @@ static int session_relocate(struct session *s, uint64_t slide)
 	/* symbol-file -o replaces every symbol file; gdb keeps its breakpoints but they
 	 * are re-resolved against the new addresses. */
 	int r = session_console(s, "symbol-file -o 0x%llx %s", (unsigned long long)slide, s->vmlinux);
-	if (!r)
+	if (!r) {
 		s->slide = slide;
+		session_layout_relocate(&s->layout, slide);
+	}
 	return r;
 }
 
@@ -887,7 +908,8 @@ int session_load_helpers(struct session *s, const char *helpers, const char *sys
 {
 	if (session_console(s, "set $kd_prog = \"%s\"", s->program ? s->program : "") < 0 ||
 	    session_console(s, "set $kd_console = \"%s\"", s->qemu.console_log) < 0 ||
-	    session_console(s, "set $kd_syscalls = \"%s\"", syscalls_path ? syscalls_path : "") < 0)
+	    session_console(s, "set $kd_syscalls = \"%s\"", syscalls_path ? syscalls_path : "") < 0 ||
+	    session_console(s, "set $kd_slide = 0x%llx", (unsigned long long)s->slide) < 0)
 		return -1;
 	return session_console(s, "source %s", helpers);
 }

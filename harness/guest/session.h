@@ -46,8 +46,9 @@ int session_ptreg_find(const char *name);
  * from vmlinux's symbol table (no gdb needed, so the debug script can use it too).
  */
 struct session_layout {
-	char *current;        /* expression for the running task: pcpu_hot.current_task
-				 (6.2+) or current_task, per CPU on SMP kernels; owned */
+	char *var;            /* the variable: pcpu_hot.current_task (6.2+) or current_task; owned */
+	char *current;        /* expression for the running task: var, per CPU on SMP
+				 kernels (session_layout_relocate()); owned */
 	uint64_t thread_size; /* THREAD_SIZE: the init stack's size */
 	uint64_t stack_top;   /* offset from a task's stack base to the end of pt_regs:
 				 THREAD_SIZE less FRED's 16 bytes of padding */
@@ -58,6 +59,11 @@ struct session_layout {
 /* Read vmlinux's layout. 0, or -1 reported (not a vmlinux kdive understands). */
 int session_layout_read(struct session_layout *l, const char *vmlinux);
 void session_layout_release(struct session_layout *l);
+/*
+ * Symbols relocated by slide (KASLR): per-CPU variables (SMP) are offsets from each
+ * CPU's base, which KASLR leaves alone, so current takes the slide off again.
+ */
+void session_layout_relocate(struct session_layout *l, uint64_t slide);
 /*
  * Append to out the gdb condition "the running task is program [and its current
  * syscall is syscall_nr (>= 0)] [and (cond)]". Plain expressions after the first
