@@ -91,6 +91,8 @@ void match_format_expected(struct strbuf *sb, const struct scenario_frame *e)
 		strbuf_addf(sb, " (%s)", e->file);
 	if (e->inlined)
 		strbuf_addstr(sb, " inlined");
+	if (e->optional)
+		strbuf_addstr(sb, " optional");
 }
 
 /* ---- frames ---- */
@@ -117,7 +119,8 @@ static void align(struct match_frames *mf, const struct scenario_frame **pat, si
 				if (j < nf && C(i, j + 1) < best)
 					best = C(i, j + 1);
 			} else {
-				best = C(i + 1, j) + 1; /* missing */
+				/* missing; an optional frame may be (a tail call became a jump) */
+				best = C(i + 1, j) + !pat[i]->optional;
 				if (j < nf) {
 					size_t here = C(i + 1, j + 1) + !match_frame(pat[i], &f[j]);
 					if (here < best)
@@ -159,6 +162,9 @@ static void align(struct match_frames *mf, const struct scenario_frame **pat, si
 		} else if (j < nf && C(i, j + 1) + 1 == c) {
 			*r = (struct match_row){ MATCH_ROW_EXTRA, NULL, &f[j], 1, j };
 			j++;
+		} else if (pat[i]->optional && C(i + 1, j) == c) {
+			*r = (struct match_row){ MATCH_ROW_ABSENT, pat[i], NULL, 0, j };
+			i++;
 		} else {
 			*r = (struct match_row){ MATCH_ROW_MISSING, pat[i], NULL, 0, j };
 			i++;
@@ -246,6 +252,10 @@ static void diff_block(struct strbuf *d, const char *file, const char *heading,
 			break;
 		case MATCH_ROW_MISSING:
 			add_label(d, "missing");
+			match_format_expected(d, r->expect);
+			break;
+		case MATCH_ROW_ABSENT:
+			add_label(d, "absent");
 			match_format_expected(d, r->expect);
 			break;
 		case MATCH_ROW_EXTRA:

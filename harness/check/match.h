@@ -39,6 +39,7 @@ enum match_row_kind {
 	MATCH_ROW_ANY,     /* "..." matched ngot captured frames from got (ngot may be 0) */
 	MATCH_ROW_DIFF,    /* the expected frame, but a different captured frame got there */
 	MATCH_ROW_MISSING, /* the expected frame, and no captured frame for it */
+	MATCH_ROW_ABSENT,  /* an optional expected frame that is not there: fine */
 	MATCH_ROW_EXTRA,   /* a captured frame that no expected line accounts for */
 };
 

@@ -647,6 +647,7 @@ static void jr_expected_frames(struct report *r, const char *key, const char *ve
 		json_str(&r->json, "func", f[i].func ? f[i].func : "...");
 		json_str(&r->json, "file", f[i].file);
 		json_bool(&r->json, "inlined", f[i].inlined);
+		json_bool(&r->json, "optional", f[i].optional);
 		jr_guard(r, &f[i].guard);
 		/* whether its guard holds for this run's kernel */
 		json_bool(&r->json, "applies", guard_holds(&f[i].guard, version));

@@ -329,17 +329,20 @@ static void parse_regs(struct parser *p, struct lexer *lx, const struct lexer_wo
 		perr(p, dir->col, "'regs' needs at least one check: NAME OP VALUE");
 }
 
-/* A line of a frames or user block: [GUARD] FUNC [FILE-SUFFIX] [inlined], or "...". */
+/*
+ * A line of a frames or user block: [GUARD] FUNC [FILE-SUFFIX] [inlined] [optional], or
+ * "...".
+ */
 static void parse_frame(struct parser *p, struct lexer *lx, const struct lexer_word *fn,
 			const struct guard *g)
 {
 	struct scenario_stop *st = p->stop;
 	struct lexer_word w = *fn, file = { 0 }, extra;
-	int inlined = 0;
+	int inlined = 0, optional = 0;
 	p->block_count++;
 	int any = lexer_word_is(&w, "...");
-	if (lexer_word_is(&w, "inlined")) {
-		perr(p, w.col, "missing function name before 'inlined'");
+	if (lexer_word_is(&w, "inlined") || lexer_word_is(&w, "optional")) {
+		perr(p, w.col, "missing function name before %s", qw(p, 0, &w));
 		return;
 	}
 	while (lexer_next(lx, &extra)) {
@@ -350,7 +353,11 @@ static void parse_frame(struct parser *p, struct lexer *lx, const struct lexer_w
 			if (inlined)
 				return (void)perr(p, extra.col, "duplicate 'inlined'");
 			inlined = 1;
-		} else if (!file.s && !inlined && extra.s[0] != '[') {
+		} else if (lexer_word_is(&extra, "optional")) {
+			if (optional)
+				return (void)perr(p, extra.col, "duplicate 'optional'");
+			optional = 1;
+		} else if (!file.s && !inlined && !optional && extra.s[0] != '[') {
 			file = extra;
 			size_t k = file.len;
 			while (k && lexer_is_digit(file.s[k - 1]))
@@ -361,7 +368,8 @@ static void parse_frame(struct parser *p, struct lexer *lx, const struct lexer_w
 						  "suffix %s alone",
 						  quote(p, 0, file.s, k - 1));
 		} else {
-			extra_word(p, &extra, "the frame (a frame line is FUNC [FILE-SUFFIX] [inlined])");
+			extra_word(p, &extra, "the frame (a frame line is FUNC [FILE-SUFFIX] [inlined] "
+					      "[optional])");
 			return;
 		}
 	}
@@ -377,6 +385,7 @@ static void parse_frame(struct parser *p, struct lexer *lx, const struct lexer_w
 	f->func = any ? NULL : xstrndup(w.s, w.len);
 	f->file = file.s ? xstrndup(file.s, file.len) : NULL;
 	f->inlined = inlined;
+	f->optional = optional;
 	f->guard = *g;
 	f->line = p->lineno;
 }

@@ -12,7 +12,8 @@
  *   stop [kernel|user] LOCATION [syscall=NAME] [finish] [if GDB-EXPR]
  *     say    narration for tours (one line each, joined)
  *     frames                            expected frames, innermost first
- *       FUNC [FILE-SUFFIX] [inlined]
+ *       FUNC [FILE-SUFFIX] [inlined] [optional]   optional: may be missing (a call that
+ *                                       a kernel without frame pointers made a jump)
  *       ...                             any run of frames (possibly none)
  *     user                              expected user-space frames of the syscall
  *       FUNC [FILE-SUFFIX]
@@ -40,6 +41,7 @@ struct scenario_frame {
 	int inlined;        /* 1: the frame must be an inlined one */
 	struct guard guard; /* when it applies */
 	int line;           /* scenario line, for diffs */
+	int optional;       /* 1: the frame may be missing (a tail call became a jump) */
 };
 
 /* One register / pt_regs / return-value check. */

@@ -178,6 +178,18 @@ TEST(match_frames_wildcard_middle)
 	EXPECT_FRAMES("...", "", MATCH_PASS);
 }
 
+TEST(match_frames_optional)
+{
+	/* a kernel without frame pointers turns x64_sys_call's call into a jump */
+	EXPECT_FRAMES("a;x optional;b", "a|x|b", MATCH_PASS);
+	EXPECT_FRAMES("a;x optional;b", "a|b", MATCH_PASS);
+	EXPECT_FRAMES("a;x optional;y optional;b", "a|b", MATCH_PASS);
+	EXPECT_FRAMES("a;x optional;b", "a|y|b", MATCH_FAIL); /* absent, not another frame */
+	EXPECT_FRAMES("a;x optional;b", "a|x|x|b", MATCH_FAIL);
+	EXPECT_FRAMES("a;x optional", "a", MATCH_PASS);
+	EXPECT_FRAMES("x optional", "", MATCH_PASS);
+}
+
 TEST(match_frames_file_and_inlined)
 {
 	const char *cap = "syscall_enter_from_user_mode@/src/linux/include/linux/entry-common.h:197!"

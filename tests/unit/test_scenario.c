@@ -496,7 +496,11 @@ TEST(scenario_errors_frames)
 {
 	EXPECT_ERROR("program p\nstop f\n  frames\n    a b c\n",
 		     "t.scn:4:9: unexpected 'c' after the frame (a frame line is FUNC [FILE-SUFFIX] "
-		     "[inlined])");
+		     "[inlined] [optional])");
+	EXPECT_ERROR("program p\nstop f\n  frames\n    optional\n",
+		     "t.scn:4:5: missing function name before 'optional'");
+	EXPECT_ERROR("program p\nstop f\n  frames\n    f x.c optional optional\n",
+		     "t.scn:4:20: duplicate 'optional'");
 	EXPECT_ERROR("program p\nstop f\n  frames\n    ... x\n",
 		     "t.scn:4:9: '...' stands alone: no file or 'inlined' after it");
 	EXPECT_ERROR("program p\nstop f\n  frames\n    inlined\n",
