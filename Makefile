@@ -3,6 +3,7 @@
 #   make            build the controller, $(O)/kdive
 #   make run        install what is missing, build kernel + initramfs, run the fork scenario
 #   make test       install what is missing, unit tests + integration tests (real kernel)
+#   make test-distro  opt-in: Debian's own 6.1 kernel (downloaded once) passes fork.scn
 #   make unit       unit tests only (pure modules, ASan + UBSan), a few seconds
 #   make check      sanitizer build of the unit tests and the fuzzers (needs clang)
 #   make kernel     build (or reuse from the cache) the kernel
@@ -45,7 +46,7 @@ KDIVE_OBJ := $(HARNESS_SRC:%.c=$(O)/obj/%.o)
 UNIT_BIN := $(O)/tests/unit
 UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
 
-.PHONY: all run test unit check kernel initramfs deps clean integration
+.PHONY: all run test unit check kernel initramfs deps clean integration test-distro
 .DEFAULT_GOAL := all
 
 all: $(KDIVE)
@@ -91,6 +92,10 @@ run: deps
 # Unit tests, then integration tests against the real kernel, QEMU and gdb.
 test: deps $(UNIT_BIN)
 	$(Q)KDIVE=$(abspath $(KDIVE)) UNIT=$(abspath $(UNIT_BIN)) tests/run
+
+# Opt-in: Debian's own 6.1 kernel (fetches ~890 MB of packages once) passes fork.scn.
+test-distro: deps
+	$(Q)KDIVE=$(abspath $(KDIVE)) tests/distro
 
 integration: deps
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/run --integration-only
