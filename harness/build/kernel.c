@@ -4,10 +4,14 @@
  */
 #define _GNU_SOURCE
 #include "kernel.h"
+#include "deps.h"
 #include "elf.h"
+#include "proc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 char *kernel_banner_release(const char *banner)
 {
@@ -139,6 +143,71 @@ int kernel_read_vmlinux(struct kernel *k, struct strbuf *err)
 out:
 	elf_close(&e);
 	strbuf_release(&why);
+	return r;
+}
+
+int kernel_has_gdb_index(const char *vmlinux)
+{
+	struct elf e;
+	struct strbuf why = STRBUF_INIT;
+	const unsigned char *data;
+	size_t len;
+	int has = 0;
+	if (elf_open_quiet(&e, vmlinux, &why) == 0) {
+		has = elf_section(&e, ".gdb_index", &data, &len);
+		elf_close(&e);
+	}
+	strbuf_release(&why);
+	return has;
+}
+
+int kernel_indexed_copy(const char *vmlinux, const char *cache, char **out, struct strbuf *err)
+{
+	struct strbuf id = STRBUF_INIT, tmp = STRBUF_INIT, log = STRBUF_INIT;
+	struct sha256 c;
+	char hex[65];
+	int r = -1;
+	*out = NULL;
+	if (deps_file_id(vmlinux, &id) < 0) {
+		strbuf_addf(err, "cannot read '%s'", vmlinux);
+		goto out;
+	}
+	sha256_init(&c);
+	sha256_update(&c, id.buf, id.len);
+	sha256_final_hex(&c, hex);
+	char *dir = xstrfmt("%s/vmlinux/%.16s", cache, hex);
+	char *path = xstrfmt("%s/vmlinux", dir);
+	if (kernel_has_gdb_index(path)) {
+		*out = path;
+		free(dir);
+		r = 0;
+		goto out;
+	}
+	/* Copy next to the final name, index the copy, then rename: never half a file. */
+	strbuf_addf(&tmp, "%s.tmp.%d", path, (int)getpid());
+	const char *cp[] = { "cp", "--", vmlinux, tmp.buf, NULL };
+	const char *index[] = { "gdb-add-index", tmp.buf, NULL };
+	if (mkdir_p(dir, 0755) < 0)
+		strbuf_addf(err, "cannot create '%s'", dir);
+	else if (proc_run_capture_quiet(cp, &log, 1, 10 * 60 * 1000, err) != 0)
+		strbuf_addf(err, "cannot copy '%s' into the cache: %s", vmlinux, log.buf);
+	else if (proc_run_capture_quiet(index, &log, 1, 30 * 60 * 1000, err) != 0 ||
+		 !kernel_has_gdb_index(tmp.buf))
+		strbuf_addf(err, "gdb-add-index failed on the copy of '%s': %s", vmlinux, log.buf);
+	else if (rename(tmp.buf, path) < 0)
+		strbuf_addf(err, "cannot move the indexed copy to '%s'", path);
+	else {
+		*out = path;
+		path = NULL;
+		r = 0;
+	}
+	unlink(tmp.buf);
+	free(path);
+	free(dir);
+out:
+	strbuf_release(&id);
+	strbuf_release(&tmp);
+	strbuf_release(&log);
 	return r;
 }
 

@@ -4,7 +4,7 @@
  * read from the build's generated header when kdive built the kernel, else from the
  * vmlinux's own sys_call_table (each slot's __x64_sys_NAME); and, for kernels kdive
  * built, the source and build trees that give source lines. Nothing here boots or
- * builds: kbuild builds, session boots. Depends on elf, syscalls.
+ * builds: kbuild builds, session boots. Depends on elf, syscalls, proc, deps.
  */
 #ifndef KDIVE_KERNEL_H
 #define KDIVE_KERNEL_H
@@ -37,6 +37,16 @@ char *kernel_banner_release(const char *banner);
 
 /* The generated syscall header of a built kernel (new string), or NULL. */
 char *kernel_syscalls_header(const struct kernel *k);
+
+/* 1 when the vmlinux has a .gdb_index (gdb reads it ~20x faster), 0 when not or unreadable. */
+int kernel_has_gdb_index(const char *vmlinux);
+
+/*
+ * An indexed copy of vmlinux in the cache (cache/vmlinux/ID/vmlinux, ID from the
+ * file's path, size and mtime): made once with gdb-add-index, reused after. The copy's
+ * path in *out (new string). 0, or -1 with the reason in err.
+ */
+int kernel_indexed_copy(const char *vmlinux, const char *cache, char **out, struct strbuf *err);
 
 void kernel_release(struct kernel *k);
 

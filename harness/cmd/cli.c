@@ -154,6 +154,7 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 		return 0;
 	case CLI_KEY_KASLR: a->boot.kaslr = 1; return 0;
 	case CLI_KEY_APPEND: a->boot.append = arg; return 0;
+	case CLI_KEY_INDEX: a->boot.index = 1; return 0;
 	case CLI_KEY_SMP:
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > 8)
@@ -480,6 +481,23 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 		k->bzimage = xstrdup(spec);
 		k->vmlinux = xstrdup(vmlinux);
 		rc = KDIVE_EXIT_PASS;
+		if (kernel_has_gdb_index(vmlinux)) {
+			/* gdb reads it quickly */
+		} else if (!b->index) {
+			info("%s has no .gdb_index: gdb's first look-ups in it can take minutes "
+			     "(about 20 s for Debian's 600 MB vmlinux); --index makes an indexed "
+			     "copy in the cache, once", vmlinux);
+		} else {
+			char *copy;
+			info("indexing a copy of %s for gdb (once; about 10 s for 600 MB)", vmlinux);
+			if (kernel_indexed_copy(vmlinux, cache, &copy, &err) < 0) {
+				error("%s", err.buf);
+				rc = KDIVE_EXIT_INFRA;
+			} else {
+				free(k->vmlinux);
+				k->vmlinux = copy;
+			}
+		}
 	}
 	if (!rc && kernel_read_vmlinux(k, &err) < 0) {
 		error("kernel %s: %s", k->name, err.buf);

@@ -28,6 +28,7 @@ enum cli_key {
 	CLI_KEY_KASLR,        /* --kaslr */
 	CLI_KEY_SMP,          /* --smp N */
 	CLI_KEY_APPEND,       /* --append ARGS */
+	CLI_KEY_INDEX,        /* --index */
 };
 
 /* One option of a command: how it is parsed, and its line in --help. */
@@ -62,6 +63,9 @@ struct cli_opt {
 	"log what kdive does (-v)" }
 #define CLI_OPT_APPEND { "append", CLI_KEY_APPEND, 0, "ARGS", \
 	"more kernel command line (kdive.busy=busy: a background load)" }
+#define CLI_OPT_INDEX { "index", CLI_KEY_INDEX, 0, NULL, \
+	"give a prebuilt vmlinux without .gdb_index an indexed copy\n" \
+	"in the cache (once): gdb answers ~20x faster" }
 #define CLI_OPT_END { NULL, 0, 0, NULL, NULL }
 
 struct cli_command {
@@ -162,6 +166,7 @@ struct cli_boot_opts {
 	int kaslr;           /* --kaslr: boot without nokaslr; the slide is found and applied */
 	int cpus;            /* --smp N: guest CPUs (0: 1) */
 	const char *append;  /* --append ARGS: more kernel command line, or NULL */
+	int index;           /* --index: use an indexed copy of a prebuilt vmlinux */
 };
 
 /* A command line, parsed. */

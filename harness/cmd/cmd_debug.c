@@ -334,6 +334,7 @@ const struct cli_command cli_cmd_debug = {
 		  "keep the run directory (session.gdb, console.log, qemu.log)" },
 		CLI_OPT_KERNEL,
 		CLI_OPT_VMLINUX,
+		CLI_OPT_INDEX,
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,
 		CLI_OPT_VERBOSE,

@@ -292,6 +292,7 @@ const struct cli_command cli_cmd_lstar = {
 		CLI_OPT_KEEP,
 		CLI_OPT_KERNEL,
 		CLI_OPT_VMLINUX,
+		CLI_OPT_INDEX,
 		CLI_OPT_TIMEOUT,
 		CLI_OPT_GDB_PORT,
 		CLI_OPT_SMP,

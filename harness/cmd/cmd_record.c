@@ -136,6 +136,7 @@ const struct cli_command cli_cmd_record = {
 		  "limit (default: the scenario's `timeout`, or 300)" },
 		CLI_OPT_KERNEL,
 		CLI_OPT_VMLINUX,
+		CLI_OPT_INDEX,
 		CLI_OPT_KASLR,
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,

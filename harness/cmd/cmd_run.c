@@ -143,6 +143,7 @@ const struct cli_command cli_cmd_run = {
 		  "tree or tarball (built), or a prebuilt bzImage with --vmlinux\n"
 		  "(default: 6.12)" },
 		CLI_OPT_VMLINUX,
+		CLI_OPT_INDEX,
 		CLI_OPT_KASLR,
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,

@@ -811,6 +811,7 @@ const struct cli_command cli_cmd_tour = {
 		CLI_OPT_KEEP,
 		CLI_OPT_KERNEL,
 		CLI_OPT_VMLINUX,
+		CLI_OPT_INDEX,
 		CLI_OPT_KASLR,
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,
