@@ -8,8 +8,8 @@
  * gdb console commands, handing a stopped guest over, and running the guest to its
  * end. Ending the session stops gdb and QEMU and removes the run directory unless
  * asked to keep it (it is always kept, and named, on failure).
- * gdbinit/kdive.py mirrors the layout rules for people's gdb (same symbols, same
- * order). Depends on gdb, qemu, elf, obs.
+ * session_layout.c holds the layout rules; gdbinit/kdive.py mirrors them for people's
+ * gdb (same symbols, same order). Depends on gdb, qemu, elf, obs.
  */
 #ifndef KDIVE_SESSION_H
 #define KDIVE_SESSION_H
@@ -36,6 +36,7 @@ enum session_ptreg {
 	SESSION_PT_SS,
 	SESSION_PT_NSLOTS
 };
+#define SESSION_PTREGS_SIZE (8 * SESSION_PT_NSLOTS) /* sizeof(struct pt_regs) */
 /* Name of pt_regs slot i ("r15", ..., "orig_ax", "ip", ..., "ss"), NULL past the end. */
 const char *session_ptreg_name(size_t i);
 /* The slot called name, or -1. */
