@@ -256,7 +256,7 @@ class SavedCpu:
 
 # ---------------------------------------------------------------------------------------
 # Kernel layout: current task, THREAD_SIZE, struct pt_regs.
-# The same rules as harness/guest/session.c (session_layout_read, session_layout_cond): one
+# The same rules as harness/guest/session_layout.c (session_layout_read, _cond): one
 # function each here, one there; change both together.
 
 
