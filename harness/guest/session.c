@@ -148,10 +148,18 @@ int session_continue(struct session *s, int64_t deadline, struct session_stop *s
 	if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
 		return -1;
 	/* gdb reports a failed QEMU, gdb's death or the time-out; a guest that powered
-	 * off is for the caller to judge. */
-	if (wait_stop(s, deadline, st) == 0)
-		return 0;
-	return session_guest_off(s) ? 1 : -1;
+	 * off is for the caller to judge. When QEMU closes the connection first, gdb says
+	 * so as a stop ("exited-normally"): the guest ended just the same. */
+	struct session_stop mine = { .bkpt = -1 };
+	if (!st)
+		st = &mine;
+	int r = wait_stop(s, deadline, st);
+	if (r == 0 && st->reason && !strncmp(st->reason, "exited", 6))
+		r = 1;
+	else if (r < 0)
+		r = session_guest_off(s) ? 1 : -1;
+	session_stop_release(&mine);
+	return r;
 }
 
 static int step_instruction(struct session *s, int64_t deadline)

@@ -125,8 +125,8 @@ int session_start(struct session *s, const struct session_opts *o);
 
 /*
  * Continue and wait for the next stop until the monotonic deadline (0: the session's),
- * filling st (may be NULL). 0; 1 when the guest powered off first (nothing reported);
- * -1 reported (time-out, gdb or QEMU died).
+ * filling st (may be NULL). 0; 1 when the guest powered off first (QEMU exited, or gdb
+ * says the target exited; nothing reported); -1 reported (time-out, gdb or QEMU died).
  */
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st);
 /* 1 once QEMU exited by itself with status 0 (the guest powered off). */
