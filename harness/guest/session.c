@@ -155,7 +155,7 @@ int session_continue(struct session *s, int64_t deadline, struct session_stop *s
 		st = &mine;
 	int r = wait_stop(s, deadline, st);
 	if (r == 0 && st->reason && !strncmp(st->reason, "exited", 6))
-		r = 1;
+		r = s->target_gone = 1;
 	else if (r < 0)
 		r = session_guest_off(s) ? 1 : -1;
 	session_stop_release(&mine);
@@ -428,8 +428,9 @@ static int session_relocate(struct session *s, uint64_t slide)
 
 int session_run_to_exit(struct session *s)
 {
-	if (session_delete(s, -1) < 0 ||
-	    gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
+	/* Unless gdb already saw the target go, let the guest run on to its end. */
+	if (!s->target_gone && (session_delete(s, -1) < 0 ||
+				gdb_run(&s->gdb, NULL, "-exec-continue") < 0))
 		return -1;
 	int r = qemu_wait(&s->qemu, s->deadline);
 	if (r == 1)

@@ -102,6 +102,7 @@ struct session {
 	const char *vmlinux;   /* not owned */
 	const char *program;   /* guest program, not owned; NULL when none */
 	int program_status;    /* its exit status once the guest finished, -1 before */
+	int target_gone;       /* gdb reported that the target exited (QEMU closed the stub) */
 	struct session_layout layout; /* the kernel's layout; owned */
 	int layout_checked;    /* struct pt_regs was checked against gdb's view */
 };
