@@ -545,8 +545,9 @@ enum match_status match_run(struct match_result *res, const struct scenario *sc,
 
 	size_t nfail = res->counts.stops[MATCH_FAIL], nerr = res->counts.stops[MATCH_ERROR];
 	if (run->error) {
+		/* One line: the console tail that follows is for the error's own report. */
 		res->status = MATCH_ERROR;
-		strbuf_addstr(&reason, run->error);
+		strbuf_add(&reason, run->error, strcspn(run->error, "\n"));
 	} else if (nerr || res->lstar_status == MATCH_ERROR) {
 		res->status = MATCH_ERROR;
 	} else if (nfail || res->lstar_status == MATCH_FAIL) {

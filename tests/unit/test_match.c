@@ -489,6 +489,14 @@ TEST(match_errors)
 	EXPECT_STREQ(fx.res.stops[1].reason, "not reached: the run failed");
 	fx_release(&fx);
 
+	/* the reason is the error's first line; the console tail below it is not pasted in */
+	fx_parse(&fx, "t.scn", "program p\nstop a\n");
+	fx_stop(&fx, 0, NULL, NULL);
+	fx.run.error = xstrdup("the guest or gdb did not start\nlast lines of the guest console:\n  | x\n");
+	EXPECT_EQ(match_run(&fx.res, &fx.sc, &fx.run, NULL), MATCH_ERROR);
+	EXPECT_STREQ(fx.res.reason, "the guest or gdb did not start");
+	fx_release(&fx);
+
 	/* a stop that could not be captured, and a stop the run has no record of */
 	fx_parse(&fx, "t.scn", "program p\nstop a\nstop b\n");
 	struct obs_stop *st = fx_stop(&fx, 1, "a", "");
