@@ -483,6 +483,7 @@ static void parse_stop(struct parser *p, struct lexer *lx, const struct lexer_wo
 						  "a number)",
 						  quote(p, 0, w.s + 8, w.len - 8));
 			st->syscall = xstrndup(w.s + 8, w.len - 8);
+			st->syscall_col = (int)w.col + 8;
 		} else if (lexer_word_is(&w, "finish")) {
 			if (st->finish)
 				return (void)perr(p, w.col, "duplicate 'finish'");
@@ -581,6 +582,8 @@ static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word
 		if (arg.s[0] == '[')
 			return (void)perr(p, arg.col, "a version guard goes at the start of the line");
 		sc->program = xstrndup(arg.s, arg.len);
+		sc->program_line = p->lineno;
+		sc->program_col = (int)arg.col;
 		while (lexer_next(lx, &arg)) {
 			char *a = xstrndup(arg.s, arg.len);
 			strvec_push(&sc->args, a);

@@ -76,6 +76,7 @@ struct scenario_stop {
 	size_t nchecks;
 	int line;           /* line of the stop directive */
 	struct guard guard; /* the stop applies only when this holds */
+	int syscall_col;    /* column of the syscall= name, 0 when none */
 };
 
 /* A whole scenario file. */
@@ -92,6 +93,7 @@ struct scenario {
 	char *say;          /* introduction (say lines before the first stop), or NULL; owned */
 	struct guard guard; /* guard of the scenario line: skip the whole scenario */
 	int lstar_line;     /* line of the lstar directive, 0 when absent */
+	int program_line, program_col; /* where the program is named */
 };
 
 /*

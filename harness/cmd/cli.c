@@ -623,6 +623,31 @@ int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text
 	return rc;
 }
 
+int cli_check_names(const struct scenario *sc, const struct cli_images *im)
+{
+	int bad = 0;
+	char *prog = xstrfmt("%s/%s", im->progs, sc->program);
+	if (access(prog, R_OK) < 0) {
+		fprintf(stderr, "%s:%d:%d: no guest program '%s' (initramfs/progs/%s.c)\n", sc->file,
+			sc->program_line, sc->program_col, sc->program, sc->program);
+		bad = 1;
+	}
+	free(prog);
+	for (size_t k = 0; k < im->nkernels; k++) {
+		const struct kernel *kern = &im->kernels[k];
+		for (size_t i = 0; i < sc->nstops; i++) {
+			const struct scenario_stop *st = &sc->stops[i];
+			if (!st->syscall || !guard_holds(&st->guard, kern->version) ||
+			    run_syscall_nr(&kern->syscalls, st->syscall) >= 0)
+				continue;
+			fprintf(stderr, "%s:%d:%d: kernel %s has no syscall '%s'\n", sc->file, st->line,
+				st->syscall_col, kern->version, st->syscall);
+			bad = 1;
+		}
+	}
+	return bad ? KDIVE_EXIT_USAGE : KDIVE_EXIT_PASS;
+}
+
 void cli_run_target(const struct cli_images *im, const struct kernel *k, struct run_target *t)
 {
 	memset(t, 0, sizeof(*t));

@@ -200,6 +200,12 @@ int cli_emit(const struct cli_args *a, const char *data, size_t len);
 /* 1 when the chosen format is name. */
 int cli_format_is(const struct cli_args *a, const char *name);
 
+/*
+ * Bad names in sc that only the built images can tell: a program that is not in the
+ * initramfs, a syscall= name that a kernel's table lacks. Prints FILE:LINE:COL for
+ * each; KDIVE_EXIT_USAGE, or 0. Checked before anything boots.
+ */
+int cli_check_names(const struct scenario *sc, const struct cli_images *im);
 /* The run target of kernel k with im's initramfs; nothing copied. */
 void cli_run_target(const struct cli_images *im, const struct kernel *k, struct run_target *t);
 

@@ -75,6 +75,9 @@ static int cmd_record(int argc, char **argv)
 	rc = cli_resolve_images(&im, &a.boot, 1);
 	if (rc)
 		goto out;
+	rc = cli_check_names(&sc, &im);
+	if (rc)
+		goto out;
 	const struct kernel *k = &im.kernels[0];
 	struct run_target target;
 	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,

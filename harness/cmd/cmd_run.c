@@ -50,6 +50,12 @@ static int cmd_run(int argc, char **argv)
 	if (rc)
 		goto out;
 	build_ms = now_ms() - tb;
+	/* Names only the images know are checked before anything boots. */
+	for (size_t i = 0; i < n; i++)
+		if (cli_check_names(&sc[i], &im))
+			rc = KDIVE_EXIT_USAGE;
+	if (rc)
+		goto out;
 	/* Every scenario on every kernel: results kernel by kernel. */
 	total = n * im.nkernels;
 	obs = xcalloc(total, sizeof(*obs));
