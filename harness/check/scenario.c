@@ -585,6 +585,15 @@ static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word
 		sc->program_line = p->lineno;
 		sc->program_col = (int)arg.col;
 		while (lexer_next(lx, &arg)) {
+			/* Arguments reach the guest on the kernel command line, split by its
+			 * shell: only bytes that survive that unchanged can be passed. */
+			size_t bad = strspn(arg.s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+						   "0123456789_./:=+@%-");
+			if (bad < arg.len)
+				return (void)perr(p, arg.col + bad,
+						  "%s cannot be passed to the guest program (letters, "
+						  "digits and _./:=+@%%- only)",
+						  quote(p, 0, arg.s + bad, 1));
 			char *a = xstrndup(arg.s, arg.len);
 			strvec_push(&sc->args, a);
 			free(a);

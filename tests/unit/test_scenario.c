@@ -492,6 +492,17 @@ TEST(scenario_errors_checks)
 		     "t.scn:3:16: a version guard goes at the start of the line");
 }
 
+TEST(scenario_errors_program_arguments)
+{
+	/* commas split them, the guest's shell expands * and splits on spaces */
+	EXPECT_ERROR("program p a,b\n",
+		     "t.scn:1:12: ',' cannot be passed to the guest program (letters, digits and "
+		     "_./:=+@%- only)");
+	EXPECT_ERROR("program p ok *\n",
+		     "t.scn:1:14: '*' cannot be passed to the guest program (letters, digits and "
+		     "_./:=+@%- only)");
+}
+
 TEST(scenario_errors_frames)
 {
 	EXPECT_ERROR("program p\nstop f\n  frames\n    a b c\n",
