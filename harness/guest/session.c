@@ -738,11 +738,23 @@ int session_enable(struct session *s, const int *bkpts, size_t n, int enable)
 
 int session_finish(struct session *s, size_t frame, struct session_stop *st)
 {
-	if (frame && gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame) < 0)
+	uint64_t pc, now;
+	if (gdb_eval_u64(&s->gdb, "$pc", &pc) < 0)
 		return -1;
-	if (gdb_run(&s->gdb, NULL, "-exec-finish") < 0)
-		return -1;
-	return wait_stop(s, 0, st);
+	/* gdb steps off the breakpoint under the pc first; when QEMU reports that step
+	 * without executing it (now and then), the same breakpoint is hit again at once
+	 * and the finish ends there, with no return value: finish again. */
+	for (int tries = 0; tries < 5; tries++) {
+		if (frame && gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame) < 0)
+			return -1;
+		if (gdb_run(&s->gdb, NULL, "-exec-finish") < 0 || wait_stop(s, 0, st) < 0)
+			return -1;
+		if (st->retval || !st->reason || strcmp(st->reason, "breakpoint-hit") ||
+		    gdb_eval_u64(&s->gdb, "$pc", &now) < 0 || now != pc)
+			return 0;
+		gdb_note(&s->gdb, "the finish stopped where it began; finishing again");
+	}
+	return 0;
 }
 
 char *session_eval(struct session *s, const char *expr, struct strbuf *why)
