@@ -189,7 +189,12 @@ int path_exists(const char *path);
 int write_file_atomic(const char *path, const void *data, size_t len);
 /* Search PATH for an executable; returns a new string or NULL. */
 char *find_in_path(const char *name);
-/* $XDG_CACHE_HOME/kdive or ~/.cache/kdive (KDIVE_CACHE overrides both); new string. */
+/*
+ * $XDG_CACHE_HOME/kdive or ~/.cache/kdive (KDIVE_CACHE overrides both; without HOME,
+ * the passwd entry's home); new string.
+ */
 char *kdive_cache_dir(void);
+/* 1 when dir is a directory of this user's that others cannot write; else 0, why says. */
+int cache_dir_trusted(const char *dir, struct strbuf *why);
 
 #endif

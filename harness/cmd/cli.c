@@ -383,6 +383,22 @@ void cli_progress_init(struct cli_progress *d, int mode, struct progress *p)
 	p->ctx = d;
 }
 
+int cli_cache_ready(const char *cache)
+{
+	struct strbuf why = STRBUF_INIT;
+	int rc = KDIVE_EXIT_PASS;
+	if (mkdir_p(cache, 0755) < 0) {
+		error_errno("cannot create the cache directory '%s'", cache);
+		rc = KDIVE_EXIT_INFRA;
+	} else if (!cache_dir_trusted(cache, &why)) {
+		error("the cache directory is not safe to use: %s (set KDIVE_CACHE to a directory "
+		      "of your own)", why.buf);
+		rc = KDIVE_EXIT_INFRA;
+	}
+	strbuf_release(&why);
+	return rc;
+}
+
 /* 1 when path looks like a kernel source: a directory or a tarball. */
 static int is_source(const char *path)
 {
@@ -545,11 +561,9 @@ int cli_resolve_images(struct cli_images *im, const struct cli_boot_opts *b, siz
 		rc = KDIVE_EXIT_USAGE;
 		goto out;
 	}
-	if (mkdir_p(cache, 0755) < 0) {
-		error_errno("cannot create the cache directory '%s'", cache);
-		rc = KDIVE_EXIT_INFRA;
+	rc = cli_cache_ready(cache);
+	if (rc)
 		goto out;
-	}
 	io.datadir = irdir;
 	io.cache = cache;
 	const char *sde = getenv("SOURCE_DATE_EPOCH");

@@ -140,6 +140,12 @@ void cli_progress_init(struct cli_progress *d, int mode, struct progress *p);
  * Progress and errors go to stderr. Returns an exit code.
  */
 struct cli_boot_opts;
+/*
+ * Create the cache directory if needed, and refuse one that is not the user's own or
+ * that others can write (kdive runs make there and sources gdb scripts from it).
+ * Returns an exit code, after saying what is wrong.
+ */
+int cli_cache_ready(const char *cache);
 int cli_resolve_images(struct cli_images *im, const struct cli_boot_opts *b, size_t max);
 void cli_images_release(struct cli_images *im);
 

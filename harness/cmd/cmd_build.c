@@ -143,11 +143,9 @@ static int cmd_build(int argc, char **argv)
 	}
 	cache = kdive_cache_dir();
 	ko.cache = cache;
-	if (mkdir_p(cache, 0755) < 0) {
-		error_errno("cannot create the cache directory '%s'", cache);
-		rc = KDIVE_EXIT_INFRA;
+	rc = cli_cache_ready(cache);
+	if (rc)
 		goto out;
-	}
 	/* The initramfs first: it takes seconds and fails fast on a bad guest program. */
 	if (want_initramfs) {
 		struct initramfs_opts io = { 0 };
