@@ -27,10 +27,16 @@ extern char **environ;
 #define PROC_MAX 64
 static volatile pid_t registry[PROC_MAX];
 
-static void registry_add(pid_t pid, int own_group)
+/* 1 where the child wants SIGTERM before SIGKILL (proc.soft_stop), by registry slot. */
+static volatile sig_atomic_t registry_soft[PROC_MAX];
+static void watch_tell(char op, pid_t pid, int soft);
+
+static void registry_add(pid_t pid, int own_group, int soft)
 {
+	watch_tell(own_group ? 'G' : 'P', pid, soft);
 	for (int i = 0; i < PROC_MAX; i++) {
 		if (!registry[i]) {
+			registry_soft[i] = soft;
 			registry[i] = own_group ? pid : -pid;
 			return;
 		}
@@ -43,17 +49,137 @@ static void registry_del(pid_t pid)
 	for (int i = 0; i < PROC_MAX; i++)
 		if (registry[i] == pid || registry[i] == -pid)
 			registry[i] = 0;
+	watch_tell('D', pid, 0);
+}
+
+/*
+ * The watcher. PR_SET_PDEATHSIG reaches a child, not its children: killed by SIGKILL,
+ * kdive would leave make's sub-makes and compilers running. So the first proc_start()
+ * forks a small process that outlives kdive by design: it holds the read end of a
+ * pipe whose only write end is kdive's, and learns of every child kdive starts and
+ * reaps. When the pipe ends (kdive exited, however it died) it ends every group still
+ * listed: SIGTERM to soft children (make deletes its half-written targets), a grace
+ * period, then SIGKILL to all. It sits in a process group of its own with /dev/null
+ * for stdio and no other descriptor (no lock, no pipe of a caller's), so it neither
+ * receives the terminal's ^C nor keeps anything open.
+ */
+struct watch_msg {
+	int32_t op;   /* 'G' a process group, 'P' a lone process, 'D' reaped */
+	int32_t pid;
+	int32_t soft; /* SIGTERM first */
+};
+
+#define WATCH_GRACE_MS 3000
+
+static int watch_fd = -1;        /* kdive's write end; -1 before the first child */
+static pid_t watch_owner;        /* the process that started the watcher */
+
+static void watch_tell(char op, pid_t pid, int soft)
+{
+	if (watch_fd < 0 || getpid() != watch_owner)
+		return;
+	struct watch_msg m = { op, pid, soft };
+	ssize_t n;
+	do /* less than PIPE_BUF: atomic */
+		n = write(watch_fd, &m, sizeof(m));
+	while (n < 0 && errno == EINTR);
+}
+
+static int group_alive(pid_t target)
+{
+	return kill(target, 0) == 0 || errno == EPERM;
+}
+
+static void __attribute__((noreturn)) watch_loop(int rfd)
+{
+	struct { pid_t target; int soft; } w[PROC_MAX * 4];
+	size_t nw = 0;
+	struct watch_msg m;
+	for (;;) {
+		ssize_t n = read(rfd, &m, sizeof(m));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n != (ssize_t)sizeof(m))
+			break;
+		pid_t target = m.op == 'G' ? -m.pid : m.pid;
+		if (m.op == 'D') {
+			for (size_t i = 0; i < nw; i++)
+				if (w[i].target == m.pid || w[i].target == -m.pid)
+					w[i] = w[--nw];
+		} else if (nw < ARRAY_SIZE(w)) {
+			w[nw].target = target;
+			w[nw++].soft = m.soft;
+		}
+	}
+	/* kdive is gone. */
+	int any_soft = 0;
+	for (size_t i = 0; i < nw; i++) {
+		kill(w[i].target, w[i].soft ? SIGTERM : SIGKILL);
+		any_soft |= w[i].soft;
+	}
+	for (int64_t end = now_ms() + WATCH_GRACE_MS; any_soft && now_ms() < end;) {
+		any_soft = 0;
+		for (size_t i = 0; i < nw; i++)
+			any_soft |= w[i].soft && group_alive(w[i].target);
+		struct timespec ts = { 0, 20 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	for (size_t i = 0; i < nw; i++)
+		kill(w[i].target, SIGKILL);
+	_exit(0);
+}
+
+/* Start the watcher once per kdive process. Quietly does without when it cannot. */
+static void watch_start(void)
+{
+	int fds[2];
+	if (watch_fd >= 0 && watch_owner == getpid())
+		return;
+	if (watch_fd >= 0)
+		close(watch_fd); /* a forked copy of kdive's: not ours to use */
+	watch_fd = -1;
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return;
+	pid_t pid = fork();
+	if (pid < 0) {
+		close(fds[0]);
+		close(fds[1]);
+		return;
+	}
+	if (pid == 0) {
+		setpgid(0, 0);
+		prctl(PR_SET_NAME, "kdive-watch");
+		for (int s = 1; s < NSIG; s++)
+			signal(s, SIG_IGN);
+		sigset_t none;
+		sigemptyset(&none);
+		sigprocmask(SIG_SETMASK, &none, NULL);
+		if (fds[0] != 3 && dup2(fds[0], 3) != 3)
+			_exit(0);
+		int null = open("/dev/null", O_RDWR);
+		for (int fd = 0; fd < 3 && null >= 0; fd++)
+			if (fd != null)
+				dup2(null, fd);
+		close_range(4, ~0U, 0);
+		watch_loop(3);
+	}
+	setpgid(pid, pid);
+	close(fds[0]);
+	watch_fd = fds[1];
+	watch_owner = getpid();
 }
 
 void proc_kill_all(void)
 {
-	/* Async-signal-safe: only kill(2). */
+	/* Async-signal-safe: only kill(2). A soft child gets SIGTERM; the watcher
+	 * follows up with SIGKILL once kdive is gone. */
 	for (int i = 0; i < PROC_MAX; i++) {
 		pid_t p = registry[i];
+		int sig = registry_soft[i] ? SIGTERM : SIGKILL;
 		if (p > 0)
-			kill(-p, SIGKILL);
+			kill(-p, sig);
 		else if (p < 0)
-			kill(-p, SIGKILL);
+			kill(-p, sig);
 	}
 }
 
@@ -174,9 +300,22 @@ static void child_exec(struct proc *p, const char *path, char **env, int fds[3],
 			goto fail;
 		}
 	}
-	/* No inherited descriptors but 0..2 (and the close-on-exec error pipe). */
-	if (errfd > 3)
-		close_range(3, (unsigned)errfd - 1, 0);
+	/* No inherited descriptors but 0..2, share_fd as 3 (and the close-on-exec
+	 * error pipe). */
+	int first = 3;
+	if (p->share_fd > 0) {
+		if (errfd <= 3) {
+			int e = fcntl(errfd, F_DUPFD_CLOEXEC, 4);
+			errfd = e;
+		}
+		if (p->share_fd != 3 && dup2(p->share_fd, 3) < 0)
+			goto fail;
+		int fl = fcntl(3, F_GETFD);
+		fcntl(3, F_SETFD, fl & ~FD_CLOEXEC);
+		first = 4;
+	}
+	if (errfd > first)
+		close_range((unsigned)first, (unsigned)errfd - 1, 0);
 	close_range((unsigned)errfd + 1, ~0U, 0);
 	if (p->dir && chdir(p->dir) < 0)
 		goto fail;
@@ -257,6 +396,7 @@ int proc_start(struct proc *p)
 	if (fds[2] == -2)
 		fds[2] = fds[1] >= 0 ? fds[1] : 1;
 	env = make_env(&p->env);
+	watch_start();
 
 	sigfillset(&all);
 	sigprocmask(SIG_SETMASK, &all, &old);
@@ -268,7 +408,7 @@ int proc_start(struct proc *p)
 	if (pid > 0) {
 		if (!p->keep_group)
 			setpgid(pid, pid); /* also in the parent: no window where the group is missing */
-		registry_add(pid, !p->keep_group);
+		registry_add(pid, !p->keep_group, p->soft_stop);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {

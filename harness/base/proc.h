@@ -10,7 +10,9 @@
  *
  * Every started child sits in a registry until it is reaped; proc_install_guard()
  * makes SIGINT, SIGTERM, SIGHUP and exit() kill the process group of every child
- * still alive, so kdive never leaves a QEMU or gdb behind.
+ * still alive, so kdive never leaves a QEMU or gdb behind. What no handler can catch
+ * (SIGKILL, a crash) is covered by the watcher, a small process forked at the first
+ * proc_start() that outlives kdive and ends every group kdive left (proc.c).
  * Depends on util.
  */
 #ifndef KDIVE_PROC_H
@@ -42,10 +44,14 @@ struct proc {
 	int reaped;              /* 1 once the child has been waited for */
 	struct strbuf *errbuf;   /* NULL: failures are reported with error(); else their
 				    message (no label, no '\n') is appended here, quietly */
+	int soft_stop;           /* 1: when kdive dies, SIGTERM first (make deletes its
+				    half-written targets), SIGKILL after a grace period */
+	int share_fd;            /* > 0: a descriptor the child (and its children) hold as
+				    fd 3, e.g. a flock that must last as long as they do */
 };
 
 #define PROC_INIT { STRVEC_INIT, STRVEC_INIT, NULL, PROC_INHERIT, PROC_INHERIT, \
-		    PROC_INHERIT, -1, -1, -1, 0, 0, -1, 0, 0, NULL }
+		    PROC_INHERIT, -1, -1, -1, 0, 0, -1, 0, 0, NULL, 0, 0 }
 
 void proc_init(struct proc *p);
 /* Free args/env and close any pipe ends still open. Does not wait for the child. */

@@ -12,6 +12,7 @@
 #include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -740,4 +741,27 @@ int cache_dir_trusted(const char *dir, struct strbuf *why)
 		return 0;
 	}
 	return 1;
+}
+
+int lock_file(const char *path, const char *what, struct strbuf *err)
+{
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return strbuf_error_errno(err, "cannot open lock '%s'", path);
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno != EWOULDBLOCK) {
+			strbuf_error_errno(err, "cannot lock '%s'", path);
+			close(fd);
+			return -1;
+		}
+		info("another kdive is building %s; waiting for it (lock %s)", what, path);
+		while (flock(fd, LOCK_EX) < 0) {
+			if (errno != EINTR) {
+				strbuf_error_errno(err, "cannot lock '%s'", path);
+				close(fd);
+				return -1;
+			}
+		}
+	}
+	return fd;
 }

@@ -187,6 +187,13 @@ int remove_tree(const char *path);
 int path_exists(const char *path);
 /* Write data to path atomically (temporary file in the same directory + rename). */
 int write_file_atomic(const char *path, const void *data, size_t len);
+/*
+ * Take an exclusive flock on path (created 0644), saying so (info) when another
+ * process holds it and waiting for it: "another kdive is building WHAT". Returns the
+ * fd (close it to unlock; a child given it holds the lock as long as it lives), or
+ * -1 with why in err.
+ */
+int lock_file(const char *path, const char *what, struct strbuf *err);
 /* Search PATH for an executable; returns a new string or NULL. */
 char *find_in_path(const char *name);
 /*

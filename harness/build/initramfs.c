@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "initramfs.h"
+#include "manifest.h"
 #include "cpio.h"
 #include "deps.h"
 #include "elf.h"
@@ -535,6 +536,46 @@ static int finish_result(struct initramfs_result *r, struct strbuf *err)
 	return rc;
 }
 
+/* What an entry's MANIFEST leaves out: the marker that publishes it. */
+static const char *const unrecorded[] = { "done", NULL };
+
+/*
+ * 1 when the published entry r->dir is intact; 0 with why in damage when it is not
+ * there or damaged (damage left empty when it is simply not there). An entry from
+ * before manifests is adopted when its archive still has the hash in done.
+ */
+static int entry_intact(const struct initramfs_result *r, struct strbuf *damage)
+{
+	char *donep = xstrfmt("%s/done", r->dir);
+	int there = path_exists(donep), ok = 0;
+	if (there) {
+		int m = manifest_check(r->dir, damage);
+		if (m == 1) {
+			struct strbuf want = STRBUF_INIT, why = STRBUF_INIT;
+			char hex[65];
+			if (strbuf_read_file(&want, donep) == 0) {
+				strbuf_rtrim(&want);
+				if (sha256_file_hex(r->path, hex) == 0 && !strcmp(hex, want.buf))
+					m = manifest_write(r->dir, unrecorded, &why);
+			}
+			if (m != 0)
+				strbuf_addstr(damage, "its archive is missing or not what was built");
+			strbuf_release(&want);
+			strbuf_release(&why);
+		}
+		struct strbuf want = STRBUF_INIT;
+		if (m == 0 && (strbuf_read_file(&want, donep) < 0 || want.len != 64 ||
+			       strspn(want.buf, "0123456789abcdef") != 64)) {
+			strbuf_addstr(damage, "its done marker is not a SHA-256");
+			m = -1;
+		}
+		strbuf_release(&want);
+		ok = m == 0;
+	}
+	free(donep);
+	return ok;
+}
+
 int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r,
 		    struct strbuf *err)
 {
@@ -543,7 +584,8 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r,
 	char key[65];
 	char *specp = xstrfmt("%s/files", o->datadir);
 	char *busybox = NULL, *tmp = NULL;
-	int rc = -1;
+	int rc = -1, lock = -1;
+	struct strbuf damage = STRBUF_INIT;
 	int64_t t0 = now_ms();
 
 	memset(r, 0, sizeof(*r));
@@ -583,15 +625,34 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r,
 	r->dir = xstrfmt("%s/initramfs/%.16s", o->cache, key);
 	r->path = xstrfmt("%s/initramfs.cpio.gz", r->dir);
 	r->progs = xstrfmt("%s/progs", r->dir);
-	char *donep = xstrfmt("%s/done", r->dir);
-	int done = path_exists(donep);
-	free(donep);
-	if (done) {
+	if (entry_intact(r, &damage)) {
 		r->reused = 1;
 		rc = finish_result(r, err);
 		goto out;
 	}
-	/* Build in a private directory and rename: readers see all or nothing. */
+	/* Build under the key's lock, in a private directory, and rename: readers see
+	 * all or nothing, and two kdive never build the same key at once. */
+	char *root = xstrfmt("%s/initramfs", o->cache);
+	int mk = mkdir_p(root, 0755);
+	free(root);
+	if (mk < 0) {
+		strbuf_error_errno(err, "cannot create '%s/initramfs'", o->cache);
+		goto out;
+	}
+	char *lockp = xstrfmt("%s.lock", r->dir);
+	lock = lock_file(lockp, "this initramfs", err);
+	free(lockp);
+	if (lock < 0)
+		goto out;
+	strbuf_reset(&damage); /* found before the lock: look again */
+	if (entry_intact(r, &damage)) {
+		r->reused = 1;
+		rc = finish_result(r, err);
+		goto out;
+	}
+	if (damage.len)
+		info("initramfs cache entry '%s' is damaged (%s); rebuilding it", r->dir,
+		     damage.buf);
 	remove_tree(r->dir);
 	tmp = xstrfmt("%s.tmp.%d", r->dir, (int)getpid());
 	remove_tree(tmp);
@@ -610,13 +671,17 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r,
 	char hex[65];
 	char *gzp = xstrfmt("%s/initramfs.cpio.gz", tmp);
 	char *tdone = xstrfmt("%s/done", tmp);
-	int ok = sha256_file_hex(gzp, hex) == 0 && write_file_atomic(tdone, hex, 64) == 0;
+	int ok = sha256_file_hex(gzp, hex) == 0;
+	if (!ok)
+		strbuf_error_errno(err, "cannot finish '%s'", tmp);
+	else if (manifest_write(tmp, unrecorded, err) < 0)
+		ok = 0;
+	else if (write_file_atomic(tdone, hex, 64) < 0)
+		ok = strbuf_error_errno(err, "cannot finish '%s'", tmp) == 0;
 	free(gzp);
 	free(tdone);
-	if (!ok) {
-		strbuf_error_errno(err, "cannot finish '%s'", tmp);
+	if (!ok)
 		goto out;
-	}
 	if (rename(tmp, r->dir) < 0 && errno != ENOTEMPTY && errno != EEXIST) {
 		strbuf_error_errno(err, "cannot move '%s' to '%s'", tmp, r->dir);
 		goto out;
@@ -627,6 +692,9 @@ out:
 		r->fail = FAIL_INFRA;
 	if (tmp)
 		remove_tree(tmp);
+	if (lock >= 0)
+		close(lock);
+	strbuf_release(&damage);
 	r->ms = now_ms() - t0;
 	spec_release(&s);
 	strbuf_release(&text);

@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "kbuild.h"
+#include "manifest.h"
 #include "deps.h"
 #include "elf.h"
 #include "proc.h"
@@ -45,41 +46,6 @@ void kbuild_result_release(struct kbuild_result *r)
 	free(r->version);
 	free(r->log);
 	memset(r, 0, sizeof(*r));
-}
-
-/* ---- locking ---- */
-
-/*
- * Take an exclusive flock on path, saying so (info) when someone else holds it.
- * Returns the fd, or -1 with why in err.
- */
-static int lock_path(const char *path, const char *what, struct strbuf *err)
-{
-	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-	if (fd < 0)
-		return strbuf_error_errno(err, "cannot open lock '%s'", path);
-	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-		if (errno != EWOULDBLOCK) {
-			strbuf_error_errno(err, "cannot lock '%s'", path);
-			close(fd);
-			return -1;
-		}
-		info("another kdive is building %s; waiting for it (lock %s)", what, path);
-		while (flock(fd, LOCK_EX) < 0) {
-			if (errno != EINTR) {
-				strbuf_error_errno(err, "cannot lock '%s'", path);
-				close(fd);
-				return -1;
-			}
-		}
-	}
-	return fd;
-}
-
-static void unlock_fd(int fd)
-{
-	if (fd >= 0)
-		close(fd);
 }
 
 /* ---- progress ---- */
@@ -150,12 +116,30 @@ static int meter_line(void *ctx, const char *line)
 
 /* ---- running make and friends ---- */
 
-static void clean_make_env(struct proc *p)
+/*
+ * What the kernel's make reads from the environment and the cache key does not
+ * cover: removed, so that a key always means the same kernel. kdive may run under
+ * make (make run): the jobserver and make's own variables are not passed on either.
+ */
+const char *const kbuild_cleared_env[] = {
+	"MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES", "GNUMAKEFLAGS",
+	"KBUILD_OUTPUT", "O", "V", "W", "C", "M", "KBUILD_EXTMOD", "KBUILD_VERBOSE",
+	"KBUILD_EXTRA_WARN", "KBUILD_CHECKSRC", "CHECK", "CROSS_COMPILE", "SUBARCH",
+	"KCFLAGS", "KCPPFLAGS", "KAFLAGS", "KRUSTFLAGS", "KLDFLAGS", "CFLAGS_KERNEL",
+	"AFLAGS_KERNEL", "LDFLAGS_vmlinux", "LLVM", "LLVM_IAS", "CC", "LD", "AR", "NM",
+	"OBJCOPY", "OBJDUMP", "READELF", "STRIP", "PAHOLE", "HOSTCC", "HOSTCXX",
+	"HOSTCFLAGS", "HOSTCXXFLAGS", "HOSTLDFLAGS", "HOSTLDLIBS", "KCONFIG_CONFIG",
+	"KBUILD_KCONFIG", "KBUILD_DEFCONFIG", "KCONFIG_OVERWRITECONFIG", "KCONFIG_SEED",
+	"KCONFIG_PROBABILITY", "KBUILD_BUILD_VERSION", "LOCALVERSION", "KERNELRELEASE",
+	"KBUILD_ABS_SRCTREE", "KBUILD_SIGN_PIN", "INSTALL_MOD_PATH", "INSTALL_PATH",
+	NULL,
+};
+
+void kbuild_make_env(struct strvec *env)
 {
-	/* kdive may run under make (make run): the jobserver fds are not passed on. */
-	strvec_pushl(&p->env, "MAKEFLAGS", "MFLAGS", "MAKELEVEL", "MAKEOVERRIDES",
-		     "KBUILD_OUTPUT", "O", "V", "CROSS_COMPILE", NULL);
-	strvec_pushl(&p->env, "LC_ALL=C", "ARCH=x86_64", "KBUILD_BUILD_USER=kdive",
+	for (const char *const *v = kbuild_cleared_env; *v; v++)
+		strvec_push(env, *v);
+	strvec_pushl(env, "LC_ALL=C", "ARCH=x86_64", "KBUILD_BUILD_USER=kdive",
 		     "KBUILD_BUILD_HOST=kdive", "KBUILD_BUILD_TIMESTAMP=1970-01-01", NULL);
 }
 
@@ -180,6 +164,7 @@ static int run_logged(struct proc *p, struct meter *pg, const char *logpath, con
 	p->out = PROC_PIPE;
 	p->err = PROC_TO_STDOUT;
 	p->errbuf = &why;
+	p->soft_stop = 1; /* make deletes the targets it was writing */
 	if (pg->log) {
 		struct strbuf cmd = STRBUF_INIT;
 		strbuf_addstr(&cmd, "$ ");
@@ -299,7 +284,7 @@ static int source_unpack(struct source *s, const char *cache, struct meter *pg,
 		strbuf_error_errno(err, "cannot create '%s'", tmp);
 		goto out;
 	}
-	lock = lock_path(lockp, "the kernel source", err);
+	lock = lock_file(lockp, "the kernel source", err);
 	if (lock < 0)
 		goto out;
 	if ((s->tree = single_subdir(dir))) { /* unpacked while we waited */
@@ -318,6 +303,7 @@ static int source_unpack(struct source *s, const char *cache, struct meter *pg,
 	meter_phase(pg, "unpacking the source");
 	struct proc p = PROC_INIT;
 	strvec_pushl(&p.args, "tar", "-xJf", s->tarball, "-C", tmp, NULL);
+	p.share_fd = lock; /* xz, tar's child, holds the lock too */
 	int rr = run_logged(&p, pg, logp, "unpacking the kernel source", err);
 	proc_release(&p);
 	if (rr < 0)
@@ -350,7 +336,8 @@ out:
 	if (log)
 		fclose(log);
 	pg->log = NULL;
-	unlock_fd(lock);
+	if (lock >= 0)
+		close(lock);
 	free(dir);
 	free(lockp);
 	free(tmp);
@@ -484,6 +471,28 @@ static int verify_outputs(const struct kbuild_result *r, struct strbuf *err)
 	return rc;
 }
 
+/* What a key's MANIFEST leaves out: the marker that publishes it, and the log. */
+static const char *const unrecorded[] = { "done", "build.log", NULL };
+
+/*
+ * 1 when a published key's files are what was built; else 0 with why in damage.
+ * A key from before manifests is adopted when its images pass verify_outputs().
+ */
+static int entry_intact(const struct kbuild_result *r, struct strbuf *damage)
+{
+	struct strbuf why = STRBUF_INIT;
+	int m = manifest_check(r->dir, damage);
+	if (m == 1) {
+		m = verify_outputs(r, &why) == 0 ? manifest_write(r->dir, unrecorded, &why) : -1;
+		if (m < 0) {
+			strbuf_rtrim(&why);
+			strbuf_addstr(damage, why.len ? why.buf : "its images do not verify");
+		}
+	}
+	strbuf_release(&why);
+	return m == 0;
+}
+
 int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strbuf *err)
 {
 	struct kconfig_frag frag = KCONFIG_FRAG_INIT;
@@ -493,6 +502,7 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 	char *compiler = NULL, *fragp = NULL, *donep = NULL, *lockp = NULL, *tmp = NULL;
 	char *expp = NULL;
 	int rc = -1, lock = -1;
+	struct strbuf damage = STRBUF_INIT;
 	FILE *log = NULL;
 	int64_t t0 = now_ms();
 	int jobs = o->jobs > 0 ? o->jobs : (int)sysconf(_SC_NPROCESSORS_ONLN);
@@ -515,20 +525,17 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 	fill_result(r, o->cache, key, &s);
 	donep = xstrfmt("%s/done", r->dir);
 
-	/* The fast path: a complete key. A user's own tree may change under us, so it
-	 * always goes through make (which is incremental). */
-	if (s.tarball && path_exists(donep)) {
+	/* The fast path: a complete, intact key whose source is still there. A user's
+	 * own tree may change under us, so it always goes through make (incremental). */
+	if (s.tarball && path_exists(donep) && entry_intact(r, &damage)) {
 		free(r->srctree);
 		r->srctree = single_subdir(tmp = xstrfmt("%s/src/%s", o->cache, s.id16));
-		r->version = read_line_file(donep);
-		r->reused = 1;
-		if (!r->srctree) {
-			strbuf_error(err, "kernel cache '%s' is complete but its source is gone; "
-				     "remove it to rebuild", r->dir);
+		if (r->srctree) {
+			r->version = read_line_file(donep);
+			r->reused = 1;
+			rc = 0;
 			goto out;
 		}
-		rc = 0;
-		goto out;
 	}
 
 	/* One build tree per source, shared by its keys: a changed fragment rebuilds
@@ -541,18 +548,30 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 		goto out;
 	}
 	lockp = xstrfmt("%s.lock", r->build);
-	lock = lock_path(lockp, "a kernel from this source", err);
+	lock = lock_file(lockp, "a kernel from this source", err);
 	if (lock < 0)
 		goto out;
-	if (s.tarball && path_exists(donep)) { /* built while we waited */
-		r->version = read_line_file(donep);
-		r->reused = 1;
-		if (source_unpack(&s, o->cache, &pg, err) < 0)
+	if (s.tarball && path_exists(donep)) {
+		strbuf_reset(&damage); /* found before the lock: look again */
+		if (entry_intact(r, &damage)) {
+			/* Built while we waited, or its source went away: unpack it again. */
+			r->version = read_line_file(donep);
+			r->reused = 1;
+			if (source_unpack(&s, o->cache, &pg, err) < 0)
+				goto out;
+			free(r->srctree);
+			r->srctree = xstrdup(s.tree);
+			rc = 0;
 			goto out;
-		free(r->srctree);
-		r->srctree = xstrdup(s.tree);
-		rc = 0;
-		goto out;
+		}
+		/* Nobody publishes it while we hold the lock. Make redoes what the shared
+		 * tree lacks, often nothing: the repair takes seconds, not a build. */
+		info("kernel cache entry '%s' is damaged (%s); rebuilding it", r->dir, damage.buf);
+		remove_tree(r->dir);
+		if (mkdir_p(r->dir, 0755) < 0) {
+			strbuf_error_errno(err, "cannot create '%s'", r->dir);
+			goto out;
+		}
 	}
 	if (source_unpack(&s, o->cache, &pg, err) < 0)
 		goto out;
@@ -593,7 +612,8 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 	strvec_pushf(&p.args, "O=%s", r->build);
 	strvec_pushf(&p.args, "KCONFIG_ALLCONFIG=%s", fragp);
 	strvec_push(&p.args, "allnoconfig");
-	clean_make_env(&p);
+	kbuild_make_env(&p.env);
+	p.share_fd = lock; /* the tree stays locked until the last compiler is gone */
 	int rr = run_logged(&p, &pg, r->log, "configuring the kernel", err);
 	proc_release(&p);
 	if (rr < 0)
@@ -632,7 +652,8 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 	strvec_pushf(&p.args, "O=%s", r->build);
 	strvec_pushf(&p.args, "-j%d", jobs);
 	strvec_pushl(&p.args, "bzImage", "vmlinux", "scripts_gdb", NULL);
-	clean_make_env(&p);
+	kbuild_make_env(&p.env);
+	p.share_fd = lock;
 	rr = run_logged(&p, &pg, r->log, "building the kernel", err);
 	proc_release(&p);
 	if (rr < 0)
@@ -644,6 +665,7 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 	char *treevm = xstrfmt("%s/vmlinux", r->build);
 	strvec_pushl(&p.args, "gdb-add-index", treevm, NULL);
 	free(treevm);
+	p.share_fd = lock;
 	rr = run_logged(&p, &pg, r->log, "indexing vmlinux", err);
 	proc_release(&p);
 	if (rr < 0)
@@ -659,6 +681,8 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 		strbuf_error(err, "cannot read the kernel release from '%s'", r->build);
 		goto out;
 	}
+	if (manifest_write(r->dir, unrecorded, err) < 0)
+		goto out;
 	if (write_file_atomic(donep, r->version, strlen(r->version)) < 0) {
 		strbuf_error_errno(err, "cannot write '%s'", donep);
 		goto out;
@@ -675,7 +699,8 @@ out:
 		r->fail = FAIL_INFRA;
 	if (log)
 		fclose(log);
-	unlock_fd(lock);
+	if (lock >= 0)
+		close(lock);
 	r->ms = now_ms() - t0;
 	source_release(&s);
 	kconfig_frag_release(&frag);
@@ -685,5 +710,6 @@ out:
 	free(lockp);
 	free(tmp);
 	free(expp);
+	strbuf_release(&damage);
 	return rc;
 }

@@ -65,4 +65,13 @@ void kbuild_key(const char *source_id, const struct kconfig_frag *frag, const ch
 int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strbuf *err);
 void kbuild_result_release(struct kbuild_result *r);
 
+/*
+ * The environment changes of every make kdive runs on a kernel: the variables in
+ * kbuild_cleared_env removed (the compiler flags, LLVM, CC, KCONFIG_CONFIG... that
+ * the kernel's make would read from the environment and the cache key does not
+ * cover), then a fixed locale, ARCH and build identity. Pushed onto env (proc.env).
+ */
+extern const char *const kbuild_cleared_env[];
+void kbuild_make_env(struct strvec *env);
+
 #endif

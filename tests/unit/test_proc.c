@@ -154,3 +154,85 @@ TEST(proc_describes_statuses)
 	EXPECT_CONTAINS(sb.buf, "killed by signal 9");
 	strbuf_release(&sb);
 }
+
+/* Is pid gone (or a zombie nobody reaped yet)? */
+static int pid_dead(pid_t pid)
+{
+	char path[64], buf[256];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	FILE *f = fopen(path, "re");
+	if (!f)
+		return 1;
+	size_t n = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+	const char *q = strrchr(buf, ')');
+	return q && q[1] == ' ' && (q[2] == 'Z' || q[2] == 'X');
+}
+
+/*
+ * A "kdive" (a forked copy of this test) starts a shell that starts a grandchild,
+ * then dies by SIGKILL, which no handler sees: the grandchild, which
+ * PR_SET_PDEATHSIG does not reach, must die anyway (the watcher). With ignore_term
+ * the group ignores SIGTERM, so a soft child must still die by the SIGKILL that
+ * follows the grace period.
+ */
+static pid_t orphan_after_sigkill(int soft, int ignore_term)
+{
+	int pfd[2];
+	if (pipe(pfd) < 0)
+		return -1;
+	pid_t k = fork();
+	if (k == 0) {
+		struct proc p = PROC_INIT;
+		strvec_pushl(&p.args, "sh", "-c",
+			     ignore_term ? "trap '' TERM; sleep 60 & echo $!; wait"
+					 : "sleep 60 & echo $!; wait", NULL);
+		p.in = PROC_NULL;
+		p.out = PROC_FD;
+		p.out_fd = pfd[1];
+		p.soft_stop = soft;
+		if (proc_start(&p) < 0)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(pfd[1]);
+	char buf[32] = { 0 };
+	ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
+	close(pfd[0]);
+	kill(k, SIGKILL);
+	waitpid(k, NULL, 0);
+	return n > 0 ? (pid_t)atoi(buf) : -1;
+}
+
+static int64_t dies_within(pid_t pid, int64_t ms)
+{
+	int64_t t0 = now_ms();
+	while (!pid_dead(pid) && now_ms() - t0 < ms)
+		usleep(20000);
+	return pid_dead(pid) ? now_ms() - t0 : -1;
+}
+
+TEST(proc_grandchildren_die_with_a_killed_kdive)
+{
+	pid_t g = orphan_after_sigkill(0, 0);
+	ASSERT_TRUE(g > 0);
+	int64_t ms = dies_within(g, 5000);
+	if (ms < 0)
+		kill(g, SIGKILL);
+	EXPECT_TRUE(ms >= 0 && ms < 1000);
+}
+
+TEST(proc_soft_children_get_sigterm_then_sigkill)
+{
+	pid_t g = orphan_after_sigkill(1, 0);
+	ASSERT_TRUE(g > 0);
+	EXPECT_TRUE(dies_within(g, 5000) >= 0);
+	g = orphan_after_sigkill(1, 1); /* ignores SIGTERM: SIGKILL after the grace */
+	ASSERT_TRUE(g > 0);
+	int64_t ms = dies_within(g, 10000);
+	if (ms < 0)
+		kill(g, SIGKILL);
+	EXPECT_TRUE(ms >= 2000);
+}
