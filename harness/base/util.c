@@ -645,6 +645,22 @@ int path_exists(const char *path)
 	return lstat(path, &st) == 0;
 }
 
+int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int write_file_atomic(const char *path, const void *data, size_t len)
 {
 	char *tmp = xstrfmt("%s.tmp.%d", path, (int)getpid());

@@ -187,6 +187,8 @@ int remove_tree(const char *path);
 int path_exists(const char *path);
 /* Write data to path atomically (temporary file in the same directory + rename). */
 int write_file_atomic(const char *path, const void *data, size_t len);
+/* Write all of data to fd, again after EINTR; 0, or -1 with errno. */
+int write_all(int fd, const void *data, size_t len);
 /* Search PATH for an executable; returns a new string or NULL. */
 char *find_in_path(const char *name);
 /*
