@@ -113,7 +113,7 @@ static int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	if (write_file_atomic(path, out.buf, out.len) < 0) {
-		error_errno("cannot write '%s'", path);
+		error_errno("cannot write the recorded scenario '%s'", path);
 		rc = KDIVE_EXIT_INFRA;
 		goto out;
 	}
@@ -141,7 +141,9 @@ const struct cli_command cli_cmd_record = {
 	"into the file: each stop's `frames` block (and, at kernel stops, its `user`\n"
 	"block) is replaced; a stop without one gets one. Comments, narration (say),\n"
 	"checks, and frame lines guarded for other kernel versions stay as they are.\n"
-	"The golden-update workflow: record, review the diff, commit.\n",
+	"The golden-update workflow: record, review the diff, commit.\n"
+	"The file is replaced atomically and keeps its mode; a symbolic link stays a link\n"
+	"and the file it points to is rewritten.\n",
 	.opts = (const struct cli_opt[]){
 		{ "dry-run", 'n', 0, NULL, "print the change as a unified diff instead of writing the file" },
 		CLI_OPT_KEEP,
