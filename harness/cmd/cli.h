@@ -58,7 +58,9 @@ struct cli_opt {
 #define CLI_OPT_GDB_PORT { "gdb-port", CLI_KEY_GDB_PORT, 0, "N", \
 	"gdbstub on 127.0.0.1:N instead of a private unix socket" }
 #define CLI_OPT_OUTPUT { "output", CLI_KEY_OUTPUT, 0, "FILE", \
-	"write the report there (atomically) instead of stdout" }
+	"write the report there instead of stdout: a file is replaced\n" \
+	"atomically (a link's target, mode kept); a FIFO or a device\n" \
+	"(/dev/stdout) is written to" }
 #define CLI_OPT_VERBOSE { "verbose", CLI_KEY_VERBOSE, 'v', NULL, \
 	"log what kdive does (-v)" }
 #define CLI_OPT_APPEND { "append", CLI_KEY_APPEND, 0, "ARGS", \
@@ -201,7 +203,8 @@ int cli_parse(const struct cli_command *cmd, int argc, char **argv, struct cli_a
 /* The output layer: 1 when text on stdout may be coloured (a terminal, no NO_COLOR,
  * no --output, text format). */
 int cli_color(const struct cli_args *a);
-/* Write the command's document to --output (atomically) or stdout. An exit code. */
+/* Write the command's document to --output (write_file_atomic(): a file atomically, a
+ * FIFO or device through) or stdout. An exit code. */
 int cli_emit(const struct cli_args *a, const char *data, size_t len);
 /* 1 when the chosen format is name. */
 int cli_format_is(const struct cli_args *a, const char *name);

@@ -9,33 +9,43 @@
 #include "scenario.h"
 #include "syscalls.h"
 
+#include <errno.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-/* diff -u of the file against the new text, to stdout. */
+/*
+ * diff -u of the file against the new text, to stdout. The text reaches diff on its
+ * stdin: a temporary file beside the scenario would be one more name to plant a link
+ * at, and --dry-run writes nothing.
+ */
 static int show_diff(const char *path, const struct strbuf *text)
 {
-	char *tmp = xstrfmt("%s.kdive-record.%d", path, (int)getpid());
+	struct proc p = PROC_INIT;
 	int rc = 0;
-	if (write_file_atomic(tmp, text->buf, text->len) < 0) {
-		error_errno("cannot write '%s'", tmp);
-		free(tmp);
+	strvec_pushl(&p.args, "diff", "-u", "--label", path, "--label", "recorded", "--", path, "-",
+		     NULL);
+	p.in = PROC_PIPE;
+	fflush(stdout);
+	if (proc_start(&p) < 0) {
+		proc_release(&p);
 		return KDIVE_EXIT_INFRA;
 	}
-	struct proc p = PROC_INIT;
-	strvec_pushl(&p.args, "diff", "-u", "--label", path, "--label", "recorded", path, tmp, NULL);
-	p.in = PROC_NULL;
-	fflush(stdout);
-	if (proc_start(&p) < 0 || proc_wait(&p, now_ms() + 10000) != 0)
+	/* diff's output goes to our stdout, not back to us: the write cannot deadlock.
+	 * EPIPE means diff stopped reading; its exit status says why. */
+	if (write_all(p.in_fd, text->buf, text->len) < 0 && errno != EPIPE) {
+		error_errno("cannot hand the recorded text to diff");
+		rc = KDIVE_EXIT_INFRA;
+	}
+	close(p.in_fd);
+	p.in_fd = -1;
+	if (proc_wait(&p, now_ms() + 10000) != 0)
 		rc = KDIVE_EXIT_INFRA;
 	/* diff exits 1 when the files differ: that is the point. */
 	else if (!WIFEXITED(p.status) || WEXITSTATUS(p.status) > 1)
 		rc = KDIVE_EXIT_INFRA;
 	proc_release(&p);
-	unlink(tmp);
-	free(tmp);
 	return rc;
 }
 
@@ -103,7 +113,7 @@ static int cmd_record(int argc, char **argv)
 		goto out;
 	}
 	if (write_file_atomic(path, out.buf, out.len) < 0) {
-		error_errno("cannot write '%s'", path);
+		error_errno("cannot write the recorded scenario '%s'", path);
 		rc = KDIVE_EXIT_INFRA;
 		goto out;
 	}
@@ -131,7 +141,9 @@ const struct cli_command cli_cmd_record = {
 	"into the file: each stop's `frames` block (and, at kernel stops, its `user`\n"
 	"block) is replaced; a stop without one gets one. Comments, narration (say),\n"
 	"checks, and frame lines guarded for other kernel versions stay as they are.\n"
-	"The golden-update workflow: record, review the diff, commit.\n",
+	"The golden-update workflow: record, review the diff, commit.\n"
+	"The file is replaced atomically and keeps its mode; a symbolic link stays a link\n"
+	"and the file it points to is rewritten.\n",
 	.opts = (const struct cli_opt[]){
 		{ "dry-run", 'n', 0, NULL, "print the change as a unified diff instead of writing the file" },
 		CLI_OPT_KEEP,

@@ -138,7 +138,7 @@ const struct cli_command cli_cmd_run = {
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default; colour on a terminal unless NO_COLOR is set),\n"
 		  "ktap (KTAP v1), junit (JUnit XML) or json (DESIGN.md's contract)" },
-		{ "output", CLI_KEY_OUTPUT, 0, "FILE", "write the report there, atomically" },
+		CLI_OPT_OUTPUT,
 		{ "keep", CLI_KEY_KEEP, 0, NULL,
 		  "keep each run directory (console.log, qemu.log, gdb.mi)" },
 		{ "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS",
