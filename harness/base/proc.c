@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -30,6 +31,7 @@ static volatile pid_t registry[PROC_MAX];
 /* 1 where the child wants SIGTERM before SIGKILL (proc.soft_stop), by registry slot. */
 static volatile sig_atomic_t registry_soft[PROC_MAX];
 static void watch_tell(char op, pid_t pid, int soft);
+static void watch_start(void);
 
 static void registry_add(pid_t pid, int own_group, int soft)
 {
@@ -64,7 +66,8 @@ static void registry_del(pid_t pid)
  * receives the terminal's ^C nor keeps anything open.
  */
 struct watch_msg {
-	int32_t op;   /* 'G' a process group, 'P' a lone process, 'D' reaped */
+	int32_t op;   /* 'G' a process group, 'P' a lone process, 'D' reaped; 'T' a tree
+			 to remove, 'F' not any more (a path of pid bytes follows) */
 	int32_t pid;
 	int32_t soft; /* SIGTERM first */
 };
@@ -90,24 +93,46 @@ static int group_alive(pid_t target)
 	return kill(target, 0) == 0 || errno == EPERM;
 }
 
+/* Read exactly len bytes (a message is written whole: it never comes in parts). */
+static int read_exact(int fd, void *buf, size_t len)
+{
+	ssize_t n;
+	do
+		n = read(fd, buf, len);
+	while (n < 0 && errno == EINTR);
+	return n == (ssize_t)len ? 0 : -1;
+}
+
 static void __attribute__((noreturn)) watch_loop(int rfd)
 {
 	struct { pid_t target; int soft; } w[PROC_MAX * 4];
+	char *trees[8] = { NULL };
 	size_t nw = 0;
 	struct watch_msg m;
-	for (;;) {
-		ssize_t n = read(rfd, &m, sizeof(m));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(m))
-			break;
-		pid_t target = m.op == 'G' ? -m.pid : m.pid;
-		if (m.op == 'D') {
+	while (read_exact(rfd, &m, sizeof(m)) == 0) {
+		if (m.op == 'T' || m.op == 'F') { /* a tree to remove, or not any more */
+			char *path = malloc((size_t)m.pid + 1);
+			if (!path || m.pid <= 0 || m.pid >= PATH_MAX ||
+			    read_exact(rfd, path, (size_t)m.pid) < 0)
+				break;
+			path[m.pid] = '\0';
+			for (size_t i = 0; i < ARRAY_SIZE(trees); i++) {
+				if (m.op == 'F' && trees[i] && !strcmp(trees[i], path)) {
+					free(trees[i]);
+					trees[i] = NULL;
+				} else if (m.op == 'T' && !trees[i]) {
+					trees[i] = path;
+					path = NULL;
+					break;
+				}
+			}
+			free(path);
+		} else if (m.op == 'D') {
 			for (size_t i = 0; i < nw; i++)
 				if (w[i].target == m.pid || w[i].target == -m.pid)
-					w[i] = w[--nw];
+					w[i--] = w[--nw];
 		} else if (nw < ARRAY_SIZE(w)) {
-			w[nw].target = target;
+			w[nw].target = m.op == 'G' ? -m.pid : m.pid;
 			w[nw++].soft = m.soft;
 		}
 	}
@@ -126,7 +151,46 @@ static void __attribute__((noreturn)) watch_loop(int rfd)
 	}
 	for (size_t i = 0; i < nw; i++)
 		kill(w[i].target, SIGKILL);
+	/* The trees last: nothing writes into them any more (QEMU's log, gdb's). */
+	int alive = 1;
+	for (int64_t end = now_ms() + 1000; alive && now_ms() < end;) {
+		alive = 0;
+		for (size_t i = 0; i < nw; i++)
+			alive |= group_alive(w[i].target);
+		struct timespec ts = { 0, 10 * 1000000 };
+		nanosleep(&ts, NULL);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(trees); i++)
+		if (trees[i])
+			remove_tree(trees[i]);
 	_exit(0);
+}
+
+static void watch_tell_path(char op, const char *path)
+{
+	size_t len = strlen(path);
+	if (watch_fd < 0 || getpid() != watch_owner || !len || len >= PATH_MAX ||
+	    len + sizeof(struct watch_msg) > PIPE_BUF)
+		return;
+	struct watch_msg m = { op, (int32_t)len, 0 };
+	char buf[PIPE_BUF];
+	memcpy(buf, &m, sizeof(m));
+	memcpy(buf + sizeof(m), path, len);
+	ssize_t n;
+	do /* at most PIPE_BUF: atomic, never interleaved with another message */
+		n = write(watch_fd, buf, sizeof(m) + len);
+	while (n < 0 && errno == EINTR);
+}
+
+void proc_remove_at_death(const char *path)
+{
+	watch_start();
+	watch_tell_path('T', path);
+}
+
+void proc_forget_at_death(const char *path)
+{
+	watch_tell_path('F', path);
 }
 
 /* Start the watcher once per kdive process. Quietly does without when it cannot. */

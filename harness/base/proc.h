@@ -119,6 +119,13 @@ int proc_pump(struct proc *p, proc_line_fn fn, void *ctx, int tick_ms, int64_t d
 void proc_install_guard(void);
 /* Kill every registered child now (the guard's work); used before exiting on fatal errors. */
 void proc_kill_all(void);
+/*
+ * A directory (a run directory) that the watcher removes if kdive dies before
+ * proc_forget_at_death(path): a run cut short by a signal, even SIGKILL, leaves no
+ * files behind. Best effort: without a watcher, nothing happens.
+ */
+void proc_remove_at_death(const char *path);
+void proc_forget_at_death(const char *path);
 /* Number of registered children not yet reaped (for tests). */
 int proc_live_count(void);
 

@@ -225,6 +225,8 @@ static int cmd_debug(int argc, char **argv)
 		rundir = qemu_make_rundir();
 		if (!rundir)
 			goto out;
+		if (!a.boot.keep)
+			proc_remove_at_death(rundir);
 		qo.rundir = rundir;
 		if (qemu_start(&q, &qo) < 0)
 			goto out;
@@ -288,6 +290,7 @@ out:
 	}
 	qemu_release(&q);
 	if (rundir) {
+		proc_forget_at_death(rundir);
 		if (ok && !a.boot.keep)
 			remove_tree(rundir);
 		else

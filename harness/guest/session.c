@@ -73,6 +73,8 @@ int session_start(struct session *s, const struct session_opts *o)
 	s->rundir = qemu_make_rundir();
 	if (!s->rundir)
 		return -1;
+	if (!s->keep)
+		proc_remove_at_death(s->rundir); /* a run cut short by a signal leaves nothing */
 	qo.bzimage = o->bzimage;
 	qo.initrd = o->initrd;
 	qo.rundir = s->rundir;
@@ -460,6 +462,7 @@ void session_end(struct session *s, int ok)
 	qemu_release(&s->qemu);
 	if (!s->rundir)
 		return;
+	proc_forget_at_death(s->rundir);
 	if (ok && !s->keep) {
 		remove_tree(s->rundir);
 	} else {
