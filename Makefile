@@ -100,7 +100,9 @@ test-distro: deps
 integration: deps
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/run --integration-only
 
-# Sanitizers (the unit tests run under ASan + UBSan) and every fuzzer for FUZZ_TIME s.
+# Sanitizers (the unit tests run under ASan + UBSan), then a fuzzer for each parser of
+# outside input (MI, scenarios, ELF, kconfig fragments, the syscall table, the initramfs
+# spec) for FUZZ_TIME s each, 60 by default (tests/fuzz/fuzz.mk).
 check: unit
 	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk O=$(O) check
 

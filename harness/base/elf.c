@@ -1,5 +1,5 @@
 /*
- * elf: section, symbol and DWARF-version look-ups in a mapped ELF64 file. util only.
+ * elf: section, symbol and DWARF-version look-ups in an ELF64 file in memory. util only.
  */
 #define _GNU_SOURCE
 #include "elf.h"
@@ -14,6 +14,32 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/*
+ * The headers, copied out of the file: its bytes may sit at any address (a buffer of
+ * elf_open_mem) and its offsets may be odd, so they are never read in place. The
+ * header tables are within the file (elf_open_mem checked).
+ */
+static Elf64_Ehdr ehdr(const struct elf *e)
+{
+	Elf64_Ehdr h;
+	memcpy(&h, e->map, sizeof(h));
+	return h;
+}
+
+static Elf64_Shdr shdr(const struct elf *e, const Elf64_Ehdr *h, unsigned i)
+{
+	Elf64_Shdr s;
+	memcpy(&s, e->map + h->e_shoff + (size_t)i * sizeof(s), sizeof(s));
+	return s;
+}
+
+static Elf64_Phdr phdr(const struct elf *e, const Elf64_Ehdr *h, unsigned i)
+{
+	Elf64_Phdr ph;
+	memcpy(&ph, e->map + h->e_phoff + (size_t)i * sizeof(ph), sizeof(ph));
+	return ph;
+}
+
 /* Say why path cannot be opened into err (one message, no '\n'); returns -1. */
 __attribute__((format(printf, 3, 4)))
 static int open_failed(struct strbuf *err, int errnum, const char *fmt, ...)
@@ -25,6 +51,30 @@ static int open_failed(struct strbuf *err, int errnum, const char *fmt, ...)
 	if (errnum)
 		strbuf_addf(err, ": %s", strerror(errnum));
 	return -1;
+}
+
+int elf_open_mem(struct elf *e, const char *name, const void *data, size_t size,
+		 struct strbuf *err)
+{
+	memset(e, 0, sizeof(*e));
+	if (size < sizeof(Elf64_Ehdr))
+		return open_failed(err, 0, "'%s' is not an ELF file (too short)", name);
+	e->map = data;
+	e->size = size;
+	e->path = xstrdup(name);
+	Elf64_Ehdr h = ehdr(e);
+	if (memcmp(h.e_ident, ELFMAG, SELFMAG) || h.e_ident[EI_CLASS] != ELFCLASS64 ||
+	    h.e_machine != EM_X86_64) {
+		elf_close(e);
+		return open_failed(err, 0, "'%s' is not an x86-64 ELF64 file", name);
+	}
+	if (h.e_shoff > e->size || h.e_shnum > (e->size - h.e_shoff) / sizeof(Elf64_Shdr) ||
+	    h.e_phoff > e->size || h.e_phnum > (e->size - h.e_phoff) / sizeof(Elf64_Phdr) ||
+	    (h.e_shnum && h.e_shstrndx >= h.e_shnum)) {
+		elf_close(e);
+		return open_failed(err, 0, "'%s': ELF headers point outside the file", name);
+	}
+	return 0;
 }
 
 int elf_open_quiet(struct elf *e, const char *path, struct strbuf *err)
@@ -43,21 +93,11 @@ int elf_open_quiet(struct elf *e, const char *path, struct strbuf *err)
 	close(fd);
 	if (m == MAP_FAILED)
 		return open_failed(err, map_errno, "cannot map '%s'", path);
-	e->map = m;
-	e->size = (size_t)st.st_size;
-	e->path = xstrdup(path);
-	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
-	if (memcmp(h->e_ident, ELFMAG, SELFMAG) || h->e_ident[EI_CLASS] != ELFCLASS64 ||
-	    h->e_machine != EM_X86_64) {
-		elf_close(e);
-		return open_failed(err, 0, "'%s' is not an x86-64 ELF64 file", path);
+	if (elf_open_mem(e, path, m, (size_t)st.st_size, err) < 0) {
+		munmap(m, (size_t)st.st_size);
+		return -1;
 	}
-	if (h->e_shoff > e->size || h->e_shnum > (e->size - h->e_shoff) / sizeof(Elf64_Shdr) ||
-	    h->e_phoff > e->size || h->e_phnum > (e->size - h->e_phoff) / sizeof(Elf64_Phdr) ||
-	    (h->e_shnum && h->e_shstrndx >= h->e_shnum)) {
-		elf_close(e);
-		return open_failed(err, 0, "'%s': ELF headers point outside the file", path);
-	}
+	e->mapped = 1;
 	return 0;
 }
 
@@ -73,15 +113,10 @@ int elf_open(struct elf *e, const char *path)
 
 void elf_close(struct elf *e)
 {
-	if (e->map)
+	if (e->mapped)
 		munmap((void *)e->map, e->size);
 	free(e->path);
 	memset(e, 0, sizeof(*e));
-}
-
-static const Elf64_Shdr *shdrs(const struct elf *e)
-{
-	return (const Elf64_Shdr *)(e->map + ((const Elf64_Ehdr *)e->map)->e_shoff);
 }
 
 static int section_bytes(const struct elf *e, const Elf64_Shdr *s, const unsigned char **data,
@@ -96,18 +131,21 @@ static int section_bytes(const struct elf *e, const Elf64_Shdr *s, const unsigne
 
 int elf_section(const struct elf *e, const char *name, const unsigned char **data, size_t *len)
 {
-	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
+	Elf64_Ehdr h = ehdr(e);
 	const unsigned char *strtab;
 	size_t strlen_;
-	if (!h->e_shnum || !section_bytes(e, &shdrs(e)[h->e_shstrndx], &strtab, &strlen_))
+	if (!h.e_shnum)
 		return 0;
-	for (unsigned i = 0; i < h->e_shnum; i++) {
-		const Elf64_Shdr *s = &shdrs(e)[i];
-		if (s->sh_name >= strlen_)
+	Elf64_Shdr names = shdr(e, &h, h.e_shstrndx);
+	if (!section_bytes(e, &names, &strtab, &strlen_))
+		return 0;
+	for (unsigned i = 0; i < h.e_shnum; i++) {
+		Elf64_Shdr s = shdr(e, &h, i);
+		if (s.sh_name >= strlen_)
 			continue;
-		const char *n = (const char *)strtab + s->sh_name;
-		if (strnlen(n, strlen_ - s->sh_name) < strlen_ - s->sh_name && !strcmp(n, name))
-			return section_bytes(e, s, data, len);
+		const char *n = (const char *)strtab + s.sh_name;
+		if (strnlen(n, strlen_ - s.sh_name) < strlen_ - s.sh_name && !strcmp(n, name))
+			return section_bytes(e, &s, data, len);
 	}
 	return 0;
 }
@@ -130,10 +168,9 @@ int elf_dwarf_version(const struct elf *e)
 
 int elf_is_static(const struct elf *e)
 {
-	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + h->e_phoff);
-	for (unsigned i = 0; i < h->e_phnum; i++)
-		if (ph[i].p_type == PT_INTERP)
+	Elf64_Ehdr h = ehdr(e);
+	for (unsigned i = 0; i < h.e_phnum; i++)
+		if (phdr(e, &h, i).p_type == PT_INTERP)
 			return 0;
 	return 1;
 }
@@ -142,15 +179,15 @@ int elf_is_static(const struct elf *e)
 static int each_symbol(const struct elf *e, int (*fn)(void *, const Elf64_Sym *, const char *),
 		       void *ctx)
 {
-	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
-	for (unsigned i = 0; i < h->e_shnum; i++) {
-		const Elf64_Shdr *s = &shdrs(e)[i];
+	Elf64_Ehdr h = ehdr(e);
+	for (unsigned i = 0; i < h.e_shnum; i++) {
+		Elf64_Shdr s = shdr(e, &h, i), str;
 		const unsigned char *syms, *strs;
 		size_t slen, stlen;
-		if (s->sh_type != SHT_SYMTAB || s->sh_link >= h->e_shnum)
+		if (s.sh_type != SHT_SYMTAB || s.sh_link >= h.e_shnum)
 			continue;
-		if (!section_bytes(e, s, &syms, &slen) ||
-		    !section_bytes(e, &shdrs(e)[s->sh_link], &strs, &stlen))
+		str = shdr(e, &h, s.sh_link);
+		if (!section_bytes(e, &s, &syms, &slen) || !section_bytes(e, &str, &strs, &stlen))
 			continue;
 		for (size_t k = 0; k + sizeof(Elf64_Sym) <= slen; k += sizeof(Elf64_Sym)) {
 			Elf64_Sym sym;
@@ -180,7 +217,7 @@ static int nearest_fn(void *ctx, const Elf64_Sym *sym, const char *name)
 	if (!*name || (type != STT_FUNC && type != STT_OBJECT && type != STT_NOTYPE) ||
 	    sym->st_shndx == SHN_UNDEF || sym->st_value > n->addr)
 		return 0;
-	int covers = sym->st_size && n->addr < sym->st_value + sym->st_size;
+	int covers = sym->st_size && n->addr - sym->st_value < sym->st_size; /* no wrap */
 	if (sym->st_size && !covers)
 		return 0;
 	/* Prefer the closest; at a tie prefer a sized (function) symbol over a label. */
@@ -205,14 +242,16 @@ int elf_symbol_at(const struct elf *e, uint64_t addr, const char **name, uint64_
 
 int elf_read_vaddr(const struct elf *e, uint64_t addr, void *buf, size_t len)
 {
-	const Elf64_Ehdr *h = (const Elf64_Ehdr *)e->map;
-	const Elf64_Phdr *ph = (const Elf64_Phdr *)(e->map + h->e_phoff);
-	for (unsigned i = 0; i < h->e_phnum; i++) {
-		if (ph[i].p_type != PT_LOAD || addr < ph[i].p_vaddr ||
-		    addr + len > ph[i].p_vaddr + ph[i].p_filesz)
+	Elf64_Ehdr h = ehdr(e);
+	for (unsigned i = 0; i < h.e_phnum; i++) {
+		Elf64_Phdr ph = phdr(e, &h, i);
+		/* Differences, not sums: addresses near 2^64 must not wrap into the segment. */
+		uint64_t in = addr - ph.p_vaddr;
+		if (ph.p_type != PT_LOAD || addr < ph.p_vaddr || in > ph.p_filesz ||
+		    len > ph.p_filesz - in)
 			continue;
-		uint64_t off = ph[i].p_offset + (addr - ph[i].p_vaddr);
-		if (off > e->size || len > e->size - off)
+		uint64_t off = ph.p_offset + in;
+		if (off < in || off > e->size || len > e->size - off)
 			return -1;
 		memcpy(buf, e->map + off, len);
 		return 0;

@@ -11,15 +11,23 @@
 #include <stdint.h>
 
 struct elf {
-	const unsigned char *map; /* the whole file, mmap'ed read-only; owned */
+	const unsigned char *map; /* the whole file: mmap'ed read-only (owned), or borrowed */
 	size_t size;              /* bytes mapped */
 	char *path;               /* file name, for messages; owned */
+	int mapped;               /* 1 when map is our mapping, which elf_close unmaps */
 };
 
 /* Map path; -1 after reporting when it cannot be read or is not an x86-64 ELF64 file. */
 int elf_open(struct elf *e, const char *path);
 /* The same, quietly: why it failed is appended to err (one message, no '\n'). */
 int elf_open_quiet(struct elf *e, const char *path, struct strbuf *err);
+/*
+ * The same for size bytes already in memory (name is for messages): the bytes are
+ * borrowed, and must stay valid and unchanged until elf_close(). Any bytes are safe:
+ * every look-up stays within them.
+ */
+int elf_open_mem(struct elf *e, const char *name, const void *data, size_t size,
+		 struct strbuf *err);
 void elf_close(struct elf *e);
 
 /* Find a section by name: 1 and its file bytes in data and len, 0 when absent. */

@@ -202,6 +202,14 @@ static int spec_parse(struct spec *s, const char *file, const char *text, struct
 	return bad ? -1 : 0;
 }
 
+int initramfs_spec_check(const char *file, const char *text, struct strbuf *err)
+{
+	struct spec s = { 0 };
+	int r = spec_parse(&s, file, text, err);
+	spec_release(&s);
+	return r;
+}
+
 static int by_name(const void *a, const void *b)
 {
 	return strcmp(((const struct prog *)a)->name, ((const struct prog *)b)->name);

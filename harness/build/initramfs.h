@@ -45,4 +45,11 @@ int initramfs_build(const struct initramfs_opts *o, struct initramfs_result *r,
 		    struct strbuf *err);
 void initramfs_result_release(struct initramfs_result *r);
 
+/*
+ * Parse spec text (file names it in messages) as initramfs_build() does, and keep
+ * nothing: for tests and the fuzzer. Returns 0, or -1 with every bad line as
+ * "FILE:LINE:COL: message" in err.
+ */
+int initramfs_spec_check(const char *file, const char *text, struct strbuf *err);
+
 #endif

@@ -9,21 +9,22 @@
 
 #define SYSCALLS_MAX 4096 /* far above x86-64's ~460; bounds what a bad file can make us allocate */
 
-void syscalls_set(struct syscalls *t, size_t nr, const char *name, size_t len)
+int syscalls_set(struct syscalls *t, size_t nr, const char *name, size_t len)
 {
-	if (nr >= SYSCALLS_MAX)
-		return;
+	if (len >= 4 && !strncmp(name, "sys_", 4)) {
+		name += 4;
+		len -= 4;
+	}
+	if (nr >= SYSCALLS_MAX || !len)
+		return -1;
 	if (nr >= t->nr) {
 		t->names = xrealloc(t->names, (nr + 1) * sizeof(*t->names));
 		memset(t->names + t->nr, 0, (nr + 1 - t->nr) * sizeof(*t->names));
 		t->nr = nr + 1;
 	}
-	if (len >= 4 && !strncmp(name, "sys_", 4)) {
-		name += 4;
-		len -= 4;
-	}
 	free(t->names[nr]);
 	t->names[nr] = xstrndup(name, len);
+	return 0;
 }
 
 int syscalls_parse(struct syscalls *t, const char *file, const char *text, struct strbuf *err)
@@ -42,10 +43,9 @@ int syscalls_parse(struct syscalls *t, const char *file, const char *text, struc
 				while (*name == ',' || *name == ' ')
 					name++;
 				size_t len = strcspn(name, ") \n");
-				if (e != q + 1 && nr >= 0 && nr < SYSCALLS_MAX && len && name + len <= end) {
-					syscalls_set(t, (size_t)nr, name, len);
+				if (e != q + 1 && nr >= 0 && len && name + len <= end &&
+				    syscalls_set(t, (size_t)nr, name, len) == 0)
 					found++;
-				}
 			}
 		}
 		p = *end ? end + 1 : end;

@@ -17,8 +17,12 @@ struct syscalls {
 
 #define SYSCALLS_INIT { NULL, 0 }
 
-/* Name number nr (len bytes of name, a "sys_" prefix dropped), replacing any name. */
-void syscalls_set(struct syscalls *t, size_t nr, const char *name, size_t len);
+/*
+ * Name number nr (len bytes of name, a "sys_" prefix dropped), replacing any name.
+ * Returns 0, or -1 with t unchanged when nr is too large (4096 or more) or nothing of
+ * the name is left ("sys_" alone).
+ */
+int syscalls_set(struct syscalls *t, size_t nr, const char *name, size_t len);
 /* Parse the header's text. 0, or -1 with "FILE: message" in err (no entry found). */
 int syscalls_parse(struct syscalls *t, const char *file, const char *text, struct strbuf *err);
 /*

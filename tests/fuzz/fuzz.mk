@@ -1,14 +1,27 @@
-# Fuzz the pure parsers with libFuzzer (clang). Run from the top of the tree:
+# Fuzz every parser that reads outside input, with libFuzzer (clang). Run from the top
+# of the tree:
 #
-#   make -f tests/fuzz/fuzz.mk O=build check
+#   make -f tests/fuzz/fuzz.mk O=build check        (or fuzz-NAME for one target)
 #
-# builds $(O)/fuzz/fuzz_mi with -fsanitize=fuzzer,address,undefined and runs it for
-# FUZZ_TIME seconds (default 60), seeded from a corpus copied from tests/mi/*.mi (the
-# golden transcripts, whole and without their '#' header). Findings (crash-*, leak-*,
-# timeout-*) are written to $(O)/fuzz/. Needs clang and its runtime (Debian:
-# clang libclang-rt-14-dev); without them it says so and fails. Inputs are capped at
-# FUZZ_MAX_LEN bytes (4096: MI records of interest are shorter; the unit tests cover
-# lines of 100 KB and more).
+# builds each target $(O)/fuzz/fuzz_NAME (tests/fuzz/fuzz_NAME.c) with
+# -fsanitize=fuzzer,address,undefined and runs it for FUZZ_TIME seconds (default 60)
+# over $(O)/fuzz/corpus-NAME, seeded from real inputs:
+#
+#   mi         GDB/MI output        tests/mi/*.mi (the golden transcripts, whole and
+#                                   without their '#' header)
+#   scenario   scenarios            scenarios/*.scn
+#   elf        ELF files            tiny objects and executables compiled here by clang
+#   kconfig    config fragments     kconfig/*.config, alone and followed by a .config
+#   syscalls   the syscall table    the cached kernels' syscalls_64.h, in pieces, and
+#                                   a few lines written here
+#   initramfs  the initramfs spec   initramfs/files
+#
+# Each run prints libFuzzer's closing line (executions, exec/s) and stats. Findings are
+# written to $(O)/fuzz/ as NAME-crash-*, NAME-leak-* or NAME-timeout-*, with the log
+# in $(O)/fuzz/fuzz_NAME.log; replay one with `$(O)/fuzz/fuzz_NAME FILE`. Needs clang
+# and its runtime (Debian: clang libclang-rt-14-dev); without them it says so and
+# fails. Inputs are capped at FUZZ_MAX_LEN bytes (4096: MI records of interest are
+# shorter, the seed ELF files fit; the unit tests cover lines of 100 KB and more).
 
 O ?= build
 CLANG ?= clang
@@ -16,26 +29,52 @@ FUZZ_TIME ?= 60
 FUZZ_MAX_LEN ?= 4096
 
 FUZZ_DIR := $(O)/fuzz
-FUZZ_MI := $(FUZZ_DIR)/fuzz_mi
-FUZZ_MI_CORPUS := $(FUZZ_DIR)/corpus-mi
-FUZZ_MI_DICT := $(FUZZ_DIR)/mi.dict
-FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c harness/base/util.c
 FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-missing-field-initializers \
 	$(addprefix -iquote harness/,base build guest check cmd)
 GOLDENS := $(sort $(wildcard tests/mi/*.mi))
+# kdive's cache, as kdive_cache_dir() finds it (util.h).
+KDIVE_CACHE_DIR := $(or $(KDIVE_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME)/kdive),$(HOME)/.cache/kdive)
+SYSCALL_TABLES := $(sort $(wildcard \
+	$(KDIVE_CACHE_DIR)/kernel/*/arch/x86/include/generated/asm/syscalls_64.h))
+
+FUZZ_MI := $(FUZZ_DIR)/fuzz_mi
+FUZZ_MI_DICT := $(FUZZ_DIR)/mi.dict
+FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c harness/base/util.c
 
 FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
-FUZZ_SCN_CORPUS := $(FUZZ_DIR)/corpus-scenario
 FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/check/scenario.c harness/check/guard.c \
 	harness/check/lexer.c harness/check/errnos.c harness/base/util.c
 
-.PHONY: check fuzz-mi fuzz-scenario have-clang
+FUZZ_ELF := $(FUZZ_DIR)/fuzz_elf
+FUZZ_ELF_DICT := $(FUZZ_DIR)/elf.dict
+FUZZ_ELF_SRC := tests/fuzz/fuzz_elf.c harness/base/elf.c harness/base/util.c
+
+FUZZ_KCONFIG := $(FUZZ_DIR)/fuzz_kconfig
+FUZZ_KCONFIG_DICT := $(FUZZ_DIR)/kconfig.dict
+FUZZ_KCONFIG_SRC := tests/fuzz/fuzz_kconfig.c tests/fuzz/fuzz.c harness/build/kconfig.c \
+	harness/base/util.c
+
+FUZZ_SYSCALLS := $(FUZZ_DIR)/fuzz_syscalls
+FUZZ_SYSCALLS_DICT := $(FUZZ_DIR)/syscalls.dict
+FUZZ_SYSCALLS_SRC := tests/fuzz/fuzz_syscalls.c tests/fuzz/fuzz.c harness/build/syscalls.c \
+	harness/base/util.c
+
+# initramfs.c's spec parser comes with the module's build code and what it links.
+FUZZ_INITRAMFS := $(FUZZ_DIR)/fuzz_initramfs
+FUZZ_INITRAMFS_DICT := $(FUZZ_DIR)/initramfs.dict
+FUZZ_INITRAMFS_SRC := tests/fuzz/fuzz_initramfs.c tests/fuzz/fuzz.c \
+	harness/build/initramfs.c harness/build/cpio.c harness/base/deps.c \
+	harness/base/elf.c harness/base/proc.c harness/base/util.c
+
+TARGETS := mi scenario elf kconfig syscalls initramfs
+
+.PHONY: check have-clang $(addprefix fuzz-,$(TARGETS))
 .DEFAULT_GOAL := check
 
-check: fuzz-mi fuzz-scenario
+check: $(addprefix fuzz-,$(TARGETS))
 
 have-clang:
 	@command -v $(CLANG) >/dev/null 2>&1 || { \
@@ -43,16 +82,38 @@ have-clang:
 		echo "fuzz.mk:   apt-get install -y --no-install-recommends clang libclang-rt-14-dev" >&2; \
 		exit 3; }
 
-$(FUZZ_MI): $(FUZZ_MI_SRC) harness/guest/mi.h harness/base/util.h | have-clang
+# $(call build,SOURCES): link the target $@ from SOURCES.
+define build
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
-	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_MI_SRC) || { \
+	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $(1) || { \
 		echo "fuzz.mk: building $@ failed; if the link could not find libclang_rt.fuzzer," >&2; \
 		echo "fuzz.mk:   apt-get install -y --no-install-recommends libclang-rt-14-dev" >&2; \
 		exit 3; }
+endef
+
+# $(call run,NAME,FLAGS): run fuzz_NAME over corpus-NAME for FUZZ_TIME s with extra
+# libFuzzer FLAGS; on a finding show the log's end and fail, else show the stats.
+define run
+	@echo "  FUZZ    $(FUZZ_DIR)/fuzz_$(1) for $(FUZZ_TIME) s"
+	@$(FUZZ_DIR)/fuzz_$(1) -max_total_time=$(FUZZ_TIME) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
+		-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/$(1)- $(2) \
+		$(FUZZ_DIR)/corpus-$(1) > $(FUZZ_DIR)/fuzz_$(1).log 2>&1 || { \
+		tail -n 60 $(FUZZ_DIR)/fuzz_$(1).log >&2; \
+		echo "fuzz.mk: fuzz_$(1) found a problem; log in $(FUZZ_DIR)/fuzz_$(1).log," \
+		     "input saved as $(FUZZ_DIR)/$(1)-*" >&2; \
+		exit 1; }
+	@grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' \
+		$(FUZZ_DIR)/fuzz_$(1).log | sed 's/^/  /'
+	@echo "  fuzz_$(1): no findings in $(FUZZ_TIME) s"
+endef
+
+# The MI parser, seeded from the golden transcripts.
+$(FUZZ_MI): $(FUZZ_MI_SRC) harness/guest/mi.h harness/base/util.h | have-clang
+	$(call build,$(FUZZ_MI_SRC))
 
 # MI's punctuation and words, so that mutations make records and not only noise.
-$(FUZZ_MI_DICT):
+$(FUZZ_MI_DICT): tests/fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
 	@printf '%s\n' '"^done"' '"^running"' '"^connected"' '"^error"' '"^exit"' \
 		'"*stopped"' '"*running"' '"=thread-group-added"' '"+download"' '"~\""' \
@@ -61,43 +122,113 @@ $(FUZZ_MI_DICT):
 
 fuzz-mi: $(FUZZ_MI) $(FUZZ_MI_DICT)
 	@test -n "$(GOLDENS)" || { echo "fuzz.mk: no tests/mi/*.mi to seed the corpus" >&2; exit 3; }
-	@mkdir -p $(FUZZ_MI_CORPUS)
+	@mkdir -p $(FUZZ_DIR)/corpus-mi
 	@for f in $(GOLDENS); do \
-		b=$${f##*/}; cp "$$f" "$(FUZZ_MI_CORPUS)/$$b"; \
-		sed '/^#/d' "$$f" > "$(FUZZ_MI_CORPUS)/body-$$b"; \
+		b=$${f##*/}; cp "$$f" "$(FUZZ_DIR)/corpus-mi/$$b"; \
+		sed '/^#/d' "$$f" > "$(FUZZ_DIR)/corpus-mi/body-$$b"; \
 	done
-	@echo "  FUZZ    $(FUZZ_MI) for $(FUZZ_TIME) s"
-	@$(FUZZ_MI) -max_total_time=$(FUZZ_TIME) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
-		-print_final_stats=1 -dict=$(FUZZ_MI_DICT) -artifact_prefix=$(FUZZ_DIR)/ \
-		$(FUZZ_MI_CORPUS) > $(FUZZ_DIR)/fuzz_mi.log 2>&1 || { \
-		tail -n 60 $(FUZZ_DIR)/fuzz_mi.log >&2; \
-		echo "fuzz.mk: fuzz_mi found a problem; log in $(FUZZ_DIR)/fuzz_mi.log," \
-		     "input saved in $(FUZZ_DIR)/" >&2; \
-		exit 1; }
-	@grep -E '^(#[0-9]+.*DONE|stat::number_of_executed_units|stat::peak_rss_mb)' \
-		$(FUZZ_DIR)/fuzz_mi.log | sed 's/^/  /'
-	@echo "  fuzz_mi: no findings in $(FUZZ_TIME) s"
+	$(call run,mi,-dict=$(FUZZ_MI_DICT))
 
 # The scenario parser, seeded from the scenario library.
 $(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/check/scenario.h harness/check/guard.h \
 		harness/check/lexer.h harness/check/errnos.h harness/base/util.h | have-clang
-	@mkdir -p $(dir $@)
-	@echo "  CLANG   $@"
-	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $(FUZZ_SCN_SRC) || { \
-		echo "fuzz.mk: building $@ failed; if the link could not find libclang_rt.fuzzer," >&2; \
-		echo "fuzz.mk:   apt-get install -y --no-install-recommends libclang-rt-14-dev" >&2; \
-		exit 3; }
+	$(call build,$(FUZZ_SCN_SRC))
 
 fuzz-scenario: $(FUZZ_SCN)
-	@mkdir -p $(FUZZ_SCN_CORPUS)
-	@cp scenarios/*.scn $(FUZZ_SCN_CORPUS)/
-	@echo "  FUZZ    $(FUZZ_SCN) for $(FUZZ_TIME) s"
-	@$(FUZZ_SCN) -max_total_time=$(FUZZ_TIME) -max_len=$(FUZZ_MAX_LEN) -timeout=10 \
-		-print_final_stats=1 -artifact_prefix=$(FUZZ_DIR)/ \
-		$(FUZZ_SCN_CORPUS) > $(FUZZ_DIR)/fuzz_scenario.log 2>&1 || { \
-		tail -n 60 $(FUZZ_DIR)/fuzz_scenario.log >&2; \
-		echo "fuzz.mk: fuzz_scenario found a problem; log in $(FUZZ_DIR)/fuzz_scenario.log," \
-		     "input saved in $(FUZZ_DIR)/" >&2; \
-		exit 1; }
-	@grep -E '^stat::number_of_executed_units' $(FUZZ_DIR)/fuzz_scenario.log | sed 's/^/  /'
-	@echo "  fuzz_scenario: no findings in $(FUZZ_TIME) s"
+	@mkdir -p $(FUZZ_DIR)/corpus-scenario
+	@cp scenarios/*.scn $(FUZZ_DIR)/corpus-scenario/
+	$(call run,scenario,)
+
+# The ELF reader, seeded with small files of the kinds kdive reads: objects with DWARF
+# 5 and 4, a static executable with and without debug info, and a PIE with an
+# interpreter. Packed (-z max-page-size=16) so that each fits in FUZZ_MAX_LEN.
+$(FUZZ_ELF): $(FUZZ_ELF_SRC) harness/base/elf.h harness/base/util.h | have-clang
+	$(call build,$(FUZZ_ELF_SRC))
+
+# ELF's magic, the section names kdive looks up, and values of the types it checks.
+$(FUZZ_ELF_DICT): tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '"\x7fELF\x02\x01\x01"' '"\x3e\x00"' '".symtab"' '".strtab"' \
+		'".shstrtab"' '".debug_info"' '".gdb_index"' '".text"' '"\x05\x00"' \
+		'"\x04\x00"' '"\xff\xff\xff\xff"' '"\x01\x00\x00\x00"' '"\x03\x00\x00\x00"' \
+		'"\x02\x00\x00\x00"' '"\x12"' '"\x11"' > $@
+
+fuzz-elf: $(FUZZ_ELF) $(FUZZ_ELF_DICT)
+	@mkdir -p $(FUZZ_DIR)/corpus-elf $(FUZZ_DIR)/elf-seed
+	@printf '%s\n' 'const char kdive_greeting[] = "hello";' 'int kdive_counter = 1;' \
+		'int kdive_seed(int x) { return x + kdive_counter + kdive_greeting[0]; }' \
+		> $(FUZZ_DIR)/elf-seed/seed.c
+	@cd $(FUZZ_DIR)/elf-seed && \
+	small='-Os -fno-asynchronous-unwind-tables -Wl,--build-id=none -Wl,-z,norelro -Wl,-z,max-page-size=16 -Wl,-z,noseparate-code' && \
+	$(CLANG) -c -g -Os -o ../corpus-elf/object-dwarf5.o seed.c && \
+	$(CLANG) -c -gdwarf-4 -Os -o ../corpus-elf/object-dwarf4.o seed.c && \
+	$(CLANG) -nostdlib -static -g $$small -Wl,-e,kdive_seed -o ../corpus-elf/static-debug seed.c && \
+	$(CLANG) -nostdlib -static $$small -Wl,-e,kdive_seed -o ../corpus-elf/static seed.c && \
+	$(CLANG) -nostdlib -fPIE -pie $$small -Wl,-e,kdive_seed \
+		-Wl,-I,/lib64/ld-linux-x86-64.so.2 -o ../corpus-elf/pie-interp seed.c || { \
+		echo "fuzz.mk: $(CLANG) could not build the ELF seeds in $(FUZZ_DIR)/elf-seed" >&2; \
+		exit 3; }
+	$(call run,elf,-dict=$(FUZZ_ELF_DICT))
+
+# Kconfig fragments, seeded from kconfig/: each alone, and each followed by a NUL and
+# a .config in which its requests survived, or its =y requests were turned off.
+$(FUZZ_KCONFIG): $(FUZZ_KCONFIG_SRC) tests/fuzz/fuzz.h harness/build/kconfig.h \
+		harness/base/util.h | have-clang
+	$(call build,$(FUZZ_KCONFIG_SRC))
+
+$(FUZZ_KCONFIG_DICT): tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '"CONFIG_"' '"=y"' '"=m"' '"=n"' '"# "' '" is not set"' '"=\""' \
+		'"\\\""' '"=0x"' '"=-"' '"\x00"' '"\x0d\x0a"' '" # "' > $@
+
+fuzz-kconfig: $(FUZZ_KCONFIG) $(FUZZ_KCONFIG_DICT)
+	@mkdir -p $(FUZZ_DIR)/corpus-kconfig
+	@for f in kconfig/*.config; do \
+		b=$${f##*/}; cp "$$f" "$(FUZZ_DIR)/corpus-kconfig/$$b"; \
+		{ cat "$$f"; printf '\0'; grep '^CONFIG_' "$$f"; } \
+			> "$(FUZZ_DIR)/corpus-kconfig/kept-$$b"; \
+		{ cat "$$f"; printf '\0'; grep '^CONFIG_' "$$f" | \
+			sed 's/^\(CONFIG_[A-Za-z0-9_]*\)=y$$/# \1 is not set/'; } \
+			> "$(FUZZ_DIR)/corpus-kconfig/lost-$$b"; \
+	done
+	$(call run,kconfig,-dict=$(FUZZ_KCONFIG_DICT))
+
+# The syscall table, seeded from the kernels in kdive's cache (in pieces of 120 lines:
+# a whole table is longer than FUZZ_MAX_LEN) and from a few lines of every form.
+$(FUZZ_SYSCALLS): $(FUZZ_SYSCALLS_SRC) tests/fuzz/fuzz.h harness/build/syscalls.h \
+		harness/base/util.h | have-clang
+	$(call build,$(FUZZ_SYSCALLS_SRC))
+
+$(FUZZ_SYSCALLS_DICT): tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '"__SYSCALL("' '"__SYSCALL_NORETURN("' '", sys_"' '")"' \
+		'"sys_ni_syscall"' '"sys_new"' '"4095"' '"4096"' > $@
+
+fuzz-syscalls: $(FUZZ_SYSCALLS) $(FUZZ_SYSCALLS_DICT)
+	@mkdir -p $(FUZZ_DIR)/corpus-syscalls
+	@printf '%s\n' '__SYSCALL(0, sys_read)' '__SYSCALL(4, sys_newstat)' \
+		'__SYSCALL(56, sys_clone)' '__SYSCALL_NORETURN(60, sys_exit)' \
+		'__SYSCALL(335, sys_ni_syscall)' '#ifdef X' '__SYSCALL(12' \
+		> $(FUZZ_DIR)/corpus-syscalls/lines
+	@for f in $(SYSCALL_TABLES); do \
+		k=$${f%/arch/*}; k=$${k##*/}; \
+		split -l 120 "$$f" "$(FUZZ_DIR)/corpus-syscalls/table-$$k-"; \
+	done
+	$(call run,syscalls,-dict=$(FUZZ_SYSCALLS_DICT))
+
+# The initramfs spec, seeded from initramfs/files.
+$(FUZZ_INITRAMFS): $(FUZZ_INITRAMFS_SRC) tests/fuzz/fuzz.h harness/build/initramfs.h \
+		harness/build/cpio.h harness/base/deps.h harness/base/elf.h \
+		harness/base/proc.h harness/base/util.h | have-clang
+	$(call build,$(FUZZ_INITRAMFS_SRC))
+
+$(FUZZ_INITRAMFS_DICT): tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '"dir "' '"nod "' '"slink "' '"file "' '"busybox "' '"progs "' \
+		'" c "' '" b "' '" 0755 "' '" 07777"' '" /"' '"\x09"' '"#"' > $@
+
+fuzz-initramfs: $(FUZZ_INITRAMFS) $(FUZZ_INITRAMFS_DICT)
+	@mkdir -p $(FUZZ_DIR)/corpus-initramfs
+	@cp initramfs/files $(FUZZ_DIR)/corpus-initramfs/files
+	@sed '/^#/d; /^$$/d' initramfs/files > $(FUZZ_DIR)/corpus-initramfs/files-body
+	$(call run,initramfs,-dict=$(FUZZ_INITRAMFS_DICT))

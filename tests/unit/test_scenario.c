@@ -503,6 +503,26 @@ TEST(scenario_errors_program_arguments)
 		     "_./:=+@%- only)");
 }
 
+/* Found by tests/fuzz/fuzz_scenario.c: the last argument of a text that ends without a
+ * newline (or NUL) was scanned past the text's end. */
+TEST(scenario_program_argument_ends_the_text)
+{
+	static const char text[] = "stop f\nprogram p ab";
+	struct scenario sc;
+	struct strbuf err = STRBUF_INIT;
+	char *exact = malloc(sizeof(text) - 1); /* no NUL after it: ASan sees any overread */
+	memcpy(exact, text, sizeof(text) - 1);
+	ASSERT_EQ(scenario_parse_buf(&sc, "t.scn", exact, sizeof(text) - 1, &err), 0);
+	ASSERT_EQ(sc.args.nr, 1);
+	EXPECT_STREQ(sc.args.v[0], "ab");
+	scenario_release(&sc);
+	memcpy(exact + sizeof(text) - 2, "*", 1);
+	EXPECT_EQ(scenario_parse_buf(&sc, "t.scn", exact, sizeof(text) - 1, &err), -1);
+	EXPECT_CONTAINS(err.buf, "t.scn:2:12: '*' cannot be passed");
+	free(exact);
+	strbuf_release(&err);
+}
+
 TEST(scenario_errors_frames)
 {
 	EXPECT_ERROR("program p\nstop f\n  frames\n    a b c\n",

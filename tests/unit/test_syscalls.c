@@ -36,3 +36,24 @@ TEST(syscalls_reject_empty_and_garbage)
 	syscalls_release(&t);
 	strbuf_release(&err);
 }
+
+/* Found by tests/fuzz/fuzz_syscalls.c: "sys_" alone named a syscall "". */
+TEST(syscalls_a_bare_prefix_names_nothing)
+{
+	struct syscalls t = SYSCALLS_INIT;
+	struct strbuf err = STRBUF_INIT;
+	EXPECT_EQ(syscalls_parse(&t, "x.h", "__SYSCALL(5, sys_)\n", &err), -1);
+	EXPECT_CONTAINS(err.buf, "x.h: no __SYSCALL");
+	strbuf_reset(&err);
+	ASSERT_EQ(syscalls_parse(&t, "x.h", "__SYSCALL(5, sys_)\n__SYSCALL(3, sys_close)\n", &err), 0);
+	EXPECT_EQ(t.nr, 4);
+	EXPECT_TRUE(syscalls_name(&t, 5) == NULL);
+	EXPECT_EQ(syscalls_find(&t, "sys_"), -1);
+	EXPECT_EQ(syscalls_set(&t, 3, "sys_", 4), -1);
+	EXPECT_EQ(syscalls_set(&t, 4096, "sys_x", 5), -1);
+	EXPECT_EQ(syscalls_set(&t, 4095, "sys_x", 5), 0);
+	EXPECT_STREQ(syscalls_name(&t, 3), "close");
+	EXPECT_STREQ(syscalls_name(&t, 4095), "x");
+	syscalls_release(&t);
+	strbuf_release(&err);
+}
