@@ -116,6 +116,8 @@ static int stop_in_kernel(struct session *s)
 			  st.reason ? st.reason : "?");
 	else if (r == 1)
 		r = error("the guest powered off before its first system call");
+	else if (r == -2)
+		r = error("the guest made no system call within the time limit");
 	session_stop_release(&st);
 	return r < 0 ? r : session_delete(s, bp);
 }
@@ -135,7 +137,7 @@ static int prove_relocation(struct session *s, const struct cli_images *im,
 		goto out;
 	}
 	if (session_continue(s, 0, &st) != 0) {
-		error("after relocation, the guest never reached kernel_clone");
+		error("after relocation, the guest never reached kernel_clone (in time)");
 		goto out;
 	}
 	if (!st.func || strcmp(st.func, "kernel_clone")) {

@@ -379,6 +379,8 @@ static void emit(struct tour *t, struct step *st)
 static int next_stop(struct tour *t)
 {
 	int r = session_continue(&t->s, 0, NULL);
+	if (r == -2)
+		return error("the guest did not reach the tour's next stop within the time limit");
 	return r == 1 ? error("the guest powered off before the tour's next stop") : r;
 }
 

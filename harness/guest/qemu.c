@@ -120,6 +120,35 @@ int qemu_start(struct qemu *q, const struct qemu_opts *o)
 	return error("QEMU did not open its gdbstub socket '%s' within 10 s", q->gdb_target);
 }
 
+int qemu_guest_panic(const struct qemu *q, struct strbuf *line)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const char *at = NULL;
+	if (q->console_log && strbuf_read_file(&sb, q->console_log) == 0)
+		at = strstr(sb.buf, "Kernel panic - ");
+	if (at) {
+		size_t n = strcspn(at, "\r\n");
+		strbuf_add(line, at, n < 200 ? n : 200);
+	}
+	strbuf_release(&sb);
+	return at != NULL;
+}
+
+/* The guest ended before init was ready: say why, the panic first. */
+static int ended_early(struct qemu *q, const char *what)
+{
+	struct strbuf line = STRBUF_INIT;
+	int r;
+	if (qemu_guest_panic(q, &line)) {
+		qemu_wait(q, now_ms() + 2000);
+		r = error("the guest kernel panicked before init was ready: %s", line.buf);
+	} else {
+		r = qemu_wait(q, 0) == 0 ? error("%s", what) : -1;
+	}
+	strbuf_release(&line);
+	return r;
+}
+
 int qemu_wait_ready(struct qemu *q, int64_t deadline_ms)
 {
 	char buf[256];
@@ -135,13 +164,12 @@ int qemu_wait_ready(struct qemu *q, int64_t deadline_ms)
 			return error_errno("poll on '%s'", q->go_sock);
 		if (n <= 0) {
 			if (!qemu_alive(q))
-				return qemu_wait(q, 0) == 0 ? error("the guest ended before init said ready")
-							    : -1;
+				return ended_early(q, "the guest ended before init said ready");
 			continue;
 		}
 		ssize_t got = read(q->go_fd, buf, sizeof(buf));
 		if (got <= 0)
-			return error("QEMU closed the serial socket '%s'", q->go_sock);
+			return ended_early(q, "QEMU closed the serial socket before init said ready");
 		/* init writes only "ready\n" there; it may arrive in pieces. */
 		if (memchr(buf, '\n', (size_t)got))
 			return 0;

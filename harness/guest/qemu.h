@@ -62,6 +62,8 @@ int qemu_go(struct qemu *q);
 void qemu_stop(struct qemu *q);
 /* 1 while QEMU runs. */
 int qemu_alive(struct qemu *q);
+/* 1 when the guest's console says "Kernel panic - ...", that line into line; else 0. */
+int qemu_guest_panic(const struct qemu *q, struct strbuf *line);
 /* Append the last lines of the console log to out, each behind "  | ". */
 void qemu_console_tail(const struct qemu *q, struct strbuf *out, int lines);
 void qemu_release(struct qemu *q);

@@ -164,6 +164,17 @@ static int arm_stop(struct session *s, const struct scenario *sc, size_t i,
 	return bp;
 }
 
+
+/* Why a run failed when nothing more precise was said: a kernel panic, or generic. */
+static void say_failure(struct session *s, struct strbuf *why, const char *generic)
+{
+	struct strbuf panic = STRBUF_INIT;
+	if (session_guest_panic(s, &panic))
+		strbuf_addf(why, "the guest kernel panicked: %s", panic.buf);
+	else
+		strbuf_addstr(why, generic);
+	strbuf_release(&panic);
+}
 /* The scenario's stops on a started session: arm, take each stop, run to the end. */
 static int run_stops(struct session *s, const struct scenario *sc, const struct run_target *t,
 		     struct obs_run *obs)
@@ -206,10 +217,20 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 	while (left) {
 		/* Each stop gets its own limit within the scenario's. */
 		int r = session_continue(s, now_ms() + STOP_TIMEOUT_MS, &st);
-		if (r == 1)
-			break; /* the guest ended: the stops left are "never reached" */
+		if (r == 1) {
+			/* The guest ended: the stops left are "never reached", unless it
+			 * ended because its kernel panicked. */
+			struct strbuf panic = STRBUF_INIT;
+			if (session_guest_panic(s, &panic)) {
+				strbuf_addf(&why, "the guest kernel panicked: %s", panic.buf);
+				strbuf_release(&panic);
+				goto fail;
+			}
+			strbuf_release(&panic);
+			break;
+		}
 		if (r < 0) {
-			if (!s->gdb.dead && qemu_alive(&s->qemu)) {
+			if (r == -2) {
 				strbuf_addstr(&why, "no stop reached in time; still waiting for:");
 				for (size_t k = 0; k < sc->nstops; k++)
 					if (bkpt[k] >= 0)
@@ -260,7 +281,7 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 	goto out;
 fail_gdb:
 	if (!why.len)
-		strbuf_addstr(&why, "gdb or QEMU failed (see above)");
+		say_failure(s, &why, "gdb or QEMU failed (see above)");
 fail:
 	set_obs_error(s, obs, why.buf);
 out:
@@ -298,7 +319,8 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, const st
 	int r = session_start(&s, &so);
 	if (r < 0) {
 		struct strbuf why = STRBUF_INIT;
-		strbuf_addstr(&why, "the guest or gdb did not start (see above)\n");
+		say_failure(&s, &why, "the guest or gdb did not start (see above)");
+		strbuf_addch(&why, '\n');
 		session_console_tail(&s, &why);
 		obs->error = strbuf_detach(&why, NULL);
 	} else {

@@ -145,6 +145,11 @@ static int wait_stop(struct session *s, int64_t deadline, struct session_stop *s
 	return 0;
 }
 
+int session_guest_panic(struct session *s, struct strbuf *line)
+{
+	return qemu_guest_panic(&s->qemu, line);
+}
+
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st)
 {
 	if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
@@ -158,8 +163,10 @@ int session_continue(struct session *s, int64_t deadline, struct session_stop *s
 	int r = wait_stop(s, deadline, st);
 	if (r == 0 && st->reason && !strncmp(st->reason, "exited", 6))
 		r = s->target_gone = 1;
-	else if (r < 0)
-		r = session_guest_off(s) ? 1 : -1;
+	else if (r < 0 && session_guest_off(s))
+		r = 1;
+	else if (r < 0 && !s->gdb.dead && qemu_alive(&s->qemu))
+		r = -2; /* the deadline passed: the caller names what it waited for */
 	session_stop_release(&mine);
 	return r;
 }

@@ -127,9 +127,13 @@ int session_start(struct session *s, const struct session_opts *o);
 /*
  * Continue and wait for the next stop until the monotonic deadline (0: the session's),
  * filling st (may be NULL). 0; 1 when the guest powered off first (QEMU exited, or gdb
- * says the target exited; nothing reported); -1 reported (time-out, gdb or QEMU died).
+ * says the target exited; nothing reported); -2 when the deadline passed with gdb and
+ * QEMU alive (not reported: the caller knows what it waited for); -1 reported (gdb or
+ * QEMU died, gdb said something else).
  */
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st);
+/* 1 when the guest's kernel panicked ("Kernel panic - ..." into line); else 0. */
+int session_guest_panic(struct session *s, struct strbuf *line);
 /* 1 once QEMU exited by itself with status 0 (the guest powered off). */
 int session_guest_off(struct session *s);
 
