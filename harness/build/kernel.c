@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 char *kernel_banner_release(const char *banner)
@@ -224,4 +227,42 @@ void kernel_release(struct kernel *k)
 	free(k->tree);
 	syscalls_release(&k->syscalls);
 	memset(k, 0, sizeof(*k));
+}
+
+int kernel_check_bzimage(const char *path, struct strbuf *err)
+{
+	unsigned char h[0x210];
+	struct stat st;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		strbuf_addf(err, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	ssize_t n = pread(fd, h, sizeof(h), 0);
+	int e = errno, sr = fstat(fd, &st);
+	close(fd);
+	if (n < 0 || sr < 0) {
+		strbuf_addf(err, "cannot read '%s': %s", path, strerror(n < 0 ? e : errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		strbuf_addf(err, "'%s' is not a regular file", path);
+		return -1;
+	}
+	if (n < (ssize_t)sizeof(h) || h[0x1fe] != 0x55 || h[0x1ff] != 0xaa ||
+	    memcmp(h + 0x202, "HdrS", 4)) {
+		strbuf_addf(err, "'%s' is not an x86 bzImage (no boot sector with a \"HdrS\" "
+			    "setup header)", path);
+		return -1;
+	}
+	unsigned setup = h[0x1f1] ? h[0x1f1] : 4;
+	uint64_t syssize = (uint64_t)h[0x1f4] | (uint64_t)h[0x1f5] << 8 |
+			   (uint64_t)h[0x1f6] << 16 | (uint64_t)h[0x1f7] << 24;
+	uint64_t want = (uint64_t)(setup + 1) * 512 + syssize * 16;
+	if ((uint64_t)st.st_size < want) {
+		strbuf_addf(err, "'%s' is cut short: %lld bytes, its header promises %llu", path,
+			    (long long)st.st_size, (unsigned long long)want);
+		return -1;
+	}
+	return 0;
 }

@@ -48,6 +48,14 @@ int kernel_has_gdb_index(const char *vmlinux);
  */
 int kernel_indexed_copy(const char *vmlinux, const char *cache, char **out, struct strbuf *err);
 
+/*
+ * Check that path is a whole x86 bzImage: the boot sector's 0xAA55, the "HdrS" setup
+ * header, and at least the bytes its setup_sects and syssize promise. 0, or -1 with
+ * what is wrong in err ("'F' is cut short: 100000 bytes, its header promises 1799168").
+ * The header layout is Documentation/arch/x86/boot.rst's.
+ */
+int kernel_check_bzimage(const char *path, struct strbuf *err);
+
 void kernel_release(struct kernel *k);
 
 #endif

@@ -494,6 +494,10 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 			error_errno("cannot read '%s' or '%s'", spec, vmlinux);
 			return KDIVE_EXIT_USAGE;
 		}
+		if (kernel_check_bzimage(spec, &err) < 0) {
+			error("%s", err.buf);
+			return KDIVE_EXIT_USAGE;
+		}
 		k->bzimage = xstrdup(spec);
 		k->vmlinux = xstrdup(vmlinux);
 		rc = KDIVE_EXIT_PASS;
