@@ -171,6 +171,8 @@ static void say_failure(struct session *s, struct strbuf *why, const char *gener
 	struct strbuf panic = STRBUF_INIT;
 	if (session_guest_panic(s, &panic))
 		strbuf_addf(why, "the guest kernel panicked: %s", panic.buf);
+	else if (session_rundir_full(s))
+		strbuf_addf(why, "no space left in the run directory '%s'", s->rundir);
 	else
 		strbuf_addstr(why, generic);
 	strbuf_release(&panic);

@@ -11,6 +11,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_S 300
@@ -148,6 +149,13 @@ static int wait_stop(struct session *s, int64_t deadline, struct session_stop *s
 int session_guest_panic(struct session *s, struct strbuf *line)
 {
 	return qemu_guest_panic(&s->qemu, line);
+}
+
+int session_rundir_full(struct session *s)
+{
+	struct statvfs v;
+	return s->rundir && statvfs(s->rundir, &v) == 0 &&
+	       (unsigned long long)v.f_bavail * v.f_frsize < 8192;
 }
 
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st)
@@ -454,6 +462,9 @@ int session_run_to_exit(struct session *s)
 		at = strstr(con.buf, marker);
 	if (at)
 		s->program_status = atoi(at + strlen(marker));
+	else if (session_rundir_full(s))
+		r = error("the guest powered off, but its console log is incomplete: no space "
+			  "left in the run directory '%s'", s->rundir);
 	else
 		r = error("the guest powered off, but its console never says that '%s' ran",
 			  s->program);

@@ -132,6 +132,8 @@ int session_start(struct session *s, const struct session_opts *o);
  * QEMU died, gdb said something else).
  */
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st);
+/* 1 when the run directory's filesystem is full (its logs are cut short). */
+int session_rundir_full(struct session *s);
 /* 1 when the guest's kernel panicked ("Kernel panic - ..." into line); else 0. */
 int session_guest_panic(struct session *s, struct strbuf *line);
 /* 1 once QEMU exited by itself with status 0 (the guest powered off). */
