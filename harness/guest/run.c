@@ -165,17 +165,11 @@ static int arm_stop(struct session *s, const struct scenario *sc, size_t i,
 }
 
 
-/* Why a run failed when nothing more precise was said: a kernel panic, or generic. */
+/* Why a run failed when nothing more precise was said: what session saw, or generic. */
 static void say_failure(struct session *s, struct strbuf *why, const char *generic)
 {
-	struct strbuf panic = STRBUF_INIT;
-	if (session_guest_panic(s, &panic))
-		strbuf_addf(why, "the guest kernel panicked: %s", panic.buf);
-	else if (session_rundir_full(s))
-		strbuf_addf(why, "no space left in the run directory '%s'", s->rundir);
-	else
+	if (!session_why_failed(s, why))
 		strbuf_addstr(why, generic);
-	strbuf_release(&panic);
 }
 /* The scenario's stops on a started session: arm, take each stop, run to the end. */
 static int run_stops(struct session *s, const struct scenario *sc, const struct run_target *t,

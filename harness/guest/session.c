@@ -158,6 +158,27 @@ int session_rundir_full(struct session *s)
 	       (unsigned long long)v.f_bavail * v.f_frsize < 8192;
 }
 
+int session_why_failed(struct session *s, struct strbuf *why)
+{
+	struct strbuf line = STRBUF_INIT;
+	int r = 1;
+	if (qemu_guest_panic(&s->qemu, &line)) {
+		strbuf_addf(why, "the guest kernel panicked: %s", line.buf);
+	} else if (session_rundir_full(s)) {
+		strbuf_addf(why, "no space left in the run directory '%s'", s->rundir);
+	} else if (s->gdb.proc.pid && s->gdb.proc.reaped && !proc_succeeded(&s->gdb.proc)) {
+		strbuf_addstr(why, "gdb ");
+		proc_describe_status(why, s->gdb.proc.status);
+	} else if (s->qemu.proc.pid && s->qemu.proc.reaped && !proc_succeeded(&s->qemu.proc)) {
+		strbuf_addstr(why, "QEMU ");
+		proc_describe_status(why, s->qemu.proc.status);
+	} else {
+		r = 0;
+	}
+	strbuf_release(&line);
+	return r;
+}
+
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st)
 {
 	if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)

@@ -132,6 +132,12 @@ int session_start(struct session *s, const struct session_opts *o);
  * QEMU died, gdb said something else).
  */
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st);
+/*
+ * Why the session failed, as far as it can tell: the guest kernel's panic line, a
+ * full run directory, gdb's or QEMU's death (with its status). 1 with that appended
+ * to why, 0 when it knows nothing more than what was reported.
+ */
+int session_why_failed(struct session *s, struct strbuf *why);
 /* 1 when the run directory's filesystem is full (its logs are cut short). */
 int session_rundir_full(struct session *s);
 /* 1 when the guest's kernel panicked ("Kernel panic - ..." into line); else 0. */
