@@ -3,6 +3,7 @@
 #   make            build the controller, $(O)/kdive
 #   make run        install what is missing, build kernel + initramfs, run the fork scenario
 #   make test       install what is missing, unit tests + integration tests (real kernel)
+#   make test-faults  the fault suite alone (make test runs it too)
 #   make test-distro  opt-in: Debian's own 6.1 kernel (downloaded once) passes fork.scn
 #   make unit       unit tests only (pure modules, ASan + UBSan), a few seconds
 #   make check      sanitizer build of the unit tests and the fuzzers (needs clang)
@@ -46,7 +47,7 @@ KDIVE_OBJ := $(HARNESS_SRC:%.c=$(O)/obj/%.o)
 UNIT_BIN := $(O)/tests/unit
 UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
 
-.PHONY: all run test unit check kernel initramfs deps clean integration test-distro
+.PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults
 .DEFAULT_GOAL := all
 
 all: $(KDIVE)
@@ -89,9 +90,14 @@ run: deps
 	$(Q)$(KDIVE) build
 	$(Q)$(KDIVE) run -v scenarios/fork.scn
 
-# Unit tests, then integration tests against the real kernel, QEMU and gdb.
+# Unit tests, then integration tests against the real kernel, QEMU and gdb, then the
+# fault suite (signals, dead children, panics, a damaged cache, concurrent builds).
 test: deps $(UNIT_BIN)
 	$(Q)KDIVE=$(abspath $(KDIVE)) UNIT=$(abspath $(UNIT_BIN)) tests/run
+	$(Q)KDIVE=$(abspath $(KDIVE)) tests/faults
+
+test-faults: deps
+	$(Q)KDIVE=$(abspath $(KDIVE)) tests/faults
 
 # Opt-in: Debian's own 6.1 kernel (fetches ~890 MB of packages once) passes fork.scn.
 test-distro: deps
