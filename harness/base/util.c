@@ -941,3 +941,35 @@ int lock_file(const char *path, const char *what, struct strbuf *err)
 	}
 	return fd;
 }
+
+int strbuf_read_input(struct strbuf *sb, const char *path, const char *what, size_t max,
+		      struct strbuf *err)
+{
+	struct stat st;
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	if (fd < 0)
+		return strbuf_error_errno(err, "cannot read %s '%s'", what, path);
+	int rc = 0;
+	if (fstat(fd, &st) < 0) {
+		rc = strbuf_error_errno(err, "cannot read %s '%s'", what, path);
+	} else if (!S_ISREG(st.st_mode)) {
+		strbuf_addf(err, "%s:1:1: not a regular file: a %s must be one\n", path, what);
+		rc = -1;
+	} else if ((unsigned long long)st.st_size > max) {
+		strbuf_addf(err, "%s:1:1: %lld bytes: larger than a %s can be (%zu)\n", path,
+			    (long long)st.st_size, what, max);
+		rc = -1;
+	} else {
+		int fl = fcntl(fd, F_GETFL);
+		fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
+		if (strbuf_read_fd(sb, fd) < 0)
+			rc = strbuf_error_errno(err, "cannot read %s '%s'", what, path);
+		else if (sb->len > max) { /* it grew while we read */
+			strbuf_addf(err, "%s:1:1: larger than a %s can be (%zu)\n", path, what, max);
+			rc = -1;
+		}
+	}
+	close(fd);
+	return rc;
+}

@@ -93,6 +93,14 @@ void strbuf_add_tail(struct strbuf *out, const char *text, int lines, const char
 /* Read a whole file (or stream) into sb; -1 with errno set on failure. */
 int strbuf_read_file(struct strbuf *sb, const char *path);
 int strbuf_read_fd(struct strbuf *sb, int fd);
+/*
+ * Read an input file a user names (a scenario, a config fragment): it must be a
+ * regular file of at most max bytes. A FIFO, a device, a directory or a huge file is
+ * refused without blocking or reading it: "PATH:1:1: not a regular file: a WHAT must
+ * be one" into err. 0, or -1 with why in err.
+ */
+int strbuf_read_input(struct strbuf *sb, const char *path, const char *what, size_t max,
+		      struct strbuf *err);
 
 /*
  * Error buffers. A library function that can fail in ways a person must read about

@@ -357,6 +357,8 @@ static char *compiler_version(void)
 	return strbuf_detach(&sb, NULL);
 }
 
+#define KBUILD_FRAGMENT_MAX_BYTES (1 << 20) /* allyesconfig is 300 KB; /dev/zero is none */
+
 /* Read and merge every fragment; -1 with every unreadable file and bad line in err. */
 static int load_fragments(const struct kbuild_opts *o, struct kconfig_frag *frag,
 			  struct strbuf *err)
@@ -364,8 +366,8 @@ static int load_fragments(const struct kbuild_opts *o, struct kconfig_frag *frag
 	int bad = 0;
 	for (size_t i = 0; i < o->fragments.nr; i++) {
 		struct strbuf text = STRBUF_INIT;
-		if (strbuf_read_file(&text, o->fragments.v[i]) < 0) {
-			strbuf_error_errno(err, "cannot read config fragment '%s'", o->fragments.v[i]);
+		if (strbuf_read_input(&text, o->fragments.v[i], "config fragment",
+				      KBUILD_FRAGMENT_MAX_BYTES, err) < 0) {
 			bad = 1;
 		} else if (kconfig_parse(frag, o->fragments.v[i], text.buf, err) < 0) {
 			bad = 1;

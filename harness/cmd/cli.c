@@ -614,21 +614,9 @@ void cli_images_release(struct cli_images *im)
 int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text)
 {
 	struct strbuf buf = STRBUF_INIT, err = STRBUF_INIT;
-	struct stat st;
 	int rc = 0;
-	/* stat first: opening a FIFO would wait for a writer forever. */
-	if (stat(path, &st) < 0) {
-		error_errno("cannot read scenario '%s'", path);
-		rc = KDIVE_EXIT_USAGE;
-	} else if (!S_ISREG(st.st_mode)) {
-		fprintf(stderr, "%s:1:1: not a regular file\n", path);
-		rc = KDIVE_EXIT_USAGE;
-	} else if (st.st_size > SCENARIO_MAX_BYTES) {
-		fprintf(stderr, "%s:1:1: %lld bytes: larger than a scenario can be (%d)\n", path,
-			(long long)st.st_size, SCENARIO_MAX_BYTES);
-		rc = KDIVE_EXIT_USAGE;
-	} else if (strbuf_read_file(&buf, path) < 0) {
-		error_errno("cannot read scenario '%s'", path);
+	if (strbuf_read_input(&buf, path, "scenario", SCENARIO_MAX_BYTES, &err) < 0) {
+		cli_print_failure(err.buf);
 		rc = KDIVE_EXIT_USAGE;
 	} else if (scenario_parse_buf(sc, path, buf.buf, buf.len, &err) < 0) {
 		fputs(err.buf, stderr);
