@@ -394,6 +394,37 @@ out:
 	return rc;
 }
 
+int gdb_hit_counts(struct gdb *g, const int *bkpts, size_t n, int *times)
+{
+	struct mi_record *r = NULL;
+	int rc = -1;
+	if (gdb_run(g, &r, "-break-list") < 0)
+		return -1;
+	/* body=[bkpt={number="2",...,times="1",...},...]; a breakpoint with several
+	 * locations counts its hits once, on the whole breakpoint. */
+	const struct mi_value *body = mi_record_find_path(r, "BreakpointTable.body");
+	for (size_t k = 0; k < n; k++) {
+		times[k] = 0;
+		if (bkpts[k] < 0)
+			continue;
+		const char *t = NULL;
+		for (size_t i = 0; !t && body && i < body->nr; i++) {
+			const char *num = mi_value_find_str(&body->items[i], "number");
+			if (num && atoi(num) == bkpts[k])
+				t = mi_value_find_str(&body->items[i], "times");
+		}
+		if (!t) {
+			error("gdb lists no hit count for breakpoint %d", bkpts[k]);
+			goto out;
+		}
+		times[k] = atoi(t);
+	}
+	rc = 0;
+out:
+	mi_record_free(r);
+	return rc;
+}
+
 int gdb_register_u64(struct gdb *g, const char *name, uint64_t *value)
 {
 	return gdb_registers_u64(g, &name, 1, value);

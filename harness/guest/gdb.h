@@ -74,6 +74,13 @@ int gdb_eval_u64(struct gdb *g, const char *expr, uint64_t *value);
 int gdb_register_u64(struct gdb *g, const char *name, uint64_t *value);
 /* Several registers in one round trip: values[k] for names[k]. 0, or -1 reported. */
 int gdb_registers_u64(struct gdb *g, const char *const *names, size_t n, uint64_t *values);
+/*
+ * The hit counts of the n breakpoints listed (-break-list's times): times[k] for
+ * bkpts[k], 0 for a negative number. gdb counts every breakpoint whose location and
+ * condition held at a stop, but *stopped names one (bkptno): the counts tell which
+ * others were hit with it. 0, or -1 reported (a listed breakpoint gdb does not have).
+ */
+int gdb_hit_counts(struct gdb *g, const int *bkpts, size_t n, int *times);
 /* Read len bytes of target memory at addr into buf (-data-read-memory-bytes). 0 or -1. */
 int gdb_read_memory(struct gdb *g, uint64_t addr, size_t len, unsigned char *buf);
 

@@ -77,7 +77,10 @@ static void read_check_value(struct session *s, const uint64_t *regs, const char
 	strbuf_release(&why);
 }
 
-/* Everything observed at stop i. -1 only on infrastructure failure. */
+/*
+ * Everything observed where stop st was hit: frames, values, user frames. A finish
+ * stop's return value comes later (take_retval). -1 only on infrastructure failure.
+ */
 static int capture_stop(struct session *s, const struct scenario_stop *st, struct obs_stop *o)
 {
 	uint64_t regs[SESSION_PT_NSLOTS];
@@ -93,13 +96,12 @@ static int capture_stop(struct session *s, const struct scenario_stop *st, struc
 			read_check_value(s, have_regs ? regs : NULL, st->checks[k].name, o);
 	if (have_regs && session_user_frames(s, regs, &o->user, &o->nuser) < 0)
 		return -1;
-	if (!st->finish)
-		return 0;
-	/* Let the function return; gdb reports its value. */
-	struct session_stop fin = { .bkpt = -1 };
-	if (session_finish(s, 0, &fin) < 0)
-		return -1;
-	const char *rv = fin.retval;
+	return 0;
+}
+
+/* The value a finish reported (NULL: none), as the stop's check value "ret". */
+static void take_retval(struct obs_stop *o, const char *rv)
+{
 	int64_t num;
 	if (!rv)
 		add_value(o, "ret", 0, "gdb reported no return value");
@@ -107,10 +109,7 @@ static int capture_stop(struct session *s, const struct scenario_stop *st, struc
 		add_value(o, "ret", 0, "the return value is not a number");
 	else
 		add_value(o, "ret", num, NULL);
-	session_stop_release(&fin);
-	return 0;
 }
-
 
 /* Read MSR_LSTAR at this kernel-mode stop into the observations. */
 static int read_lstar(struct session *s, struct obs_run *obs, struct strbuf *why)
@@ -177,7 +176,11 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 {
 	struct strbuf why = STRBUF_INIT;
 	struct session_stop st = { .bkpt = -1 };
-	int *bkpt = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*bkpt));
+	size_t nslots = sc->nstops ? sc->nstops : 1;
+	int *bkpt = xcalloc(nslots, sizeof(*bkpt));
+	/* Hit counts of the armed breakpoints: at the last look, and now. */
+	int *times = xcalloc(nslots, sizeof(*times)), *now = xcalloc(nslots, sizeof(*now));
+	char *taken = xcalloc(nslots, 1); /* the stops taken at this stop */
 	size_t left = sc->nstops;
 	/* LSTAR is read at the first kernel stop; a scenario without one gets a hidden
 	 * stop at do_syscall_64 for it. */
@@ -252,23 +255,51 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 			strbuf_addf(&why, "unexpected stop: %s", st.reason ? st.reason : "no reason given");
 			goto fail;
 		}
+		/* *stopped names one breakpoint, but every stop of ours at this place whose
+		 * condition held was hit with it (`stop F` and `stop F finish` are one call
+		 * of F): their hit counts grew. Each is taken now, or never. */
+		int others = left > 1, finish = 0; /* (the last one armed has none with it) */
+		if (others && session_hit_counts(s, bkpt, sc->nstops, now) < 0)
+			goto fail_gdb;
+		for (size_t k = 0; k < sc->nstops; k++) {
+			taken[k] = bkpt[k] >= 0 && (k == i || (others && now[k] > times[k]));
+			if (others)
+				times[k] = now[k];
+			finish |= taken[k] && sc->stops[k].finish;
+		}
 		if (want_lstar && sc->stops[i].space == SCENARIO_KERNEL) {
 			if (read_lstar(s, obs, &why) < 0)
 				goto fail;
 			want_lstar = 0;
 		}
-		/* A finish stop runs its function to the end: other stops inside it are not
-		 * taken (a breakpoint hit would end the finish early). */
-		int mine = bkpt[i], cr;
-		bkpt[i] = -1;
-		if (sc->stops[i].finish && session_enable(s, bkpt, sc->nstops, 0) < 0)
+		/* What each sees where they were hit; then their breakpoints go, before a
+		 * finish, so that it does not start on one of them. */
+		for (size_t k = 0; k < sc->nstops; k++)
+			if (taken[k] && capture_stop(s, &sc->stops[k], &obs->stops[k]) < 0)
+				goto fail_gdb;
+		for (size_t k = 0; k < sc->nstops; k++) {
+			if (!taken[k])
+				continue;
+			if (session_delete(s, bkpt[k]) < 0)
+				goto fail_gdb;
+			bkpt[k] = -1;
+			left--;
+		}
+		if (!finish)
+			continue;
+		/* One finish for the finish stops taken: the function runs to its end, and
+		 * other stops inside it are not taken (a hit would end the finish early). */
+		struct session_stop fin = { .bkpt = -1 };
+		if (session_enable(s, bkpt, sc->nstops, 0) < 0 || session_finish(s, 0, &fin) < 0) {
+			session_stop_release(&fin);
 			goto fail_gdb;
-		cr = capture_stop(s, &sc->stops[i], &obs->stops[i]);
-		if (!cr && sc->stops[i].finish && session_enable(s, bkpt, sc->nstops, 1) < 0)
-			cr = -1;
-		if (cr < 0 || session_delete(s, mine) < 0)
+		}
+		for (size_t k = 0; k < sc->nstops; k++)
+			if (taken[k] && sc->stops[k].finish)
+				take_retval(&obs->stops[k], fin.retval);
+		session_stop_release(&fin);
+		if (session_enable(s, bkpt, sc->nstops, 1) < 0)
 			goto fail_gdb;
-		left--;
 	}
 	if (!s->qemu.proc.reaped && session_run_to_exit(s) < 0)
 		goto fail_gdb;
@@ -284,6 +315,9 @@ out:
 	session_stop_release(&st);
 	strbuf_release(&why);
 	free(bkpt);
+	free(times);
+	free(now);
+	free(taken);
 	return rc;
 }
 

@@ -778,6 +778,11 @@ int session_enable(struct session *s, const int *bkpts, size_t n, int enable)
 	return r;
 }
 
+int session_hit_counts(struct session *s, const int *bkpts, size_t n, int *times)
+{
+	return gdb_hit_counts(&s->gdb, bkpts, n, times);
+}
+
 int session_finish(struct session *s, size_t frame, struct session_stop *st)
 {
 	uint64_t pc, now;

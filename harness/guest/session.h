@@ -190,6 +190,12 @@ int session_break_any(struct session *s, int hardware, const char *location);
 int session_delete(struct session *s, int bkpt);
 /* Enable or disable the n breakpoints listed (negative numbers are skipped). 0 or -1. */
 int session_enable(struct session *s, const int *bkpts, size_t n, int enable);
+/*
+ * How often each of the n breakpoints listed was hit (negative numbers: 0). A stop
+ * names one breakpoint; others at the same address whose conditions held were hit
+ * with it, and only their counts say so. 0, or -1 reported.
+ */
+int session_hit_counts(struct session *s, const int *bkpts, size_t n, int *times);
 
 /*
  * Run until frame (0: the innermost) returns; st->retval gets its value, when gdb

@@ -39,6 +39,20 @@ TEST(gdb_commands_match_tokens_and_queue_async)
 	EXPECT_EQ(proc_live_count(), 0);
 }
 
+TEST(gdb_hit_counts_come_from_the_breakpoint_table)
+{
+	struct gdb g;
+	int bkpts[] = { 3, -1, 2 }, times[3] = { 7, 7, 7 }, unknown[] = { 2, 9 };
+	start_fake(&g, "normal");
+	ASSERT_EQ(gdb_hit_counts(&g, bkpts, 3, times), 0);
+	EXPECT_EQ(times[0], 4);
+	EXPECT_EQ(times[1], 0);
+	EXPECT_EQ(times[2], 1);
+	/* A breakpoint gdb does not list is an error, not a count of 0. */
+	EXPECT_EQ(gdb_hit_counts(&g, unknown, 2, times), -1);
+	gdb_release(&g);
+}
+
 TEST(gdb_error_results_carry_the_message)
 {
 	struct gdb g;
