@@ -7,6 +7,8 @@
 #   make test-distro  opt-in: Debian's own 6.1 kernel (downloaded once) passes fork.scn
 #   make unit       unit tests only (pure modules, ASan + UBSan), a few seconds
 #   make check      sanitizer build of the unit tests and the fuzzers (needs clang)
+#   make mutate     plant each bug listed in tests/mutations into a copy of the tree, run
+#                   the test named for it; fails when one survives (a few minutes)
 #   make kernel     build (or reuse from the cache) the kernel
 #   make initramfs  build (or reuse) the initramfs
 #   make deps       check dependencies and install missing Debian packages (root)
@@ -47,7 +49,8 @@ KDIVE_OBJ := $(HARNESS_SRC:%.c=$(O)/obj/%.o)
 UNIT_BIN := $(O)/tests/unit
 UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
 
-.PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults
+.PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults \
+	mutate
 .DEFAULT_GOAL := all
 
 all: $(KDIVE)
@@ -111,6 +114,12 @@ integration: deps
 # spec) for FUZZ_TIME s each, 60 by default (tests/fuzz/fuzz.mk).
 check: unit
 	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk O=$(O) check
+
+# The tests, tested: each planted bug in tests/mutations must be caught by the fastest
+# suite that should catch it (mostly the unit tests; a few need a guest). The objects
+# built here seed the copy, so each mutant recompiles one file.
+mutate: deps $(UNIT_BIN)
+	$(Q)O=$(O) tests/mutate
 
 clean:
 	rm -rf $(O)

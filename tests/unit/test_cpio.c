@@ -88,3 +88,52 @@ TEST(cpio_rejects_duplicates_and_bad_nodes)
 	strbuf_release(&err);
 	cpio_release(&c);
 }
+
+/*
+ * Read the archive back as the kernel does: each header at a 4-byte boundary, its
+ * name after it, the data at the next boundary. The names and data, one "name=data;"
+ * each, up to the trailer; "bad at N" when a header is not where one must be.
+ */
+static char *read_back(const struct strbuf *a)
+{
+	struct strbuf got = STRBUF_INIT;
+	size_t off = 0;
+	while (off + 110 <= a->len && !strncmp(a->buf + off, "070701", 6)) {
+		const char *h = a->buf + off;
+		size_t namesize = field(h, 11), size = field(h, 6);
+		size_t data = (off + 110 + namesize + 3) & ~(size_t)3;
+		if (data + size > a->len)
+			break;
+		if (!strcmp(h + 110, "TRAILER!!!")) {
+			if (data != a->len)
+				strbuf_addf(&got, "%zu bytes after the trailer", a->len - data);
+			return strbuf_detach(&got, NULL);
+		}
+		strbuf_addf(&got, "%s=%.*s;", h + 110, (int)size, a->buf + data);
+		off = (data + size + 3) & ~(size_t)3;
+	}
+	strbuf_addf(&got, "bad at %zu", off);
+	return strbuf_detach(&got, NULL);
+}
+
+TEST(cpio_every_entry_starts_at_a_4_byte_boundary)
+{
+	/* Data of 1 to 7 bytes and names of several lengths: every padding there is. */
+	struct cpio c;
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	cpio_init(&c, 0);
+	ASSERT_EQ(cpio_add_file(&c, "/a", 0644, "1", 1, &err), 0);
+	ASSERT_EQ(cpio_add_file(&c, "/bb", 0644, "22", 2, &err), 0);
+	ASSERT_EQ(cpio_add_file(&c, "/ccc", 0644, "333", 3, &err), 0);
+	ASSERT_EQ(cpio_add_file(&c, "/dddd", 0644, "4444", 4, &err), 0);
+	ASSERT_EQ(cpio_add_file(&c, "/e", 0644, "55555", 5, &err), 0);
+	ASSERT_EQ(cpio_add_symlink(&c, "/f", "/666666", &err), 0);
+	ASSERT_EQ(cpio_add_dir(&c, "/g", 0755, &err), 0);
+	cpio_write(&c, &out);
+	char *got = read_back(&out);
+	EXPECT_STREQ(got, "a=1;bb=22;ccc=333;dddd=4444;e=55555;f=/666666;g=;");
+	free(got);
+	strbuf_release(&err);
+	strbuf_release(&out);
+	cpio_release(&c);
+}

@@ -132,6 +132,14 @@ TEST(elf_open_mem_reads_a_buffer)
 	ASSERT_EQ(elf_read_vaddr(&e, 0x100c, b, 4), 0);
 	EXPECT_EQ(b[0], 12);
 	EXPECT_EQ(elf_read_vaddr(&e, 0x100d, b, 4), -1);
+	/* A sized symbol names the addresses it covers, and no others. */
+	const char *name;
+	uint64_t off;
+	ASSERT_EQ(elf_symbol_at(&e, 0x100b, &name, &off), 1);
+	EXPECT_STREQ(name, "f");
+	EXPECT_EQ(off, 7);
+	EXPECT_EQ(elf_symbol_at(&e, 0x100c, &name, &off), 0);
+	EXPECT_EQ(elf_symbol_at(&e, 0x1003, &name, &off), 0);
 	elf_close(&e);
 	/* The buffer is borrowed: closing leaves it alone. */
 	EXPECT_EQ(im.seg[15], 15);

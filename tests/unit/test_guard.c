@@ -32,6 +32,18 @@ TEST(guard_holds_versions)
 	EXPECT_TRUE(!guard_holds(&le6125, "6.12.6"));
 	EXPECT_TRUE(guard_holds(&ne61, "6.12.1"));
 	EXPECT_TRUE(!guard_holds(&ne61, "6.1.192"));
+	/* A patch level of 0 is a patch level: [<= 6.12.0] is 6.12.0 and earlier. */
+	struct guard le6120 = { "<=", 6, 12, 0 }, eq6120 = { "==", 6, 12, 0 },
+		     ge690 = { ">=", 6, 9, 0 }, lt691 = { "<", 6, 9, 1 };
+	EXPECT_TRUE(guard_holds(&le6120, "6.12.0"));
+	EXPECT_TRUE(!guard_holds(&le6120, "6.12.5"));
+	EXPECT_TRUE(!guard_holds(&eq6120, "6.12.3"));
+	/* A kernel version without a patch level is .0. */
+	EXPECT_TRUE(guard_holds(&eq6120, "6.12"));
+	EXPECT_TRUE(guard_holds(&le6120, "6.12-rc1"));
+	EXPECT_TRUE(guard_holds(&ge690, "6.9"));
+	EXPECT_TRUE(guard_holds(&lt691, "6.9"));
+	EXPECT_TRUE(!guard_holds(&le6125, "6.13"));
 	/* an unknown or unparsable version holds only unguarded lines */
 	EXPECT_TRUE(!guard_holds(&ge69, NULL));
 	EXPECT_TRUE(!guard_holds(&ge69, "linux"));

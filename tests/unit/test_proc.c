@@ -3,6 +3,7 @@
 #include "proc.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -175,9 +176,9 @@ static int pid_dead(pid_t pid)
  * then dies by SIGKILL, which no handler sees: the grandchild, which
  * PR_SET_PDEATHSIG does not reach, must die anyway (the watcher). With ignore_term
  * the group ignores SIGTERM, so a soft child must still die by the SIGKILL that
- * follows the grace period.
+ * follows the grace period. The grandchild's pid; the shell's in *child.
  */
-static pid_t orphan_after_sigkill(int soft, int ignore_term)
+static pid_t orphan_after_sigkill(int soft, int ignore_term, pid_t *child)
 {
 	int pfd[2];
 	if (pipe(pfd) < 0)
@@ -186,8 +187,8 @@ static pid_t orphan_after_sigkill(int soft, int ignore_term)
 	if (k == 0) {
 		struct proc p = PROC_INIT;
 		strvec_pushl(&p.args, "sh", "-c",
-			     ignore_term ? "trap '' TERM; sleep 60 & echo $!; wait"
-					 : "sleep 60 & echo $!; wait", NULL);
+			     ignore_term ? "trap '' TERM; sleep 60 & echo $$ $!; wait"
+					 : "sleep 60 & echo $$ $!; wait", NULL);
 		p.in = PROC_NULL;
 		p.out = PROC_FD;
 		p.out_fd = pfd[1];
@@ -198,12 +199,17 @@ static pid_t orphan_after_sigkill(int soft, int ignore_term)
 		_exit(0);
 	}
 	close(pfd[1]);
-	char buf[32] = { 0 };
+	char buf[64] = { 0 };
 	ssize_t n = read(pfd[0], buf, sizeof(buf) - 1);
 	close(pfd[0]);
 	kill(k, SIGKILL);
 	waitpid(k, NULL, 0);
-	return n > 0 ? (pid_t)atoi(buf) : -1;
+	int sh = 0, g = 0;
+	if (n <= 0 || sscanf(buf, "%d %d", &sh, &g) != 2)
+		return -1;
+	if (child)
+		*child = sh;
+	return g;
 }
 
 static int64_t dies_within(pid_t pid, int64_t ms)
@@ -216,7 +222,7 @@ static int64_t dies_within(pid_t pid, int64_t ms)
 
 TEST(proc_grandchildren_die_with_a_killed_kdive)
 {
-	pid_t g = orphan_after_sigkill(0, 0);
+	pid_t g = orphan_after_sigkill(0, 0, NULL);
 	ASSERT_TRUE(g > 0);
 	int64_t ms = dies_within(g, 5000);
 	if (ms < 0)
@@ -226,13 +232,60 @@ TEST(proc_grandchildren_die_with_a_killed_kdive)
 
 TEST(proc_soft_children_get_sigterm_then_sigkill)
 {
-	pid_t g = orphan_after_sigkill(1, 0);
+	/* SIGTERM at once: well before the 3 s grace period is over. */
+	pid_t g = orphan_after_sigkill(1, 0, NULL);
 	ASSERT_TRUE(g > 0);
-	EXPECT_TRUE(dies_within(g, 5000) >= 0);
-	g = orphan_after_sigkill(1, 1); /* ignores SIGTERM: SIGKILL after the grace */
+	int64_t ms = dies_within(g, 5000);
+	if (ms < 0)
+		kill(g, SIGKILL);
+	EXPECT_TRUE(ms >= 0 && ms < 2000);
+	g = orphan_after_sigkill(1, 1, NULL); /* ignores SIGTERM: SIGKILL after the grace */
 	ASSERT_TRUE(g > 0);
-	int64_t ms = dies_within(g, 10000);
+	ms = dies_within(g, 10000);
 	if (ms < 0)
 		kill(g, SIGKILL);
 	EXPECT_TRUE(ms >= 2000);
+}
+
+TEST(proc_child_dies_with_kdive_at_once)
+{
+	/* PR_SET_PDEATHSIG: the child itself gets SIGKILL the moment kdive dies, even a
+	 * soft one that ignores the watcher's SIGTERM (its own child waits for the grace). */
+	pid_t sh = 0, g = orphan_after_sigkill(1, 1, &sh);
+	ASSERT_TRUE(g > 0 && sh > 0);
+	int64_t ms = dies_within(sh, 5000);
+	if (ms < 0)
+		kill(sh, SIGKILL);
+	EXPECT_TRUE(ms >= 0 && ms < 1500);
+	if (dies_within(g, 10000) < 0)
+		kill(g, SIGKILL);
+}
+
+TEST(proc_share_fd_is_the_childs_fd_3)
+{
+	/* A descriptor without O_CLOEXEC's protection would leak; share_fd is passed on
+	 * as fd 3, and nothing else beyond 0..2. */
+	char *path = xstrfmt("%s/lock", test_tmpdir());
+	int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	ASSERT_TRUE(fd >= 0);
+	int high = fcntl(fd, F_DUPFD_CLOEXEC, 10);
+	ASSERT_TRUE(high >= 10);
+	struct strbuf out = STRBUF_INIT;
+	struct proc p = PROC_INIT;
+	strvec_pushl(&p.args, "sh", "-c", "readlink /proc/$$/fd/3; ls /proc/$$/fd | tr '\\n' ' '",
+		     NULL);
+	p.in = PROC_NULL;
+	p.out = PROC_PIPE;
+	p.share_fd = high;
+	ASSERT_EQ(proc_start(&p), 0);
+	ASSERT_EQ(strbuf_read_fd(&out, p.out_fd), 0);
+	ASSERT_EQ(proc_wait(&p, now_ms() + 5000), 0);
+	char *want = xstrfmt("%s\n0 1 2 3 ", path);
+	EXPECT_STREQ(out.buf, want);
+	proc_release(&p);
+	close(high);
+	close(fd);
+	free(want);
+	free(path);
+	strbuf_release(&out);
 }
