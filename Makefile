@@ -7,6 +7,7 @@
 #   make test-distro  opt-in: Debian's own 6.1 kernel (downloaded once) passes fork.scn
 #   make unit       unit tests only (pure modules, ASan + UBSan), a few seconds
 #   make check      sanitizer build of the unit tests and the fuzzers (needs clang)
+#   make coverage   line and branch coverage of harness/ over make test's suites (lcov)
 #   make kernel     build (or reuse from the cache) the kernel
 #   make initramfs  build (or reuse) the initramfs
 #   make deps       check dependencies and install missing Debian packages (root)
@@ -47,7 +48,8 @@ KDIVE_OBJ := $(HARNESS_SRC:%.c=$(O)/obj/%.o)
 UNIT_BIN := $(O)/tests/unit
 UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
 
-.PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults
+.PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults \
+	coverage coverage-build
 .DEFAULT_GOAL := all
 
 all: $(KDIVE)
@@ -105,6 +107,19 @@ test-distro: deps
 
 integration: deps
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/run --integration-only
+
+# Coverage: kdive and the unit tests built with gcov's counters in $(O)/cov (the kernel
+# and initramfs come from the cache as usual), the unit, integration and fault suites run
+# against them, then tests/coverage prints line and branch coverage of harness/, file by
+# file, and every function under 50 %; HTML in $(O)/cov/html. lcov is a test dependency:
+# deps installs it (root) or says how.
+COV_O := $(O)/cov
+coverage: deps
+	$(Q)O=$(O) tests/coverage
+
+coverage-build:
+	$(Q)$(MAKE) --no-print-directory O=$(COV_O) CFLAGS='-O0 -g --coverage -DKDIVE_COVERAGE' \
+		$(COV_O)/kdive $(COV_O)/tests/unit
 
 # Sanitizers (the unit tests run under ASan + UBSan), then a fuzzer for each parser of
 # outside input (MI, scenarios, ELF, kconfig fragments, the syscall table, the initramfs
