@@ -92,9 +92,12 @@ run: deps
 	$(Q)$(KDIVE) build
 	$(Q)$(KDIVE) run -v scenarios/fork.scn
 
-# Unit tests, then integration tests against the real kernel, QEMU and gdb, then the
-# fault suite (signals, dead children, panics, a damaged cache, concurrent builds).
+# The test driver's self-test (a failing check fails its test; time, process and file
+# limits hold), unit tests, then integration tests against the real kernel, QEMU and
+# gdb, then the fault suite (signals, dead children, panics, a damaged cache,
+# concurrent builds).
 test: deps $(UNIT_BIN)
+	$(Q)tests/run --self-test
 	$(Q)KDIVE=$(abspath $(KDIVE)) UNIT=$(abspath $(UNIT_BIN)) tests/run
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/faults
 
