@@ -9,6 +9,7 @@
 #   make check      sanitizer build of the unit tests and the fuzzers (needs clang)
 #   make mutate     plant each bug listed in tests/mutations into a copy of the tree, run
 #                   the test named for it; fails when one survives (a few minutes)
+#   make coverage   line and branch coverage of harness/ over make test's suites (lcov)
 #   make kernel     build (or reuse from the cache) the kernel
 #   make initramfs  build (or reuse) the initramfs
 #   make deps       check dependencies and install missing Debian packages (root)
@@ -50,7 +51,7 @@ UNIT_BIN := $(O)/tests/unit
 UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
 
 .PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults \
-	mutate
+	mutate coverage coverage-build
 .DEFAULT_GOAL := all
 
 all: $(KDIVE)
@@ -93,9 +94,12 @@ run: deps
 	$(Q)$(KDIVE) build
 	$(Q)$(KDIVE) run -v scenarios/fork.scn
 
-# Unit tests, then integration tests against the real kernel, QEMU and gdb, then the
-# fault suite (signals, dead children, panics, a damaged cache, concurrent builds).
+# The test driver's self-test (a failing check fails its test; time, process and file
+# limits hold), unit tests, then integration tests against the real kernel, QEMU and
+# gdb, then the fault suite (signals, dead children, panics, a damaged cache,
+# concurrent builds).
 test: deps $(UNIT_BIN)
+	$(Q)tests/run --self-test
 	$(Q)KDIVE=$(abspath $(KDIVE)) UNIT=$(abspath $(UNIT_BIN)) tests/run
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/faults
 
@@ -108,6 +112,19 @@ test-distro: deps
 
 integration: deps
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/run --integration-only
+
+# Coverage: kdive and the unit tests built with gcov's counters in $(O)/cov (the kernel
+# and initramfs come from the cache as usual), the unit, integration and fault suites run
+# against them, then tests/coverage prints line and branch coverage of harness/, file by
+# file, and every function under 50 %; HTML in $(O)/cov/html. lcov is a test dependency:
+# deps installs it (root) or says how.
+COV_O := $(O)/cov
+coverage: deps
+	$(Q)O=$(O) tests/coverage
+
+coverage-build:
+	$(Q)$(MAKE) --no-print-directory O=$(COV_O) CFLAGS='-O0 -g --coverage -DKDIVE_COVERAGE' \
+		$(COV_O)/kdive $(COV_O)/tests/unit
 
 # Sanitizers (the unit tests run under ASan + UBSan), then a fuzzer for each parser of
 # outside input (MI, scenarios, ELF, kconfig fragments, the syscall table, the initramfs

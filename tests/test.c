@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "test.h"
+#include "util.h"
 
 #include <errno.h>
 #include <signal.h>
@@ -59,6 +60,7 @@ void test_fail(const char *file, int line, const char *fmt, ...)
 void test_abort(void)
 {
 	fflush(stdout);
+	coverage_flush();
 	_exit(1);
 }
 
@@ -66,6 +68,7 @@ void test_skip(const char *why)
 {
 	printf("# SKIP %s\n", why);
 	fflush(stdout);
+	coverage_flush();
 	_exit(EXIT_SKIP);
 }
 
@@ -91,6 +94,7 @@ static int run_one(const struct test *t, int idx, int default_timeout, const cha
 		failures = 0;
 		t->fn();
 		fflush(stdout);
+		coverage_flush();
 		_exit(failures ? 1 : 0);
 	}
 	int timeout = t->timeout_s ? t->timeout_s : default_timeout;

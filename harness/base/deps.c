@@ -59,6 +59,8 @@ static const struct dep table[] = {
 	  "--version" },
 	{ "cpio", "cpio", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	{ "tmux", "tmux", DEPS_TEST, DEP_TOOL, NULL, NULL, "-V" },
+	/* make coverage: gcov's counters (gcc's own gcov) summed and shown as HTML. */
+	{ "lcov", "lcov", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	/* The tests run the scenario library on the previous LTS kernel too. */
 	{ "kernel source 6.1", "linux-source-6.1", DEPS_TEST, DEP_FILE, NULL,
 	  "/usr/src/linux-source-6.1.tar.xz", NULL },

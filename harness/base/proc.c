@@ -163,6 +163,7 @@ static void __attribute__((noreturn)) watch_loop(int rfd)
 	for (size_t i = 0; i < ARRAY_SIZE(trees); i++)
 		if (trees[i])
 			remove_tree(trees[i]);
+	coverage_flush();
 	_exit(0);
 }
 
@@ -258,6 +259,7 @@ int proc_live_count(void)
 static void guard_signal(int sig)
 {
 	proc_kill_all();
+	coverage_flush();
 	signal(sig, SIG_DFL);
 	raise(sig);
 }
