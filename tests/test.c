@@ -143,7 +143,10 @@ int main(int argc, char **argv)
 	const char *env_to = getenv("KDIVE_TEST_TIMEOUT");
 	int default_timeout = env_to ? atoi(env_to) : 60;
 	int selected = 0, passed = 0, failed = 0, skipped = 0;
-	char base[] = "/tmp/kdive-unit.XXXXXX";
+	/* Under $TMPDIR when it is absolute (tests/mutate gives each mutant its own). */
+	const char *t = getenv("TMPDIR");
+	char base[4096];
+	snprintf(base, sizeof(base), "%s/kdive-unit.XXXXXX", t && *t == '/' ? t : "/tmp");
 
 	signal(SIGPIPE, SIG_IGN);
 	if (!mkdtemp(base)) {
