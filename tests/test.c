@@ -145,7 +145,7 @@ int main(int argc, char **argv)
 	int selected = 0, passed = 0, failed = 0, skipped = 0;
 	/* Under $TMPDIR when it is absolute (tests/mutate gives each mutant its own). */
 	const char *t = getenv("TMPDIR");
-	char base[4096];
+	char base[1024]; /* TMPDIR longer than that: mkdtemp fails, said below */
 	snprintf(base, sizeof(base), "%s/kdive-unit.XXXXXX", t && *t == '/' ? t : "/tmp");
 
 	signal(SIGPIPE, SIG_IGN);

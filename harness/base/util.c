@@ -608,31 +608,40 @@ int mkdir_p(const char *path, unsigned mode)
 	return r;
 }
 
-static int remove_tree_at(int dirfd, const char *name)
+DIR *opendir_at(int dirfd, const char *name)
 {
-	struct stat st;
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
-		return errno == ENOENT ? 0 : -1;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dirfd, name, 0) < 0 && errno != ENOENT ? -1 : 0;
 	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
-		return -1;
+		return NULL;
 	DIR *d = fdopendir(fd);
 	if (!d) {
+		int e = errno;
 		close(fd);
-		return -1;
+		errno = e;
 	}
+	return d;
+}
+
+static int remove_tree_at(int at, const char *name)
+{
+	struct stat st;
+	if (fstatat(at, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
+		return errno == ENOENT ? 0 : -1;
+	if (!S_ISDIR(st.st_mode))
+		return unlinkat(at, name, 0) < 0 && errno != ENOENT ? -1 : 0;
+	DIR *d = opendir_at(at, name);
+	if (!d)
+		return -1;
 	int r = 0;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
 			continue;
-		if (remove_tree_at(fd, de->d_name) < 0)
+		if (remove_tree_at(dirfd(d), de->d_name) < 0)
 			r = -1;
 	}
 	closedir(d);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
+	if (unlinkat(at, name, AT_REMOVEDIR) < 0 && errno != ENOENT)
 		r = -1;
 	return r;
 }

@@ -7,6 +7,7 @@
 
 #include <stdarg.h>
 #include <stddef.h>
+#include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 
@@ -201,6 +202,9 @@ void format_duration(struct strbuf *sb, int64_t ms);
 
 /* mkdir -p with the given mode for the created parts; -1 with errno on failure. */
 int mkdir_p(const char *path, unsigned mode);
+/* The directory dirfd/name, not following a final symbolic link (closedir() it); NULL
+ * with errno on failure. */
+DIR *opendir_at(int dirfd, const char *name);
 /* rm -rf without following symbolic links; -1 with errno on failure. */
 int remove_tree(const char *path);
 /* 1 if path exists (any type), 0 otherwise. */

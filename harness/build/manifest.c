@@ -63,14 +63,9 @@ static int hash_at(int dirfd, const char *path, char hex[65], struct stat *st, i
 /* Collect the regular files under dirfd/rel (relative paths) into out. */
 static int collect(int dirfd, const char *rel, struct strvec *out)
 {
-	int fd = openat(dirfd, *rel ? rel : ".", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
+	DIR *d = opendir_at(dirfd, *rel ? rel : ".");
+	if (!d)
 		return -1;
-	DIR *d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -1;
-	}
 	struct dirent *de;
 	int rc = 0;
 	while (rc == 0 && (de = readdir(d))) {
