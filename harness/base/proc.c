@@ -111,9 +111,10 @@ static void __attribute__((noreturn)) watch_loop(int rfd)
 	struct watch_msg m;
 	while (read_exact(rfd, &m, sizeof(m)) == 0) {
 		if (m.op == 'T' || m.op == 'F') { /* a tree to remove, or not any more */
+			if (m.pid <= 0 || m.pid >= PATH_MAX)
+				break;
 			char *path = malloc((size_t)m.pid + 1);
-			if (!path || m.pid <= 0 || m.pid >= PATH_MAX ||
-			    read_exact(rfd, path, (size_t)m.pid) < 0)
+			if (!path || read_exact(rfd, path, (size_t)m.pid) < 0)
 				break;
 			path[m.pid] = '\0';
 			for (size_t i = 0; i < ARRAY_SIZE(trees); i++) {
