@@ -66,7 +66,7 @@ FUZZ_SYSCALLS_SRC := tests/fuzz/fuzz_syscalls.c tests/fuzz/fuzz.c harness/build/
 FUZZ_INITRAMFS := $(FUZZ_DIR)/fuzz_initramfs
 FUZZ_INITRAMFS_DICT := $(FUZZ_DIR)/initramfs.dict
 FUZZ_INITRAMFS_SRC := tests/fuzz/fuzz_initramfs.c tests/fuzz/fuzz.c \
-	harness/build/initramfs.c harness/build/cpio.c harness/base/deps.c \
+	harness/build/initramfs.c harness/build/manifest.c harness/build/cpio.c harness/base/deps.c \
 	harness/base/elf.c harness/base/proc.c harness/base/util.c
 
 TARGETS := mi scenario elf kconfig syscalls initramfs
