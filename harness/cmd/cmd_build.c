@@ -130,6 +130,17 @@ static int cmd_build(int argc, char **argv)
 		rc = cli_usage_error("build", "unexpected argument '%s'", a.rest[0]);
 		goto out;
 	}
+	if (a.boot.cpus > 1) {
+		/* The kernel `run --smp N` boots: kconfig/smp.config right after base.config,
+		 * before the --config fragments, as run merges them (the same key). */
+		struct strvec all = STRVEC_INIT;
+		strvec_push(&all, ko.fragments.v[0]);
+		strvec_pushf(&all, "%s/kconfig/smp.config", cli_datadir());
+		for (size_t i = 1; i < ko.fragments.nr; i++)
+			strvec_push(&all, ko.fragments.v[i]);
+		strvec_clear(&ko.fragments);
+		ko.fragments = all;
+	}
 	const char *only = ba.only;
 	if (only) {
 		if (!strcmp(only, "kernel"))
@@ -216,6 +227,8 @@ const struct cli_command cli_cmd_build = {
 		  "merge this fragment after kconfig/base.config (repeatable;\n"
 		  "later fragments win)" },
 		{ "only", 'o', 0, "WHAT", "kernel or initramfs" },
+		{ "smp", CLI_KEY_SMP, 0, "N", "N > 1: the SMP kernel that run --smp N boots\n"
+		  "(kconfig/smp.config after base.config)" },
 		{ "format", CLI_KEY_FORMAT, 0, "FMT", "text (default) or json: where everything is" },
 		CLI_OPT_OUTPUT,
 		{ "jobs", 'j', 'j', "N", "make -jN (default: the number of CPUs)" },
