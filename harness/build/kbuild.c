@@ -4,6 +4,7 @@
 #define _GNU_SOURCE
 #include "kbuild.h"
 #include "manifest.h"
+#include "kernel.h"
 #include "deps.h"
 #include "elf.h"
 #include "proc.h"
@@ -662,14 +663,18 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 		goto out;
 
 	/* gdb loads symbols twice as fast, and conditions on struct types 40x faster. */
-	meter_phase(&pg, "adding .gdb_index");
-	proc_init(&p);
+	/* A vmlinux make did not relink has its index already (gdb-add-index would only
+	 * say "Cannot use an index to create the index" in the log). */
 	char *treevm = xstrfmt("%s/vmlinux", r->build);
-	strvec_pushl(&p.args, "gdb-add-index", treevm, NULL);
+	if (!kernel_has_gdb_index(treevm)) {
+		meter_phase(&pg, "adding .gdb_index");
+		proc_init(&p);
+		strvec_pushl(&p.args, "gdb-add-index", treevm, NULL);
+		p.share_fd = lock;
+		rr = run_logged(&p, &pg, r->log, "indexing vmlinux", err);
+		proc_release(&p);
+	}
 	free(treevm);
-	p.share_fd = lock;
-	rr = run_logged(&p, &pg, r->log, "indexing vmlinux", err);
-	proc_release(&p);
 	if (rr < 0)
 		goto out;
 	meter_phase(&pg, "saving the outputs");
