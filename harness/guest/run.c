@@ -163,13 +163,13 @@ static int arm_stop(struct session *s, const struct scenario *sc, size_t i,
 	return bp;
 }
 
-
 /* Why a run failed when nothing more precise was said: what session saw, or generic. */
 static void say_failure(struct session *s, struct strbuf *why, const char *generic)
 {
 	if (!session_why_failed(s, why))
 		strbuf_addstr(why, generic);
 }
+
 /* The scenario's stops on a started session: arm, take each stop, run to the end. */
 static int run_stops(struct session *s, const struct scenario *sc, const struct run_target *t,
 		     struct obs_run *obs)
@@ -220,12 +220,12 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 			/* The guest ended: the stops left are "never reached", unless it
 			 * ended because its kernel panicked. */
 			struct strbuf panic = STRBUF_INIT;
-			if (session_guest_panic(s, &panic)) {
+			int panicked = session_guest_panic(s, &panic);
+			if (panicked)
 				strbuf_addf(&why, "the guest kernel panicked: %s", panic.buf);
-				strbuf_release(&panic);
-				goto fail;
-			}
 			strbuf_release(&panic);
+			if (panicked)
+				goto fail;
 			break;
 		}
 		if (r < 0) {
