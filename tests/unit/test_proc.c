@@ -212,12 +212,17 @@ static pid_t orphan_after_sigkill(int soft, int ignore_term, pid_t *child)
 	return g;
 }
 
+/* How long pid took to die, or -1 when it outlived ms (then it is killed: no test
+ * leaves a process behind). */
 static int64_t dies_within(pid_t pid, int64_t ms)
 {
 	int64_t t0 = now_ms();
 	while (!pid_dead(pid) && now_ms() - t0 < ms)
 		usleep(20000);
-	return pid_dead(pid) ? now_ms() - t0 : -1;
+	if (pid_dead(pid))
+		return now_ms() - t0;
+	kill(pid, SIGKILL);
+	return -1;
 }
 
 TEST(proc_grandchildren_die_with_a_killed_kdive)
@@ -225,8 +230,6 @@ TEST(proc_grandchildren_die_with_a_killed_kdive)
 	pid_t g = orphan_after_sigkill(0, 0, NULL);
 	ASSERT_TRUE(g > 0);
 	int64_t ms = dies_within(g, 5000);
-	if (ms < 0)
-		kill(g, SIGKILL);
 	EXPECT_TRUE(ms >= 0 && ms < 1000);
 }
 
@@ -236,14 +239,10 @@ TEST(proc_soft_children_get_sigterm_then_sigkill)
 	pid_t g = orphan_after_sigkill(1, 0, NULL);
 	ASSERT_TRUE(g > 0);
 	int64_t ms = dies_within(g, 5000);
-	if (ms < 0)
-		kill(g, SIGKILL);
 	EXPECT_TRUE(ms >= 0 && ms < 2000);
 	g = orphan_after_sigkill(1, 1, NULL); /* ignores SIGTERM: SIGKILL after the grace */
 	ASSERT_TRUE(g > 0);
 	ms = dies_within(g, 10000);
-	if (ms < 0)
-		kill(g, SIGKILL);
 	EXPECT_TRUE(ms >= 2000);
 }
 
@@ -254,11 +253,8 @@ TEST(proc_child_dies_with_kdive_at_once)
 	pid_t sh = 0, g = orphan_after_sigkill(1, 1, &sh);
 	ASSERT_TRUE(g > 0 && sh > 0);
 	int64_t ms = dies_within(sh, 5000);
-	if (ms < 0)
-		kill(sh, SIGKILL);
 	EXPECT_TRUE(ms >= 0 && ms < 1500);
-	if (dies_within(g, 10000) < 0)
-		kill(g, SIGKILL);
+	dies_within(g, 10000);
 }
 
 TEST(proc_share_fd_is_the_childs_fd_3)
