@@ -430,15 +430,20 @@ void strvec_join_display(const struct strvec *sv, struct strbuf *out)
 			strbuf_addstr(out, s);
 			continue;
 		}
-		strbuf_addch(out, '\'');
-		for (; *s; s++) {
-			if (*s == '\'')
-				strbuf_addstr(out, "'\\''");
-			else
-				strbuf_addch(out, *s);
-		}
-		strbuf_addch(out, '\'');
+		sh_quote(out, s);
 	}
+}
+
+void sh_quote(struct strbuf *out, const char *s)
+{
+	strbuf_addch(out, '\'');
+	for (; *s; s++) {
+		if (*s == '\'')
+			strbuf_addstr(out, "'\\''");
+		else
+			strbuf_addch(out, *s);
+	}
+	strbuf_addch(out, '\'');
 }
 
 /* ---- SHA-256 (FIPS 180-4) ---- */
@@ -562,6 +567,13 @@ int64_t now_ms(void)
 	struct timespec ts;
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void sleep_ms(int ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
 }
 
 void format_duration(struct strbuf *sb, int64_t ms)

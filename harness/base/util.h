@@ -180,6 +180,8 @@ void strvec_pushl(struct strvec *sv, ...) __attribute__((sentinel));
 void strvec_clear(struct strvec *sv);
 /* Join with sep, quoting words that a shell would split, for display only. */
 void strvec_join_display(const struct strvec *sv, struct strbuf *out);
+/* Append s in single quotes, as one word for sh (a ' inside becomes '\''). */
+void sh_quote(struct strbuf *out, const char *s);
 
 /* SHA-256, streaming. */
 struct sha256 {
@@ -197,6 +199,8 @@ int sha256_file_hex(const char *path, char hex[65]);
 
 /* Monotonic clock in milliseconds. */
 int64_t now_ms(void);
+/* Sleep ms milliseconds (signals do not cut it short). */
+void sleep_ms(int ms);
 /* "3m12s", "840ms", "1.2s": a human duration. */
 void format_duration(struct strbuf *sb, int64_t ms);
 

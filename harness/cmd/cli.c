@@ -155,6 +155,7 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 	case CLI_KEY_KASLR: a->boot.kaslr = 1; return 0;
 	case CLI_KEY_APPEND: a->boot.append = arg; return 0;
 	case CLI_KEY_INDEX: a->boot.index = 1; return 0;
+	case CLI_KEY_NO_SNAPSHOT: a->boot.no_snapshot = 1; return 0;
 	case CLI_KEY_SMP:
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > 8)
@@ -592,6 +593,10 @@ int cli_resolve_images(struct cli_images *im, const struct cli_boot_opts *b, siz
 				    cache);
 		im->nkernels = i + 1;
 	}
+	/* Warm snapshots unless asked not to (CI that wants every boot real, say). */
+	const char *nosnap = getenv("KDIVE_NO_SNAPSHOT");
+	if (!b->no_snapshot && !(nosnap && *nosnap && strcmp(nosnap, "0")))
+		im->snapshots = xstrfmt("%s/warm", cache);
 out:
 	strbuf_release(&err);
 	free(cache);
@@ -603,6 +608,7 @@ void cli_images_release(struct cli_images *im)
 {
 	free(im->initrd);
 	free(im->progs);
+	free(im->snapshots);
 	for (size_t i = 0; i < im->nkernels; i++)
 		kernel_release(&im->kernels[i]);
 	free(im->kernels);

@@ -29,6 +29,7 @@ enum cli_key {
 	CLI_KEY_SMP,          /* --smp N */
 	CLI_KEY_APPEND,       /* --append ARGS */
 	CLI_KEY_INDEX,        /* --index */
+	CLI_KEY_NO_SNAPSHOT,  /* --no-snapshot */
 };
 
 /* One option of a command: how it is parsed, and its line in --help. */
@@ -48,7 +49,8 @@ struct cli_opt {
 	"a prebuilt kernel's vmlinux, with debug info (x86-64)" }
 #define CLI_OPT_KASLR { "kaslr", CLI_KEY_KASLR, 0, NULL, \
 	"boot with KASLR: the slide is found from MSR_LSTAR when the\n" \
-	"program starts, and gdb's symbols are relocated" }
+	"program starts, and gdb's symbols are relocated (a warm\n" \
+	"snapshot keeps its slide: --no-snapshot for a new one)" }
 #define CLI_OPT_SMP { "smp", CLI_KEY_SMP, 0, "N", \
 	"N guest CPUs (built kernels get kconfig/smp.config)" }
 #define CLI_OPT_KEEP { "keep", CLI_KEY_KEEP, 0, NULL, \
@@ -68,6 +70,9 @@ struct cli_opt {
 #define CLI_OPT_INDEX { "index", CLI_KEY_INDEX, 0, NULL, \
 	"give a prebuilt vmlinux without .gdb_index an indexed copy\n" \
 	"in the cache (once): gdb answers ~20x faster" }
+#define CLI_OPT_NO_SNAPSHOT { "no-snapshot", CLI_KEY_NO_SNAPSHOT, 0, NULL, \
+	"boot every guest instead of restoring its warm snapshot\n" \
+	"(KDIVE_NO_SNAPSHOT=1 does the same)" }
 #define CLI_OPT_END { NULL, 0, 0, NULL, NULL }
 
 struct cli_command {
@@ -100,6 +105,7 @@ struct cli_images {
 	char *progs;             /* directory of the guest programs with their symbols; owned */
 	struct kernel *kernels;  /* each kernel named with --kernel (or the default); owned */
 	size_t nkernels;
+	char *snapshots;         /* the warm snapshots' directory, NULL when not used; owned */
 };
 
 /*
@@ -175,6 +181,7 @@ struct cli_boot_opts {
 	int cpus;            /* --smp N: guest CPUs (0: 1) */
 	const char *append;  /* --append ARGS: more kernel command line, or NULL */
 	int index;           /* --index: use an indexed copy of a prebuilt vmlinux */
+	int no_snapshot;     /* --no-snapshot (or KDIVE_NO_SNAPSHOT): boot every guest */
 };
 
 /* A command line, parsed. */

@@ -115,6 +115,7 @@ static int find_slide(const struct cli_images *im, const struct kernel *k, const
 	so.go = 1;
 	so.cpus = cpus;
 	so.append = append;
+	so.snapshots = im->snapshots;
 	if (session_start(&s, &so) == 0) {
 		if (session_enter_program(&s, im->progs, program, &why) == 0) {
 			info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)s.lstar,
@@ -168,7 +169,7 @@ static int cmd_debug(int argc, char **argv)
 	memset(&sc, 0, sizeof(sc));
 	memset(&q, 0, sizeof(q));
 	proc_init(&q.proc);
-	q.go_fd = -1;
+	q.go_fd = q.mon_fd = -1;
 	rc = cli_parse(&cli_cmd_debug, argc, argv, &a, debug_option, &d);
 	if (rc)
 		goto out;
@@ -340,6 +341,7 @@ const struct cli_command cli_cmd_debug = {
 		CLI_OPT_INDEX,
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,
+		CLI_OPT_NO_SNAPSHOT,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

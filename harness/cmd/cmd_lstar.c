@@ -202,6 +202,7 @@ static int cmd_lstar(int argc, char **argv)
 	so.bzimage = k->bzimage;
 	so.vmlinux = k->vmlinux;
 	so.initrd = im.initrd;
+	so.snapshots = im.snapshots;
 	so.program = "fork";
 	so.go = 1;
 	res.kaslr = so.kaslr;
@@ -299,6 +300,7 @@ const struct cli_command cli_cmd_lstar = {
 		CLI_OPT_GDB_PORT,
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,
+		CLI_OPT_NO_SNAPSHOT,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

@@ -92,7 +92,8 @@ static int cmd_record(int argc, char **argv)
 	struct run_target target;
 	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
 				.timeout_s = a.boot.timeout_s, .kaslr = a.boot.kaslr,
-				.cpus = a.boot.cpus, .append = a.boot.append };
+				.cpus = a.boot.cpus, .append = a.boot.append,
+				.snapshots = im.snapshots };
 	cli_run_target(&im, k, &target);
 	if (run_scenario(&sc, &target, &run, &obs) < 0) {
 		error("%s: the run failed, nothing recorded:\n%s", path, obs.error ? obs.error : "");
@@ -155,6 +156,7 @@ const struct cli_command cli_cmd_record = {
 		CLI_OPT_KASLR,
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,
+		CLI_OPT_NO_SNAPSHOT,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

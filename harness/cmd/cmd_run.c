@@ -63,7 +63,8 @@ static int cmd_run(int argc, char **argv)
 	kid = xcalloc(im.nkernels, sizeof(*kid));
 	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
 				.timeout_s = a.boot.timeout_s, .kaslr = a.boot.kaslr,
-				.cpus = a.boot.cpus, .append = a.boot.append };
+				.cpus = a.boot.cpus, .append = a.boot.append,
+				.snapshots = im.snapshots };
 	for (size_t k = 0; k < im.nkernels; k++) {
 		const struct kernel *kern = &im.kernels[k];
 		struct run_target target;
@@ -153,6 +154,7 @@ const struct cli_command cli_cmd_run = {
 		CLI_OPT_KASLR,
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,
+		CLI_OPT_NO_SNAPSHOT,
 		CLI_OPT_GDB_PORT,
 		{ "verbose", CLI_KEY_VERBOSE, 'v', NULL,
 		  "detail passing scenarios too: narration, frames, values\n"

@@ -709,6 +709,7 @@ static int cmd_tour(int argc, char **argv)
 	so.kaslr = a.boot.kaslr;
 	so.cpus = a.boot.cpus;
 	so.append = a.boot.append;
+	so.snapshots = t.im.snapshots;
 	so.initrd = t.im.initrd;
 	so.program = "fork";
 	so.go = 1;
@@ -817,6 +818,7 @@ const struct cli_command cli_cmd_tour = {
 		CLI_OPT_KASLR,
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,
+		CLI_OPT_NO_SNAPSHOT,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

@@ -28,6 +28,8 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	q->kvm = deps_kvm_usable(&why);
 	q->go_fd = -1;
 	q->go_sock = o->go ? xstrfmt("%s/go.sock", o->rundir) : NULL;
+	q->mon_fd = -1;
+	q->mon_sock = o->go ? xstrfmt("%s/monitor.sock", o->rundir) : NULL;
 	strbuf_release(&why);
 
 	/* panic=-1: a panicking guest reboots at once, and -no-reboot turns that into
@@ -35,9 +37,11 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	 * loaded host the IO-APIC timer check can miss its ticks and panic the boot
 	 * ("IO-APIC + timer doesn't work!"); the emulated timer is known to work. */
 	strbuf_addf(&append, "console=ttyS0 panic=-1 no_timer_check%s", o->kaslr ? "" : " nokaslr");
-	if (o->program)
+	/* A guest that waits is told its program later (qemu_go): its boot is the same
+	 * for every program, and a saved one serves them all. */
+	if (o->program && !o->go)
 		strbuf_addf(&append, " kdive.prog=%s", o->program);
-	if (o->args && *o->args)
+	if (o->args && *o->args && !o->go)
 		strbuf_addf(&append, " kdive.args=%s", o->args);
 	if (o->go)
 		strbuf_addstr(&append, " kdive.wait=ttyS1");
@@ -64,7 +68,11 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 		strvec_push(&q->argv, "-serial");
 		strvec_pushf(&q->argv, "unix:%s,server=on,wait=off", q->go_sock);
 	}
-	strvec_pushl(&q->argv, "-monitor", "none", NULL);
+	strvec_push(&q->argv, "-monitor");
+	if (q->mon_sock)
+		strvec_pushf(&q->argv, "unix:%s,server=on,wait=off", q->mon_sock);
+	else
+		strvec_push(&q->argv, "none");
 	strvec_push(&q->argv, "-gdb");
 	if (o->gdb_port)
 		strvec_pushf(&q->argv, "tcp:127.0.0.1:%d,server=on,wait=off", o->gdb_port);
@@ -72,20 +80,46 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 		strvec_pushf(&q->argv, "unix:%s,server=on,wait=off", q->gdb_target);
 	if (o->stopped)
 		strvec_push(&q->argv, "-S");
+	if (o->incoming) {
+		/* QEMU 7.2 has no file: migration; sh -c runs the command. */
+		struct strbuf cmd = STRBUF_INIT;
+		strbuf_addstr(&cmd, "exec:exec cat ");
+		sh_quote(&cmd, o->incoming);
+		strvec_pushl(&q->argv, "-incoming", cmd.buf, NULL);
+		strbuf_release(&cmd);
+	}
 	strbuf_release(&append);
 }
 
-/* Connect to the go socket now, so that nothing written later can be lost. */
-static int qemu_connect_go(struct qemu *q)
+/* Connect to one of QEMU's sockets; the fd, or -1 reported. */
+static int connect_unix(const char *path, const char *what)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	if (strlen(q->go_sock) >= sizeof(sa.sun_path))
-		return error("socket path '%s' is too long", q->go_sock);
-	strcpy(sa.sun_path, q->go_sock);
-	q->go_fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (q->go_fd < 0 || connect(q->go_fd, (struct sockaddr *)&sa, sizeof(sa)) < 0)
-		return error_errno("cannot connect to QEMU's serial socket '%s'", q->go_sock);
-	return 0;
+	if (strlen(path) >= sizeof(sa.sun_path))
+		return error("socket path '%s' is too long", path);
+	strcpy(sa.sun_path, path);
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
+		error_errno("cannot connect to QEMU's %s '%s'", what, path);
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+/* Connect to the go socket now, so that nothing written later can be lost, and to
+ * the monitor. */
+static int qemu_connect_go(struct qemu *q)
+{
+	q->go_fd = connect_unix(q->go_sock, "serial socket");
+	if (q->go_fd < 0)
+		return -1;
+	q->mon_fd = connect_unix(q->mon_sock, "monitor socket");
+	if (q->mon_fd < 0)
+		return -1;
+	/* The greeting ends with the first prompt. */
+	return qemu_monitor(q, NULL, NULL, now_ms() + 10000);
 }
 
 int qemu_start(struct qemu *q, const struct qemu_opts *o)
@@ -111,7 +145,8 @@ int qemu_start(struct qemu *q, const struct qemu_opts *o)
 	int64_t deadline = now_ms() + 10000;
 	while (now_ms() < deadline) {
 		if ((o->gdb_port || path_exists(q->gdb_target)) &&
-		    (!q->go_sock || path_exists(q->go_sock)))
+		    (!q->go_sock || path_exists(q->go_sock)) &&
+		    (!q->mon_sock || path_exists(q->mon_sock)))
 			return q->go_sock ? qemu_connect_go(q) : 0;
 		if (proc_wait(&q->proc, now_ms() + 2) == 0)
 			return qemu_wait(q, 0) == 0 ? error("QEMU exited right after starting") : -1;
@@ -176,11 +211,215 @@ int qemu_wait_ready(struct qemu *q, int64_t deadline_ms)
 	}
 }
 
-int qemu_go(struct qemu *q)
+/* Bytes an argument keeps as they are on the run line. */
+static int go_plain(unsigned char c)
 {
-	if (q->go_fd < 0 || write(q->go_fd, "go\n", 3) != 3)
-		return error_errno("cannot write go to '%s'", q->go_sock ? q->go_sock : "(none)");
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       strchr("._,/:=+@-", c);
+}
+
+int qemu_go_line(const char *program, const struct strvec *args, struct strbuf *out,
+		 struct strbuf *err)
+{
+	size_t start = out->len;
+	int plain = *program != '\0';
+	for (const char *p = program; *p; p++)
+		plain &= go_plain((unsigned char)*p) && *p != '/' && *p != ',';
+	if (!plain) {
+		strbuf_addf(err, "'%s' is not a guest program's name", program);
+		return -1;
+	}
+	strbuf_addf(out, "run %s", program);
+	for (size_t i = 0; args && i < args->nr; i++) {
+		strbuf_addstr(out, " x");
+		for (const unsigned char *p = (const unsigned char *)args->v[i]; *p; p++) {
+			if (go_plain(*p))
+				strbuf_addch(out, (char)*p);
+			else
+				strbuf_addf(out, "\\x%02x", *p);
+		}
+	}
+	strbuf_addch(out, '\n');
+	if (out->len - start > QEMU_GO_LINE_MAX) {
+		strbuf_addf(err, "the arguments of '%s' take %zu bytes on the guest's tty line, "
+			    "more than its %d", program, out->len - start, QEMU_GO_LINE_MAX);
+		return -1;
+	}
 	return 0;
+}
+
+int qemu_go(struct qemu *q, const char *program, const struct strvec *args)
+{
+	struct strbuf line = STRBUF_INIT, err = STRBUF_INIT;
+	int r = qemu_go_line(program, args, &line, &err);
+	if (r < 0)
+		error("%s", err.buf);
+	else if (q->go_fd < 0 || write_all(q->go_fd, line.buf, line.len) < 0)
+		r = error_errno("cannot write the run line to '%s'",
+				q->go_sock ? q->go_sock : "(none)");
+	strbuf_release(&line);
+	strbuf_release(&err);
+	return r;
+}
+
+/* qemu_monitor(), with a failure said into err instead of reported. */
+static int monitor_cmd(struct qemu *q, const char *cmd, struct strbuf *out, int64_t deadline_ms,
+		       struct strbuf *err)
+{
+	struct strbuf got = STRBUF_INIT;
+	const char *what = cmd ? cmd : "(greeting)";
+	char buf[4096];
+	int r = -1;
+	if (q->mon_fd < 0)
+		{
+		strbuf_addstr(err, "QEMU has no monitor here");
+		return -1;
+	}
+	if (cmd) {
+		char *line = xstrfmt("%s\n", cmd);
+		int w = write_all(q->mon_fd, line, strlen(line));
+		free(line);
+		if (w < 0)
+			{
+			strbuf_addf(err, "cannot write to QEMU's monitor '%s': %s", q->mon_sock,
+				    strerror(errno));
+			return -1;
+		}
+	}
+	/* The monitor echoes the command (with line-editing escapes), prints its output,
+	 * and prompts again. */
+	for (;;) {
+		if (got.len >= 7 && !strcmp(got.buf + got.len - 7, "(qemu) "))
+			break;
+		int64_t left = deadline_ms - now_ms();
+		if (left <= 0) {
+			strbuf_addf(err, "QEMU's monitor did not answer '%s' in time", what);
+			goto out;
+		}
+		struct pollfd pfd = { .fd = q->mon_fd, .events = POLLIN };
+		int n = poll(&pfd, 1, (int)(left < 1000 ? left : 1000));
+		if (n < 0 && errno != EINTR) {
+			strbuf_addf(err, "poll on '%s': %s", q->mon_sock, strerror(errno));
+			goto out;
+		}
+		if (n <= 0)
+			continue;
+		ssize_t k = read(q->mon_fd, buf, sizeof(buf));
+		if (k <= 0) {
+			strbuf_addf(err, "QEMU closed its monitor during '%s'", what);
+			goto out;
+		}
+		strbuf_add(&got, buf, (size_t)k);
+	}
+	if (out) {
+		/* The output starts after the echo's line end. */
+		const char *from = cmd ? strstr(got.buf, "\r\n") : got.buf;
+		const char *to = got.buf + got.len - 7;
+		from = !from ? to : cmd ? from + 2 : from;
+		if (from < to)
+			strbuf_add(out, from, (size_t)(to - from));
+	}
+	r = 0;
+out:
+	strbuf_release(&got);
+	return r;
+}
+
+int qemu_monitor(struct qemu *q, const char *cmd, struct strbuf *out, int64_t deadline_ms)
+{
+	struct strbuf err = STRBUF_INIT;
+	int r = monitor_cmd(q, cmd, out, deadline_ms, &err);
+	if (r < 0)
+		error("%s", err.buf);
+	strbuf_release(&err);
+	return r;
+}
+
+int qemu_save(struct qemu *q, const char *path, int64_t deadline_ms)
+{
+	struct strbuf cmd = STRBUF_INIT, info = STRBUF_INIT, quoted = STRBUF_INIT;
+	int r = -1;
+	/* The monitor reads the URI as a quoted string: no quote or backslash may be in it. */
+	if (strpbrk(path, "\"\\\n")) {
+		error("cannot save the guest to '%s': a quote or backslash in the path", path);
+		goto out;
+	}
+	sh_quote(&quoted, path);
+	strbuf_addf(&cmd, "migrate -d \"exec:cat > %s\"", quoted.buf);
+	/* The default bandwidth limit (128 MiB/s) would make 35 MiB take a quarter
+	 * second; a file takes it as fast as it comes. */
+	if (qemu_monitor(q, "stop", NULL, deadline_ms) < 0 ||
+	    qemu_monitor(q, "migrate_set_parameter max-bandwidth 64G", NULL, deadline_ms) < 0 ||
+	    qemu_monitor(q, cmd.buf, &info, deadline_ms) < 0)
+		goto out;
+	if (info.len) {
+		strbuf_rtrim(&info);
+		error("QEMU cannot save the guest: %s", info.buf);
+		goto out;
+	}
+	/* Poll: the monitor's own wait for a migration checks once a second. */
+	for (;;) {
+		strbuf_reset(&info);
+		if (qemu_monitor(q, "info migrate", &info, deadline_ms) < 0)
+			goto out;
+		if (strstr(info.buf, "Migration status: completed"))
+			break;
+		if (strstr(info.buf, "Migration status: failed") ||
+		    strstr(info.buf, "Migration status: cancelled")) {
+			strbuf_rtrim(&info);
+			error("QEMU could not save the guest to '%s':\n%s", path, info.buf);
+			goto out;
+		}
+		if (now_ms() > deadline_ms) {
+			error("QEMU did not finish saving the guest to '%s' in time", path);
+			goto out;
+		}
+		sleep_ms(5);
+	}
+	r = 0;
+out:
+	strbuf_release(&cmd);
+	strbuf_release(&info);
+	strbuf_release(&quoted);
+	return r;
+}
+
+int qemu_resume(struct qemu *q, int64_t deadline_ms)
+{
+	return qemu_monitor(q, "cont", NULL, deadline_ms);
+}
+
+int qemu_wait_restored(struct qemu *q, int64_t deadline_ms, struct strbuf *why)
+{
+	struct strbuf info = STRBUF_INIT, err = STRBUF_INIT;
+	int r = -1;
+	for (;;) {
+		strbuf_reset(&info);
+		if (monitor_cmd(q, "info status", &info, deadline_ms, &err) < 0)
+			break;
+		if (!strstr(info.buf, "inmigrate")) {
+			r = 0;
+			break;
+		}
+		sleep_ms(5);
+	}
+	if (r < 0) {
+		/* QEMU exits when the load fails; its log's last line says why. */
+		struct strbuf log = STRBUF_INIT;
+		if (proc_wait(&q->proc, now_ms() + 2000) == 1)
+			qemu_stop(q);
+		if (strbuf_read_file(&log, q->qemu_log) == 0 && log.len) {
+			strbuf_rtrim(&log);
+			const char *last = strrchr(log.buf, '\n');
+			strbuf_addstr(why, last ? last + 1 : log.buf);
+		} else {
+			strbuf_addstr(why, err.buf);
+		}
+		strbuf_release(&log);
+	}
+	strbuf_release(&info);
+	strbuf_release(&err);
+	return r;
 }
 
 int qemu_alive(struct qemu *q)
@@ -240,10 +479,13 @@ void qemu_release(struct qemu *q)
 	free(q->console_log);
 	free(q->qemu_log);
 	free(q->go_sock);
+	free(q->mon_sock);
 	if (q->go_fd >= 0)
 		close(q->go_fd);
-	q->go_fd = -1;
-	q->gdb_target = q->console_log = q->qemu_log = q->go_sock = NULL;
+	if (q->mon_fd >= 0)
+		close(q->mon_fd);
+	q->go_fd = q->mon_fd = -1;
+	q->gdb_target = q->console_log = q->qemu_log = q->go_sock = q->mon_sock = NULL;
 }
 
 char *qemu_make_rundir(void)

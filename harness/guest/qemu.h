@@ -2,7 +2,11 @@
  * qemu: one guest. Builds the qemu-system-x86_64 command line (kernel + initramfs,
  * serial console to a file, the gdbstub on a unix socket in the run's private
  * directory, -no-reboot so that the guest's `reboot -f` ends QEMU), starts it through
- * proc, and stops it. KVM when it is usable here, TCG otherwise. Depends on proc, deps.
+ * proc, and stops it. KVM when it is usable here, TCG otherwise. A guest started to
+ * wait (go) also has a second serial port, where init says "ready" and takes the line
+ * naming its program, and QEMU's human monitor, through which the waiting guest is
+ * saved to a file and a new QEMU restored from one (warm snapshots). Depends on proc,
+ * deps.
  */
 #ifndef KDIVE_QEMU_H
 #define KDIVE_QEMU_H
@@ -14,17 +18,19 @@ struct qemu_opts {
 	const char *bzimage;  /* kernel image */
 	const char *initrd;   /* initramfs */
 	const char *rundir;   /* private 0700 directory for the socket and logs */
-	const char *program;  /* guest program (kdive.prog=), or NULL */
+	const char *program;  /* guest program (kdive.prog=), or NULL; not with go */
 	const char *args;     /* its arguments, comma-separated (kdive.args=), or NULL */
 	const char *append;   /* more kernel command line, or NULL */
 	int kaslr;            /* 1: boot without nokaslr */
 	int stopped;          /* 1: -S, the CPU waits for gdb */
 	int go;               /* 1: the guest boots at once, but init waits for qemu_go()
-				 before it runs the program (kdive.wait= on a second serial
-				 port): the boot overlaps gdb's start */
+				 to name the program (kdive.wait= on a second serial port):
+				 the boot overlaps gdb's start; the monitor is open */
 	int gdb_port;         /* 0: unix socket; N: TCP on 127.0.0.1:N (opt-in) */
 	int memory_mb;        /* 0: 256 */
 	int cpus;             /* guest CPUs (-smp); 0 or 1: one */
+	const char *incoming; /* go only: restore the guest saved in this file (qemu_save)
+				 instead of booting it, or NULL */
 };
 
 struct qemu {
@@ -34,6 +40,8 @@ struct qemu {
 	char *qemu_log;       /* QEMU's own stdout and stderr */
 	char *go_sock;        /* the second serial port's socket (ttyS1), or NULL */
 	int go_fd;            /* our connection to it, -1 when none; open until qemu_release() */
+	char *mon_sock;       /* the human monitor's socket (go), or NULL */
+	int mon_fd;           /* our connection to it, -1 when none */
 	int kvm;              /* 1 when running under KVM */
 	struct strvec argv;   /* the command line, for messages and --print-cmd */
 };
@@ -54,10 +62,38 @@ int qemu_wait(struct qemu *q, int64_t deadline_ms);
  */
 int qemu_wait_ready(struct qemu *q, int64_t deadline_ms);
 /*
+ * The line that tells init to run program with args (NULL: none): "run NAME WORD...",
+ * each argument an x and its bytes, those outside [A-Za-z0-9._,/:=+@-] as \xHH
+ * (initramfs/init decodes them). 0, or -1 when it is longer than the guest's tty
+ * takes (QEMU_GO_LINE_MAX) or the name is not a plain file name, why in err.
+ */
+#define QEMU_GO_LINE_MAX 4095
+int qemu_go_line(const char *program, const struct strvec *args, struct strbuf *out,
+		 struct strbuf *err);
+/*
  * Tell init to run the program. The connection stays open: QEMU may see a hang-up
  * before it has read the line, and drop it. 0, or -1 reported.
  */
-int qemu_go(struct qemu *q);
+int qemu_go(struct qemu *q, const char *program, const struct strvec *args);
+
+/*
+ * One human monitor command (go guests): its output, without the echo and the
+ * prompt, into out (may be NULL). 0, or -1 reported (no monitor, QEMU gone, time-out).
+ */
+int qemu_monitor(struct qemu *q, const char *cmd, struct strbuf *out, int64_t deadline_ms);
+/*
+ * Save the running guest to path (a new file): stop it and migrate it there. The
+ * guest stays stopped (qemu_resume()). 0, or -1 reported.
+ */
+int qemu_save(struct qemu *q, const char *path, int64_t deadline_ms);
+/* Let a stopped (saved, restored) guest run again. 0, or -1 reported. */
+int qemu_resume(struct qemu *q, int64_t deadline_ms);
+/*
+ * Wait until a QEMU started with incoming has loaded the saved guest (it stays
+ * stopped). 0; -1 with why (QEMU's own words when it failed to load) and QEMU reaped
+ * or stopped; nothing reported, the caller boots instead.
+ */
+int qemu_wait_restored(struct qemu *q, int64_t deadline_ms, struct strbuf *why);
 /* Stop QEMU (SIGTERM, bounded wait, SIGKILL) and reap it. Safe when already gone. */
 void qemu_stop(struct qemu *q);
 /* 1 while QEMU runs. */

@@ -326,18 +326,15 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, const st
 {
 	struct session_opts so = { 0 };
 	struct session s;
-	struct strbuf args = STRBUF_INIT;
 	memset(obs, 0, sizeof(*obs));
 	obs->kernel_version = xstrdup(t->version);
 	obs->kaslr = o->kaslr;
 	obs->cpus = o->cpus ? o->cpus : 1;
-	for (size_t i = 0; i < sc->args.nr; i++)
-		strbuf_addf(&args, "%s%s", i ? "," : "", sc->args.v[i]);
 	so.bzimage = t->bzimage;
 	so.vmlinux = t->vmlinux;
 	so.initrd = t->initrd;
 	so.program = sc->program;
-	so.args = args.buf;
+	so.args = &sc->args;
 	so.keep = o->keep;
 	so.gdb_port = o->gdb_port;
 	so.timeout_s = o->timeout_s ? o->timeout_s : sc->timeout_s;
@@ -345,6 +342,7 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, const st
 	so.kaslr = o->kaslr;
 	so.cpus = o->cpus;
 	so.append = o->append;
+	so.snapshots = o->snapshots;
 	int64_t t0 = now_ms();
 	int r = session_start(&s, &so);
 	if (r < 0) {
@@ -362,6 +360,5 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, const st
 		obs_relativize(obs->stops[i].frames, obs->stops[i].nframes, t->roots);
 		obs_relativize(obs->stops[i].user, obs->stops[i].nuser, t->roots);
 	}
-	strbuf_release(&args);
 	return r;
 }

@@ -33,6 +33,7 @@ struct run_opts {
 	int kaslr;            /* boot with KASLR; the slide is found and applied */
 	int cpus;             /* guest CPUs (0: 1) */
 	const char *append;   /* more kernel command line, or NULL */
+	const char *snapshots; /* warm snapshots' directory (session_opts), or NULL: boot */
 };
 
 /*

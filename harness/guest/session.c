@@ -54,6 +54,50 @@ void session_console_tail(struct session *s, struct strbuf *out)
 	qemu_console_tail(&s->qemu, out, 12);
 }
 
+/*
+ * Start QEMU for the session: restored from its warm snapshot in snapdir when there
+ * is a good one, else booted (and to be saved, with snapdir). 0, or -1 reported.
+ */
+static int start_guest(struct session *s, struct qemu_opts *qo, const char *snapdir)
+{
+	struct strbuf why = STRBUF_INIT;
+	if (snapdir) {
+		struct qemu probe;
+		qemu_prepare(&probe, qo);
+		if (warm_find(&s->warm, snapdir, &probe, s->rundir, &why) < 0)
+			info("no warm snapshot: %s; booting", why.buf);
+		else
+			s->save = !s->warm.usable;
+		qemu_release(&probe);
+	}
+	if (s->warm.usable) {
+		int64_t t0 = now_ms();
+		qo->incoming = s->warm.state;
+		strbuf_reset(&why);
+		if (qemu_start(&s->qemu, qo) == 0 &&
+		    qemu_wait_restored(&s->qemu, now_ms() + 30000, &why) == 0 &&
+		    qemu_resume(&s->qemu, now_ms() + 10000) == 0) {
+			s->restored = 1;
+			s->restore_ms = now_ms() - t0;
+			strbuf_release(&why);
+			return 0;
+		}
+		/* A snapshot that does not load costs one boot: the next run has a new one. */
+		warm_discard(&s->warm, why.len ? why.buf : "see above");
+		s->save = 1;
+		qemu_release(&s->qemu);
+		qo->incoming = NULL;
+		static const char *const sockets[] = { "gdb.sock", "go.sock", "monitor.sock" };
+		for (size_t i = 0; i < ARRAY_SIZE(sockets); i++) {
+			char *path = xstrfmt("%s/%s", s->rundir, sockets[i]);
+			unlink(path);
+			free(path);
+		}
+	}
+	strbuf_release(&why);
+	return qemu_start(&s->qemu, qo);
+}
+
 int session_start(struct session *s, const struct session_opts *o)
 {
 	struct qemu_opts qo = { 0 };
@@ -61,7 +105,7 @@ int session_start(struct session *s, const struct session_opts *o)
 	/* Valid "not started" children, so that session_end() works after any failure. */
 	proc_init(&s->qemu.proc);
 	proc_init(&s->gdb.proc);
-	s->qemu.go_fd = -1;
+	s->qemu.go_fd = s->qemu.mon_fd = -1;
 	s->t0 = now_ms();
 	s->deadline = s->t0 + 1000LL * (o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S);
 	s->keep = o->keep;
@@ -76,23 +120,33 @@ int session_start(struct session *s, const struct session_opts *o)
 		return -1;
 	if (!s->keep)
 		proc_remove_at_death(s->rundir); /* a run cut short by a signal leaves nothing */
+	struct strbuf args = STRBUF_INIT;
+	for (size_t i = 0; o->args && i < o->args->nr; i++)
+		strbuf_addf(&args, "%s%s", i ? "," : "", o->args->v[i]);
+	s->args = o->args;
 	qo.bzimage = o->bzimage;
 	qo.initrd = o->initrd;
 	qo.rundir = s->rundir;
 	qo.program = o->program;
-	qo.args = o->args;
+	qo.args = args.buf;
 	qo.kaslr = o->kaslr;
 	qo.stopped = !o->go;
 	qo.go = o->go;
 	qo.gdb_port = o->gdb_port;
 	qo.cpus = o->cpus;
 	qo.append = o->append;
-	if (qemu_start(&s->qemu, &qo) < 0)
+	int r = start_guest(s, &qo, o->go ? o->snapshots : NULL);
+	strbuf_release(&args);
+	if (r < 0)
 		return -1;
-	info("booting %s under %s (run directory %s)", o->bzimage, s->qemu.kvm ? "KVM" : "TCG",
-	     s->rundir);
+	if (s->restored)
+		info("restored %s from warm snapshot %s in %lld ms (run directory %s)", o->bzimage,
+		     s->warm.dir, (long long)s->restore_ms, s->rundir);
+	else
+		info("booting %s under %s (run directory %s)", o->bzimage,
+		     s->qemu.kvm ? "KVM" : "TCG", s->rundir);
 	char *transcript = xstrfmt("%s/gdb.mi", s->rundir);
-	int r = gdb_start(&s->gdb, o->vmlinux, transcript);
+	r = gdb_start(&s->gdb, o->vmlinux, transcript);
 	free(transcript);
 	if (r < 0)
 		return -1;
@@ -329,7 +383,7 @@ static int stop_at_main_unrelocated(struct session *s, const char *prog, int go,
 		return -1;
 	for (int hits = 0; hits < 200; hits++) {
 		int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-		if (!cont && go && hits == 0 && qemu_go(&s->qemu) < 0)
+		if (!cont && go && hits == 0 && qemu_go(&s->qemu, s->program, s->args) < 0)
 			cont = -1;
 		if (cont < 0 || wait_stop(s, 0, NULL) < 0)
 			break;
@@ -497,6 +551,7 @@ int session_run_to_exit(struct session *s)
 void session_end(struct session *s, int ok)
 {
 	session_layout_release(&s->layout);
+	warm_release(&s->warm);
 	gdb_release(&s->gdb);
 	qemu_release(&s->qemu);
 	if (!s->rundir)
@@ -700,10 +755,20 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 		goto out;
 	}
 	if (s->qemu.go_fd >= 0) {
-		/* The boot ran untouched; attach now that init waits for go. */
-		if (qemu_wait_ready(&s->qemu, s->deadline) < 0 || session_attach(s) < 0)
+		/* The boot ran untouched (or the guest was restored where init waits); attach
+		 * now that init waits for its program. */
+		if (!s->restored && qemu_wait_ready(&s->qemu, s->deadline) < 0)
 			goto out;
-		gdb_note(&s->gdb, "init is ready; attached");
+		if (s->save) {
+			/* Saved or not (that is reported), the run goes on from this boot. */
+			s->save = 0;
+			warm_save(&s->warm, &s->qemu, s->deadline);
+			if (qemu_resume(&s->qemu, s->deadline) < 0)
+				goto out;
+		}
+		if (session_attach(s) < 0)
+			goto out;
+		gdb_note(&s->gdb, "init is %s; attached", s->restored ? "restored" : "ready");
 	}
 	if (s->kaslr) {
 		/* Kernel symbols are wrong until the slide is known: main first. */
@@ -721,7 +786,7 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 	if (mainbp < 0)
 		goto out;
 	int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-	if (!cont && s->qemu.go_fd >= 0 && qemu_go(&s->qemu) < 0)
+	if (!cont && s->qemu.go_fd >= 0 && qemu_go(&s->qemu, s->program, s->args) < 0)
 		cont = -1;
 	struct mi_record *st = cont < 0 ? NULL : gdb_wait_async(&s->gdb, "stopped", s->deadline);
 	if (!st) {
@@ -898,7 +963,7 @@ void session_handover(struct session *s, struct qemu *q, char **rundir)
 	/* The session keeps nothing to stop or free. */
 	memset(&s->qemu, 0, sizeof(s->qemu));
 	proc_init(&s->qemu.proc);
-	s->qemu.go_fd = -1;
+	s->qemu.go_fd = s->qemu.mon_fd = -1;
 	strvec_init(&s->qemu.argv);
 	*rundir = s->rundir;
 	s->rundir = NULL;

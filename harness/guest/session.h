@@ -18,6 +18,7 @@
 #include "obs.h"
 #include "qemu.h"
 #include "util.h"
+#include "warm.h"
 
 /* MSRs kdive reads (Intel SDM vol. 4, table 2-2). */
 #define SESSION_MSR_STAR 0xc0000081u         /* SYSCALL/SYSRET segment selectors */
@@ -79,7 +80,8 @@ struct session_opts {
 	const char *vmlinux;   /* its symbols */
 	const char *initrd;    /* initramfs */
 	const char *program;   /* guest program, or NULL */
-	const char *args;      /* its arguments, comma-separated, or NULL */
+	const struct strvec *args; /* its arguments (NULL: none): byte for byte with go,
+				  joined by commas on the kernel command line without */
 	int kaslr;             /* boot without nokaslr */
 	int keep;              /* keep the run directory */
 	int gdb_port;          /* 0: unix socket */
@@ -87,6 +89,8 @@ struct session_opts {
 	int go;                /* boot at once; init waits for the go line to run the program */
 	int cpus;              /* guest CPUs; 0: one */
 	const char *append;    /* more kernel command line, or NULL */
+	const char *snapshots; /* go: restore the guest from a warm snapshot in this
+				  directory, or boot and save one there (warm.h); NULL: boot */
 };
 
 struct session {
@@ -105,6 +109,11 @@ struct session {
 	int target_gone;       /* gdb reported that the target exited (QEMU closed the stub) */
 	struct session_layout layout; /* the kernel's layout; owned */
 	int layout_checked;    /* struct pt_regs was checked against gdb's view */
+	const struct strvec *args; /* the program's arguments, not owned; NULL: none */
+	struct warm warm;      /* the guest's warm snapshot (snapshots only); owned */
+	int restored;          /* 1: the guest was restored from warm, not booted */
+	int save;              /* 1: save the guest as warm once init is ready */
+	int64_t restore_ms;    /* restored: how long the restore took */
 };
 
 /* Where the guest stopped. */
@@ -119,8 +128,10 @@ void session_stop_release(struct session_stop *st);
 /*
  * Boot and attach. Without o->go the CPU waits at the reset vector (-S) and gdb is
  * attached; with it the kernel boots while gdb loads its symbols, untouched, init
- * waits for the go line before it runs the program, and session_enter_program()
- * attaches once init is ready. 0, or -1 reported.
+ * waits for the run line before it runs the program, and session_enter_program()
+ * attaches once init is ready. With o->snapshots too, the guest is restored from its
+ * warm snapshot when there is a good one (a bad one: one line, and a boot), and a
+ * booted guest is saved as the snapshot when init is ready. 0, or -1 reported.
  */
 int session_start(struct session *s, const struct session_opts *o);
 

@@ -1,0 +1,230 @@
+/*
+ * warm: saved guests, found by key, restored or made anew. Depends on qemu, manifest.
+ */
+#define _GNU_SOURCE
+#include "warm.h"
+#include "deps.h"
+#include "manifest.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Bump when what init does at the wait, or the run line, changes. */
+#define WARM_PROTOCOL "kdive warm snapshot 1: init says 'ready 1', takes 'run NAME xWORD...'"
+
+/* Append arg to out with the run directory masked. */
+static void add_masked(struct strbuf *out, const char *arg, const char *rundir)
+{
+	size_t n = strlen(rundir);
+	for (const char *p = arg; *p;) {
+		if (n && !strncmp(p, rundir, n)) {
+			strbuf_addstr(out, "RUNDIR");
+			p += n;
+		} else {
+			strbuf_addch(out, *p++);
+		}
+	}
+}
+
+/* The key text of q's guest; -1 with why when a file it boots cannot be identified. */
+static int key_text(const struct qemu *q, const char *rundir, struct strbuf *out,
+		    struct strbuf *why)
+{
+	const struct strvec *a = &q->argv;
+	char *qemu = find_in_path(a->v[0]);
+	strbuf_addf(out, "%s\nqemu ", WARM_PROTOCOL);
+	int r = qemu ? deps_file_id(qemu, out) : -1;
+	if (r < 0)
+		strbuf_addf(why, "cannot find '%s'", a->v[0]);
+	free(qemu);
+	strbuf_addch(out, '\n');
+	for (size_t i = 1; r == 0 && i < a->nr; i++) {
+		const char *prev = a->v[i - 1];
+		if (!strcmp(prev, "-kernel") || !strcmp(prev, "-initrd")) {
+			strbuf_addf(out, "%s ", prev + 1);
+			if (deps_file_id(a->v[i], out) < 0) {
+				strbuf_addf(why, "cannot stat '%s'", a->v[i]);
+				r = -1;
+			}
+		} else if (!strcmp(prev, "-gdb")) {
+			strbuf_addstr(out, "GDBSTUB"); /* not part of the guest */
+		} else {
+			add_masked(out, a->v[i], rundir);
+		}
+		strbuf_addch(out, '\n');
+	}
+	return r;
+}
+
+int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *rundir,
+	      struct strbuf *why)
+{
+	struct strbuf text = STRBUF_INIT, have = STRBUF_INIT, damage = STRBUF_INIT;
+	struct sha256 c;
+	char key[65];
+	memset(w, 0, sizeof(*w));
+	if (key_text(q, rundir, &text, why) < 0)
+		goto fail;
+	/* The state file's path goes through sh -c and the monitor's quoting. */
+	if (strpbrk(snapdir, "\"\\\n")) {
+		strbuf_addf(why, "the snapshot directory '%s' has a quote or backslash", snapdir);
+		goto fail;
+	}
+	sha256_init(&c);
+	sha256_update(&c, text.buf, text.len);
+	sha256_final_hex(&c, key);
+	w->dir = xstrfmt("%s/%.16s", snapdir, key);
+	w->state = xstrfmt("%s/state", w->dir);
+	w->key_text = strbuf_detach(&text, NULL);
+	char *done = xstrfmt("%s/done", w->dir);
+	char *kfile = xstrfmt("%s/key", w->dir);
+	if (path_exists(done)) {
+		int m = manifest_check(w->dir, &damage);
+		if (m == 0 && (strbuf_read_file(&have, kfile) < 0 || strcmp(have.buf, w->key_text))) {
+			strbuf_addstr(&damage, "it was saved for another configuration");
+			m = -1;
+		}
+		if (m != 0) {
+			info("warm snapshot %s is not usable (%s); booting and saving it anew", w->dir,
+			     m > 0 ? "no MANIFEST" : damage.buf);
+			remove_tree(w->dir);
+		} else {
+			w->usable = 1;
+			utimensat(AT_FDCWD, done, NULL, 0); /* used now: kept longest */
+		}
+	}
+	free(done);
+	free(kfile);
+	strbuf_release(&have);
+	strbuf_release(&damage);
+	return 0;
+fail:
+	strbuf_release(&text);
+	warm_release(w);
+	return -1;
+}
+
+void warm_discard(struct warm *w, const char *why)
+{
+	info("warm snapshot %s could not be restored (%s); booting and saving it anew", w->dir,
+	     why);
+	remove_tree(w->dir);
+	w->usable = 0;
+}
+
+/* Keep the WARM_KEEP entries used last. */
+static void prune(const char *snapdir)
+{
+	struct entry { char *name; struct timespec used; } *e = NULL;
+	size_t n = 0;
+	DIR *d = opendir(snapdir);
+	struct dirent *de;
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		struct stat st;
+		char *done = xstrfmt("%s/%s/done", snapdir, de->d_name);
+		if (de->d_name[0] != '.' && stat(done, &st) == 0) {
+			e = xrealloc(e, (n + 1) * sizeof(*e));
+			e[n].name = xstrdup(de->d_name);
+			e[n++].used = st.st_mtim;
+		}
+		free(done);
+	}
+	closedir(d);
+	while (n > WARM_KEEP) {
+		size_t old = 0;
+		for (size_t i = 1; i < n; i++)
+			if (e[i].used.tv_sec < e[old].used.tv_sec ||
+			    (e[i].used.tv_sec == e[old].used.tv_sec &&
+			     e[i].used.tv_nsec < e[old].used.tv_nsec))
+				old = i;
+		char *path = xstrfmt("%s/%s", snapdir, e[old].name);
+		debug("removing the warm snapshot used longest ago: %s", path);
+		remove_tree(path);
+		free(path);
+		free(e[old].name);
+		e[old] = e[--n];
+	}
+	for (size_t i = 0; i < n; i++)
+		free(e[i].name);
+	free(e);
+}
+
+int warm_save(struct warm *w, struct qemu *q, int64_t deadline_ms)
+{
+	struct strbuf log = STRBUF_INIT, err = STRBUF_INIT;
+	char *snapdir = xstrdup(w->dir);
+	char *slash = strrchr(snapdir, '/');
+	*slash = '\0';
+	char *tmp = xstrfmt("%s/.new.XXXXXX", snapdir);
+	char *state = NULL, *file = NULL;
+	int64_t t0 = now_ms();
+	int r = -1;
+	if (mkdir_p(snapdir, 0700) < 0 || !mkdtemp(tmp)) {
+		error_errno("cannot create a snapshot directory in '%s'", snapdir);
+		goto out;
+	}
+	proc_remove_at_death(tmp);
+	state = xstrfmt("%s/state", tmp);
+	if (qemu_save(q, state, deadline_ms) < 0)
+		goto out;
+	/* The boot as far as the snapshot, for people: restored runs' consoles start later. */
+	if (strbuf_read_file(&log, q->console_log) < 0)
+		strbuf_reset(&log);
+	file = xstrfmt("%s/boot.log", tmp);
+	if (write_file_atomic(file, log.buf, log.len) < 0)
+		goto write_fail;
+	free(file);
+	file = xstrfmt("%s/key", tmp);
+	if (write_file_atomic(file, w->key_text, strlen(w->key_text)) < 0)
+		goto write_fail;
+	static const char *const skip[] = { "done", NULL };
+	if (manifest_write(tmp, skip, &err) < 0) {
+		strbuf_rtrim(&err);
+		error("cannot record the snapshot: %s",
+		      !strncmp(err.buf, "error: ", 7) ? err.buf + 7 : err.buf);
+		goto out;
+	}
+	free(file);
+	file = xstrfmt("%s/done", tmp);
+	if (write_file_atomic(file, "", 0) < 0)
+		goto write_fail;
+	/* Published whole, or not at all: another kdive may have saved the same guest. */
+	if (rename(tmp, w->dir) < 0 && errno != EEXIST && errno != ENOTEMPTY) {
+		error_errno("cannot publish the snapshot '%s'", w->dir);
+		goto out;
+	}
+	info("saved the guest as warm snapshot %s in %lld ms: later runs start from it", w->dir,
+	     (long long)(now_ms() - t0));
+	prune(snapdir);
+	r = 0;
+	goto out;
+write_fail:
+	error_errno("cannot write '%s'", file);
+out:
+	if (path_exists(tmp))
+		remove_tree(tmp);
+	proc_forget_at_death(tmp);
+	free(tmp);
+	free(state);
+	free(file);
+	free(snapdir);
+	strbuf_release(&log);
+	strbuf_release(&err);
+	return r;
+}
+
+void warm_release(struct warm *w)
+{
+	free(w->dir);
+	free(w->state);
+	free(w->key_text);
+	memset(w, 0, sizeof(*w));
+}

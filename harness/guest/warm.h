@@ -1,0 +1,48 @@
+/*
+ * warm: saved guests (warm snapshots). The first boot of a configuration saves the
+ * guest where init waits for the line that names its program (qemu_save); later
+ * runs restore it in a fraction of a boot (qemu_opts.incoming), and the run line
+ * tells it which program to run, so one snapshot serves every scenario.
+ *
+ * Cache layout: DIR/KEY16/{state, key, boot.log, MANIFEST, done}. KEY is the sha256
+ * of the key text: the version of kdive's protocol with init, the identities (real
+ * path, size, mtime) of QEMU, the kernel image and the initramfs, and the guest's
+ * whole QEMU command line with the run directory and the gdbstub's address masked
+ * (machine, accelerator, memory, CPUs, kernel command line, devices). A missing,
+ * damaged (MANIFEST), foreign (key text) or unloadable entry means a boot and a new
+ * snapshot, with one line saying why. The WARM_KEEP entries used last are kept.
+ * Depends on qemu, manifest.
+ */
+#ifndef KDIVE_WARM_H
+#define KDIVE_WARM_H
+
+#include "qemu.h"
+#include "util.h"
+
+#define WARM_KEEP 8 /* snapshots kept in the cache (about 35 MiB each) */
+
+struct warm {
+	char *dir;            /* the entry, DIR/KEY16; owned */
+	char *state;          /* the saved guest, dir/state; owned */
+	char *key_text;       /* what the key covers; owned */
+	int usable;           /* 1: the entry exists and is intact: restore it */
+};
+
+/*
+ * The entry for the guest that q (prepared by qemu_prepare, not started) boots in
+ * rundir, in the snapshot directory snapdir: w->usable says whether it can be
+ * restored. A damaged or foreign entry is removed, with one line saying so.
+ * 0, or -1 when snapshots cannot be used (why says; the caller just boots).
+ */
+int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *rundir,
+	      struct strbuf *why);
+/* The entry could not be restored (why: QEMU's words): say so, remove it. */
+void warm_discard(struct warm *w, const char *why);
+/*
+ * Save the guest q, which init holds waiting for its program, as w's entry (boot
+ * log: console_log). The guest stays stopped (qemu_resume()). 0, or -1 reported.
+ */
+int warm_save(struct warm *w, struct qemu *q, int64_t deadline_ms);
+void warm_release(struct warm *w);
+
+#endif
