@@ -235,6 +235,112 @@ static void watch_start(void)
 	watch_owner = getpid();
 }
 
+pid_t proc_fork_worker(void)
+{
+	pid_t parent = getpid();
+	pid_t pid = fork();
+	if (pid != 0)
+		return pid;
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		raise(SIGKILL); /* the parent died before prctl took effect */
+	for (int i = 0; i < PROC_MAX; i++) {
+		registry[i] = 0;
+		registry_soft[i] = 0;
+	}
+	if (watch_fd >= 0)
+		close(watch_fd); /* the parent's watcher must see the parent's death alone */
+	watch_fd = -1;
+	return 0;
+}
+
+void proc_worker_exit(int status)
+{
+	proc_kill_all();
+	if (watch_fd >= 0 && watch_owner == getpid())
+		close(watch_fd);
+	coverage_flush();
+	_exit(status);
+}
+
+/* Run task i here. */
+static void work_here(size_t i, proc_work_fn work, proc_done_fn done, void *ctx)
+{
+	struct strbuf out = STRBUF_INIT;
+	work(ctx, i, &out);
+	done(ctx, i, out.buf, out.len, 0);
+	strbuf_release(&out);
+}
+
+void proc_run_workers(size_t n, int jobs, proc_work_fn work, proc_done_fn done, void *ctx)
+{
+	struct worker { size_t task; pid_t pid; int fd; struct strbuf got; } *w;
+	size_t next = 0, active = 0;
+	if (jobs <= 1) {
+		for (size_t i = 0; i < n; i++)
+			work_here(i, work, done, ctx);
+		return;
+	}
+	w = xcalloc((size_t)jobs, sizeof(*w));
+	for (int k = 0; k < jobs; k++)
+		w[k].fd = -1;
+	while (next < n || active) {
+		/* Fill every free slot. */
+		for (int k = 0; k < jobs && next < n; k++) {
+			int fds[2];
+			if (w[k].fd >= 0)
+				continue;
+			size_t i = next++;
+			if (pipe2(fds, O_CLOEXEC) < 0) {
+				work_here(i, work, done, ctx);
+				continue;
+			}
+			pid_t pid = proc_fork_worker();
+			if (pid == 0) {
+				struct strbuf out = STRBUF_INIT;
+				close(fds[0]);
+				work(ctx, i, &out);
+				proc_worker_exit(write_all(fds[1], out.buf, out.len) < 0);
+			}
+			close(fds[1]);
+			if (pid < 0) {
+				close(fds[0]);
+				work_here(i, work, done, ctx);
+				continue;
+			}
+			w[k] = (struct worker){ i, pid, fds[0], STRBUF_INIT };
+			active++;
+		}
+		/* Take what the workers write; a worker is done at its end of file. */
+		struct pollfd pfd[jobs];
+		for (int k = 0; k < jobs; k++)
+			pfd[k] = (struct pollfd){ .fd = w[k].fd, .events = POLLIN };
+		if (poll(pfd, (nfds_t)jobs, -1) < 0 && errno != EINTR)
+			break;
+		for (int k = 0; k < jobs; k++) {
+			char buf[65536];
+			if (w[k].fd < 0 || !(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+				continue;
+			ssize_t got = read(w[k].fd, buf, sizeof(buf));
+			if (got > 0) {
+				strbuf_add(&w[k].got, buf, (size_t)got);
+				continue;
+			}
+			if (got < 0 && errno == EINTR)
+				continue;
+			int status = 0;
+			while (waitpid(w[k].pid, &status, 0) < 0 && errno == EINTR)
+				;
+			close(w[k].fd);
+			w[k].fd = -1;
+			active--;
+			done(ctx, w[k].task, w[k].got.buf, w[k].got.len, status);
+			strbuf_release(&w[k].got);
+		}
+	}
+	free(w);
+}
+
 void proc_kill_all(void)
 {
 	/* Async-signal-safe: only kill(2). A soft child gets SIGTERM; the watcher

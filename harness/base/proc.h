@@ -126,6 +126,25 @@ void proc_kill_all(void);
  */
 void proc_remove_at_death(const char *path);
 void proc_forget_at_death(const char *path);
+/*
+ * fork() a worker: a copy of kdive that does part of its work (a scenario, for kdive
+ * run -j) and reports through a pipe of the caller's. In the worker (0 returned) the
+ * parent's children are none of its business, its own get a watcher of their own,
+ * and it is killed when the parent dies, so that its watcher cleans up after it too.
+ * It leaves with proc_worker_exit(). The worker's pid, 0 in the worker, -1 with errno.
+ */
+pid_t proc_fork_worker(void);
+void __attribute__((noreturn)) proc_worker_exit(int status);
+/*
+ * Run tasks 0..n-1, at most jobs at a time, each in a worker: work(ctx, i, out) fills
+ * out there, and done(ctx, i, data, len, status) gets it here, in the order they end,
+ * with the worker's wait status (a worker that died says so with its status and
+ * whatever it had written). A worker that cannot be forked runs its task here. jobs
+ * <= 1 runs them all here, in order, without forking.
+ */
+typedef void (*proc_work_fn)(void *ctx, size_t i, struct strbuf *out);
+typedef void (*proc_done_fn)(void *ctx, size_t i, const char *data, size_t len, int status);
+void proc_run_workers(size_t n, int jobs, proc_work_fn work, proc_done_fn done, void *ctx);
 /* Number of registered children not yet reaped (for tests). */
 int proc_live_count(void);
 

@@ -2,8 +2,9 @@
  * obs: what a run observed — the frames, values and times captured at each stop of a
  * scenario — and the small operations on it: freeing, and making the source paths gdb
  * reports relative to the kernel tree (or the guest programs' directory), so that
- * reports and recorded scenarios compare across machines. Filled by run (and tours),
- * read by match, record and report. Pure. Depends on util.
+ * reports and recorded scenarios compare across machines; and its encoding, to carry a
+ * run from a worker process. Filled by run (and tours), read by match, record and
+ * report. Pure. Depends on util.
  */
 #ifndef KDIVE_OBS_H
 #define KDIVE_OBS_H
@@ -78,5 +79,14 @@ void obs_frames_free(struct obs_frame *f, size_t n);
 char *obs_relative_path(const char *file, const char *const *roots);
 /* Make every frame's file relative in place (obs_relative_path). */
 void obs_relativize(struct obs_frame *f, size_t n, const char *const *roots);
+
+/*
+ * A run as bytes and back, for a run made in another process (kdive run -j): every
+ * field, strings with their lengths (any byte, NULL kept apart from ""). Decoding
+ * takes only what encoding makes: 0 with *r filled (release it), or -1 with *r
+ * zeroed when data is malformed or cut short.
+ */
+void obs_run_encode(const struct obs_run *r, struct strbuf *out);
+int obs_run_decode(const char *data, size_t len, struct obs_run *r);
 
 #endif

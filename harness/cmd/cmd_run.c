@@ -5,13 +5,90 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "match.h"
+#include "proc.h"
 #include "report.h"
 #include "scenario.h"
 #include "syscalls.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+/*
+ * Guests side by side by default: one more than the CPUs, because a guest often waits
+ * (on its gdb, on QEMU's start). On 2 cores the library of 11 scenarios, warm, took
+ * 7.8 s one after another, 4.5 s with 2, 3.7-4.0 s with 3 or 4, 4.3 s with 6.
+ */
+static int default_jobs(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 2 : n > 7 ? 8 : (int)n + 1;
+}
+
+/* The scenarios to run, one task each, and where their results go. */
+struct run_tasks {
+	const struct scenario *sc;   /* the scenario files */
+	size_t n;                    /* how many */
+	const struct run_target *targets; /* one per kernel */
+	const struct run_opts *run;
+	size_t *slot;                /* task -> result index (kernel * n + scenario) */
+	struct obs_run *obs;         /* results' observations */
+	struct match_result *res;    /* results */
+	const struct kernel *kernels;
+};
+
+/* In a worker (or here): run the scenario, and encode what it saw. */
+static void run_task(void *ctx, size_t t, struct strbuf *out)
+{
+	struct run_tasks *rt = ctx;
+	size_t r = rt->slot[t], k = r / rt->n, i = r % rt->n;
+	struct obs_run obs;
+	info("%s: running on %s (%zu stop%s)", rt->sc[i].file, rt->kernels[k].version,
+	     rt->sc[i].nstops, rt->sc[i].nstops == 1 ? "" : "s");
+	run_scenario(&rt->sc[i], &rt->targets[k], rt->run, &obs);
+	obs_run_encode(&obs, out);
+	obs_run_release(&obs);
+}
+
+/* Here: take a scenario's observations and judge them. */
+static void task_done(void *ctx, size_t t, const char *data, size_t len, int status)
+{
+	struct run_tasks *rt = ctx;
+	size_t r = rt->slot[t], k = r / rt->n, i = r % rt->n;
+	struct obs_run *obs = &rt->obs[r];
+	if (obs_run_decode(data, len, obs) < 0 || status != 0) {
+		struct strbuf why = STRBUF_INIT;
+		strbuf_addstr(&why, "the kdive worker running it ");
+		if (status != 0)
+			proc_describe_status(&why, status);
+		else
+			strbuf_addstr(&why, "sent back something unreadable");
+		obs_run_release(obs);
+		obs->kernel_version = xstrdup(rt->kernels[k].version);
+		obs->error = strbuf_detach(&why, NULL);
+	}
+	match_run(&rt->res[r], &rt->sc[i], obs, rt->kernels[k].version);
+	if (obs->error)
+		error("%s: %s", rt->sc[i].file, obs->error);
+}
+
+static int run_option(void *ctx, int key, const char *arg)
+{
+	int *jobs = ctx;
+	char *end;
+	long v;
+	switch (key) {
+	case 'j':
+		v = strtol(arg, &end, 10);
+		if (*end || end == arg || v < 1 || v > 16)
+			return cli_usage_error("run", "--jobs needs a number of guests (1 to 16), not "
+					       "'%s'", arg);
+		*jobs = (int)v;
+		break;
+	}
+	return 0;
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -22,11 +99,13 @@ static int cmd_run(int argc, char **argv)
 	struct obs_kernel *kid = NULL;
 	struct match_result *res = NULL;
 	size_t n = 0, total = 0;
-	int rc;
+	struct run_target *targets = NULL;
+	size_t *slot = NULL;
+	int rc, jobs = default_jobs();
 	int64_t t0 = now_ms(), build_ms = -1;
 
 	memset(&im, 0, sizeof(im));
-	rc = cli_parse(&cli_cmd_run, argc, argv, &a, NULL, NULL);
+	rc = cli_parse(&cli_cmd_run, argc, argv, &a, run_option, &jobs);
 	if (rc)
 		goto out;
 	n = (size_t)a.nrest;
@@ -65,31 +144,35 @@ static int cmd_run(int argc, char **argv)
 				.timeout_s = a.boot.timeout_s, .kaslr = a.boot.kaslr,
 				.cpus = a.boot.cpus, .append = a.boot.append,
 				.snapshots = im.snapshots };
+	targets = xcalloc(im.nkernels, sizeof(*targets));
+	slot = xcalloc(total, sizeof(*slot));
+	size_t ntasks = 0;
 	for (size_t k = 0; k < im.nkernels; k++) {
 		const struct kernel *kern = &im.kernels[k];
-		struct run_target target;
-		cli_run_target(&im, kern, &target);
+		cli_run_target(&im, kern, &targets[k]);
 		kid[k] = (struct obs_kernel){ kern->name, kern->version, kern->source, kern->key };
 		for (size_t i = 0; i < n; i++) {
 			size_t r = k * n + i;
-			if (!guard_holds(&sc[i].guard, kern->version)) {
-				struct strbuf g = STRBUF_INIT;
-				guard_format(&sc[i].guard, &g);
-				char *why = xstrfmt("guarded %s; this kernel is %s", g.buf, kern->version);
-				match_skip(&res[r], &sc[i], why);
-				free(why);
-				strbuf_release(&g);
-			} else {
-				info("%s: running on %s (%zu stop%s)", sc[i].file, kern->version,
-				     sc[i].nstops, sc[i].nstops == 1 ? "" : "s");
-				run_scenario(&sc[i], &target, &run, &obs[r]);
-				match_run(&res[r], &sc[i], &obs[r], kern->version);
-				if (obs[r].error)
-					error("%s: %s", sc[i].file, obs[r].error);
+			if (guard_holds(&sc[i].guard, kern->version)) {
+				slot[ntasks++] = r;
+				continue;
 			}
-			res[r].kernel = &kid[k];
+			struct strbuf g = STRBUF_INIT;
+			guard_format(&sc[i].guard, &g);
+			char *why = xstrfmt("guarded %s; this kernel is %s", g.buf, kern->version);
+			match_skip(&res[r], &sc[i], why);
+			free(why);
+			strbuf_release(&g);
 		}
 	}
+	/* Side by side, each scenario in a worker of its own, or one after another. */
+	struct run_tasks rt = { sc, n, targets, &run, slot, obs, res, im.kernels };
+	/* (One gdb port serves one guest at a time.) */
+	if (a.boot.gdb_port)
+		jobs = 1;
+	proc_run_workers(ntasks, ntasks > 1 ? jobs : 1, run_task, task_done, &rt);
+	for (size_t r = 0; r < total; r++)
+		res[r].kernel = &kid[r / n];
 
 	struct strbuf out = STRBUF_INIT;
 	struct report_opts opts = { 0 };
@@ -117,6 +200,8 @@ out:
 	free(obs);
 	free(kid);
 	free(sc);
+	free(targets);
+	free(slot);
 	cli_images_release(&im);
 	return rc;
 }
@@ -128,8 +213,11 @@ const struct cli_command cli_cmd_run = {
 	.args = "SCENARIO...",
 	.about =
 	"Checks every SCENARIO file first (a bad one: FILE:LINE:COL, exit 2, nothing boots),\n"
-	"builds or reuses the kernel and initramfs, then boots one guest per scenario: the\n"
-	"guest runs the scenario's program, kdive stops at each `stop` (limited to that\n"
+	"builds or reuses the kernel and initramfs, then starts one guest per scenario,\n"
+	"several side by side: the first run of a kernel + initramfs + QEMU set-up boots\n"
+	"and saves the guest where init waits for its program (a warm snapshot, in the\n"
+	"cache); later guests are restored from it in a tenth of a boot. The guest runs\n"
+	"the scenario's program, kdive stops at each `stop` (limited to that\n"
 	"program, and to one syscall with syscall=NAME), captures the kernel frames, the\n"
 	"user-space frames of the syscall (from pt_regs), and the checked values, and\n"
 	"compares them with the expectations. A mismatch shows expected against actual,\n"
@@ -155,6 +243,9 @@ const struct cli_command cli_cmd_run = {
 		CLI_OPT_SMP,
 		CLI_OPT_APPEND,
 		CLI_OPT_NO_SNAPSHOT,
+		{ "jobs", 'j', 'j', "N",
+		  "run N guests side by side, each scenario in a kdive worker\n"
+		  "of its own (default: CPUs + 1; 1: one after another)" },
 		CLI_OPT_GDB_PORT,
 		{ "verbose", CLI_KEY_VERBOSE, 'v', NULL,
 		  "detail passing scenarios too: narration, frames, values\n"
