@@ -62,8 +62,10 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	}
 	strvec_pushl(&q->argv, "-kernel", o->bzimage, "-initrd", o->initrd, "-append", append.buf,
 		     NULL);
-	strvec_push(&q->argv, "-serial");
-	strvec_pushf(&q->argv, "file:%s", q->console_log);
+	/* Appended to: a restored guest's console starts with the boot it was saved from. */
+	strvec_push(&q->argv, "-chardev");
+	strvec_pushf(&q->argv, "file,id=console,path=%s,append=on", q->console_log);
+	strvec_pushl(&q->argv, "-serial", "chardev:console", NULL);
 	if (q->go_sock) {
 		strvec_push(&q->argv, "-serial");
 		strvec_pushf(&q->argv, "unix:%s,server=on,wait=off", q->go_sock);

@@ -61,6 +61,7 @@ void session_console_tail(struct session *s, struct strbuf *out)
 static int start_guest(struct session *s, struct qemu_opts *qo, const char *snapdir)
 {
 	struct strbuf why = STRBUF_INIT;
+	char *console = xstrfmt("%s/console.log", s->rundir);
 	if (snapdir) {
 		struct qemu probe;
 		qemu_prepare(&probe, qo);
@@ -74,12 +75,13 @@ static int start_guest(struct session *s, struct qemu_opts *qo, const char *snap
 		int64_t t0 = now_ms();
 		qo->incoming = s->warm.state;
 		strbuf_reset(&why);
-		if (qemu_start(&s->qemu, qo) == 0 &&
+		if (warm_console(&s->warm, console) == 0 && qemu_start(&s->qemu, qo) == 0 &&
 		    qemu_wait_restored(&s->qemu, now_ms() + 30000, &why) == 0 &&
 		    qemu_resume(&s->qemu, now_ms() + 10000) == 0) {
 			s->restored = 1;
 			s->restore_ms = now_ms() - t0;
 			strbuf_release(&why);
+			free(console);
 			return 0;
 		}
 		/* A snapshot that does not load costs one boot: the next run has a new one. */
@@ -87,14 +89,16 @@ static int start_guest(struct session *s, struct qemu_opts *qo, const char *snap
 		s->save = 1;
 		qemu_release(&s->qemu);
 		qo->incoming = NULL;
-		static const char *const sockets[] = { "gdb.sock", "go.sock", "monitor.sock" };
-		for (size_t i = 0; i < ARRAY_SIZE(sockets); i++) {
-			char *path = xstrfmt("%s/%s", s->rundir, sockets[i]);
+		static const char *const stale[] = { "gdb.sock", "go.sock", "monitor.sock",
+						       "console.log" };
+		for (size_t i = 0; i < ARRAY_SIZE(stale); i++) {
+			char *path = xstrfmt("%s/%s", s->rundir, stale[i]);
 			unlink(path);
 			free(path);
 		}
 	}
 	strbuf_release(&why);
+	free(console);
 	return qemu_start(&s->qemu, qo);
 }
 

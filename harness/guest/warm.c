@@ -110,6 +110,27 @@ fail:
 	return -1;
 }
 
+int warm_console(const struct warm *w, const char *path)
+{
+	struct strbuf log = STRBUF_INIT;
+	char *boot = xstrfmt("%s/boot.log", w->dir);
+	int r = strbuf_read_file(&log, boot);
+	if (r < 0)
+		error_errno("cannot read '%s'", boot);
+	if (!r) {
+		if (log.len && log.buf[log.len - 1] != '\n')
+			strbuf_addch(&log, '\n');
+		strbuf_addf(&log, "[kdive: the guest was saved here; restored from warm snapshot %s]\n",
+			    w->dir);
+		r = write_file_atomic(path, log.buf, log.len);
+		if (r < 0)
+			error_errno("cannot write '%s'", path);
+	}
+	free(boot);
+	strbuf_release(&log);
+	return r;
+}
+
 void warm_discard(struct warm *w, const char *why)
 {
 	info("warm snapshot %s could not be restored (%s); booting and saving it anew", w->dir,

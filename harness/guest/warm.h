@@ -36,6 +36,11 @@ struct warm {
  */
 int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *rundir,
 	      struct strbuf *why);
+/*
+ * Start a restored guest's console log (path) with the boot the snapshot was saved
+ * from, and a line saying where the restore begins. 0, or -1 reported.
+ */
+int warm_console(const struct warm *w, const char *path);
 /* The entry could not be restored (why: QEMU's words): say so, remove it. */
 void warm_discard(struct warm *w, const char *why);
 /*

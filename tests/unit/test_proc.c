@@ -5,6 +5,9 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -284,4 +287,60 @@ TEST(proc_share_fd_is_the_childs_fd_3)
 	free(want);
 	free(path);
 	strbuf_release(&out);
+}
+
+/* Workers: task i writes "<i>:<pid>"; task 3 dies by a signal before it writes. */
+struct wtest {
+	int seen[8];
+	int status[8];
+	char got[8][32];
+};
+
+static void wtest_work(void *ctx, size_t i, struct strbuf *out)
+{
+	(void)ctx;
+	if (i == 3)
+		raise(SIGKILL);
+	strbuf_addf(out, "%zu:%d", i, (int)getpid());
+}
+
+static void wtest_done(void *ctx, size_t i, const char *data, size_t len, int status)
+{
+	struct wtest *w = ctx;
+	w->seen[i]++;
+	w->status[i] = status;
+	snprintf(w->got[i], sizeof(w->got[i]), "%.*s", (int)len, data);
+}
+
+TEST(proc_workers_run_each_task_once_and_report_deaths)
+{
+	struct wtest w;
+	memset(&w, 0, sizeof(w));
+	proc_run_workers(6, 3, wtest_work, wtest_done, &w);
+	for (int i = 0; i < 6; i++) {
+		EXPECT_EQ(w.seen[i], 1);
+		if (i == 3) {
+			EXPECT_TRUE(WIFSIGNALED(w.status[i]) && WTERMSIG(w.status[i]) == SIGKILL);
+			EXPECT_STREQ(w.got[i], "");
+			continue;
+		}
+		char want[16];
+		snprintf(want, sizeof(want), "%d:", i);
+		EXPECT_EQ(w.status[i], 0);
+		EXPECT_TRUE(!strncmp(w.got[i], want, strlen(want)));
+		/* In a worker, not here. */
+		EXPECT_NE(atoi(strchr(w.got[i], ':') + 1), (int)getpid());
+	}
+	EXPECT_EQ(proc_live_count(), 0);
+}
+
+TEST(proc_workers_with_one_job_run_here_in_order)
+{
+	struct wtest w;
+	memset(&w, 0, sizeof(w));
+	proc_run_workers(3, 1, wtest_work, wtest_done, &w);
+	for (int i = 0; i < 3; i++) {
+		EXPECT_EQ(w.seen[i], 1);
+		EXPECT_EQ(atoi(strchr(w.got[i], ':') + 1), (int)getpid());
+	}
 }

@@ -1,0 +1,133 @@
+/*
+ * Unit tests of obs's encoding (what a kdive run -j worker sends back): every field
+ * round-trips, NULL stays apart from "", any byte survives in a string, and anything
+ * cut short, padded or forged is refused without a leak.
+ */
+#include "obs.h"
+#include "test.h"
+
+#include <string.h>
+
+static void frame(struct obs_frame *f, const char *func, const char *file, int line,
+		  int inlined, uint64_t addr)
+{
+	f->func = func ? xstrdup(func) : NULL;
+	f->file = file ? xstrdup(file) : NULL;
+	f->line = line;
+	f->inlined = inlined;
+	f->addr = addr;
+}
+
+/* A run with a bit of everything: two stops, one never reached, odd bytes. */
+static void sample(struct obs_run *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->kernel_version = xstrdup("6.12.117");
+	r->lstar_symbol = xstrdup("entry_SYSCALL_64");
+	r->lstar_value = 0xffffffff81e00080ULL;
+	r->error = NULL;
+	r->kaslr = 1;
+	r->kaslr_slide = 0x2a000000ULL;
+	r->cpus = 2;
+	r->boot_ms = 1234;
+	r->total_ms = -1; /* any int64 */
+	r->nstops = 2;
+	r->stops = xcalloc(2, sizeof(*r->stops));
+	struct obs_stop *s = &r->stops[0];
+	s->hit = 1;
+	s->ms = 578;
+	s->nframes = 2;
+	s->frames = xcalloc(2, sizeof(*s->frames));
+	frame(&s->frames[0], "kernel_clone", "kernel/fork.c", 2767, 0, 0xffffffff8106e2a0ULL);
+	frame(&s->frames[1], "??", NULL, 0, 1, 0);
+	s->nuser = 1;
+	s->user = xcalloc(1, sizeof(*s->user));
+	frame(&s->user[0], "main", "a;b:7:\n\"c\"", 12, 0, 0x401615);
+	s->nvalues = 2;
+	s->values = xcalloc(2, sizeof(*s->values));
+	s->values[0] = (struct obs_value){ xstrdup("orig_ax"), 56, 1, NULL };
+	s->values[1] = (struct obs_value){ xstrdup("ret"), -22, 0, xstrdup("") };
+	r->stops[1].error = xstrdup("never reached; 3:x;");
+}
+
+TEST(obs_encoding_round_trips_every_field)
+{
+	struct obs_run a, b;
+	struct strbuf enc = STRBUF_INIT, again = STRBUF_INIT;
+	sample(&a);
+	obs_run_encode(&a, &enc);
+	ASSERT_EQ(obs_run_decode(enc.buf, enc.len, &b), 0);
+	EXPECT_STREQ(b.kernel_version, "6.12.117");
+	EXPECT_STREQ(b.lstar_symbol, "entry_SYSCALL_64");
+	EXPECT_TRUE(b.lstar_value == 0xffffffff81e00080ULL);
+	EXPECT_TRUE(b.error == NULL);
+	EXPECT_EQ(b.kaslr, 1);
+	EXPECT_TRUE(b.kaslr_slide == 0x2a000000ULL);
+	EXPECT_EQ(b.cpus, 2);
+	EXPECT_EQ(b.boot_ms, 1234);
+	EXPECT_EQ(b.total_ms, -1);
+	ASSERT_EQ(b.nstops, 2);
+	const struct obs_stop *s = &b.stops[0];
+	EXPECT_EQ(s->hit, 1);
+	EXPECT_EQ(s->ms, 578);
+	ASSERT_EQ(s->nframes, 2);
+	EXPECT_STREQ(s->frames[0].func, "kernel_clone");
+	EXPECT_STREQ(s->frames[0].file, "kernel/fork.c");
+	EXPECT_EQ(s->frames[0].line, 2767);
+	EXPECT_TRUE(s->frames[0].addr == 0xffffffff8106e2a0ULL);
+	EXPECT_TRUE(s->frames[1].file == NULL);
+	EXPECT_EQ(s->frames[1].inlined, 1);
+	ASSERT_EQ(s->nuser, 1);
+	EXPECT_STREQ(s->user[0].file, "a;b:7:\n\"c\"");
+	ASSERT_EQ(s->nvalues, 2);
+	EXPECT_STREQ(s->values[0].name, "orig_ax");
+	EXPECT_EQ(s->values[0].value, 56);
+	EXPECT_TRUE(s->values[0].ok && !s->values[0].error);
+	EXPECT_EQ(s->values[1].value, -22);
+	EXPECT_TRUE(!s->values[1].ok && s->values[1].error && !*s->values[1].error);
+	EXPECT_EQ(b.stops[1].hit, 0);
+	EXPECT_STREQ(b.stops[1].error, "never reached; 3:x;");
+	/* And the decoded run encodes to the same bytes. */
+	obs_run_encode(&b, &again);
+	EXPECT_TRUE(again.len == enc.len && !memcmp(again.buf, enc.buf, enc.len));
+	obs_run_release(&a);
+	obs_run_release(&b);
+	strbuf_release(&enc);
+	strbuf_release(&again);
+}
+
+TEST(obs_decoding_refuses_what_encoding_never_makes)
+{
+	struct obs_run a, b;
+	struct strbuf enc = STRBUF_INIT;
+	sample(&a);
+	obs_run_encode(&a, &enc);
+	/* Every cut, and one byte more: refused, zeroed, nothing leaked (ASan). */
+	for (size_t n = 0; n < enc.len; n++) {
+		CHECK_(obs_run_decode(enc.buf, n, &b) == -1, 0, "a cut at %zu bytes was taken", n);
+		EXPECT_TRUE(b.stops == NULL && b.kernel_version == NULL);
+	}
+	strbuf_addch(&enc, ';');
+	EXPECT_EQ(obs_run_decode(enc.buf, enc.len, &b), -1);
+	/* Counts larger than the data, lengths past the end, not numbers, a NUL inside. */
+	static const char *const forged[] = {
+		"obs1;-;-;0;-;0;0;1;0;0;99999999999;",
+		"obs1;-;-;0;-;0;0;1;0;0;-1;",
+		"obs1;9:6.12;-;0;-;0;0;1;0;0;0;",
+		"obs1;-;-;0x10;-;0;0;1;0;0;0;",
+		"obs1;-;-;99999999999999999999999;-;0;0;1;0;0;0;",
+		"obs2;-;-;0;-;0;0;1;0;0;0;",
+		"",
+	};
+	for (size_t i = 0; i < sizeof(forged) / sizeof(*forged); i++)
+		CHECK_(obs_run_decode(forged[i], strlen(forged[i]), &b) == -1, 0, "took '%s'",
+		       forged[i]);
+	const char nul[] = "obs1;3:a\0b;-;0;-;0;0;1;0;0;0;";
+	EXPECT_EQ(obs_run_decode(nul, sizeof(nul) - 1, &b), -1);
+	const char ok[] = "obs1;-;-;0;-;0;0;1;0;0;0;";
+	ASSERT_EQ(obs_run_decode(ok, sizeof(ok) - 1, &b), 0);
+	EXPECT_EQ(b.nstops, 0);
+	obs_run_release(&b);
+	obs_run_release(&a);
+	strbuf_release(&enc);
+}
