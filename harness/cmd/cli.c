@@ -645,6 +645,15 @@ int cli_check_names(const struct scenario *sc, const struct cli_images *im)
 		bad = 1;
 	}
 	free(prog);
+	/* What the run line cannot carry is said now, not after a boot. */
+	struct strbuf line = STRBUF_INIT, why = STRBUF_INIT;
+	if (qemu_go_line(sc->program, &sc->args, &line, &why) < 0) {
+		fprintf(stderr, "%s:%d:%d: %s\n", sc->file, sc->program_line, sc->program_col,
+			why.buf);
+		bad = 1;
+	}
+	strbuf_release(&line);
+	strbuf_release(&why);
 	for (size_t k = 0; k < im->nkernels; k++) {
 		const struct kernel *kern = &im->kernels[k];
 		for (size_t i = 0; i < sc->nstops; i++) {
