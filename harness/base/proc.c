@@ -378,6 +378,13 @@ static void guard_exit(void)
 
 void proc_install_guard(void)
 {
+	/* A standard stream kdive was started without (`kdive ... <&-`) would make the
+	 * next file kdive opens fd 0, 1 or 2, and a child's stdio set-up would clobber it:
+	 * /dev/null holds each closed one. */
+	for (int fd = 0; fd < 3; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF)
+			if (open("/dev/null", O_RDWR) != fd)
+				break;
 	struct sigaction sa;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = guard_signal;

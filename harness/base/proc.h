@@ -114,7 +114,9 @@ int proc_pump(struct proc *p, proc_line_fn fn, void *ctx, int tick_ms, int64_t d
 
 /*
  * Install the guard: on SIGINT/SIGTERM/SIGHUP and at exit(), every registered child's
- * process group gets SIGKILL. SIGPIPE is ignored. Call once from main().
+ * process group gets SIGKILL. SIGPIPE is ignored. A closed standard stream (fd 0-2)
+ * is opened on /dev/null, so that no file kdive opens takes its number. Call once
+ * from main().
  */
 void proc_install_guard(void);
 /* Kill every registered child now (the guard's work); used before exiting on fatal errors. */
