@@ -55,56 +55,88 @@ void session_console_tail(struct session *s, struct strbuf *out)
 }
 
 /*
- * Start QEMU for the session: restored from its warm snapshot in snapdir when there
- * is a good one, else booted (and to be saved, with snapdir). 0, or -1 reported.
+ * Start QEMU for the session: restoring its warm snapshot from snapdir when there is a
+ * good one (finish_restore() waits for it, while gdb loads its symbols), else booting
+ * (to be saved, with snapdir). 0, or -1 reported.
  */
-static int start_guest(struct session *s, struct qemu_opts *qo, const char *snapdir)
+/* Boot the guest. 0, or -1 reported. */
+static int boot(struct session *s)
+{
+	if (qemu_start(&s->qemu, &s->qo) < 0)
+		return -1;
+	info("booting %s under %s (run directory %s)", s->qo.bzimage, s->qemu.kvm ? "KVM" : "TCG",
+	     s->rundir);
+	return 0;
+}
+
+static int boot_instead(struct session *s, const char *why);
+static int start_guest(struct session *s, const char *snapdir)
 {
 	struct strbuf why = STRBUF_INIT;
-	char *console = xstrfmt("%s/console.log", s->rundir);
 	if (snapdir) {
 		struct qemu probe;
-		qemu_prepare(&probe, qo);
-		if (warm_find(&s->warm, snapdir, &probe, s->rundir, &why) < 0)
+		qemu_prepare(&probe, &s->qo);
+		if (warm_find(&s->warm, snapdir, &probe, s->vmlinux, s->rundir, &why) < 0)
 			info("no warm snapshot: %s; booting", why.buf);
 		else
 			s->save = !s->warm.usable;
 		qemu_release(&probe);
 	}
+	strbuf_release(&why);
 	if (s->warm.usable) {
-		int64_t t0 = now_ms();
-		qo->incoming = s->warm.state;
-		strbuf_reset(&why);
-		if (warm_console(&s->warm, console) == 0 && qemu_start(&s->qemu, qo) == 0 &&
-		    qemu_wait_restored(&s->qemu, now_ms() + 30000, &why) == 0 &&
-		    qemu_resume(&s->qemu, now_ms() + 10000) == 0) {
-			s->restored = 1;
-			s->restore_ms = now_ms() - t0;
-			strbuf_release(&why);
-			free(console);
+		char *console = xstrfmt("%s/console.log", s->rundir);
+		s->restore_t0 = now_ms();
+		s->qo.incoming = s->warm.state;
+		s->restoring = warm_console(&s->warm, console) == 0 && qemu_start(&s->qemu, &s->qo) == 0;
+		free(console);
+		/* What the saving session checked holds for this vmlinux (the key covers it). */
+		s->layout_checked = s->restoring && s->warm.ptregs_checked;
+		if (s->restoring)
 			return 0;
-		}
-		/* A snapshot that does not load costs one boot: the next run has a new one. */
-		warm_discard(&s->warm, why.len ? why.buf : "see above");
-		s->save = 1;
-		qemu_release(&s->qemu);
-		qo->incoming = NULL;
-		static const char *const stale[] = { "gdb.sock", "go.sock", "monitor.sock",
-						       "console.log" };
-		for (size_t i = 0; i < ARRAY_SIZE(stale); i++) {
-			char *path = xstrfmt("%s/%s", s->rundir, stale[i]);
-			unlink(path);
-			free(path);
-		}
+		return boot_instead(s, "see above");
+	}
+	return boot(s);
+}
+
+/* The snapshot did not load (why): it costs one boot, and the next run has a new one. */
+static int boot_instead(struct session *s, const char *why)
+{
+	static const char *const stale[] = { "gdb.sock", "go.sock", "monitor.sock", "console.log" };
+	warm_discard(&s->warm, why);
+	s->save = 1;
+	s->restoring = 0;
+	s->layout_checked = 0;
+	qemu_release(&s->qemu);
+	s->qo.incoming = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(stale); i++) {
+		char *path = xstrfmt("%s/%s", s->rundir, stale[i]);
+		unlink(path);
+		free(path);
+	}
+	return boot(s);
+}
+
+/* Wait for the restore start_guest() began; boot instead when it fails. 0, or -1. */
+static int finish_restore(struct session *s)
+{
+	struct strbuf why = STRBUF_INIT;
+	int r = 0;
+	s->restoring = 0;
+	if (qemu_wait_restored(&s->qemu, now_ms() + 30000, &why) == 0 &&
+	    qemu_resume(&s->qemu, now_ms() + 10000) == 0) {
+		s->restored = 1;
+		s->restore_ms = now_ms() - s->restore_t0;
+		info("restored %s from warm snapshot %s in %lld ms (run directory %s)", s->qo.bzimage,
+		     s->warm.dir, (long long)s->restore_ms, s->rundir);
+	} else {
+		r = boot_instead(s, why.len ? why.buf : "see above");
 	}
 	strbuf_release(&why);
-	free(console);
-	return qemu_start(&s->qemu, qo);
+	return r;
 }
 
 int session_start(struct session *s, const struct session_opts *o)
 {
-	struct qemu_opts qo = { 0 };
 	memset(s, 0, sizeof(*s));
 	/* Valid "not started" children, so that session_end() works after any failure. */
 	proc_init(&s->qemu.proc);
@@ -125,30 +157,25 @@ int session_start(struct session *s, const struct session_opts *o)
 	if (!s->keep)
 		proc_remove_at_death(s->rundir); /* a run cut short by a signal leaves nothing */
 	struct strbuf args = STRBUF_INIT;
-	for (size_t i = 0; o->args && i < o->args->nr; i++)
+	for (size_t i = 0; !o->go && o->args && i < o->args->nr; i++)
 		strbuf_addf(&args, "%s%s", i ? "," : "", o->args->v[i]);
 	s->args = o->args;
-	qo.bzimage = o->bzimage;
-	qo.initrd = o->initrd;
-	qo.rundir = s->rundir;
-	qo.program = o->program;
-	qo.args = args.buf;
-	qo.kaslr = o->kaslr;
-	qo.stopped = !o->go;
-	qo.go = o->go;
-	qo.gdb_port = o->gdb_port;
-	qo.cpus = o->cpus;
-	qo.append = o->append;
-	int r = start_guest(s, &qo, o->go ? o->snapshots : NULL);
+	s->qo.bzimage = o->bzimage;
+	s->qo.initrd = o->initrd;
+	s->qo.rundir = s->rundir;
+	s->qo.program = o->program;
+	s->qo.args = args.buf; /* (only without go: read by qemu_prepare right away) */
+	s->qo.kaslr = o->kaslr;
+	s->qo.stopped = !o->go;
+	s->qo.go = o->go;
+	s->qo.gdb_port = o->gdb_port;
+	s->qo.cpus = o->cpus;
+	s->qo.append = o->append;
+	int r = start_guest(s, o->go ? o->snapshots : NULL);
 	strbuf_release(&args);
+	s->qo.args = NULL;
 	if (r < 0)
 		return -1;
-	if (s->restored)
-		info("restored %s from warm snapshot %s in %lld ms (run directory %s)", o->bzimage,
-		     s->warm.dir, (long long)s->restore_ms, s->rundir);
-	else
-		info("booting %s under %s (run directory %s)", o->bzimage,
-		     s->qemu.kvm ? "KVM" : "TCG", s->rundir);
 	char *transcript = xstrfmt("%s/gdb.mi", s->rundir);
 	r = gdb_start(&s->gdb, o->vmlinux, transcript);
 	free(transcript);
@@ -761,12 +788,14 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 	if (s->qemu.go_fd >= 0) {
 		/* The boot ran untouched (or the guest was restored where init waits); attach
 		 * now that init waits for its program. */
+		if (s->restoring && finish_restore(s) < 0)
+			goto out;
 		if (!s->restored && qemu_wait_ready(&s->qemu, s->deadline) < 0)
 			goto out;
 		if (s->save) {
 			/* Saved or not (that is reported), the run goes on from this boot. */
 			s->save = 0;
-			warm_save(&s->warm, &s->qemu, s->deadline);
+			warm_save(&s->warm, &s->qemu, s->layout_checked, s->deadline);
 			if (qemu_resume(&s->qemu, s->deadline) < 0)
 				goto out;
 		}

@@ -114,6 +114,9 @@ struct session {
 	int restored;          /* 1: the guest was restored from warm, not booted */
 	int save;              /* 1: save the guest as warm once init is ready */
 	int64_t restore_ms;    /* restored: how long the restore took */
+	struct qemu_opts qo;   /* how QEMU was started (a failed restore boots with it) */
+	int restoring;         /* 1: QEMU loads the snapshot; session_enter_program waits */
+	int64_t restore_t0;    /* when it started */
 };
 
 /* Where the guest stopped. */

@@ -33,8 +33,8 @@ static void add_masked(struct strbuf *out, const char *arg, const char *rundir)
 }
 
 /* The key text of q's guest; -1 with why when a file it boots cannot be identified. */
-static int key_text(const struct qemu *q, const char *rundir, struct strbuf *out,
-		    struct strbuf *why)
+static int key_text(const struct qemu *q, const char *vmlinux, const char *rundir,
+		    struct strbuf *out, struct strbuf *why)
 {
 	const struct strvec *a = &q->argv;
 	char *qemu = find_in_path(a->v[0]);
@@ -43,6 +43,11 @@ static int key_text(const struct qemu *q, const char *rundir, struct strbuf *out
 	if (r < 0)
 		strbuf_addf(why, "cannot find '%s'", a->v[0]);
 	free(qemu);
+	strbuf_addstr(out, "\nvmlinux ");
+	if (r == 0 && deps_file_id(vmlinux, out) < 0) {
+		strbuf_addf(why, "cannot stat '%s'", vmlinux);
+		r = -1;
+	}
 	strbuf_addch(out, '\n');
 	for (size_t i = 1; r == 0 && i < a->nr; i++) {
 		const char *prev = a->v[i - 1];
@@ -62,14 +67,16 @@ static int key_text(const struct qemu *q, const char *rundir, struct strbuf *out
 	return r;
 }
 
-int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *rundir,
-	      struct strbuf *why)
+#define FACT_PTREGS "pt_regs checked\n"
+
+int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *vmlinux,
+	      const char *rundir, struct strbuf *why)
 {
 	struct strbuf text = STRBUF_INIT, have = STRBUF_INIT, damage = STRBUF_INIT;
 	struct sha256 c;
 	char key[65];
 	memset(w, 0, sizeof(*w));
-	if (key_text(q, rundir, &text, why) < 0)
+	if (key_text(q, vmlinux, rundir, &text, why) < 0)
 		goto fail;
 	/* The state file's path goes through sh -c and the monitor's quoting. */
 	if (strpbrk(snapdir, "\"\\\n")) {
@@ -95,7 +102,12 @@ int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const c
 			     m > 0 ? "no MANIFEST" : damage.buf);
 			remove_tree(w->dir);
 		} else {
+			char *facts = xstrfmt("%s/facts", w->dir);
 			w->usable = 1;
+			strbuf_reset(&have);
+			w->ptregs_checked = strbuf_read_file(&have, facts) == 0 &&
+					    strstr(have.buf, FACT_PTREGS) != NULL;
+			free(facts);
 			utimensat(AT_FDCWD, done, NULL, 0); /* used now: kept longest */
 		}
 	}
@@ -178,7 +190,7 @@ static void prune(const char *snapdir)
 	free(e);
 }
 
-int warm_save(struct warm *w, struct qemu *q, int64_t deadline_ms)
+int warm_save(struct warm *w, struct qemu *q, int ptregs_checked, int64_t deadline_ms)
 {
 	struct strbuf log = STRBUF_INIT, err = STRBUF_INIT;
 	char *snapdir = xstrdup(w->dir);
@@ -205,6 +217,11 @@ int warm_save(struct warm *w, struct qemu *q, int64_t deadline_ms)
 	free(file);
 	file = xstrfmt("%s/key", tmp);
 	if (write_file_atomic(file, w->key_text, strlen(w->key_text)) < 0)
+		goto write_fail;
+	free(file);
+	file = xstrfmt("%s/facts", tmp);
+	if (write_file_atomic(file, ptregs_checked ? FACT_PTREGS : "", ptregs_checked ?
+			      strlen(FACT_PTREGS) : 0) < 0)
 		goto write_fail;
 	static const char *const skip[] = { "done", NULL };
 	if (manifest_write(tmp, skip, &err) < 0) {

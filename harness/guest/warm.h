@@ -4,13 +4,16 @@
  * runs restore it in a fraction of a boot (qemu_opts.incoming), and the run line
  * tells it which program to run, so one snapshot serves every scenario.
  *
- * Cache layout: DIR/KEY16/{state, key, boot.log, MANIFEST, done}. KEY is the sha256
- * of the key text: the version of kdive's protocol with init, the identities (real
- * path, size, mtime) of QEMU, the kernel image and the initramfs, and the guest's
+ * Cache layout: DIR/KEY16/{state, key, boot.log, facts, MANIFEST, done}. KEY is the
+ * sha256 of the key text: the version of kdive's protocol with init, the identities
+ * (real path, size, mtime) of QEMU, the kernel image, its vmlinux and the initramfs,
+ * and the guest's
  * whole QEMU command line with the run directory and the gdbstub's address masked
  * (machine, accelerator, memory, CPUs, kernel command line, devices). A missing,
  * damaged (MANIFEST), foreign (key text) or unloadable entry means a boot and a new
  * snapshot, with one line saying why. The WARM_KEEP entries used last are kept.
+ * facts holds what the saving session learnt of the kernel that a restored one need
+ * not ask gdb again (that struct pt_regs is x86-64's).
  * Depends on qemu, manifest.
  */
 #ifndef KDIVE_WARM_H
@@ -26,6 +29,7 @@ struct warm {
 	char *state;          /* the saved guest, dir/state; owned */
 	char *key_text;       /* what the key covers; owned */
 	int usable;           /* 1: the entry exists and is intact: restore it */
+	int ptregs_checked;   /* usable, and struct pt_regs was checked when it was saved */
 };
 
 /*
@@ -34,8 +38,8 @@ struct warm {
  * restored. A damaged or foreign entry is removed, with one line saying so.
  * 0, or -1 when snapshots cannot be used (why says; the caller just boots).
  */
-int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *rundir,
-	      struct strbuf *why);
+int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *vmlinux,
+	      const char *rundir, struct strbuf *why);
 /*
  * Start a restored guest's console log (path) with the boot the snapshot was saved
  * from, and a line saying where the restore begins. 0, or -1 reported.
@@ -45,9 +49,10 @@ int warm_console(const struct warm *w, const char *path);
 void warm_discard(struct warm *w, const char *why);
 /*
  * Save the guest q, which init holds waiting for its program, as w's entry (boot
- * log: console_log). The guest stays stopped (qemu_resume()). 0, or -1 reported.
+ * log: q's console log), with ptregs_checked among its facts. The guest stays stopped
+ * (qemu_resume()). 0, or -1 reported.
  */
-int warm_save(struct warm *w, struct qemu *q, int64_t deadline_ms);
+int warm_save(struct warm *w, struct qemu *q, int ptregs_checked, int64_t deadline_ms);
 void warm_release(struct warm *w);
 
 #endif
