@@ -218,7 +218,9 @@ const struct cli_command cli_cmd_build = {
 	"Everything lands in the cache ($KDIVE_CACHE, else $XDG_CACHE_HOME/kdive, else\n"
 	"~/.cache/kdive), keyed by a hash of the source, the merged fragments and the\n"
 	"compiler: a second build with nothing changed takes milliseconds; a changed\n"
-	"fragment rebuilds incrementally from the last tree.\n",
+	"fragment rebuilds incrementally from the last tree. The commands that boot keep\n"
+	"their warm snapshots there too (warm/: a guest saved where init waits for its\n"
+	"program; see `kdive run --help`).\n",
 	.opts = (const struct cli_opt[]){
 		{ "kernel-src", 's', 0, "PATH",
 		  "a kernel source tree or .tar.xz (default:\n"

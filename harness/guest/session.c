@@ -131,6 +131,7 @@ static int finish_restore(struct session *s)
 	} else {
 		r = boot_instead(s, why.len ? why.buf : "see above");
 	}
+	s->gdb.peer = &s->qemu.proc;
 	strbuf_release(&why);
 	return r;
 }
@@ -181,7 +182,9 @@ int session_start(struct session *s, const struct session_opts *o)
 	free(transcript);
 	if (r < 0)
 		return -1;
-	s->gdb.peer = &s->qemu.proc;
+	/* A QEMU that fails to restore is no failure of gdb's: finish_restore() boots
+	 * instead, and watches QEMU from then on. */
+	s->gdb.peer = s->restoring ? NULL : &s->qemu.proc;
 	s->gdb.peer_name = "QEMU";
 
 	/* With go, the guest boots untouched by gdb: session_enter_program() attaches
