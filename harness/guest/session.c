@@ -54,11 +54,6 @@ void session_console_tail(struct session *s, struct strbuf *out)
 	qemu_console_tail(&s->qemu, out, 12);
 }
 
-/*
- * Start QEMU for the session: restoring its warm snapshot from snapdir when there is a
- * good one (finish_restore() waits for it, while gdb loads its symbols), else booting
- * (to be saved, with snapdir). 0, or -1 reported.
- */
 /* Boot the guest. 0, or -1 reported. */
 static int boot(struct session *s)
 {
@@ -70,6 +65,12 @@ static int boot(struct session *s)
 }
 
 static int boot_instead(struct session *s, const char *why);
+
+/*
+ * Start QEMU for the session: restoring its warm snapshot from snapdir when there is a
+ * good one (finish_restore() waits for it, while gdb loads its symbols), else booting
+ * (to be saved, with snapdir). 0, or -1 reported.
+ */
 static int start_guest(struct session *s, const char *snapdir)
 {
 	struct strbuf why = STRBUF_INIT;

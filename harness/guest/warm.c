@@ -208,6 +208,7 @@ int warm_save(struct warm *w, struct qemu *q, int ptregs_checked, int64_t deadli
 	state = xstrfmt("%s/state", tmp);
 	if (qemu_save(q, state, deadline_ms) < 0)
 		goto out;
+	debug("the guest is saved to %s (%lld ms)", state, (long long)(now_ms() - t0));
 	/* The boot as far as the snapshot, for people: restored runs' consoles start later. */
 	if (strbuf_read_file(&log, q->console_log) < 0)
 		strbuf_reset(&log);
@@ -230,6 +231,7 @@ int warm_save(struct warm *w, struct qemu *q, int ptregs_checked, int64_t deadli
 		      !strncmp(err.buf, "error: ", 7) ? err.buf + 7 : err.buf);
 		goto out;
 	}
+	debug("snapshot recorded (%lld ms)", (long long)(now_ms() - t0));
 	free(file);
 	file = xstrfmt("%s/done", tmp);
 	if (write_file_atomic(file, "", 0) < 0)
