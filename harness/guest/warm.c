@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /* Bump when what init does at the wait, or the run line, changes. */
@@ -190,12 +191,44 @@ static void prune(const char *snapdir)
 	free(e);
 }
 
+/* The directory the entry is in; new string. */
+static char *snapshots_dir(const struct warm *w)
+{
+	return xstrndup(w->dir, (size_t)(strrchr(w->dir, '/') - w->dir));
+}
+
+/* Record tmp's files (MANIFEST), mark it done and publish it as w->dir. 0 or -1 reported. */
+static int publish(const struct warm *w, const char *tmp, int64_t t0)
+{
+	static const char *const skip[] = { "done", NULL };
+	struct strbuf err = STRBUF_INIT;
+	char *done = xstrfmt("%s/done", tmp), *snapdir = snapshots_dir(w);
+	int r = -1;
+	if (manifest_write(tmp, skip, &err) < 0) {
+		strbuf_rtrim(&err);
+		error("cannot record the snapshot: %s",
+		      !strncmp(err.buf, "error: ", 7) ? err.buf + 7 : err.buf);
+	} else if (write_file_atomic(done, "", 0) < 0) {
+		error_errno("cannot write '%s'", done);
+	} else if (rename(tmp, w->dir) < 0 && errno != EEXIST && errno != ENOTEMPTY) {
+		/* (EEXIST: another kdive published the same guest first; tmp goes.) */
+		error_errno("cannot publish the snapshot '%s'", w->dir);
+	} else {
+		info("saved the guest as warm snapshot %s in %lld ms: later runs start from it",
+		     w->dir, (long long)(now_ms() - t0));
+		prune(snapdir);
+		r = 0;
+	}
+	free(done);
+	free(snapdir);
+	strbuf_release(&err);
+	return r;
+}
+
 int warm_save(struct warm *w, struct qemu *q, int ptregs_checked, int64_t deadline_ms)
 {
-	struct strbuf log = STRBUF_INIT, err = STRBUF_INIT;
-	char *snapdir = xstrdup(w->dir);
-	char *slash = strrchr(snapdir, '/');
-	*slash = '\0';
+	struct strbuf log = STRBUF_INIT;
+	char *snapdir = snapshots_dir(w);
 	char *tmp = xstrfmt("%s/.new.XXXXXX", snapdir);
 	char *state = NULL, *file = NULL;
 	int64_t t0 = now_ms();
@@ -224,45 +257,50 @@ int warm_save(struct warm *w, struct qemu *q, int ptregs_checked, int64_t deadli
 	if (write_file_atomic(file, ptregs_checked ? FACT_PTREGS : "", ptregs_checked ?
 			      strlen(FACT_PTREGS) : 0) < 0)
 		goto write_fail;
-	static const char *const skip[] = { "done", NULL };
-	if (manifest_write(tmp, skip, &err) < 0) {
-		strbuf_rtrim(&err);
-		error("cannot record the snapshot: %s",
-		      !strncmp(err.buf, "error: ", 7) ? err.buf + 7 : err.buf);
+	/* The rest (hashing 35 MiB, fsync, publishing) in a worker while the guest runs on;
+	 * warm_release() waits for it. Without a worker, here. */
+	pid_t pid = proc_fork_worker();
+	if (pid == 0)
+		proc_worker_exit(publish(w, tmp, t0) < 0);
+	if (pid < 0) {
+		r = publish(w, tmp, t0);
 		goto out;
 	}
-	debug("snapshot recorded (%lld ms)", (long long)(now_ms() - t0));
-	free(file);
-	file = xstrfmt("%s/done", tmp);
-	if (write_file_atomic(file, "", 0) < 0)
-		goto write_fail;
-	/* Published whole, or not at all: another kdive may have saved the same guest. */
-	if (rename(tmp, w->dir) < 0 && errno != EEXIST && errno != ENOTEMPTY) {
-		error_errno("cannot publish the snapshot '%s'", w->dir);
-		goto out;
-	}
-	info("saved the guest as warm snapshot %s in %lld ms: later runs start from it", w->dir,
-	     (long long)(now_ms() - t0));
-	prune(snapdir);
+	w->publisher = pid;
+	w->tmp = tmp;
+	tmp = NULL;
 	r = 0;
 	goto out;
 write_fail:
 	error_errno("cannot write '%s'", file);
 out:
-	if (path_exists(tmp))
-		remove_tree(tmp);
-	proc_forget_at_death(tmp);
-	free(tmp);
+	if (tmp) {
+		if (path_exists(tmp))
+			remove_tree(tmp);
+		proc_forget_at_death(tmp);
+		free(tmp);
+	}
 	free(state);
 	free(file);
 	free(snapdir);
 	strbuf_release(&log);
-	strbuf_release(&err);
 	return r;
 }
 
 void warm_release(struct warm *w)
 {
+	if (w->publisher > 0) {
+		int status;
+		while (waitpid(w->publisher, &status, 0) < 0 && errno == EINTR)
+			;
+	}
+	if (w->tmp) {
+		/* Left when the publisher failed, or another kdive published first. */
+		if (path_exists(w->tmp))
+			remove_tree(w->tmp);
+		proc_forget_at_death(w->tmp);
+		free(w->tmp);
+	}
 	free(w->dir);
 	free(w->state);
 	free(w->key_text);

@@ -22,6 +22,8 @@
 #include "qemu.h"
 #include "util.h"
 
+#include <sys/types.h>
+
 #define WARM_KEEP 8 /* snapshots kept in the cache (about 35 MiB each) */
 
 struct warm {
@@ -30,6 +32,8 @@ struct warm {
 	char *key_text;       /* what the key covers; owned */
 	int usable;           /* 1: the entry exists and is intact: restore it */
 	int ptregs_checked;   /* usable, and struct pt_regs was checked when it was saved */
+	pid_t publisher;      /* the worker recording and publishing a saved guest, or 0 */
+	char *tmp;            /* where it does so; owned */
 };
 
 /*
@@ -50,9 +54,11 @@ void warm_discard(struct warm *w, const char *why);
 /*
  * Save the guest q, which init holds waiting for its program, as w's entry (boot
  * log: q's console log), with ptregs_checked among its facts. The guest stays stopped
- * (qemu_resume()). 0, or -1 reported.
+ * (qemu_resume()). QEMU writes the state here; a worker (proc_fork_worker) records
+ * and publishes the entry meanwhile. 0, or -1 reported.
  */
 int warm_save(struct warm *w, struct qemu *q, int ptregs_checked, int64_t deadline_ms);
+/* Wait for the publishing worker, remove what it left, free. */
 void warm_release(struct warm *w);
 
 #endif
