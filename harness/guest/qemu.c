@@ -29,6 +29,7 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	q->go_fd = -1;
 	q->go_sock = o->go ? xstrfmt("%s/go.sock", o->rundir) : NULL;
 	q->mon_fd = -1;
+	q->mon_greeted = 0;
 	q->mon_sock = o->go ? xstrfmt("%s/monitor.sock", o->rundir) : NULL;
 	strbuf_release(&why);
 
@@ -111,17 +112,14 @@ static int connect_unix(const char *path, const char *what)
 }
 
 /* Connect to the go socket now, so that nothing written later can be lost, and to
- * the monitor. */
+ * the monitor (its greeting is read with the first command: QEMU may still be busy). */
 static int qemu_connect_go(struct qemu *q)
 {
 	q->go_fd = connect_unix(q->go_sock, "serial socket");
 	if (q->go_fd < 0)
 		return -1;
 	q->mon_fd = connect_unix(q->mon_sock, "monitor socket");
-	if (q->mon_fd < 0)
-		return -1;
-	/* The greeting ends with the first prompt. */
-	return qemu_monitor(q, NULL, NULL, now_ms() + 10000);
+	return q->mon_fd < 0 ? -1 : 0;
 }
 
 int qemu_start(struct qemu *q, const struct qemu_opts *o)
@@ -272,17 +270,19 @@ static int monitor_cmd(struct qemu *q, const char *cmd, struct strbuf *out, int6
 	const char *what = cmd ? cmd : "(greeting)";
 	char buf[4096];
 	int r = -1;
-	if (q->mon_fd < 0)
-		{
+	if (q->mon_fd < 0) {
 		strbuf_addstr(err, "QEMU has no monitor here");
 		return -1;
 	}
+	/* Its greeting ends with the first prompt: read before the first command. */
+	if (cmd && !q->mon_greeted && monitor_cmd(q, NULL, NULL, deadline_ms, err) < 0)
+		return -1;
+	q->mon_greeted = 1;
 	if (cmd) {
 		char *line = xstrfmt("%s\n", cmd);
 		int w = write_all(q->mon_fd, line, strlen(line));
 		free(line);
-		if (w < 0)
-			{
+		if (w < 0) {
 			strbuf_addf(err, "cannot write to QEMU's monitor '%s': %s", q->mon_sock,
 				    strerror(errno));
 			return -1;

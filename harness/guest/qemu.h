@@ -42,6 +42,7 @@ struct qemu {
 	int go_fd;            /* our connection to it, -1 when none; open until qemu_release() */
 	char *mon_sock;       /* the human monitor's socket (go), or NULL */
 	int mon_fd;           /* our connection to it, -1 when none */
+	int mon_greeted;      /* its greeting was read */
 	int kvm;              /* 1 when running under KVM */
 	struct strvec argv;   /* the command line, for messages and --print-cmd */
 };
