@@ -318,6 +318,8 @@ static char *stop_title(const struct scenario_stop *st)
 		strbuf_addf(&sb, " syscall=%s", st->syscall);
 	if (st->finish)
 		strbuf_addstr(&sb, " finish");
+	if (st->never)
+		strbuf_addstr(&sb, " never");
 	return strbuf_detach(&sb, NULL);
 }
 
@@ -403,6 +405,23 @@ static void match_one_stop(struct match_stop *ms, const struct scenario *sc,
 			strbuf_addstr(&reason, "not reached: the run failed");
 		skip_checks(ms, reason.buf);
 		strbuf_addf(&d, "%s:%d: stop %s: %s\n", sc->file, st->line, ms->title, reason.buf);
+		goto out;
+	}
+	if (st->never) {
+		/* Passes by not happening; reached, it shows where. */
+		ms->status = ms->obs->hit ? MATCH_FAIL : MATCH_PASS;
+		if (!ms->obs->hit)
+			goto out;
+		strbuf_addstr(&reason, "reached, but the scenario says it never is");
+		strbuf_addf(&d, "%s:%d: stop %s: %s, at:\n", sc->file, st->line, ms->title,
+			    reason.buf);
+		for (size_t i = 0; i < ms->obs->nframes; i++) {
+			const struct obs_frame *f = &ms->obs->frames[i];
+			strbuf_addf(&d, "  #%zu  %s", i, f->func);
+			if (f->file)
+				strbuf_addf(&d, " at %s:%d", f->file, f->line);
+			strbuf_addch(&d, '\n');
+		}
 		goto out;
 	}
 	if (!ms->obs->hit) {

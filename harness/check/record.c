@@ -118,7 +118,8 @@ int record_rewrite(const char *text, const struct scenario *sc, const struct obs
 		const struct scenario_stop *st = &sc->stops[k];
 		const struct obs_stop *o = &obs->stops[k];
 		size_t first = (size_t)st->line; /* index of the line after the stop (0-based) */
-		if (!o->hit || first > n)
+		/* A `never` stop holds no frames: reached, it fails, and stays as written. */
+		if (!o->hit || st->never || first > n)
 			continue;
 		/* The body: indented, blank or comment lines up to the next top-level line. */
 		size_t end = first, last_content = first - 1;

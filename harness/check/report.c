@@ -232,8 +232,14 @@ static void text_scenario(struct report *r, const struct match_result *res)
 			const char *body = strchr(ms->diff, '\n');
 			add_lines(r->out, "           ", body ? body + 1 : ms->diff, ESC_TEXT);
 		}
-		if (!r->opts.verbose || !ms->obs || !ms->obs->hit)
+		if (!r->opts.verbose || !ms->obs)
 			continue;
+		if (!ms->obs->hit) {
+			/* A `never` stop passes unreached: its narration says why. */
+			if (ms->stop->never && ms->stop->say && ms->status == MATCH_PASS)
+				add_lines(r->out, "             | ", ms->stop->say, ESC_TEXT);
+			continue;
+		}
 		if (ms->stop->say)
 			add_lines(r->out, "             | ", ms->stop->say, ESC_TEXT);
 		text_frames(r, ms->stop->space == SCENARIO_USER ? "user frames" : "frames",
@@ -678,6 +684,7 @@ static void jr_stop(struct report *r, const struct match_result *res, size_t i)
 	json_str(&r->json, "space", st->space == SCENARIO_USER ? "user" : "kernel");
 	json_str(&r->json, "syscall", st->syscall);
 	json_bool(&r->json, "finish", st->finish);
+	json_bool(&r->json, "never", st->never);
 	json_str(&r->json, "condition", st->cond);
 	json_int(&r->json, "line", st->line);
 	jr_guard(r, &st->guard);

@@ -436,7 +436,7 @@ static void add_say(char **say, const struct lexer_word *text)
 	*say = strbuf_detach(&sb, NULL);
 }
 
-/* stop [kernel|user] LOCATION [syscall=NAME] [finish] [if GDB-EXPR] */
+/* stop [kernel|user] LOCATION [syscall=NAME] [finish|never] [if GDB-EXPR] */
 static void parse_stop(struct parser *p, struct lexer *lx, const struct lexer_word *dir,
 		       const struct guard *g)
 {
@@ -457,6 +457,7 @@ static void parse_stop(struct parser *p, struct lexer *lx, const struct lexer_wo
 		have = lexer_next(lx, &w);
 	}
 	if (!have || lexer_word_is(&w, "if") || lexer_word_is(&w, "finish") ||
+	    lexer_word_is(&w, "never") ||
 	    (w.len >= 8 && !memcmp(w.s, "syscall=", 8))) {
 		perr(p, dir->col, "'stop' needs a location: a function, FILE:LINE or *ADDRESS");
 		if (!have)
@@ -487,7 +488,15 @@ static void parse_stop(struct parser *p, struct lexer *lx, const struct lexer_wo
 		} else if (lexer_word_is(&w, "finish")) {
 			if (st->finish)
 				return (void)perr(p, w.col, "duplicate 'finish'");
+			if (st->never)
+				return (void)perr(p, w.col, "a 'never' stop has no return to finish");
 			st->finish = 1;
+		} else if (lexer_word_is(&w, "never")) {
+			if (st->never)
+				return (void)perr(p, w.col, "duplicate 'never'");
+			if (st->finish)
+				return (void)perr(p, w.col, "a 'finish' stop cannot be 'never' too");
+			st->never = 1;
 		} else if (lexer_word_is(&w, "if")) {
 			struct lexer_word rest;
 			lexer_rest(lx, &rest);
@@ -499,8 +508,8 @@ static void parse_stop(struct parser *p, struct lexer *lx, const struct lexer_wo
 			return (void)perr(p, w.col, "a version guard goes at the start of the line");
 		} else {
 			return (void)perr(p, w.col,
-					  "unknown stop option %s (expected syscall=NAME, finish "
-					  "or if GDB-EXPR)",
+					  "unknown stop option %s (expected syscall=NAME, finish, "
+					  "never or if GDB-EXPR)",
 					  qw(p, 0, &w));
 		}
 	}
@@ -649,6 +658,12 @@ static void body_line(struct parser *p, struct lexer *lx, const struct lexer_wor
 		else
 			perr(p, w->col, "unknown stop directive %s%s", qw(p, 0, w),
 			     suggest(p, w, body_directives));
+		return;
+	}
+	if (st->never && !lexer_word_is(w, "say")) {
+		p->block = BLOCK_IGNORE;
+		perr(p, w->col, "%s under a 'never' stop (line %d): it is never reached, so there "
+		     "is nothing to compare", qw(p, 0, w), st->line);
 		return;
 	}
 	if (lexer_word_is(w, "say")) {

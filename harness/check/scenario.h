@@ -77,6 +77,7 @@ struct scenario_stop {
 	int line;           /* line of the stop directive */
 	struct guard guard; /* the stop applies only when this holds */
 	int syscall_col;    /* column of the syscall= name, 0 when none */
+	int never;          /* 1: the stop must not be reached while the program runs */
 };
 
 /* A whole scenario file. */

@@ -186,8 +186,9 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 	 * stop at do_syscall_64 for it. */
 	int want_lstar = sc->lstar && guard_holds(&sc->lstar_guard, obs->kernel_version);
 	int lstar_bp = -1, kernel_stops = 0;
+	size_t never_armed = 0; /* `never` stops still armed: not waited for, watched to the end */
 	for (size_t i = 0; i < sc->nstops; i++)
-		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL &&
+		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL && !sc->stops[i].never &&
 				guard_holds(&sc->stops[i].guard, obs->kernel_version);
 	int rc = -1;
 
@@ -206,6 +207,10 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 		bkpt[i] = arm_stop(s, sc, i, t->syscalls, &why);
 		if (bkpt[i] < 0)
 			goto fail;
+		if (sc->stops[i].never) {
+			left--;
+			never_armed++;
+		}
 	}
 	if (want_lstar && !kernel_stops) {
 		lstar_bp = session_break(s, 0, "do_syscall_64", -1, NULL, &why);
@@ -213,7 +218,8 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 			goto fail;
 		left++;
 	}
-	while (left) {
+	/* Until every stop was taken, then (with `never` stops armed) to the guest's end. */
+	while (left || never_armed) {
 		/* Each stop gets its own limit within the scenario's. */
 		int r = session_continue(s, now_ms() + STOP_TIMEOUT_MS, &st);
 		if (r == 1) {
@@ -230,9 +236,10 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 		}
 		if (r < 0) {
 			if (r == -2) {
-				strbuf_addstr(&why, "no stop reached in time; still waiting for:");
-				for (size_t k = 0; k < sc->nstops; k++)
-					if (bkpt[k] >= 0)
+				strbuf_addstr(&why, left ? "no stop reached in time; still waiting for:"
+							  : "the guest program did not end in time");
+				for (size_t k = 0; left && k < sc->nstops; k++)
+					if (bkpt[k] >= 0 && !sc->stops[k].never)
 						strbuf_addf(&why, " %s:%d (%s)", sc->file, sc->stops[k].line,
 							    sc->stops[k].location);
 			}
@@ -258,7 +265,8 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 		/* *stopped names one breakpoint, but every stop of ours at this place whose
 		 * condition held was hit with it (`stop F` and `stop F finish` are one call
 		 * of F): their hit counts grew. Each is taken now, or never. */
-		int others = left > 1, finish = 0; /* (the last one armed has none with it) */
+		/* (The last one armed has none with it.) */
+		int others = left + never_armed > 1, finish = 0;
 		if (others && session_hit_counts(s, bkpt, sc->nstops, now) < 0)
 			goto fail_gdb;
 		for (size_t k = 0; k < sc->nstops; k++) {
@@ -283,7 +291,10 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 			if (session_delete(s, bkpt[k]) < 0)
 				goto fail_gdb;
 			bkpt[k] = -1;
-			left--;
+			if (sc->stops[k].never)
+				never_armed--;
+			else
+				left--;
 		}
 		if (!finish)
 			continue;

@@ -633,3 +633,35 @@ TEST(match_counts_all)
 	EXPECT_EQ(fx.res.counts.checks[MATCH_FAIL], 2);
 	fx_release(&fx);
 }
+
+TEST(match_never_stops)
+{
+	/* Unreached: it passes. Reached: it fails and shows where. A failed run proves
+	 * nothing either way. */
+	struct fixture fx;
+	fx_parse(&fx, "t.scn", "program p\nstop a never\nstop b never\nstop c\n");
+	fx_stop(&fx, 0, NULL, NULL);
+	struct obs_stop *hit = fx_stop(&fx, 1, "b|c", "");
+	free(hit->frames[0].file);
+	hit->frames[0].file = xstrdup("kernel/b.c");
+	hit->frames[0].line = 12;
+	fx_stop(&fx, 1, "c", "");
+	EXPECT_EQ(match_run(&fx.res, &fx.sc, &fx.run, NULL), MATCH_FAIL);
+	EXPECT_EQ(fx.res.stops[0].status, MATCH_PASS);
+	EXPECT_STREQ(fx.res.stops[0].title, "a never");
+	EXPECT_TRUE(fx.res.stops[0].reason == NULL);
+	const struct match_stop *ms = &fx.res.stops[1];
+	EXPECT_EQ(ms->status, MATCH_FAIL);
+	EXPECT_STREQ(ms->reason, "reached, but the scenario says it never is");
+	EXPECT_STREQ(ms->diff, "t.scn:3: stop b never: reached, but the scenario says it never "
+			       "is, at:\n  #0  b at kernel/b.c:12\n  #1  c\n");
+	EXPECT_EQ(fx.res.stops[2].status, MATCH_PASS);
+	fx_release(&fx);
+
+	fx_parse(&fx, "t.scn", "program p\nstop a never\n");
+	fx_stop(&fx, 0, NULL, NULL);
+	fx.run.error = xstrdup("QEMU died");
+	EXPECT_EQ(match_run(&fx.res, &fx.sc, &fx.run, NULL), MATCH_ERROR);
+	EXPECT_EQ(fx.res.stops[0].status, MATCH_ERROR);
+	fx_release(&fx);
+}

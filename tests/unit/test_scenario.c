@@ -402,7 +402,7 @@ TEST(scenario_errors_stop)
 	EXPECT_ERROR("program p\nstop # just a comment\n",
 		     "t.scn:2:1: 'stop' needs a location: a function, FILE:LINE or *ADDRESS");
 	EXPECT_ERROR("program p\nstop f bogus\n", "t.scn:2:8: unknown stop option 'bogus' "
-						   "(expected syscall=NAME, finish or if GDB-EXPR)");
+						   "(expected syscall=NAME, finish, never or if GDB-EXPR)");
 	EXPECT_ERROR("program p\nstop f syscall=\n",
 		     "t.scn:2:16: bad syscall name '' (a name such as 'clone', or a number)");
 	EXPECT_ERROR("program p\nstop f syscall=a-b\n",
@@ -803,4 +803,30 @@ TEST(scenario_readme_example)
 	free(text);
 	free(path);
 	strbuf_release(&md);
+}
+
+TEST(scenario_never_stops)
+{
+	struct scenario sc;
+	parse_ok(&sc, "program p\nstop f never\n  say not here\nstop g syscall=getpid never if 1\n");
+	ASSERT_EQ(sc.nstops, 2);
+	EXPECT_EQ(sc.stops[0].never, 1);
+	EXPECT_STREQ(sc.stops[0].say, "not here");
+	EXPECT_EQ(sc.stops[1].never, 1);
+	EXPECT_STREQ(sc.stops[1].syscall, "getpid");
+	EXPECT_STREQ(sc.stops[1].cond, "1");
+	scenario_release(&sc);
+	EXPECT_ERROR("program p\nstop f never never\n", "t.scn:2:14: duplicate 'never'");
+	EXPECT_ERROR("program p\nstop f never finish\n",
+		     "t.scn:2:14: a 'never' stop has no return to finish");
+	EXPECT_ERROR("program p\nstop f finish never\n",
+		     "t.scn:2:15: a 'finish' stop cannot be 'never' too");
+	EXPECT_ERROR("program p\nstop never\n",
+		     "t.scn:2:1: 'stop' needs a location: a function, FILE:LINE or *ADDRESS");
+	EXPECT_ERROR("program p\nstop f never\n  frames\n    f\n",
+		     "t.scn:3:3: 'frames' under a 'never' stop (line 2): it is never reached, so "
+		     "there is nothing to compare");
+	EXPECT_ERROR("program p\nstop f never\n  regs ax == 1\n",
+		     "t.scn:3:3: 'regs' under a 'never' stop (line 2): it is never reached, so "
+		     "there is nothing to compare");
 }
