@@ -44,9 +44,10 @@ static void run_task(void *ctx, size_t t, struct strbuf *out)
 	struct run_tasks *rt = ctx;
 	size_t r = rt->slot[t], k = r / rt->n, i = r % rt->n;
 	struct obs_run obs;
+	struct run_opts run = *rt->run;
 	info("%s: running on %s (%zu stop%s)", rt->sc[i].file, rt->kernels[k].version,
 	     rt->sc[i].nstops, rt->sc[i].nstops == 1 ? "" : "s");
-	run_scenario(&rt->sc[i], &rt->targets[k], rt->run, &obs);
+	run_scenario(&rt->sc[i], &rt->targets[k], &run, &obs);
 	obs_run_encode(&obs, out);
 	obs_run_release(&obs);
 }

@@ -1,12 +1,14 @@
 /*
- * kdive tour: a narrated walk from glibc's fork() to kernel_clone on a live guest,
- * seven steps, each with its narration, the kernel source around the stop, the live
- * values and the backtrace. Enter moves on, g drops into gdb, q quits; --auto prints
- * the whole tour, --format json emits it as data.
+ * kdive tour: a narrated walk on a live guest. `tour fork`: from glibc's fork() to
+ * kernel_clone in seven hand-made steps. `tour SCENARIO.scn`: any scenario, one step
+ * a stop it reaches. Each step has its narration, the source around the stop, the
+ * live values and the backtraces. Enter moves on, g drops into gdb, q quits; --auto
+ * prints the whole tour, --format json emits it as data.
  */
 #define _GNU_SOURCE
 #include "cli.h"
 #include "json.h"
+#include "run.h"
 #include "scenario.h"
 #include "session.h"
 #include "syscalls.h"
@@ -50,6 +52,9 @@ struct tour {
 	struct json j;           /* its writer */
 	int quit;                /* the user pressed q */
 	int64_t t0;              /* start */
+	struct session *gs;      /* the session the keys act on (g): &s, or run's */
+	int nsteps;              /* steps the tour has */
+	int step_no;             /* steps shown */
 };
 
 static void step_init(struct step *st, int n, const char *title)
@@ -86,21 +91,28 @@ static void scenario_say(struct tour *t, const char *location, struct strbuf *sa
 	}
 }
 
-/* A source file by its path relative to the kernel tree (or the build outputs). */
+/*
+ * A source file by its path relative to the kernel tree (or the build outputs), or a
+ * guest program's relative to initramfs/progs.
+ */
 static char *source_path(struct tour *t, const char *rel)
 {
-	const char *roots[] = { t->k->srctree, t->k->build, t->k->tree };
+	char *progs = xstrfmt("%s/initramfs/progs", cli_datadir());
+	const char *roots[] = { t->k->srctree, t->k->build, t->k->tree, progs };
+	char *found = NULL;
 	if (rel[0] == '/')
-		return xstrdup(rel);
-	for (size_t i = 0; i < ARRAY_SIZE(roots); i++) {
+		found = access(rel, R_OK) == 0 ? xstrdup(rel) : NULL;
+	for (size_t i = 0; !found && rel[0] != '/' && i < ARRAY_SIZE(roots); i++) {
 		if (!roots[i])
 			continue;
 		char *p = xstrfmt("%s/%s", roots[i], rel);
 		if (access(p, R_OK) == 0)
-			return p;
-		free(p);
+			found = p;
+		else
+			free(p);
 	}
-	return NULL;
+	free(progs);
+	return found;
 }
 
 /* The first line of rel containing needle, 0 when none. */
@@ -223,7 +235,7 @@ static void print_step(struct tour *t, const struct step *st)
 {
 	struct strbuf o = STRBUF_INIT;
 	const char *b = t->color ? "\033[1m" : "", *n = t->color ? "\033[0m" : "";
-	strbuf_addf(&o, "\n%s== Step %d/%d: %s ==%s  (reached at %.1f s)\n", b, st->n, TOUR_STEPS,
+	strbuf_addf(&o, "\n%s== Step %d/%d: %s ==%s  (reached at %.1f s)\n", b, st->n, t->nsteps,
 		    st->title, n, (double)st->ms / 1000.0);
 	wrap(&o, st->say.buf, t->width, "  ");
 	if (st->extra.len)
@@ -291,7 +303,7 @@ static void gdb_repl(struct tour *t)
 	if (!t->helpers_loaded) {
 		char *tbl = kernel_syscalls_header(t->k);
 		char *helpers = xstrfmt("%s/gdbinit/kdive.py", cli_datadir());
-		session_load_helpers(&t->s, helpers, tbl);
+		session_load_helpers(t->gs, helpers, tbl);
 		free(helpers);
 		free(tbl);
 		t->helpers_loaded = 1;
@@ -318,7 +330,7 @@ static void gdb_repl(struct tour *t)
 			continue;
 		}
 		struct strbuf said = STRBUF_INIT;
-		int r = session_console_capture(&t->s, line, &said);
+		int r = session_console_capture(t->gs, line, &said);
 		fputs(said.buf, stdout);
 		strbuf_release(&said);
 		if (r < 0) {
@@ -650,6 +662,200 @@ out:
 	return rc;
 }
 
+/* ---- the tour of any scenario: a step at each stop it reaches ---- */
+
+/* "stop user _Fork", "stop kernel_clone syscall=clone finish": the stop as written. */
+static char *stop_line(const struct scenario_stop *sp)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "stop %s%s", sp->space == SCENARIO_USER ? "user " : "", sp->location);
+	if (sp->syscall)
+		strbuf_addf(&sb, " syscall=%s", sp->syscall);
+	if (sp->finish)
+		strbuf_addstr(&sb, " finish");
+	return strbuf_detach(&sb, NULL);
+}
+
+/* The system call of a kernel stop, from the task's struct pt_regs. */
+static void syscall_values(struct tour *t, struct session *s, struct step *st)
+{
+	static const int args[] = { SESSION_PT_DI, SESSION_PT_SI, SESSION_PT_DX, SESSION_PT_R10,
+				    SESSION_PT_R8, SESSION_PT_R9 };
+	uint64_t regs[SESSION_PT_NSLOTS];
+	if (session_ptregs(s, regs) < 0)
+		return;
+	const char *name = syscalls_name(&t->k->syscalls, (long)regs[SESSION_PT_ORIG_AX]);
+	char *what = xstrfmt("the system call: %s", name ? name : "(not in the table)");
+	add_value(st, "orig_ax", regs[SESSION_PT_ORIG_AX], what);
+	free(what);
+	for (size_t i = 0; i < ARRAY_SIZE(args); i++) {
+		char *arg = xstrfmt("argument register %zu (%s reads as many as it takes)", i + 1,
+				    name ? name : "the call");
+		add_value(st, session_ptreg_name(args[i]), regs[args[i]], arg);
+		free(arg);
+	}
+}
+
+/* run's hook: the step of stop i, where the guest is stopped now. */
+static int scenario_step(void *ctx, struct session *s, const struct scenario *sc, size_t i,
+			 const struct obs_stop *seen)
+{
+	struct tour *t = ctx;
+	const struct scenario_stop *sp = &sc->stops[i];
+	struct run_target rt;
+	char *title = stop_line(sp);
+	struct step st;
+	cli_run_target(&t->im, t->k, &rt);
+	t->gs = s;
+	step_init(&st, ++t->step_no, title);
+	st.ms = now_ms() - t->t0;
+	if (sp->say)
+		for (const char *p = sp->say; *p; p++)
+			strbuf_addch(&st.say, *p == '\n' ? ' ' : *p);
+	else
+		strbuf_addf(&st.say, "The program reached %s (%s:%d).", sp->location, sc->file, sp->line);
+	if (seen->nframes && seen->frames[0].file) {
+		char *rel = obs_relative_path(seen->frames[0].file, rt.roots);
+		show_source(t, &st, rel, seen->frames[0].line);
+		free(rel);
+	}
+	/* The system call from pt_regs, then what the checks read that is not there yet. */
+	if (sp->space == SCENARIO_KERNEL)
+		syscall_values(t, s, &st);
+	for (size_t k = 0; k < seen->nvalues; k++) {
+		const struct obs_value *v = &seen->values[k];
+		size_t len = strlen(v->name), shown = 0;
+		for (size_t j = 0; j < st.values.nr; j++)
+			shown |= !strncmp(st.values.v[j], v->name, len) && st.values.v[j][len] == '\t';
+		if (shown)
+			continue;
+		if (v->ok)
+			add_value(&st, v->name, (uint64_t)v->value, "read for the scenario's checks");
+		else
+			strvec_pushf(&st.values, "%s\t(unreadable)\t%s", v->name,
+				     v->error ? v->error : "");
+	}
+	/* Backtraces with paths as reports give them. */
+	struct obs_frame *f = xcalloc(seen->nframes + seen->nuser + 1, sizeof(*f));
+	size_t n = 0;
+	for (size_t k = 0; k < seen->nframes; k++, n++) {
+		f[n] = seen->frames[k];
+		f[n].func = xstrdup(f[n].func);
+		f[n].file = f[n].file ? xstrdup(f[n].file) : NULL;
+	}
+	obs_relativize(f, n, rt.roots);
+	add_frames(&st, f, n);
+	obs_frames_free(f, n);
+	if (seen->nuser) {
+		f = xcalloc(seen->nuser, sizeof(*f));
+		for (n = 0; n < seen->nuser; n++) {
+			f[n] = seen->user[n];
+			f[n].func = xstrdup(f[n].func);
+			f[n].file = f[n].file ? xstrdup(f[n].file) : NULL;
+		}
+		obs_relativize(f, n, rt.roots);
+		strvec_push(&st.frames, "user space, below the syscall:");
+		add_frames(&st, f, n);
+		obs_frames_free(f, n);
+	}
+	emit(t, &st);
+	step_release(&st);
+	free(title);
+	return t->quit;
+}
+
+/* kdive tour SCENARIO.scn. An exit code. */
+static int tour_scenario(struct tour *t, struct cli_args *a, const char *path)
+{
+	struct obs_run obs;
+	struct run_target rt;
+	int rc = cli_load_scenario(path, &t->sc, NULL);
+	if (rc)
+		return rc;
+	t->have_sc = 1;
+	rc = cli_resolve_images(&t->im, &a->boot, 1);
+	if (rc || (rc = cli_check_names(&t->sc, &t->im)))
+		return rc;
+	t->k = &t->im.kernels[0];
+	for (size_t i = 0; i < t->sc.nstops; i++)
+		t->nsteps += !t->sc.stops[i].never && guard_holds(&t->sc.stops[i].guard, t->k->version);
+	if (!guard_holds(&t->sc.guard, t->k->version) || !t->nsteps) {
+		error("%s: nothing to tour on kernel %s (no stop applies)", path, t->k->version);
+		return KDIVE_EXIT_SKIP;
+	}
+	struct run_opts ro = { .keep = a->boot.keep, .timeout_s = a->boot.timeout_s,
+			       .kaslr = a->boot.kaslr, .cpus = a->boot.cpus,
+			       .append = a->boot.append, .snapshots = t->im.snapshots,
+			       .on_stop = scenario_step, .on_stop_ctx = t };
+	cli_run_target(&t->im, t->k, &rt);
+	if (t->json) {
+		json_init(&t->j, &t->out, 0);
+		json_open(&t->j, NULL, '{');
+		json_str(&t->j, "tour", t->sc.name ? t->sc.name : path);
+		json_str(&t->j, "scenario", path);
+		json_open(&t->j, "steps", '[');
+	} else {
+		struct strbuf o = STRBUF_INIT, say = STRBUF_INIT;
+		for (const char *p = t->sc.say ? t->sc.say : ""; *p; p++)
+			strbuf_addch(&say, *p == '\n' ? ' ' : *p);
+		wrap(&o, say.buf, t->width, "  ");
+		printf("kdive tour %s: %s, live, in %d step%s (kernel %s).\n%s", path,
+		       t->sc.name ? t->sc.name : "a scenario", t->nsteps, t->nsteps == 1 ? "" : "s",
+		       t->k->version, o.buf);
+		strbuf_release(&o);
+		strbuf_release(&say);
+	}
+	t->t0 = now_ms();
+	int r = run_scenario(&t->sc, &rt, &ro, &obs);
+	rc = r < 0 ? KDIVE_EXIT_INFRA : KDIVE_EXIT_PASS;
+	if (r < 0 && obs.error)
+		error("%s: %s", path, obs.error);
+	/* What the scenario says never happens, and did not. */
+	struct strvec never;
+	strvec_init(&never);
+	for (size_t i = 0; !ro.quit && r == 0 && i < t->sc.nstops; i++) {
+		const struct scenario_stop *sp = &t->sc.stops[i];
+		if (!sp->never || !guard_holds(&sp->guard, t->k->version))
+			continue;
+		struct strbuf line = STRBUF_INIT;
+		strbuf_addf(&line, "%s %s: %s", obs.stops[i].hit ? "REACHED" : "never reached,",
+			    sp->location, obs.stops[i].hit ? "the scenario says it never is"
+							   : "as the scenario says");
+		if (sp->say) {
+			strbuf_addstr(&line, ". ");
+			for (const char *p = sp->say; *p; p++)
+				strbuf_addch(&line, *p == '\n' ? ' ' : *p);
+		}
+		strvec_push(&never, line.buf);
+		strbuf_release(&line);
+	}
+	if (t->json) {
+		json_close(&t->j); /* steps */
+		json_open(&t->j, "never", '[');
+		for (size_t i = 0; i < never.nr; i++)
+			json_str(&t->j, NULL, never.v[i]);
+		json_close(&t->j);
+		json_str(&t->j, "kernel", t->k->version);
+		json_bool(&t->j, "completed", r == 0 && !ro.quit);
+		json_int(&t->j, "total_ms", now_ms() - t->t0);
+		json_finish(&t->j);
+		cli_emit(a, t->out.buf, t->out.len);
+	} else if (r == 0 && !ro.quit) {
+		struct strbuf o = STRBUF_INIT;
+		for (size_t i = 0; i < never.nr; i++) {
+			strbuf_addch(&o, '\n');
+			wrap(&o, never.v[i], t->width, "  ");
+		}
+		printf("%s\nThe tour is over: the guest ran %s to its end and powered off (%.1f s).\n"
+		       "Go on by hand with `kdive debug %s`.\n", o.buf, t->sc.program,
+		       (double)(now_ms() - t->t0) / 1000.0, path);
+		strbuf_release(&o);
+	}
+	strvec_clear(&never);
+	obs_run_release(&obs);
+	return rc;
+}
+
 static int terminal_width(void)
 {
 	struct winsize ws;
@@ -684,12 +890,25 @@ static int cmd_tour(int argc, char **argv)
 	if (rc)
 		goto out;
 	t.json = cli_format_is(&a, "json");
-	if (a.nrest > 1 || (a.nrest && strcmp(a.rest[0], "fork"))) {
-		rc = cli_usage_error("tour", "the one tour is 'fork'");
-		goto out;
-	}
 	t.color = cli_color(&a);
 	t.width = terminal_width();
+	if (a.nrest > 1) {
+		rc = cli_usage_error("tour", "one tour at a time: fork, or a scenario file");
+		goto out;
+	}
+	if (a.nrest && strcmp(a.rest[0], "fork")) {
+		const char *arg = a.rest[0];
+		size_t len = strlen(arg);
+		if (!strchr(arg, '/') && (len < 4 || strcmp(arg + len - 4, ".scn"))) {
+			rc = cli_usage_error("tour", "the tours are 'fork' and any scenario file "
+					     "(scenarios/NAME.scn), not '%s'", arg);
+			goto out;
+		}
+		rc = tour_scenario(&t, &a, arg);
+		goto out;
+	}
+	t.gs = &t.s;
+	t.nsteps = TOUR_STEPS;
 	so.keep = a.boot.keep;
 	rc = cli_resolve_images(&t.im, &a.boot, 1);
 	if (rc)
@@ -791,11 +1010,11 @@ out:
 const struct cli_command cli_cmd_tour = {
 	.name = "tour",
 	.fn = cmd_tour,
-	.summary = "a narrated, step-by-step guided tour from fork() to kernel_clone",
-	.args = "[fork]",
+	.summary = "a narrated, step-by-step guided tour: fork() to kernel_clone, or any scenario",
+	.args = "[fork | SCENARIO.scn]",
 	.about =
-	"Boots the guest and walks the seed's journey live, stopping the fork program on\n"
-	"the way, in seven steps:\n"
+	"`kdive tour` (or `tour fork`) boots the guest and walks the seed's journey live,\n"
+	"stopping the fork program on the way, in seven steps:\n"
 	"  1. user space: _Fork, its code up to the syscall instruction, the registers\n"
 	"  2. the jump: MSR_LSTAR, read live, = entry_SYSCALL_64\n"
 	"  3. entry_SYSCALL_64 building struct pt_regs (where each field came from)\n"
@@ -805,6 +1024,12 @@ const struct cli_command cli_cmd_tour = {
 	"  7. kernel_clone, and the return path: SYSRET or IRET, and why\n"
 	"Each step shows its narration (from scenarios/fork.scn), the kernel source around\n"
 	"the stop, the live values and the backtrace.\n"
+	"\n"
+	"`kdive tour SCENARIO.scn` tours any scenario: a step at each stop it reaches, with\n"
+	"the stop's `say` narration, the source around it, the live values (at a kernel\n"
+	"stop the system call from struct pt_regs: number, name, argument registers; and\n"
+	"what the checks read) and the kernel and user backtraces. What a `never` stop says\n"
+	"does not happen is confirmed at the end.\n"
 	"\n"
 	"Keys: Enter = next step, g = gdb right here (type gdb commands, kd-ptregs, kd-ubt;\n"
 	"`tour` comes back), q = quit (the guest is shut down).\n",

@@ -172,7 +172,7 @@ static void say_failure(struct session *s, struct strbuf *why, const char *gener
 
 /* The scenario's stops on a started session: arm, take each stop, run to the end. */
 static int run_stops(struct session *s, const struct scenario *sc, const struct run_target *t,
-		     struct obs_run *obs)
+		     struct run_opts *o, struct obs_run *obs)
 {
 	struct strbuf why = STRBUF_INIT;
 	struct session_stop st = { .bkpt = -1 };
@@ -285,6 +285,13 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 		for (size_t k = 0; k < sc->nstops; k++)
 			if (taken[k] && capture_stop(s, &sc->stops[k], &obs->stops[k]) < 0)
 				goto fail_gdb;
+		for (size_t k = 0; o->on_stop && k < sc->nstops; k++) {
+			if (taken[k] && o->on_stop(o->on_stop_ctx, s, sc, k, &obs->stops[k])) {
+				o->quit = 1;
+				rc = 0;
+				goto out;
+			}
+		}
 		for (size_t k = 0; k < sc->nstops; k++) {
 			if (!taken[k])
 				continue;
@@ -332,7 +339,7 @@ out:
 	return rc;
 }
 
-int run_scenario(const struct scenario *sc, const struct run_target *t, const struct run_opts *o,
+int run_scenario(const struct scenario *sc, const struct run_target *t, struct run_opts *o,
 		 struct obs_run *obs)
 {
 	struct session_opts so = { 0 };
@@ -363,7 +370,7 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, const st
 		session_console_tail(&s, &why);
 		obs->error = strbuf_detach(&why, NULL);
 	} else {
-		r = run_stops(&s, sc, t, obs);
+		r = run_stops(&s, sc, t, o, obs);
 	}
 	session_end(&s, r == 0);
 	obs->total_ms = now_ms() - t0;

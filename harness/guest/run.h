@@ -14,6 +14,16 @@
 #include "scenario.h"
 #include "syscalls.h"
 
+struct session;
+/*
+ * Called at each stop taken, with the guest stopped there and what was captured (a
+ * finish stop before its function runs on: no ret yet). The session may be used
+ * (read registers, run gdb commands), not continued. Nonzero ends the run there:
+ * the guest is shut down, and run_scenario() returns 0 with the stops left unreached.
+ */
+typedef int (*run_stop_fn)(void *ctx, struct session *s, const struct scenario *sc, size_t stop,
+			   const struct obs_stop *seen);
+
 /* What a scenario runs on: a kernel and the initramfs. Nothing owned. */
 struct run_target {
 	const char *bzimage;  /* kernel image */
@@ -34,6 +44,9 @@ struct run_opts {
 	int cpus;             /* guest CPUs (0: 1) */
 	const char *append;   /* more kernel command line, or NULL */
 	const char *snapshots; /* warm snapshots' directory (session_opts), or NULL: boot */
+	run_stop_fn on_stop;  /* or NULL */
+	void *on_stop_ctx;
+	int quit;             /* set when on_stop ended the run */
 };
 
 /*
@@ -41,7 +54,7 @@ struct run_opts {
  * obs_run_release()). Returns 0 when the run completed, whatever matched; -1 on an
  * infrastructure failure, with obs->error saying what (the console tail included).
  */
-int run_scenario(const struct scenario *sc, const struct run_target *t, const struct run_opts *o,
+int run_scenario(const struct scenario *sc, const struct run_target *t, struct run_opts *o,
 		 struct obs_run *obs);
 
 /* The kernel's number for a stop's syscall= (a name, or a number); -1 when unknown. */
