@@ -1,7 +1,7 @@
 /*
  * kdive tour: a narrated walk on a live guest. `tour fork`: from glibc's fork() to
- * kernel_clone in seven hand-made steps. `tour SCENARIO.scn`: any scenario, one step
- * a stop it reaches. Each step has its narration, the source around the stop, the
+ * kernel_clone and the child's return, in ten hand-made steps. `tour SCENARIO.scn`:
+ * any scenario, one step a stop it reaches. Each step has its narration, the source around the stop, the
  * live values and the backtraces. Enter moves on, g drops into gdb, q quits; --auto
  * prints the whole tour, --format json emits it as data.
  */
@@ -20,7 +20,7 @@
 #include <termios.h>
 #include <unistd.h>
 
-#define TOUR_STEPS 7
+#define TOUR_STEPS 10
 
 /* One step as shown. */
 struct step {
@@ -53,6 +53,9 @@ struct tour {
 	int quit;                /* the user pressed q */
 	int64_t t0;              /* start */
 	struct session *gs;      /* the session the keys act on (g): &s, or run's */
+	uint64_t parent_ip;      /* fork: where the parent's syscall returns to user space */
+	uint64_t entry_ret;      /* fork: where do_syscall_64 returns to in entry_SYSCALL_64 */
+	long long parent_pid;    /* fork: the parent's pid */
 	int nsteps;              /* steps the tour has */
 	int step_no;             /* steps shown */
 };
@@ -249,7 +252,7 @@ static void print_step(struct tour *t, const struct step *st)
 			const char *t1 = strchr(v, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
 			if (!t2)
 				continue;
-			strbuf_addf(&o, "    %-13.*s %-30.*s %s\n", (int)(t1 - v), v, (int)(t2 - t1 - 1),
+			strbuf_addf(&o, "    %-17.*s %-30.*s %s\n", (int)(t1 - v), v, (int)(t2 - t1 - 1),
 				    t1 + 1, t2 + 1);
 		}
 	}
@@ -580,6 +583,238 @@ static int step_switch(struct tour *t)
 	return 0;
 }
 
+/* A field of the running task (pid, tgid, ...), or -1. */
+static long long task_field(struct tour *t, const char *field)
+{
+	struct strbuf why = STRBUF_INIT;
+	char *expr = xstrfmt("(long long)%s->%s", t->s.layout.current, field);
+	char *v = session_eval(&t->s, expr, &why);
+	long long r = v ? strtoll(v, NULL, 0) : -1;
+	free(v);
+	free(expr);
+	strbuf_release(&why);
+	return r;
+}
+
+/* The CLONE_* names of flags (include/uapi/linux/sched.h). */
+static void clone_flags_names(uint64_t flags, struct strbuf *out)
+{
+	static const struct { uint64_t bit; const char *name; } names[] = {
+		{ 0x100, "VM" }, { 0x200, "FS" }, { 0x400, "FILES" }, { 0x800, "SIGHAND" },
+		{ 0x1000, "PIDFD" }, { 0x2000, "PTRACE" }, { 0x4000, "VFORK" },
+		{ 0x8000, "PARENT" }, { 0x10000, "THREAD" }, { 0x20000, "NEWNS" },
+		{ 0x40000, "SYSVSEM" }, { 0x80000, "SETTLS" }, { 0x100000, "PARENT_SETTID" },
+		{ 0x200000, "CHILD_CLEARTID" }, { 0x1000000, "CHILD_SETTID" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (flags & names[i].bit)
+			strbuf_addf(out, "%sCLONE_%s", out->len ? " | " : "", names[i].name);
+	if (!out->len)
+		strbuf_addstr(out, "no flags: a plain fork");
+	else if (!(flags & 0x100))
+		strbuf_addstr(out, " (a new process, not a thread: no CLONE_VM)");
+}
+
+/* What __do_sys_clone put in struct kernel_clone_args, read live at kernel_clone. */
+static void clone_args_values(struct tour *t, struct step *st)
+{
+	static const char *const fields[][2] = {
+		{ "flags", "" }, /* decoded below */
+		{ "exit_signal", "the signal the parent gets when the child exits" },
+		{ "stack", "the child's user stack (0: the parent's, copy-on-write)" },
+		{ "stack_size", "(clone3 only)" },
+		{ "tls", "the child's thread-local storage (CLONE_SETTLS)" },
+		{ "pidfd", "where a pidfd goes (CLONE_PIDFD)" },
+		{ "child_tid", "where the child's tid goes (CLONE_CHILD_SETTID)" },
+		{ "parent_tid", "where the parent's copy of it goes (CLONE_PARENT_SETTID)" },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(fields); i++) {
+		struct strbuf why = STRBUF_INIT;
+		char *expr = xstrfmt("(unsigned long long)args->%s", fields[i][0]);
+		char *v = session_eval(&t->s, expr, &why);
+		if (v) {
+			char *name = xstrfmt("args->%s", fields[i][0]);
+			struct strbuf what = STRBUF_INIT;
+			if (i == 0)
+				clone_flags_names(strtoull(v, NULL, 0), &what);
+			else
+				strbuf_addstr(&what, fields[i][1]);
+			add_value(st, name, strtoull(v, NULL, 0), what.buf);
+			strbuf_release(&what);
+			free(name);
+		}
+		free(v);
+		free(expr);
+		strbuf_release(&why);
+	}
+}
+
+/* Step 8 (or 9): the parent back in entry_SYSCALL_64, where do_syscall_64's bool
+ * chooses SYSRET or IRET. */
+static int step_parent_return(struct tour *t, int no)
+{
+	struct step st;
+	struct obs_frame *f = NULL;
+	size_t n = 0;
+	uint64_t rax;
+	if (session_registers(&t->s, (const char *const[]){ "rax" }, 1, &rax) < 0 ||
+	    session_frames(&t->s, &f, &n) < 0)
+		return -1;
+	relative(t, f, n);
+	int sysret = (rax & 0xff) != 0;
+	step_init(&st, no, "the parent's way back: SYSRET or IRET");
+	st.ms = now_ms() - t->t0;
+	strbuf_addf(&st.say,
+		    "kernel_clone returned the child's pid, and do_syscall_64 returned %s to "
+		    "entry_SYSCALL_64: %s", sysret ? "true" : "false",
+		    sysret ? "SYSRET can restore everything (rcx == rip, r11 == rflags, canonical "
+			     "addresses, no TF/RF), so the fast path returns to _Fork right after "
+			     "its syscall instruction, with the child's pid in rax."
+			   : "something SYSRET cannot restore changed, so the kernel returns through "
+			     "IRET.");
+	add_value(&st, "do_syscall_64", (uint64_t)sysret,
+		  sysret ? "returned true (al): the fast SYSRET path"
+			 : "returned false (al): the general IRET path");
+	add_value(&st, "pid", (uint64_t)task_field(t, "pid"), "the parent");
+	show_source(t, &st, "arch/x86/entry/entry_64.S",
+		    find_line(t, "arch/x86/entry/entry_64.S", "call\tdo_syscall_64"));
+	add_frames(&st, f, n);
+	obs_frames_free(f, n);
+	emit(t, &st);
+	step_release(&st);
+	return 0;
+}
+
+/*
+ * The child's first run. copy_thread gave the new task a copy of the parent's struct
+ * pt_regs with ax = 0, and a kernel stack whose saved return address is
+ * ret_from_fork: when the scheduler first picks it, it starts there (schedule_tail
+ * first). Returns its pid, or -1.
+ */
+static long long step_child_first_run(struct tour *t, int no)
+{
+	struct step st;
+	struct obs_frame *f = NULL;
+	size_t n = 0;
+	uint64_t regs[SESSION_PT_NSLOTS];
+	long long pid = task_field(t, "pid");
+	if (pid < 0 || session_frames(&t->s, &f, &n) < 0 || session_ptregs(&t->s, regs) < 0) {
+		obs_frames_free(f, n);
+		return -1;
+	}
+	relative(t, f, n);
+	step_init(&st, no, "the child: its first run, from ret_from_fork");
+	st.ms = now_ms() - t->t0;
+	strbuf_addstr(&st.say, "kernel_clone made a new task, a copy of the parent: "
+			       "copy_thread gave it a copy of the parent's struct pt_regs with ax set "
+			       "to 0 (the child's return value) and a kernel stack whose saved "
+			       "return address is ret_from_fork. The first time the scheduler picks "
+			       "it, it starts there, and schedule_tail finishes the switch.");
+	int l = find_line(t, "arch/x86/kernel/process.c", "childregs->ax = 0;");
+	extra_source(t, &st, "arch/x86/kernel/process.c", l, "copy_thread");
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].func, "ret_from_fork") && f[i].file && !st.src_file)
+			show_source(t, &st, f[i].file, f[i].line);
+	add_value(&st, "pid", (uint64_t)pid, "the child's pid (current->pid)");
+	add_value(&st, "parent pid", (uint64_t)t->parent_pid, "the parent's, for comparison");
+	add_value(&st, "pt_regs->ax", regs[SESSION_PT_AX], "0: what fork() returns in the child");
+	add_value(&st, "pt_regs->ip", regs[SESSION_PT_IP],
+		  regs[SESSION_PT_IP] == t->parent_ip ? "the parent's user ip: after _Fork's syscall"
+						       : "(not the parent's user ip)");
+	add_frames(&st, f, n);
+	obs_frames_free(f, n);
+	emit(t, &st);
+	step_release(&st);
+	return pid;
+}
+
+/* The child back in user space, right after _Fork's syscall instruction. */
+static int step_child_user(struct tour *t, int no)
+{
+	struct step st;
+	struct obs_frame *f = NULL;
+	size_t n = 0;
+	uint64_t rax;
+	if (session_registers(&t->s, (const char *const[]){ "rax" }, 1, &rax) < 0 ||
+	    session_frames(&t->s, &f, &n) < 0)
+		return -1;
+	relative(t, f, n);
+	step_init(&st, no, "the child in user space: fork() returns 0");
+	st.ms = now_ms() - t->t0;
+	strbuf_addstr(&st.say, "The child leaves the kernel like any task (it returns through "
+			       "IRET, from ret_from_fork) and resumes right after the syscall "
+			       "instruction in _Fork, the same place as its parent, with rax = 0: "
+			       "fork() returns 0 in the child and the child's pid in the parent.");
+	add_value(&st, "rax", rax, "fork()'s return value in the child");
+	add_value(&st, "pid", (uint64_t)task_field(t, "pid"), "the child");
+	add_value(&st, "rip", t->parent_ip, "the same user ip as the parent's");
+	add_frames(&st, f, n);
+	obs_frames_free(f, n);
+	emit(t, &st);
+	step_release(&st);
+	return 0;
+}
+
+/*
+ * Steps 8 to 10, in the order the guest takes them: the parent back in
+ * entry_SYSCALL_64 (SYSRET or IRET), the child's first run, the child back in user
+ * space. Which task runs first after fork is the scheduler's choice.
+ */
+static int steps_after_clone(struct tour *t)
+{
+	struct strbuf why = STRBUF_INIT;
+	struct session_stop st = { .bkpt = -1 };
+	int rc = -1, no = 8;
+	char *ret = xstrfmt("*0x%llx", (unsigned long long)t->entry_ret);
+	char *parent = xstrfmt("%s->pid == %lld", t->s.layout.current, t->parent_pid);
+	int bret = t->entry_ret ? session_break(&t->s, 0, ret, -1, parent, &why) : -1;
+	int bchild = session_break(&t->s, 0, "schedule_tail", -1, NULL, &why), buser = -1;
+	free(ret);
+	free(parent);
+	if (bret < 0 || bchild < 0)
+		goto out;
+	while (!t->quit && (bret >= 0 || bchild >= 0 || buser >= 0)) {
+		int r = session_continue(&t->s, 0, &st);
+		if (r != 0) {
+			strbuf_addstr(&why, r == 1 ? "the guest powered off before the child ran"
+						  : "the guest did not get there in time");
+			goto out;
+		}
+		if (st.bkpt == bret && bret >= 0) {
+			if (session_delete(&t->s, bret) < 0 || step_parent_return(t, no++) < 0)
+				goto out;
+			bret = -1;
+		} else if (st.bkpt == bchild && bchild >= 0) {
+			long long pid;
+			if (session_delete(&t->s, bchild) < 0 ||
+			    (pid = step_child_first_run(t, no++)) < 0)
+				goto out;
+			bchild = -1;
+			char *at = xstrfmt("*0x%llx", (unsigned long long)t->parent_ip);
+			char *cond = xstrfmt("%s->pid == %lld", t->s.layout.current, pid);
+			buser = session_break(&t->s, 1, at, -1, cond, &why);
+			free(at);
+			free(cond);
+			if (buser < 0)
+				goto out;
+		} else if (st.bkpt == buser && buser >= 0) {
+			if (session_delete(&t->s, buser) < 0 || step_child_user(t, no++) < 0)
+				goto out;
+			buser = -1;
+		} else {
+			strbuf_addf(&why, "an unexpected stop (%s)", st.reason ? st.reason : "?");
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	if (rc < 0 && why.len)
+		error("after kernel_clone: %s", why.buf);
+	session_stop_release(&st);
+	strbuf_release(&why);
+	return rc;
+}
+
 /* Steps 6 and 7 at kernel_clone: SYSCALL_DEFINE5, then the way back. */
 static int steps_clone(struct tour *t)
 {
@@ -612,6 +847,8 @@ static int steps_clone(struct tour *t)
 	add_value(&st, "parent_tidptr", regs[SESSION_PT_DX], "dx, arg2");
 	add_value(&st, "child_tidptr", regs[SESSION_PT_R10], "r10, arg3");
 	add_value(&st, "tls", regs[SESSION_PT_R8], "r8, arg4");
+	t->parent_ip = regs[SESSION_PT_IP];
+	t->parent_pid = task_field(t, "pid");
 	add_frames(&st, f, n);
 	emit(t, &st);
 	step_release(&st);
@@ -620,39 +857,17 @@ static int steps_clone(struct tour *t)
 		goto out;
 	}
 
-	step_init(&st, 7, "kernel_clone, and the way back: SYSRET or IRET");
+	step_init(&st, 7, "kernel_clone and struct kernel_clone_args");
 	st.ms = ms;
 	scenario_say(t, "kernel_clone", &st.say);
+	clone_args_values(t, &st);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(f[i].func, "kernel_clone") && f[i].file)
 			show_source(t, &st, f[i].file, f[i].line);
-	/* Finish do_syscall_64: its bool says which instruction returns to user space. */
-	size_t frame = n;
+	/* Where the parent comes back: the return address of entry_SYSCALL_64's call. */
 	for (size_t i = 0; i < n; i++)
-		if (!strcmp(f[i].func, "do_syscall_64") && !f[i].inlined)
-			frame = i;
-	struct session_stop fin = { .bkpt = -1 };
-	if (frame < n && session_delete(&t->s, -1) == 0 && session_finish(&t->s, frame, &fin) == 0) {
-		const char *rv = fin.retval;
-		int sysret = rv && !strcmp(rv, "true");
-		add_value(&st, "do_syscall_64", (uint64_t)sysret,
-			  sysret ? "returned true: the fast SYSRET path"
-				 : "returned false: the general IRET path");
-		strbuf_addf(&st.say,
-			    "Back in entry_SYSCALL_64, do_syscall_64 returned %s: %s",
-			    rv ? rv : "?",
-			    sysret ? "SYSRET can restore everything (rcx == rip, r11 == rflags, canonical "
-				     "addresses, no TF/RF), so the fast path returns to _Fork right "
-				     "after its syscall instruction, with the child's pid in rax."
-				   : "something SYSRET cannot restore changed, so the kernel returns "
-				     "through IRET.");
-	} else {
-		strbuf_addstr(&st.say, "(kdive could not finish do_syscall_64 to show the return path.)");
-	}
-	session_stop_release(&fin);
-	/* Where entry_SYSCALL_64 decides, right after the call. */
-	extra_source(t, &st, "arch/x86/entry/entry_64.S",
-		     find_line(t, "arch/x86/entry/entry_64.S", "call\tdo_syscall_64"), "the decision");
+		if (!strcmp(f[i].func, "entry_SYSCALL_64"))
+			t->entry_ret = f[i].addr;
 	add_frames(&st, f, n);
 	emit(t, &st);
 	step_release(&st);
@@ -970,6 +1185,8 @@ static int cmd_tour(int argc, char **argv)
 	if (!t.quit && (session_delete(&t.s, b3) < 0 || next_stop(&t) < 0 ||
 			steps_clone(&t) < 0))
 		goto fail;
+	if (!t.quit && (session_delete(&t.s, -1) < 0 || steps_after_clone(&t) < 0))
+		goto fail;
 	if (!t.quit && session_run_to_exit(&t.s) < 0)
 		goto fail;
 	if (t.json) {
@@ -1014,14 +1231,17 @@ const struct cli_command cli_cmd_tour = {
 	.args = "[fork | SCENARIO.scn]",
 	.about =
 	"`kdive tour` (or `tour fork`) boots the guest and walks the seed's journey live,\n"
-	"stopping the fork program on the way, in seven steps:\n"
+	"stopping the fork program on the way, in ten steps:\n"
 	"  1. user space: _Fork, its code up to the syscall instruction, the registers\n"
 	"  2. the jump: MSR_LSTAR, read live, = entry_SYSCALL_64\n"
 	"  3. entry_SYSCALL_64 building struct pt_regs (where each field came from)\n"
 	"  4. do_syscall_64 and the inlined syscall_enter_from_user_mode, with the backtrace\n"
 	"  5. x64_sys_call's switch (the generated case for 56)\n"
 	"  6. SYSCALL_DEFINE5(clone, ...) and what it expands to\n"
-	"  7. kernel_clone, and the return path: SYSRET or IRET, and why\n"
+	"  7. kernel_clone, and struct kernel_clone_args live\n"
+	"  8-10, in the order the scheduler runs them: the parent's way back (SYSRET or\n"
+	"     IRET, and why); the child's first run from ret_from_fork, its pt_regs with\n"
+	"     ax = 0; the child back in user space, where fork() returns 0\n"
 	"Each step shows its narration (from scenarios/fork.scn), the kernel source around\n"
 	"the stop, the live values and the backtrace.\n"
 	"\n"
