@@ -34,6 +34,15 @@ struct step {
 	struct strvec values; /* "name\tvalue\twhat it is" */
 	struct strvec frames; /* formatted backtrace */
 	int64_t ms;           /* when the step's stop was reached, since the tour began */
+	struct stackpic {     /* the task's kernel stack at a kernel stop */
+		int valid;
+		uint64_t base, size;  /* task->stack, THREAD_SIZE */
+		uint64_t ptregs;      /* where struct pt_regs is: base + top - its size */
+		uint64_t top;         /* base + THREAD_SIZE (less FRED's padding) */
+		uint64_t sp;          /* the stack pointer now */
+		uint64_t regs[SESSION_PT_NSLOTS];
+		struct strvec funcs;  /* the kernel frames, innermost first */
+	} stack;
 };
 
 /* The tour's state. */
@@ -70,6 +79,7 @@ static void step_init(struct step *st, int n, const char *title)
 	strbuf_init(&st->extra, 0);
 	strvec_init(&st->values);
 	strvec_init(&st->frames);
+	strvec_init(&st->stack.funcs);
 }
 
 static void step_release(struct step *st)
@@ -79,6 +89,7 @@ static void step_release(struct step *st)
 	strbuf_release(&st->extra);
 	strvec_clear(&st->values);
 	strvec_clear(&st->frames);
+	strvec_clear(&st->stack.funcs);
 	free(st->src_file);
 }
 
@@ -180,6 +191,68 @@ static void extra_source(struct tour *t, struct step *st, const char *rel, int l
 	step_release(&tmp);
 }
 
+/*
+ * The running task's kernel stack at this kernel stop, for the drawing: task->stack,
+ * THREAD_SIZE, struct pt_regs at the top, the stack pointer, the kernel frames f.
+ */
+static void take_stack(struct session *s, struct step *st, const struct obs_frame *f, size_t n)
+{
+	struct stackpic *p = &st->stack;
+	struct strbuf why = STRBUF_INIT;
+	char *expr = xstrfmt("(unsigned long long)%s->stack", s->layout.current);
+	char *v = session_eval(s, expr, &why);
+	uint64_t sp;
+	if (v && session_ptregs(s, p->regs) == 0 &&
+	    session_registers(s, (const char *const[]){ "rsp" }, 1, &sp) == 0) {
+		p->base = strtoull(v, NULL, 0);
+		p->size = s->layout.thread_size;
+		p->top = p->base + s->layout.stack_top;
+		p->ptregs = p->top - SESSION_PTREGS_SIZE;
+		p->sp = sp;
+		/* Only a stop on this task's own stack (not an interrupt stack) is drawn. */
+		p->valid = sp >= p->base && sp < p->top;
+		for (size_t i = 0; i < n; i++)
+			strvec_push(&p->funcs, f[i].func);
+	}
+	free(v);
+	free(expr);
+	strbuf_release(&why);
+}
+
+/* The drawing, for a terminal: addresses down the left, the top first. */
+static void draw_stack(const struct stackpic *p, struct strbuf *o)
+{
+	static const int shown[] = { SESSION_PT_ORIG_AX, SESSION_PT_IP, SESSION_PT_CS,
+				     SESSION_PT_FLAGS, SESSION_PT_SP, SESSION_PT_SS, SESSION_PT_AX,
+				     SESSION_PT_DI, SESSION_PT_SI, SESSION_PT_DX };
+	strbuf_addf(o, "    0x%016llx  +-- top: task->stack + THREAD_SIZE",
+		    (unsigned long long)(p->base + p->size));
+	if (p->top != p->base + p->size)
+		strbuf_addf(o, " (FRED pads %llu bytes)",
+			    (unsigned long long)(p->base + p->size - p->top));
+	strbuf_addf(o, "\n    0x%016llx  |   struct pt_regs, %d bytes: the user registers,\n"
+		       "                        |   saved on entry (top - sizeof(struct pt_regs))\n",
+		    (unsigned long long)p->ptregs, SESSION_PTREGS_SIZE);
+	for (size_t i = 0; i < ARRAY_SIZE(shown); i += 2) {
+		strbuf_addstr(o, "                        |     ");
+		for (size_t k = i; k < i + 2 && k < ARRAY_SIZE(shown); k++)
+			strbuf_addf(o, "%-8s 0x%-18llx", session_ptreg_name(shown[k]),
+				    (unsigned long long)p->regs[shown[k]]);
+		strbuf_rtrim(o);
+		strbuf_addch(o, '\n');
+	}
+	strbuf_addf(o, "    0x%016llx  +-- the frames, outermost (top) to innermost:\n",
+		    (unsigned long long)p->ptregs);
+	for (size_t i = p->funcs.nr; i-- > 0;)
+		strbuf_addf(o, "                        |     %s\n", p->funcs.v[i]);
+	strbuf_addf(o, "    0x%016llx  +-- rsp now: %llu bytes in use\n"
+		       "                        |   (free)\n"
+		       "    0x%016llx  +-- base: task->stack (THREAD_SIZE %llu = 0x%llx)\n",
+		    (unsigned long long)p->sp, (unsigned long long)(p->base + p->size - p->sp),
+		    (unsigned long long)p->base, (unsigned long long)p->size,
+		    (unsigned long long)p->size);
+}
+
 static void add_value(struct step *st, const char *name, uint64_t v, const char *what)
 {
 	strvec_pushf(&st->values, "%s\t0x%llx (%lld)\t%s", name, (unsigned long long)v,
@@ -261,6 +334,10 @@ static void print_step(struct tour *t, const struct step *st)
 		for (size_t i = 0; i < st->frames.nr; i++)
 			strbuf_addf(&o, "    %s\n", st->frames.v[i]);
 	}
+	if (st->stack.valid) {
+		strbuf_addf(&o, "\n  %sthe kernel stack%s\n", b, n);
+		draw_stack(&st->stack, &o);
+	}
 	fputs(o.buf, stdout);
 	fflush(stdout);
 	strbuf_release(&o);
@@ -296,6 +373,25 @@ static void json_step(struct tour *t, const struct step *st)
 		json_str(j, NULL, st->frames.v[i]);
 	json_close(j);
 	json_int(j, "ms", st->ms);
+	if (st->stack.valid) {
+		const struct stackpic *p = &st->stack;
+		json_open(j, "stack", '{');
+		json_hex(j, "base", p->base);
+		json_int(j, "thread_size", (int64_t)p->size);
+		json_hex(j, "top", p->base + p->size);
+		json_hex(j, "pt_regs", p->ptregs);
+		json_int(j, "pt_regs_size", SESSION_PTREGS_SIZE);
+		json_hex(j, "sp", p->sp);
+		json_open(j, "regs", '{');
+		for (size_t i = 0; i < SESSION_PT_NSLOTS; i++)
+			json_hex(j, session_ptreg_name(i), p->regs[i]);
+		json_close(j);
+		json_open(j, "frames", '[');
+		for (size_t i = 0; i < p->funcs.nr; i++)
+			json_str(j, NULL, p->funcs.v[i]);
+		json_close(j);
+		json_close(j);
+	}
 	json_close(j);
 }
 
@@ -544,6 +640,7 @@ static int steps_entry(struct tour *t)
 	scenario_say(t, "syscall_enter_from_user_mode", &st.say);
 	add_value(&st, "orig_ax", regs[SESSION_PT_ORIG_AX], "56 = clone");
 	add_frames(&st, f, n);
+	take_stack(&t->s, &st, f, n);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(f[i].func, "do_syscall_64") && f[i].file)
 			show_source(t, &st, f[i].file, f[i].line);
@@ -722,6 +819,7 @@ static long long step_child_first_run(struct tour *t, int no)
 		  regs[SESSION_PT_IP] == t->parent_ip ? "the parent's user ip: after _Fork's syscall"
 						       : "(not the parent's user ip)");
 	add_frames(&st, f, n);
+	take_stack(&t->s, &st, f, n);
 	obs_frames_free(f, n);
 	emit(t, &st);
 	step_release(&st);
@@ -869,6 +967,7 @@ static int steps_clone(struct tour *t)
 		if (!strcmp(f[i].func, "entry_SYSCALL_64"))
 			t->entry_ret = f[i].addr;
 	add_frames(&st, f, n);
+	take_stack(&t->s, &st, f, n);
 	emit(t, &st);
 	step_release(&st);
 	rc = 0;
@@ -960,6 +1059,8 @@ static int scenario_step(void *ctx, struct session *s, const struct scenario *sc
 	}
 	obs_relativize(f, n, rt.roots);
 	add_frames(&st, f, n);
+	if (sp->space == SCENARIO_KERNEL)
+		take_stack(s, &st, f, n);
 	obs_frames_free(f, n);
 	if (seen->nuser) {
 		f = xcalloc(seen->nuser, sizeof(*f));
