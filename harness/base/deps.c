@@ -61,6 +61,9 @@ static const struct dep table[] = {
 	{ "tmux", "tmux", DEPS_TEST, DEP_TOOL, NULL, NULL, "-V" },
 	/* make coverage: gcov's counters (gcc's own gcov) summed and shown as HTML. */
 	{ "lcov", "lcov", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
+	/* The tests render the tour's HTML transcript in a real browser and check it. */
+	{ "chromium", "chromium", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },
+	{ "xmllint", "libxml2-utils", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	/* The tests run the scenario library on the previous LTS kernel too. */
 	{ "kernel source 6.1", "linux-source-6.1", DEPS_TEST, DEP_FILE, NULL,
 	  "/usr/src/linux-source-6.1.tar.xz", NULL },
