@@ -15,9 +15,9 @@
 #include "json.h"
 #include "match.h"
 
-enum report_format { REPORT_TEXT, REPORT_KTAP, REPORT_JUNIT, REPORT_JSON };
+enum report_format { REPORT_TEXT, REPORT_KTAP, REPORT_JUNIT, REPORT_JSON, REPORT_KCIDB };
 
-/* "text", "ktap", "junit", "json" -> *fmt; 0, or -1 for an unknown name. */
+/* "text", "ktap", "junit", "json", "kcidb" -> *fmt; 0, or -1 for an unknown name. */
 int report_format_parse(const char *name, enum report_format *fmt);
 const char *report_format_name(enum report_format fmt);
 
@@ -31,6 +31,7 @@ struct report_opts {
 	report_exit_code_fn exit_code; /* json: the summary's exit_code; NULL: left out */
 	size_t nkernels; /* kernels the results span: with several, text adds a scenario x
 			    kernel table; KTAP and JUnit always name the kernel in test names */
+	const char *run_id; /* kcidb: what makes this run's test ids unique ("run" if NULL) */
 };
 
 /* Times of the whole command, in ms; -1 when unknown. */
@@ -74,6 +75,8 @@ struct report {
 	struct json json;             /* JSON: the writer */
 	struct report_cell *cells;    /* text with several kernels: the results, for the table */
 	size_t ncells;
+	struct strbuf kc_objs[2];     /* KCIDB: the checkouts and the builds, comma-separated */
+	struct strvec kc_builds;      /* KCIDB: the build ids written so far */
 };
 
 /* Start a report of nscenarios results (0 if not known) in format fmt onto out. */

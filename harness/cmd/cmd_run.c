@@ -10,9 +10,11 @@
 #include "scenario.h"
 #include "syscalls.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 /*
@@ -184,6 +186,10 @@ static int cmd_run(int argc, char **argv)
 	opts.verbose = a.verbose;
 	opts.exit_code = cli_exit_code;
 	opts.nkernels = im.nkernels;
+	/* KCIDB test ids must not collide between runs: the time and this process. */
+	char run_id[64];
+	snprintf(run_id, sizeof(run_id), "%lld-%d", (long long)time(NULL), (int)getpid());
+	opts.run_id = run_id;
 	report_write(fmt, res, total, &tm, &opts, &out);
 	rc = cli_results_exit_code(res, total);
 	int wrc = cli_emit(&a, out.buf, out.len);
@@ -227,7 +233,9 @@ const struct cli_command cli_cmd_run = {
 	.opts = (const struct cli_opt[]){
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default; colour on a terminal unless NO_COLOR is set),\n"
-		  "ktap (KTAP v1), junit (JUnit XML) or json (DESIGN.md's contract)" },
+		  "ktap (KTAP v1), junit (JUnit XML), json (DESIGN.md's contract)\n"
+		  "or kcidb (KernelCI's KCIDB I/O schema v5: a checkout and a build\n"
+		  "per kernel, a test per scenario and per stop, for kcidb-submit)" },
 		CLI_OPT_OUTPUT,
 		{ "keep", CLI_KEY_KEEP, 0, NULL,
 		  "keep each run directory (console.log, qemu.log, gdb.mi)" },
@@ -253,7 +261,7 @@ const struct cli_command cli_cmd_run = {
 		  "(`kdive -v run` also logs what kdive does)" },
 		CLI_OPT_END,
 	},
-	.formats = "text,ktap,junit,json",
+	.formats = "text,ktap,junit,json,kcidb",
 	.tail = "Exit: 0 all passed, 1 an expectation failed, 2 bad usage or scenario file,\n"
 		"3 infrastructure failure (build, boot, gdb, QEMU), 4 everything skipped.\n",
 	.detail_v = 1,

@@ -686,7 +686,7 @@ TEST(report_streaming_matches_write)
 {
 	struct rset s;
 	rset_init(&s);
-	for (int f = REPORT_TEXT; f <= REPORT_JSON; f++) {
+	for (int f = REPORT_TEXT; f <= REPORT_KCIDB; f++) {
 		struct strbuf all = STRBUF_INIT, chunk = STRBUF_INIT;
 		struct report r;
 		struct report_timings t = { 12345, 678 };
@@ -722,6 +722,39 @@ TEST(report_format_names)
 	EXPECT_EQ(report_format_parse("xml", &f), -1);
 	EXPECT_EQ(report_format_parse(NULL, &f), -1);
 	EXPECT_STREQ(report_format_name(REPORT_JUNIT), "junit");
+	EXPECT_EQ(report_format_parse("kcidb", &f), 0);
+	EXPECT_EQ(f, REPORT_KCIDB);
+}
+
+TEST(report_kcidb_v5)
+{
+	/* One valid JSON document: a checkout and a build for the kernel, a test per
+	 * scenario and per stop with ids and paths the schema accepts, statuses mapped. */
+	struct rset s;
+	rset_init(&s);
+	struct strbuf out = STRBUF_INIT;
+	struct report_opts o = { 0, 0, NULL, 1, "T1" };
+	report_write(REPORT_KCIDB, s.res, 4, NULL, &o, &out);
+	CHECK_(json_valid(out.buf), 0, "invalid JSON:\n%s", out.buf);
+	static const char *const keys[] = {
+		"{\"version\":{\"major\":5,\"minor\":3},\"checkouts\":[{\"id\":\"kdive:checkout-",
+		"\"builds\":[{\"id\":\"kdive:build-", "\"checkout_id\":\"kdive:checkout-",
+		"\"architecture\":\"x86_64\"", "\"tests\":[{\"id\":\"kdive:T1-0\"",
+		"\"id\":\"kdive:T1-0-2\"", "\"path\":\"kdive.fork\"",
+		"\"path\":\"kdive.fork.do_syscall_64\"", "\"path\":\"kdive.bad.kernel_clone\"",
+		"\"status\":\"PASS\"", "\"status\":\"FAIL\"", "\"status\":\"ERROR\"",
+		"\"status\":\"SKIP\"", "\"origin\":\"kdive\"", "\"duration\":3.100",
+		"\"log_excerpt\":\"QEMU exited with status 1\\nconsole: <panic>\"",
+		"\"comment\":\"never reached\"",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(keys); i++)
+		EXPECT_CONTAINS(out.buf, keys[i]);
+	/* One kernel: one checkout, one build; no null anywhere (the schema allows none). */
+	EXPECT_TRUE(strstr(out.buf, "null") == NULL);
+	const char *b = strstr(out.buf, "\"builds\":[");
+	EXPECT_TRUE(b && !strstr(strstr(b, "\"checkout_id\"") + 1, "\"checkout_id\""));
+	strbuf_release(&out);
+	rset_release(&s);
 }
 
 
