@@ -13,6 +13,9 @@
 #   make kernel     build (or reuse from the cache) the kernel
 #   make initramfs  build (or reuse) the initramfs
 #   make deps       check dependencies and install missing Debian packages (root)
+#   make install    install kdive, its data, man pages and bash completion under
+#                   $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes them
+#   make man        regenerate docs/kdive.1 from the commands' --help
 #   make clean      remove $(O)
 #
 # O=DIR puts objects elsewhere (default build/), V=1 shows full command lines.
@@ -51,7 +54,7 @@ UNIT_BIN := $(O)/tests/unit
 UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
 
 .PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults \
-	mutate coverage coverage-build
+	mutate coverage coverage-build install uninstall man
 .DEFAULT_GOAL := all
 
 all: $(KDIVE)
@@ -137,6 +140,37 @@ check: unit
 # built here seed the copy, so each mutant recompiles one file.
 mutate: deps $(UNIT_BIN)
 	$(Q)O=$(O) tests/mutate
+
+# ---- install: the binary, its data (what cli_datadir() looks for under share/kdive),
+# the man pages and the bash completion; uninstall removes exactly the files listed.
+PREFIX ?= /usr/local
+DATA_FILES := gdbinit/kdive.py gdbinit/README.md $(wildcard kconfig/*.config) \
+	initramfs/files initramfs/init $(wildcard initramfs/progs/*.c) \
+	$(wildcard scenarios/*.scn) scenarios/README.md
+INSTALLED := bin/kdive $(DATA_FILES:%=share/kdive/%) share/man/man1/kdive.1 \
+	share/man/man5/kdive-scenario.5 share/bash-completion/completions/kdive
+
+install: $(KDIVE)
+	$(call say,INSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)install -D -m 0755 $(KDIVE) $(DESTDIR)$(PREFIX)/bin/kdive
+	$(Q)for f in $(DATA_FILES); do install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/kdive/$$f || exit 1; done
+	$(Q)chmod 0755 $(DESTDIR)$(PREFIX)/share/kdive/initramfs/init
+	$(Q)install -D -m 0644 docs/kdive.1 $(DESTDIR)$(PREFIX)/share/man/man1/kdive.1
+	$(Q)install -D -m 0644 docs/kdive-scenario.5 $(DESTDIR)$(PREFIX)/share/man/man5/kdive-scenario.5
+	$(Q)install -D -m 0644 completion/kdive.bash \
+		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/kdive
+
+uninstall:
+	$(call say,UNINSTALL,$(DESTDIR)$(PREFIX))
+	$(Q)for f in $(INSTALLED); do rm -f $(DESTDIR)$(PREFIX)/$$f; done
+	$(Q)for d in share/kdive/initramfs/progs share/kdive/initramfs share/kdive/gdbinit \
+		share/kdive/kconfig share/kdive/scenarios share/kdive share/man/man1 share/man/man5 \
+		share/man share/bash-completion/completions share/bash-completion share bin; do \
+		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PREFIX)/$$d 2>/dev/null || true; done
+
+man: $(KDIVE)
+	$(call say,GEN,docs/kdive.1)
+	$(Q)docs/gen-man $(KDIVE) docs/kdive.1
 
 clean:
 	rm -rf $(O)

@@ -64,6 +64,8 @@ static const struct dep table[] = {
 	/* The tests render the tour's HTML transcript in a real browser and check it. */
 	{ "chromium", "chromium", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },
 	{ "xmllint", "libxml2-utils", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
+	/* The man pages are checked with groff's warnings on. */
+	{ "groff", "groff-base", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	/* The tests run the scenario library on the previous LTS kernel too. */
 	{ "kernel source 6.1", "linux-source-6.1", DEPS_TEST, DEP_FILE, NULL,
 	  "/usr/src/linux-source-6.1.tar.xz", NULL },

@@ -290,7 +290,8 @@ const char *cli_datadir(void)
 	const char *env = getenv("KDIVE_DATA");
 	if (env && *env)
 		return dir = xstrdup(env);
-	/* Next to the binary (build/kdive → the checkout), then where it was built. */
+	/* Next to the binary (build/kdive → the checkout), installed (PREFIX/bin/kdive →
+	 * PREFIX/share/kdive), then where it was built. */
 	n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 	if (n > 0) {
 		exe[n] = '\0';
@@ -301,6 +302,10 @@ const char *cli_datadir(void)
 			*slash = '\0';
 			if (has_data(exe))
 				return dir = xstrdup(exe);
+			char *share = xstrfmt("%s/share/kdive", exe);
+			if (up == 1 && has_data(share))
+				return dir = share;
+			free(share);
 		}
 	}
 	if (has_data(KDIVE_SRCDIR))
