@@ -164,7 +164,7 @@ void json_bool(struct json *j, const char *key, int value)
 		strbuf_addstr(j->out, value ? "true" : "false");
 }
 
-void json_null(struct json *j, const char *key)
+void json_nil(struct json *j, const char *key)
 {
 	if (member(j, key))
 		strbuf_addstr(j->out, "null");
@@ -179,7 +179,7 @@ void json_hex(struct json *j, const char *key, uint64_t value)
 void json_ms(struct json *j, const char *key, int64_t ms)
 {
 	if (ms < 0)
-		json_null(j, key);
+		json_nil(j, key);
 	else
 		json_int(j, key, ms);
 }

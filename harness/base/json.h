@@ -44,7 +44,7 @@ void json_str(struct json *j, const char *key, const char *value);
 void json_int(struct json *j, const char *key, int64_t value);
 void json_uint(struct json *j, const char *key, uint64_t value);
 void json_bool(struct json *j, const char *key, int value);
-void json_null(struct json *j, const char *key);
+void json_nil(struct json *j, const char *key); /* (not json_null: jansson has one) */
 /* An address or register as the string "0x..." (JSON numbers lose 64-bit precision). */
 void json_hex(struct json *j, const char *key, uint64_t value);
 /* A time in ms; null when unknown (negative). */

@@ -20,11 +20,10 @@
 #include <string.h>
 #include <unistd.h>
 
-#define KDIVE_VERSION "0.1"
 
 static const struct cli_command *const commands[] = {
 	&cli_cmd_build, &cli_cmd_run, &cli_cmd_record, &cli_cmd_lstar,
-	&cli_cmd_debug, &cli_cmd_tour, &cli_cmd_doctor,
+	&cli_cmd_debug, &cli_cmd_tour, &cli_cmd_serve, &cli_cmd_doctor,
 };
 
 static const struct cli_command *find_command(const char *name)

@@ -9,6 +9,8 @@
 #include "run.h"
 #include "util.h"
 
+#define KDIVE_VERSION "0.1"
+
 /* A subcommand: argv[0] is its name. Returns a KDIVE_EXIT_* code. */
 typedef int (*cli_fn)(int argc, char **argv);
 
@@ -88,7 +90,7 @@ struct cli_command {
 };
 
 extern const struct cli_command cli_cmd_build, cli_cmd_run, cli_cmd_record, cli_cmd_lstar,
-	cli_cmd_debug, cli_cmd_tour, cli_cmd_doctor;
+	cli_cmd_debug, cli_cmd_tour, cli_cmd_serve, cli_cmd_doctor;
 
 /* The repository's data directory (kconfig/, initramfs/, scenarios/); static string. */
 const char *cli_datadir(void);

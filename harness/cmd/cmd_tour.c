@@ -358,7 +358,7 @@ static void json_step(struct tour *t, const struct step *st)
 		json_str(j, "text", st->src.buf);
 		json_close(j);
 	} else {
-		json_null(j, "source");
+		json_nil(j, "source");
 	}
 	json_str(j, "extra", st->extra.buf);
 	json_open(j, "values", '{');
