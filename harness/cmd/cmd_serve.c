@@ -15,11 +15,14 @@
 #include "session.h"
 #include "syscalls.h"
 
+#include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #define MCP_VERSION "2024-11-05"
 #define SERVE_LINE_MAX (1 << 20)
@@ -32,6 +35,7 @@ struct serve {
 	int mcp;                  /* --mcp framing */
 	const struct kernel *k;   /* the kernel */
 	char *program;            /* the booted program's name (the session points to it) */
+	int running;              /* a `continue` with wait false: the stop comes as an event */
 };
 
 /* A request's failure: a code for programs, a message for people. */
@@ -197,9 +201,31 @@ static json_t *do_stop(struct serve *sv, json_t *args, struct serve_err *e)
 	return r;
 }
 
+/* A stop as JSON (a result, or an event's body). */
+static json_t *stop_json(int exited, const struct session_stop *st)
+{
+	json_t *res = json_object();
+	json_object_set_new(res, "exited", json_boolean(exited));
+	if (!exited) {
+		json_object_set_new(res, "reason", json_string(st->reason ? st->reason : ""));
+		json_object_set_new(res, "breakpoint", json_integer(st->bkpt));
+		json_object_set_new(res, "function", st->func ? json_string(st->func) : json_null());
+	}
+	return res;
+}
+
 static json_t *do_continue(struct serve *sv, json_t *args, struct serve_err *e)
 {
 	struct session_stop st = { .bkpt = -1 };
+	json_t *wait = json_object_get(args, "wait");
+	if (sv->mcp && wait && json_is_false(wait))
+		return fail(e, "bad_request", "over MCP, continue waits for the stop");
+	if (wait && json_is_false(wait)) {
+		if (session_resume(&sv->s) < 0)
+			return fail(e, "gdb", "gdb did not let the guest run");
+		sv->running = 1;
+		return json_pack("{s:b}", "running", 1);
+	}
 	json_t *t = json_object_get(args, "timeout_ms");
 	int64_t deadline = json_is_integer(t) ? now_ms() + json_integer_value(t) : 0;
 	int r = session_continue(&sv->s, deadline, &st);
@@ -209,13 +235,7 @@ static json_t *do_continue(struct serve *sv, json_t *args, struct serve_err *e)
 	} else if (r == -2) {
 		fail(e, "timeout", "no stop within the time limit (the guest runs on: continue again)");
 	} else {
-		res = json_object();
-		json_object_set_new(res, "exited", json_boolean(r == 1));
-		if (r == 0) {
-			json_object_set_new(res, "reason", json_string(st.reason ? st.reason : ""));
-			json_object_set_new(res, "breakpoint", json_integer(st.bkpt));
-			json_object_set_new(res, "function", st.func ? json_string(st.func) : json_null());
-		}
+		res = stop_json(r == 1, &st);
 	}
 	session_stop_release(&st);
 	return res;
@@ -321,11 +341,22 @@ static json_t *do_eval(struct serve *sv, json_t *args, struct serve_err *e)
 	return r;
 }
 
+static json_t *do_interrupt(struct serve *sv, json_t *args, struct serve_err *e)
+{
+	(void)args;
+	if (!sv->running)
+		return fail(e, "bad_state", "the guest is not running");
+	if (session_interrupt(&sv->s) < 0)
+		return fail(e, "gdb", "cannot interrupt");
+	return json_pack("{s:b}", "interrupting", 1); /* the stop comes as an event */
+}
+
 static json_t *do_shutdown(struct serve *sv, json_t *args, struct serve_err *e)
 {
 	(void)args;
 	(void)e;
 	int was = sv->booted;
+	sv->running = 0;
 	end_guest(sv);
 	json_t *r = json_object();
 	json_object_set_new(r, "was_running", json_boolean(was));
@@ -349,7 +380,10 @@ static const struct serve_cmd {
 	  "location:string:a function, FILE:LINE or *ADDRESS|space:string?:kernel (default) or user|"
 	  "syscall:string?:only during this system call (name or number)|if:string?:a gdb condition" },
 	{ "continue", do_continue, 1, "Run until the next stop (or the guest's end).",
-	  "timeout_ms:integer?:give up after this long (the guest runs on)" },
+	  "timeout_ms:integer?:give up after this long (the guest runs on)|"
+	  "wait:boolean?:false: answer at once; the stop comes as an event (JSON lines)" },
+	{ "interrupt", do_interrupt, 1, "Stop a guest that runs (after continue with wait "
+	  "false); the stop comes as an event.", "" },
 	{ "frames", do_frames, 1, "The kernel frames, and at a kernel stop the user frames.", "" },
 	{ "ptregs", do_ptregs, 1, "struct pt_regs of the current syscall, by field.", "" },
 	{ "lstar", do_lstar, 1, "MSR_LSTAR, read at a kernel stop, and its symbol.", "" },
@@ -375,6 +409,9 @@ static json_t *run_cmd(struct serve *sv, const struct serve_cmd *c, json_t *args
 		return fail(e, "bad_request", "the arguments must be an object");
 	if (c->needs_guest && !sv->booted)
 		return fail(e, "bad_state", "no guest: boot first");
+	if (sv->running && c->fn != do_interrupt && c->fn != do_shutdown)
+		return fail(e, "bad_state", "the guest is running: wait for its stop event, or "
+			    "interrupt");
 	/* Check the declared parameters' types; unknown ones are refused. */
 	const char *key;
 	json_t *val;
@@ -386,8 +423,9 @@ static json_t *run_cmd(struct serve *sv, const struct serve_cmd *c, json_t *args
 		if (!at_start)
 			return fail(e, "bad_request", "%s takes no argument '%s'", c->name, key);
 		const char *type = p + strlen(key) + 1;
-		int ok = !strncmp(type, "string", 6) ? json_is_string(val)
+		int ok = !strncmp(type, "string", 6)    ? json_is_string(val)
 			 : !strncmp(type, "integer", 7) ? json_is_integer(val)
+			 : !strncmp(type, "boolean", 7) ? json_is_boolean(val)
 							: json_is_array(val);
 		if (!ok)
 			return fail(e, "bad_request", "'%s' must be a%s %.*s", key,
@@ -621,26 +659,57 @@ static int cmd_serve(int argc, char **argv)
 		goto out;
 	sv.k = &sv.im.kernels[0];
 	diag_set_sink(capture_diag, NULL, DIAG_WARNING);
-	char *line = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	while (!quit && (n = getline(&line, &cap, stdin)) >= 0) {
-		if (n > SERVE_LINE_MAX) {
-			if (sv.mcp)
-				rpc_error(NULL, RPC_INVALID, "request too long");
-			else
-				jsonl_request(&sv, "\"too long\"", &quit);
+	/* Requests from stdin and, while the guest runs, its stop from gdb. */
+	struct strbuf in = STRBUF_INIT;
+	int eof = 0;
+	while (!quit && !(eof && !in.len)) {
+		char *nl = memchr(in.buf, '\n', in.len);
+		if (nl || (eof && in.len)) {
+			size_t len = nl ? (size_t)(nl - in.buf) : in.len;
+			char *line = xstrndup(in.buf, len);
+			memmove(in.buf, in.buf + len + !!nl, in.len - len - !!nl);
+			strbuf_setlen(&in, in.len - len - !!nl);
+			line[strcspn(line, "\r")] = '\0';
+			if (line[strspn(line, " \t")])
+				sv.mcp ? mcp_request(&sv, line) : jsonl_request(&sv, line, &quit);
+			free(line);
 			continue;
 		}
-		line[strcspn(line, "\r\n")] = '\0';
-		if (!line[strspn(line, " \t")])
+		if (in.len > SERVE_LINE_MAX) {
+			strbuf_reset(&in);
+			sv.mcp ? rpc_error(NULL, RPC_INVALID, "request too long")
+			       : jsonl_request(&sv, "\"too long\"", &quit);
 			continue;
-		if (sv.mcp)
-			mcp_request(&sv, line);
-		else
-			jsonl_request(&sv, line, &quit);
+		}
+		struct pollfd pfd[2] = { { .fd = eof ? -1 : STDIN_FILENO, .events = POLLIN },
+					 { .fd = sv.running ? session_stop_fd(&sv.s) : -1,
+					   .events = POLLIN } };
+		if (poll(pfd, 2, sv.running ? 200 : -1) < 0 && errno != EINTR)
+			break;
+		if (pfd[0].revents) {
+			char buf[65536];
+			ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+			if (n > 0)
+				strbuf_add(&in, buf, (size_t)n);
+			else if (n == 0 || errno != EINTR)
+				eof = 1;
+		}
+		if (sv.running) {
+			struct session_stop st = { .bkpt = -1 };
+			int r = session_poll_stop(&sv.s, &st);
+			if (r != 0) {
+				int exited = r < 0 || (st.reason && !strncmp(st.reason, "exited", 6));
+				json_t *ev = r < 0 ? json_pack("{s:b,s:s}", "exited", 1, "error",
+								"gdb or QEMU is gone")
+						   : stop_json(exited, &st);
+				json_object_set_new(ev, "event", json_string("stopped"));
+				emit(ev);
+				sv.running = 0;
+			}
+			session_stop_release(&st);
+		}
 	}
-	free(line);
+	strbuf_release(&in);
 	end_guest(&sv);
 	rc = KDIVE_EXIT_PASS;
 out:
@@ -659,10 +728,12 @@ const struct cli_command cli_cmd_serve = {
 	"JSON response a line: {\"id\": 1, \"cmd\": \"boot\", \"program\": \"fork\"} answers\n"
 	"{\"id\": 1, \"ok\": true, \"result\": {...}}, a failure {\"ok\": false, \"error\":\n"
 	"{\"code\", \"message\"}} (the session goes on). Commands: boot, stop (location,\n"
-	"space, syscall, if: a scenario's stop), continue, frames (kernel and user),\n"
-	"ptregs, lstar, read_memory, eval, shutdown, quit. --mcp speaks the Model Context\n"
-	"Protocol (JSON-RPC 2.0: initialize, tools/list, tools/call) with the same commands\n"
-	"as tools. EOF, a signal or quit shuts the guest down. The protocol: docs/serve.md.\n",
+	"space, syscall, if: a scenario's stop), continue (wait false: at once, and the\n"
+	"stop comes as an event, {\"event\": \"stopped\", ...}), interrupt, frames (kernel\n"
+	"and user), ptregs, lstar, read_memory, eval, shutdown, quit. --mcp speaks the\n"
+	"Model Context Protocol (JSON-RPC 2.0: initialize, tools/list, tools/call) with the\n"
+	"same commands as tools. EOF, a signal or quit shuts the guest down. The protocol:\n"
+	"docs/serve.md.\n",
 	.opts = (const struct cli_opt[]){
 		{ "mcp", 'm', 0, NULL, "the Model Context Protocol's framing (JSON-RPC 2.0)" },
 		CLI_OPT_KEEP,

@@ -8,6 +8,7 @@
 #include "elf.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -287,6 +288,43 @@ int session_continue(struct session *s, int64_t deadline, struct session_stop *s
 		r = -2; /* the deadline passed: the caller names what it waited for */
 	session_stop_release(&mine);
 	return r;
+}
+
+int session_resume(struct session *s)
+{
+	return gdb_run(&s->gdb, NULL, "-exec-continue");
+}
+
+int session_stop_fd(struct session *s)
+{
+	return s->gdb.proc.out_fd;
+}
+
+int session_poll_stop(struct session *s, struct session_stop *st)
+{
+	/* (A deadline a little ahead: what gdb has written is read, nothing waited for.) */
+	struct mi_record *r = gdb_wait_async(&s->gdb, "stopped", now_ms() + 5);
+	if (r) {
+		take_stop(r, st);
+		mi_record_free(r);
+		if (st->reason && !strncmp(st->reason, "exited", 6))
+			s->target_gone = 1;
+		return 1;
+	}
+	if (session_guest_off(s)) {
+		session_stop_release(st);
+		st->reason = xstrdup("exited-normally");
+		s->target_gone = 1;
+		return 1;
+	}
+	return s->gdb.dead || !qemu_alive(&s->qemu) ? error("gdb or QEMU is gone") : 0;
+}
+
+int session_interrupt(struct session *s)
+{
+	if (!s->gdb.proc.pid || kill(s->gdb.proc.pid, SIGINT) < 0)
+		return error_errno("cannot interrupt gdb");
+	return 0;
 }
 
 static int step_instruction(struct session *s, int64_t deadline)

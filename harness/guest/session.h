@@ -147,6 +147,18 @@ int session_start(struct session *s, const struct session_opts *o);
  */
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st);
 /*
+ * The same in pieces, for a caller that waits on other things too (kdive serve):
+ * session_resume() lets the guest run; session_stop_fd() is the descriptor to poll;
+ * session_poll_stop() takes a stop that arrived: 1 with st filled (st->reason
+ * "exited..." when the guest ended), 0 when none yet, -1 reported.
+ * session_interrupt() stops a running guest (a SIGINT to gdb; the stop arrives as
+ * one more). 0 or -1 reported.
+ */
+int session_resume(struct session *s);
+int session_stop_fd(struct session *s);
+int session_poll_stop(struct session *s, struct session_stop *st);
+int session_interrupt(struct session *s);
+/*
  * Why the session failed, as far as it can tell: the guest kernel's panic line, a
  * full run directory, gdb's or QEMU's death (with its status). 1 with that appended
  * to why, 0 when it knows nothing more than what was reported.
