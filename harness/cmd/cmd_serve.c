@@ -95,10 +95,11 @@ static json_t *frames_json(const struct obs_frame *f, size_t n)
 	return arr;
 }
 
-static void end_guest(struct serve *sv)
+/* Shut the guest down; a failed one keeps its run directory (named on stderr). */
+static void end_guest(struct serve *sv, int ok)
 {
 	if (sv->booted)
-		session_end(&sv->s, 1);
+		session_end(&sv->s, ok);
 	sv->booted = 0;
 }
 
@@ -155,7 +156,7 @@ static json_t *do_boot(struct serve *sv, json_t *args, struct serve_err *e)
 	    session_enter_program(&sv->s, sv->im.progs, program, &why) < 0) {
 		json_t *r = fail(e, "guest", "the guest did not start: %s", why.len ? why.buf : "");
 		sv->s.args = NULL;
-		end_guest(sv);
+		end_guest(sv, 0);
 		strvec_clear(&pargs);
 		strbuf_release(&why);
 		return r;
@@ -357,7 +358,7 @@ static json_t *do_shutdown(struct serve *sv, json_t *args, struct serve_err *e)
 	(void)e;
 	int was = sv->booted;
 	sv->running = 0;
-	end_guest(sv);
+	end_guest(sv, 1);
 	json_t *r = json_object();
 	json_object_set_new(r, "was_running", json_boolean(was));
 	return r;
@@ -710,7 +711,7 @@ static int cmd_serve(int argc, char **argv)
 		}
 	}
 	strbuf_release(&in);
-	end_guest(&sv);
+	end_guest(&sv, 1);
 	rc = KDIVE_EXIT_PASS;
 out:
 	free(sv.program);

@@ -922,6 +922,16 @@ static void clone_args_values(struct tour *t, struct step *st)
 	}
 }
 
+/* rax and the frames (relative) at this stop; 0 or -1 reported. */
+static int rax_and_frames(struct tour *t, uint64_t *rax, struct obs_frame **f, size_t *n)
+{
+	if (session_registers(&t->s, (const char *const[]){ "rax" }, 1, rax) < 0 ||
+	    session_frames(&t->s, f, n) < 0)
+		return -1;
+	relative(t, *f, *n);
+	return 0;
+}
+
 /* Step 8 (or 9): the parent back in entry_SYSCALL_64, where do_syscall_64's bool
  * chooses SYSRET or IRET. */
 static int step_parent_return(struct tour *t, int no)
@@ -930,10 +940,8 @@ static int step_parent_return(struct tour *t, int no)
 	struct obs_frame *f = NULL;
 	size_t n = 0;
 	uint64_t rax;
-	if (session_registers(&t->s, (const char *const[]){ "rax" }, 1, &rax) < 0 ||
-	    session_frames(&t->s, &f, &n) < 0)
+	if (rax_and_frames(t, &rax, &f, &n) < 0)
 		return -1;
-	relative(t, f, n);
 	int sysret = (rax & 0xff) != 0;
 	step_init(&st, no, "the parent's way back: SYSRET or IRET");
 	st.ms = now_ms() - t->t0;
@@ -1009,10 +1017,8 @@ static int step_child_user(struct tour *t, int no)
 	struct obs_frame *f = NULL;
 	size_t n = 0;
 	uint64_t rax;
-	if (session_registers(&t->s, (const char *const[]){ "rax" }, 1, &rax) < 0 ||
-	    session_frames(&t->s, &f, &n) < 0)
+	if (rax_and_frames(t, &rax, &f, &n) < 0)
 		return -1;
-	relative(t, f, n);
 	step_init(&st, no, "the child in user space: fork() returns 0");
 	st.ms = now_ms() - t->t0;
 	strbuf_addstr(&st.say, "The child leaves the kernel like any task (it returns through "
