@@ -366,32 +366,56 @@ static json_t *do_shutdown(struct serve *sv, json_t *args, struct serve_err *e)
 
 typedef json_t *(*serve_fn)(struct serve *sv, json_t *args, struct serve_err *e);
 
-/* The commands, as JSON-lines commands and MCP tools; params: name:type[?] ... */
+/* A command's argument: its JSON type (as JSON Schema names it), and whether it may be
+ * left out. */
+struct serve_param {
+	const char *name, *type;
+	int optional;
+	const char *about;
+};
+#define NO_PARAMS ((const struct serve_param[]){ { NULL, NULL, 0, NULL } })
+
+/* The commands, as JSON-lines commands and MCP tools. */
 static const struct serve_cmd {
 	const char *name;
 	serve_fn fn;
 	int needs_guest;
 	const char *about;
-	const char *params; /* "name:type:description" separated by '|', '?' after type: optional */
+	const struct serve_param *params; /* ended by a NULL name */
 } cmds[] = {
 	{ "boot", do_boot, 0, "Boot (or restore) the guest and stop its program at main.",
-	  "program:string?:guest program, initramfs/progs/NAME.c (default fork)|"
-	  "args:array?:its arguments, strings" },
+	  (const struct serve_param[]){
+		{ "program", "string", 1, "guest program, initramfs/progs/NAME.c (default fork)" },
+		{ "args", "array", 1, "its arguments, strings" },
+		{ NULL, NULL, 0, NULL } } },
 	{ "stop", do_stop, 1, "A breakpoint limited to the program's task, as a scenario's stop.",
-	  "location:string:a function, FILE:LINE or *ADDRESS|space:string?:kernel (default) or user|"
-	  "syscall:string?:only during this system call (name or number)|if:string?:a gdb condition" },
+	  (const struct serve_param[]){
+		{ "location", "string", 0, "a function, FILE:LINE or *ADDRESS" },
+		{ "space", "string", 1, "kernel (default) or user" },
+		{ "syscall", "string", 1, "only during this system call (name or number)" },
+		{ "if", "string", 1, "a gdb condition" },
+		{ NULL, NULL, 0, NULL } } },
 	{ "continue", do_continue, 1, "Run until the next stop (or the guest's end).",
-	  "timeout_ms:integer?:give up after this long (the guest runs on)|"
-	  "wait:boolean?:false: answer at once; the stop comes as an event (JSON lines)" },
+	  (const struct serve_param[]){
+		{ "timeout_ms", "integer", 1, "give up after this long (the guest runs on)" },
+		{ "wait", "boolean", 1, "false: answer at once; the stop comes as an event (JSON lines)" },
+		{ NULL, NULL, 0, NULL } } },
 	{ "interrupt", do_interrupt, 1, "Stop a guest that runs (after continue with wait "
-	  "false); the stop comes as an event.", "" },
-	{ "frames", do_frames, 1, "The kernel frames, and at a kernel stop the user frames.", "" },
-	{ "ptregs", do_ptregs, 1, "struct pt_regs of the current syscall, by field.", "" },
-	{ "lstar", do_lstar, 1, "MSR_LSTAR, read at a kernel stop, and its symbol.", "" },
+	  "false); the stop comes as an event.", NO_PARAMS },
+	{ "frames", do_frames, 1, "The kernel frames, and at a kernel stop the user frames.",
+	  NO_PARAMS },
+	{ "ptregs", do_ptregs, 1, "struct pt_regs of the current syscall, by field.", NO_PARAMS },
+	{ "lstar", do_lstar, 1, "MSR_LSTAR, read at a kernel stop, and its symbol.", NO_PARAMS },
 	{ "read_memory", do_read_memory, 1, "Guest memory, as hex.",
-	  "address:string:0x...|length:integer:bytes (1 to 65536)" },
-	{ "eval", do_eval, 1, "Evaluate a gdb expression.", "expression:string:the expression" },
-	{ "shutdown", do_shutdown, 0, "Shut the guest down (the server stays).", "" },
+	  (const struct serve_param[]){
+		{ "address", "string", 0, "0x..." },
+		{ "length", "integer", 0, "bytes (1 to 65536)" },
+		{ NULL, NULL, 0, NULL } } },
+	{ "eval", do_eval, 1, "Evaluate a gdb expression.",
+	  (const struct serve_param[]){
+		{ "expression", "string", 0, "the expression" },
+		{ NULL, NULL, 0, NULL } } },
+	{ "shutdown", do_shutdown, 0, "Shut the guest down (the server stays).", NO_PARAMS },
 };
 
 static const struct serve_cmd *find_cmd(const char *name)
@@ -413,41 +437,26 @@ static json_t *run_cmd(struct serve *sv, const struct serve_cmd *c, json_t *args
 	if (sv->running && c->fn != do_interrupt && c->fn != do_shutdown)
 		return fail(e, "bad_state", "the guest is running: wait for its stop event, or "
 			    "interrupt");
-	/* Check the declared parameters' types; unknown ones are refused. */
+	/* The declared arguments with their types; unknown ones are refused. */
 	const char *key;
 	json_t *val;
 	json_object_foreach(args, key, val) {
-		char *want = xstrfmt("%s:", key);
-		const char *p = strstr(c->params, want);
-		int at_start = p && (p == c->params || p[-1] == '|');
-		free(want);
-		if (!at_start)
+		const struct serve_param *p = c->params;
+		while (p->name && strcmp(p->name, key))
+			p++;
+		if (!p->name)
 			return fail(e, "bad_request", "%s takes no argument '%s'", c->name, key);
-		const char *type = p + strlen(key) + 1;
-		int ok = !strncmp(type, "string", 6)    ? json_is_string(val)
-			 : !strncmp(type, "integer", 7) ? json_is_integer(val)
-			 : !strncmp(type, "boolean", 7) ? json_is_boolean(val)
-							: json_is_array(val);
+		int ok = !strcmp(p->type, "string")    ? json_is_string(val)
+			 : !strcmp(p->type, "integer") ? json_is_integer(val)
+			 : !strcmp(p->type, "boolean") ? json_is_boolean(val)
+						       : json_is_array(val);
 		if (!ok)
-			return fail(e, "bad_request", "'%s' must be a%s %.*s", key,
-				    type[0] == 'i' || type[0] == 'a' ? "n" : "",
-				    (int)strcspn(type, "?:"), type);
+			return fail(e, "bad_request", "'%s' must be a%s %s", key,
+				    strchr("ai", p->type[0]) ? "n" : "", p->type);
 	}
-	for (const char *p = c->params; *p;) {
-		size_t len = strcspn(p, "|");
-		const char *colon = memchr(p, ':', len);
-		if (colon) {
-			const char *type = colon + 1;
-			size_t tl = strcspn(type, ":|");
-			char *name = xstrndup(p, (size_t)(colon - p));
-			int missing = !(tl && type[tl - 1] == '?') && !json_object_get(args, name);
-			json_t *r = missing ? fail(e, "bad_request", "%s needs '%s'", c->name, name) : NULL;
-			free(name);
-			if (missing)
-				return r;
-		}
-		p += len + (p[len] == '|');
-	}
+	for (const struct serve_param *p = c->params; p->name; p++)
+		if (!p->optional && !json_object_get(args, p->name))
+			return fail(e, "bad_request", "%s needs '%s'", c->name, p->name);
 	struct strbuf said = STRBUF_INIT;
 	diag_capture = &said;
 	json_t *r = c->fn(sv, args, e);
@@ -545,28 +554,13 @@ static json_t *tools_list(void)
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		json_t *t = json_object(), *schema = json_object(), *props = json_object();
 		json_t *required = json_array();
-		for (const char *p = cmds[i].params; *p;) {
-			size_t len = strcspn(p, "|");
-			char *one = xstrndup(p, len);
-			char *type = strchr(one, ':'), *about = type ? strchr(type + 1, ':') : NULL;
-			if (type && about) {
-				*type++ = '\0';
-				*about++ = '\0';
-				int optional = type[strlen(type) - 1] == '?';
-				if (optional)
-					type[strlen(type) - 1] = '\0';
-				json_t *prop = json_object();
-				json_object_set_new(prop, "type", json_string(type));
-				if (!strcmp(type, "array"))
-					json_object_set_new(prop, "items",
-							    json_pack("{s:s}", "type", "string"));
-				json_object_set_new(prop, "description", json_string(about));
-				json_object_set_new(props, one, prop);
-				if (!optional)
-					json_array_append_new(required, json_string(one));
-			}
-			free(one);
-			p += len + (p[len] == '|');
+		for (const struct serve_param *p = cmds[i].params; p->name; p++) {
+			json_t *prop = json_pack("{s:s,s:s}", "type", p->type, "description", p->about);
+			if (!strcmp(p->type, "array"))
+				json_object_set_new(prop, "items", json_pack("{s:s}", "type", "string"));
+			json_object_set_new(props, p->name, prop);
+			if (!p->optional)
+				json_array_append_new(required, json_string(p->name));
 		}
 		json_object_set_new(schema, "type", json_string("object"));
 		json_object_set_new(schema, "properties", props);
