@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "util.h"
+#include "quote.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -430,20 +431,8 @@ void strvec_join_display(const struct strvec *sv, struct strbuf *out)
 			strbuf_addstr(out, s);
 			continue;
 		}
-		sh_quote(out, s);
+		quote_sh(out, s);
 	}
-}
-
-void sh_quote(struct strbuf *out, const char *s)
-{
-	strbuf_addch(out, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			strbuf_addstr(out, "'\\''");
-		else
-			strbuf_addch(out, *s);
-	}
-	strbuf_addch(out, '\'');
 }
 
 /* ---- SHA-256 (FIPS 180-4) ---- */

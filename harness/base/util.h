@@ -180,8 +180,6 @@ void strvec_pushl(struct strvec *sv, ...) __attribute__((sentinel));
 void strvec_clear(struct strvec *sv);
 /* Join with sep, quoting words that a shell would split, for display only. */
 void strvec_join_display(const struct strvec *sv, struct strbuf *out);
-/* Append s in single quotes, as one word for sh (a ' inside becomes '\''). */
-void sh_quote(struct strbuf *out, const char *s);
 
 /* SHA-256, streaming. */
 struct sha256 {

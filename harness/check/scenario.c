@@ -12,6 +12,7 @@
  * as long as each level is indented the same way throughout.
  */
 #include "scenario.h"
+#include "quote.h"
 #include "errnos.h"
 #include "guard.h"
 #include "lexer.h"
@@ -503,6 +504,12 @@ static void parse_stop(struct parser *p, struct lexer *lx, const struct lexer_wo
 			if (!rest.len)
 				return (void)perr(p, w.col, "'if' needs a gdb expression after it");
 			st->cond = xstrndup(rest.s, rest.len);
+			/* It becomes one operand of the stop's condition: (cond). */
+			struct strbuf op = STRBUF_INIT, why = STRBUF_INIT;
+			if (quote_c_operand(&op, st->cond, &why) < 0)
+				perr(p, rest.col, "'if' takes one gdb expression: %s", why.buf);
+			strbuf_release(&op);
+			strbuf_release(&why);
 			return;
 		} else if (w.s[0] == '[') {
 			return (void)perr(p, w.col, "a version guard goes at the start of the line");

@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "proc.h"
 #include "qemu.h"
+#include "quote.h"
 #include "scenario.h"
 #include "session.h"
 #include "syscalls.h"
@@ -18,47 +19,103 @@
 #include <string.h>
 #include <unistd.h>
 
-/* The gdb commands that set the session up, one per line. */
-static void session_commands(struct strvec *cmds, const struct cli_images *im,
-			     const struct kernel *k, const char *prog,
-			     const char *target, const char *console, const struct scenario *sc,
-			     const struct syscalls *table, const struct session_layout *layout,
-			     uint64_t slide)
+/* Push "cmd ARG", ARG quoted by quote_gdb_arg (an argument) or quote_gdb_rest (the
+ * rest of the line). 0, or -1 reported: a path gdb's command line cannot carry. */
+static int push_cmd(struct strvec *cmds, const char *cmd, const char *arg, int rest)
+{
+	struct strbuf sb = STRBUF_INIT, why = STRBUF_INIT;
+	strbuf_addf(&sb, "%s ", cmd);
+	int r = rest ? quote_gdb_rest(&sb, arg, &why) : quote_gdb_arg(&sb, arg, &why);
+	if (r < 0)
+		error("gdb's '%s' cannot be given the path: %s", cmd, why.buf);
+	else
+		strvec_push(cmds, sb.buf);
+	strbuf_release(&sb);
+	strbuf_release(&why);
+	return r;
+}
+
+/* Push "set $name = "value"". */
+static void push_set(struct strvec *cmds, const char *name, const char *value)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addf(&sb, "set $%s = ", name);
+	quote_c(&sb, value);
+	strvec_push(cmds, sb.buf);
+	strbuf_release(&sb);
+}
+
+/* The gdb commands that set the session up, one per line. 0, or -1 reported. */
+static int session_commands(struct strvec *cmds, const struct cli_images *im,
+			    const struct kernel *k, const char *prog,
+			    const char *target, const char *console, const struct scenario *sc,
+			    const struct syscalls *table, const struct session_layout *layout,
+			    uint64_t slide)
 {
 	char *table_path = kernel_syscalls_header(k);
 	char *lxgdb = k->build ? xstrfmt("%s/vmlinux-gdb.py", k->build) : NULL;
+	char *progpath = xstrfmt("%s/%s", im->progs, prog);
+	char *helpers = xstrfmt("%s/gdbinit/kdive.py", cli_datadir());
+	char *relocate = xstrfmt("symbol-file -o 0x%llx", (unsigned long long)slide);
+	int r = -1;
 	strvec_pushl(cmds, "set confirm off", "set debuginfod enabled off", NULL);
-	strvec_pushf(cmds, "target remote %s", target);
-	if (slide)
-		strvec_pushf(cmds, "symbol-file -o 0x%llx %s", (unsigned long long)slide, k->vmlinux);
+	/* target remote reads a name with a ':' as host:port. */
+	if (strchr(target, ':') && target[0] == '/') {
+		error("the gdbstub socket '%s' has a ':', which gdb's target remote reads as "
+		      "host:port: set TMPDIR to a directory without it", target);
+		goto out;
+	}
+	if (push_cmd(cmds, "target remote", target, 1) < 0 ||
+	    (slide && push_cmd(cmds, relocate, k->vmlinux, 0) < 0))
+		goto out;
 	strvec_pushf(cmds, "set $kd_slide = 0x%llx", (unsigned long long)slide);
-	strvec_pushf(cmds, "add-symbol-file %s/%s", im->progs, prog);
-	strvec_pushf(cmds, "set $kd_prog = \"%s\"", prog);
-	strvec_pushf(cmds, "set $kd_console = \"%s\"", console);
+	if (push_cmd(cmds, "add-symbol-file", progpath, 0) < 0)
+		goto out;
+	push_set(cmds, "kd_prog", prog);
+	push_set(cmds, "kd_console", console);
 	if (table_path)
-		strvec_pushf(cmds, "set $kd_syscalls = \"%s\"", table_path);
+		push_set(cmds, "kd_syscalls", table_path);
 	/* The kernel's own helpers: lx-dmesg, lx-ps, $lx_current(), ... */
-	if (lxgdb && access(lxgdb, R_OK) == 0)
-		strvec_pushf(cmds, "source %s", lxgdb);
-	strvec_pushf(cmds, "source %s/gdbinit/kdive.py", cli_datadir());
+	if (lxgdb && access(lxgdb, R_OK) == 0 && push_cmd(cmds, "source", lxgdb, 1) < 0)
+		goto out;
+	if (push_cmd(cmds, "source", helpers, 1) < 0)
+		goto out;
 	for (size_t i = 0; sc && i < sc->nstops; i++) {
 		const struct scenario_stop *st = &sc->stops[i];
 		struct strbuf cond = STRBUF_INIT;
 		int nr = st->syscall ? run_syscall_nr(table, st->syscall) : -1;
-		session_layout_cond(layout, prog, nr, st->cond, &cond);
-		strvec_pushf(cmds, "%s %s if %s", st->space == SCENARIO_USER ? "hbreak" : "break",
-			     st->location, cond.buf);
+		struct strbuf why = STRBUF_INIT;
+		int bad = session_layout_cond(layout, prog, nr, st->cond, &cond, &why);
+		if (bad)
+			error("%s: the stop at '%s': %s", sc->file, st->location, why.buf);
+		else
+			strvec_pushf(cmds, "%s %s if %s",
+				     st->space == SCENARIO_USER ? "hbreak" : "break", st->location,
+				     cond.buf);
 		strbuf_release(&cond);
+		strbuf_release(&why);
+		if (bad)
+			goto out;
 	}
+	r = 0;
+out:
 	free(table_path);
 	free(lxgdb);
+	free(progpath);
+	free(helpers);
+	free(relocate);
+	return r;
 }
 
 /* Show the console in a tmux pane below gdb; returns the pane id or NULL. */
 static char *tmux_console_pane(const char *console)
 {
 	struct strbuf out = STRBUF_INIT;
-	char *cmd = xstrfmt("tail -n +1 -F %s 2>/dev/null", console);
+	struct strbuf sh = STRBUF_INIT;
+	strbuf_addstr(&sh, "tail -n +1 -F ");
+	quote_sh(&sh, console);
+	strbuf_addstr(&sh, " 2>/dev/null");
+	char *cmd = strbuf_detach(&sh, NULL);
 	const char *argv[] = { "tmux", "split-window", "-d", "-v", "-l", "12", "-P", "-F",
 			       "#{pane_id}", cmd, NULL };
 	char *id = NULL;
@@ -213,8 +270,9 @@ static int cmd_debug(int argc, char **argv)
 		/* For people who want to run them by hand: a fixed place for the socket. */
 		qo.rundir = "/tmp";
 		qemu_prepare(&q, &qo);
-		session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log,
-				 have_sc ? &sc : NULL, &k->syscalls, &layout, 0);
+		if (session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log,
+				     have_sc ? &sc : NULL, &k->syscalls, &layout, 0) < 0)
+			goto out;
 		print_commands(&q, &cmds, k->vmlinux, d.tui);
 		rc = KDIVE_EXIT_PASS;
 		goto out;
@@ -232,8 +290,9 @@ static int cmd_debug(int argc, char **argv)
 		if (qemu_start(&q, &qo) < 0)
 			goto out;
 	}
-	session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log, have_sc ? &sc : NULL,
-			 &k->syscalls, &layout, slide);
+	if (session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log,
+			     have_sc ? &sc : NULL, &k->syscalls, &layout, slide) < 0)
+		goto out;
 	if (a.boot.kaslr)
 		strvec_pushf(&cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
 			     "is stopped at %s's main.\\n", (unsigned long long)slide, program);

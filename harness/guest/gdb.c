@@ -280,26 +280,11 @@ void gdb_note(struct gdb *g, const char *fmt, ...)
 	strbuf_release(&sb);
 }
 
-void gdb_quote(struct strbuf *out, const char *s)
-{
-	strbuf_addch(out, '"');
-	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
-			strbuf_addch(out, '\\');
-		if (*s == '\n') {
-			strbuf_addstr(out, "\\n");
-			continue;
-		}
-		strbuf_addch(out, *s);
-	}
-	strbuf_addch(out, '"');
-}
-
 char *gdb_eval(struct gdb *g, const char *expr, struct strbuf *why)
 {
 	struct strbuf q = STRBUF_INIT;
 	char *v = NULL;
-	gdb_quote(&q, expr);
+	quote_c(&q, expr);
 	struct mi_record *r = gdb_command(g, 0, "-data-evaluate-expression %s", q.buf);
 	strbuf_release(&q);
 	if (!r) {
@@ -488,7 +473,7 @@ const char *gdb_program(void)
 	return deps_tool("gdb"); /* $KDIVE_GDB overrides, as for every tool */
 }
 
-int gdb_start(struct gdb *g, const char *file, const char *transcript)
+int gdb_start(struct gdb *g, const char *file, const char *transcript, const char *dir)
 {
 	memset(g, 0, sizeof(*g));
 	proc_init(&g->proc);
@@ -511,6 +496,7 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript)
 	g->proc.in = PROC_PIPE;
 	g->proc.out = PROC_PIPE;
 	g->proc.err = PROC_TO_STDOUT;
+	g->proc.dir = dir;
 	if (proc_start(&g->proc) < 0)
 		return -1;
 	/* Settings first, each checked: a gdb that refuses them is not one we can drive. */
@@ -529,7 +515,7 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript)
 	mi_record_free(r);
 	if (file) {
 		struct strbuf q = STRBUF_INIT;
-		gdb_quote(&q, file);
+		quote_c(&q, file);
 		/* Loading vmlinux's symbols takes ~0.3 s with .gdb_index, seconds without. */
 		struct mi_record *fr = gdb_command(g, 60000, "-file-exec-and-symbols %s", q.buf);
 		strbuf_release(&q);

@@ -11,6 +11,7 @@
 
 #include "mi.h"
 #include "proc.h"
+#include "quote.h"
 #include "util.h"
 
 struct gdb {
@@ -36,9 +37,11 @@ const char *gdb_program(void);
 
 /*
  * Start gdb on file (vmlinux, or NULL for none), with pagination, confirmation and
- * debuginfod off. transcript may be NULL. Returns 0, or -1 reported.
+ * debuginfod off, in the working directory dir (NULL: kdive's; a run directory, so that
+ * the gdbstub's socket is reached by its name whatever the directory's path holds).
+ * transcript may be NULL. Returns 0, or -1 reported.
  */
-int gdb_start(struct gdb *g, const char *file, const char *transcript);
+int gdb_start(struct gdb *g, const char *file, const char *transcript, const char *dir);
 
 /*
  * Send one MI command (printf-style, without token or newline) and wait for its
@@ -94,9 +97,6 @@ struct mi_record *gdb_wait_async(struct gdb *g, const char *cls, int64_t deadlin
 
 /* Write a note (not MI) into the transcript, marked "##". */
 void gdb_note(struct gdb *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Quote s as an MI C-string ("..." with \" \\ \n escapes) into out. */
-void gdb_quote(struct strbuf *out, const char *s);
 
 /*
  * Kill gdb without a word to the target (SIGKILL): QEMU keeps the guest stopped where

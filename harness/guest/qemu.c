@@ -15,6 +15,18 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Push "before PATH after": PATH a value in QEMU's option syntax, commas doubled. */
+static void push_opt_path(struct strvec *argv, const char *before, const char *path,
+			  const char *after)
+{
+	struct strbuf sb = STRBUF_INIT;
+	strbuf_addstr(&sb, before);
+	quote_qemu_opt(&sb, path);
+	strbuf_addstr(&sb, after);
+	strvec_push(argv, sb.buf);
+	strbuf_release(&sb);
+}
+
 void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 {
 	struct strbuf append = STRBUF_INIT;
@@ -24,7 +36,7 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	q->console_log = xstrfmt("%s/console.log", o->rundir);
 	q->qemu_log = xstrfmt("%s/qemu.log", o->rundir);
 	q->gdb_target = o->gdb_port ? xstrfmt("127.0.0.1:%d", o->gdb_port)
-				    : xstrfmt("%s/gdb.sock", o->rundir);
+				    : xstrfmt("%s/%s", o->rundir, QEMU_GDB_SOCK);
 	q->kvm = deps_kvm_usable(&why);
 	q->go_fd = -1;
 	q->go_sock = o->go ? xstrfmt("%s/go.sock", o->rundir) : NULL;
@@ -65,29 +77,29 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 		     NULL);
 	/* Appended to: a restored guest's console starts with the boot it was saved from. */
 	strvec_push(&q->argv, "-chardev");
-	strvec_pushf(&q->argv, "file,id=console,path=%s,append=on", q->console_log);
+	push_opt_path(&q->argv, "file,id=console,path=", q->console_log, ",append=on");
 	strvec_pushl(&q->argv, "-serial", "chardev:console", NULL);
 	if (q->go_sock) {
 		strvec_push(&q->argv, "-serial");
-		strvec_pushf(&q->argv, "unix:%s,server=on,wait=off", q->go_sock);
+		push_opt_path(&q->argv, "unix:", q->go_sock, ",server=on,wait=off");
 	}
 	strvec_push(&q->argv, "-monitor");
 	if (q->mon_sock)
-		strvec_pushf(&q->argv, "unix:%s,server=on,wait=off", q->mon_sock);
+		push_opt_path(&q->argv, "unix:", q->mon_sock, ",server=on,wait=off");
 	else
 		strvec_push(&q->argv, "none");
 	strvec_push(&q->argv, "-gdb");
 	if (o->gdb_port)
 		strvec_pushf(&q->argv, "tcp:127.0.0.1:%d,server=on,wait=off", o->gdb_port);
 	else
-		strvec_pushf(&q->argv, "unix:%s,server=on,wait=off", q->gdb_target);
+		push_opt_path(&q->argv, "unix:", q->gdb_target, ",server=on,wait=off");
 	if (o->stopped)
 		strvec_push(&q->argv, "-S");
 	if (o->incoming) {
 		/* QEMU 7.2 has no file: migration; sh -c runs the command. */
 		struct strbuf cmd = STRBUF_INIT;
 		strbuf_addstr(&cmd, "exec:exec cat ");
-		sh_quote(&cmd, o->incoming);
+		quote_sh(&cmd, o->incoming);
 		strvec_pushl(&q->argv, "-incoming", cmd.buf, NULL);
 		strbuf_release(&cmd);
 	}
@@ -339,15 +351,17 @@ int qemu_monitor(struct qemu *q, const char *cmd, struct strbuf *out, int64_t de
 
 int qemu_save(struct qemu *q, const char *path, int64_t deadline_ms)
 {
-	struct strbuf cmd = STRBUF_INIT, info = STRBUF_INIT, quoted = STRBUF_INIT;
+	struct strbuf cmd = STRBUF_INIT, info = STRBUF_INIT, uri = STRBUF_INIT, why = STRBUF_INIT;
 	int r = -1;
-	/* The monitor reads the URI as a quoted string: no quote or backslash may be in it. */
-	if (strpbrk(path, "\"\\\n")) {
-		error("cannot save the guest to '%s': a quote or backslash in the path", path);
+	/* Two languages: sh -c runs the URI's command, and the monitor reads the URI as
+	 * one of its strings. */
+	strbuf_addstr(&uri, "exec:cat > ");
+	quote_sh(&uri, path);
+	strbuf_addstr(&cmd, "migrate -d ");
+	if (quote_hmp(&cmd, uri.buf, &why) < 0) {
+		error("cannot save the guest to '%s': %s", path, why.buf);
 		goto out;
 	}
-	sh_quote(&quoted, path);
-	strbuf_addf(&cmd, "migrate -d \"exec:cat > %s\"", quoted.buf);
 	/* The default bandwidth limit (128 MiB/s) would make 35 MiB take a quarter
 	 * second; a file takes it as fast as it comes. */
 	if (qemu_monitor(q, "stop", NULL, deadline_ms) < 0 ||
@@ -382,7 +396,8 @@ int qemu_save(struct qemu *q, const char *path, int64_t deadline_ms)
 out:
 	strbuf_release(&cmd);
 	strbuf_release(&info);
-	strbuf_release(&quoted);
+	strbuf_release(&uri);
+	strbuf_release(&why);
 	return r;
 }
 
@@ -494,6 +509,23 @@ char *qemu_make_rundir(void)
 {
 	const char *t = getenv("TMPDIR");
 	char *tmpl = xstrfmt("%s/kdive-run.XXXXXX", t && *t == '/' ? t : "/tmp");
+	struct sockaddr_un sa;
+	const char *bad = quote_bad_byte(tmpl);
+	/* Every other byte is carried to QEMU and gdb (quote.h); a socket path has a
+	 * length limit no quoting lifts. */
+	if (bad) {
+		error("the run directory '%s' would have %s: set TMPDIR to a directory without it",
+		      tmpl, quote_byte_name((unsigned char)*bad));
+		free(tmpl);
+		return NULL;
+	}
+	if (strlen(tmpl) + strlen("/monitor.sock") >= sizeof(sa.sun_path)) {
+		error("the run directory '%s' is too long for QEMU's unix sockets (%zu bytes; "
+		      "at most %zu): set TMPDIR to a shorter directory", tmpl, strlen(tmpl),
+		      sizeof(sa.sun_path) - 1 - strlen("/monitor.sock"));
+		free(tmpl);
+		return NULL;
+	}
 	if (!mkdtemp(tmpl)) {
 		error_errno("cannot create a run directory '%s'", tmpl);
 		free(tmpl);

@@ -12,7 +12,11 @@
 #define KDIVE_QEMU_H
 
 #include "proc.h"
+#include "quote.h"
 #include "util.h"
+
+/* The gdbstub's socket in the run directory (gdb, run there, names it alone). */
+#define QEMU_GDB_SOCK "gdb.sock"
 
 struct qemu_opts {
 	const char *bzimage;  /* kernel image */

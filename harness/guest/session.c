@@ -49,6 +49,21 @@ static void take_stop(const struct mi_record *r, struct session_stop *st)
 static int session_attach(struct session *s);
 
 static int session_relocate(struct session *s, uint64_t slide);
+
+/* A gdb CLI command that takes a file: cmd FILE, the file one argument. 0 or -1 reported. */
+static int console_file(struct session *s, const char *cmd, const char *file)
+{
+	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
+	int r = quote_gdb_arg(&q, file, &why);
+	if (r < 0)
+		error("gdb cannot be given the file: %s", why.buf);
+	else
+		r = session_console(s, "%s %s", cmd, q.buf);
+	strbuf_release(&q);
+	strbuf_release(&why);
+	return r;
+}
+
 void session_console_tail(struct session *s, struct strbuf *out)
 {
 	strbuf_addf(out, "last lines of the guest console (%s):\n", s->qemu.console_log);
@@ -180,7 +195,7 @@ int session_start(struct session *s, const struct session_opts *o)
 	if (r < 0)
 		return -1;
 	char *transcript = xstrfmt("%s/gdb.mi", s->rundir);
-	r = gdb_start(&s->gdb, o->vmlinux, transcript);
+	r = gdb_start(&s->gdb, o->vmlinux, transcript, s->rundir);
 	free(transcript);
 	if (r < 0)
 		return -1;
@@ -197,12 +212,11 @@ int session_start(struct session *s, const struct session_opts *o)
 static int session_attach(struct session *s)
 {
 	/* -target-select takes the rest of the line as it is (quotes would become part of
-	 * the name), so the socket path must have no white space. QEMU reports the stop
-	 * before gdb says ^connected; that *stopped stays queued. */
-	if (strpbrk(s->qemu.gdb_target, " \t\n"))
-		return error("the gdb socket path '%s' has white space; set TMPDIR elsewhere",
-			     s->qemu.gdb_target);
-	if (gdb_run(&s->gdb, NULL, "-target-select remote %s", s->qemu.gdb_target) < 0)
+	 * the name, and a ':' makes it host:port): gdb runs in the run directory and
+	 * names the socket alone, whatever the directory's path holds. QEMU reports the
+	 * stop before gdb says ^connected; that *stopped stays queued. */
+	if (gdb_run(&s->gdb, NULL, "-target-select remote %s",
+		    s->qo.gdb_port ? s->qemu.gdb_target : QEMU_GDB_SOCK) < 0)
 		return -1;
 	/* A single step runs the stepped CPU alone: on an SMP guest the others must not
 	 * run into code that an injection (rdmsr over kernel text, a syscall over the
@@ -537,7 +551,7 @@ static int find_slide(struct session *s, const char *prog, struct strbuf *why)
 	}
 	s->lstar = lstar;
 	/* symbol-file -o drops the program's symbols: add them again. */
-	if (session_relocate(s, lstar - entry) < 0 || session_console(s, "add-symbol-file %s", prog) < 0)
+	if (session_relocate(s, lstar - entry) < 0 || console_file(s, "add-symbol-file", prog) < 0)
 		goto out;
 	/* Back to user space, in this task. */
 	char *ret = xstrfmt("*0x%llx", (unsigned long long)pc + 2);
@@ -583,7 +597,9 @@ static int session_relocate(struct session *s, uint64_t slide)
 {
 	/* symbol-file -o replaces every symbol file; gdb keeps its breakpoints but they
 	 * are re-resolved against the new addresses. */
-	int r = session_console(s, "symbol-file -o 0x%llx %s", (unsigned long long)slide, s->vmlinux);
+	char *cmd = xstrfmt("symbol-file -o 0x%llx", (unsigned long long)slide);
+	int r = console_file(s, cmd, s->vmlinux);
+	free(cmd);
 	if (!r) {
 		s->slide = slide;
 		session_layout_relocate(&s->layout, slide);
@@ -792,10 +808,13 @@ static int insert_break(struct session *s, int hardware, const char *cond, const
 	int num = -1;
 	if (cond) {
 		strbuf_addstr(&q, "-c ");
-		gdb_quote(&q, cond);
+		quote_c(&q, cond);
 		strbuf_addch(&q, ' ');
 	}
-	r = gdb_command(&s->gdb, 0, "-break-insert %s%s%s", hardware ? "-h " : "", q.buf, location);
+	/* Quoted: a location is one argument, whatever a client sent (a newline in it
+	 * would end this MI command and start another). */
+	quote_c(&q, location);
+	r = gdb_command(&s->gdb, 0, "-break-insert %s%s", hardware ? "-h " : "", q.buf);
 	strbuf_release(&q);
 	if (!r) {
 		strbuf_addstr(why, "gdb did not answer");
@@ -823,7 +842,7 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 	}
 	/* The program is static and not relocated: its own addresses hold in the guest. */
 	s->program = program;
-	if (session_console(s, "add-symbol-file %s", prog) < 0 || check_ptregs(s) < 0) {
+	if (console_file(s, "add-symbol-file", prog) < 0 || check_ptregs(s) < 0) {
 		strbuf_addstr(why, "gdb could not load the guest program's symbols");
 		goto out;
 	}
@@ -883,8 +902,9 @@ int session_break(struct session *s, int hardware, const char *location, int sys
 		strbuf_addstr(why, "no guest program to limit the breakpoint to");
 		return -1;
 	}
-	session_layout_cond(&s->layout, s->program, syscall_nr, cond, &full);
-	int n = insert_break(s, hardware, full.buf, location, why);
+	int n = session_layout_cond(&s->layout, s->program, syscall_nr, cond, &full, why);
+	if (n == 0)
+		n = insert_break(s, hardware, full.buf, location, why);
 	strbuf_release(&full);
 	return n;
 }
@@ -998,7 +1018,7 @@ int session_console(struct session *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	strbuf_vaddf(&cmd, fmt, ap);
 	va_end(ap);
-	gdb_quote(&q, cmd.buf);
+	quote_c(&q, cmd.buf);
 	int r = gdb_run(&s->gdb, NULL, "-interpreter-exec console %s", q.buf);
 	strbuf_release(&cmd);
 	strbuf_release(&q);
@@ -1008,7 +1028,7 @@ int session_console(struct session *s, const char *fmt, ...)
 int session_console_capture(struct session *s, const char *line, struct strbuf *out)
 {
 	struct strbuf q = STRBUF_INIT;
-	gdb_quote(&q, line);
+	quote_c(&q, line);
 	struct mi_record *r = gdb_command(&s->gdb, 60000, "-interpreter-exec console %s", q.buf);
 	strbuf_release(&q);
 	strbuf_add(out, s->gdb.stream.buf, s->gdb.stream.len);
@@ -1021,14 +1041,34 @@ int session_console_capture(struct session *s, const char *line, struct strbuf *
 	return rc;
 }
 
+/* set $name = "value" in gdb. */
+static int set_string(struct session *s, const char *name, const char *value)
+{
+	struct strbuf q = STRBUF_INIT;
+	quote_c(&q, value);
+	int r = session_console(s, "set $%s = %s", name, q.buf);
+	strbuf_release(&q);
+	return r;
+}
+
 int session_load_helpers(struct session *s, const char *helpers, const char *syscalls_path)
 {
-	if (session_console(s, "set $kd_prog = \"%s\"", s->program ? s->program : "") < 0 ||
-	    session_console(s, "set $kd_console = \"%s\"", s->qemu.console_log) < 0 ||
-	    session_console(s, "set $kd_syscalls = \"%s\"", syscalls_path ? syscalls_path : "") < 0 ||
+	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
+	int r = -1;
+	if (quote_gdb_rest(&q, helpers, &why) < 0) {
+		error("cannot source kdive's gdb helpers: %s", why.buf);
+		goto out;
+	}
+	if (set_string(s, "kd_prog", s->program ? s->program : "") < 0 ||
+	    set_string(s, "kd_console", s->qemu.console_log) < 0 ||
+	    set_string(s, "kd_syscalls", syscalls_path ? syscalls_path : "") < 0 ||
 	    session_console(s, "set $kd_slide = 0x%llx", (unsigned long long)s->slide) < 0)
-		return -1;
-	return session_console(s, "source %s", helpers);
+		goto out;
+	r = session_console(s, "source %s", q.buf);
+out:
+	strbuf_release(&q);
+	strbuf_release(&why);
+	return r;
 }
 
 void session_handover(struct session *s, struct qemu *q, char **rundir)

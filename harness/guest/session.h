@@ -71,9 +71,10 @@ void session_layout_relocate(struct session_layout *l, uint64_t slide);
  * syscall is syscall_nr (>= 0)] [and (cond)]". Plain expressions after the first
  * term: gdb type-checks the unevaluated side of && with dummy values, which a
  * convenience function does not survive. The same rule as kdive.py's kd_condition().
+ * 0; -1 with the reason in why when cond is no single operand (quote_c_operand()).
  */
-void session_layout_cond(const struct session_layout *l, const char *program, int syscall_nr,
-			 const char *cond, struct strbuf *out);
+int session_layout_cond(const struct session_layout *l, const char *program, int syscall_nr,
+			const char *cond, struct strbuf *out, struct strbuf *why);
 
 struct session_opts {
 	const char *bzimage;   /* kernel image */

@@ -86,17 +86,23 @@ void session_layout_release(struct session_layout *l)
 	memset(l, 0, sizeof(*l));
 }
 
-void session_layout_cond(const struct session_layout *l, const char *program, int syscall_nr,
-			 const char *cond, struct strbuf *out)
+int session_layout_cond(const struct session_layout *l, const char *program, int syscall_nr,
+			const char *cond, struct strbuf *out, struct strbuf *why)
 {
 	/* comm holds TASK_COMM_LEN - 1 = 15 characters of the name. */
-	strbuf_addf(out, "$_streq(%s->comm, \"%.15s\")", l->current, program);
+	char *comm = xstrndup(program, strnlen(program, 15));
+	strbuf_addf(out, "$_streq(%s->comm, ", l->current);
+	quote_c(out, comm);
+	strbuf_addch(out, ')');
+	free(comm);
 	if (syscall_nr >= 0)
 		strbuf_addf(out, " && *(unsigned long *)((unsigned long)%s->stack + %llu) == %d",
 			    l->current,
 			    (unsigned long long)(l->stack_top - SESSION_PTREGS_SIZE +
 						 8 * SESSION_PT_ORIG_AX),
 			    syscall_nr);
-	if (cond)
-		strbuf_addf(out, " && (%s)", cond);
+	if (!cond)
+		return 0;
+	strbuf_addstr(out, " && ");
+	return quote_c_operand(out, cond, why);
 }

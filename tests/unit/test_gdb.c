@@ -13,7 +13,7 @@ static void start_fake(struct gdb *g, const char *mode)
 	setenv("KDIVE_GDB", fake, 1);
 	setenv("FAKE_GDB_MODE", mode, 1);
 	free(fake);
-	ASSERT_EQ(gdb_start(g, NULL, NULL), 0);
+	ASSERT_EQ(gdb_start(g, NULL, NULL, NULL), 0);
 }
 
 TEST(gdb_commands_match_tokens_and_queue_async)
@@ -136,10 +136,3 @@ TEST(gdb_survives_garbage_lines)
 	gdb_release(&g);
 }
 
-TEST(gdb_quote_escapes)
-{
-	struct strbuf sb = STRBUF_INIT;
-	gdb_quote(&sb, "a \"b\" \\c\nd");
-	EXPECT_STREQ(sb.buf, "\"a \\\"b\\\" \\\\c\\nd\"");
-	strbuf_release(&sb);
-}

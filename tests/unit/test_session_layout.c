@@ -41,26 +41,39 @@ TEST(session_cond_limits_to_the_program_and_its_syscall)
 	struct session_layout l;
 	struct strbuf sb = STRBUF_INIT;
 	layout(&l, 0, 0);
-	session_layout_cond(&l, "fork", -1, NULL, &sb);
+	EXPECT_EQ(session_layout_cond(&l, "fork", -1, NULL, &sb, NULL), 0);
 	EXPECT_STREQ(sb.buf, "$_streq(pcpu_hot.current_task->comm, \"fork\")");
 	/* orig_ax: slot 15 of the pt_regs that end 16384 bytes above the stack base:
 	 * 16384 - 168 + 8 * 15 = 16336. */
 	strbuf_reset(&sb);
-	session_layout_cond(&l, "fork", 56, NULL, &sb);
+	EXPECT_EQ(session_layout_cond(&l, "fork", 56, NULL, &sb, NULL), 0);
 	EXPECT_STREQ(sb.buf, "$_streq(pcpu_hot.current_task->comm, \"fork\") && "
 			     "*(unsigned long *)((unsigned long)pcpu_hot.current_task->stack + 16336) "
 			     "== 56");
 	/* The scenario's own condition is added, in parentheses; comm holds 15 bytes. */
 	strbuf_reset(&sb);
-	session_layout_cond(&l, "a_very_long_program_name", 0, "$rdi != 0 || 1", &sb);
+	EXPECT_EQ(session_layout_cond(&l, "a_very_long_program_name", 0, "$rdi != 0 || 1", &sb, NULL), 0);
 	EXPECT_STREQ(sb.buf, "$_streq(pcpu_hot.current_task->comm, \"a_very_long_pro\") && "
 			     "*(unsigned long *)((unsigned long)pcpu_hot.current_task->stack + 16336) "
 			     "== 0 && ($rdi != 0 || 1)");
+	/* A condition that would close the parentheses around it is refused. */
+	struct strbuf why = STRBUF_INIT;
+	strbuf_reset(&sb);
+	EXPECT_EQ(session_layout_cond(&l, "fork", -1, "0) || (1", &sb, &why), -1);
+	EXPECT_CONTAINS(why.buf, "closes a parenthesis it did not open (column 2)");
+	/* ... but a parenthesis in a string is no parenthesis. */
+	strbuf_reset(&sb);
+	EXPECT_EQ(session_layout_cond(&l, "fork", -1, "$_streq(\")\", \")\")", &sb, &why), 0);
+	/* A program name is a C string in the condition, quoted as one. */
+	strbuf_reset(&sb);
+	EXPECT_EQ(session_layout_cond(&l, "a\"b", -1, NULL, &sb, NULL), 0);
+	EXPECT_STREQ(sb.buf, "$_streq(pcpu_hot.current_task->comm, \"a\\\"b\")");
+	strbuf_release(&why);
 	session_layout_release(&l);
 	/* FRED leaves 16 bytes above pt_regs. */
 	layout(&l, 0, 1);
 	strbuf_reset(&sb);
-	session_layout_cond(&l, "getpid", 39, NULL, &sb);
+	EXPECT_EQ(session_layout_cond(&l, "getpid", 39, NULL, &sb, NULL), 0);
 	EXPECT_CONTAINS(sb.buf, "->stack + 16320) == 39");
 	session_layout_release(&l);
 	strbuf_release(&sb);
