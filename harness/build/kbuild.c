@@ -3,6 +3,7 @@
  */
 #define _GNU_SOURCE
 #include "kbuild.h"
+#include "quote.h"
 #include "manifest.h"
 #include "kernel.h"
 #include "deps.h"
@@ -496,6 +497,27 @@ static int entry_intact(const struct kbuild_result *r, struct strbuf *damage)
 	return m == 0;
 }
 
+/*
+ * The kernel's build refuses a source or object directory with a space or a colon
+ * (its Makefile checks), and its recipes put the paths into make and shell text
+ * unquoted: refuse those bytes up front, naming the one found. 0 or -1 with err.
+ */
+static int kbuild_path_ok(const char *path, const char *what, const char *fix,
+			  struct strbuf *err)
+{
+	const char *bad = quote_bad_byte(path);
+	char name[8];
+	if (!bad)
+		bad = path + strcspn(path, " :#$'\"\\");
+	if (!*bad)
+		return 0;
+	snprintf(name, sizeof(name), "'%c'", *bad);
+	return strbuf_error(err, "the kernel's %s '%s' has %s, which the kernel's build cannot "
+			    "take: %s a directory without it", what, path,
+		    *bad == ' ' ? "a space" : (unsigned char)*bad < ' ' || *bad == 0x7f
+			    ? quote_byte_name((unsigned char)*bad) : name, fix);
+}
+
 int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strbuf *err)
 {
 	struct kconfig_frag frag = KCONFIG_FRAG_INIT;
@@ -576,8 +598,16 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 			goto out;
 		}
 	}
+	if (kbuild_path_ok(r->build, "build directory", "set KDIVE_CACHE to", err) < 0) {
+		r->fail = FAIL_INPUT;
+		goto out;
+	}
 	if (source_unpack(&s, o->cache, &pg, err) < 0)
 		goto out;
+	if (kbuild_path_ok(s.tree, "source tree", "use", err) < 0) {
+		r->fail = FAIL_INPUT;
+		goto out;
+	}
 	free(r->srctree);
 	r->srctree = xstrdup(s.tree);
 

@@ -19,18 +19,25 @@
 /* Bump when what init does at the wait, or the run line, changes. */
 #define WARM_PROTOCOL "kdive warm snapshot 1: init says 'ready 1', takes 'run NAME xWORD...'"
 
-/* Append arg to out with the run directory masked. */
+/* Append arg to out with the run directory masked, as it is or as a QEMU option
+ * value (its commas doubled). */
 static void add_masked(struct strbuf *out, const char *arg, const char *rundir)
 {
+	struct strbuf opt = STRBUF_INIT;
+	quote_qemu_opt(&opt, rundir);
 	size_t n = strlen(rundir);
 	for (const char *p = arg; *p;) {
-		if (n && !strncmp(p, rundir, n)) {
+		if (opt.len && !strncmp(p, opt.buf, opt.len)) {
+			strbuf_addstr(out, "RUNDIR");
+			p += opt.len;
+		} else if (n && !strncmp(p, rundir, n)) {
 			strbuf_addstr(out, "RUNDIR");
 			p += n;
 		} else {
 			strbuf_addch(out, *p++);
 		}
 	}
+	strbuf_release(&opt);
 }
 
 /* The key text of q's guest; -1 with why when a file it boots cannot be identified. */
@@ -79,9 +86,12 @@ int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const c
 	memset(w, 0, sizeof(*w));
 	if (key_text(q, vmlinux, rundir, &text, why) < 0)
 		goto fail;
-	/* The state file's path goes through sh -c and the monitor's quoting. */
-	if (strpbrk(snapdir, "\"\\\n")) {
-		strbuf_addf(why, "the snapshot directory '%s' has a quote or backslash", snapdir);
+	/* The state file's path goes through sh -c and the monitor's quoting, which carry
+	 * every byte but the control bytes (quote.h). */
+	const char *bad = quote_bad_byte(snapdir);
+	if (bad) {
+		strbuf_addf(why, "the snapshot directory '%s' has %s", snapdir,
+			    quote_byte_name((unsigned char)*bad));
 		goto fail;
 	}
 	sha256_init(&c);
