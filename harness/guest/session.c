@@ -969,6 +969,11 @@ char *session_eval(struct session *s, const char *expr, struct strbuf *why)
 	return gdb_eval(&s->gdb, expr, why);
 }
 
+int session_read_memory(struct session *s, uint64_t addr, size_t len, unsigned char *buf)
+{
+	return gdb_read_memory(&s->gdb, addr, len, buf);
+}
+
 int session_registers(struct session *s, const char *const *names, size_t n, uint64_t *values)
 {
 	return gdb_registers_u64(&s->gdb, names, n, values);

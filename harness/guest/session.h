@@ -238,6 +238,8 @@ int session_ptregs(struct session *s, uint64_t regs[SESSION_PT_NSLOTS]);
 int session_user_frames(struct session *s, const uint64_t regs[SESSION_PT_NSLOTS],
 			struct obs_frame **out, size_t *n);
 
+/* Read len bytes of guest memory at addr into buf. 0, or -1 reported. */
+int session_read_memory(struct session *s, uint64_t addr, size_t len, unsigned char *buf);
 /* Evaluate expr; gdb's value text (new string), or NULL with gdb's reason in why. */
 char *session_eval(struct session *s, const char *expr, struct strbuf *why);
 /* Several registers by name in one round trip. 0, or -1 reported. */
