@@ -49,6 +49,9 @@ struct serve {
 	int pending_cancelled;    /* MCP cancelled it: the stop gets no answer */
 	int64_t pending_deadline; /* its timeout_ms, monotonic; 0 when none */
 	int timed_out;            /* the deadline passed and the guest was interrupted */
+	int64_t resumed;          /* when the guest was let run */
+	int want_interrupt;       /* the guest is to be stopped */
+	int64_t interrupted;      /* when gdb was last sent SIGINT for it; 0: not yet */
 	int defer;                /* set by a command whose answer comes later */
 	FILE *out;                /* where answers go */
 	struct strbuf in;         /* received bytes of a line not complete yet */
@@ -120,6 +123,8 @@ static void end_guest(struct serve *sv, int ok)
 		session_end(&sv->s, ok);
 	sv->booted = 0;
 	sv->running = 0;
+	sv->interrupted = 0;
+	sv->want_interrupt = 0;
 }
 
 /* ---- the commands ---- */
@@ -269,6 +274,7 @@ static json_t *do_continue(struct serve *sv, json_t *args, struct serve_err *e)
 		return fail(e, "bad_request", "'timeout_ms' is for a continue that waits");
 	if (session_resume(&sv->s) < 0)
 		return fail(e, "gdb", "gdb did not let the guest run");
+	sv->resumed = now_ms();
 	sv->running = 1;
 	if (wait && json_is_false(wait))
 		return json_pack("{s:b}", "running", 1);
@@ -373,12 +379,31 @@ static json_t *do_eval(struct serve *sv, json_t *args, struct serve_err *e)
 	return r;
 }
 
+/*
+ * Stop the running guest: gdb gets SIGINT, and its stop is taken by serve_poll_guest.
+ * A SIGINT that reaches gdb right after it let the target run can be lost, so it is
+ * sent 100 ms after the resume at the earliest, and once more if no stop came within
+ * SERVE_INTERRUPT_AGAIN_MS (not sooner: a second SIGINT while gdb waits for the
+ * first one's stop asks it to give up the target). 0, or -1 reported.
+ */
+#define SERVE_INTERRUPT_AGAIN_MS 3000
+static int interrupt_guest(struct serve *sv)
+{
+	int64_t now = now_ms();
+	sv->want_interrupt = 1;
+	if (now - sv->resumed < 100 ||
+	    (sv->interrupted && now - sv->interrupted < SERVE_INTERRUPT_AGAIN_MS))
+		return 0;
+	sv->interrupted = now;
+	return session_interrupt(&sv->s);
+}
+
 static json_t *do_interrupt(struct serve *sv, json_t *args, struct serve_err *e)
 {
 	(void)args;
 	if (!sv->running)
 		return fail(e, "bad_state", "the guest is not running");
-	if (session_interrupt(&sv->s) < 0)
+	if (interrupt_guest(sv) < 0)
 		return fail(e, "gdb", "cannot interrupt");
 	return json_pack("{s:b}", "interrupting", 1); /* the stop comes as the continue's
 							  answer, or an event */
@@ -649,16 +674,21 @@ static void serve_poll_guest(struct serve *sv)
 		if (sv->pending && sv->pending_deadline && !sv->timed_out &&
 		    now_ms() >= sv->pending_deadline) {
 			sv->timed_out = 1;
-			if (session_interrupt(&sv->s) < 0) {
+			if (interrupt_guest(sv) < 0) {
 				answer_pending_gone(sv, "the time was up and the guest could not be "
 						    "interrupted");
 				end_guest(sv, 0);
 			}
+		} else if (sv->want_interrupt && interrupt_guest(sv) < 0) {
+			answer_pending_gone(sv, "the guest could not be interrupted");
+			end_guest(sv, 0);
 		}
 		session_stop_release(&st);
 		return;
 	}
 	sv->running = 0;
+	sv->interrupted = 0;
+	sv->want_interrupt = 0;
 	if (r < 0) {
 		/* gdb or QEMU died: this guest is over (its run directory is kept). */
 		if (sv->pending) {
@@ -779,7 +809,7 @@ static void mcp_notification(struct serve *sv, const char *method, json_t *param
 	if (!strcmp(method, "notifications/cancelled") && sv->pending && rid &&
 	    json_equal(rid, sv->pending) && !sv->pending_cancelled) {
 		sv->pending_cancelled = 1;
-		if (sv->running && session_interrupt(&sv->s) < 0)
+		if (sv->running && interrupt_guest(sv) < 0)
 			end_guest(sv, 0);
 	}
 }
