@@ -158,31 +158,43 @@ mutate: deps $(UNIT_BIN)
 	$(Q)O=$(O) tests/mutate
 
 # ---- install: the binary, its data (what cli_datadir() looks for under share/kdive),
-# the man pages and the bash completion; uninstall removes exactly the files listed.
+# the man pages and the bash completion; uninstall removes exactly the files listed,
+# then kdive's own directories under share/kdive when empty. Never bin, share/man/man1
+# or another standard directory, even empty: it may have been there before (Debian
+# ships an empty /usr/local/bin), and install cannot tell (automake's uninstall leaves
+# directories alone for the same reason).
 PREFIX ?= /usr/local
 DATA_FILES := gdbinit/kdive.py gdbinit/README.md $(wildcard kconfig/*.config) \
 	initramfs/files initramfs/init $(wildcard initramfs/progs/*.c) \
 	$(wildcard scenarios/*.scn) scenarios/README.md
 INSTALLED := bin/kdive $(DATA_FILES:%=share/kdive/%) share/man/man1/kdive.1 \
 	share/man/man5/kdive-scenario.5 share/bash-completion/completions/kdive
+# Deepest first, for rmdir.
+KDIVE_DIRS := share/kdive/initramfs/progs share/kdive/initramfs share/kdive/gdbinit \
+	share/kdive/kconfig share/kdive/scenarios share/kdive
+# The destination quoted once for the shell, as git's Makefile does (*_SQ): a PREFIX or
+# DESTDIR with blanks or quotes stays one word in every command below ('/opt/my dir'
+# unquoted made uninstall delete ./dir/bin/kdive in the source tree).
+sq = '$(subst ','\'',$(1))'
+DEST_SQ = $(call sq,$(DESTDIR)$(PREFIX))
 
 install: $(KDIVE)
-	$(call say,INSTALL,$(DESTDIR)$(PREFIX))
-	$(Q)install -D -m 0755 $(KDIVE) $(DESTDIR)$(PREFIX)/bin/kdive
-	$(Q)for f in $(DATA_FILES); do install -D -m 0644 $$f $(DESTDIR)$(PREFIX)/share/kdive/$$f || exit 1; done
-	$(Q)chmod 0755 $(DESTDIR)$(PREFIX)/share/kdive/initramfs/init
-	$(Q)install -D -m 0644 docs/kdive.1 $(DESTDIR)$(PREFIX)/share/man/man1/kdive.1
-	$(Q)install -D -m 0644 docs/kdive-scenario.5 $(DESTDIR)$(PREFIX)/share/man/man5/kdive-scenario.5
+	$(call say,INSTALL,$(DEST_SQ))
+	$(Q)install -D -m 0755 $(KDIVE) $(DEST_SQ)/bin/kdive
+	$(Q)for f in $(DATA_FILES); do \
+		install -D -m 0644 "$$f" $(DEST_SQ)/share/kdive/"$$f" || exit 1; done
+	$(Q)chmod 0755 $(DEST_SQ)/share/kdive/initramfs/init
+	$(Q)install -D -m 0644 docs/kdive.1 $(DEST_SQ)/share/man/man1/kdive.1
+	$(Q)install -D -m 0644 docs/kdive-scenario.5 $(DEST_SQ)/share/man/man5/kdive-scenario.5
 	$(Q)install -D -m 0644 completion/kdive.bash \
-		$(DESTDIR)$(PREFIX)/share/bash-completion/completions/kdive
+		$(DEST_SQ)/share/bash-completion/completions/kdive
 
 uninstall:
-	$(call say,UNINSTALL,$(DESTDIR)$(PREFIX))
-	$(Q)for f in $(INSTALLED); do rm -f $(DESTDIR)$(PREFIX)/$$f; done
-	$(Q)for d in share/kdive/initramfs/progs share/kdive/initramfs share/kdive/gdbinit \
-		share/kdive/kconfig share/kdive/scenarios share/kdive share/man/man1 share/man/man5 \
-		share/man share/bash-completion/completions share/bash-completion share bin; do \
-		rmdir --ignore-fail-on-non-empty $(DESTDIR)$(PREFIX)/$$d 2>/dev/null || true; done
+	$(call say,UNINSTALL,$(DEST_SQ))
+	$(Q)for f in $(INSTALLED); do rm -f -- $(DEST_SQ)/"$$f" || exit 1; done
+	$(Q)for d in $(KDIVE_DIRS); do \
+		if [ -d $(DEST_SQ)/"$$d" ]; then \
+		rmdir --ignore-fail-on-non-empty -- $(DEST_SQ)/"$$d" || exit 1; fi; done
 
 man: $(KDIVE)
 	$(call say,GEN,docs/kdive.1)

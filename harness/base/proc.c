@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -30,12 +31,13 @@ static volatile pid_t registry[PROC_MAX];
 
 /* 1 where the child wants SIGTERM before SIGKILL (proc.soft_stop), by registry slot. */
 static volatile sig_atomic_t registry_soft[PROC_MAX];
-static void watch_tell(char op, pid_t pid, int soft);
+static void watch_tell(char op, pid_t pid, int soft, int pidfd);
 static void watch_start(void);
 
-static void registry_add(pid_t pid, int own_group, int soft)
+/* pidfd: the child's, for the watcher (it gets a copy), or -1. */
+static void registry_add(pid_t pid, int own_group, int soft, int pidfd)
 {
-	watch_tell(own_group ? 'G' : 'P', pid, soft);
+	watch_tell(own_group ? 'G' : 'P', pid, soft, pidfd);
 	for (int i = 0; i < PROC_MAX; i++) {
 		if (!registry[i]) {
 			registry_soft[i] = soft;
@@ -51,19 +53,25 @@ static void registry_del(pid_t pid)
 	for (int i = 0; i < PROC_MAX; i++)
 		if (registry[i] == pid || registry[i] == -pid)
 			registry[i] = 0;
-	watch_tell('D', pid, 0);
+	watch_tell('D', pid, 0, -1);
 }
 
 /*
  * The watcher. PR_SET_PDEATHSIG reaches a child, not its children: killed by SIGKILL,
  * kdive would leave make's sub-makes and compilers running. So the first proc_start()
- * forks a small process that outlives kdive by design: it holds the read end of a
- * pipe whose only write end is kdive's, and learns of every child kdive starts and
- * reaps. When the pipe ends (kdive exited, however it died) it ends every group still
- * listed: SIGTERM to soft children (make deletes its half-written targets), a grace
- * period, then SIGKILL to all. It sits in a process group of its own with /dev/null
- * for stdio and no other descriptor (no lock, no pipe of a caller's), so it neither
- * receives the terminal's ^C nor keeps anything open.
+ * forks a small process that outlives kdive by design: it holds one end of a socket
+ * pair whose other end only kdive holds, and learns of every child kdive starts and
+ * reaps. When the socket ends (kdive exited, however it died) it ends every group
+ * still listed: SIGTERM to soft children (make deletes its half-written targets), a
+ * grace period, then SIGKILL to all. It sits in a process group of its own with
+ * /dev/null for stdio and no other descriptor (no lock, no pipe of a caller's), so it
+ * neither receives the terminal's ^C nor keeps anything open.
+ *
+ * A listed pid may have been reaped before the watcher acts (kdive can die between
+ * waitpid() and its 'D'; a group can empty during the grace period) and its number
+ * taken by a stranger. So each 'G' and 'P' comes with a pidfd kdive opened before it
+ * could reap the child (SCM_RIGHTS: the reason for a socket, not a pipe), and the
+ * watcher signals through it (watch_signal()).
  */
 struct watch_msg {
 	int32_t op;   /* 'G' a process group, 'P' a lone process, 'D' reaped; 'T' a tree
@@ -74,23 +82,41 @@ struct watch_msg {
 
 #define WATCH_GRACE_MS 3000
 
-static int watch_fd = -1;        /* kdive's write end; -1 before the first child */
+static int watch_fd = -1;        /* kdive's end of the socket; -1 before the first child */
 static pid_t watch_owner;        /* the process that started the watcher */
 
-static void watch_tell(char op, pid_t pid, int soft)
+/* Send m (and len bytes of path after it), with pidfd attached when >= 0. */
+static void watch_send(const struct watch_msg *m, const char *path, size_t len, int pidfd)
+{
+	char buf[PIPE_BUF];
+	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } ctl;
+	struct iovec iov = { buf, sizeof(*m) + len };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1 };
+	memcpy(buf, m, sizeof(*m));
+	if (len)
+		memcpy(buf + sizeof(*m), path, len);
+	if (pidfd >= 0) {
+		memset(&ctl, 0, sizeof(ctl));
+		mh.msg_control = ctl.b;
+		mh.msg_controllen = sizeof(ctl.b);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&mh);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &pidfd, sizeof(int));
+	}
+	ssize_t n;
+	do /* one small message goes whole (one skb); kdive alone writes: no interleaving */
+		n = sendmsg(watch_fd, &mh, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+}
+
+static void watch_tell(char op, pid_t pid, int soft, int pidfd)
 {
 	if (watch_fd < 0 || getpid() != watch_owner)
 		return;
 	struct watch_msg m = { op, pid, soft };
-	ssize_t n;
-	do /* less than PIPE_BUF: atomic */
-		n = write(watch_fd, &m, sizeof(m));
-	while (n < 0 && errno == EINTR);
-}
-
-static int group_alive(pid_t target)
-{
-	return kill(target, 0) == 0 || errno == EPERM;
+	watch_send(&m, NULL, 0, pidfd);
 }
 
 /* Read exactly len bytes (a message is written whole: it never comes in parts). */
@@ -103,13 +129,104 @@ static int read_exact(int fd, void *buf, size_t len)
 	return n == (ssize_t)len ? 0 : -1;
 }
 
+/* Read a message's head, and the pidfd that came with it into *pidfd (else -1). */
+static int watch_recv(int fd, struct watch_msg *m, int *pidfd)
+{
+	union { struct cmsghdr h; char b[CMSG_SPACE(sizeof(int))]; } ctl;
+	struct iovec iov = { m, sizeof(*m) };
+	struct msghdr mh = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctl.b,
+			     .msg_controllen = sizeof(ctl.b) };
+	ssize_t n;
+	*pidfd = -1;
+	do
+		n = recvmsg(fd, &mh, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&mh) : NULL;
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+	    c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(pidfd, CMSG_DATA(c), sizeof(int));
+	return n == (ssize_t)sizeof(*m) ? 0 : -1;
+}
+
+/* A child the watcher ends if kdive dies. */
+struct watched {
+	pid_t pid;  /* a process group's id ('G'), or a lone process's pid ('P') */
+	int group;  /* 1: the whole group */
+	int soft;   /* SIGTERM first */
+	int pidfd;  /* kdive's pidfd of it (of the group's leader); -1: none (Linux < 5.3) */
+	int held;   /* before Linux 6.9: its group id was seen to be still its own */
+	int gone;   /* seen gone: never signalled again, its number may be a stranger's */
+};
+
+#ifndef PIDFD_SIGNAL_PROCESS_GROUP
+#define PIDFD_SIGNAL_PROCESS_GROUP (1U << 2) /* Linux 6.9: the pidfd's process group */
+#endif
+
+static int pidfd_signal(int pidfd, int sig, unsigned int flags)
+{
+	return (int)syscall(SYS_pidfd_send_signal, pidfd, sig, NULL, flags);
+}
+
+/*
+ * A group by its number, before Linux 6.9 (no PIDFD_SIGNAL_PROCESS_GROUP), only while
+ * the number is provably the group's: while its leader is not reaped the number is
+ * the leader's, and after, a group's id stays taken as long as it has a member. So
+ * it is held once the leader is seen unreaped, and let go (gone) the first time the
+ * group is found empty; the watcher looks every 20 ms while it waits. Never seen
+ * with its leader unreaped, the group is left alone.
+ */
+static int watch_signal_group_by_number(struct watched *w, int sig)
+{
+	if (pidfd_signal(w->pidfd, 0, 0) == 0 || errno == EPERM)
+		w->held = 1;
+	if (!w->held) {
+		errno = ESRCH;
+		return -1;
+	}
+	return kill(-w->pid, sig);
+}
+
+/*
+ * Signal what kdive listed (sig 0: is it there?), never a stranger that took its
+ * number after it was reaped: through its pidfd, a lone process with
+ * pidfd_send_signal(), a group with PIDFD_SIGNAL_PROCESS_GROUP, which reaches the
+ * members of the group that pidfd's process led, even after the leader is reaped,
+ * and nothing once they are all gone. Before Linux 6.9 a group goes by number while
+ * that is safe (above); without a pidfd (Linux < 5.3), by number as ever. Returns
+ * 0 when sent, -1 with errno; ESRCH marks it gone for good.
+ */
+static int watch_signal(struct watched *w, int sig)
+{
+	int r;
+	if (w->gone) {
+		errno = ESRCH;
+		return -1;
+	}
+	if (w->pidfd < 0)
+		r = kill(w->group ? -w->pid : w->pid, sig);
+	else if (!w->group)
+		r = pidfd_signal(w->pidfd, sig, 0);
+	else if ((r = pidfd_signal(w->pidfd, sig, PIDFD_SIGNAL_PROCESS_GROUP)) < 0 &&
+		 errno == EINVAL)
+		r = watch_signal_group_by_number(w, sig);
+	if (r < 0 && errno == ESRCH)
+		w->gone = 1;
+	return r;
+}
+
+static int watch_alive(struct watched *w)
+{
+	return watch_signal(w, 0) == 0 || errno == EPERM;
+}
+
 static void __attribute__((noreturn)) watch_loop(int rfd)
 {
-	struct { pid_t target; int soft; } w[PROC_MAX * 4];
+	struct watched w[PROC_MAX * 4];
 	char *trees[8] = { NULL };
 	size_t nw = 0;
 	struct watch_msg m;
-	while (read_exact(rfd, &m, sizeof(m)) == 0) {
+	int pidfd;
+	while (watch_recv(rfd, &m, &pidfd) == 0) {
 		if (m.op == 'T' || m.op == 'F') { /* a tree to remove, or not any more */
 			if (m.pid <= 0 || m.pid >= PATH_MAX)
 				break;
@@ -129,35 +246,43 @@ static void __attribute__((noreturn)) watch_loop(int rfd)
 			}
 			free(path);
 		} else if (m.op == 'D') {
-			for (size_t i = 0; i < nw; i++)
-				if (w[i].target == m.pid || w[i].target == -m.pid)
-					w[i--] = w[--nw];
+			for (size_t i = 0; i < nw; i++) {
+				if (w[i].pid != m.pid)
+					continue;
+				if (w[i].pidfd >= 0)
+					close(w[i].pidfd);
+				w[i--] = w[--nw];
+			}
 		} else if (nw < ARRAY_SIZE(w)) {
-			w[nw].target = m.op == 'G' ? -m.pid : m.pid;
-			w[nw++].soft = m.soft;
+			w[nw++] = (struct watched){ m.pid, m.op == 'G', m.soft, pidfd, 0, 0 };
+			pidfd = -1;
 		}
+		if (pidfd >= 0)
+			close(pidfd);
 	}
 	/* kdive is gone. */
 	int any_soft = 0;
 	for (size_t i = 0; i < nw; i++) {
-		kill(w[i].target, w[i].soft ? SIGTERM : SIGKILL);
+		watch_signal(&w[i], w[i].soft ? SIGTERM : SIGKILL);
 		any_soft |= w[i].soft;
 	}
+	/* Every entry is looked at while soft ones have their grace: one found gone is
+	 * never signalled after (its number may be taken meanwhile). */
 	for (int64_t end = now_ms() + WATCH_GRACE_MS; any_soft && now_ms() < end;) {
 		any_soft = 0;
 		for (size_t i = 0; i < nw; i++)
-			any_soft |= w[i].soft && group_alive(w[i].target);
+			any_soft |= watch_alive(&w[i]) && w[i].soft;
 		struct timespec ts = { 0, 20 * 1000000 };
 		nanosleep(&ts, NULL);
 	}
 	for (size_t i = 0; i < nw; i++)
-		kill(w[i].target, SIGKILL);
+		watch_signal(&w[i], SIGKILL);
 	/* The trees last: nothing writes into them any more (QEMU's log, gdb's). */
 	int alive = 1;
 	for (int64_t end = now_ms() + 1000; alive && now_ms() < end;) {
 		alive = 0;
 		for (size_t i = 0; i < nw; i++)
-			alive |= group_alive(w[i].target);
+			alive |= watch_alive(&w[i]);
 		struct timespec ts = { 0, 10 * 1000000 };
 		nanosleep(&ts, NULL);
 	}
@@ -175,13 +300,7 @@ static void watch_tell_path(char op, const char *path)
 	    len + sizeof(struct watch_msg) > PIPE_BUF)
 		return;
 	struct watch_msg m = { op, (int32_t)len, 0 };
-	char buf[PIPE_BUF];
-	memcpy(buf, &m, sizeof(m));
-	memcpy(buf + sizeof(m), path, len);
-	ssize_t n;
-	do /* at most PIPE_BUF: atomic, never interleaved with another message */
-		n = write(watch_fd, buf, sizeof(m) + len);
-	while (n < 0 && errno == EINTR);
+	watch_send(&m, path, len, -1);
 }
 
 void proc_remove_at_death(const char *path)
@@ -204,7 +323,7 @@ static void watch_start(void)
 	if (watch_fd >= 0)
 		close(watch_fd); /* a forked copy of kdive's: not ours to use */
 	watch_fd = -1;
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return;
 	pid_t pid = fork();
 	if (pid < 0) {
@@ -545,7 +664,7 @@ static int proc_fail(const struct proc *p, int errnum, const char *fmt, ...)
 int proc_start(struct proc *p)
 {
 	int pin[2] = { -1, -1 }, pout[2] = { -1, -1 }, perr[2] = { -1, -1 }, ep[2] = { -1, -1 };
-	int devnull = -1, fds[3], r = -1, err = 0;
+	int devnull = -1, fds[3], r = -1, err = 0, pidfd = -1;
 	char *path = NULL;
 	char **env = NULL;
 	sigset_t all, old;
@@ -588,7 +707,13 @@ int proc_start(struct proc *p)
 	if (pid > 0) {
 		if (!p->keep_group)
 			setpgid(pid, pid); /* also in the parent: no window where the group is missing */
-		registry_add(pid, !p->keep_group, p->soft_stop);
+		/* Now, before anything can reap the child: the watcher gets a copy and
+		 * signals through it, never a stranger that took the pid after (-1 before
+		 * Linux 5.3). */
+		pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+		if (pidfd >= 0)
+			fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+		registry_add(pid, !p->keep_group, p->soft_stop, pidfd);
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	if (pid < 0) {
@@ -606,6 +731,7 @@ int proc_start(struct proc *p)
 		/* exec failed: reap the child and report why. */
 		waitpid(pid, NULL, 0);
 		registry_del(pid);
+		close_fd(&pidfd);
 		if (p->dir && child_errno == ENOENT)
 			proc_fail(p, child_errno, "cannot run '%s' in '%s'", path, p->dir);
 		else
@@ -614,9 +740,7 @@ int proc_start(struct proc *p)
 	}
 	p->pid = pid;
 	p->reaped = 0;
-	p->pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-	if (p->pidfd >= 0)
-		fcntl(p->pidfd, F_SETFD, FD_CLOEXEC);
+	p->pidfd = pidfd;
 	if (p->in == PROC_PIPE) {
 		p->in_fd = pin[1];
 		pin[1] = -1;

@@ -12,7 +12,8 @@
  * makes SIGINT, SIGTERM, SIGHUP and exit() kill the process group of every child
  * still alive, so kdive never leaves a QEMU or gdb behind. What no handler can catch
  * (SIGKILL, a crash) is covered by the watcher, a small process forked at the first
- * proc_start() that outlives kdive and ends every group kdive left (proc.c).
+ * proc_start() that outlives kdive and ends every group kdive left (proc.c), through
+ * a pidfd of each child: never a stranger that took the pid of one reaped meanwhile.
  * Depends on util.
  */
 #ifndef KDIVE_PROC_H

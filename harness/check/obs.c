@@ -166,7 +166,9 @@ static char *get_str(struct cursor *c)
 	const char *q = c->p;
 	while (q < c->end && *q >= '0' && *q <= '9' && len < ((size_t)-1) / 20)
 		len = len * 10 + (size_t)(*q++ - '0');
-	if (q == c->p || q >= c->end || *q != ':' || len >= (size_t)(c->end - q) ||
+	/* ':', len bytes and ';' must all lie before end: the data is exactly as long as
+	 * what the worker wrote, with no NUL after it to stop a read one byte too far. */
+	if (q == c->p || q >= c->end || *q != ':' || len + 2 > (size_t)(c->end - q) ||
 	    q[1 + len] != ';' || memchr(q + 1, '\0', len)) {
 		c->bad = 1;
 		return NULL;

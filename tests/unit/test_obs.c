@@ -1,7 +1,7 @@
 /*
  * Unit tests of obs's encoding (what a kdive run -j worker sends back): every field
  * round-trips, NULL stays apart from "", any byte survives in a string, and anything
- * cut short, padded or forged is refused without a leak.
+ * cut short, padded or forged is refused without a leak or a read past its end.
  */
 #include "obs.h"
 #include "test.h"
@@ -128,6 +128,36 @@ TEST(obs_decoding_refuses_what_encoding_never_makes)
 	ASSERT_EQ(obs_run_decode(ok, sizeof(ok) - 1, &b), 0);
 	EXPECT_EQ(b.nstops, 0);
 	obs_run_release(&b);
+	obs_run_release(&a);
+	strbuf_release(&enc);
+}
+
+/*
+ * What a worker sends is read from a buffer exactly as long as the bytes it got, with
+ * no NUL after them: every cut of a run, and a string whose ';' would be the first
+ * byte past the end ("3:abc" ending the data), copied to a heap block of exactly that
+ * size, is refused without reading past it (ASan).
+ */
+TEST(obs_decoding_reads_nothing_past_an_exact_buffer)
+{
+	struct obs_run a, b;
+	struct strbuf enc = STRBUF_INIT;
+	sample(&a);
+	obs_run_encode(&a, &enc);
+	for (size_t n = 0; n <= enc.len; n++) {
+		char *exact = xmalloc(n ? n : 1);
+		memcpy(exact, enc.buf, n);
+		int r = obs_run_decode(exact, n, &b);
+		free(exact);
+		CHECK_(r == (n == enc.len ? 0 : -1), 0, "a cut at %zu of %zu bytes: %d", n,
+		       enc.len, r);
+		obs_run_release(&b);
+	}
+	static const char last[] = "obs1;3:abc";
+	char *exact = xmalloc(sizeof(last) - 1);
+	memcpy(exact, last, sizeof(last) - 1);
+	EXPECT_EQ(obs_run_decode(exact, sizeof(last) - 1, &b), -1);
+	free(exact);
 	obs_run_release(&a);
 	strbuf_release(&enc);
 }

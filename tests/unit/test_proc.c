@@ -1,13 +1,17 @@
 /* Unit tests for proc: spawning, exec failures, time-outs, stopping stubborn groups. */
+#define _GNU_SOURCE
 #include "test.h"
 #include "proc.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -258,6 +262,111 @@ TEST(proc_child_dies_with_kdive_at_once)
 	int64_t ms = dies_within(sh, 5000);
 	EXPECT_TRUE(ms >= 0 && ms < 1500);
 	dies_within(g, 10000);
+}
+
+/*
+ * The watcher and pid reuse: kdive may die between reaping a child and telling its
+ * watcher, and the child's number is then free for a stranger (and, with it, the
+ * group id, if the stranger leads a group) before the watcher acts. Waiting for
+ * the pid space to wrap would be slow and racy; instead this runs as the init of a
+ * pid namespace of the test's own, where nothing else takes pids and clone3()'s
+ * set_tid gives the stranger exactly the reaped child's pid. A "kdive" starts a
+ * child (its own group's leader, or a lone process with keep_group), kills and reaps
+ * it behind proc's back, the stranger takes its pid, kdive exits. Returns 0 when the
+ * watcher left the stranger alone, 1 when it killed it, 3 when the set-up failed, 4
+ * when set_tid was refused.
+ */
+static int pid_reuse_init(int keep_group)
+{
+	int up[2], go[2];
+	pid_t child = 0;
+	char c;
+	if (pipe(up) < 0 || pipe(go) < 0)
+		return 3;
+	pid_t kdive = fork();
+	if (kdive < 0)
+		return 3;
+	if (kdive == 0) {
+		struct proc p = PROC_INIT;
+		close(up[0]);
+		close(go[1]);
+		strvec_pushl(&p.args, "sleep", "60", NULL);
+		p.in = PROC_NULL;
+		p.keep_group = keep_group;
+		if (proc_start(&p) < 0)
+			_exit(3);
+		kill(p.pid, SIGKILL);
+		waitpid(p.pid, NULL, 0); /* the watcher is not told */
+		if (write(up[1], &p.pid, sizeof(p.pid)) != sizeof(p.pid))
+			_exit(3);
+		if (read(go[0], &c, 1) < 0) /* until the stranger has its pid */
+			_exit(3);
+		_exit(0);
+	}
+	close(up[1]);
+	close(go[0]);
+	if (read(up[0], &child, sizeof(child)) != sizeof(child))
+		return 3;
+	struct clone_args ca = { .exit_signal = SIGCHLD, .set_tid = (uintptr_t)&child,
+				 .set_tid_size = 1 };
+	pid_t stranger = (pid_t)syscall(SYS_clone3, &ca, sizeof(ca));
+	if (stranger == 0) {
+		close(go[1]); /* kdive must see it closed */
+		if (!keep_group)
+			setpgid(0, 0);
+		pause();
+		_exit(0);
+	}
+	if (stranger > 0 && !keep_group)
+		setpgid(stranger, stranger); /* before kdive exits, whoever runs first */
+	close(go[1]); /* kdive exits: its watcher acts */
+	if (stranger != child)
+		return 4;
+	for (int reaped = 0; reaped < 2;) { /* kdive and its watcher, orphaned to us */
+		pid_t r = waitpid(-1, NULL, 0);
+		if (r == stranger)
+			return 1;
+		if (r < 0)
+			return 3;
+		reaped++;
+	}
+	return waitpid(stranger, NULL, WNOHANG) == 0 ? 0 : 1;
+}
+
+/* pid_reuse_init() in a new pid namespace (a user namespace too when not root). */
+static void watcher_meets_a_stranger(int keep_group)
+{
+	if (unshare(CLONE_NEWPID) < 0 && unshare(CLONE_NEWUSER | CLONE_NEWPID) < 0)
+		SKIP("no pid namespace of our own here");
+	pid_t init = fork();
+	ASSERT_TRUE(init >= 0);
+	if (init == 0)
+		_exit(pid_reuse_init(keep_group));
+	int st = 0;
+	int64_t end = now_ms() + 15000;
+	while (waitpid(init, &st, WNOHANG) == 0) {
+		if (now_ms() > end) {
+			kill(init, SIGKILL); /* its namespace goes with it */
+			waitpid(init, &st, 0);
+			CHECK_(0, 1, "the watcher did not finish within 15 s");
+		}
+		usleep(10000);
+	}
+	int r = WIFEXITED(st) ? WEXITSTATUS(st) : 3;
+	if (r == 4)
+		SKIP("clone3() refused set_tid (Linux < 5.5?)");
+	CHECK_(r != 1, 0, "the watcher killed a stranger that took a reaped child's pid");
+	CHECK_(r == 0 || r == 1, 0, "the set-up failed (%d)", r);
+}
+
+TEST(proc_watcher_spares_a_stranger_with_a_reaped_groups_id)
+{
+	watcher_meets_a_stranger(0);
+}
+
+TEST(proc_watcher_spares_a_stranger_with_a_reaped_lone_childs_pid)
+{
+	watcher_meets_a_stranger(1);
 }
 
 TEST(proc_share_fd_is_the_childs_fd_3)
