@@ -3,6 +3,7 @@
 #   make            build the controller, $(O)/kdive
 #   make run        install what is missing, build kernel + initramfs, run the fork scenario
 #   make test       install what is missing, unit tests + integration tests (real kernel)
+#   make test-tools the tests' own tools from npm (the MCP SDK), into the cache
 #   make test-faults  the fault suite alone (make test runs it too)
 #   make test-distro  opt-in: Debian's own 6.1 kernel (downloaded once) passes fork.scn
 #   make unit       unit tests only (pure modules, ASan + UBSan), a few seconds
@@ -54,7 +55,7 @@ UNIT_BIN := $(O)/tests/unit
 UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
 
 .PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults \
-	mutate coverage coverage-build install uninstall man
+	mutate coverage coverage-build install uninstall man test-tools
 .DEFAULT_GOAL := all
 
 all: $(KDIVE)
@@ -113,11 +114,17 @@ run: deps
 	$(Q)$(KDIVE) build
 	$(Q)$(KDIVE) run -v scenarios/fork.scn
 
+# The tests' tools that are no Debian package: the official MCP SDK, which drives kdive
+# serve in t_mcp_sdk_drives_a_fork_session, installed by npm (a test dependency, like
+# tmux) into the cache at a pinned version, once (tests/install-mcp-sdk). Never for make run.
+test-tools: deps
+	$(Q)tests/install-mcp-sdk >/dev/null
+
 # The test driver's self-test (a failing check fails its test; time, process and file
 # limits hold), unit tests, then integration tests against the real kernel, QEMU and
 # gdb, then the fault suite (signals, dead children, panics, a damaged cache,
 # concurrent builds).
-test: deps $(UNIT_BIN)
+test: deps test-tools $(UNIT_BIN)
 	$(Q)tests/run --self-test
 	$(Q)KDIVE=$(abspath $(KDIVE)) UNIT=$(abspath $(UNIT_BIN)) tests/run
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/faults
@@ -129,7 +136,7 @@ test-faults: deps
 test-distro: deps
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/distro
 
-integration: deps
+integration: deps test-tools
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/run --integration-only
 
 # Coverage: kdive and the unit tests built with gcov's counters in $(O)/cov (the kernel
@@ -138,7 +145,7 @@ integration: deps
 # file, and every function under 50 %; HTML in $(O)/cov/html. lcov is a test dependency:
 # deps installs it (root) or says how.
 COV_O := $(O)/cov
-coverage: deps
+coverage: deps test-tools
 	$(Q)O=$(O) tests/coverage
 
 coverage-build:

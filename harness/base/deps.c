@@ -66,6 +66,11 @@ static const struct dep table[] = {
 	{ "lcov", "lcov", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	/* The tests render the tour's HTML transcript in a real browser and check it. */
 	{ "chromium", "chromium", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },
+	/* The tests drive kdive serve with the official MCP SDK, a node package that npm
+	 * installs into the cache (tests/install-mcp-sdk, run by make test). npm has no
+	 * version line here: it takes 0.2 s to print one, on every make run. */
+	{ "node", "nodejs", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
+	{ "npm", "npm", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },
 	{ "xmllint", "libxml2-utils", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	/* The man pages are checked with groff's warnings on. */
 	{ "groff", "groff-base", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
