@@ -88,6 +88,28 @@ static void capture_diag(enum diag_level level, const char *msg, void *ctx)
 		fprintf(stderr, "kdive serve: %s\n", msg);
 }
 
+/*
+ * A JSON string of text that may hold invalid UTF-8 (jansson's own error messages
+ * quote the bytes they stopped at): json_string() would give NULL and the member
+ * would vanish, so then each character outside ASCII becomes U+FFFD.
+ */
+static json_t *text_json(const char *s)
+{
+	json_t *j = json_string(s);
+	if (j)
+		return j;
+	struct strbuf sb = STRBUF_INIT;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		if (*p < 0x80)
+			strbuf_addch(&sb, (char)*p);
+		else if ((*p & 0xc0) != 0x80)
+			strbuf_addstr(&sb, "\xef\xbf\xbd");
+	}
+	j = json_string(sb.buf);
+	strbuf_release(&sb);
+	return j;
+}
+
 static const char *str_arg(json_t *args, const char *key)
 {
 	json_t *v = json_object_get(args, key);
@@ -587,7 +609,7 @@ static void rpc_error(struct serve *sv, json_t *id, int code, const char *messag
 	json_object_set_new(out, "jsonrpc", json_string("2.0"));
 	json_object_set(out, "id", id ? id : json_null());
 	json_object_set_new(err, "code", json_integer(code));
-	json_object_set_new(err, "message", json_string(message));
+	json_object_set_new(err, "message", text_json(message));
 	json_object_set_new(out, "error", err);
 	emit(sv, out);
 }
@@ -609,10 +631,15 @@ static void rpc_result(struct serve *sv, json_t *id, json_t *result)
 static void answer(struct serve *sv, json_t *id, json_t *res, const struct serve_err *e)
 {
 	json_t *err = NULL;
-	if (!res)
-		err = json_pack("{s:s,s:s}", "code", e->code ? e->code : "guest", "message",
-				e->msg.buf);
-	if (sv->mcp) {
+	if (!res) {
+		err = json_object();
+		json_object_set_new(err, "code", json_string(e->code ? e->code : "guest"));
+		json_object_set_new(err, "message", text_json(e->msg.buf));
+	}
+	if (sv->mcp && !res && e->code && !strcmp(e->code, "bad_request")) {
+		/* MCP: arguments a tool cannot take are a protocol error, not the tool's. */
+		rpc_error(sv, id, RPC_PARAMS, e->msg.buf);
+	} else if (sv->mcp) {
 		char *text = json_dumps(res ? res : err, JSON_COMPACT);
 		rpc_result(sv, id, json_pack("{s:[{s:s,s:s}],s:b}", "content", "type", "text", "text",
 					     text ? text : "{}", "isError", res == NULL));
@@ -724,7 +751,7 @@ static void jsonl_request(struct serve *sv, const char *line, size_t len)
 {
 	json_error_t jerr;
 	struct serve_err e = { NULL, STRBUF_INIT };
-	json_t *req = json_loadb(line, len, JSON_ALLOW_NUL, &jerr), *id = NULL;
+	json_t *req = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr), *id = NULL;
 	const char *name = NULL;
 	if (!req) {
 		fail(&e, "bad_json", "not JSON: %s (column %d)", jerr.text, jerr.column);
