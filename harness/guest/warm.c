@@ -152,6 +152,13 @@ void warm_discard(struct warm *w, const char *why)
 	w->usable = 0;
 }
 
+void warm_skip(struct warm *w, const char *why)
+{
+	info("warm snapshot %s could not be restored (%s); booting instead, the snapshot is kept",
+	     w->dir, why);
+	w->usable = 0;
+}
+
 /* Keep the WARM_KEEP entries used last. */
 static void prune(const char *snapdir)
 {

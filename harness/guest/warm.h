@@ -11,7 +11,9 @@
  * whole QEMU command line with the run directory and the gdbstub's address masked
  * (machine, accelerator, memory, CPUs, kernel command line, devices). A missing,
  * damaged (MANIFEST), foreign (key text) or unloadable entry means a boot and a new
- * snapshot, with one line saying why. The WARM_KEEP entries used last are kept.
+ * snapshot, with one line saying why. A restore that fails for any other reason (QEMU
+ * did not start, died, or was too slow) keeps the entry: one line, and a boot.
+ * The WARM_KEEP entries used last are kept.
  * facts holds what the saving session learnt of the kernel that a restored one need
  * not ask gdb again (that struct pt_regs is x86-64's).
  * Depends on qemu, manifest.
@@ -49,8 +51,10 @@ int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const c
  * from, and a line saying where the restore begins. 0, or -1 reported.
  */
 int warm_console(const struct warm *w, const char *path);
-/* The entry could not be restored (why: QEMU's words): say so, remove it. */
+/* QEMU could not load the entry's stream (why: QEMU's words): say so, remove it. */
 void warm_discard(struct warm *w, const char *why);
+/* The entry could not be restored for another reason (why): say so, keep it. */
+void warm_skip(struct warm *w, const char *why);
 /*
  * Save the guest q, which init holds waiting for its program, as w's entry (boot
  * log: q's console log), with ptregs_checked among its facts. The guest stays stopped
