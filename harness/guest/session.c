@@ -95,7 +95,7 @@ static int start_guest(struct session *s, const char *snapdir)
 	if (snapdir) {
 		struct qemu probe;
 		qemu_prepare(&probe, &s->qo);
-		if (warm_find(&s->warm, snapdir, &probe, s->vmlinux, s->rundir, &why) < 0)
+		if (warm_find(&s->warm, snapdir, &probe, s->vmlinux, s->rundir, s->kaslr, &why) < 0)
 			info("no warm snapshot: %s; booting", why.buf);
 		else
 			s->save = !s->warm.usable;
@@ -162,6 +162,7 @@ static int finish_restore(struct session *s)
 	if (qemu_wait_restored(&s->qemu, now_ms() + RESTORE_LIMIT_MS, &why) == 0 &&
 	    qemu_resume(&s->qemu, now_ms() + 10000) == 0) {
 		s->restored = 1;
+		s->slot = s->warm.slot;
 		s->restore_ms = now_ms() - s->restore_t0;
 		info("restored %s from warm snapshot %s in %lld ms (run directory %s)", s->qo.bzimage,
 		     s->warm.dir, (long long)s->restore_ms, s->rundir);
@@ -190,6 +191,7 @@ int session_start(struct session *s, const struct session_opts *o)
 	s->vmlinux = o->vmlinux;
 	s->program = o->program;
 	s->program_status = -1;
+	s->slot = -1;
 	s->kaslr = o->kaslr;
 	if (session_layout_read(&s->layout, o->vmlinux) < 0)
 		return -1;
@@ -876,7 +878,8 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 		if (s->save) {
 			/* Saved or not (that is reported), the run goes on from this boot. */
 			s->save = 0;
-			warm_save(&s->warm, &s->qemu, s->layout_checked, s->deadline);
+			if (warm_save(&s->warm, &s->qemu, s->layout_checked, s->deadline) == 0)
+				s->slot = s->warm.slot;
 			if (qemu_resume(&s->qemu, s->deadline) < 0)
 				goto out;
 		}
