@@ -77,6 +77,7 @@ static struct {
 	diag_sink_fn fn;     /* where messages go, or NULL */
 	void *ctx;           /* its argument */
 	enum diag_level max; /* the most detailed level it takes */
+	struct strbuf *errors; /* diag_divert_errors(): errors go here instead, or NULL */
 } sink;
 
 enum diag_level diag_set_sink(diag_sink_fn fn, void *ctx, enum diag_level max)
@@ -97,7 +98,12 @@ enum diag_level diag_set_level(enum diag_level max)
 
 int diag_enabled(enum diag_level level)
 {
-	return sink.fn && level <= sink.max;
+	return (sink.errors && level == DIAG_ERROR) || (sink.fn && level <= sink.max);
+}
+
+void diag_divert_errors(struct strbuf *sb)
+{
+	sink.errors = sb;
 }
 
 static void vreport(enum diag_level level, const char *fmt, va_list ap, int err)
@@ -108,7 +114,12 @@ static void vreport(enum diag_level level, const char *fmt, va_list ap, int err)
 	strbuf_vaddf(&sb, fmt, ap);
 	if (err)
 		strbuf_addf(&sb, ": %s", strerror(err));
-	sink.fn(level, sb.buf, sink.ctx);
+	if (sink.errors && level == DIAG_ERROR) {
+		strbuf_add(sink.errors, sb.buf, sb.len);
+		strbuf_addch(sink.errors, '\n');
+	} else {
+		sink.fn(level, sb.buf, sink.ctx);
+	}
 	strbuf_release(&sb);
 }
 

@@ -64,6 +64,13 @@ enum diag_level diag_set_sink(diag_sink_fn fn, void *ctx, enum diag_level max);
 enum diag_level diag_set_level(enum diag_level max);
 /* 1 when a message of this level would reach the sink. */
 int diag_enabled(enum diag_level level);
+struct strbuf;
+/*
+ * Divert error messages into sb (each followed by a newline) instead of the sink,
+ * while a step whose failure the caller handles runs (a restore that falls back to a
+ * boot); NULL ends it. Other levels reach the sink as before. The caller owns sb.
+ */
+void diag_divert_errors(struct strbuf *sb);
 
 int error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int error_errno(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

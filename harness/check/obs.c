@@ -92,13 +92,15 @@ static void put_frames(struct strbuf *out, const struct obs_frame *f, size_t n)
 
 void obs_run_encode(const struct obs_run *r, struct strbuf *out)
 {
-	strbuf_addstr(out, "obs1;");
+	strbuf_addstr(out, "obs2;");
 	put_str(out, r->kernel_version);
 	put_str(out, r->lstar_symbol);
 	put_num(out, (long long)r->lstar_value);
 	put_str(out, r->error);
 	put_num(out, r->kaslr);
 	put_num(out, (long long)r->kaslr_slide);
+	put_num(out, r->restored);
+	put_num(out, r->kaslr_slot);
 	put_num(out, r->cpus);
 	put_num(out, r->boot_ms);
 	put_num(out, r->total_ms);
@@ -195,7 +197,7 @@ int obs_run_decode(const char *data, size_t len, struct obs_run *r)
 {
 	struct cursor c = { data, data + len, 0 };
 	memset(r, 0, sizeof(*r));
-	if (len < 5 || memcmp(data, "obs1;", 5)) {
+	if (len < 5 || memcmp(data, "obs2;", 5)) {
 		return -1;
 	}
 	c.p += 5;
@@ -205,6 +207,8 @@ int obs_run_decode(const char *data, size_t len, struct obs_run *r)
 	r->error = get_str(&c);
 	r->kaslr = (int)get_num(&c);
 	r->kaslr_slide = (uint64_t)get_num(&c);
+	r->restored = (int)get_num(&c);
+	r->kaslr_slot = (int)get_num(&c);
 	r->cpus = (int)get_num(&c);
 	r->boot_ms = get_num(&c);
 	r->total_ms = get_num(&c);

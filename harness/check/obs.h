@@ -60,6 +60,9 @@ struct obs_run {
 	char *error;          /* infrastructure failure, or NULL; owned */
 	int kaslr;            /* booted with KASLR */
 	uint64_t kaslr_slide; /* the slide found (0 with nokaslr) */
+	int restored;         /* the guest was restored from a warm snapshot, not booted */
+	int kaslr_slot;       /* KASLR: the warm pool slot it was restored from or saved as;
+				 -1: none */
 	int cpus;             /* guest CPUs */
 	int64_t boot_ms;      /* boot to the guest program's end */
 	int64_t total_ms;     /* the whole scenario */

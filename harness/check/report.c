@@ -162,6 +162,19 @@ static void text_frames(struct report *r, const char *what, const struct obs_fra
 	}
 }
 
+/* "; KASLR slide 0x...: ..." — the slide, and whether this run's guest drew it. */
+static void text_kaslr(struct report *r, const struct obs_run *run)
+{
+	strbuf_addf(r->out, "; KASLR slide 0x%llx, ", (unsigned long long)run->kaslr_slide);
+	if (run->restored)
+		strbuf_addstr(r->out, "restored from warm snapshot");
+	else
+		strbuf_addstr(r->out, "booted for this run");
+	if (run->kaslr_slot >= 0)
+		strbuf_addf(r->out, "%s slot %d", run->restored ? "" : ", saved as",
+			    run->kaslr_slot);
+}
+
 static void text_scenario(struct report *r, const struct match_result *res)
 {
 	if (r->opts.nkernels > 1 && res->kernel && res->kernel->version) {
@@ -191,6 +204,8 @@ static void text_scenario(struct report *r, const struct match_result *res)
 		strbuf_addstr(r->out, ", ");
 		format_duration(r->out, took);
 	}
+	if (res->run && res->run->kaslr && !res->run->error)
+		text_kaslr(r, res->run);
 	strbuf_addch(r->out, ')');
 	if (res->reason && res->status != MATCH_PASS) {
 		strbuf_addstr(r->out, ": ");
@@ -755,6 +770,11 @@ static void jr_scenario(struct report *r, const struct match_result *res)
 	if (run) {
 		json_bool(&r->json, "kaslr", run->kaslr);
 		json_hex(&r->json, "kaslr_slide", run->kaslr_slide);
+		json_bool(&r->json, "restored", run->restored);
+		if (run->kaslr && run->kaslr_slot >= 0)
+			json_int(&r->json, "kaslr_slot", run->kaslr_slot);
+		else
+			json_nil(&r->json, "kaslr_slot");
 		json_int(&r->json, "cpus", run->cpus ? run->cpus : 1);
 	}
 	json_str(&r->json, "program", sc->program);

@@ -51,8 +51,9 @@ struct cli_opt {
 	"a prebuilt kernel's vmlinux, with debug info (x86-64)" }
 #define CLI_OPT_KASLR { "kaslr", CLI_KEY_KASLR, 0, NULL, \
 	"boot with KASLR: the slide is found from MSR_LSTAR when the\n" \
-	"program starts, and gdb's symbols are relocated (a warm\n" \
-	"snapshot keeps its slide: --no-snapshot for a new one)" }
+	"program starts, and gdb's symbols are relocated. A random\n" \
+	"slide each run: warm, one of 4 guests saved from boots of\n" \
+	"their own, never the last run's (--no-snapshot: a new boot)" }
 #define CLI_OPT_SMP { "smp", CLI_KEY_SMP, 0, "N", \
 	"N guest CPUs (built kernels get kconfig/smp.config)" }
 #define CLI_OPT_KEEP { "keep", CLI_KEY_KEEP, 0, NULL, \

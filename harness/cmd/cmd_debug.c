@@ -390,7 +390,8 @@ const struct cli_command cli_cmd_debug = {
 		{ "kaslr", CLI_KEY_KASLR, 0, NULL,
 		  "boot with KASLR: kdive finds the slide first (as lstar --kaslr)\n"
 		  "and hands over a guest stopped at the program's main, with\n"
-		  "gdb's symbols relocated (symbol-file -o SLIDE)" },
+		  "gdb's symbols relocated (symbol-file -o SLIDE); a random slide\n"
+		  "each run, as --kaslr of run says" },
 		{ "print-cmd", 'c', 0, NULL,
 		  "print the plain qemu and gdb command lines instead, to run by hand" },
 		{ "keep", CLI_KEY_KEEP, 0, NULL,

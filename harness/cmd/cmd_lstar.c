@@ -23,6 +23,8 @@ struct lstar_result {
 	uint64_t sym_addr;            /* the symbol's link-time address */
 	struct strvec clone_frames;   /* --kaslr: the backtrace at kernel_clone */
 	int kaslr;                    /* --kaslr was asked */
+	int restored;                 /* the guest was restored from a warm snapshot, not booted */
+	int slot;                     /* --kaslr: the warm pool slot it came from or went to, or -1 */
 	int kvm;                      /* ran under KVM */
 	int64_t read_ms, total_ms;    /* time to the read, and to QEMU's exit */
 };
@@ -45,6 +47,21 @@ static void flags_names(struct strbuf *sb, uint64_t mask)
 	}
 }
 
+/* Where the guest, and so its slide, came from, for people: "(this guest was ...)". */
+static void guest_origin(const struct lstar_result *r, struct strbuf *out)
+{
+	if (r->restored && r->slot >= 0)
+		strbuf_addf(out, "(this guest was restored from warm snapshot slot %d of %d, booted "
+				 "with that slide)", r->slot, WARM_SLOTS);
+	else if (r->restored)
+		strbuf_addstr(out, "(this guest was restored from a warm snapshot)");
+	else if (r->slot >= 0)
+		strbuf_addf(out, "(this guest was booted for this run; saved as warm snapshot slot "
+				 "%d of %d)", r->slot, WARM_SLOTS);
+	else
+		strbuf_addstr(out, "(this guest was booted for this run)");
+}
+
 static void text_report(const struct lstar_result *r, struct strbuf *out)
 {
 	struct strbuf f = STRBUF_INIT;
@@ -62,7 +79,9 @@ static void text_report(const struct lstar_result *r, struct strbuf *out)
 	strbuf_addf(out, "MSR_SYSCALL_MASK = 0x%016llx  RFLAGS cleared on syscall: %s\n",
 		    (unsigned long long)r->sfmask, f.len ? f.buf : "none");
 	if (r->kaslr) {
-		strbuf_addf(out, "KASLR: a syscall injected at fork's main entered the kernel at 0x%llx; "
+		strbuf_addf(out, "KASLR: slide 0x%llx ", (unsigned long long)r->slide);
+		guest_origin(r, out);
+		strbuf_addf(out, "\nKASLR: a syscall injected at fork's main entered the kernel at 0x%llx; "
 				 "symbols relocated by 0x%llx; kernel_clone hit:\n",
 			    (unsigned long long)r->step_pc, (unsigned long long)r->slide);
 		for (size_t i = 0; i < r->clone_frames.nr; i++)
@@ -86,6 +105,11 @@ static void json_report(const struct lstar_result *r, struct strbuf *out)
 	json_hex(&j, "vmlinux_address", r->sym_addr);
 	json_hex(&j, "kaslr_slide", r->slide);
 	json_bool(&j, "kaslr", r->kaslr);
+	json_bool(&j, "restored", r->restored);
+	if (r->slot >= 0)
+		json_int(&j, "kaslr_slot", r->slot);
+	else
+		json_nil(&j, "kaslr_slot");
 	json_hex(&j, "star", r->star);
 	json_hex(&j, "syscall_mask", r->sfmask);
 	if (r->kaslr) {
@@ -220,6 +244,8 @@ static int cmd_lstar(int argc, char **argv)
 	strbuf_release(&why);
 	res.slide = s.slide;
 	res.step_pc = s.lstar;
+	res.restored = s.restored;
+	res.slot = s.slot;
 	if (stop_in_kernel(&s) < 0 || session_read_msr(&s, SESSION_MSR_LSTAR, &res.lstar) < 0)
 		goto out_session;
 	if (session_read_msr(&s, SESSION_MSR_STAR, &res.star) < 0 ||
@@ -287,10 +313,14 @@ const struct cli_command cli_cmd_lstar = {
 		  "enters the kernel at MSR_LSTAR, computes the slide (LSTAR minus\n"
 		  "&entry_SYSCALL_64), relocates gdb's symbols (symbol-file -o),\n"
 		  "puts the program back as it was, and proves the relocation\n"
-		  "with a breakpoint and backtrace at kernel_clone." },
+		  "with a breakpoint and backtrace at kernel_clone. A random\n"
+		  "slide each run: warm, one of 4 guests saved from boots of\n"
+		  "their own, never the last run's (--no-snapshot: a new boot);\n"
+		  "the report says which." },
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default) or json: msr, value, symbol, offset,\n"
-		  "vmlinux_address, kaslr_slide, star, syscall_mask, ..." },
+		  "vmlinux_address, kaslr_slide, restored, kaslr_slot, star,\n"
+		  "syscall_mask, ..." },
 		CLI_OPT_OUTPUT,
 		CLI_OPT_KEEP,
 		CLI_OPT_KERNEL,

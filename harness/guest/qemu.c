@@ -406,6 +406,23 @@ int qemu_resume(struct qemu *q, int64_t deadline_ms)
 	return qemu_monitor(q, "cont", NULL, deadline_ms);
 }
 
+/* The last line of QEMU's log into out; 0, or -1 when the log is empty or unreadable. */
+static int log_last_line(const struct qemu *q, struct strbuf *out)
+{
+	struct strbuf log = STRBUF_INIT;
+	int r = -1;
+	if (strbuf_read_file(&log, q->qemu_log) == 0) {
+		strbuf_rtrim(&log);
+		if (log.len) {
+			const char *last = strrchr(log.buf, '\n');
+			strbuf_addstr(out, last ? last + 1 : log.buf);
+			r = 0;
+		}
+	}
+	strbuf_release(&log);
+	return r;
+}
+
 int qemu_wait_restored(struct qemu *q, int64_t deadline_ms, struct strbuf *why)
 {
 	struct strbuf info = STRBUF_INIT, err = STRBUF_INIT;
@@ -421,22 +438,47 @@ int qemu_wait_restored(struct qemu *q, int64_t deadline_ms, struct strbuf *why)
 		sleep_ms(5);
 	}
 	if (r < 0) {
-		/* QEMU exits when the load fails; its log's last line says why. */
-		struct strbuf log = STRBUF_INIT;
-		if (proc_wait(&q->proc, now_ms() + 2000) == 1)
+		/* QEMU exits when the load fails (its log's last line says why); one still
+		 * loading at the deadline is stopped. */
+		int late = now_ms() >= deadline_ms && qemu_alive(q);
+		int gone = !late && proc_wait(&q->proc, now_ms() + 2000) == 0;
+		if (!gone)
 			qemu_stop(q);
-		if (strbuf_read_file(&log, q->qemu_log) == 0 && log.len) {
-			strbuf_rtrim(&log);
-			const char *last = strrchr(log.buf, '\n');
-			strbuf_addstr(why, last ? last + 1 : log.buf);
+		if (late) {
+			strbuf_addstr(why, "QEMU had not loaded it by the time limit");
+		} else if (gone) {
+			strbuf_addstr(why, "QEMU ");
+			proc_describe_status(why, q->proc.status);
+			strbuf_addstr(why, ": ");
+			if (log_last_line(q, why) < 0)
+				strbuf_addstr(why, err.buf);
 		} else {
 			strbuf_addstr(why, err.buf);
 		}
-		strbuf_release(&log);
 	}
 	strbuf_release(&info);
 	strbuf_release(&err);
 	return r;
+}
+
+int qemu_stream_rejected(const struct qemu *q, struct strbuf *line)
+{
+	/* QEMU's own summary of a failed incoming migration (migration.c,
+	 * process_incoming_migration_co, 7.2 and later): whatever was wrong with the
+	 * stream (not one, cut short, another machine's), it ends with this line. */
+	static const char said[] = "load of migration failed";
+	struct strbuf log = STRBUF_INIT;
+	const char *at = NULL;
+	if (q->qemu_log && strbuf_read_file(&log, q->qemu_log) == 0)
+		at = strstr(log.buf, said);
+	if (at) {
+		const char *bol = at;
+		while (bol > log.buf && bol[-1] != '\n')
+			bol--;
+		strbuf_add(line, bol, strcspn(bol, "\r\n"));
+	}
+	strbuf_release(&log);
+	return at != NULL;
 }
 
 int qemu_alive(struct qemu *q)

@@ -95,10 +95,18 @@ int qemu_save(struct qemu *q, const char *path, int64_t deadline_ms);
 int qemu_resume(struct qemu *q, int64_t deadline_ms);
 /*
  * Wait until a QEMU started with incoming has loaded the saved guest (it stays
- * stopped). 0; -1 with why (QEMU's own words when it failed to load) and QEMU reaped
- * or stopped; nothing reported, the caller boots instead.
+ * stopped). 0; -1 with why (QEMU's exit and last words, or that it was still loading
+ * at the deadline) and QEMU reaped or stopped; nothing reported, the caller boots
+ * instead. Whether the saved stream itself is bad: qemu_stream_rejected().
  */
 int qemu_wait_restored(struct qemu *q, int64_t deadline_ms, struct strbuf *why);
+/*
+ * 1 when QEMU's log says, in QEMU's own words, that it could not load the incoming
+ * stream ("load of migration failed: ..."): the saved guest is bad; that line into
+ * line. 0 for every other failure (QEMU that did not start, was killed, was too slow:
+ * the saved guest may well be good).
+ */
+int qemu_stream_rejected(const struct qemu *q, struct strbuf *line);
 /* Stop QEMU (SIGTERM, bounded wait, SIGKILL) and reap it. Safe when already gone. */
 void qemu_stop(struct qemu *q);
 /* 1 while QEMU runs. */

@@ -197,6 +197,8 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 	if (session_enter_program(s, t->progs, sc->program, &why) < 0)
 		goto fail_gdb;
 	obs->kaslr_slide = s->slide;
+	obs->restored = s->restored;
+	obs->kaslr_slot = s->slot;
 	for (size_t i = 0; i < sc->nstops; i++) {
 		/* A stop guarded for other kernels is not armed (the matcher skips it). */
 		if (!guard_holds(&sc->stops[i].guard, obs->kernel_version)) {
@@ -347,6 +349,7 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, struct r
 	memset(obs, 0, sizeof(*obs));
 	obs->kernel_version = xstrdup(t->version);
 	obs->kaslr = o->kaslr;
+	obs->kaslr_slot = -1;
 	obs->cpus = o->cpus ? o->cpus : 1;
 	so.bzimage = t->bzimage;
 	so.vmlinux = t->vmlinux;

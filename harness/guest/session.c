@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_S 300
+#define RESTORE_LIMIT_MS 30000 /* a restore takes ~0.2 s; a boot instead beats waiting */
 
 /* ---- the session ---- */
 
@@ -82,6 +83,22 @@ static int boot(struct session *s)
 
 static int boot_instead(struct session *s, const char *why);
 
+/* Make a report one line: its first line and, when there are more, its last (a log's
+ * last words, less their "  | "). */
+static void first_and_last_line(struct strbuf *sb)
+{
+	strbuf_rtrim(sb);
+	char *nl = strchr(sb->buf, '\n');
+	if (!nl)
+		return;
+	const char *last = strrchr(sb->buf, '\n') + 1;
+	last += strspn(last, " |");
+	char *joined = xstrfmt("%.*s %s", (int)(nl - sb->buf), sb->buf, last);
+	strbuf_reset(sb);
+	strbuf_addstr(sb, joined);
+	free(joined);
+}
+
 /*
  * Start QEMU for the session: restoring its warm snapshot from snapdir when there is a
  * good one (finish_restore() waits for it, while gdb loads its symbols), else booting
@@ -93,7 +110,7 @@ static int start_guest(struct session *s, const char *snapdir)
 	if (snapdir) {
 		struct qemu probe;
 		qemu_prepare(&probe, &s->qo);
-		if (warm_find(&s->warm, snapdir, &probe, s->vmlinux, s->rundir, &why) < 0)
+		if (warm_find(&s->warm, snapdir, &probe, s->vmlinux, s->rundir, s->kaslr, &why) < 0)
 			info("no warm snapshot: %s; booting", why.buf);
 		else
 			s->save = !s->warm.usable;
@@ -102,25 +119,43 @@ static int start_guest(struct session *s, const char *snapdir)
 	strbuf_release(&why);
 	if (s->warm.usable) {
 		char *console = xstrfmt("%s/console.log", s->rundir);
+		struct strbuf said = STRBUF_INIT;
+		int r = 0;
 		s->restore_t0 = now_ms();
 		s->qo.incoming = s->warm.state;
+		/* A restore that does not start falls back to a boot: what went wrong goes
+		 * into the one line that says so, not out as an error of the run. */
+		diag_divert_errors(&said);
 		s->restoring = warm_console(&s->warm, console) == 0 && qemu_start(&s->qemu, &s->qo) == 0;
+		diag_divert_errors(NULL);
 		free(console);
 		/* What the saving session checked holds for this vmlinux (the key covers it). */
 		s->layout_checked = s->restoring && s->warm.ptregs_checked;
-		if (s->restoring)
-			return 0;
-		return boot_instead(s, "see above");
+		if (!s->restoring) {
+			first_and_last_line(&said);
+			r = boot_instead(s, said.len ? said.buf : "QEMU did not start");
+		}
+		strbuf_release(&said);
+		return r;
 	}
 	return boot(s);
 }
 
-/* The snapshot did not load (why): it costs one boot, and the next run has a new one. */
+/*
+ * The snapshot was not restored (why): it costs one boot. Only a stream QEMU says it
+ * cannot load is removed (and the next run has a new one); any other failure — QEMU
+ * that did not start, died, or was too slow on a loaded machine — keeps it.
+ */
 static int boot_instead(struct session *s, const char *why)
 {
 	static const char *const stale[] = { "gdb.sock", "go.sock", "monitor.sock", "console.log" };
-	warm_discard(&s->warm, why);
-	s->save = 1;
+	struct strbuf said = STRBUF_INIT;
+	s->save = qemu_stream_rejected(&s->qemu, &said);
+	if (s->save)
+		warm_discard(&s->warm, said.buf);
+	else
+		warm_skip(&s->warm, why);
+	strbuf_release(&said);
 	s->restoring = 0;
 	s->layout_checked = 0;
 	qemu_release(&s->qemu);
@@ -139,14 +174,19 @@ static int finish_restore(struct session *s)
 	struct strbuf why = STRBUF_INIT;
 	int r = 0;
 	s->restoring = 0;
-	if (qemu_wait_restored(&s->qemu, now_ms() + 30000, &why) == 0 &&
+	if (qemu_wait_restored(&s->qemu, now_ms() + RESTORE_LIMIT_MS, &why) == 0 &&
 	    qemu_resume(&s->qemu, now_ms() + 10000) == 0) {
 		s->restored = 1;
+		s->slot = s->warm.slot;
 		s->restore_ms = now_ms() - s->restore_t0;
 		info("restored %s from warm snapshot %s in %lld ms (run directory %s)", s->qo.bzimage,
 		     s->warm.dir, (long long)s->restore_ms, s->rundir);
 	} else {
-		r = boot_instead(s, why.len ? why.buf : "see above");
+		if (!why.len)
+			strbuf_addstr(&why, "QEMU did not resume the guest: see above");
+		else if (!strcmp(why.buf, "QEMU had not loaded it by the time limit"))
+			strbuf_addf(&why, " (%d s)", RESTORE_LIMIT_MS / 1000);
+		r = boot_instead(s, why.buf);
 	}
 	s->gdb.peer = &s->qemu.proc;
 	strbuf_release(&why);
@@ -166,6 +206,7 @@ int session_start(struct session *s, const struct session_opts *o)
 	s->vmlinux = o->vmlinux;
 	s->program = o->program;
 	s->program_status = -1;
+	s->slot = -1;
 	s->kaslr = o->kaslr;
 	if (session_layout_read(&s->layout, o->vmlinux) < 0)
 		return -1;
@@ -856,7 +897,8 @@ int session_enter_program(struct session *s, const char *progs_dir, const char *
 		if (s->save) {
 			/* Saved or not (that is reported), the run goes on from this boot. */
 			s->save = 0;
-			warm_save(&s->warm, &s->qemu, s->layout_checked, s->deadline);
+			if (warm_save(&s->warm, &s->qemu, s->layout_checked, s->deadline) == 0)
+				s->slot = s->warm.slot;
 			if (qemu_resume(&s->qemu, s->deadline) < 0)
 				goto out;
 		}

@@ -113,6 +113,8 @@ struct session {
 	const struct strvec *args; /* the program's arguments, not owned; NULL: none */
 	struct warm warm;      /* the guest's warm snapshot (snapshots only); owned */
 	int restored;          /* 1: the guest was restored from warm, not booted */
+	int slot;              /* KASLR: the warm pool slot the guest was restored from, or
+				  booted and saved as (warm.h); -1: none */
 	int save;              /* 1: save the guest as warm once init is ready */
 	int64_t restore_ms;    /* restored: how long the restore took */
 	struct qemu_opts qo;   /* how QEMU was started (a failed restore boots with it) */

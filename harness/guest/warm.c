@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -77,13 +78,47 @@ static int key_text(const struct qemu *q, const char *vmlinux, const char *rundi
 
 #define FACT_PTREGS "pt_regs checked\n"
 
+static int newer(struct timespec a, struct timespec b)
+{
+	return a.tv_sec > b.tv_sec || (a.tv_sec == b.tv_sec && a.tv_nsec > b.tv_nsec);
+}
+
+/*
+ * A random slot of the KASLR pool DIR/KEY16-kN (base: DIR/KEY16), never the one used
+ * last (its done is the newest: saved or restored last), so that two runs in a row
+ * see two slides. An empty slot is as likely as a full one: the pool fills as it is
+ * used, one boot per slot.
+ */
+static int pick_slot(const char *base)
+{
+	struct timespec newest = { 0, 0 };
+	int last = -1;
+	uint32_t r;
+	for (int i = 0; i < WARM_SLOTS; i++) {
+		struct stat st;
+		char *done = xstrfmt("%s-k%d/done", base, i);
+		if (stat(done, &st) == 0 && (last < 0 || newer(st.st_mtim, newest))) {
+			last = i;
+			newest = st.st_mtim;
+		}
+		free(done);
+	}
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (uint32_t)now_ms() ^ (uint32_t)getpid() * 2654435761u;
+	if (last < 0)
+		return (int)(r % WARM_SLOTS);
+	int slot = (int)(r % (WARM_SLOTS - 1));
+	return slot >= last ? slot + 1 : slot;
+}
+
 int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *vmlinux,
-	      const char *rundir, struct strbuf *why)
+	      const char *rundir, int kaslr, struct strbuf *why)
 {
 	struct strbuf text = STRBUF_INIT, have = STRBUF_INIT, damage = STRBUF_INIT;
 	struct sha256 c;
 	char key[65];
 	memset(w, 0, sizeof(*w));
+	w->slot = -1;
 	if (key_text(q, vmlinux, rundir, &text, why) < 0)
 		goto fail;
 	/* The state file's path goes through sh -c and the monitor's quoting, which carry
@@ -98,6 +133,13 @@ int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const c
 	sha256_update(&c, text.buf, text.len);
 	sha256_final_hex(&c, key);
 	w->dir = xstrfmt("%s/%.16s", snapdir, key);
+	if (kaslr) {
+		char *base = w->dir;
+		w->slot = pick_slot(base);
+		w->dir = xstrfmt("%s-k%d", base, w->slot);
+		strbuf_addf(&text, "KASLR pool slot %d of %d\n", w->slot, WARM_SLOTS);
+		free(base);
+	}
 	w->state = xstrfmt("%s/state", w->dir);
 	w->key_text = strbuf_detach(&text, NULL);
 	char *done = xstrfmt("%s/done", w->dir);
@@ -162,10 +204,20 @@ void warm_discard(struct warm *w, const char *why)
 	w->usable = 0;
 }
 
-/* Keep the WARM_KEEP entries used last. */
+void warm_skip(struct warm *w, const char *why)
+{
+	info("warm snapshot %s could not be restored (%s); booting instead, the snapshot is kept",
+	     w->dir, why);
+	w->usable = 0;
+}
+
+/*
+ * Keep the WARM_KEEP configurations used last: an entry is one, and so is a KASLR pool
+ * (the entries whose names start with the same KEY16), used when any slot was.
+ */
 static void prune(const char *snapdir)
 {
-	struct entry { char *name; struct timespec used; } *e = NULL;
+	struct config { char key[17]; struct timespec used; } *e = NULL;
 	size_t n = 0;
 	DIR *d = opendir(snapdir);
 	struct dirent *de;
@@ -174,30 +226,38 @@ static void prune(const char *snapdir)
 	while ((de = readdir(d))) {
 		struct stat st;
 		char *done = xstrfmt("%s/%s/done", snapdir, de->d_name);
-		if (de->d_name[0] != '.' && stat(done, &st) == 0) {
-			e = xrealloc(e, (n + 1) * sizeof(*e));
-			e[n].name = xstrdup(de->d_name);
-			e[n++].used = st.st_mtim;
+		if (de->d_name[0] != '.' && strlen(de->d_name) >= 16 && stat(done, &st) == 0) {
+			size_t i = 0;
+			while (i < n && strncmp(e[i].key, de->d_name, 16))
+				i++;
+			if (i == n) {
+				e = xrealloc(e, (n + 1) * sizeof(*e));
+				memcpy(e[n].key, de->d_name, 16);
+				e[n].key[16] = '\0';
+				e[n++].used = st.st_mtim;
+			} else if (newer(st.st_mtim, e[i].used)) {
+				e[i].used = st.st_mtim;
+			}
 		}
 		free(done);
 	}
-	closedir(d);
 	while (n > WARM_KEEP) {
 		size_t old = 0;
 		for (size_t i = 1; i < n; i++)
-			if (e[i].used.tv_sec < e[old].used.tv_sec ||
-			    (e[i].used.tv_sec == e[old].used.tv_sec &&
-			     e[i].used.tv_nsec < e[old].used.tv_nsec))
+			if (newer(e[old].used, e[i].used))
 				old = i;
-		char *path = xstrfmt("%s/%s", snapdir, e[old].name);
-		debug("removing the warm snapshot used longest ago: %s", path);
-		remove_tree(path);
-		free(path);
-		free(e[old].name);
+		rewinddir(d);
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.' || strncmp(de->d_name, e[old].key, 16))
+				continue;
+			char *path = xstrfmt("%s/%s", snapdir, de->d_name);
+			debug("removing the warm snapshot used longest ago: %s", path);
+			remove_tree(path);
+			free(path);
+		}
 		e[old] = e[--n];
 	}
-	for (size_t i = 0; i < n; i++)
-		free(e[i].name);
+	closedir(d);
 	free(e);
 }
 
@@ -315,4 +375,5 @@ void warm_release(struct warm *w)
 	free(w->state);
 	free(w->key_text);
 	memset(w, 0, sizeof(*w));
+	w->slot = -1;
 }

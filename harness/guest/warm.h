@@ -11,7 +11,15 @@
  * whole QEMU command line with the run directory and the gdbstub's address masked
  * (machine, accelerator, memory, CPUs, kernel command line, devices). A missing,
  * damaged (MANIFEST), foreign (key text) or unloadable entry means a boot and a new
- * snapshot, with one line saying why. The WARM_KEEP entries used last are kept.
+ * snapshot, with one line saying why. A restore that fails for any other reason (QEMU
+ * did not start, died, or was too slow) keeps the entry: one line, and a boot.
+ * The WARM_KEEP configurations used last are kept.
+ *
+ * A KASLR guest's slide is drawn at boot, so one snapshot would give every run the
+ * same slide: a KASLR configuration has a pool of WARM_SLOTS entries instead,
+ * DIR/KEY16-kN (N = 0..WARM_SLOTS-1), each saved from a boot of its own. A run takes
+ * a random slot other than the one used last (two runs in a row see two slides);
+ * an empty slot means a boot, saved into it.
  * facts holds what the saving session learnt of the kernel that a restored one need
  * not ask gdb again (that struct pt_regs is x86-64's).
  * Depends on qemu, manifest.
@@ -24,10 +32,13 @@
 
 #include <sys/types.h>
 
-#define WARM_KEEP 8 /* snapshots kept in the cache (about 35 MiB each) */
+#define WARM_KEEP 8  /* configurations kept in the cache (about 35 MiB a snapshot) */
+#define WARM_SLOTS 4 /* snapshots in a KASLR configuration's pool, one slide each
+			(the --kaslr help says how many) */
 
 struct warm {
-	char *dir;            /* the entry, DIR/KEY16; owned */
+	char *dir;            /* the entry, DIR/KEY16 (DIR/KEY16-kN: KASLR pool slot N); owned */
+	int slot;             /* KASLR: the pool slot (restored, or to be saved); else -1 */
 	char *state;          /* the saved guest, dir/state; owned */
 	char *key_text;       /* what the key covers; owned */
 	int usable;           /* 1: the entry exists and is intact: restore it */
@@ -39,18 +50,21 @@ struct warm {
 /*
  * The entry for the guest that q (prepared by qemu_prepare, not started) boots in
  * rundir, in the snapshot directory snapdir: w->usable says whether it can be
- * restored. A damaged or foreign entry is removed, with one line saying so.
+ * restored. kaslr: q boots with a random slide; the entry is a random slot of its
+ * pool (w->slot). A damaged or foreign entry is removed, with one line saying so.
  * 0, or -1 when snapshots cannot be used (why says; the caller just boots).
  */
 int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *vmlinux,
-	      const char *rundir, struct strbuf *why);
+	      const char *rundir, int kaslr, struct strbuf *why);
 /*
  * Start a restored guest's console log (path) with the boot the snapshot was saved
  * from, and a line saying where the restore begins. 0, or -1 reported.
  */
 int warm_console(const struct warm *w, const char *path);
-/* The entry could not be restored (why: QEMU's words): say so, remove it. */
+/* QEMU could not load the entry's stream (why: QEMU's words): say so, remove it. */
 void warm_discard(struct warm *w, const char *why);
+/* The entry could not be restored for another reason (why): say so, keep it. */
+void warm_skip(struct warm *w, const char *why);
 /*
  * Save the guest q, which init holds waiting for its program, as w's entry (boot
  * log: q's console log), with ptregs_checked among its facts. The guest stays stopped

@@ -28,6 +28,8 @@ static void sample(struct obs_run *r)
 	r->error = NULL;
 	r->kaslr = 1;
 	r->kaslr_slide = 0x2a000000ULL;
+	r->restored = 1;
+	r->kaslr_slot = 3;
 	r->cpus = 2;
 	r->boot_ms = 1234;
 	r->total_ms = -1; /* any int64 */
@@ -63,6 +65,8 @@ TEST(obs_encoding_round_trips_every_field)
 	EXPECT_TRUE(b.error == NULL);
 	EXPECT_EQ(b.kaslr, 1);
 	EXPECT_TRUE(b.kaslr_slide == 0x2a000000ULL);
+	EXPECT_EQ(b.restored, 1);
+	EXPECT_EQ(b.kaslr_slot, 3);
 	EXPECT_EQ(b.cpus, 2);
 	EXPECT_EQ(b.boot_ms, 1234);
 	EXPECT_EQ(b.total_ms, -1);
@@ -111,20 +115,21 @@ TEST(obs_decoding_refuses_what_encoding_never_makes)
 	EXPECT_EQ(obs_run_decode(enc.buf, enc.len, &b), -1);
 	/* Counts larger than the data, lengths past the end, not numbers, a NUL inside. */
 	static const char *const forged[] = {
-		"obs1;-;-;0;-;0;0;1;0;0;99999999999;",
-		"obs1;-;-;0;-;0;0;1;0;0;-1;",
-		"obs1;9:6.12;-;0;-;0;0;1;0;0;0;",
-		"obs1;-;-;0x10;-;0;0;1;0;0;0;",
-		"obs1;-;-;99999999999999999999999;-;0;0;1;0;0;0;",
-		"obs2;-;-;0;-;0;0;1;0;0;0;",
+		"obs2;-;-;0;-;0;0;0;-1;1;0;0;99999999999;",
+		"obs2;-;-;0;-;0;0;0;-1;1;0;0;-1;",
+		"obs2;9:6.12;-;0;-;0;0;0;-1;1;0;0;0;",
+		"obs2;-;-;0x10;-;0;0;0;-1;1;0;0;0;",
+		"obs2;-;-;99999999999999999999999;-;0;0;0;-1;1;0;0;0;",
+		"obs1;-;-;0;-;0;0;1;0;0;0;", /* the format before restored and kaslr_slot */
+		"obs3;-;-;0;-;0;0;0;-1;1;0;0;0;",
 		"",
 	};
 	for (size_t i = 0; i < sizeof(forged) / sizeof(*forged); i++)
 		CHECK_(obs_run_decode(forged[i], strlen(forged[i]), &b) == -1, 0, "took '%s'",
 		       forged[i]);
-	const char nul[] = "obs1;3:a\0b;-;0;-;0;0;1;0;0;0;";
+	const char nul[] = "obs2;3:a\0b;-;0;-;0;0;0;-1;1;0;0;0;";
 	EXPECT_EQ(obs_run_decode(nul, sizeof(nul) - 1, &b), -1);
-	const char ok[] = "obs1;-;-;0;-;0;0;1;0;0;0;";
+	const char ok[] = "obs2;-;-;0;-;0;0;0;-1;1;0;0;0;";
 	ASSERT_EQ(obs_run_decode(ok, sizeof(ok) - 1, &b), 0);
 	EXPECT_EQ(b.nstops, 0);
 	obs_run_release(&b);
