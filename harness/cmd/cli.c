@@ -191,6 +191,8 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 		if (*end || end == arg || v <= 0 || v > 65535)
 			return cli_usage_error(c->name, "--gdb-port needs a TCP port, not '%s'", arg);
 		a->boot.gdb_port = (int)v;
+		warning("--gdb-port: the gdbstub listens on 127.0.0.1:%d, open to every local "
+			"user (and through it QEMU's monitor)", a->boot.gdb_port);
 		return 0;
 	}
 	return -1;

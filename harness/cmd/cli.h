@@ -61,7 +61,10 @@ struct cli_opt {
 #define CLI_OPT_TIMEOUT { "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS", \
 	"give up after this long (default 300)" }
 #define CLI_OPT_GDB_PORT { "gdb-port", CLI_KEY_GDB_PORT, 0, "N", \
-	"gdbstub on 127.0.0.1:N instead of a private unix socket" }
+	"gdbstub on TCP 127.0.0.1:N instead of a private unix socket:\n" \
+	"any local user can connect to it first and run commands\n" \
+	"as kdive's user through QEMU's monitor (monitor migrate\n" \
+	"exec:...); only on a machine that is yours alone" }
 #define CLI_OPT_OUTPUT { "output", CLI_KEY_OUTPUT, 0, "FILE", \
 	"write the report there instead of stdout: a file is replaced\n" \
 	"atomically (a link's target, mode kept); a FIFO or a device\n" \
