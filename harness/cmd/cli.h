@@ -59,7 +59,7 @@ struct cli_opt {
 #define CLI_OPT_KEEP { "keep", CLI_KEY_KEEP, 0, NULL, \
 	"keep the run directory (console.log, qemu.log, gdb.mi)" }
 #define CLI_OPT_TIMEOUT { "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS", \
-	"give up after this long (default 300)" }
+	"give up after this long (default $KDIVE_TIMEOUT, else 300)" }
 #define CLI_OPT_GDB_PORT { "gdb-port", CLI_KEY_GDB_PORT, 0, "N", \
 	"gdbstub on TCP 127.0.0.1:N instead of a private unix socket:\n" \
 	"any local user can connect to it first and run commands\n" \

@@ -16,6 +16,15 @@
 #include <unistd.h>
 
 #define DEFAULT_TIMEOUT_S 300
+
+/* A session's time limit when its caller names none: $KDIVE_TIMEOUT seconds, or 300. */
+static int default_timeout_s(void)
+{
+	const char *e = getenv("KDIVE_TIMEOUT");
+	char *end;
+	long v = e ? strtol(e, &end, 10) : 0;
+	return e && *e && !*end && v > 0 && v <= 86400 ? (int)v : DEFAULT_TIMEOUT_S;
+}
 #define RESTORE_LIMIT_MS 30000 /* a restore takes ~0.2 s; a boot instead beats waiting */
 
 /* ---- the session ---- */
@@ -201,7 +210,7 @@ int session_start(struct session *s, const struct session_opts *o)
 	proc_init(&s->gdb.proc);
 	s->qemu.go_fd = s->qemu.mon_fd = -1;
 	s->t0 = now_ms();
-	s->deadline = s->t0 + 1000LL * (o->timeout_s > 0 ? o->timeout_s : DEFAULT_TIMEOUT_S);
+	s->deadline = s->t0 + 1000LL * (o->timeout_s > 0 ? o->timeout_s : default_timeout_s());
 	s->keep = o->keep;
 	s->vmlinux = o->vmlinux;
 	s->program = o->program;

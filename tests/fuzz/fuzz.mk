@@ -15,6 +15,8 @@
 #   syscalls   the syscall table    the cached kernels' syscalls_64.h, in pieces, and
 #                                   a few lines written here
 #   initramfs  the initramfs spec   initramfs/files
+#   serve      kdive serve's        requests of both framings written here (JSON lines
+#              requests             and MCP's JSON-RPC, good and bad), with no guest
 #
 # Each run prints libFuzzer's closing line (executions, exec/s) and stats. Findings are
 # written to $(O)/fuzz/ as NAME-crash-*, NAME-leak-* or NAME-timeout-*, with the log
@@ -69,7 +71,13 @@ FUZZ_INITRAMFS_SRC := tests/fuzz/fuzz_initramfs.c tests/fuzz/fuzz.c \
 	harness/build/initramfs.c harness/build/manifest.c harness/build/cpio.c harness/base/deps.c \
 	harness/base/elf.c harness/base/proc.c harness/base/util.c
 
-TARGETS := mi scenario elf kconfig syscalls initramfs
+# serve's protocol engine lives with the command layer: the whole library, and jansson.
+FUZZ_SERVE := $(FUZZ_DIR)/fuzz_serve
+FUZZ_SERVE_DICT := $(FUZZ_DIR)/serve.dict
+FUZZ_SERVE_SRC := tests/fuzz/fuzz_serve.c tests/fuzz/fuzz.c \
+	$(filter-out harness/cmd/main.c,$(sort $(wildcard harness/*/*.c)))
+
+TARGETS := mi scenario elf kconfig syscalls initramfs serve
 
 .PHONY: check have-clang $(addprefix fuzz-,$(TARGETS))
 .DEFAULT_GOAL := check
@@ -86,7 +94,7 @@ have-clang:
 define build
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $@"
-	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $(1) || { \
+	@$(CLANG) $(FUZZ_CFLAGS) -o $@ $(1) $(2) || { \
 		echo "fuzz.mk: building $@ failed; if the link could not find libclang_rt.fuzzer," >&2; \
 		echo "fuzz.mk:   apt-get install -y --no-install-recommends libclang-rt-14-dev" >&2; \
 		exit 3; }
@@ -232,3 +240,32 @@ fuzz-initramfs: $(FUZZ_INITRAMFS) $(FUZZ_INITRAMFS_DICT)
 	@cp initramfs/files $(FUZZ_DIR)/corpus-initramfs/files
 	@sed '/^#/d; /^$$/d' initramfs/files > $(FUZZ_DIR)/corpus-initramfs/files-body
 	$(call run,initramfs,-dict=$(FUZZ_INITRAMFS_DICT))
+
+# serve's requests: the first byte picks the framing (bit 0: MCP) and --safe (bit 1).
+$(FUZZ_SERVE): $(FUZZ_SERVE_SRC) tests/fuzz/fuzz.h $(wildcard harness/*/*.h) | have-clang
+	$(call build,$(FUZZ_SERVE_SRC),-DKDIVE_SRCDIR='"$(CURDIR)"' -ljansson)
+
+$(FUZZ_SERVE_DICT): tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '"{\"id\": "' '"\"cmd\": "' '"\"jsonrpc\": \"2.0\""' '"\"method\": "' \
+		'"\"params\": "' '"\"tools/call\""' '"\"tools/list\""' '"\"initialize\""' \
+		'"\"ping\""' '"\"notifications/cancelled\""' '"\"arguments\": "' '"\"name\": "' \
+		'"\"stop\""' '"\"continue\""' '"\"boot\""' '"\"eval\""' '"\"shutdown\""' \
+		'"\"quit\""' '"\"interrupt\""' '"\"location\""' '"\"timeout_ms\""' \
+		'"\"wait\""' '"\\u0000"' '"\x00"' '"\x0d"' '"\x0a"' '"["' '"]"' '"null"' > $@
+
+fuzz-serve: $(FUZZ_SERVE) $(FUZZ_SERVE_DICT)
+	@mkdir -p $(FUZZ_DIR)/corpus-serve
+	@printf '%s\n' '{"id": 1, "cmd": "boot", "program": "fork"}' \
+		'{"id": 2, "cmd": "stop", "location": "kernel_clone", "syscall": "clone"}' \
+		'{"id": 3, "cmd": "continue", "timeout_ms": 5}' '{"id": 4, "cmd": "shutdown"}' \
+		'{"id": "x", "cmd": "eval", "expression": "1"}' '[1]' 'hello' \
+		> $(FUZZ_DIR)/corpus-serve/jsonl
+	@{ printf '\001'; printf '%s\n' \
+		'{"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18"}}' \
+		'{"jsonrpc": "2.0", "method": "notifications/initialized"}' \
+		'{"jsonrpc": "2.0", "id": 2, "method": "tools/list"}' \
+		'{"jsonrpc": "2.0", "id": 3, "method": "tools/call", "params": {"name": "boot", "arguments": {}}}' \
+		'{"jsonrpc": "2.0", "id": true, "method": "ping"}' '[]' '7'; } \
+		> $(FUZZ_DIR)/corpus-serve/mcp
+	$(call run,serve,-dict=$(FUZZ_SERVE_DICT))

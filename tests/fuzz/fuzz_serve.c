@@ -1,0 +1,101 @@
+/*
+ * libFuzzer target for kdive serve's request handling (harness/cmd/serve.h), both
+ * framings, with no guest: the first byte chooses JSON lines or MCP and --safe, the
+ * rest is what a client sends. It is fed whole and in chunks of pseudo-random sizes,
+ * and both answers must be identical; every answer is one line of JSON, an object,
+ * with "jsonrpc": "2.0" and a result or an error (MCP) or an "ok" (JSON lines), and
+ * there are never more answers than lines. Any difference aborts (a finding). Built
+ * and run by tests/fuzz/fuzz.mk.
+ */
+#define _GNU_SOURCE
+#include <jansson.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "serve.h"
+#include "util.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+/* Serve data in chunks (chunked: pseudo-random sizes; else all at once); the output. */
+static char *serve(int mcp, int safe, const uint8_t *data, size_t size, int chunked, size_t *len)
+{
+	char *out = NULL;
+	FILE *f = open_memstream(&out, len);
+	fuzz_check(f != NULL);
+	struct serve *sv = serve_new_offline(mcp, safe, f);
+	uint32_t seed = (uint32_t)size * 2654435761u;
+	size_t i = 0;
+	while (i < size && !serve_quitting(sv)) {
+		size_t n = size - i;
+		if (chunked) {
+			seed = seed * 1103515245u + 12345u;
+			n = 1 + (seed >> 16) % 61;
+			if (n > size - i)
+				n = size - i;
+		}
+		serve_feed(sv, (const char *)data + i, n);
+		i += n;
+	}
+	serve_feed_end(sv);
+	serve_free(sv);
+	fclose(f);
+	return out;
+}
+
+static void check_answers(int mcp, const char *out, size_t len, size_t lines)
+{
+	size_t n = 0;
+	for (const char *p = out; p < out + len;) {
+		const char *nl = memchr(p, '\n', (size_t)(out + len - p));
+		fuzz_check(nl != NULL); /* every answer ends its line */
+		json_error_t jerr;
+		json_t *m = json_loadb(p, (size_t)(nl - p), 0, &jerr);
+		fuzz_check(json_is_object(m));
+		if (mcp) {
+			fuzz_check(json_is_string(json_object_get(m, "jsonrpc")));
+			json_t *err = json_object_get(m, "error");
+			fuzz_check(!!json_object_get(m, "result") != !!err);
+			fuzz_check(!err || (json_is_integer(json_object_get(err, "code")) &&
+					    json_is_string(json_object_get(err, "message"))));
+		} else {
+			json_t *ok = json_object_get(m, "ok");
+			fuzz_check(json_is_boolean(ok));
+			json_t *err = json_object_get(m, "error");
+			fuzz_check(json_is_true(ok) ||
+				   (json_is_string(json_object_get(err, "code")) &&
+				    json_is_string(json_object_get(err, "message"))));
+		}
+		json_decref(m);
+		n++;
+		p = nl + 1;
+	}
+	fuzz_check(n <= lines);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	if (!size)
+		return 0;
+	int mcp = data[0] & 1, safe = !!(data[0] & 2);
+	data++;
+	size--;
+	size_t lines = 1;
+	for (size_t i = 0; i < size; i++)
+		lines += data[i] == '\n';
+	size_t wl, cl;
+	char *whole = serve(mcp, safe, data, size, 0, &wl);
+	char *chunks = serve(mcp, safe, data, size, 1, &cl);
+	if (wl != cl || memcmp(whole, chunks, wl)) {
+		fprintf(stderr, "fuzz_serve: the answers depend on how the input is split\n"
+				"--- whole:\n%.*s--- chunks:\n%.*s", (int)wl, whole, (int)cl, chunks);
+		abort();
+	}
+	check_answers(mcp, whole, wl, lines);
+	free(whole);
+	free(chunks);
+	return 0;
+}
