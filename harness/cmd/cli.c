@@ -151,8 +151,8 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 			return cli_usage_error(c->name, "at most %d kernels", CLI_MAX_KERNELS);
 		a->boot.vmlinux[a->boot.nvmlinux++] = arg;
 		return 0;
-	case CLI_KEY_KASLR: a->boot.kaslr = 1; return 0;
-	case CLI_KEY_APPEND: a->boot.append = arg; return 0;
+	case CLI_KEY_KASLR: a->boot.guest.kaslr = 1; return 0;
+	case CLI_KEY_APPEND: a->boot.guest.append = arg; return 0;
 	case CLI_KEY_INDEX: a->boot.index = 1; return 0;
 	case CLI_KEY_NO_SNAPSHOT: a->boot.no_snapshot = 1; return 0;
 	case CLI_KEY_SMP:
@@ -160,9 +160,9 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 		if (*end || end == arg || v < 1 || v > 8)
 			return cli_usage_error(c->name, "--smp needs a number of CPUs (1 to 8), not '%s'",
 					       arg);
-		a->boot.cpus = (int)v;
+		a->boot.guest.cpus = (int)v;
 		return 0;
-	case CLI_KEY_KEEP: a->boot.keep = 1; return 0;
+	case CLI_KEY_KEEP: a->boot.guest.keep = 1; return 0;
 	case CLI_KEY_OUTPUT: a->output = arg; return 0;
 	case CLI_KEY_VERBOSE:
 		a->verbose = 1;
@@ -184,15 +184,15 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 		if (*end || end == arg || v <= 0 || v > 86400)
 			return cli_usage_error(c->name, "--timeout needs seconds (1 to 86400), not '%s'",
 					       arg);
-		a->boot.timeout_s = (int)v;
+		a->boot.guest.timeout_s = (int)v;
 		return 0;
 	case CLI_KEY_GDB_PORT:
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v <= 0 || v > 65535)
 			return cli_usage_error(c->name, "--gdb-port needs a TCP port, not '%s'", arg);
-		a->boot.gdb_port = (int)v;
+		a->boot.guest.gdb_port = (int)v;
 		warning("--gdb-port: the gdbstub listens on 127.0.0.1:%d, open to every local "
-			"user (and through it QEMU's monitor)", a->boot.gdb_port);
+			"user (and through it QEMU's monitor)", a->boot.guest.gdb_port);
 		return 0;
 	}
 	return -1;
@@ -442,7 +442,7 @@ static int build_kernel(struct kernel *k, const char *src, const struct cli_boot
 	memset(&kr, 0, sizeof(kr));
 	strvec_init(&ko.fragments);
 	strvec_pushf(&ko.fragments, "%s/kconfig/base.config", cli_datadir());
-	if (b->cpus > 1)
+	if (b->guest.cpus > 1)
 		strvec_pushf(&ko.fragments, "%s/kconfig/smp.config", cli_datadir());
 	ko.src = src;
 	ko.cache = cache;
@@ -547,7 +547,7 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 	return rc;
 }
 
-int cli_resolve_images(struct cli_images *im, const struct cli_boot_opts *b, size_t max)
+int cli_resolve_images(struct cli_images *im, struct cli_boot_opts *b, size_t max)
 {
 	struct initramfs_opts io = { 0 };
 	struct initramfs_result ir;
@@ -603,11 +603,21 @@ int cli_resolve_images(struct cli_images *im, const struct cli_boot_opts *b, siz
 	const char *nosnap = getenv("KDIVE_NO_SNAPSHOT");
 	if (!b->no_snapshot && !(nosnap && *nosnap && strcmp(nosnap, "0")))
 		im->snapshots = xstrfmt("%s/warm", cache);
+	b->guest.snapshots = im->snapshots;
 out:
 	strbuf_release(&err);
 	free(cache);
 	free(irdir);
 	return rc;
+}
+
+void cli_session_image(const struct cli_images *im, const struct kernel *k,
+		       struct session_image *img)
+{
+	img->bzimage = k->bzimage;
+	img->vmlinux = k->vmlinux;
+	img->initrd = im->initrd;
+	img->progs = im->progs;
 }
 
 void cli_images_release(struct cli_images *im)

@@ -160,8 +160,11 @@ struct cli_boot_opts;
  * Returns an exit code, after saying what is wrong.
  */
 int cli_cache_ready(const char *cache);
-int cli_resolve_images(struct cli_images *im, const struct cli_boot_opts *b, size_t max);
+int cli_resolve_images(struct cli_images *im, struct cli_boot_opts *b, size_t max);
 void cli_images_release(struct cli_images *im);
+/* What session_open() boots for kernel k of im. */
+void cli_session_image(const struct cli_images *im, const struct kernel *k,
+		       struct session_image *img);
 
 /*
  * Read and parse a scenario file. Returns 0, or KDIVE_EXIT_USAGE after printing every
@@ -180,12 +183,8 @@ struct cli_boot_opts {
 	size_t nkernels;
 	const char *vmlinux[CLI_MAX_KERNELS]; /* --vmlinux FILE: the prebuilt images', in order */
 	size_t nvmlinux;
-	int keep;            /* --keep: keep the run directory */
-	int timeout_s;       /* --timeout: the limit, 0: the scenario's own or the default */
-	int gdb_port;        /* --gdb-port: 0 means a private unix socket */
-	int kaslr;           /* --kaslr: boot without nokaslr; the slide is found and applied */
-	int cpus;            /* --smp N: guest CPUs (0: 1) */
-	const char *append;  /* --append ARGS: more kernel command line, or NULL */
+	struct boot_opts guest; /* --keep, --timeout, --gdb-port, --kaslr, --smp, --append;
+				   the snapshots' directory once cli_resolve_images() knows it */
 	int index;           /* --index: use an indexed copy of a prebuilt vmlinux */
 	int no_snapshot;     /* --no-snapshot (or KDIVE_NO_SNAPSHOT): boot every guest */
 };

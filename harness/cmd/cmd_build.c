@@ -130,7 +130,7 @@ static int cmd_build(int argc, char **argv)
 		rc = cli_usage_error("build", "unexpected argument '%s'", a.rest[0]);
 		goto out;
 	}
-	if (a.boot.cpus > 1) {
+	if (a.boot.guest.cpus > 1) {
 		/* The kernel `run --smp N` boots: kconfig/smp.config right after base.config,
 		 * before the --config fragments, as run merges them (the same key). */
 		struct strvec all = STRVEC_INIT;

@@ -7,6 +7,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "deps.h"
 #include "proc.h"
 #include "qemu.h"
 #include "quote.h"
@@ -157,33 +158,28 @@ static void print_commands(const struct qemu *q, const struct strvec *cmds, cons
  * main for the user's gdb. Hands over QEMU and the run directory.
  */
 static int find_slide(const struct cli_images *im, const struct kernel *k, const char *program,
-		      int cpus, const char *append, struct qemu *q, char **rundir,
+		      const struct boot_opts *boot, struct qemu *q, char **rundir,
 		      uint64_t *slide)
 {
-	struct session_opts so = { 0 };
+	struct session_image img;
+	struct session_info si;
+	struct boot_opts b = *boot;
 	struct session s;
 	struct strbuf why = STRBUF_INIT;
 	int r = -1;
-	so.bzimage = k->bzimage;
-	so.vmlinux = k->vmlinux;
-	so.initrd = im->initrd;
-	so.program = program;
-	so.kaslr = 1;
-	so.go = 1;
-	so.cpus = cpus;
-	so.append = append;
-	so.snapshots = im->snapshots;
-	if (session_start(&s, &so) == 0) {
-		if (session_enter_program(&s, im->progs, program, &why) == 0) {
-			info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)s.lstar,
-			     (unsigned long long)s.slide);
-			*slide = s.slide;
-			qemu_release(q);
-			session_handover(&s, q, rundir);
-			r = 0;
-		} else {
-			error("%s", why.buf);
-		}
+	cli_session_image(im, k, &img);
+	b.kaslr = 1;
+	b.keep = 0; /* the run directory is handed over: the caller keeps it or not */
+	if (session_open(&s, &img, &b, program, NULL, &why) == 0) {
+		session_describe(&s, &si);
+		info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)si.lstar,
+		     (unsigned long long)si.slide);
+		*slide = si.slide;
+		qemu_release(q);
+		session_handover(&s, q, rundir);
+		r = 0;
+	} else if (why.len) {
+		error("%s", why.buf);
 	}
 	session_end(&s, r == 0);
 	strbuf_release(&why);
@@ -261,8 +257,8 @@ static int cmd_debug(int argc, char **argv)
 	if (session_layout_read(&layout, k->vmlinux) < 0)
 		goto out;
 	qo.bzimage = k->bzimage;
-	qo.cpus = a.boot.cpus;
-	qo.append = a.boot.append;
+	qo.cpus = a.boot.guest.cpus;
+	qo.append = a.boot.guest.append;
 	qo.initrd = im.initrd;
 	qo.program = program;
 	qo.stopped = 1;
@@ -277,14 +273,14 @@ static int cmd_debug(int argc, char **argv)
 		rc = KDIVE_EXIT_PASS;
 		goto out;
 	}
-	if (a.boot.kaslr) {
-		if (find_slide(&im, k, program, a.boot.cpus, a.boot.append, &q, &rundir, &slide) < 0)
+	if (a.boot.guest.kaslr) {
+		if (find_slide(&im, k, program, &a.boot.guest, &q, &rundir, &slide) < 0)
 			goto out;
 	} else {
 		rundir = qemu_make_rundir();
 		if (!rundir)
 			goto out;
-		if (!a.boot.keep)
+		if (!a.boot.guest.keep)
 			proc_remove_at_death(rundir);
 		qo.rundir = rundir;
 		if (qemu_start(&q, &qo) < 0)
@@ -293,10 +289,10 @@ static int cmd_debug(int argc, char **argv)
 	if (session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log,
 			     have_sc ? &sc : NULL, &k->syscalls, &layout, slide) < 0)
 		goto out;
-	if (a.boot.kaslr)
+	if (a.boot.guest.kaslr)
 		strvec_pushf(&cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
 			     "is stopped at %s's main.\\n", (unsigned long long)slide, program);
-	if (!a.boot.kaslr)
+	if (!a.boot.guest.kaslr)
 		strvec_push(&cmds, "echo \\nkdive: the guest is stopped at the reset vector; "
 			    "`continue` boots it.\\n");
 	strvec_push(&cmds, "echo "
@@ -322,7 +318,7 @@ static int cmd_debug(int argc, char **argv)
 	/* gdb takes the terminal: same process group, so Ctrl-C reaches it (and stops the
 	 * guest) while kdive ignores it. */
 	struct proc g = PROC_INIT;
-	strvec_push(&g.args, gdb_program());
+	strvec_push(&g.args, deps_tool("gdb")); /* $KDIVE_GDB overrides, as for every tool */
 	/* Before vmlinux loads: kdive sources the kernel's gdb scripts itself. */
 	strvec_pushl(&g.args, "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
 	if (d.tui)
@@ -351,7 +347,7 @@ out:
 	qemu_release(&q);
 	if (rundir) {
 		proc_forget_at_death(rundir);
-		if (ok && !a.boot.keep)
+		if (ok && !a.boot.guest.keep)
 			remove_tree(rundir);
 		else
 			info("run directory kept: %s", rundir);

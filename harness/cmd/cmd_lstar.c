@@ -191,7 +191,8 @@ out:
 
 static int cmd_lstar(int argc, char **argv)
 {
-	struct session_opts so = { 0 };
+	struct session_image img;
+	struct session_info info;
 	struct cli_args a;
 	struct session s;
 	struct lstar_result res;
@@ -210,12 +211,6 @@ static int cmd_lstar(int argc, char **argv)
 		rc = cli_usage_error("lstar", "unexpected argument '%s'", a.rest[0]);
 		goto out;
 	}
-	so.kaslr = a.boot.kaslr;
-	so.cpus = a.boot.cpus;
-	so.append = a.boot.append;
-	so.keep = a.boot.keep;
-	so.timeout_s = a.boot.timeout_s;
-	so.gdb_port = a.boot.gdb_port;
 	rc = cli_resolve_images(&im, &a.boot, 1);
 	if (rc)
 		goto out;
@@ -223,36 +218,31 @@ static int cmd_lstar(int argc, char **argv)
 	const struct kernel *k = &im.kernels[0];
 	if (elf_open(&e, k->vmlinux) < 0)
 		goto out;
-	so.bzimage = k->bzimage;
-	so.vmlinux = k->vmlinux;
-	so.initrd = im.initrd;
-	so.snapshots = im.snapshots;
-	so.program = "fork";
-	so.go = 1;
-	res.kaslr = so.kaslr;
+	cli_session_image(&im, k, &img);
+	res.kaslr = a.boot.guest.kaslr;
 	started = 1;
-	if (session_start(&s, &so) < 0)
-		goto out_session;
-	res.kvm = s.qemu.kvm;
 	/* At fork's main (under KASLR the slide is found there), then the next syscall. */
 	struct strbuf why = STRBUF_INIT;
-	if (session_enter_program(&s, im.progs, "fork", &why) < 0) {
-		error("%s", why.buf[0] ? why.buf : "the fork program did not start");
+	if (session_open(&s, &img, &a.boot.guest, "fork", NULL, &why) < 0) {
+		if (why.len)
+			error("%s", why.buf);
 		strbuf_release(&why);
 		goto out_session;
 	}
 	strbuf_release(&why);
-	res.slide = s.slide;
-	res.step_pc = s.lstar;
-	res.restored = s.restored;
-	res.slot = s.slot;
+	session_describe(&s, &info);
+	res.kvm = info.kvm;
+	res.slide = info.slide;
+	res.step_pc = info.lstar;
+	res.restored = info.restored;
+	res.slot = info.slot;
 	if (stop_in_kernel(&s) < 0 || session_read_msr(&s, SESSION_MSR_LSTAR, &res.lstar) < 0)
 		goto out_session;
 	if (session_read_msr(&s, SESSION_MSR_STAR, &res.star) < 0 ||
 	    session_read_msr(&s, SESSION_MSR_SYSCALL_MASK, &res.sfmask) < 0)
 		goto out_session;
-	res.read_ms = now_ms() - s.t0;
-	if (so.kaslr && prove_relocation(&s, &im, k, &res.clone_frames) < 0)
+	res.read_ms = now_ms() - info.t0;
+	if (res.kaslr && prove_relocation(&s, &im, k, &res.clone_frames) < 0)
 		goto out_session;
 	if (!elf_symbol_at(&e, res.lstar - res.slide, &res.symbol, &res.offset)) {
 		error("MSR_LSTAR 0x%llx is in no symbol of '%s'", (unsigned long long)res.lstar,
@@ -262,12 +252,13 @@ static int cmd_lstar(int argc, char **argv)
 	res.sym_addr = res.lstar - res.slide - res.offset;
 	if (session_run_to_exit(&s) < 0)
 		goto out_session;
-	if (s.program_status != 0) {
+	session_describe(&s, &info);
+	if (info.program_status != 0) {
 		error("the guest's fork program exited with status %d after the read",
-		      s.program_status);
+		      info.program_status);
 		goto out_session;
 	}
-	res.total_ms = now_ms() - s.t0;
+	res.total_ms = now_ms() - info.t0;
 	ok = 1;
 	rc = KDIVE_EXIT_PASS;
 out_session:

@@ -90,10 +90,7 @@ static int cmd_record(int argc, char **argv)
 		goto out;
 	const struct kernel *k = &im.kernels[0];
 	struct run_target target;
-	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
-				.timeout_s = a.boot.timeout_s, .kaslr = a.boot.kaslr,
-				.cpus = a.boot.cpus, .append = a.boot.append,
-				.snapshots = im.snapshots };
+	struct run_opts run = { .boot = a.boot.guest };
 	cli_run_target(&im, k, &target);
 	if (run_scenario(&sc, &target, &run, &obs) < 0) {
 		error("%s: the run failed, nothing recorded:\n%s", path, obs.error ? obs.error : "");

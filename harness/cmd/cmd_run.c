@@ -143,10 +143,7 @@ static int cmd_run(int argc, char **argv)
 	obs = xcalloc(total, sizeof(*obs));
 	res = xcalloc(total, sizeof(*res));
 	kid = xcalloc(im.nkernels, sizeof(*kid));
-	struct run_opts run = { .keep = a.boot.keep, .gdb_port = a.boot.gdb_port,
-				.timeout_s = a.boot.timeout_s, .kaslr = a.boot.kaslr,
-				.cpus = a.boot.cpus, .append = a.boot.append,
-				.snapshots = im.snapshots };
+	struct run_opts run = { .boot = a.boot.guest };
 	targets = xcalloc(im.nkernels, sizeof(*targets));
 	slot = xcalloc(total, sizeof(*slot));
 	size_t ntasks = 0;
@@ -171,7 +168,7 @@ static int cmd_run(int argc, char **argv)
 	/* Side by side, each scenario in a worker of its own, or one after another. */
 	struct run_tasks rt = { sc, n, targets, &run, slot, obs, res, im.kernels };
 	/* (One gdb port serves one guest at a time.) */
-	if (a.boot.gdb_port)
+	if (a.boot.guest.gdb_port)
 		jobs = 1;
 	proc_run_workers(ntasks, ntasks > 1 ? jobs : 1, run_task, task_done, &rt);
 	for (size_t r = 0; r < total; r++)

@@ -153,7 +153,9 @@ static void end_guest(struct serve *sv, int ok)
 
 static json_t *do_boot(struct serve *sv, json_t *args, struct serve_err *e)
 {
-	struct session_opts so = { 0 };
+	struct session_image img;
+	struct session_info info;
+	struct boot_opts b;
 	struct strbuf why = STRBUF_INIT, line = STRBUF_INIT;
 	struct strvec pargs;
 	const char *program = str_arg(args, "program");
@@ -190,37 +192,27 @@ static json_t *do_boot(struct serve *sv, json_t *args, struct serve_err *e)
 	free(sv->program);
 	sv->program = xstrdup(program);
 	program = sv->program; /* the request is freed before the session ends */
-	so.bzimage = sv->k->bzimage;
-	so.vmlinux = sv->k->vmlinux;
-	so.initrd = sv->im.initrd;
-	so.program = program;
-	so.args = &pargs;
-	so.go = 1;
-	so.kaslr = sv->a->boot.kaslr;
-	so.cpus = sv->a->boot.cpus;
-	so.append = sv->a->boot.append;
-	so.snapshots = sv->im.snapshots;
-	so.keep = sv->a->boot.keep;
-	so.timeout_s = SERVE_SESSION_S; /* no limit but the client's own */
+	cli_session_image(&sv->im, sv->k, &img);
+	b = sv->a->boot.guest;
+	b.timeout_s = SERVE_SESSION_S; /* no limit but the client's own */
 	int64_t t0 = now_ms();
 	sv->booted = 1;
-	if (session_start(&sv->s, &so) < 0 ||
-	    session_enter_program(&sv->s, sv->im.progs, program, &why) < 0) {
-		char *dir = sv->s.rundir ? xstrdup(sv->s.rundir) : NULL;
-		sv->s.args = NULL;
+	if (session_open(&sv->s, &img, &b, program, &pargs, &why) < 0) {
+		session_describe(&sv->s, &info);
+		char *dir = info.rundir ? xstrdup(info.rundir) : NULL;
 		end_guest(sv, 0);
 		r = fail(e, "guest", "the guest did not start: %s%s%s%s", why.buf,
 			 dir ? " (run directory kept: " : "", dir ? dir : "", dir ? ")" : "");
 		free(dir);
 		goto out;
 	}
-	sv->s.args = NULL; /* (only the run line needed them) */
+	session_describe(&sv->s, &info);
 	r = json_object();
 	json_object_set_new(r, "program", json_string(program));
 	json_object_set_new(r, "kernel", json_string(sv->k->version));
-	json_object_set_new(r, "restored", json_boolean(sv->s.restored));
-	json_object_set_new(r, "kaslr_slide", hex(sv->s.slide));
-	json_object_set_new(r, "rundir", json_string(sv->s.rundir));
+	json_object_set_new(r, "restored", json_boolean(info.restored));
+	json_object_set_new(r, "kaslr_slide", hex(info.slide));
+	json_object_set_new(r, "rundir", json_string(info.rundir));
 	json_object_set_new(r, "ms", json_integer(now_ms() - t0));
 	json_object_set_new(r, "stopped_at", json_string("main"));
 out:

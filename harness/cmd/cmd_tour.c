@@ -200,14 +200,16 @@ static void take_stack(struct session *s, struct step *st, const struct obs_fram
 {
 	struct stackpic *p = &st->stack;
 	struct strbuf why = STRBUF_INIT;
-	char *expr = xstrfmt("(unsigned long long)%s->stack", s->layout.current);
+	struct session_info info;
+	session_describe(s, &info);
+	char *expr = xstrfmt("(unsigned long long)%s->stack", info.current);
 	char *v = session_eval(s, expr, &why);
 	uint64_t sp;
 	if (v && session_ptregs(s, p->regs) == 0 &&
 	    session_registers(s, (const char *const[]){ "rsp" }, 1, &sp) == 0) {
 		p->base = strtoull(v, NULL, 0);
-		p->size = s->layout.thread_size;
-		p->top = p->base + s->layout.stack_top;
+		p->size = info.thread_size;
+		p->top = p->base + info.stack_top;
 		p->ptregs = p->top - SESSION_PTREGS_SIZE;
 		p->sp = sp;
 		/* Only a stop on this task's own stack (not an interrupt stack) is drawn. */
@@ -397,7 +399,7 @@ static void json_step(struct tour *t, const struct step *st)
 }
 
 /* Run gdb commands typed by the user until "tour"; q quits the tour too. */
-static void gdb_repl(struct tour *t)
+static void console_repl(struct tour *t)
 {
 	char line[4096];
 	if (!t->helpers_loaded) {
@@ -642,7 +644,7 @@ static void wait_key(struct tour *t)
 			return;
 		}
 		if (c == 'g') {
-			gdb_repl(t);
+			console_repl(t);
 			if (t->quit)
 				return;
 			continue;
@@ -856,11 +858,19 @@ static int step_switch(struct tour *t)
 	return 0;
 }
 
+/* The running task's gdb expression (struct task_struct *). */
+static const char *current_task(struct session *s)
+{
+	struct session_info info;
+	session_describe(s, &info);
+	return info.current;
+}
+
 /* A field of the running task (pid, tgid, ...), or -1. */
 static long long task_field(struct tour *t, const char *field)
 {
 	struct strbuf why = STRBUF_INIT;
-	char *expr = xstrfmt("(long long)%s->%s", t->s.layout.current, field);
+	char *expr = xstrfmt("(long long)%s->%s", current_task(&t->s), field);
 	char *v = session_eval(&t->s, expr, &why);
 	long long r = v ? strtoll(v, NULL, 0) : -1;
 	free(v);
@@ -1046,7 +1056,7 @@ static int steps_after_clone(struct tour *t)
 	struct session_stop st = { .bkpt = -1 };
 	int rc = -1, no = 8;
 	char *ret = xstrfmt("*0x%llx", (unsigned long long)t->entry_ret);
-	char *parent = xstrfmt("%s->pid == %lld", t->s.layout.current, t->parent_pid);
+	char *parent = xstrfmt("%s->pid == %lld", current_task(&t->s), t->parent_pid);
 	int bret = t->entry_ret ? session_break(&t->s, 0, ret, -1, parent, &why) : -1;
 	int bchild = session_break(&t->s, 0, "schedule_tail", -1, NULL, &why), buser = -1;
 	free(ret);
@@ -1071,7 +1081,7 @@ static int steps_after_clone(struct tour *t)
 				goto out;
 			bchild = -1;
 			char *at = xstrfmt("*0x%llx", (unsigned long long)t->parent_ip);
-			char *cond = xstrfmt("%s->pid == %lld", t->s.layout.current, pid);
+			char *cond = xstrfmt("%s->pid == %lld", current_task(&t->s), pid);
 			buser = session_break(&t->s, 1, at, -1, cond, &why);
 			free(at);
 			free(cond);
@@ -1281,10 +1291,7 @@ static int tour_scenario(struct tour *t, struct cli_args *a, const char *path)
 		error("%s: nothing to tour on kernel %s (no stop applies)", path, t->k->version);
 		return KDIVE_EXIT_SKIP;
 	}
-	struct run_opts ro = { .keep = a->boot.keep, .timeout_s = a->boot.timeout_s,
-			       .kaslr = a->boot.kaslr, .cpus = a->boot.cpus,
-			       .append = a->boot.append, .snapshots = t->im.snapshots,
-			       .on_stop = scenario_step, .on_stop_ctx = t };
+	struct run_opts ro = { .boot = a->boot.guest, .on_stop = scenario_step, .on_stop_ctx = t };
 	cli_run_target(&t->im, t->k, &rt);
 	if (t->json) {
 		json_init(&t->j, &t->out, 0);
@@ -1389,7 +1396,7 @@ static int cmd_tour(int argc, char **argv)
 {
 	struct tour t;
 	struct cli_args a;
-	struct session_opts so = { 0 };
+	struct session_image img;
 	struct strbuf why = STRBUF_INIT;
 	int rc, started = 0, ok = 0;
 
@@ -1419,7 +1426,6 @@ static int cmd_tour(int argc, char **argv)
 	}
 	t.gs = &t.s;
 	t.nsteps = TOUR_STEPS;
-	so.keep = a.boot.keep;
 	rc = cli_resolve_images(&t.im, &a.boot, 1);
 	if (rc)
 		goto out;
@@ -1433,18 +1439,10 @@ static int cmd_tour(int argc, char **argv)
 		error("kernel %s has no clone in its syscall table", t.k->name);
 		goto out;
 	}
-	so.bzimage = t.k->bzimage;
-	so.vmlinux = t.k->vmlinux;
-	so.kaslr = a.boot.kaslr;
-	so.cpus = a.boot.cpus;
-	so.append = a.boot.append;
-	so.snapshots = t.im.snapshots;
-	so.initrd = t.im.initrd;
-	so.program = "fork";
-	so.go = 1;
+	cli_session_image(&t.im, t.k, &img);
 	t.t0 = now_ms();
 	started = 1;
-	if (session_start(&t.s, &so) < 0 || session_enter_program(&t.s, t.im.progs, "fork", &why) < 0)
+	if (session_open(&t.s, &img, &a.boot.guest, "fork", NULL, &why) < 0)
 		goto fail;
 	/* All four stops at once, for the fork program only. */
 	struct strbuf bwhy = STRBUF_INIT;

@@ -194,8 +194,6 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 
 	obs->nstops = sc->nstops;
 	obs->stops = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*obs->stops));
-	if (session_enter_program(s, t->progs, sc->program, &why) < 0)
-		goto fail_gdb;
 	obs->kaslr_slide = s->slide;
 	obs->restored = s->restored;
 	obs->kaslr_slot = s->slot;
@@ -344,37 +342,27 @@ out:
 int run_scenario(const struct scenario *sc, const struct run_target *t, struct run_opts *o,
 		 struct obs_run *obs)
 {
-	struct session_opts so = { 0 };
+	struct session_image img = { t->bzimage, t->vmlinux, t->initrd, t->progs };
+	struct boot_opts b = o->boot;
+	struct strbuf why = STRBUF_INIT;
 	struct session s;
 	memset(obs, 0, sizeof(*obs));
 	obs->kernel_version = xstrdup(t->version);
-	obs->kaslr = o->kaslr;
+	obs->kaslr = b.kaslr;
 	obs->kaslr_slot = -1;
-	obs->cpus = o->cpus ? o->cpus : 1;
-	so.bzimage = t->bzimage;
-	so.vmlinux = t->vmlinux;
-	so.initrd = t->initrd;
-	so.program = sc->program;
-	so.args = &sc->args;
-	so.keep = o->keep;
-	so.gdb_port = o->gdb_port;
-	so.timeout_s = o->timeout_s ? o->timeout_s : sc->timeout_s;
-	so.go = 1;
-	so.kaslr = o->kaslr;
-	so.cpus = o->cpus;
-	so.append = o->append;
-	so.snapshots = o->snapshots;
+	obs->cpus = b.cpus ? b.cpus : 1;
+	if (!b.timeout_s)
+		b.timeout_s = sc->timeout_s;
 	int64_t t0 = now_ms();
-	int r = session_start(&s, &so);
+	int r = session_open(&s, &img, &b, sc->program, &sc->args, &why);
 	if (r < 0) {
-		struct strbuf why = STRBUF_INIT;
-		say_failure(&s, &why, "the guest or gdb did not start (see above)");
-		strbuf_addch(&why, '\n');
-		session_console_tail(&s, &why);
-		obs->error = strbuf_detach(&why, NULL);
+		if (!why.len)
+			say_failure(&s, &why, "the guest or gdb did not start (see above)");
+		set_obs_error(&s, obs, why.buf);
 	} else {
 		r = run_stops(&s, sc, t, o, obs);
 	}
+	strbuf_release(&why);
 	session_end(&s, r == 0);
 	obs->total_ms = now_ms() - t0;
 	for (size_t i = 0; i < obs->nstops; i++) {

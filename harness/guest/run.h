@@ -11,6 +11,7 @@
 #define KDIVE_RUN_H
 
 #include "obs.h"
+#include "session.h"
 #include "scenario.h"
 #include "syscalls.h"
 
@@ -37,13 +38,8 @@ struct run_target {
 
 /* How to run. */
 struct run_opts {
-	int keep;             /* keep the run directory */
-	int gdb_port;         /* 0: private unix socket */
-	int timeout_s;        /* 0: the scenario's own, or the session's default */
-	int kaslr;            /* boot with KASLR; the slide is found and applied */
-	int cpus;             /* guest CPUs (0: 1) */
-	const char *append;   /* more kernel command line, or NULL */
-	const char *snapshots; /* warm snapshots' directory (session_opts), or NULL: boot */
+	struct boot_opts boot; /* how the guest boots (timeout_s 0: the scenario's own, or
+				  the session's default) */
 	run_stop_fn on_stop;  /* or NULL */
 	void *on_stop_ctx;
 	int quit;             /* set when on_stop ended the run */

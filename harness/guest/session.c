@@ -202,7 +202,13 @@ static int finish_restore(struct session *s)
 	return r;
 }
 
-int session_start(struct session *s, const struct session_opts *o)
+/*
+ * Boot (or restore) the guest while gdb loads vmlinux: the kernel boots untouched by
+ * gdb, and init waits for the run line before it runs the program. enter_program()
+ * attaches when init is ready. 0, or -1 reported.
+ */
+static int session_start(struct session *s, const struct session_image *img,
+			 const struct boot_opts *b, const char *program, const struct strvec *args)
 {
 	memset(s, 0, sizeof(*s));
 	/* Valid "not started" children, so that session_end() works after any failure. */
@@ -210,42 +216,33 @@ int session_start(struct session *s, const struct session_opts *o)
 	proc_init(&s->gdb.proc);
 	s->qemu.go_fd = s->qemu.mon_fd = -1;
 	s->t0 = now_ms();
-	s->deadline = s->t0 + 1000LL * (o->timeout_s > 0 ? o->timeout_s : default_timeout_s());
-	s->keep = o->keep;
-	s->vmlinux = o->vmlinux;
-	s->program = o->program;
+	s->deadline = s->t0 + 1000LL * (b->timeout_s > 0 ? b->timeout_s : default_timeout_s());
+	s->keep = b->keep;
+	s->vmlinux = img->vmlinux;
+	s->program = program;
 	s->program_status = -1;
 	s->slot = -1;
-	s->kaslr = o->kaslr;
-	if (session_layout_read(&s->layout, o->vmlinux) < 0)
+	s->kaslr = b->kaslr;
+	if (session_layout_read(&s->layout, img->vmlinux) < 0)
 		return -1;
 	s->rundir = qemu_make_rundir();
 	if (!s->rundir)
 		return -1;
 	if (!s->keep)
 		proc_remove_at_death(s->rundir); /* a run cut short by a signal leaves nothing */
-	struct strbuf args = STRBUF_INIT;
-	for (size_t i = 0; !o->go && o->args && i < o->args->nr; i++)
-		strbuf_addf(&args, "%s%s", i ? "," : "", o->args->v[i]);
-	s->args = o->args;
-	s->qo.bzimage = o->bzimage;
-	s->qo.initrd = o->initrd;
+	s->args = args;
+	s->qo.bzimage = img->bzimage;
+	s->qo.initrd = img->initrd;
 	s->qo.rundir = s->rundir;
-	s->qo.program = o->program;
-	s->qo.args = args.buf; /* (only without go: read by qemu_prepare right away) */
-	s->qo.kaslr = o->kaslr;
-	s->qo.stopped = !o->go;
-	s->qo.go = o->go;
-	s->qo.gdb_port = o->gdb_port;
-	s->qo.cpus = o->cpus;
-	s->qo.append = o->append;
-	int r = start_guest(s, o->go ? o->snapshots : NULL);
-	strbuf_release(&args);
-	s->qo.args = NULL;
-	if (r < 0)
+	s->qo.kaslr = b->kaslr;
+	s->qo.go = 1;
+	s->qo.gdb_port = b->gdb_port;
+	s->qo.cpus = b->cpus;
+	s->qo.append = b->append;
+	if (start_guest(s, b->snapshots) < 0)
 		return -1;
 	char *transcript = xstrfmt("%s/gdb.mi", s->rundir);
-	r = gdb_start(&s->gdb, o->vmlinux, transcript, s->rundir);
+	int r = gdb_start(&s->gdb, img->vmlinux, transcript, s->rundir);
 	free(transcript);
 	if (r < 0)
 		return -1;
@@ -253,10 +250,35 @@ int session_start(struct session *s, const struct session_opts *o)
 	 * instead, and watches QEMU from then on. */
 	s->gdb.peer = s->restoring ? NULL : &s->qemu.proc;
 	s->gdb.peer_name = "QEMU";
+	return 0;
+}
 
-	/* With go, the guest boots untouched by gdb: session_enter_program() attaches
-	 * when init is ready. */
-	return o->go ? 0 : session_attach(s);
+static int enter_program(struct session *s, const char *progs_dir, const char *program,
+			 struct strbuf *why);
+
+int session_open(struct session *s, const struct session_image *img, const struct boot_opts *b,
+		 const char *program, const struct strvec *args, struct strbuf *why)
+{
+	int r = session_start(s, img, b, program, args);
+	if (r == 0)
+		r = enter_program(s, img->progs, program, why);
+	s->args = NULL; /* only the run line needed them */
+	return r;
+}
+
+void session_describe(const struct session *s, struct session_info *info)
+{
+	info->rundir = s->rundir;
+	info->restored = s->restored;
+	info->slot = s->slot;
+	info->slide = s->slide;
+	info->lstar = s->lstar;
+	info->program_status = s->program_status;
+	info->kvm = s->qemu.kvm;
+	info->current = s->layout.current;
+	info->thread_size = s->layout.thread_size;
+	info->stack_top = s->layout.stack_top;
+	info->t0 = s->t0;
 }
 
 static int session_attach(struct session *s)
@@ -880,8 +902,8 @@ static int insert_break(struct session *s, int hardware, const char *cond, const
 	return num;
 }
 
-int session_enter_program(struct session *s, const char *progs_dir, const char *program,
-			  struct strbuf *why)
+static int enter_program(struct session *s, const char *progs_dir, const char *program,
+			 struct strbuf *why)
 {
 	char *prog = xstrfmt("%s/%s", progs_dir, program);
 	int r = -1;

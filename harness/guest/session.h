@@ -76,22 +76,24 @@ void session_layout_relocate(struct session_layout *l, uint64_t slide);
 int session_layout_cond(const struct session_layout *l, const char *program, int syscall_nr,
 			const char *cond, struct strbuf *out, struct strbuf *why);
 
-struct session_opts {
+/* How a guest boots: the options every command that opens one shares. */
+struct boot_opts {
+	int keep;              /* keep the run directory */
+	int timeout_s;         /* whole session limit; 0: $KDIVE_TIMEOUT, else 300 */
+	int gdb_port;          /* 0: a private unix socket; N: TCP 127.0.0.1:N */
+	int kaslr;             /* boot without nokaslr: the slide is found and applied */
+	int cpus;              /* guest CPUs; 0: one */
+	const char *append;    /* more kernel command line, or NULL */
+	const char *snapshots; /* restore the guest from a warm snapshot in this directory,
+				  or boot and save one there (warm.h); NULL: boot */
+};
+
+/* What a guest boots. Nothing owned. */
+struct session_image {
 	const char *bzimage;   /* kernel image */
 	const char *vmlinux;   /* its symbols */
 	const char *initrd;    /* initramfs */
-	const char *program;   /* guest program, or NULL */
-	const struct strvec *args; /* its arguments (NULL: none): byte for byte with go,
-				  joined by commas on the kernel command line without */
-	int kaslr;             /* boot without nokaslr */
-	int keep;              /* keep the run directory */
-	int gdb_port;          /* 0: unix socket */
-	int timeout_s;         /* whole session limit; 0: 300 */
-	int go;                /* boot at once; init waits for the go line to run the program */
-	int cpus;              /* guest CPUs; 0: one */
-	const char *append;    /* more kernel command line, or NULL */
-	const char *snapshots; /* go: restore the guest from a warm snapshot in this
-				  directory, or boot and save one there (warm.h); NULL: boot */
+	const char *progs;     /* directory of the guest programs with their symbols */
 };
 
 struct session {
@@ -101,7 +103,7 @@ struct session {
 	int keep;              /* keep rundir at the end */
 	int64_t t0;            /* when the session started */
 	int64_t deadline;      /* t0 + the time limit */
-	int kaslr;             /* booted with KASLR: session_enter_program() finds the slide */
+	int kaslr;             /* booted with KASLR: session_open() finds the slide */
 	uint64_t slide;        /* KASLR slide applied to the symbols (0 with nokaslr) */
 	uint64_t lstar;        /* KASLR: MSR_LSTAR, where the probe's syscall entered */
 	const char *vmlinux;   /* not owned */
@@ -118,7 +120,7 @@ struct session {
 	int save;              /* 1: save the guest as warm once init is ready */
 	int64_t restore_ms;    /* restored: how long the restore took */
 	struct qemu_opts qo;   /* how QEMU was started (a failed restore boots with it) */
-	int restoring;         /* 1: QEMU loads the snapshot; session_enter_program waits */
+	int restoring;         /* 1: QEMU loads the snapshot; session_open() waits for it */
 	int64_t restore_t0;    /* when it started */
 };
 
@@ -132,14 +134,34 @@ struct session_stop {
 void session_stop_release(struct session_stop *st);
 
 /*
- * Boot and attach. Without o->go the CPU waits at the reset vector (-S) and gdb is
- * attached; with it the kernel boots while gdb loads its symbols, untouched, init
- * waits for the run line before it runs the program, and session_enter_program()
- * attaches once init is ready. With o->snapshots too, the guest is restored from its
- * warm snapshot when there is a good one (a bad one: one line, and a boot), and a
- * booted guest is saved as the snapshot when init is ready. 0, or -1 reported.
+ * The one way to open a guest: boot it (or restore it from b->snapshots' warm
+ * snapshot; a bad one: one line, and a boot, saved when init is ready) while gdb
+ * loads vmlinux, attach when init waits for its program, load the program's symbols
+ * (img->progs/program), and stop at its main with every breakpoint still to be set.
+ * The program gets args (NULL: none) byte for byte. Under KASLR the slide is found
+ * there first: a getpid syscall injected at main enters the kernel at MSR_LSTAR (read
+ * by rdmsr), slide = LSTAR - &entry_SYSCALL_64, the symbols are relocated, and the
+ * program is put back exactly as it was. 0; -1 with the reason in why (or reported,
+ * why empty). session_end() is called either way.
  */
-int session_start(struct session *s, const struct session_opts *o);
+int session_open(struct session *s, const struct session_image *img, const struct boot_opts *b,
+		 const char *program, const struct strvec *args, struct strbuf *why);
+
+/* What an open session is, for commands and reports (they never read its fields). */
+struct session_info {
+	const char *rundir;    /* the run directory; the session's */
+	int restored;          /* restored from a warm snapshot, not booted */
+	int slot;              /* the KASLR snapshot pool's slot, or -1 */
+	uint64_t slide;        /* KASLR slide applied to the symbols (0 with nokaslr) */
+	uint64_t lstar;        /* KASLR: MSR_LSTAR, where the probe's syscall entered */
+	int program_status;    /* the program's exit status once the guest ended, else -1 */
+	int kvm;               /* QEMU runs under KVM (else TCG) */
+	const char *current;   /* gdb expression for the running task (struct task_struct *) */
+	uint64_t thread_size;  /* THREAD_SIZE: a task's kernel stack */
+	uint64_t stack_top;    /* offset from a task's stack base to the end of pt_regs */
+	int64_t t0;            /* when the session started (monotonic ms) */
+};
+void session_describe(const struct session *s, struct session_info *info);
 
 /*
  * Continue and wait for the next stop until the monotonic deadline (0: the session's),
@@ -195,16 +217,6 @@ int session_lstar(struct session *s, uint64_t *value, char **symbol);
  */
 int session_run_to_exit(struct session *s);
 
-/*
- * Load the program's symbols (progs_dir/program), wait for init to be ready and
- * attach (go sessions), and stop at the program's main with every breakpoint still to
- * be set: the caller arms its own next. Under KASLR the slide is found there first:
- * a getpid syscall injected at main enters the kernel at MSR_LSTAR (read by rdmsr),
- * slide = LSTAR - &entry_SYSCALL_64, the symbols are relocated, and the program is
- * put back exactly as it was (s->slide, s->lstar). 0, or -1 with the reason in why.
- */
-int session_enter_program(struct session *s, const char *progs_dir, const char *program,
-			  struct strbuf *why);
 
 /*
  * A breakpoint limited to the program's task (session_layout_cond), to one syscall
