@@ -64,15 +64,46 @@ static void option_synopsis(const struct cli_opt *o, struct strbuf *sb)
 }
 
 #define HELP_COLUMN 22 /* where an option's help text starts */
+#define CLI_MAX_OPTS 32
+
+const struct cli_opt cli_guest_opts[] = {
+	CLI_OPT_KERNEL,
+	CLI_OPT_VMLINUX,
+	CLI_OPT_INDEX,
+	CLI_OPT_KASLR,
+	CLI_OPT_SMP,
+	CLI_OPT_APPEND,
+	CLI_OPT_NO_SNAPSHOT,
+	CLI_OPT_END,
+};
+
+/* c's options into v: its own, then the shared ones it does not word itself. */
+static size_t all_opts(const struct cli_command *c, const struct cli_opt **v)
+{
+	size_t n = 0;
+	for (const struct cli_opt *o = c->opts; o->name && n < CLI_MAX_OPTS; o++)
+		v[n++] = o;
+	for (const struct cli_opt *o = c->shared; o && o->name && n < CLI_MAX_OPTS; o++) {
+		size_t k = 0;
+		while (k < n && strcmp(v[k]->name, o->name))
+			k++;
+		if (k == n)
+			v[n++] = o;
+	}
+	return n;
+}
 
 void cli_print_help(const struct cli_command *c, FILE *out)
 {
 	struct strbuf sb = STRBUF_INIT;
+	const struct cli_opt *v[CLI_MAX_OPTS];
+	size_t nv = all_opts(c, v);
 	fprintf(out, "usage: kdive %s [OPTIONS]%s%s\n\n%s", c->name, c->args ? " " : "",
 		c->args ? c->args : "", c->about);
-	if (c->opts[0].name)
+	if (nv)
 		fprintf(out, "\nOptions:\n");
-	for (const struct cli_opt *o = c->opts; o->name; o++) {
+	for (size_t i = 0; i < nv; i++) {
+		const struct cli_opt *o = v[i];
 		strbuf_reset(&sb);
 		option_synopsis(o, &sb);
 		/* The synopsis, then the help's lines in a column of their own. */
@@ -201,9 +232,10 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_args *a,
 	      cli_opt_fn own, void *ctx)
 {
-	struct option longopts[32];
+	struct option longopts[CLI_MAX_OPTS + 1];
+	const struct cli_opt *v[CLI_MAX_OPTS];
 	struct strbuf shorts = STRBUF_INIT;
-	size_t n = 0;
+	size_t n = 0, nv = all_opts(c, v);
 	int key, rc = 0;
 	memset(a, 0, sizeof(*a));
 	a->cmd = c;
@@ -213,7 +245,8 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_arg
 		a->format = a->format_buf;
 	}
 	strbuf_addch(&shorts, ':'); /* a missing value is reported as ':' */
-	for (const struct cli_opt *o = c->opts; o->name && n + 1 < ARRAY_SIZE(longopts); o++) {
+	for (size_t i = 0; i < nv; i++) {
+		const struct cli_opt *o = v[i];
 		longopts[n++] = (struct option){ o->name, o->arg ? required_argument : no_argument,
 						 NULL, o->key };
 		if (o->short_name) {
@@ -233,9 +266,9 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_arg
 			rc = cli_usage_error(c->name, "unknown option '%s'", word);
 		} else {
 			/* A short option's letter stands for its long option's key. */
-			for (const struct cli_opt *o = c->opts; o->name; o++)
-				if (o->short_name && o->short_name == key)
-					key = o->key;
+			for (size_t i = 0; i < nv; i++)
+				if (v[i]->short_name && v[i]->short_name == key)
+					key = v[i]->key;
 			int r = shared_option(c, key, optarg, a);
 			if (r < 0)
 				r = own ? own(ctx, key, optarg) : 0;

@@ -80,6 +80,9 @@ struct cli_opt {
 	"boot every guest instead of restoring its warm snapshot\n" \
 	"(KDIVE_NO_SNAPSHOT=1 does the same)" }
 #define CLI_OPT_END { NULL, 0, 0, NULL, NULL }
+/* The options of every command that boots a guest: --kernel, --vmlinux, --index,
+ * --kaslr, --smp, --append, --no-snapshot. */
+extern const struct cli_opt cli_guest_opts[];
 
 struct cli_command {
 	const char *name;     /* "build" */
@@ -88,6 +91,8 @@ struct cli_command {
 	const char *args;     /* the operands in the usage line ("SCENARIO..."), or NULL */
 	const char *about;    /* what it does, before the options in `kdive NAME --help` */
 	const struct cli_opt *opts; /* its options, CLI_OPT_END-terminated */
+	const struct cli_opt *shared; /* options it shares with others (cli_guest_opts), after
+				   its own; one of its own by the same name words it itself */
 	const char *formats;  /* the --format values, comma-separated, first the default */
 	const char *tail;     /* after the options: exit codes, notes */
 	int detail_v;         /* 1: -v asks for report detail (args.verbose), not debug logs */

@@ -147,16 +147,10 @@ const struct cli_command cli_cmd_record = {
 		CLI_OPT_KEEP,
 		{ "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS",
 		  "limit (default: the scenario's `timeout`, or 300)" },
-		CLI_OPT_KERNEL,
-		CLI_OPT_VMLINUX,
-		CLI_OPT_INDEX,
-		CLI_OPT_KASLR,
-		CLI_OPT_SMP,
-		CLI_OPT_APPEND,
-		CLI_OPT_NO_SNAPSHOT,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},
+	.shared = cli_guest_opts,
 	.tail = "Exit: 0 recorded, 1 a stop was never reached (its blocks kept), 2 bad scenario\n"
 		"file, 3 the run failed (nothing written).\n",
 };

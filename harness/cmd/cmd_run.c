@@ -243,12 +243,6 @@ const struct cli_command cli_cmd_run = {
 		  "6.1 or 6.12 (Debian's linux-source-K, built by kdive), a source\n"
 		  "tree or tarball (built), or a prebuilt bzImage with --vmlinux\n"
 		  "(default: 6.12)" },
-		CLI_OPT_VMLINUX,
-		CLI_OPT_INDEX,
-		CLI_OPT_KASLR,
-		CLI_OPT_SMP,
-		CLI_OPT_APPEND,
-		CLI_OPT_NO_SNAPSHOT,
 		{ "jobs", 'j', 'j', "N",
 		  "run N guests side by side, each scenario in a kdive worker\n"
 		  "of its own (default: CPUs + 1; 1: one after another)" },
@@ -258,6 +252,7 @@ const struct cli_command cli_cmd_run = {
 		  "(`kdive -v run` also logs what kdive does)" },
 		CLI_OPT_END,
 	},
+	.shared = cli_guest_opts,
 	.formats = "text,ktap,junit,json,kcidb",
 	.tail = "Exit: 0 all passed, 1 an expectation failed, 2 bad usage or scenario file,\n"
 		"3 infrastructure failure (build, boot, gdb, QEMU), 4 everything skipped.\n",

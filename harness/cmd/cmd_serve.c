@@ -1090,15 +1090,9 @@ const struct cli_command cli_cmd_serve = {
 		{ "safe", 's', 0, NULL, "typed commands only: no eval, no if conditions, locations\n"
 		  "as a name, FILE:LINE or *0xADDRESS (no gdb expression)" },
 		CLI_OPT_KEEP,
-		CLI_OPT_KERNEL,
-		CLI_OPT_VMLINUX,
-		CLI_OPT_INDEX,
-		CLI_OPT_KASLR,
-		CLI_OPT_SMP,
-		CLI_OPT_APPEND,
-		CLI_OPT_NO_SNAPSHOT,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},
+	.shared = cli_guest_opts,
 	.tail = "Exit: 0 at EOF or quit, 2 bad usage, 3 the kernel or initramfs could not be built.\n",
 };
