@@ -9,14 +9,20 @@
 #   kd-ubt            user-space backtrace of the current syscall, from pt_regs
 #   kd-syscall NAME   break at do_syscall_64 when the scenario's program enters syscall NAME
 #   kd-console [N]    the last N lines of the guest's serial console log
+#   kd-layout [PROG [NR]]  the kernel layout as kdive gave it and as derived here
 #   $kd_ptregs()      convenience function: the current task's struct pt_regs *
 #
 # Settings read from gdb convenience variables (set them before or after sourcing):
 #   $kd_prog      the guest program's name (task comm, at most 15 characters)
 #   $kd_console   path of the guest serial console log
 #   $kd_syscalls  path of arch/x86/include/generated/asm/syscalls_64.h of the kernel build
+# The kernel's layout as kdive computed it (kdive sets them; sourced by hand, this file
+# derives them by the same rules, and kd-layout shows both):
+#   $kd_current   gdb expression of the running task (struct task_struct *)
+#   $kd_stack_top bytes from a task's stack base to the end of its struct pt_regs
+#   $kd_slide     the KASLR slide the symbols were relocated by
 #
-# Why these techniques (see /work/shared/NOTES.md): neither gdb nor QEMU's gdbstub exposes
+# Why these techniques: neither gdb nor QEMU's gdbstub exposes
 # MSRs, so kd-rdmsr writes `0f 32` (rdmsr) into the two bytes before the stop pc, runs it
 # with one stepi (landing back on the stop pc) and puts code and registers back.  gdb
 # refuses to unwind from a kernel stack to the (lower) user stack, so kd-ubt loads the
@@ -294,9 +300,32 @@ def kaslr_slide():
     return 0 if v is None or v.type.code == gdb.TYPE_CODE_VOID else to_int(v)
 
 
+def given_int(name):
+    """The number kdive put in $NAME, or None when it did not (sourced by hand)."""
+    v = gdb.convenience_variable(name)
+    if v is None or v.type.strip_typedefs().code == gdb.TYPE_CODE_VOID:
+        return None
+    return to_int(v)
+
+
+def stack_top():
+    """Bytes from a task's stack base to the end of its struct pt_regs: THREAD_SIZE less
+    FRED's padding ($kd_stack_top when kdive gave it)."""
+    given = given_int("kd_stack_top")
+    return given if given is not None else derived_stack_top()
+
+
+def derived_stack_top():
+    return thread_size() - stack_padding()
+
+
 def current_task_expr():
     """A gdb expression (for breakpoint conditions) of type struct task_struct * for the
-    task running on the vCPU being evaluated."""
+    task running on the vCPU being evaluated ($kd_current when kdive gave it)."""
+    return conv_str("kd_current") or derived_current_task_expr()
+
+
+def derived_current_task_expr():
     var = current_task_var()
     if not is_smp():
         return var  # uniprocessor kernel: per-cpu variables are plain globals
@@ -333,18 +362,40 @@ PTREGS_SIZE = 21 * 8   # struct pt_regs on x86-64: 21 slots of 8 bytes
 PTREGS_ORIG_AX = 15    # orig_ax's slot
 
 
-def kd_condition(prog, nr=-1):
+def c_string(s):
+    """S as a C string literal, as kdive's quote_c writes it."""
+    parts = []
+    for ch in s:
+        c = ord(ch)
+        if ch in '"\\':
+            parts.append("\\" + ch)
+        elif ch == "\n":
+            parts.append("\\n")
+        elif ch == "\t":
+            parts.append("\\t")
+        elif ch == "\r":
+            parts.append("\\r")
+        elif c < 0x20 or c == 0x7f:
+            parts.append("\\%03o" % c)
+        else:
+            parts.append(ch)
+    return '"' + "".join(parts) + '"'
+
+
+def kd_condition(prog, nr=-1, derived=False):
     """The breakpoint condition "the running task is PROG (None: any task) [and its
     current syscall is NR]". Plain expressions after the first term: gdb type-checks
     the unevaluated side of && with dummy values, which a convenience function does not
-    survive."""
+    survive. derived: from this file's own reading of the layout, not kdive's."""
+    current = derived_current_task_expr() if derived else current_task_expr()
+    top = derived_stack_top() if derived else stack_top()
     terms = []
     if prog is not None:
-        terms.append('$_streq(%s->comm, "%s")' % (current_task_expr(), prog[:15]))
+        terms.append("$_streq(%s->comm, %s)" % (current, c_string(prog[:15])))
     if nr >= 0:
-        off = thread_size() - stack_padding() - PTREGS_SIZE + 8 * PTREGS_ORIG_AX
+        off = top - PTREGS_SIZE + 8 * PTREGS_ORIG_AX
         terms.append("*(unsigned long *)((unsigned long)%s->stack + %d) == %d"
-                     % (current_task_expr(), off, nr))
+                     % (current, off, nr))
     return " && ".join(terms) or "1"
 
 
@@ -364,7 +415,7 @@ def ptregs_value(task=None):
         raise KdError("cannot read task->stack of task %#x (%s)" % (to_int(task), e))
     if stack == 0:
         raise KdError("the task has no kernel stack (task->stack is NULL)")
-    addr = stack + thread_size() - stack_padding() - regs_type.sizeof
+    addr = stack + stack_top() - regs_type.sizeof
     return gdb.Value(addr).cast(regs_type.pointer())
 
 
@@ -952,6 +1003,43 @@ Example: kd-console 5"""
             out(line)
 
 
+class KdLayout(KdCommand):
+    """kd-layout [PROG [NR]] -- the kernel layout as kdive computed it and as this file
+derives it by the same rules, side by side: the running task's expression, where
+struct pt_regs ends above a task's stack base, the breakpoint condition for PROG (and
+syscall NR), and at a kernel stop the current task's pt_regs address. Each line says
+`same` or `DIFFERENT`; sourced by hand (no $kd_current), only the derived column."""
+
+    def __init__(self):
+        super().__init__("kd-layout")
+
+    def run(self, argv, from_tty):
+        given = conv_str("kd_current") is not None
+        rows = [("current", conv_str("kd_current"), derived_current_task_expr()),
+                ("stack_top", given_int("kd_stack_top"), derived_stack_top())]
+        if argv:
+            nr = parse_number(argv[1], "NR") if len(argv) > 1 else -1
+            rows.append(("condition", kd_condition(argv[0], nr) if given else None,
+                         kd_condition(argv[0], nr, derived=True)))
+        try:
+            stopped = in_kernel_mode()
+        except gdb.error:
+            stopped = False
+        if stopped:
+            def ptregs_at(expr, top):
+                task = to_int(gdb.parse_and_eval("(unsigned long)(%s)->stack" % expr))
+                return "%#x" % (task + top - PTREGS_SIZE)
+            rows.append(("pt_regs", ptregs_at(conv_str("kd_current"), stack_top())
+                         if given else None,
+                         ptregs_at(derived_current_task_expr(), derived_stack_top())))
+        for name, kdive, derived in rows:
+            if kdive is None:
+                out("%-10s kdive.py: %s  (kdive gave none)" % (name, derived))
+            else:
+                out("%-10s %s\n           kdive:    %s\n           kdive.py: %s"
+                    % (name, "same" if kdive == derived else "DIFFERENT", kdive, derived))
+
+
 class KdPtregsFunction(gdb.Function):
     """$kd_ptregs() -- the current task's struct pt_regs * (p $kd_ptregs()->orig_ax)."""
 
@@ -971,4 +1059,5 @@ KdPtregs()
 KdUbt()
 KdSyscall()
 KdConsole()
+KdLayout()
 KdPtregsFunction()

@@ -73,6 +73,9 @@ static int session_commands(struct strvec *cmds, const struct cli_images *im,
 	if (push_cmd(cmds, "add-symbol-file", progpath, 0) < 0)
 		goto out;
 	push_set(cmds, "kd_prog", prog);
+	/* The layout as kdive computed it: kdive.py uses these rather than its own. */
+	push_set(cmds, "kd_current", layout->current);
+	strvec_pushf(cmds, "set $kd_stack_top = %llu", (unsigned long long)layout->stack_top);
 	push_set(cmds, "kd_console", console);
 	if (table_path)
 		push_set(cmds, "kd_syscalls", table_path);
@@ -276,6 +279,8 @@ static int cmd_debug(int argc, char **argv)
 	if (a.boot.guest.kaslr) {
 		if (find_slide(&im, k, program, &a.boot.guest, &q, &rundir, &slide) < 0)
 			goto out;
+		/* Per-CPU variables do not move with the slide (session_layout_relocate). */
+		session_layout_relocate(&layout, slide);
 	} else {
 		rundir = qemu_make_rundir();
 		if (!rundir)

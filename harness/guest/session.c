@@ -1137,9 +1137,13 @@ int session_load_helpers(struct session *s, const char *helpers, const char *sys
 		error("cannot source kdive's gdb helpers: %s", why.buf);
 		goto out;
 	}
+	/* The layout as kdive computed it: kdive.py uses these rather than its own. */
 	if (set_string(s, "kd_prog", s->program ? s->program : "") < 0 ||
 	    set_string(s, "kd_console", s->qemu.console_log) < 0 ||
 	    set_string(s, "kd_syscalls", syscalls_path ? syscalls_path : "") < 0 ||
+	    set_string(s, "kd_current", s->layout.current) < 0 ||
+	    session_console(s, "set $kd_stack_top = %llu",
+			    (unsigned long long)s->layout.stack_top) < 0 ||
 	    session_console(s, "set $kd_slide = 0x%llx", (unsigned long long)s->slide) < 0)
 		goto out;
 	r = session_console(s, "source %s", q.buf);
