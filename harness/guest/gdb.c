@@ -7,6 +7,7 @@
 #include "deps.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -468,6 +469,14 @@ struct mi_record *gdb_wait_async(struct gdb *g, const char *cls, int64_t deadlin
 	return NULL;
 }
 
+char *gdb_path(const char *path)
+{
+	char cwd[PATH_MAX];
+	if (path[0] == '/' || !getcwd(cwd, sizeof(cwd)))
+		return xstrdup(path);
+	return xstrfmt("%s/%s", cwd, path);
+}
+
 const char *gdb_program(void)
 {
 	return deps_tool("gdb"); /* $KDIVE_GDB overrides, as for every tool */
@@ -515,7 +524,9 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript, const cha
 	mi_record_free(r);
 	if (file) {
 		struct strbuf q = STRBUF_INIT;
-		quote_c(&q, file);
+		char *abs = gdb_path(file);
+		quote_c(&q, abs);
+		free(abs);
 		/* Loading vmlinux's symbols takes ~0.3 s with .gdb_index, seconds without. */
 		struct mi_record *fr = gdb_command(g, 60000, "-file-exec-and-symbols %s", q.buf);
 		strbuf_release(&q);

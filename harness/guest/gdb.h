@@ -32,6 +32,13 @@ struct gdb {
 	struct strvec regnames;    /* register names by number, read once */
 };
 
+/*
+ * path as gdb must be given it: gdb runs in the run directory, so a relative path
+ * (a user's ./vmlinux) is made absolute against kdive's own working directory. New
+ * string.
+ */
+char *gdb_path(const char *path);
+
 /* The gdb to run: $KDIVE_GDB, else "gdb" from PATH. */
 const char *gdb_program(void);
 

@@ -64,11 +64,13 @@ static int session_relocate(struct session *s, uint64_t slide);
 static int console_file(struct session *s, const char *cmd, const char *file)
 {
 	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
-	int r = quote_gdb_arg(&q, file, &why);
+	char *abs = gdb_path(file);
+	int r = quote_gdb_arg(&q, abs, &why);
 	if (r < 0)
 		error("gdb cannot be given the file: %s", why.buf);
 	else
 		r = session_console(s, "%s %s", cmd, q.buf);
+	free(abs);
 	strbuf_release(&q);
 	strbuf_release(&why);
 	return r;
@@ -1132,15 +1134,16 @@ static int set_string(struct session *s, const char *name, const char *value)
 int session_load_helpers(struct session *s, const char *helpers, const char *syscalls_path)
 {
 	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
+	char *abs = gdb_path(helpers), *table = syscalls_path ? gdb_path(syscalls_path) : NULL;
 	int r = -1;
-	if (quote_gdb_rest(&q, helpers, &why) < 0) {
+	if (quote_gdb_rest(&q, abs, &why) < 0) {
 		error("cannot source kdive's gdb helpers: %s", why.buf);
 		goto out;
 	}
 	/* The layout as kdive computed it: kdive.py uses these rather than its own. */
 	if (set_string(s, "kd_prog", s->program ? s->program : "") < 0 ||
 	    set_string(s, "kd_console", s->qemu.console_log) < 0 ||
-	    set_string(s, "kd_syscalls", syscalls_path ? syscalls_path : "") < 0 ||
+	    set_string(s, "kd_syscalls", table ? table : "") < 0 ||
 	    set_string(s, "kd_current", s->layout.current) < 0 ||
 	    session_console(s, "set $kd_stack_top = %llu",
 			    (unsigned long long)s->layout.stack_top) < 0 ||
@@ -1148,6 +1151,8 @@ int session_load_helpers(struct session *s, const char *helpers, const char *sys
 		goto out;
 	r = session_console(s, "source %s", q.buf);
 out:
+	free(abs);
+	free(table);
 	strbuf_release(&q);
 	strbuf_release(&why);
 	return r;
