@@ -1,10 +1,12 @@
 /*
- * session: boot + attach, the guest's gdb behind primitives, the kernel's layout,
- * MSR reads by rdmsr injection, KASLR relocation, hand-over, run to the end.
- * Depends on gdb, qemu, elf, obs.
+ * session: boot or restore + attach (session_open), the guest's gdb behind primitives
+ * (stops, breakpoints, frames, pt_regs, gdb commands), hand-over, run to the end. The
+ * kernel's layout is session_layout.c's, MSR reads and KASLR session_msr.c's.
+ * Depends on gdb, qemu, warm, elf, obs.
  */
 #define _GNU_SOURCE
 #include "session.h"
+#include "session_int.h"
 #include "elf.h"
 
 #include <errno.h>
@@ -58,10 +60,9 @@ static void take_stop(const struct mi_record *r, struct session_stop *st)
 
 static int session_attach(struct session *s);
 
-static int session_relocate(struct session *s, uint64_t slide);
 
 /* A gdb CLI command that takes a file: cmd FILE, the file one argument. 0 or -1 reported. */
-static int console_file(struct session *s, const char *cmd, const char *file)
+int session_console_file(struct session *s, const char *cmd, const char *file)
 {
 	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
 	char *abs = gdb_path(file);
@@ -312,7 +313,7 @@ int session_guest_off(struct session *s)
 }
 
 /* Wait for the *stopped of a command that set the guest running. */
-static int wait_stop(struct session *s, int64_t deadline, struct session_stop *st)
+int session_wait_stop(struct session *s, int64_t deadline, struct session_stop *st)
 {
 	if (!deadline || deadline > s->deadline)
 		deadline = s->deadline;
@@ -367,7 +368,7 @@ int session_continue(struct session *s, int64_t deadline, struct session_stop *s
 	struct session_stop mine = { .bkpt = -1 };
 	if (!st)
 		st = &mine;
-	int r = wait_stop(s, deadline, st);
+	int r = session_wait_stop(s, deadline, st);
 	if (r == 0 && st->reason && !strncmp(st->reason, "exited", 6))
 		r = s->target_gone = 1;
 	else if (r < 0 && session_guest_off(s))
@@ -413,272 +414,6 @@ int session_interrupt(struct session *s)
 	if (!s->gdb.proc.pid || kill(s->gdb.proc.pid, SIGINT) < 0)
 		return error_errno("cannot interrupt gdb");
 	return 0;
-}
-
-static int step_instruction(struct session *s, int64_t deadline)
-{
-	if (gdb_run(&s->gdb, NULL, "-exec-step-instruction") < 0)
-		return -1;
-	return wait_stop(s, deadline, NULL);
-}
-
-/* Set a register or memory through an expression; 0 or -1 reported. */
-static int assign(struct session *s, const char *lhs, uint64_t value)
-{
-	struct strbuf why = STRBUF_INIT;
-	char *expr = xstrfmt("%s = 0x%llx", lhs, (unsigned long long)value);
-	char *v = gdb_eval(&s->gdb, expr, &why);
-	int r = v ? 0 : error("gdb cannot set '%s': %s", expr, why.buf);
-	free(v);
-	free(expr);
-	strbuf_release(&why);
-	return r;
-}
-
-/* The registers the injection touches, in the order they are restored. */
-static const char *const touched[] = { "rax", "rcx", "rdx", "eflags" };
-
-int session_read_msr(struct session *s, uint32_t msr, uint64_t *value)
-{
-	uint64_t pc, saved[ARRAY_SIZE(touched)], code, now_pc, eax, edx, check;
-	int cpl = session_cpl(s);
-	int r = -1, patched = 0;
-	if (cpl < 0)
-		return -1;
-	if (cpl != 0)
-		return error("cannot read MSR 0x%x: the CPU is in user mode (CPL %d), rdmsr needs "
-			     "CPL 0", msr, cpl);
-	if (gdb_eval_u64(&s->gdb, "$pc", &pc) < 0)
-		return -1;
-	for (size_t i = 0; i < ARRAY_SIZE(touched); i++)
-		if (gdb_register_u64(&s->gdb, touched[i], &saved[i]) < 0)
-			return -1;
-	char *at = xstrfmt("*(unsigned short *)0x%llx", (unsigned long long)pc);
-	if (gdb_eval_u64(&s->gdb, at, &code) < 0)
-		goto out;
-	/* rdmsr is 0f 32: little-endian 0x320f. QEMU's stub writes guest physical
-	 * memory, so read-only kernel text takes it. */
-	if (assign(s, at, 0x320f) < 0)
-		goto out;
-	patched = 1;
-	if (assign(s, "$rcx", msr) < 0)
-		goto out;
-	/* gdb steps over a breakpoint at the pc by itself, and QEMU masks interrupts and
-	 * timers during a single step (its default sstep flags), so exactly the injected
-	 * instruction runs. */
-	/* Now and then (about 1 in 200) QEMU reports a single step without executing
-	 * anything: nothing changed, so stepping again is safe. */
-	for (int tries = 0; tries < 5; tries++) {
-		if (step_instruction(s, now_ms() + 10000) < 0)
-			goto out;
-		if (gdb_eval_u64(&s->gdb, "$pc", &now_pc) < 0)
-			goto out;
-		if (now_pc != pc)
-			break;
-		gdb_note(&s->gdb, "the step did not execute; stepping again");
-	}
-	if (gdb_eval_u64(&s->gdb, "$rax", &eax) < 0 || gdb_eval_u64(&s->gdb, "$rdx", &edx) < 0)
-		goto out;
-	if (now_pc != pc + 2) {
-		error("rdmsr 0x%x did not execute as one instruction: pc 0x%llx after the step, "
-		      "expected 0x%llx (a fault or an interrupt intervened)", msr,
-		      (unsigned long long)now_pc, (unsigned long long)pc + 2);
-		goto out;
-	}
-	*value = (edx & 0xffffffffULL) << 32 | (eax & 0xffffffffULL);
-	r = 0;
-out:
-	/* Restore everything, whatever happened, and check it. */
-	if (patched && assign(s, at, code) < 0)
-		r = -1;
-	if (assign(s, "$pc", pc) < 0)
-		r = -1;
-	for (size_t i = 0; i < ARRAY_SIZE(touched); i++) {
-		char *reg = xstrfmt("$%s", touched[i]);
-		if (assign(s, reg, saved[i]) < 0)
-			r = -1;
-		free(reg);
-	}
-	if (patched && (gdb_eval_u64(&s->gdb, at, &check) < 0 || check != code))
-		r = error("the code at 0x%llx was not restored", (unsigned long long)pc);
-	for (size_t i = 0; i < ARRAY_SIZE(touched); i++) {
-		if (gdb_register_u64(&s->gdb, touched[i], &check) < 0 || check != saved[i])
-			r = error("%s was not restored (0x%llx, saved 0x%llx)", touched[i],
-				  (unsigned long long)check, (unsigned long long)saved[i]);
-	}
-	if (gdb_eval_u64(&s->gdb, "$pc", &check) < 0 || check != pc)
-		r = error("$pc was not restored");
-	free(at);
-	return r;
-}
-
-#define KASLR_ALIGN 0x200000ull /* the kernel is placed at 2 MiB granularity */
-
-/*
- * Stop at the program's main under KASLR, before any kernel symbol can be trusted: a
- * hardware breakpoint at main (user space is not moved), taken only when the code
- * there is the program's own (busybox, also static, runs at the same addresses).
- */
-static int stop_at_main_unrelocated(struct session *s, const char *prog, int go,
-				    struct strbuf *why)
-{
-	struct elf e;
-	uint64_t main_addr, main_size;
-	/* Static -O0 programs open main alike (push rbp; mov rsp,rbp; sub ...): compare the
-	 * whole function (its calls' offsets differ), up to the size of want. */
-	unsigned char want[256], got[sizeof(want)];
-	if (elf_open_quiet(&e, prog, why) < 0)
-		return -1;
-	int found = elf_symbol_size(&e, "main", &main_addr, &main_size) && main_size;
-	size_t len = found && main_size < sizeof(want) ? (size_t)main_size : sizeof(want);
-	found = found && elf_read_vaddr(&e, main_addr, want, len) == 0;
-	elf_close(&e);
-	if (!found) {
-		strbuf_addf(why, "'%s' has no main to stop at", prog);
-		return -1;
-	}
-	char *loc = xstrfmt("*0x%llx", (unsigned long long)main_addr);
-	int bp = session_break_any(s, 1, loc);
-	free(loc);
-	if (bp < 0)
-		return -1;
-	for (int hits = 0; hits < 200; hits++) {
-		int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-		if (!cont && go && hits == 0 && qemu_go(&s->qemu, s->program, s->args) < 0)
-			cont = -1;
-		if (cont < 0 || wait_stop(s, 0, NULL) < 0)
-			break;
-		if (gdb_read_memory(&s->gdb, main_addr, len, got) < 0)
-			break;
-		if (!memcmp(got, want, len) && session_cpl(s) == 3)
-			return session_delete(s, bp);
-		debug("stop at main's address 0x%llx is another program's code",
-		      (unsigned long long)main_addr);
-	}
-	strbuf_addstr(why, "the guest program never reached main");
-	return -1;
-}
-
-/* The user registers a syscall changes, and where the injection saves them. */
-static const char *const syscall_regs[] = { "rip", "rax", "rcx", "r11", "eflags" };
-#define NSYSCALL_REGS ARRAY_SIZE(syscall_regs)
-#define SYS_GETPID 39 /* x86-64's number since 2.6: harmless, changes nothing */
-
-/*
- * The slide, at a user-mode stop of the program: write a syscall instruction (0f 05)
- * at the pc with rax = getpid and single-step it. The CPU lands where MSR_LSTAR
- * points, in kernel mode and not halted, where rdmsr reads LSTAR itself; slide =
- * LSTAR - &entry_SYSCALL_64. The code is put back at once, the symbols relocated,
- * getpid runs to its end, and a breakpoint after the instruction (this task only,
- * now that the symbols are right) takes the program back, where every register is
- * restored and checked.
- */
-static int find_slide(struct session *s, const char *prog, struct strbuf *why)
-{
-	uint64_t saved[NSYSCALL_REGS], check[NSYSCALL_REGS], pc, code, lstar, entry, cur;
-	struct elf e;
-	int r = -1, patched = 0;
-	if (gdb_registers_u64(&s->gdb, syscall_regs, NSYSCALL_REGS, saved) < 0)
-		return -1;
-	pc = saved[0];
-	char *at = xstrfmt("*(unsigned short *)0x%llx", (unsigned long long)pc);
-	if (gdb_eval_u64(&s->gdb, at, &code) < 0 || assign(s, at, 0x050f) < 0)
-		goto out;
-	patched = 1;
-	if (assign(s, "$rax", SYS_GETPID) < 0)
-		goto out;
-	/* QEMU now and then reports a step that executed nothing: step again then. */
-	for (int tries = 0; tries < 5; tries++) {
-		if (step_instruction(s, 0) < 0 || gdb_eval_u64(&s->gdb, "$pc", &cur) < 0)
-			goto out;
-		if (cur != pc)
-			break;
-		gdb_note(&s->gdb, "the step did not execute; stepping again");
-	}
-	if (assign(s, at, code) < 0)
-		goto out;
-	patched = 0;
-	if (session_cpl(s) != 0) {
-		strbuf_addf(why, "the injected syscall did not enter the kernel (pc 0x%llx)",
-			    (unsigned long long)cur);
-		goto out;
-	}
-	if (session_read_msr(s, SESSION_MSR_LSTAR, &lstar) < 0)
-		goto out;
-	if (cur != lstar) {
-		strbuf_addf(why, "the syscall entered at 0x%llx, but MSR_LSTAR is 0x%llx",
-			    (unsigned long long)cur, (unsigned long long)lstar);
-		goto out;
-	}
-	if (elf_open_quiet(&e, s->vmlinux, why) < 0)
-		goto out;
-	int found = elf_symbol(&e, "entry_SYSCALL_64", &entry);
-	elf_close(&e);
-	if (!found) {
-		strbuf_addf(why, "'%s' has no entry_SYSCALL_64: not an x86-64 vmlinux?", s->vmlinux);
-		goto out;
-	}
-	if ((lstar - entry) % KASLR_ALIGN) {
-		strbuf_addf(why, "LSTAR 0x%llx - &entry_SYSCALL_64 0x%llx is not a 2 MiB slide",
-			    (unsigned long long)lstar, (unsigned long long)entry);
-		goto out;
-	}
-	s->lstar = lstar;
-	/* symbol-file -o drops the program's symbols: add them again. */
-	if (session_relocate(s, lstar - entry) < 0 || console_file(s, "add-symbol-file", prog) < 0)
-		goto out;
-	/* Back to user space, in this task. */
-	char *ret = xstrfmt("*0x%llx", (unsigned long long)pc + 2);
-	struct strbuf bwhy = STRBUF_INIT;
-	int bp = session_break(s, 1, ret, -1, NULL, &bwhy);
-	free(ret);
-	if (bp < 0) {
-		strbuf_addf(why, "cannot stop after the injected syscall: %s", bwhy.buf);
-		strbuf_release(&bwhy);
-		goto out;
-	}
-	strbuf_release(&bwhy);
-	if (session_continue(s, 0, NULL) != 0 || session_delete(s, bp) < 0 ||
-	    gdb_eval_u64(&s->gdb, "$pc", &cur) < 0 || cur != pc + 2) {
-		strbuf_addstr(why, "the program did not come back from the injected syscall");
-		goto out;
-	}
-	r = 0;
-out:
-	if (patched && assign(s, at, code) < 0)
-		r = -1;
-	free(at);
-	if (r < 0)
-		return -1;
-	/* Every register as it was, checked. */
-	for (size_t i = 0; i < NSYSCALL_REGS; i++) {
-		char *reg = xstrfmt("$%s", syscall_regs[i]);
-		if (assign(s, reg, saved[i]) < 0)
-			r = -1;
-		free(reg);
-	}
-	if (gdb_registers_u64(&s->gdb, syscall_regs, NSYSCALL_REGS, check) < 0)
-		return -1;
-	for (size_t i = 0; i < NSYSCALL_REGS; i++)
-		if (check[i] != saved[i])
-			r = error("%s was not restored after the KASLR probe (0x%llx, saved 0x%llx)",
-				  syscall_regs[i], (unsigned long long)check[i],
-				  (unsigned long long)saved[i]);
-	return r;
-}
-
-static int session_relocate(struct session *s, uint64_t slide)
-{
-	/* symbol-file -o replaces every symbol file; gdb keeps its breakpoints but they
-	 * are re-resolved against the new addresses. */
-	char *cmd = xstrfmt("symbol-file -o 0x%llx", (unsigned long long)slide);
-	int r = console_file(s, cmd, s->vmlinux);
-	free(cmd);
-	if (!r) {
-		s->slide = slide;
-		session_layout_relocate(&s->layout, slide);
-	}
-	return r;
 }
 
 int session_run_to_exit(struct session *s)
@@ -729,150 +464,6 @@ void session_end(struct session *s, int ok)
 	s->rundir = NULL;
 }
 
-/* ---- at a stop ---- */
-
-/* Check struct pt_regs against gdb's view of the type, once per session. */
-static int check_ptregs(struct session *s)
-{
-	uint64_t layout;
-	if (s->layout_checked)
-		return 0;
-	if (gdb_eval_u64(&s->gdb, "sizeof(struct pt_regs) * 1000 + "
-				  "(unsigned long)&((struct pt_regs *)0)->orig_ax", &layout) < 0)
-		return -1;
-	if (layout != SESSION_PTREGS_SIZE * 1000 + 8 * SESSION_PT_ORIG_AX)
-		return error("this kernel's struct pt_regs is not x86-64's (size*1000+offsetof "
-			     "orig_ax = %llu)", (unsigned long long)layout);
-	s->layout_checked = 1;
-	return 0;
-}
-
-/*
- * The running task's user registers as entry saved them, read as one block of memory:
- * a cast to struct pt_regs costs gdb ~13 ms per expression, a memory read well under one.
- */
-int session_ptregs(struct session *s, uint64_t regs[SESSION_PT_NSLOTS])
-{
-	unsigned char buf[SESSION_PTREGS_SIZE];
-	uint64_t stack;
-	if (check_ptregs(s) < 0)
-		return -1;
-	char *expr = xstrfmt("%s->stack", s->layout.current);
-	int r = gdb_eval_u64(&s->gdb, expr, &stack);
-	free(expr);
-	uint64_t at = stack + s->layout.stack_top - SESSION_PTREGS_SIZE;
-	if (r < 0 || gdb_read_memory(&s->gdb, at, SESSION_PTREGS_SIZE, buf) < 0)
-		return -1;
-	for (size_t i = 0; i < SESSION_PT_NSLOTS; i++)
-		memcpy(&regs[i], buf + 8 * i, 8); /* x86-64 is little-endian, like us */
-	return 0;
-}
-
-/* Parse a frame list (-stack-list-frames) into obs frames, cut after the entry code. */
-static void take_frames(const struct mi_record *r, struct obs_frame **out, size_t *n)
-{
-	const struct mi_value *stack = mi_record_find_path(r, "stack");
-	size_t nr = stack ? stack->nr : 0;
-	*out = xcalloc(nr ? nr : 1, sizeof(**out));
-	*n = 0;
-	for (size_t i = 0; i < nr; i++) {
-		const struct mi_value *f = &stack->items[i];
-		const char *func = mi_value_find_str(f, "func");
-		const char *file = mi_value_find_str(f, "fullname");
-		const char *line = mi_value_find_str(f, "line");
-		const char *addr = mi_value_find_str(f, "addr");
-		struct obs_frame *o = &(*out)[(*n)++];
-		o->func = xstrdup(func ? func : "??");
-		if (!file)
-			file = mi_value_find_str(f, "file");
-		o->file = file ? xstrdup(file) : NULL;
-		o->line = line ? atoi(line) : 0;
-		o->addr = addr ? strtoull(addr, NULL, 0) : 0;
-		/* entry_64.S has no CFI: what gdb unwinds past the entry code is garbage. */
-		if (func && (!strncmp(func, "entry_SYSCALL_64", 16) || !strcmp(func, "ret_from_fork") ||
-			     !strncmp(func, "asm_", 4)))
-			break;
-	}
-	/* An inlined frame shares its pc with its caller: a real call's caller is at a
-	 * return address, never at the callee's pc. */
-	for (size_t i = 0; i + 1 < *n; i++)
-		(*out)[i].inlined = (*out)[i].addr == (*out)[i + 1].addr;
-}
-
-int session_frames(struct session *s, struct obs_frame **out, size_t *n)
-{
-	struct mi_record *r = NULL;
-	if (gdb_run(&s->gdb, &r, "-stack-list-frames 0 63") < 0)
-		return -1;
-	take_frames(r, out, n);
-	mi_record_free(r);
-	return 0;
-}
-
-/* The registers a user-space unwind needs, and their pt_regs fields. */
-static const char *const unwind_regs[] = { "rip", "rsp", "rbp", "rbx", "r12", "r13", "r14", "r15" };
-static const char *const unwind_fields[] = { "ip", "sp", "bp", "bx", "r12", "r13", "r14", "r15" };
-#define NUNWIND ARRAY_SIZE(unwind_regs)
-
-/*
- * The user-space stack of the current syscall: load the user registers that entry
- * saved in pt_regs into the CPU's, let gdb unwind with the program's symbols, put
- * every register back and check it. (gdb refuses to unwind from a kernel sp to a
- * lower user sp, so a frame unwinder cannot do this.)
- */
-/* Set every unwind register at once: "$rip = 0x…, $rsp = 0x…, …" (C's comma operator). */
-static int assign_unwind_regs(struct session *s, const uint64_t *values)
-{
-	struct strbuf expr = STRBUF_INIT, why = STRBUF_INIT;
-	for (size_t i = 0; i < NUNWIND; i++)
-		strbuf_addf(&expr, "%s$%s = 0x%llx", i ? ", " : "", unwind_regs[i],
-			    (unsigned long long)values[i]);
-	char *v = gdb_eval(&s->gdb, expr.buf, &why);
-	int r = v ? 0 : error("gdb cannot set the registers (%s): %s", expr.buf, why.buf);
-	free(v);
-	strbuf_release(&expr);
-	strbuf_release(&why);
-	return r;
-}
-
-int session_user_frames(struct session *s, const uint64_t regs[SESSION_PT_NSLOTS],
-			struct obs_frame **out, size_t *n)
-{
-	uint64_t saved[NUNWIND], user[NUNWIND], check[NUNWIND];
-	if (gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, saved) < 0)
-		return -1;
-	for (size_t i = 0; i < NUNWIND; i++)
-		user[i] = regs[session_ptreg_find(unwind_fields[i])];
-	int r = assign_unwind_regs(s, user);
-	if (!r)
-		r = session_frames(s, out, n);
-	/* Put everything back whatever happened, and check it. */
-	if (assign_unwind_regs(s, saved) < 0 ||
-	    gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, check) < 0)
-		return -1;
-	for (size_t i = 0; i < NUNWIND; i++)
-		if (check[i] != saved[i])
-			r = error("register %s was not restored after the user-space unwind "
-				  "(0x%llx, saved 0x%llx)", unwind_regs[i], (unsigned long long)check[i],
-				  (unsigned long long)saved[i]);
-	return r;
-}
-
-int session_lstar(struct session *s, uint64_t *value, char **symbol)
-{
-	struct elf e;
-	const char *sym;
-	uint64_t off;
-	if (session_read_msr(s, SESSION_MSR_LSTAR, value) < 0 || elf_open(&e, s->vmlinux) < 0)
-		return -1;
-	if (elf_symbol_at(&e, *value - s->slide, &sym, &off))
-		*symbol = off ? xstrfmt("%s+0x%llx", sym, (unsigned long long)off) : xstrdup(sym);
-	else
-		*symbol = xstrfmt("0x%llx", (unsigned long long)*value);
-	elf_close(&e);
-	return 0;
-}
-
 /* Insert a breakpoint; its number, or -1 (with gdb's reason in why). */
 static int insert_break(struct session *s, int hardware, const char *cond, const char *location,
 			struct strbuf *why)
@@ -916,7 +507,7 @@ static int enter_program(struct session *s, const char *progs_dir, const char *p
 	}
 	/* The program is static and not relocated: its own addresses hold in the guest. */
 	s->program = program;
-	if (console_file(s, "add-symbol-file", prog) < 0 || check_ptregs(s) < 0) {
+	if (session_console_file(s, "add-symbol-file", prog) < 0 || session_check_ptregs(s) < 0) {
 		strbuf_addstr(why, "gdb could not load the guest program's symbols");
 		goto out;
 	}
@@ -941,9 +532,9 @@ static int enter_program(struct session *s, const char *progs_dir, const char *p
 	}
 	if (s->kaslr) {
 		/* Kernel symbols are wrong until the slide is known: main first. */
-		r = stop_at_main_unrelocated(s, prog, s->qemu.go_fd >= 0, why);
+		r = session_kaslr_stop_at_main(s, prog, s->qemu.go_fd >= 0, why);
 		if (!r)
-			r = find_slide(s, prog, why);
+			r = session_kaslr_find_slide(s, prog, why);
 		if (!r)
 			gdb_note(&s->gdb, "KASLR: LSTAR 0x%llx, slide 0x%llx", (unsigned long long)s->lstar,
 				 (unsigned long long)s->slide);
@@ -1029,7 +620,7 @@ int session_finish(struct session *s, size_t frame, struct session_stop *st)
 	for (int tries = 0; tries < 5; tries++) {
 		if (frame && gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame) < 0)
 			return -1;
-		if (gdb_run(&s->gdb, NULL, "-exec-finish") < 0 || wait_stop(s, 0, st) < 0)
+		if (gdb_run(&s->gdb, NULL, "-exec-finish") < 0 || session_wait_stop(s, 0, st) < 0)
 			return -1;
 		if (st->retval || !st->reason || strcmp(st->reason, "breakpoint-hit") ||
 		    gdb_eval_u64(&s->gdb, "$pc", &now) < 0 || now != pc)

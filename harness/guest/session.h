@@ -8,8 +8,11 @@
  * gdb console commands, handing a stopped guest over, and running the guest to its
  * end. Ending the session stops gdb and QEMU and removes the run directory unless
  * asked to keep it (it is always kept, and named, on failure).
- * session_layout.c holds the layout rules; gdbinit/kdive.py mirrors them for people's
- * gdb (same symbols, same order). Depends on gdb, qemu, elf, obs.
+ * Its parts: session.c (open, stops, breakpoints, gdb commands, the end),
+ * session_layout.c (the layout rules; kdive gives gdb the facts, and gdbinit/kdive.py
+ * derives the same when sourced by hand), session_msr.c (rdmsr, LSTAR, KASLR) and
+ * session_frames.c (pt_regs, kernel and user frames); session_int.h is theirs alone.
+ * Depends on gdb, qemu, warm, elf, obs.
  */
 #ifndef KDIVE_SESSION_H
 #define KDIVE_SESSION_H
