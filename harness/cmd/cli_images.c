@@ -1,0 +1,279 @@
+/*
+ * cli_images: what a command boots, resolved once: the cache directory checked, the
+ * initramfs built or reused, each kernel named by --kernel (Debian's linux-source-K,
+ * a source tree or tarball, or a prebuilt bzImage with its vmlinux) built or checked,
+ * the warm snapshots' directory, and the session image and run target of a kernel.
+ * Part of cli (cli.h). Depends on kbuild, kernel, initramfs, deps, run, session.
+ */
+#define _GNU_SOURCE
+#include "cli.h"
+#include "deps.h"
+#include "initramfs.h"
+#include "kbuild.h"
+#include "session.h"
+
+#include <ctype.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int cli_cache_ready(const char *cache)
+{
+	struct strbuf why = STRBUF_INIT;
+	int rc = KDIVE_EXIT_PASS;
+	if (mkdir_p(cache, 0755) < 0) {
+		error_errno("cannot create the cache directory '%s'", cache);
+		rc = KDIVE_EXIT_INFRA;
+	} else if (!cache_dir_trusted(cache, &why)) {
+		error("the cache directory is not safe to use: %s (set KDIVE_CACHE to a directory "
+		      "of your own)", why.buf);
+		rc = KDIVE_EXIT_INFRA;
+	}
+	strbuf_release(&why);
+	return rc;
+}
+
+/* 1 when path looks like a kernel source: a directory or a tarball. */
+static int is_source(const char *path)
+{
+	struct stat st;
+	if (stat(path, &st) == 0 && S_ISDIR(st.st_mode))
+		return 1;
+	return strstr(path, ".tar") != NULL;
+}
+
+/* 1 for "6.1", "6.12": a Debian linux-source version. */
+static int is_debian_version(const char *spec)
+{
+	int dots = 0;
+	if (!*spec || !isdigit((unsigned char)*spec))
+		return 0;
+	for (const char *p = spec; *p; p++) {
+		if (*p == '.')
+			dots++;
+		else if (!isdigit((unsigned char)*p))
+			return 0;
+	}
+	return dots == 1 && spec[strlen(spec) - 1] != '.';
+}
+
+/* Build (or reuse) one kernel from source; an exit code. */
+static int build_kernel(struct kernel *k, const char *src, const struct cli_boot_opts *b,
+			const char *cache)
+{
+	struct kbuild_opts ko = { 0 };
+	struct kbuild_result kr;
+	struct cli_progress show;
+	struct strbuf err = STRBUF_INIT;
+	int rc = KDIVE_EXIT_PASS;
+	memset(&kr, 0, sizeof(kr));
+	strvec_init(&ko.fragments);
+	strvec_pushf(&ko.fragments, "%s/kconfig/base.config", cli_datadir());
+	if (b->guest.cpus > 1)
+		strvec_pushf(&ko.fragments, "%s/kconfig/smp.config", cli_datadir());
+	ko.src = src;
+	ko.cache = cache;
+	cli_progress_init(&show, isatty(STDERR_FILENO) ? 2 : 1, &ko.progress);
+	if (kbuild_run(&ko, &kr, &err) < 0) {
+		cli_print_failure(err.buf);
+		rc = cli_fail_exit_code(kr.fail);
+	} else {
+		k->bzimage = xstrdup(kr.bzimage);
+		k->vmlinux = xstrdup(kr.vmlinux);
+		k->version = kr.version ? xstrdup(kr.version) : NULL;
+		k->key = xstrdup(kr.key);
+		k->srctree = xstrdup(kr.srctree);
+		k->build = xstrdup(kr.dir);
+		k->tree = xstrdup(kr.build);
+	}
+	strvec_clear(&ko.fragments);
+	kbuild_result_release(&kr);
+	strbuf_release(&err);
+	return rc;
+}
+
+/* One kernel as named (spec NULL: the default source); an exit code. */
+static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinux,
+			  const struct cli_boot_opts *b, const char *cache)
+{
+	struct strbuf err = STRBUF_INIT;
+	int rc;
+	memset(k, 0, sizeof(*k));
+	if (!spec) {
+		const char *src = deps_kernel_tarball();
+		k->name = xstrdup(src);
+		k->source = xstrdup(src);
+		rc = build_kernel(k, NULL, b, cache);
+	} else if (is_debian_version(spec)) {
+		char *tarball = xstrfmt("/usr/src/linux-source-%s.tar.xz", spec);
+		k->name = xstrdup(spec);
+		k->source = xstrfmt("linux-source-%s", spec);
+		if (access(tarball, R_OK) < 0) {
+			error("kernel %s: %s is missing; install it with: apt-get install "
+			      "--no-install-recommends linux-source-%s", spec, tarball, spec);
+			rc = KDIVE_EXIT_INFRA;
+		} else {
+			rc = build_kernel(k, tarball, b, cache);
+		}
+		free(tarball);
+	} else if (is_source(spec)) {
+		k->name = xstrdup(spec);
+		k->source = xstrdup(spec);
+		rc = build_kernel(k, spec, b, cache);
+	} else {
+		/* A prebuilt image, with its --vmlinux. */
+		k->name = xstrdup(spec);
+		k->source = xstrdup("prebuilt");
+		if (access(spec, R_OK) < 0 || access(vmlinux, R_OK) < 0) {
+			error_errno("cannot read '%s' or '%s'", spec, vmlinux);
+			return KDIVE_EXIT_USAGE;
+		}
+		if (kernel_check_bzimage(spec, &err) < 0) {
+			error("%s", err.buf);
+			return KDIVE_EXIT_USAGE;
+		}
+		k->bzimage = xstrdup(spec);
+		k->vmlinux = xstrdup(vmlinux);
+		rc = KDIVE_EXIT_PASS;
+		if (kernel_has_gdb_index(vmlinux)) {
+			/* gdb reads it quickly */
+		} else if (!b->index) {
+			info("%s has no .gdb_index: gdb's first look-ups in it can take minutes "
+			     "(about 20 s for Debian's 600 MB vmlinux); --index makes an indexed "
+			     "copy in the cache, once", vmlinux);
+		} else {
+			char *copy;
+			info("indexing a copy of %s for gdb (once; about 10 s for 600 MB)", vmlinux);
+			if (kernel_indexed_copy(vmlinux, cache, &copy, &err) < 0) {
+				error("%s", err.buf);
+				rc = KDIVE_EXIT_INFRA;
+			} else {
+				free(k->vmlinux);
+				k->vmlinux = copy;
+			}
+		}
+	}
+	if (!rc && kernel_read_vmlinux(k, &err) < 0) {
+		error("kernel %s: %s", k->name, err.buf);
+		rc = KDIVE_EXIT_INFRA;
+	}
+	struct session_layout l;
+	if (!rc && session_layout_read(&l, k->vmlinux) == 0) {
+		if (l.fred)
+			info("kernel %s has FRED entry code (6.9+): booted with fred=on on a CPU that "
+			     "has FRED, syscalls enter at fred_entry_from_user instead of MSR_LSTAR's "
+			     "entry_SYSCALL_64; QEMU 7.2's TCG has no FRED, so here they take the "
+			     "SYSCALL path (pt_regs then sit 16 bytes lower, which kdive accounts for)",
+			     k->version);
+		session_layout_release(&l);
+	}
+	if (!rc && !k->srctree)
+		info("kernel %s: no source tree, so frames name files but kdive cannot show "
+		     "their source", k->version);
+	strbuf_release(&err);
+	return rc;
+}
+
+int cli_resolve_images(struct cli_images *im, struct cli_boot_opts *b, size_t max)
+{
+	struct initramfs_opts io = { 0 };
+	struct initramfs_result ir;
+	struct cli_progress irshow;
+	struct strbuf err = STRBUF_INIT;
+	char *cache = kdive_cache_dir();
+	char *irdir = xstrfmt("%s/initramfs", cli_datadir());
+	size_t n = b->nkernels ? b->nkernels : 1, prebuilt = 0;
+	int rc = KDIVE_EXIT_PASS;
+
+	memset(im, 0, sizeof(*im));
+	if (n > max) {
+		error("this command takes one kernel, not %zu", n);
+		rc = KDIVE_EXIT_USAGE;
+		goto out;
+	}
+	for (size_t i = 0; i < b->nkernels; i++)
+		prebuilt += !is_debian_version(b->kernels[i]) && !is_source(b->kernels[i]);
+	if (prebuilt != b->nvmlinux) {
+		error("%zu prebuilt kernel%s but %zu --vmlinux: each prebuilt image needs its "
+		      "vmlinux, in the same order", prebuilt, prebuilt == 1 ? "" : "s", b->nvmlinux);
+		rc = KDIVE_EXIT_USAGE;
+		goto out;
+	}
+	rc = cli_cache_ready(cache);
+	if (rc)
+		goto out;
+	io.datadir = irdir;
+	io.cache = cache;
+	const char *sde = getenv("SOURCE_DATE_EPOCH");
+	io.epoch = sde ? (uint32_t)strtoul(sde, NULL, 10) : 0;
+	/* A line when it builds, as an info message would be (-q: none). */
+	cli_progress_init(&irshow, diag_enabled(DIAG_INFO) ? 1 : 0, &io.progress);
+	if (initramfs_build(&io, &ir, &err) < 0) {
+		cli_print_failure(err.buf);
+		rc = cli_fail_exit_code(ir.fail);
+		initramfs_result_release(&ir);
+		goto out;
+	}
+	im->initrd = xstrdup(ir.path);
+	im->progs = xstrdup(ir.progs);
+	initramfs_result_release(&ir);
+	im->kernels = xcalloc(n, sizeof(*im->kernels));
+	/* The i-th prebuilt image goes with the i-th --vmlinux. */
+	for (size_t i = 0, v = 0; i < n && !rc; i++) {
+		const char *spec = b->nkernels ? b->kernels[i] : NULL;
+		int given = spec && !is_debian_version(spec) && !is_source(spec);
+		rc = resolve_kernel(&im->kernels[i], spec, given ? b->vmlinux[v++] : NULL, b,
+				    cache);
+		im->nkernels = i + 1;
+	}
+	/* Warm snapshots unless asked not to (CI that wants every boot real, say). */
+	const char *nosnap = getenv("KDIVE_NO_SNAPSHOT");
+	if (!b->no_snapshot && !(nosnap && *nosnap && strcmp(nosnap, "0")))
+		im->snapshots = xstrfmt("%s/warm", cache);
+	b->guest.snapshots = im->snapshots;
+out:
+	strbuf_release(&err);
+	free(cache);
+	free(irdir);
+	return rc;
+}
+
+void cli_session_image(const struct cli_images *im, const struct kernel *k,
+		       struct session_image *img)
+{
+	img->bzimage = k->bzimage;
+	img->vmlinux = k->vmlinux;
+	img->initrd = im->initrd;
+	img->progs = im->progs;
+}
+
+void cli_images_release(struct cli_images *im)
+{
+	free(im->initrd);
+	free(im->progs);
+	free(im->snapshots);
+	for (size_t i = 0; i < im->nkernels; i++)
+		kernel_release(&im->kernels[i]);
+	free(im->kernels);
+	memset(im, 0, sizeof(*im));
+}
+
+void cli_run_target(const struct cli_images *im, const struct kernel *k, struct run_target *t)
+{
+	memset(t, 0, sizeof(*t));
+	t->bzimage = k->bzimage;
+	t->vmlinux = k->vmlinux;
+	t->version = k->version;
+	t->initrd = im->initrd;
+	t->progs = im->progs;
+	t->syscalls = &k->syscalls;
+	/* Reports name "kernel/fork.c", "fork.c": the same on every machine. */
+	size_t n = 0;
+	const char *roots[] = { k->srctree, k->tree, k->build, "/kdive/progs" };
+	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
+		if (roots[i])
+			t->roots[n++] = roots[i];
+	t->roots[n] = NULL;
+}
