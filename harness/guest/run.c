@@ -170,172 +170,252 @@ static void say_failure(struct session *s, struct strbuf *why, const char *gener
 		strbuf_addstr(why, generic);
 }
 
+/* The scenario's stops on a session, while they are taken. */
+struct stops {
+	const struct scenario *sc;
+	int *bkpt;          /* each stop's breakpoint; -1 when not armed, or taken */
+	int *times, *now;   /* hit counts of the armed breakpoints: at the last look, and now */
+	char *taken;        /* the stops taken at this stop */
+	size_t left;        /* stops still to take */
+	size_t never_armed; /* `never` stops still armed: not waited for, watched to the end */
+	int want_lstar;     /* MSR_LSTAR still to read, at the first kernel stop */
+	int lstar_bp;       /* the hidden stop for it (a scenario without kernel stops), or -1 */
+};
+
+/* How a step of the run ended. */
+enum step { STEP_ON, STEP_ENDED, STEP_QUIT, STEP_FAIL, STEP_FAIL_GDB };
+
+static void stops_init(struct stops *ss, const struct scenario *sc, const char *version)
+{
+	size_t nslots = sc->nstops ? sc->nstops : 1;
+	memset(ss, 0, sizeof(*ss));
+	ss->sc = sc;
+	ss->bkpt = xcalloc(nslots, sizeof(*ss->bkpt));
+	ss->times = xcalloc(nslots, sizeof(*ss->times));
+	ss->now = xcalloc(nslots, sizeof(*ss->now));
+	ss->taken = xcalloc(nslots, 1);
+	ss->left = sc->nstops;
+	ss->want_lstar = sc->lstar && guard_holds(&sc->lstar_guard, version);
+	ss->lstar_bp = -1;
+}
+
+static void stops_release(struct stops *ss)
+{
+	free(ss->bkpt);
+	free(ss->times);
+	free(ss->now);
+	free(ss->taken);
+}
+
+/* Arm every stop whose guard holds, and the hidden LSTAR stop when needed. */
+static enum step arm_stops(struct session *s, struct stops *ss, const struct run_target *t,
+			   const char *version, struct strbuf *why)
+{
+	const struct scenario *sc = ss->sc;
+	int kernel_stops = 0;
+	for (size_t i = 0; i < sc->nstops; i++) {
+		/* A stop guarded for other kernels is not armed (the matcher skips it). */
+		if (!guard_holds(&sc->stops[i].guard, version)) {
+			ss->bkpt[i] = -1;
+			ss->left--;
+			continue;
+		}
+		ss->bkpt[i] = arm_stop(s, sc, i, t->syscalls, why);
+		if (ss->bkpt[i] < 0)
+			return STEP_FAIL;
+		if (sc->stops[i].never) {
+			ss->left--;
+			ss->never_armed++;
+		} else {
+			kernel_stops += sc->stops[i].space == SCENARIO_KERNEL;
+		}
+	}
+	/* LSTAR is read at the first kernel stop; a scenario without one gets a hidden
+	 * stop at do_syscall_64 for it. */
+	if (ss->want_lstar && !kernel_stops) {
+		ss->lstar_bp = session_break(s, 0, "do_syscall_64", -1, NULL, why);
+		if (ss->lstar_bp < 0)
+			return STEP_FAIL;
+		ss->left++;
+	}
+	return STEP_ON;
+}
+
+/* Continue to the next stop: STEP_ON with st filled, STEP_ENDED when the guest ended
+ * (the stops left are never reached), or a failure with why. */
+static enum step next_stop(struct session *s, struct stops *ss, struct session_stop *st,
+			   struct strbuf *why)
+{
+	const struct scenario *sc = ss->sc;
+	/* Each stop gets its own limit within the scenario's. */
+	int r = session_continue(s, now_ms() + STOP_TIMEOUT_MS, st);
+	if (r == 1) {
+		/* ... unless it ended because its kernel panicked. */
+		struct strbuf panic = STRBUF_INIT;
+		int panicked = session_guest_panic(s, &panic);
+		if (panicked)
+			strbuf_addf(why, "the guest kernel panicked: %s", panic.buf);
+		strbuf_release(&panic);
+		return panicked ? STEP_FAIL : STEP_ENDED;
+	}
+	if (r == -2) {
+		strbuf_addstr(why, ss->left ? "no stop reached in time; still waiting for:"
+					    : "the guest program did not end in time");
+		for (size_t k = 0; ss->left && k < sc->nstops; k++)
+			if (ss->bkpt[k] >= 0 && !sc->stops[k].never)
+				strbuf_addf(why, " %s:%d (%s)", sc->file, sc->stops[k].line,
+					    sc->stops[k].location);
+	}
+	return r < 0 ? STEP_FAIL_GDB : STEP_ON;
+}
+
+/*
+ * Which stops this stop takes: *stopped names one breakpoint (stop i), but every stop
+ * of ours at this place whose condition held was hit with it (`stop F` and `stop F
+ * finish` are one call of F): their hit counts grew. Each is taken now, or never.
+ * Sets ss->taken; *finish when one of them is a finish stop.
+ */
+static enum step which_taken(struct session *s, struct stops *ss, size_t i, int *finish)
+{
+	const struct scenario *sc = ss->sc;
+	/* (The last one armed has none with it.) */
+	int others = ss->left + ss->never_armed > 1;
+	*finish = 0;
+	if (others && session_hit_counts(s, ss->bkpt, sc->nstops, ss->now) < 0)
+		return STEP_FAIL_GDB;
+	for (size_t k = 0; k < sc->nstops; k++) {
+		ss->taken[k] = ss->bkpt[k] >= 0 && (k == i || (others && ss->now[k] > ss->times[k]));
+		if (others)
+			ss->times[k] = ss->now[k];
+		*finish |= ss->taken[k] && sc->stops[k].finish;
+	}
+	return STEP_ON;
+}
+
+/* What each stop taken sees where it was hit, the caller's look at it, and then its
+ * breakpoint goes (before a finish, so that the finish does not start on one). */
+static enum step take_stops(struct session *s, struct stops *ss, struct run_opts *o,
+			    struct obs_run *obs)
+{
+	const struct scenario *sc = ss->sc;
+	for (size_t k = 0; k < sc->nstops; k++)
+		if (ss->taken[k] && capture_stop(s, &sc->stops[k], &obs->stops[k]) < 0)
+			return STEP_FAIL_GDB;
+	for (size_t k = 0; o->on_stop && k < sc->nstops; k++) {
+		if (ss->taken[k] && o->on_stop(o->on_stop_ctx, s, sc, k, &obs->stops[k])) {
+			o->quit = 1;
+			return STEP_QUIT;
+		}
+	}
+	for (size_t k = 0; k < sc->nstops; k++) {
+		if (!ss->taken[k])
+			continue;
+		if (session_delete(s, ss->bkpt[k]) < 0)
+			return STEP_FAIL_GDB;
+		ss->bkpt[k] = -1;
+		if (sc->stops[k].never)
+			ss->never_armed--;
+		else
+			ss->left--;
+	}
+	return STEP_ON;
+}
+
+/* One finish for the finish stops taken: the function runs to its end, and other
+ * stops inside it are not taken (a hit would end the finish early). */
+static enum step finish_taken(struct session *s, struct stops *ss, struct obs_run *obs)
+{
+	const struct scenario *sc = ss->sc;
+	struct session_stop fin = { .bkpt = -1 };
+	enum step r = STEP_FAIL_GDB;
+	if (session_enable(s, ss->bkpt, sc->nstops, 0) < 0 || session_finish(s, 0, &fin) < 0)
+		goto out;
+	for (size_t k = 0; k < sc->nstops; k++)
+		if (ss->taken[k] && sc->stops[k].finish)
+			take_retval(&obs->stops[k], fin.retval);
+	if (session_enable(s, ss->bkpt, sc->nstops, 1) < 0)
+		goto out;
+	r = STEP_ON;
+out:
+	session_stop_release(&fin);
+	return r;
+}
+
+/* Handle one stop st: the hidden LSTAR stop, or the scenario's. */
+static enum step at_stop(struct session *s, struct stops *ss, const struct session_stop *st,
+			 struct run_opts *o, struct obs_run *obs, struct strbuf *why)
+{
+	const struct scenario *sc = ss->sc;
+	int hit = st->reason && !strcmp(st->reason, "breakpoint-hit"), finish;
+	size_t i = sc->nstops;
+	for (size_t k = 0; hit && k < sc->nstops; k++)
+		if (ss->bkpt[k] == st->bkpt)
+			i = k;
+	if (hit && ss->lstar_bp >= 0 && st->bkpt == ss->lstar_bp) {
+		if (read_lstar(s, obs, why) < 0 || session_delete(s, ss->lstar_bp) < 0)
+			return STEP_FAIL;
+		ss->lstar_bp = -1;
+		ss->want_lstar = 0;
+		ss->left--;
+		return STEP_ON;
+	}
+	if (!hit || i == sc->nstops) {
+		strbuf_addf(why, "unexpected stop: %s", st->reason ? st->reason : "no reason given");
+		return STEP_FAIL;
+	}
+	enum step r = which_taken(s, ss, i, &finish);
+	if (r != STEP_ON)
+		return r;
+	if (ss->want_lstar && sc->stops[i].space == SCENARIO_KERNEL) {
+		if (read_lstar(s, obs, why) < 0)
+			return STEP_FAIL;
+		ss->want_lstar = 0;
+	}
+	r = take_stops(s, ss, o, obs);
+	if (r == STEP_ON && finish)
+		r = finish_taken(s, ss, obs);
+	return r;
+}
+
 /* The scenario's stops on a started session: arm, take each stop, run to the end. */
 static int run_stops(struct session *s, const struct scenario *sc, const struct run_target *t,
 		     struct run_opts *o, struct obs_run *obs)
 {
 	struct strbuf why = STRBUF_INIT;
 	struct session_stop st = { .bkpt = -1 };
-	size_t nslots = sc->nstops ? sc->nstops : 1;
-	int *bkpt = xcalloc(nslots, sizeof(*bkpt));
-	/* Hit counts of the armed breakpoints: at the last look, and now. */
-	int *times = xcalloc(nslots, sizeof(*times)), *now = xcalloc(nslots, sizeof(*now));
-	char *taken = xcalloc(nslots, 1); /* the stops taken at this stop */
-	size_t left = sc->nstops;
-	/* LSTAR is read at the first kernel stop; a scenario without one gets a hidden
-	 * stop at do_syscall_64 for it. */
-	int want_lstar = sc->lstar && guard_holds(&sc->lstar_guard, obs->kernel_version);
-	int lstar_bp = -1, kernel_stops = 0;
-	size_t never_armed = 0; /* `never` stops still armed: not waited for, watched to the end */
-	for (size_t i = 0; i < sc->nstops; i++)
-		kernel_stops += sc->stops[i].space == SCENARIO_KERNEL && !sc->stops[i].never &&
-				guard_holds(&sc->stops[i].guard, obs->kernel_version);
+	struct stops ss;
 	int rc = -1;
-
+	stops_init(&ss, sc, obs->kernel_version);
 	obs->nstops = sc->nstops;
 	obs->stops = xcalloc(sc->nstops ? sc->nstops : 1, sizeof(*obs->stops));
 	obs->kaslr_slide = s->slide;
 	obs->restored = s->restored;
 	obs->kaslr_slot = s->slot;
-	for (size_t i = 0; i < sc->nstops; i++) {
-		/* A stop guarded for other kernels is not armed (the matcher skips it). */
-		if (!guard_holds(&sc->stops[i].guard, obs->kernel_version)) {
-			bkpt[i] = -1;
-			left--;
-			continue;
-		}
-		bkpt[i] = arm_stop(s, sc, i, t->syscalls, &why);
-		if (bkpt[i] < 0)
-			goto fail;
-		if (sc->stops[i].never) {
-			left--;
-			never_armed++;
-		}
-	}
-	if (want_lstar && !kernel_stops) {
-		lstar_bp = session_break(s, 0, "do_syscall_64", -1, NULL, &why);
-		if (lstar_bp < 0)
-			goto fail;
-		left++;
-	}
+	enum step r = arm_stops(s, &ss, t, obs->kernel_version, &why);
 	/* Until every stop was taken, then (with `never` stops armed) to the guest's end. */
-	while (left || never_armed) {
-		/* Each stop gets its own limit within the scenario's. */
-		int r = session_continue(s, now_ms() + STOP_TIMEOUT_MS, &st);
-		if (r == 1) {
-			/* The guest ended: the stops left are "never reached", unless it
-			 * ended because its kernel panicked. */
-			struct strbuf panic = STRBUF_INIT;
-			int panicked = session_guest_panic(s, &panic);
-			if (panicked)
-				strbuf_addf(&why, "the guest kernel panicked: %s", panic.buf);
-			strbuf_release(&panic);
-			if (panicked)
-				goto fail;
-			break;
-		}
-		if (r < 0) {
-			if (r == -2) {
-				strbuf_addstr(&why, left ? "no stop reached in time; still waiting for:"
-							  : "the guest program did not end in time");
-				for (size_t k = 0; left && k < sc->nstops; k++)
-					if (bkpt[k] >= 0 && !sc->stops[k].never)
-						strbuf_addf(&why, " %s:%d (%s)", sc->file, sc->stops[k].line,
-							    sc->stops[k].location);
-			}
-			goto fail_gdb;
-		}
-		int hit = st.reason && !strcmp(st.reason, "breakpoint-hit");
-		size_t i = sc->nstops;
-		for (size_t k = 0; hit && k < sc->nstops; k++)
-			if (bkpt[k] == st.bkpt)
-				i = k;
-		if (hit && lstar_bp >= 0 && st.bkpt == lstar_bp) {
-			if (read_lstar(s, obs, &why) < 0 || session_delete(s, lstar_bp) < 0)
-				goto fail;
-			lstar_bp = -1;
-			want_lstar = 0;
-			left--;
-			continue;
-		}
-		if (!hit || i == sc->nstops) {
-			strbuf_addf(&why, "unexpected stop: %s", st.reason ? st.reason : "no reason given");
-			goto fail;
-		}
-		/* *stopped names one breakpoint, but every stop of ours at this place whose
-		 * condition held was hit with it (`stop F` and `stop F finish` are one call
-		 * of F): their hit counts grew. Each is taken now, or never. */
-		/* (The last one armed has none with it.) */
-		int others = left + never_armed > 1, finish = 0;
-		if (others && session_hit_counts(s, bkpt, sc->nstops, now) < 0)
-			goto fail_gdb;
-		for (size_t k = 0; k < sc->nstops; k++) {
-			taken[k] = bkpt[k] >= 0 && (k == i || (others && now[k] > times[k]));
-			if (others)
-				times[k] = now[k];
-			finish |= taken[k] && sc->stops[k].finish;
-		}
-		if (want_lstar && sc->stops[i].space == SCENARIO_KERNEL) {
-			if (read_lstar(s, obs, &why) < 0)
-				goto fail;
-			want_lstar = 0;
-		}
-		/* What each sees where they were hit; then their breakpoints go, before a
-		 * finish, so that it does not start on one of them. */
-		for (size_t k = 0; k < sc->nstops; k++)
-			if (taken[k] && capture_stop(s, &sc->stops[k], &obs->stops[k]) < 0)
-				goto fail_gdb;
-		for (size_t k = 0; o->on_stop && k < sc->nstops; k++) {
-			if (taken[k] && o->on_stop(o->on_stop_ctx, s, sc, k, &obs->stops[k])) {
-				o->quit = 1;
-				rc = 0;
-				goto out;
-			}
-		}
-		for (size_t k = 0; k < sc->nstops; k++) {
-			if (!taken[k])
-				continue;
-			if (session_delete(s, bkpt[k]) < 0)
-				goto fail_gdb;
-			bkpt[k] = -1;
-			if (sc->stops[k].never)
-				never_armed--;
-			else
-				left--;
-		}
-		if (!finish)
-			continue;
-		/* One finish for the finish stops taken: the function runs to its end, and
-		 * other stops inside it are not taken (a hit would end the finish early). */
-		struct session_stop fin = { .bkpt = -1 };
-		if (session_enable(s, bkpt, sc->nstops, 0) < 0 || session_finish(s, 0, &fin) < 0) {
-			session_stop_release(&fin);
-			goto fail_gdb;
-		}
-		for (size_t k = 0; k < sc->nstops; k++)
-			if (taken[k] && sc->stops[k].finish)
-				take_retval(&obs->stops[k], fin.retval);
-		session_stop_release(&fin);
-		if (session_enable(s, bkpt, sc->nstops, 1) < 0)
-			goto fail_gdb;
+	while (r == STEP_ON && (ss.left || ss.never_armed)) {
+		session_stop_release(&st);
+		st.bkpt = -1;
+		r = next_stop(s, &ss, &st, &why);
+		if (r == STEP_ON)
+			r = at_stop(s, &ss, &st, o, obs, &why);
 	}
-	if (!s->qemu.proc.reaped && session_run_to_exit(s) < 0)
-		goto fail_gdb;
-	obs->boot_ms = now_ms() - s->t0;
-	rc = 0;
-	goto out;
-fail_gdb:
-	if (!why.len)
+	if (r == STEP_QUIT)
+		rc = 0;
+	else if ((r == STEP_ON || r == STEP_ENDED) && !s->qemu.proc.reaped &&
+		 session_run_to_exit(s) < 0)
+		r = STEP_FAIL_GDB;
+	if (r == STEP_ON || r == STEP_ENDED) {
+		obs->boot_ms = now_ms() - s->t0;
+		rc = 0;
+	}
+	if (r == STEP_FAIL_GDB && !why.len)
 		say_failure(s, &why, "gdb or QEMU failed (see above)");
-fail:
-	set_obs_error(s, obs, why.buf);
-out:
+	if (r == STEP_FAIL || r == STEP_FAIL_GDB)
+		set_obs_error(s, obs, why.buf);
 	session_stop_release(&st);
 	strbuf_release(&why);
-	free(bkpt);
-	free(times);
-	free(now);
-	free(taken);
+	stops_release(&ss);
 	return rc;
 }
 
