@@ -207,6 +207,62 @@ static int debug_option(void *ctx, int key, const char *arg)
 	return 0;
 }
 
+/* The session's gdb script, with a word on where the guest is: its path, or NULL. */
+static char *write_script(struct strvec *cmds, const char *rundir, int kaslr, uint64_t slide,
+			  const char *program)
+{
+	struct strbuf text = STRBUF_INIT;
+	if (kaslr)
+		strvec_pushf(cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
+			     "is stopped at %s's main.\\n", (unsigned long long)slide, program);
+	else
+		strvec_push(cmds, "echo \\nkdive: the guest is stopped at the reset vector; "
+			    "`continue` boots it.\\n");
+	strvec_push(cmds, "echo "
+		    "kdive: helpers: kd-syscall NAME, kd-ptregs, kd-ubt, kd-lstar, kd-console "
+		    "(help user-defined); the kernel's: lx-dmesg, lx-ps, $lx_current().\\n"
+		    "kdive: `quit` shuts the guest down.\\n");
+	for (size_t i = 0; i < cmds->nr; i++)
+		strbuf_addf(&text, "%s\n", cmds->v[i]);
+	char *script = xstrfmt("%s/session.gdb", rundir);
+	if (write_file_atomic(script, text.buf, text.len) < 0) {
+		error_errno("cannot write '%s'", script);
+		free(script);
+		script = NULL;
+	}
+	strbuf_release(&text);
+	return script;
+}
+
+/*
+ * The user's gdb on the terminal, with the script, until it quits: same process group,
+ * so Ctrl-C reaches it (and stops the guest) while kdive ignores it. 0, or -1 when gdb
+ * could not start (reported).
+ */
+static int run_user_gdb(const char *script, const char *vmlinux, int tui)
+{
+	struct proc g = PROC_INIT;
+	int r;
+	strvec_push(&g.args, deps_tool("gdb")); /* $KDIVE_GDB overrides, as for every tool */
+	/* Before vmlinux loads: kdive sources the kernel's gdb scripts itself. */
+	strvec_pushl(&g.args, "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
+	if (tui)
+		strvec_push(&g.args, "-tui");
+	strvec_pushl(&g.args, "-x", script, vmlinux, NULL);
+	g.keep_group = 1;
+	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
+	sigemptyset(&ign.sa_mask);
+	sigaction(SIGINT, &ign, &old_int);
+	sigaction(SIGQUIT, &ign, &old_quit);
+	r = proc_start(&g);
+	if (r == 0)
+		proc_wait(&g, -1);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGQUIT, &old_quit, NULL);
+	proc_release(&g);
+	return r;
+}
+
 static int cmd_debug(int argc, char **argv)
 {
 	struct cli_args a;
@@ -294,54 +350,18 @@ static int cmd_debug(int argc, char **argv)
 	if (session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log,
 			     have_sc ? &sc : NULL, &k->syscalls, &layout, slide) < 0)
 		goto out;
-	if (a.boot.guest.kaslr)
-		strvec_pushf(&cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
-			     "is stopped at %s's main.\\n", (unsigned long long)slide, program);
-	if (!a.boot.guest.kaslr)
-		strvec_push(&cmds, "echo \\nkdive: the guest is stopped at the reset vector; "
-			    "`continue` boots it.\\n");
-	strvec_push(&cmds, "echo "
-		    "kdive: helpers: kd-syscall NAME, kd-ptregs, kd-ubt, kd-lstar, kd-console "
-		    "(help user-defined); the kernel's: lx-dmesg, lx-ps, $lx_current().\\n"
-		    "kdive: `quit` shuts the guest down.\\n");
-	struct strbuf text = STRBUF_INIT;
-	for (size_t i = 0; i < cmds.nr; i++)
-		strbuf_addf(&text, "%s\n", cmds.v[i]);
-	script = xstrfmt("%s/session.gdb", rundir);
-	if (write_file_atomic(script, text.buf, text.len) < 0) {
-		strbuf_release(&text);
-		error_errno("cannot write '%s'", script);
+	script = write_script(&cmds, rundir, a.boot.guest.kaslr, slide, program);
+	if (!script)
 		goto out;
-	}
-	strbuf_release(&text);
 	pane = tmux_console_pane(q.console_log);
 	if (pane)
 		info("guest console in the tmux pane below");
 	else
 		info("guest console: %s (kd-console shows its tail)", q.console_log);
-
-	/* gdb takes the terminal: same process group, so Ctrl-C reaches it (and stops the
-	 * guest) while kdive ignores it. */
-	struct proc g = PROC_INIT;
-	strvec_push(&g.args, deps_tool("gdb")); /* $KDIVE_GDB overrides, as for every tool */
-	/* Before vmlinux loads: kdive sources the kernel's gdb scripts itself. */
-	strvec_pushl(&g.args, "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
-	if (d.tui)
-		strvec_push(&g.args, "-tui");
-	strvec_pushl(&g.args, "-x", script, k->vmlinux, NULL);
-	g.keep_group = 1;
-	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
-	sigemptyset(&ign.sa_mask);
-	sigaction(SIGINT, &ign, &old_int);
-	sigaction(SIGQUIT, &ign, &old_quit);
-	if (proc_start(&g) == 0) {
-		proc_wait(&g, -1);
+	if (run_user_gdb(script, k->vmlinux, d.tui) == 0) {
 		ok = 1;
 		rc = KDIVE_EXIT_PASS;
 	}
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGQUIT, &old_quit, NULL);
-	proc_release(&g);
 out:
 	if (pane) {
 		const char *kill_pane[] = { "tmux", "kill-pane", "-t", pane, NULL };
