@@ -14,7 +14,7 @@
 #   make kernel     build (or reuse from the cache) the kernel
 #   make initramfs  build (or reuse) the initramfs
 #   make deps       check dependencies and install missing Debian packages (root)
-#   make install    install kdive, its data, man pages and bash completion under
+#   make install    install kdive, its data, man pages, docs and bash completion under
 #                   $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes them
 #   make man        regenerate docs/kdive.1 from the commands' --help
 #   make clean      remove $(O)
@@ -165,8 +165,10 @@ mutate: deps $(UNIT_BIN)
 	$(Q)O=$(O) tests/mutate
 
 # ---- install: the binary, its data (what cli_datadir() looks for under share/kdive),
-# the man pages and the bash completion; uninstall removes exactly the files listed,
-# then kdive's own directories under share/kdive when empty. Never bin, share/man/man1
+# the man pages, the docs that --help and the man page point to (share/doc/kdive: the
+# design, the JSON result schema, serve's protocol) and the bash completion; uninstall
+# removes exactly the files listed, then kdive's own directories (share/kdive and what
+# is under it, share/doc/kdive) when empty. Never bin, share/man/man1
 # or another standard directory, even empty: it may have been there before (Debian
 # ships an empty /usr/local/bin), and install cannot tell (automake's uninstall leaves
 # directories alone for the same reason).
@@ -174,11 +176,13 @@ PREFIX ?= /usr/local
 DATA_FILES := gdbinit/kdive.py gdbinit/README.md $(wildcard kconfig/*.config) \
 	initramfs/files initramfs/init $(wildcard initramfs/progs/*.c) \
 	$(wildcard scenarios/*.scn) scenarios/README.md
-INSTALLED := bin/kdive $(DATA_FILES:%=share/kdive/%) share/man/man1/kdive.1 \
-	share/man/man5/kdive-scenario.5 share/bash-completion/completions/kdive
+DOC_FILES := docs/design.md docs/result.schema.json docs/serve.md
+INSTALLED := bin/kdive $(DATA_FILES:%=share/kdive/%) $(DOC_FILES:docs/%=share/doc/kdive/%) \
+	share/man/man1/kdive.1 share/man/man5/kdive-scenario.5 \
+	share/bash-completion/completions/kdive
 # Deepest first, for rmdir.
 KDIVE_DIRS := share/kdive/initramfs/progs share/kdive/initramfs share/kdive/gdbinit \
-	share/kdive/kconfig share/kdive/scenarios share/kdive
+	share/kdive/kconfig share/kdive/scenarios share/kdive share/doc/kdive
 # The destination quoted once for the shell, as git's Makefile does (*_SQ): a PREFIX or
 # DESTDIR with blanks or quotes stays one word in every command below ('/opt/my dir'
 # unquoted made uninstall delete ./dir/bin/kdive in the source tree).
@@ -191,6 +195,8 @@ install: $(KDIVE)
 	$(Q)for f in $(DATA_FILES); do \
 		install -D -m 0644 "$$f" $(DEST_SQ)/share/kdive/"$$f" || exit 1; done
 	$(Q)chmod 0755 $(DEST_SQ)/share/kdive/initramfs/init
+	$(Q)for f in $(DOC_FILES); do \
+		install -D -m 0644 "$$f" $(DEST_SQ)/share/doc/kdive/"$${f#docs/}" || exit 1; done
 	$(Q)install -D -m 0644 docs/kdive.1 $(DEST_SQ)/share/man/man1/kdive.1
 	$(Q)install -D -m 0644 docs/kdive-scenario.5 $(DEST_SQ)/share/man/man5/kdive-scenario.5
 	$(Q)install -D -m 0644 completion/kdive.bash \

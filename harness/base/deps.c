@@ -72,6 +72,10 @@ static const struct dep table[] = {
 	{ "node", "nodejs", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	{ "npm", "npm", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },
 	{ "xmllint", "libxml2-utils", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
+	/* tests/result-check validates kdive run's JSON reports against
+	 * docs/result.schema.json, with Debian's python3 and this package. */
+	{ "python3 jsonschema", "python3-jsonschema", DEPS_TEST, DEP_FILE, NULL,
+	  "/usr/lib/python3/dist-packages/jsonschema/__init__.py", NULL },
 	/* The man pages are checked with groff's warnings on. */
 	{ "groff", "groff-base", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	/* The tests run the scenario library on the previous LTS kernel too. */

@@ -25,7 +25,10 @@ void __gcov_dump(void);
 #define coverage_flush() do { } while (0)
 #endif
 
-/* Exit codes of the kdive command (DESIGN.md). Only the command layer (cli, cmd_*) uses them. */
+/*
+ * Exit codes of the kdive command (docs/design.md, "Exit codes"). Only the command layer
+ * (cli, cmd_*) uses them.
+ */
 enum {
 	KDIVE_EXIT_PASS = 0,    /* all expectations held */
 	KDIVE_EXIT_FAIL = 1,    /* an expectation failed */

@@ -1,8 +1,9 @@
 /*
  * report: write match results as text (for people), KTAP v1 (for kernel CI), JUnit XML
- * (for CI dashboards) or JSON (the stable interface for scripts, DESIGN.md), all behind
- * one interface. Pure: output is appended to a strbuf, which the caller prints.
- * Depends on match (and scenario, util).
+ * (for CI dashboards), KCIDB v5 (for KernelCI) or JSON (the stable interface for
+ * scripts: docs/result.schema.json describes every member, and a change to the JSON
+ * writer changes it too; docs/design.md), all behind one interface. Pure: output is
+ * appended to a strbuf, which the caller prints. Depends on match (and scenario, util).
  *
  * Usage: report_begin(), then report_scenario() once per result (the caller may print
  * and reset out between calls to stream), then report_end(), which must be called: it

@@ -99,8 +99,8 @@ const struct cli_command cli_cmd_doctor = {
 	.about =
 	"Checks each tool and file kdive needs (compiler, make, gdb, QEMU, busybox-static,\n"
 	"the kernel source and its build tools, and what the tests use: cpio, tmux, lcov,\n"
-	"chromium, node and npm), prints its version or why it is missing, and the one\n"
-	"apt-get command that installs what is missing.\n",
+	"chromium, node, npm and python3-jsonschema), prints its version or why it is\n"
+	"missing, and the one apt-get command that installs what is missing.\n",
 	.opts = (const struct cli_opt[]){
 		{ "fix", 'f', 0, NULL,
 		  "install what is missing: apt-get as root, otherwise print the\n"

@@ -230,7 +230,9 @@ const struct cli_command cli_cmd_run = {
 	.opts = (const struct cli_opt[]){
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default; colour on a terminal unless NO_COLOR is set),\n"
-		  "ktap (KTAP v1), junit (JUnit XML), json (DESIGN.md's contract)\n"
+		  "ktap (KTAP v1), junit (JUnit XML), json (for scripts: its\n"
+		  "JSON Schema is docs/result.schema.json, docs/design.md explains\n"
+		  "it; installed, both are in PREFIX/share/doc/kdive)\n"
 		  "or kcidb (KernelCI's KCIDB I/O schema v5: a checkout and a build\n"
 		  "per kernel, a test per scenario and per stop, for kcidb-submit)" },
 		CLI_OPT_OUTPUT,
