@@ -44,15 +44,15 @@ SYSCALL_TABLES := $(sort $(wildcard \
 
 FUZZ_MI := $(FUZZ_DIR)/fuzz_mi
 FUZZ_MI_DICT := $(FUZZ_DIR)/mi.dict
-FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c harness/base/util.c
+FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c harness/base/util.c harness/base/quote.c
 
 FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
 FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/check/scenario.c harness/check/guard.c \
-	harness/check/lexer.c harness/check/errnos.c harness/base/util.c
+	harness/check/lexer.c harness/check/errnos.c harness/base/util.c harness/base/quote.c
 
 FUZZ_ELF := $(FUZZ_DIR)/fuzz_elf
 FUZZ_ELF_DICT := $(FUZZ_DIR)/elf.dict
-FUZZ_ELF_SRC := tests/fuzz/fuzz_elf.c harness/base/elf.c harness/base/util.c
+FUZZ_ELF_SRC := tests/fuzz/fuzz_elf.c harness/base/elf.c harness/base/util.c harness/base/quote.c
 
 FUZZ_KCONFIG := $(FUZZ_DIR)/fuzz_kconfig
 FUZZ_KCONFIG_DICT := $(FUZZ_DIR)/kconfig.dict
@@ -69,7 +69,7 @@ FUZZ_INITRAMFS := $(FUZZ_DIR)/fuzz_initramfs
 FUZZ_INITRAMFS_DICT := $(FUZZ_DIR)/initramfs.dict
 FUZZ_INITRAMFS_SRC := tests/fuzz/fuzz_initramfs.c tests/fuzz/fuzz.c \
 	harness/build/initramfs.c harness/build/manifest.c harness/build/cpio.c harness/base/deps.c \
-	harness/base/elf.c harness/base/proc.c harness/base/util.c
+	harness/base/elf.c harness/base/proc.c harness/base/util.c harness/base/quote.c
 
 # serve's protocol engine lives with the command layer: the whole library, and jansson.
 FUZZ_SERVE := $(FUZZ_DIR)/fuzz_serve
