@@ -57,12 +57,12 @@ FUZZ_ELF_SRC := tests/fuzz/fuzz_elf.c harness/base/elf.c harness/base/util.c har
 FUZZ_KCONFIG := $(FUZZ_DIR)/fuzz_kconfig
 FUZZ_KCONFIG_DICT := $(FUZZ_DIR)/kconfig.dict
 FUZZ_KCONFIG_SRC := tests/fuzz/fuzz_kconfig.c tests/fuzz/fuzz.c harness/build/kconfig.c \
-	harness/base/util.c
+	harness/base/util.c harness/base/quote.c
 
 FUZZ_SYSCALLS := $(FUZZ_DIR)/fuzz_syscalls
 FUZZ_SYSCALLS_DICT := $(FUZZ_DIR)/syscalls.dict
 FUZZ_SYSCALLS_SRC := tests/fuzz/fuzz_syscalls.c tests/fuzz/fuzz.c harness/build/syscalls.c \
-	harness/base/util.c
+	harness/base/util.c harness/base/quote.c
 
 # initramfs.c's spec parser comes with the module's build code and what it links.
 FUZZ_INITRAMFS := $(FUZZ_DIR)/fuzz_initramfs
