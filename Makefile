@@ -122,7 +122,8 @@ test-tools: deps
 
 # The test driver's self-test (a failing check fails its test; time, process and file
 # limits hold), unit tests, then integration tests against the real kernel, QEMU and
-# gdb, then the fault suite (signals, dead children, panics, a damaged cache,
+# gdb (t_mutation_list_applies among them: every planted bug of make mutate still
+# applies), then the fault suite (signals, dead children, panics, a damaged cache,
 # concurrent builds).
 test: deps test-tools $(UNIT_BIN)
 	$(Q)tests/run --self-test
