@@ -1,8 +1,8 @@
 # kdive — one command from fork() to kernel_clone under QEMU and gdb.
 #
 #   make            build the controller, $(O)/kdive
-#   make run        install what is missing, build kernel + initramfs, run the fork scenario
-#   make test       install what is missing, unit tests + integration tests (real kernel)
+#   make run        install what running needs, build kernel + initramfs, run the fork scenario
+#   make test       install what the tests need too, unit tests + integration tests (real kernel)
 #   make test-tools the tests' own tools from npm (the MCP SDK), into the cache
 #   make test-faults  the fault suite alone (make test runs it too)
 #   make test-distro  opt-in: Debian's own 6.1 kernel (downloaded once) passes fork.scn
@@ -13,7 +13,8 @@
 #   make coverage   line and branch coverage of harness/ over make test's suites (lcov)
 #   make kernel     build (or reuse from the cache) the kernel
 #   make initramfs  build (or reuse) the initramfs
-#   make deps       check dependencies and install missing Debian packages (root)
+#   make deps       check what running needs and install the missing Debian packages (root)
+#   make test-deps  the same for what the tests need too (chromium, lcov, linux-source-6.1...)
 #   make install    install kdive, its data, man pages, docs and bash completion under
 #                   $(DESTDIR)$(PREFIX) (default /usr/local); make uninstall removes them
 #   make man        regenerate docs/kdive.1 from the commands' --help
@@ -55,7 +56,7 @@ UNIT_BIN := $(O)/tests/unit
 UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
 
 .PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults \
-	mutate coverage coverage-build install uninstall man test-tools
+	mutate coverage coverage-build install uninstall man test-tools test-deps
 .DEFAULT_GOAL := all
 
 all: $(KDIVE)
@@ -99,9 +100,15 @@ $(UNIT_BIN): $(UNIT_OBJ)
 unit: $(UNIT_BIN)
 	$(Q)ASAN_OPTIONS=detect_leaks=1 $(UNIT_BIN)
 
-# Dependencies: kdive doctor knows the list; --fix installs (root) or prints the command.
+# Dependencies, by purpose: kdive doctor knows the list and marks each run or test;
+# --fix installs (root) or prints the command. deps is what building and running need
+# (make run: no browser, no lcov, no second kernel source); test-deps adds what only
+# the tests use, for every target that runs tests.
 deps: $(KDIVE)
 	$(Q)$(KDIVE) doctor --fix
+
+test-deps: $(KDIVE)
+	$(Q)$(KDIVE) doctor --fix --test
 
 kernel: deps
 	$(Q)$(KDIVE) build --only kernel
@@ -117,7 +124,7 @@ run: deps
 # The tests' tools that are no Debian package: the official MCP SDK, which drives kdive
 # serve in t_mcp_sdk_drives_a_fork_session, installed by npm (a test dependency, like
 # tmux) into the cache at a pinned version, once (tests/install-mcp-sdk). Never for make run.
-test-tools: deps
+test-tools: test-deps
 	$(Q)tests/install-mcp-sdk >/dev/null
 
 # The test driver's self-test (a failing check fails its test; time, process and file
@@ -125,28 +132,28 @@ test-tools: deps
 # gdb (t_mutation_list_applies among them: every planted bug of make mutate still
 # applies), then the fault suite (signals, dead children, panics, a damaged cache,
 # concurrent builds).
-test: deps test-tools $(UNIT_BIN)
+test: test-deps test-tools $(UNIT_BIN)
 	$(Q)tests/run --self-test
 	$(Q)KDIVE=$(abspath $(KDIVE)) UNIT=$(abspath $(UNIT_BIN)) tests/run
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/faults
 
-test-faults: deps
+test-faults: test-deps
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/faults
 
 # Opt-in: Debian's own 6.1 kernel (fetches ~890 MB of packages once) passes fork.scn.
-test-distro: deps
+test-distro: test-deps
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/distro
 
-integration: deps test-tools
+integration: test-deps test-tools
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/run --integration-only
 
 # Coverage: kdive and the unit tests built with gcov's counters in $(O)/cov (the kernel
 # and initramfs come from the cache as usual), the unit, integration and fault suites run
 # against them, then tests/coverage prints line and branch coverage of harness/, file by
 # file, and every function under 50 %; HTML in $(O)/cov/html. lcov is a test dependency:
-# deps installs it (root) or says how.
+# test-deps installs it (root) or says how.
 COV_O := $(O)/cov
-coverage: deps test-tools
+coverage: test-deps test-tools
 	$(Q)O=$(O) tests/coverage
 
 coverage-build:
@@ -162,7 +169,7 @@ check: unit
 # The tests, tested: each planted bug in tests/mutations must be caught by the fastest
 # suite that should catch it (mostly the unit tests; a few need a guest). The objects
 # built here seed the copy, so each mutant recompiles one file.
-mutate: deps $(UNIT_BIN)
+mutate: test-deps $(UNIT_BIN)
 	$(Q)O=$(O) tests/mutate
 
 # ---- install: the binary, its data (what cli_datadir() looks for under share/kdive),

@@ -36,30 +36,40 @@ struct dep {
 	const char *version; /* argument that prints a version, or NULL */
 };
 
+/*
+ * The table, by purpose. DEPS_RUN is what `kdive run` needs on a fresh machine (and
+ * what `make run` installs): building kdive, the kernel and the initramfs, then gdb and
+ * QEMU. DEPS_TEST is what only the tests use (`make test` adds it): keep a package out
+ * of DEPS_RUN unless kdive itself runs it. The test scripts' Python needs the standard
+ * library and, in tests/result-check, jsonschema.
+ */
 static const struct dep table[] = {
-	{ "gcc", "gcc", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
-	{ "make", "make", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
-	{ "static libc", "libc6-dev", DEPS_BUILD, DEP_FILE, NULL,
+	/* Building the kernel and the initramfs. */
+	{ "gcc", "gcc", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
+	{ "make", "make", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
+	{ "static libc", "libc6-dev", DEPS_RUN, DEP_FILE, NULL,
 	  STATIC_LIBC, NULL },
-	{ "kernel source", "linux-source-6.12", DEPS_BUILD, DEP_FILE, "KDIVE_KERNEL_TARBALL",
+	{ "kernel source", "linux-source-6.12", DEPS_RUN, DEP_FILE, "KDIVE_KERNEL_TARBALL",
 	  DEFAULT_TARBALL, NULL },
-	{ "flex", "flex", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
-	{ "bison", "bison", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
-	{ "bc", "bc", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
-	{ "perl", "perl-base", DEPS_BUILD, DEP_TOOL, NULL, NULL, NULL },
-	{ "libelf headers", "libelf-dev", DEPS_BUILD, DEP_FILE, NULL, "/usr/include/gelf.h", NULL },
-	{ "objcopy", "binutils", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
-	{ "xz", "xz-utils", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
-	{ "tar", "tar", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
-	{ "gzip", "gzip", DEPS_BUILD, DEP_TOOL, NULL, NULL, "--version" },
-	{ "busybox", "busybox-static", DEPS_BUILD, DEP_STATIC_TOOL, "KDIVE_BUSYBOX", NULL, NULL },
-	{ "gdb-add-index", "gdb", DEPS_BUILD, DEP_TOOL, NULL, NULL, NULL },
+	{ "flex", "flex", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
+	{ "bison", "bison", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
+	{ "bc", "bc", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
+	{ "perl", "perl-base", DEPS_RUN, DEP_TOOL, NULL, NULL, NULL },
+	{ "libelf headers", "libelf-dev", DEPS_RUN, DEP_FILE, NULL, "/usr/include/gelf.h", NULL },
+	{ "objcopy", "binutils", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
+	{ "xz", "xz-utils", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
+	{ "tar", "tar", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
+	{ "gzip", "gzip", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
+	{ "busybox", "busybox-static", DEPS_RUN, DEP_STATIC_TOOL, "KDIVE_BUSYBOX", NULL, NULL },
+	{ "gdb-add-index", "gdb", DEPS_RUN, DEP_TOOL, NULL, NULL, NULL },
 	/* kdive serve parses JSON with jansson (the Makefile installs it before compiling). */
-	{ "jansson headers", "libjansson-dev", DEPS_BUILD, DEP_FILE, NULL,
+	{ "jansson headers", "libjansson-dev", DEPS_RUN, DEP_FILE, NULL,
 	  "/usr/include/jansson.h", NULL },
+	/* Booting and debugging. */
 	{ "gdb", "gdb", DEPS_RUN, DEP_TOOL, "KDIVE_GDB", NULL, "--version" },
 	{ "qemu-system-x86_64", "qemu-system-x86", DEPS_RUN, DEP_TOOL, "KDIVE_QEMU", NULL,
 	  "--version" },
+	/* The tests only. They list the initramfs they build. */
 	{ "cpio", "cpio", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	{ "tmux", "tmux", DEPS_TEST, DEP_TOOL, NULL, NULL, "-V" },
 	/* make coverage: gcov's counters (gcc's own gcov) summed and shown as HTML. */
@@ -78,10 +88,17 @@ static const struct dep table[] = {
 	  "/usr/lib/python3/dist-packages/jsonschema/__init__.py", NULL },
 	/* The man pages are checked with groff's warnings on. */
 	{ "groff", "groff-base", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
+	/* The test scripts, make man (docs/gen-man) and make mutate. */
+	{ "python3", "python3", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	/* The tests run the scenario library on the previous LTS kernel too. */
 	{ "kernel source 6.1", "linux-source-6.1", DEPS_TEST, DEP_FILE, NULL,
 	  "/usr/src/linux-source-6.1.tar.xz", NULL },
 };
+
+const char *deps_need_name(unsigned need)
+{
+	return need & DEPS_TEST ? "test" : "run";
+}
 
 static const struct dep *find_dep(const char *name)
 {

@@ -1,8 +1,10 @@
 /*
  * deps: what kdive needs from the machine, where it comes from (the Debian package),
- * and how to check it. `kdive doctor` prints the table; `kdive doctor --fix` (and so
- * `make run` / `make test`) installs what is missing with apt-get when root, or prints
- * the exact command otherwise. Never prints itself: the command layer does.
+ * what for (to run kdive, or only to test it), and how to check it. `kdive doctor`
+ * prints the table; `kdive doctor --fix` (and so `make run`) installs what running
+ * needs and is missing, `--fix --test` (make test) what the tests need too, with
+ * apt-get when root, or prints the exact command otherwise. Never prints itself: the
+ * command layer does.
  * Depends on proc, elf.
  */
 #ifndef KDIVE_DEPS_H
@@ -10,18 +12,21 @@
 
 #include "util.h"
 
-/* Which work needs a dependency. */
+/* What a dependency is for: one purpose each. */
 enum deps_need {
-	DEPS_BUILD = 1 << 0, /* building the kernel and initramfs */
-	DEPS_RUN = 1 << 1,   /* booting and debugging */
-	DEPS_TEST = 1 << 2,  /* the test suite only */
+	DEPS_RUN = 1 << 0,  /* building kdive, the kernel and the initramfs, booting and
+			     * debugging: what `kdive run` and `make run` use */
+	DEPS_TEST = 1 << 1, /* only the tests (make test, make coverage, make man) */
 };
+
+/* "run" or "test": the word doctor marks a dependency with. */
+const char *deps_need_name(unsigned need);
 
 /* The result of checking one dependency. */
 struct deps_status {
 	const char *name;    /* what it is ("qemu-system-x86_64", "kernel source"); static */
 	const char *package; /* Debian package that provides it; static */
-	unsigned need;       /* DEPS_* bits */
+	unsigned need;       /* DEPS_RUN or DEPS_TEST */
 	int found;           /* 1 if present and usable */
 	char *where;         /* the path found, or NULL; owned */
 	char *detail;        /* version line, or why it is unusable; owned, may be NULL */
