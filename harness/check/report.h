@@ -2,7 +2,7 @@
  * report: write match results as text (for people), KTAP v1 (for kernel CI), JUnit XML
  * (for CI dashboards) or JSON (the stable interface for scripts, DESIGN.md), all behind
  * one interface. Pure: output is appended to a strbuf, which the caller prints.
- * Depends on match (and scenario, util).
+ * Depends on match (and scenario, strbuf, strvec).
  *
  * Usage: report_begin(), then report_scenario() once per result (the caller may print
  * and reset out between calls to stream), then report_end(), which must be called: it
@@ -14,6 +14,8 @@
 
 #include "json.h"
 #include "match.h"
+#include "strbuf.h"
+#include "strvec.h"
 
 enum report_format { REPORT_TEXT, REPORT_KTAP, REPORT_JUNIT, REPORT_JSON, REPORT_KCIDB };
 

@@ -6,6 +6,10 @@
 #define _GNU_SOURCE
 #include "session.h"
 #include "elf.h"
+#include "files.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <signal.h>
