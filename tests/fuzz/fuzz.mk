@@ -35,7 +35,7 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-missing-field-initializers \
-	$(addprefix -iquote harness/,base build guest check cmd)
+	$(addprefix -iquote harness/,base image guest check cmd)
 GOLDENS := $(sort $(wildcard tests/mi/*.mi))
 # kdive's cache, as kdive_cache_dir() finds it (cache_dir.h).
 KDIVE_CACHE_DIR := $(or $(KDIVE_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME)/kdive),$(HOME)/.cache/kdive)
@@ -61,19 +61,19 @@ FUZZ_ELF_SRC := tests/fuzz/fuzz_elf.c harness/base/elf.c $(BASE_SRC)
 
 FUZZ_KCONFIG := $(FUZZ_DIR)/fuzz_kconfig
 FUZZ_KCONFIG_DICT := $(FUZZ_DIR)/kconfig.dict
-FUZZ_KCONFIG_SRC := tests/fuzz/fuzz_kconfig.c tests/fuzz/fuzz.c harness/build/kconfig.c \
+FUZZ_KCONFIG_SRC := tests/fuzz/fuzz_kconfig.c tests/fuzz/fuzz.c harness/image/kconfig.c \
 	$(BASE_SRC)
 
 FUZZ_SYSCALLS := $(FUZZ_DIR)/fuzz_syscalls
 FUZZ_SYSCALLS_DICT := $(FUZZ_DIR)/syscalls.dict
-FUZZ_SYSCALLS_SRC := tests/fuzz/fuzz_syscalls.c tests/fuzz/fuzz.c harness/build/syscalls.c \
+FUZZ_SYSCALLS_SRC := tests/fuzz/fuzz_syscalls.c tests/fuzz/fuzz.c harness/image/syscalls.c \
 	$(BASE_SRC)
 
 # initramfs.c's spec parser comes with the module's build code and what it links.
 FUZZ_INITRAMFS := $(FUZZ_DIR)/fuzz_initramfs
 FUZZ_INITRAMFS_DICT := $(FUZZ_DIR)/initramfs.dict
 FUZZ_INITRAMFS_SRC := tests/fuzz/fuzz_initramfs.c tests/fuzz/fuzz.c \
-	harness/build/initramfs.c harness/build/manifest.c harness/build/cpio.c harness/base/deps.c \
+	harness/image/initramfs.c harness/image/manifest.c harness/image/cpio.c harness/base/deps.c \
 	harness/base/elf.c harness/base/proc.c $(BASE_SRC)
 
 # serve's protocol engine lives with the command layer: the whole library, and jansson.
@@ -185,7 +185,7 @@ fuzz-elf: $(FUZZ_ELF) $(FUZZ_ELF_DICT)
 
 # Kconfig fragments, seeded from kconfig/: each alone, and each followed by a NUL and
 # a .config in which its requests survived, or its =y requests were turned off.
-$(FUZZ_KCONFIG): $(FUZZ_KCONFIG_SRC) tests/fuzz/fuzz.h harness/build/kconfig.h \
+$(FUZZ_KCONFIG): $(FUZZ_KCONFIG_SRC) tests/fuzz/fuzz.h harness/image/kconfig.h \
 		$(BASE_H) | have-clang
 	$(call build,$(FUZZ_KCONFIG_SRC))
 
@@ -208,7 +208,7 @@ fuzz-kconfig: $(FUZZ_KCONFIG) $(FUZZ_KCONFIG_DICT)
 
 # The syscall table, seeded from the kernels in kdive's cache (in pieces of 120 lines:
 # a whole table is longer than FUZZ_MAX_LEN) and from a few lines of every form.
-$(FUZZ_SYSCALLS): $(FUZZ_SYSCALLS_SRC) tests/fuzz/fuzz.h harness/build/syscalls.h \
+$(FUZZ_SYSCALLS): $(FUZZ_SYSCALLS_SRC) tests/fuzz/fuzz.h harness/image/syscalls.h \
 		$(BASE_H) | have-clang
 	$(call build,$(FUZZ_SYSCALLS_SRC))
 
@@ -230,8 +230,8 @@ fuzz-syscalls: $(FUZZ_SYSCALLS) $(FUZZ_SYSCALLS_DICT)
 	$(call run,syscalls,-dict=$(FUZZ_SYSCALLS_DICT))
 
 # The initramfs spec, seeded from initramfs/files.
-$(FUZZ_INITRAMFS): $(FUZZ_INITRAMFS_SRC) tests/fuzz/fuzz.h harness/build/initramfs.h \
-		harness/build/cpio.h harness/base/deps.h harness/base/elf.h \
+$(FUZZ_INITRAMFS): $(FUZZ_INITRAMFS_SRC) tests/fuzz/fuzz.h harness/image/initramfs.h \
+		harness/image/cpio.h harness/base/deps.h harness/base/elf.h \
 		harness/base/proc.h $(BASE_H) | have-clang
 	$(call build,$(FUZZ_INITRAMFS_SRC))
 
