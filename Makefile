@@ -31,9 +31,9 @@ WARN := -Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-proto
 ifneq ($(CI),)
 WARN += -Werror
 endif
-# The layers: base (strings, JSON, processes), build (kernel, initramfs), guest (gdb,
+# The layers: base (strings, JSON, processes), image (kernel, initramfs), guest (gdb,
 # QEMU, session, run), check (scenarios, matching, reports), cmd (the command line).
-HARNESS_DIRS := base build guest check cmd
+HARNESS_DIRS := base image guest check cmd
 INCLUDES := $(addprefix -iquote harness/,$(HARNESS_DIRS))
 ALL_CFLAGS := -std=gnu11 $(WARN) $(CFLAGS) -MMD -MP $(INCLUDES) -DKDIVE_SRCDIR='"$(CURDIR)"'
 SAN_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -4,7 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "test.h"
-#include "util.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <signal.h>

@@ -5,6 +5,10 @@
 #include "deps.h"
 #include "elf.h"
 #include "proc.h"
+#include "files.h"
+#include "strvec.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <fcntl.h>
 #include <linux/kvm.h>

@@ -10,7 +10,7 @@
 #ifndef KDIVE_DEPS_H
 #define KDIVE_DEPS_H
 
-#include "util.h"
+#include "strbuf.h"
 
 /* What a dependency is for: one purpose each. */
 enum deps_need {
@@ -68,7 +68,7 @@ int deps_kvm_usable(struct strbuf *why);
 
 /*
  * Run apt-get update + install for the missing packages (root only; apt-get's output
- * goes to kdive's). 0, or -1 with why in err (an error buffer, util.h).
+ * goes to kdive's). 0, or -1 with why in err (an error buffer, usage.h).
  */
 int deps_install(const struct deps_status *st, size_t n, unsigned need_mask, struct strbuf *err);
 

@@ -1,8 +1,11 @@
 /*
- * elf: section, symbol and DWARF-version look-ups in an ELF64 file in memory. util only.
+ * elf: section, symbol and DWARF-version look-ups in an ELF64 file in memory. strbuf,
+ * usage and wrapper only.
  */
 #define _GNU_SOURCE
 #include "elf.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <elf.h>
 #include <errno.h>

@@ -2,12 +2,12 @@
  * elf: read-only facts from an ELF64 file, mapped into memory: its sections, the DWARF
  * version of its first compilation unit, whether it is statically linked, and its
  * symbols. Used to verify a vmlinux (DWARF 5, .gdb_index), to check that busybox is
- * static, and to resolve addresses. Depends on util.
+ * static, and to resolve addresses. Depends on strbuf, usage and wrapper.
  */
 #ifndef KDIVE_ELF_H
 #define KDIVE_ELF_H
 
-#include "util.h"
+#include "strbuf.h"
 #include <stdint.h>
 
 struct elf {

@@ -1,5 +1,5 @@
 /*
- * json: the one JSON writer. Depends on util.
+ * json: the one JSON writer. Depends on strbuf.
  */
 #include "json.h"
 

@@ -3,7 +3,7 @@
  * objects, arrays, and members of strings, numbers, booleans and null — keeping the
  * commas and, when asked, two-space indentation. Strings are escaped for JSON, and
  * bytes that are not valid UTF-8 become U+FFFD, so that any text from gdb, a console
- * or a file makes a valid document. Pure. Depends on util.
+ * or a file makes a valid document. Pure. Depends on strbuf.
  *
  *   struct json j;
  *   json_init(&j, &out, 1);
@@ -13,7 +13,7 @@
 #ifndef KDIVE_JSON_H
 #define KDIVE_JSON_H
 
-#include "util.h"
+#include "strbuf.h"
 #include <stdint.h>
 
 #define JSON_MAX_DEPTH 32

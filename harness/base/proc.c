@@ -1,15 +1,20 @@
 /*
  * proc: spawn, wait, stop and reap children; kill survivors on every exit path.
- * Depends on util.
+ * Depends on files, strbuf, strvec, timeutil, usage and wrapper.
  */
 #define _GNU_SOURCE
 #include "proc.h"
+#include "files.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>

@@ -14,12 +14,13 @@
  * (SIGKILL, a crash) is covered by the watcher, a small process forked at the first
  * proc_start() that outlives kdive and ends every group kdive left (proc.c), through
  * a pidfd of each child: never a stranger that took the pid of one reaped meanwhile.
- * Depends on util.
+ * Depends on files, strbuf, strvec, timeutil, usage and wrapper.
  */
 #ifndef KDIVE_PROC_H
 #define KDIVE_PROC_H
 
-#include "util.h"
+#include "strbuf.h"
+#include "strvec.h"
 #include <stdint.h>
 #include <sys/types.h>
 

@@ -1,6 +1,6 @@
 /*
  * quote: one quoting function per command language kdive writes in (quote.h).
- * Depends on util.
+ * Depends on strbuf.
  */
 #include "quote.h"
 

@@ -5,12 +5,12 @@
  * function for its language, so that what arrives is exactly the string, one argument,
  * and never a second command. A language that cannot carry a byte (a newline in a
  * gdb CLI line, a tab in HMP) makes its function fail with the byte named, and the
- * caller refuses the string instead of sending something else. Depends on util.
+ * caller refuses the string instead of sending something else. Depends on strbuf.
  */
 #ifndef KDIVE_QUOTE_H
 #define KDIVE_QUOTE_H
 
-#include "util.h"
+#include "strbuf.h"
 
 /*
  * One word for /bin/sh: '...', a ' inside as '\''. Every byte but NUL is carried.

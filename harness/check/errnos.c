@@ -1,9 +1,9 @@
 /*
- * errnos: errno names and numbers, both ways. Pure; see errnos.h. Depends on util
+ * errnos: errno names and numbers, both ways. Pure; see errnos.h. Depends on wrapper
  * (ARRAY_SIZE) only.
  */
 #include "errnos.h"
-#include "util.h"
+#include "wrapper.h"
 
 #include <string.h>
 

@@ -1,9 +1,10 @@
 /*
  * guard: kernel-version guards and comparison operators. Pure; see guard.h. Depends on
- * lexer (character classes, quoting) and util.
+ * lexer (character classes, quoting), strbuf and wrapper.
  */
 #include "guard.h"
 #include "lexer.h"
+#include "wrapper.h"
 
 #include <string.h>
 

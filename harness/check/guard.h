@@ -3,12 +3,12 @@
  * it applies only to some kernels, and the comparison operators they share with
  * register checks. Parses a guard's text, writes it back in its canonical form and
  * decides whether it holds for a kernel version ("6.12.117", "6.12.0-rc1+"). Pure;
- * depends on lexer (quoting in messages) and util.
+ * depends on lexer (quoting in messages), strbuf and wrapper.
  */
 #ifndef KDIVE_GUARD_H
 #define KDIVE_GUARD_H
 
-#include "util.h"
+#include "strbuf.h"
 
 /* A comparison: of kernel versions in a guard, of values in a register check. */
 enum guard_op { GUARD_EQ, GUARD_NE, GUARD_LT, GUARD_LE, GUARD_GT, GUARD_GE };

@@ -1,6 +1,6 @@
 /*
  * lexer: words of a scenario line, number words, indentation, and quoting and
- * near-miss names for messages. Pure; see lexer.h. Depends on util.
+ * near-miss names for messages. Pure; see lexer.h. Depends on strbuf.
  */
 #include "lexer.h"
 

@@ -4,12 +4,12 @@
  * words, measures and describes indentation, quotes words for messages (long words
  * cut, odd bytes shown as \xNN) and finds the known name a mistyped word was meant to
  * be ("did you mean"). Works on the line in place: words point into it and are not
- * NUL-terminated. Pure; depends on util.
+ * NUL-terminated. Pure; depends on strbuf.
  */
 #ifndef KDIVE_LEXER_H
 #define KDIVE_LEXER_H
 
-#include "util.h"
+#include "strbuf.h"
 #include <stdint.h>
 
 /* A word of a line: bytes s[0..len), at 1-based column col. */

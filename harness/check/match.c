@@ -1,10 +1,12 @@
 /*
  * match: compare a run's observations with a scenario's expectations and describe the
- * differences. Pure; see match.h. Depends on scenario, errnos and util.
+ * differences. Pure; see match.h. Depends on scenario, errnos, strbuf and wrapper.
  */
 #include "match.h"
 #include "errnos.h"
+#include "wrapper.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 

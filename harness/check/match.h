@@ -1,7 +1,7 @@
 /*
  * match: the pure comparison of what a run observed (struct obs_run) with what a
  * scenario expects (struct scenario), stop by stop and check by check, and the
- * readable diff of what differs. No I/O. Depends on scenario, errnos (and util).
+ * readable diff of what differs. No I/O. Depends on scenario, errnos (and strbuf).
  *
  * Frames: a block of expected frames is a pattern over the captured frames, innermost
  * first, anchored at both ends; "..." matches any run of frames (none included). An
@@ -20,6 +20,7 @@
 
 #include "obs.h"
 #include "scenario.h"
+#include "strbuf.h"
 
 /* The outcome of a scenario, a stop, or one expectation. */
 enum match_status {

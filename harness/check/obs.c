@@ -1,8 +1,9 @@
 /*
  * obs: freeing observations, making their paths relative, encoding them. Depends on
- * util.
+ * strbuf and wrapper.
  */
 #include "obs.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <stdlib.h>

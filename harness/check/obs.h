@@ -4,12 +4,12 @@
  * reports relative to the kernel tree (or the guest programs' directory), so that
  * reports and recorded scenarios compare across machines; and its encoding, to carry a
  * run from a worker process. Filled by run (and tours), read by match, record and
- * report. Pure. Depends on util.
+ * report. Pure. Depends on strbuf and wrapper.
  */
 #ifndef KDIVE_OBS_H
 #define KDIVE_OBS_H
 
-#include "util.h"
+#include "strbuf.h"
 #include <stdint.h>
 
 /* One captured frame. */

@@ -1,8 +1,10 @@
 /*
- * record: rewrite a scenario's frame blocks from observations. Pure; scenario, util.
+ * record: rewrite a scenario's frame blocks from observations. Pure; scenario, strbuf,
+ * wrapper.
  */
 #define _GNU_SOURCE
 #include "record.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -4,14 +4,14 @@
  * at kernel stops, `user`) block replaced by the observed frames, keeping everything
  * else: comments, narration, checks, and guarded frame lines whose guard does not hold
  * for this kernel (they describe other kernels). A stop without a block gets one at
- * the end of its body. Depends on scenario, obs, util.
+ * the end of its body. Depends on scenario, obs, strbuf, wrapper.
  */
 #ifndef KDIVE_RECORD_H
 #define KDIVE_RECORD_H
 
 #include "obs.h"
 #include "scenario.h"
-#include "util.h"
+#include "strbuf.h"
 
 /*
  * Rewrite text into out. strip is a NULL-terminated list of path prefixes removed

@@ -1,10 +1,13 @@
 /*
  * report: the text, KTAP v1, JUnit XML and JSON writers behind struct report_ops, and
  * See report.h.
- * Depends on match, scenario and util.
+ * Depends on match, scenario, sha256, strbuf, strvec, timeutil and wrapper.
  */
 #include "report.h"
 #include "json.h"
+#include "sha256.h"
+#include "timeutil.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <errno.h>

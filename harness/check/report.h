@@ -3,7 +3,7 @@
  * (for CI dashboards), KCIDB v5 (for KernelCI) or JSON (the stable interface for
  * scripts: docs/result.schema.json describes every member, and a change to the JSON
  * writer changes it too; docs/design.md), all behind one interface. Pure: output is
- * appended to a strbuf, which the caller prints. Depends on match (and scenario, util).
+ * appended to a strbuf, which the caller prints. Depends on match (and scenario, strbuf, strvec).
  *
  * Usage: report_begin(), then report_scenario() once per result (the caller may print
  * and reset out between calls to stream), then report_end(), which must be called: it
@@ -15,6 +15,8 @@
 
 #include "json.h"
 #include "match.h"
+#include "strbuf.h"
+#include "strvec.h"
 
 enum report_format { REPORT_TEXT, REPORT_KTAP, REPORT_JUNIT, REPORT_JSON, REPORT_KCIDB };
 

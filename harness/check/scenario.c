@@ -2,7 +2,7 @@
  * scenario: the parser of scenario files into struct scenario. Pure: no I/O, every
  * diagnostic goes to a strbuf as "FILE:LINE:COL: message". The format is described in
  * scenarios/README.md. Depends on lexer (the words of a line), guard (reading a
- * version guard), errnos (-ERRNO values) and util.
+ * version guard), errnos (-ERRNO values), strbuf, strvec and wrapper.
  *
  * The parser works line by line. A line is: indentation, an optional version guard
  * "[OP MAJOR.MINOR[.PATCH]]", then words. Its indentation places it at one of three
@@ -16,6 +16,7 @@
 #include "errnos.h"
 #include "guard.h"
 #include "lexer.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>

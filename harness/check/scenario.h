@@ -2,7 +2,7 @@
  * scenario: the pure parser of scenario files (scenarios/NAME.scn) into structs. No
  * I/O beyond the text handed in; every error is "FILE:LINE:COL: message" in a strbuf.
  * The format's reference is scenarios/README.md. Depends on guard (the guards in its
- * structs), lexer, errnos and util.
+ * structs), lexer, errnos, strbuf, strvec and wrapper.
  *
  *   scenario fork                       name (default: the file's base name)
  *   program  fork [ARG]...              guest program from initramfs/progs/, arguments
@@ -31,7 +31,8 @@
 #define KDIVE_SCENARIO_H
 
 #include "guard.h"
-#include "util.h"
+#include "strbuf.h"
+#include "strvec.h"
 #include <stdint.h>
 
 /* One expected frame, or a "..." wildcard. */

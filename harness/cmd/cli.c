@@ -12,9 +12,15 @@
 #include "proc.h"
 #include "scenario.h"
 #include "syscalls.h"
+#include "cache_dir.h"
+#include "files.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <getopt.h>
+#include <stdio.h>
 #include <sys/stat.h>
 #include <limits.h>
 #include <stdlib.h>

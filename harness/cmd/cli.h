@@ -7,7 +7,11 @@
 
 #include "kernel.h"
 #include "run.h"
-#include "util.h"
+#include "progress.h"
+#include "strbuf.h"
+#include "usage.h"
+
+#include <stdio.h>
 
 #define KDIVE_VERSION "0.1"
 
@@ -124,7 +128,7 @@ struct cli_images {
  * cli_exit_code() maps scenario results, counts[s] being the number of scenarios of
  * enum match_status s: 3 if any is an error, else 1 if any failed, else 4 (skipped) if
  * none passed, else 0. cli_results_exit_code() counts n results and asks it.
- * cli_fail_exit_code() maps a library failure (util.h): 2 for bad input, else 3.
+ * cli_fail_exit_code() maps a library failure (usage.h): 2 for bad input, else 3.
  */
 struct match_result;
 int cli_exit_code(const size_t *counts);
@@ -132,14 +136,14 @@ int cli_results_exit_code(const struct match_result *res, size_t n);
 int cli_fail_exit_code(enum fail_kind kind);
 
 /*
- * Print an error buffer (util.h) on stderr: the lines the library wrote itself
+ * Print an error buffer (usage.h) on stderr: the lines the library wrote itself
  * ("error: ...", "hint: ...", "full log: ...") behind "kdive: ", the others
  * (FILE:LINE:COL diagnostics, log tails, a compiler's output) as they are.
  */
 void cli_print_failure(const char *msg);
 
 /*
- * The display of a long operation's progress (util.h's struct progress) on stderr.
+ * The display of a long operation's progress (progress.h's struct progress) on stderr.
  * mode 2: one live status line, redrawn each second and cleared at the end of a step
  * (a terminal); 1: "kdive: STATUS" lines at each new stage and every 20 s; 0: nothing.
  */

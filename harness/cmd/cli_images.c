@@ -9,8 +9,11 @@
 #include "cli.h"
 #include "deps.h"
 #include "initramfs.h"
+#include "cache_dir.h"
+#include "files.h"
 #include "kbuild.h"
 #include "session.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <limits.h>

@@ -6,6 +6,12 @@
 #include "initramfs.h"
 #include "json.h"
 #include "kbuild.h"
+#include "cache_dir.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -14,8 +14,14 @@
 #include "scenario.h"
 #include "session.h"
 #include "syscalls.h"
+#include "files.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -6,7 +6,10 @@
 #define _GNU_SOURCE
 #include "cli.h"
 #include "deps.h"
+#include "strbuf.h"
+#include "usage.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 

@@ -7,7 +7,13 @@
 #include "elf.h"
 #include "json.h"
 #include "session.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

@@ -8,8 +8,14 @@
 #include "record.h"
 #include "scenario.h"
 #include "syscalls.h"
+#include "files.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "usage.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <sys/wait.h>
 #include <stdlib.h>
 #include <string.h>

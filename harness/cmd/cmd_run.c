@@ -9,6 +9,10 @@
 #include "report.h"
 #include "scenario.h"
 #include "syscalls.h"
+#include "strbuf.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -18,6 +18,11 @@
 #include "serve.h"
 #include "session.h"
 #include "syscalls.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <jansson.h>

@@ -12,8 +12,14 @@
 #include "scenario.h"
 #include "session.h"
 #include "syscalls.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>

@@ -5,12 +5,16 @@
 #define _GNU_SOURCE
 #include "gdb.h"
 #include "deps.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>

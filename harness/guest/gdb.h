@@ -12,7 +12,10 @@
 #include "mi.h"
 #include "proc.h"
 #include "quote.h"
-#include "util.h"
+#include "strbuf.h"
+#include "strvec.h"
+
+#include <stdio.h>
 
 struct gdb {
 	struct proc proc;          /* the gdb process */

@@ -4,7 +4,7 @@
  * recursive-descent parser into a record. Cutting first is what makes any
  * fragmentation of the input give the same records. See harness/mi-grammar.md.
  *
- * Pure: no I/O. Depends on util (strbuf, x-allocation).
+ * Pure: no I/O. Depends on strbuf and wrapper (x-allocation).
  */
 #include "mi.h"
 
@@ -13,7 +13,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 /*
  * Tuples and lists nested deeper than this are a parse error: it bounds the recursion

@@ -9,7 +9,7 @@
  *
  * The grammar and gdb's quirks are written down in harness/mi-grammar.md.
  *
- * Pure: no I/O, no processes, no global state. Depends on util only.
+ * Pure: no I/O, no processes, no global state. Depends on strbuf and wrapper only.
  */
 #ifndef KDIVE_MI_H
 #define KDIVE_MI_H

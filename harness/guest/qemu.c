@@ -4,6 +4,10 @@
 #define _GNU_SOURCE
 #include "qemu.h"
 #include "deps.h"
+#include "files.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <fcntl.h>

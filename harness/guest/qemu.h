@@ -13,7 +13,8 @@
 
 #include "proc.h"
 #include "quote.h"
-#include "util.h"
+#include "strbuf.h"
+#include "strvec.h"
 
 /* The gdbstub's socket in the run directory (gdb, run there, names it alone). */
 #define QEMU_GDB_SOCK "gdb.sock"

@@ -5,6 +5,9 @@
 #define _GNU_SOURCE
 #include "run.h"
 #include "session.h"
+#include "strbuf.h"
+#include "timeutil.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <stdlib.h>

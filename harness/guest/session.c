@@ -8,6 +8,10 @@
 #include "session.h"
 #include "session_int.h"
 #include "elf.h"
+#include "files.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <signal.h>

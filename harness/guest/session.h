@@ -20,7 +20,8 @@
 #include "gdb.h"
 #include "obs.h"
 #include "qemu.h"
-#include "util.h"
+#include "strbuf.h"
+#include "strvec.h"
 #include "warm.h"
 
 /* MSRs kdive reads (Intel SDM vol. 4, table 2-2). */

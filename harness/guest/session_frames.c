@@ -7,6 +7,8 @@
 #define _GNU_SOURCE
 #include "session.h"
 #include "session_int.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,6 +8,9 @@
 #define _GNU_SOURCE
 #include "session.h"
 #include "elf.h"
+#include "strbuf.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -8,6 +8,9 @@
 #define _GNU_SOURCE
 #include "session.h"
 #include "session_int.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 #include "elf.h"
 
 #include <stdlib.h>

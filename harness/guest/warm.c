@@ -5,6 +5,12 @@
 #include "warm.h"
 #include "deps.h"
 #include "manifest.h"
+#include "files.h"
+#include "sha256.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <dirent.h>
 #include <errno.h>

@@ -28,7 +28,7 @@
 #define KDIVE_WARM_H
 
 #include "qemu.h"
-#include "util.h"
+#include "strbuf.h"
 
 #include <sys/types.h>
 

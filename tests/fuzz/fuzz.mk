@@ -35,41 +35,46 @@ FUZZ_CFLAGS := -std=gnu11 -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
 	-Wall -Wextra -Wshadow -Wformat=2 -Wno-format-nonliteral -Wmissing-prototypes \
 	-Wstrict-prototypes -Wno-missing-field-initializers \
-	$(addprefix -iquote harness/,base build guest check cmd)
+	$(addprefix -iquote harness/,base image guest check cmd)
 GOLDENS := $(sort $(wildcard tests/mi/*.mi))
-# kdive's cache, as kdive_cache_dir() finds it (util.h).
+# kdive's cache, as kdive_cache_dir() finds it (cache_dir.h).
 KDIVE_CACHE_DIR := $(or $(KDIVE_CACHE),$(if $(XDG_CACHE_HOME),$(XDG_CACHE_HOME)/kdive),$(HOME)/.cache/kdive)
 SYSCALL_TABLES := $(sort $(wildcard \
 	$(KDIVE_CACHE_DIR)/kernel/*/arch/x86/include/generated/asm/syscalls_64.h))
 
+# base's helpers (strings, allocation, diagnostics, files), which every target links.
+BASE_SRC := $(addprefix harness/base/,wrapper.c usage.c strbuf.c strvec.c quote.c \
+	progress.c sha256.c timeutil.c files.c lockfile.c cache_dir.c)
+BASE_H := $(BASE_SRC:.c=.h)
+
 FUZZ_MI := $(FUZZ_DIR)/fuzz_mi
 FUZZ_MI_DICT := $(FUZZ_DIR)/mi.dict
-FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c harness/base/util.c harness/base/quote.c
+FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c $(BASE_SRC)
 
 FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
 FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/check/scenario.c harness/check/guard.c \
-	harness/check/lexer.c harness/check/errnos.c harness/base/util.c harness/base/quote.c
+	harness/check/lexer.c harness/check/errnos.c $(BASE_SRC)
 
 FUZZ_ELF := $(FUZZ_DIR)/fuzz_elf
 FUZZ_ELF_DICT := $(FUZZ_DIR)/elf.dict
-FUZZ_ELF_SRC := tests/fuzz/fuzz_elf.c harness/base/elf.c harness/base/util.c harness/base/quote.c
+FUZZ_ELF_SRC := tests/fuzz/fuzz_elf.c harness/base/elf.c $(BASE_SRC)
 
 FUZZ_KCONFIG := $(FUZZ_DIR)/fuzz_kconfig
 FUZZ_KCONFIG_DICT := $(FUZZ_DIR)/kconfig.dict
-FUZZ_KCONFIG_SRC := tests/fuzz/fuzz_kconfig.c tests/fuzz/fuzz.c harness/build/kconfig.c \
-	harness/base/util.c harness/base/quote.c
+FUZZ_KCONFIG_SRC := tests/fuzz/fuzz_kconfig.c tests/fuzz/fuzz.c harness/image/kconfig.c \
+	$(BASE_SRC)
 
 FUZZ_SYSCALLS := $(FUZZ_DIR)/fuzz_syscalls
 FUZZ_SYSCALLS_DICT := $(FUZZ_DIR)/syscalls.dict
-FUZZ_SYSCALLS_SRC := tests/fuzz/fuzz_syscalls.c tests/fuzz/fuzz.c harness/build/syscalls.c \
-	harness/base/util.c harness/base/quote.c
+FUZZ_SYSCALLS_SRC := tests/fuzz/fuzz_syscalls.c tests/fuzz/fuzz.c harness/image/syscalls.c \
+	$(BASE_SRC)
 
 # initramfs.c's spec parser comes with the module's build code and what it links.
 FUZZ_INITRAMFS := $(FUZZ_DIR)/fuzz_initramfs
 FUZZ_INITRAMFS_DICT := $(FUZZ_DIR)/initramfs.dict
 FUZZ_INITRAMFS_SRC := tests/fuzz/fuzz_initramfs.c tests/fuzz/fuzz.c \
-	harness/build/initramfs.c harness/build/manifest.c harness/build/cpio.c harness/base/deps.c \
-	harness/base/elf.c harness/base/proc.c harness/base/util.c harness/base/quote.c
+	harness/image/initramfs.c harness/image/manifest.c harness/image/cpio.c harness/base/deps.c \
+	harness/base/elf.c harness/base/proc.c $(BASE_SRC)
 
 # serve's protocol engine lives with the command layer: the whole library, and jansson.
 FUZZ_SERVE := $(FUZZ_DIR)/fuzz_serve
@@ -117,7 +122,7 @@ define run
 endef
 
 # The MI parser, seeded from the golden transcripts.
-$(FUZZ_MI): $(FUZZ_MI_SRC) harness/guest/mi.h harness/base/util.h | have-clang
+$(FUZZ_MI): $(FUZZ_MI_SRC) harness/guest/mi.h $(BASE_H) | have-clang
 	$(call build,$(FUZZ_MI_SRC))
 
 # MI's punctuation and words, so that mutations make records and not only noise.
@@ -139,7 +144,7 @@ fuzz-mi: $(FUZZ_MI) $(FUZZ_MI_DICT)
 
 # The scenario parser, seeded from the scenario library.
 $(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/check/scenario.h harness/check/guard.h \
-		harness/check/lexer.h harness/check/errnos.h harness/base/util.h | have-clang
+		harness/check/lexer.h harness/check/errnos.h $(BASE_H) | have-clang
 	$(call build,$(FUZZ_SCN_SRC))
 
 fuzz-scenario: $(FUZZ_SCN)
@@ -150,7 +155,7 @@ fuzz-scenario: $(FUZZ_SCN)
 # The ELF reader, seeded with small files of the kinds kdive reads: objects with DWARF
 # 5 and 4, a static executable with and without debug info, and a PIE with an
 # interpreter. Packed (-z max-page-size=16) so that each fits in FUZZ_MAX_LEN.
-$(FUZZ_ELF): $(FUZZ_ELF_SRC) harness/base/elf.h harness/base/util.h | have-clang
+$(FUZZ_ELF): $(FUZZ_ELF_SRC) harness/base/elf.h $(BASE_H) | have-clang
 	$(call build,$(FUZZ_ELF_SRC))
 
 # ELF's magic, the section names kdive looks up, and values of the types it checks.
@@ -180,8 +185,8 @@ fuzz-elf: $(FUZZ_ELF) $(FUZZ_ELF_DICT)
 
 # Kconfig fragments, seeded from kconfig/: each alone, and each followed by a NUL and
 # a .config in which its requests survived, or its =y requests were turned off.
-$(FUZZ_KCONFIG): $(FUZZ_KCONFIG_SRC) tests/fuzz/fuzz.h harness/build/kconfig.h \
-		harness/base/util.h | have-clang
+$(FUZZ_KCONFIG): $(FUZZ_KCONFIG_SRC) tests/fuzz/fuzz.h harness/image/kconfig.h \
+		$(BASE_H) | have-clang
 	$(call build,$(FUZZ_KCONFIG_SRC))
 
 $(FUZZ_KCONFIG_DICT): tests/fuzz/fuzz.mk
@@ -203,8 +208,8 @@ fuzz-kconfig: $(FUZZ_KCONFIG) $(FUZZ_KCONFIG_DICT)
 
 # The syscall table, seeded from the kernels in kdive's cache (in pieces of 120 lines:
 # a whole table is longer than FUZZ_MAX_LEN) and from a few lines of every form.
-$(FUZZ_SYSCALLS): $(FUZZ_SYSCALLS_SRC) tests/fuzz/fuzz.h harness/build/syscalls.h \
-		harness/base/util.h | have-clang
+$(FUZZ_SYSCALLS): $(FUZZ_SYSCALLS_SRC) tests/fuzz/fuzz.h harness/image/syscalls.h \
+		$(BASE_H) | have-clang
 	$(call build,$(FUZZ_SYSCALLS_SRC))
 
 $(FUZZ_SYSCALLS_DICT): tests/fuzz/fuzz.mk
@@ -225,9 +230,9 @@ fuzz-syscalls: $(FUZZ_SYSCALLS) $(FUZZ_SYSCALLS_DICT)
 	$(call run,syscalls,-dict=$(FUZZ_SYSCALLS_DICT))
 
 # The initramfs spec, seeded from initramfs/files.
-$(FUZZ_INITRAMFS): $(FUZZ_INITRAMFS_SRC) tests/fuzz/fuzz.h harness/build/initramfs.h \
-		harness/build/cpio.h harness/base/deps.h harness/base/elf.h \
-		harness/base/proc.h harness/base/util.h | have-clang
+$(FUZZ_INITRAMFS): $(FUZZ_INITRAMFS_SRC) tests/fuzz/fuzz.h harness/image/initramfs.h \
+		harness/image/cpio.h harness/base/deps.h harness/base/elf.h \
+		harness/base/proc.h $(BASE_H) | have-clang
 	$(call build,$(FUZZ_INITRAMFS_SRC))
 
 $(FUZZ_INITRAMFS_DICT): tests/fuzz/fuzz.mk

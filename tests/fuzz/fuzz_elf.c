@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "elf.h"
-#include "util.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

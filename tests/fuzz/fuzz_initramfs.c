@@ -12,6 +12,8 @@
 
 #include "fuzz.h"
 #include "initramfs.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

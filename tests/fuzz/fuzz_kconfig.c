@@ -14,6 +14,8 @@
 
 #include "fuzz.h"
 #include "kconfig.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -11,7 +11,7 @@
 #include <string.h>
 
 #include "mi.h"
-#include "util.h"
+#include "strbuf.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -5,11 +5,11 @@
  * of kdive relies on, the messages of a failed parse for their form, and the
  * NUL-terminated entry point must agree with the length-counted one.
  *
- *   clang -fsanitize=fuzzer,address,undefined -iquote harness harness/scenario.c \
- *         harness/util.c tests/fuzz/fuzz_scenario.c -o fuzz_scenario
- *   ./fuzz_scenario -max_total_time=60 -max_len=4096
+ *   make -f tests/fuzz/fuzz.mk O=build fuzz-scenario   (tests/fuzz/fuzz.mk builds it)
+ *   build/fuzz/fuzz_scenario -max_total_time=60 -max_len=4096
  */
 #include "scenario.h"
+#include "strbuf.h"
 
 #include <stdlib.h>
 #include <string.h>

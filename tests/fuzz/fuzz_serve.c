@@ -16,7 +16,6 @@
 
 #include "fuzz.h"
 #include "serve.h"
-#include "util.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -1,5 +1,6 @@
 /* Shared fixtures of the unit tests (no tests here). */
 #include "fixtures.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -5,6 +5,9 @@
 #include "test.h"
 #include "cli.h"
 #include "match.h"
+#include "progress.h"
+#include "strbuf.h"
+#include "usage.h"
 
 #include <fcntl.h>
 #include <unistd.h>

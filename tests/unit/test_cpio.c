@@ -1,6 +1,7 @@
 /* Unit tests for the newc cpio writer. */
 #include "test.h"
 #include "cpio.h"
+#include "strbuf.h"
 
 #include <sys/stat.h>
 

@@ -1,6 +1,7 @@
 /* Unit tests for elf, on the test binary itself (an x86-64 ELF built with -g). */
 #include "test.h"
 #include "elf.h"
+#include "strbuf.h"
 
 #include <elf.h>
 #include <stddef.h>

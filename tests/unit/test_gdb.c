@@ -2,6 +2,10 @@
  * time-outs, garbage, and gdb dying with a status or a signal. */
 #include "test.h"
 #include "gdb.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "wrapper.h"
 
 #include <signal.h>
 #include <stdlib.h>

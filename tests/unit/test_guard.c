@@ -6,6 +6,8 @@
  */
 #include "guard.h"
 #include "test.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 #include <string.h>
 

@@ -1,6 +1,8 @@
 /* Unit tests for the initramfs spec parser (initramfs/files), without building. */
 #include "test.h"
 #include "initramfs.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 /* Check text as file "files"; err holds the diagnostics. */
 static int check(const char *text, struct strbuf *err)

@@ -1,6 +1,7 @@
 /* Unit tests for json: the one JSON writer. */
 #include "json.h"
 #include "test.h"
+#include "strbuf.h"
 
 TEST(json_quote_escapes)
 {

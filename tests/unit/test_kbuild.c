@@ -2,6 +2,10 @@
 #include "test.h"
 #include "kbuild.h"
 #include "proc.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 

@@ -2,6 +2,7 @@
 #include "test.h"
 #include "kbuild.h"
 #include "kconfig.h"
+#include "strbuf.h"
 
 static const char dotconfig[] =
 	"#\n# Automatically generated file; DO NOT EDIT.\n#\n"

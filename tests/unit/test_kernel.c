@@ -1,6 +1,9 @@
 /* Unit tests for kernel: what a vmlinux says of itself (the pure parts). */
 #include "kernel.h"
 #include "test.h"
+#include "files.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 

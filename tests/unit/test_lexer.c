@@ -4,6 +4,8 @@
  */
 #include "lexer.h"
 #include "test.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 #include <stdint.h>
 #include <string.h>

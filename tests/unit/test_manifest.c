@@ -1,6 +1,9 @@
 /* Unit tests for manifest: a cache entry's files recorded, then checked. */
 #include "test.h"
 #include "manifest.h"
+#include "files.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

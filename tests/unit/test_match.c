@@ -6,6 +6,8 @@
 #include "match.h"
 #include "test.h"
 #include "fixtures.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 #include <stdint.h>
 

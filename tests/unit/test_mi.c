@@ -5,7 +5,9 @@
  */
 #include "test.h"
 #include "mi.h"
-#include "util.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "wrapper.h"
 
 #include <dirent.h>
 

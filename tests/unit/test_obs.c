@@ -5,6 +5,8 @@
  */
 #include "obs.h"
 #include "test.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 #include <string.h>
 

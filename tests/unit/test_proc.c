@@ -2,6 +2,11 @@
 #define _GNU_SOURCE
 #include "test.h"
 #include "proc.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <dirent.h>
 #include <fcntl.h>

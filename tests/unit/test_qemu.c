@@ -5,6 +5,9 @@
  */
 #include "qemu.h"
 #include "test.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "wrapper.h"
 
 #include <string.h>
 

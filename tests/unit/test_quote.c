@@ -7,6 +7,8 @@
  */
 #include "test.h"
 #include "quote.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 #include <stdio.h>
 #include <stdlib.h>

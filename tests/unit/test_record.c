@@ -2,6 +2,8 @@
 #include "test.h"
 #include "fixtures.h"
 #include "record.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 static const char text[] =
 	"# a comment that stays\n"

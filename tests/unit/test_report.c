@@ -7,6 +7,8 @@
 #include "report.h"
 #include "test.h"
 #include "fixtures.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <stdint.h>

@@ -6,6 +6,8 @@
 #include "scenario.h"
 #include "errnos.h"
 #include "test.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 #include <stdint.h>
 

@@ -6,6 +6,8 @@
  */
 #include "session.h"
 #include "test.h"
+#include "strbuf.h"
+#include "wrapper.h"
 
 /* A 6.12-like layout: pcpu_hot, THREAD_SIZE 16 KiB, no FRED, UP unless smp. */
 static void layout(struct session_layout *l, int smp, int fred)

@@ -1,6 +1,7 @@
 /* Unit tests for the syscall-table reader. */
 #include "test.h"
 #include "syscalls.h"
+#include "strbuf.h"
 
 static const char table[] =
 	"__SYSCALL(0, sys_read)\n__SYSCALL(1, sys_write)\n__SYSCALL(4, sys_newstat)\n"

@@ -3,12 +3,12 @@
  * unpacks as an initramfs. Entries are collected, then written sorted by path (so a
  * directory always precedes its contents), owned by 0:0, with one fixed mtime and
  * inode numbers in that order: the same inputs give the same bytes, whoever runs it,
- * without root (device nodes are just headers). Depends on util.
+ * without root (device nodes are just headers). Depends on strbuf.
  */
 #ifndef KDIVE_CPIO_H
 #define KDIVE_CPIO_H
 
-#include "util.h"
+#include "strbuf.h"
 #include <stdint.h>
 
 /* One archive entry. */

@@ -4,6 +4,11 @@
  */
 #define _GNU_SOURCE
 #include "manifest.h"
+#include "files.h"
+#include "sha256.h"
+#include "strvec.h"
+#include "usage.h"
+#include "wrapper.h"
 
 #include <dirent.h>
 #include <errno.h>

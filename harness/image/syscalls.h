@@ -3,12 +3,12 @@
  * arch/x86/include/generated/asm/syscalls_64.h ("__SYSCALL(56, sys_clone)") or filled
  * from a vmlinux's sys_call_table (kernel.c), so that
  * scenarios name syscalls and kdive never carries a hard-coded list that could
- * disagree with the kernel under test. Pure; depends on util.
+ * disagree with the kernel under test. Pure; depends on strbuf.
  */
 #ifndef KDIVE_SYSCALLS_H
 #define KDIVE_SYSCALLS_H
 
-#include "util.h"
+#include "strbuf.h"
 
 struct syscalls {
 	char **names; /* names[nr] without "sys_" ("clone"), NULL for holes; owned */

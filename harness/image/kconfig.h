@@ -4,12 +4,12 @@
  * (a later fragment overrides an earlier one), writes the merged fragment, and checks
  * that every requested symbol survived into the final .config, the way the kernel's
  * merge_config.sh does, but naming file:line of the request. No I/O but what the
- * caller hands in; diagnostics go into a strbuf. Depends on util.
+ * caller hands in; diagnostics go into a strbuf. Depends on strbuf.
  */
 #ifndef KDIVE_KCONFIG_H
 #define KDIVE_KCONFIG_H
 
-#include "util.h"
+#include "strbuf.h"
 
 /* One requested symbol. */
 struct kconfig_sym {

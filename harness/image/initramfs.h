@@ -14,7 +14,11 @@
 #ifndef KDIVE_INITRAMFS_H
 #define KDIVE_INITRAMFS_H
 
-#include "util.h"
+#include "progress.h"
+#include "strbuf.h"
+#include "usage.h"
+
+#include <stdint.h>
 
 struct initramfs_opts {
 	const char *datadir; /* the repository's initramfs/ directory */
@@ -37,7 +41,7 @@ struct initramfs_result {
 
 /*
  * Build or reuse; never prints (progress goes to o->progress). Returns 0, or -1 with
- * the whole story in err (an error buffer, util.h) and r->fail set: FAIL_INPUT for a
+ * the whole story in err (an error buffer, usage.h) and r->fail set: FAIL_INPUT for a
  * bad spec (every FILE:LINE:COL), FAIL_INFRA for anything else (a guest program that
  * does not compile, with the compiler's output; a missing or dynamic busybox).
  */

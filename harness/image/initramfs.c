@@ -9,11 +9,18 @@
 #include "deps.h"
 #include "elf.h"
 #include "proc.h"
+#include "files.h"
+#include "lockfile.h"
+#include "sha256.h"
+#include "strvec.h"
+#include "timeutil.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

@@ -1,8 +1,10 @@
 /*
- * kconfig: parse, merge, write and verify kernel config fragments. Pure; util only.
+ * kconfig: parse, merge, write and verify kernel config fragments. Pure; strbuf and
+ * wrapper only.
  */
 #define _GNU_SOURCE
 #include "kconfig.h"
+#include "wrapper.h"
 
 #include <ctype.h>
 #include <stdlib.h>

@@ -9,12 +9,12 @@
  * and change time are those recorded is trusted without reading it (nothing can
  * write a file without changing its ctime); any other is hashed, and its new inode
  * and ctime are recorded when the hash still matches (a copied cache).
- * Depends on util.
+ * Depends on files, sha256, strbuf, strvec, usage and wrapper.
  */
 #ifndef KDIVE_MANIFEST_H
 #define KDIVE_MANIFEST_H
 
-#include "util.h"
+#include "strbuf.h"
 
 #define MANIFEST_NAME "MANIFEST"
 

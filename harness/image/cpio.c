@@ -1,5 +1,5 @@
 /*
- * cpio: newc archive writer. Pure; util only.
+ * cpio: newc archive writer. Pure; strbuf and wrapper only.
  *
  * newc header: the magic "070701" then 13 eight-digit hex fields (ino, mode, uid, gid,
  * nlink, mtime, filesize, devmajor, devminor, rdevmajor, rdevminor, namesize, check),
@@ -7,6 +7,7 @@
  * padded to a multiple of 4. The archive ends with an entry named TRAILER!!!.
  */
 #include "cpio.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>

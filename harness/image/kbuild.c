@@ -9,10 +9,16 @@
 #include "deps.h"
 #include "elf.h"
 #include "proc.h"
+#include "files.h"
+#include "lockfile.h"
+#include "sha256.h"
+#include "timeutil.h"
+#include "wrapper.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -52,7 +58,7 @@ void kbuild_result_release(struct kbuild_result *r)
 
 /* ---- progress ---- */
 
-/* A long step's progress, reported through the caller's struct progress (util.h). */
+/* A long step's progress, reported through the caller's struct progress (progress.h). */
 struct meter {
 	const char *phase;             /* what is happening now */
 	const struct progress *out;    /* where it is reported; not owned */

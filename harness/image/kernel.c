@@ -7,6 +7,9 @@
 #include "deps.h"
 #include "elf.h"
 #include "proc.h"
+#include "files.h"
+#include "sha256.h"
+#include "wrapper.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,8 +1,9 @@
 /*
- * syscalls: parse the kernel's generated syscall table. Pure; util only.
+ * syscalls: parse the kernel's generated syscall table. Pure; strbuf and wrapper only.
  */
 #define _GNU_SOURCE
 #include "syscalls.h"
+#include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>

@@ -10,7 +10,7 @@
 #define KDIVE_KERNEL_H
 
 #include "syscalls.h"
-#include "util.h"
+#include "strbuf.h"
 
 struct kernel {
 	char *name;      /* as the user named it ("6.12", a path), for reports; owned */

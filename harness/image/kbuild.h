@@ -21,14 +21,19 @@
 #define KDIVE_KBUILD_H
 
 #include "kconfig.h"
-#include "util.h"
+#include "progress.h"
+#include "strbuf.h"
+#include "strvec.h"
+#include "usage.h"
+
+#include <stdint.h>
 
 struct kbuild_opts {
 	const char *src;         /* kernel tree or .tar.xz; NULL: the Debian tarball */
 	struct strvec fragments; /* fragment files in merge order (base first) */
 	const char *cache;       /* cache directory */
 	int jobs;                /* make -j; 0 = number of CPUs */
-	struct progress progress; /* where progress goes (util.h); fn NULL: nowhere */
+	struct progress progress; /* where progress goes (progress.h); fn NULL: nowhere */
 };
 
 struct kbuild_result {
@@ -57,7 +62,7 @@ void kbuild_key(const char *source_id, const struct kconfig_frag *frag, const ch
 /*
  * Build (or reuse) the kernel, reporting progress to o->progress ("kernel: compiling,
  * 1m05s, 209 objects (~40%)"; it never prints). Returns 0, or -1 with the whole story
- * in err (an error buffer, util.h) and r->fail set: FAIL_INPUT for an unreadable or bad
+ * in err (an error buffer, usage.h) and r->fail set: FAIL_INPUT for an unreadable or bad
  * fragment (every FILE:LINE:COL), FAIL_INFRA for anything else (a symbol that did not
  * survive, with where it was requested; a failed make, with the log's tail and path).
  * r is filled as far as it got either way; release it with kbuild_result_release().
