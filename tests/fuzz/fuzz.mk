@@ -48,6 +48,7 @@ FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c harness/base/util.c
 
 FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
 FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/check/scenario.c harness/check/guard.c \
+	harness/check/scenario_stop.c harness/base/quote.c \
 	harness/check/lexer.c harness/check/errnos.c harness/base/util.c
 
 FUZZ_ELF := $(FUZZ_DIR)/fuzz_elf
@@ -138,8 +139,8 @@ fuzz-mi: $(FUZZ_MI) $(FUZZ_MI_DICT)
 	$(call run,mi,-dict=$(FUZZ_MI_DICT))
 
 # The scenario parser, seeded from the scenario library.
-$(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/check/scenario.h harness/check/guard.h \
-		harness/check/lexer.h harness/check/errnos.h harness/base/util.h | have-clang
+$(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/check/scenario.h harness/check/scenario_parse.h \
+		harness/check/guard.h harness/check/lexer.h harness/check/errnos.h harness/base/util.h | have-clang
 	$(call build,$(FUZZ_SCN_SRC))
 
 fuzz-scenario: $(FUZZ_SCN)
