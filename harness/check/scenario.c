@@ -60,6 +60,12 @@ void scenario_release(struct scenario *sc)
 	for (size_t i = 0; i < sc->nstops; i++)
 		stop_release(&sc->stops[i]);
 	free(sc->stops);
+	for (size_t i = 0; i < sc->nsteps; i++) {
+		free(sc->steps[i].name);
+		free(sc->steps[i].title);
+		free(sc->steps[i].say);
+	}
+	free(sc->steps);
 	memset(sc, 0, sizeof(*sc));
 	strvec_init(&sc->args);
 }
@@ -96,10 +102,10 @@ const char *scenario_suggest(struct parser *p, const struct lexer_word *w,
 }
 
 const char *const scenario_top_directives[] = { "scenario", "program", "lstar",
-					       "timeout", "stop", "say", NULL };
+					       "timeout", "stop", "step", "say", NULL };
 const char *const scenario_body_directives[] = { "say", "frames", "user", "regs", NULL };
 static const char *const all_directives[] = { "scenario", "program", "lstar", "timeout", "stop",
-					      "say", "frames", "user", "regs", NULL };
+					      "step", "say", "frames", "user", "regs", NULL };
 
 int scenario_no_guard(struct parser *p, const struct guard *g, size_t gcol,
 		      const struct lexer_word *w)
@@ -151,6 +157,100 @@ void scenario_dup_directive(struct parser *p, const struct lexer_word *w, int fi
 	perr(p, w->col, "duplicate %s (first on line %d)", qw(p, 0, w), first);
 }
 
+/* Report the current line's indentation line[0..ind) as not that of ref, set on ref_line. */
+static void bad_indent(struct parser *p, const char *line, size_t ind, const char *ref,
+		       size_t ref_len, int ref_line, const char *what)
+{
+	if (lexer_indent_width(line, ind) == lexer_indent_width(ref, ref_len)) {
+		perr(p, ind + 1,
+		     "inconsistent indentation: tabs and spaces mixed differently from line %d",
+		     ref_line);
+		return;
+	}
+	strbuf_reset(&p->q[0]);
+	lexer_add_indent(&p->q[0], ref, ref_len);
+	perr(p, ind + 1, "inconsistent indentation: line %d indents %s with %s", ref_line, what,
+	     p->q[0].buf);
+}
+
+/* ---- steps: a hand-made tour's steps that are no stops (kdive tour fork's) ---- */
+
+const struct scenario_step *scenario_step_find(const struct scenario *sc, const char *name)
+{
+	for (size_t i = 0; i < sc->nsteps; i++)
+		if (!strcmp(sc->steps[i].name, name))
+			return &sc->steps[i];
+	return NULL;
+}
+
+/* step NAME TITLE: opens the step (p->step) unless the line is in error. */
+static void parse_step(struct parser *p, struct lexer *lx, const struct lexer_word *dir,
+		       const struct guard *g, size_t gcol)
+{
+	struct scenario *sc = p->sc;
+	struct lexer_word name, title;
+	size_t i = 0;
+
+	p->last_step_line = p->lineno;
+	if (scenario_no_guard(p, g, gcol, dir))
+		return;
+	if (!lexer_next(lx, &name))
+		return (void)perr(p, dir->col, "'step' needs a name and a title: step NAME TITLE");
+	while (i < name.len && lexer_is_ident(name.s[i]))
+		i++;
+	if (name.s[0] == '[')
+		return (void)perr(p, name.col, "a version guard goes at the start of the line");
+	if (i != name.len)
+		return (void)perr(p, name.col, "bad step name %s (letters, digits and '_')",
+				  qw(p, 0, &name));
+	lexer_rest(lx, &title);
+	if (!title.len)
+		return (void)perr(p, name.col + name.len, "'step' needs a title after its name");
+	for (i = 0; i < sc->nsteps; i++)
+		if (strlen(sc->steps[i].name) == name.len &&
+		    !memcmp(sc->steps[i].name, name.s, name.len))
+			return (void)perr(p, name.col, "duplicate step %s (first on line %d)",
+					  qw(p, 0, &name), sc->steps[i].line);
+	GROW(sc->steps, p->steps_alloc, sc->nsteps);
+	p->step = &sc->steps[sc->nsteps++];
+	p->step->name = xstrndup(name.s, name.len);
+	p->step->title = xstrndup(title.s, title.len);
+	p->step->say = NULL;
+	p->step->line = p->lineno;
+}
+
+/* An indented line under the open step: one level of say lines. */
+static void step_line(struct parser *p, struct lexer *lx, const struct lexer_word *w,
+		      const char *line, size_t ind, const struct guard *g, size_t gcol)
+{
+	struct lexer_word text;
+	if (!p->body_ind) {
+		p->body_ind = line;
+		p->body_ind_len = ind;
+		p->body_ind_line = p->lineno;
+	}
+	if (ind > p->body_ind_len && !memcmp(line, p->body_ind, p->body_ind_len))
+		return (void)perr(p, ind + 1, "unexpected indentation: a step holds say lines only, "
+				  "on one level");
+	if (ind != p->body_ind_len || memcmp(line, p->body_ind, ind))
+		return bad_indent(p, line, ind, p->body_ind, p->body_ind_len, p->body_ind_line,
+				  "this step's body");
+	if (!lexer_word_is(w, "say"))
+		return (void)perr(p, w->col, "%s in a step (the step on line %d): a step holds "
+				  "say lines only", qw(p, 0, w), p->step->line);
+	if (scenario_no_guard(p, g, gcol, w))
+		return;
+	lexer_rest(lx, &text);
+	scenario_add_say(&p->step->say, &text);
+}
+
+/* The open stop or step, if any, ends: a top-level line, or the end of the file. */
+static void close_top(struct parser *p)
+{
+	scenario_stop_close(p);
+	p->step = NULL;
+}
+
 static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word *w,
 		     const struct guard *g, size_t gcol)
 {
@@ -161,12 +261,21 @@ static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word
 		scenario_stop_parse(p, lx, w, g);
 		return;
 	}
-	if (lexer_word_is(w, "say") && !p->last_stop_line) {
+	if (lexer_word_is(w, "step")) {
+		parse_step(p, lx, w, g, gcol);
+		return;
+	}
+	if (lexer_word_is(w, "say") && !p->last_stop_line && !p->last_step_line) {
 		struct lexer_word text;
 		if (scenario_no_guard(p, g, gcol, w))
 			return;
 		lexer_rest(lx, &text);
 		scenario_add_say(&sc->say, &text);
+		return;
+	}
+	if (lexer_word_is(w, "say") && p->last_step_line > p->last_stop_line) {
+		perr(p, w->col, "'say' outside a step: indent it under the step on line %d",
+		     p->last_step_line);
 		return;
 	}
 	if (lexer_word_in(w, scenario_body_directives)) {
@@ -238,22 +347,6 @@ static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word
 	}
 }
 
-/* Report the current line's indentation line[0..ind) as not that of ref, set on ref_line. */
-static void bad_indent(struct parser *p, const char *line, size_t ind, const char *ref,
-		       size_t ref_len, int ref_line, const char *what)
-{
-	if (lexer_indent_width(line, ind) == lexer_indent_width(ref, ref_len)) {
-		perr(p, ind + 1,
-		     "inconsistent indentation: tabs and spaces mixed differently from line %d",
-		     ref_line);
-		return;
-	}
-	strbuf_reset(&p->q[0]);
-	lexer_add_indent(&p->q[0], ref, ref_len);
-	perr(p, ind + 1, "inconsistent indentation: line %d indents %s with %s", ref_line, what,
-	     p->q[0].buf);
-}
-
 static void parse_line(struct parser *p, const char *line, size_t len)
 {
 	size_t ind = 0, start;
@@ -298,10 +391,14 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 
 	if (!ind) {
 		int nerr = p->nerr;
-		scenario_stop_close(p);
+		close_top(p);
 		top_line(p, &lx, &w, &g, gcol);
 		/* what is indented under a broken top-level line would only add noise */
-		p->ignore_indented = p->nerr > nerr && !p->stop;
+		p->ignore_indented = p->nerr > nerr && !p->stop && !p->step;
+		return;
+	}
+	if (p->step) {
+		step_line(p, &lx, &w, line, ind, &g, gcol);
 		return;
 	}
 	if (!p->stop) {
@@ -311,8 +408,8 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 		if (lexer_word_in(&w, scenario_body_directives))
 			perr(p, w.col, "%s outside a stop", qw(p, 0, &w));
 		else
-			perr(p, start + 1, "unexpected indentation (only the lines under a 'stop' are "
-					   "indented)");
+			perr(p, start + 1, "unexpected indentation (only the lines under a 'stop' or a "
+					   "'step' are indented)");
 		return;
 	}
 	if (!p->body_ind) {
@@ -355,7 +452,7 @@ static void parse_line(struct parser *p, const char *line, size_t len)
 broken:
 	if (!ind) {
 		/* a top-level line all the same: what is indented below it is its own */
-		scenario_stop_close(p);
+		close_top(p);
 		p->ignore_indented = 1;
 	}
 }
@@ -398,7 +495,7 @@ int scenario_parse_buf(struct scenario *sc, const char *file, const char *text, 
 		parse_line(&p, text + pos, n);
 		pos = end + 1;
 	}
-	scenario_stop_close(&p);
+	close_top(&p);
 	if (!sc->program && !p.program_line && !p.bad_bytes)
 		scenario_perr_at(&p, 1, 1, "missing 'program' line (the guest program to run)");
 	if (!sc->name)

@@ -36,11 +36,15 @@ struct parser {
 	int bad_bytes;        /* a line was dropped for a control character */
 	size_t stops_alloc;   /* slots in sc->stops */
 	int last_stop_line;   /* line of the latest stop, 0 before the first */
+	size_t steps_alloc;   /* slots in sc->steps */
+	int last_step_line;   /* line of the latest step, 0 before the first */
+	struct scenario_step *step; /* the open step (its say lines may follow), or NULL */
 
 	/* the open stop (its body may follow), or NULL at the top level */
 	struct scenario_stop *stop;
 	int ignore_indented;  /* skip indented lines after an unparsable top-level line */
-	const char *body_ind; /* indentation of the stop's body (into the text), or NULL */
+	const char *body_ind; /* indentation of the stop's or step's body (into the text), or
+				 NULL */
 	size_t body_ind_len;  /* its length */
 	int body_ind_line;    /* the line that set it */
 	int frames_line, user_line; /* where this stop's blocks started, 0: not given */
