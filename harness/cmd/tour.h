@@ -147,7 +147,21 @@ void tour_relative(struct tour *t, struct obs_frame *f, size_t n);
 int tour_fork(struct tour *t, struct cli_args *a);
 int tour_scenario(struct tour *t, struct cli_args *a, const char *path);
 
-/* tour_fork_after.c: the steps after kernel_clone, from step 8; 0 or -1 reported. */
+/* ---- the fork tour's parts ---- */
+
+/* Its steps; their names in fork.scn are tour_fork.c's fork_steps[]. */
+enum tour_fork_step {
+	TOUR_FORK_USER, TOUR_FORK_LSTAR, TOUR_FORK_PT_REGS, TOUR_FORK_ENTRY, TOUR_FORK_SWITCH,
+	TOUR_FORK_DEFINE, TOUR_FORK_CLONE, TOUR_FORK_BACK, TOUR_FORK_CHILD,
+	TOUR_FORK_CHILD_USER, TOUR_FORK_NSTEPS
+};
+/*
+ * Begin step which (the next number) reached at ms: its title and narration from
+ * fork.scn, which tour_fork() checked has them. Release with tour_step_release().
+ */
+void tour_fork_step(struct tour *t, struct tour_step *st, enum tour_fork_step which,
+		    int64_t ms);
+/* tour_fork_after.c: the steps after kernel_clone; 0 or -1 reported. */
 int tour_fork_after_clone(struct tour *t);
 /* A field of the running task (pid, tgid, ...), or -1. */
 long long tour_task_field(struct tour *t, const char *field);

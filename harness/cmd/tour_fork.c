@@ -6,7 +6,9 @@
  * instruction (step 1), MSR_LSTAR read live (2), struct pt_regs and where each field
  * came from (3), do_syscall_64 and the kernel stack (4), x64_sys_call's generated
  * switch (5), SYSCALL_DEFINE5's wrappers and the arguments (6), struct
- * kernel_clone_args (7). tour_fork_after.c goes on from there. Command layer.
+ * kernel_clone_args (7). tour_fork_after.c goes on from there. The steps' titles and
+ * narration are scenarios/fork.scn's: its `step` lines, and for a step taken at one of
+ * its stops, that stop's say lines (fork_steps[] says which). Command layer.
  */
 #define _GNU_SOURCE
 #include "tour.h"
@@ -16,17 +18,74 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define TOUR_STEPS 10
+/*
+ * The steps by their names in fork.scn, in the order of enum tour_fork_step; a step
+ * taken at a stop of fork.scn is narrated by the say lines of the stops at that
+ * location (the others by their own).
+ */
+static const struct {
+	const char *name; /* the step line's NAME */
+	const char *stop; /* the location of the stops that narrate it, or NULL */
+} fork_steps[TOUR_FORK_NSTEPS] = {
+	[TOUR_FORK_USER] = { "user", "_Fork" },
+	[TOUR_FORK_LSTAR] = { "lstar", NULL },
+	[TOUR_FORK_PT_REGS] = { "pt_regs", NULL },
+	[TOUR_FORK_ENTRY] = { "entry", "syscall_enter_from_user_mode" },
+	[TOUR_FORK_SWITCH] = { "switch", "__x64_sys_clone" },
+	[TOUR_FORK_DEFINE] = { "define", NULL },
+	[TOUR_FORK_CLONE] = { "clone", "kernel_clone" },
+	[TOUR_FORK_BACK] = { "back", NULL },
+	[TOUR_FORK_CHILD] = { "child", NULL },
+	[TOUR_FORK_CHILD_USER] = { "child_user", NULL },
+};
 
-/* The narration of the stops of fork.scn at location, appended to say. */
-static void stop_say(struct tour *t, const char *location, struct strbuf *say)
+/* The say lines of the stops at location, joined, into say; 1 when there were any. */
+static int stops_say(const struct scenario *sc, const char *location, struct strbuf *say)
 {
-	for (size_t i = 0; t->have_sc && i < t->sc.nstops; i++) {
-		if (!strcmp(t->sc.stops[i].location, location) && t->sc.stops[i].say) {
-			tour_say_add(say, t->sc.stops[i].say);
+	int any = 0;
+	for (size_t i = 0; i < sc->nstops; i++) {
+		if (strcmp(sc->stops[i].location, location) || !sc->stops[i].say)
+			continue;
+		if (any++)
 			strbuf_addch(say, ' ');
-		}
+		tour_say_add(say, sc->stops[i].say);
 	}
+	return any;
+}
+
+void tour_fork_step(struct tour *t, struct tour_step *st, enum tour_fork_step which,
+		    int64_t ms)
+{
+	const struct scenario_step *sp = scenario_step_find(&t->sc, fork_steps[which].name);
+	tour_step_init(st, ++t->step_no, sp->title);
+	st->ms = ms;
+	if (fork_steps[which].stop)
+		stops_say(&t->sc, fork_steps[which].stop, &st->say);
+	else
+		tour_say_add(&st->say, sp->say);
+}
+
+/* Step which has its words in fork.scn, once; 0, or -1 reported. */
+static int fork_check_step(const struct scenario *sc, enum tour_fork_step which)
+{
+	const char *name = fork_steps[which].name, *stop = fork_steps[which].stop;
+	const struct scenario_step *sp = scenario_step_find(sc, name);
+	struct strbuf said = STRBUF_INIT;
+	int any = stop && stops_say(sc, stop, &said);
+	strbuf_release(&said);
+	if (!sp)
+		return error("%s: no 'step %s': kdive tour fork reads the title and narration "
+			     "of each of its steps there", sc->file, name);
+	if (stop && sp->say)
+		return error("%s:%d: step '%s' is narrated by the say lines of the stops at %s: "
+			     "write its words there", sc->file, sp->line, name, stop);
+	if (stop && !any)
+		return error("%s:%d: step '%s' is narrated by the stops at %s, and none says "
+			     "anything", sc->file, sp->line, name, stop);
+	if (!stop && !sp->say)
+		return error("%s:%d: step '%s' has no say lines (it is taken at no stop of the "
+			     "file)", sc->file, sp->line, name);
+	return 0;
 }
 
 static int regs_values(struct tour *t, struct tour_step *st, const char *const *names,
@@ -46,12 +105,7 @@ static int step_user(struct tour *t)
 	struct tour_step st;
 	struct strbuf why = STRBUF_INIT;
 	int rc = -1;
-	tour_step_init(&st, 1, "user space: _Fork and the syscall instruction");
-	st.ms = now_ms() - t->t0;
-	stop_say(t, "_Fork", &st.say);
-	strbuf_addstr(&st.say, "The system call number goes in rax, the arguments in rdi, rsi, "
-			       "rdx, r10, r8, r9 (r10, not rcx: syscall overwrites rcx with the return "
-			       "address and r11 with rflags).");
+	tour_fork_step(t, &st, TOUR_FORK_USER, now_ms() - t->t0);
 	uint64_t pc, syscall_at = 0;
 	struct session_insn *insns = NULL;
 	size_t ninsns = 0;
@@ -83,7 +137,8 @@ static int step_user(struct tour *t)
 		goto out;
 	static const char *const names[] = { "rax", "rdi", "rsi", "rdx", "r10", "r8", "r9", "rip" };
 	static const char *const what[] = {
-		"syscall number: 56 = clone", "arg0 clone_flags (SIGCHLD|CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID)",
+		"syscall number: 56 = clone",
+		"arg0 clone_flags (SIGCHLD|CLONE_CHILD_SETTID|CLONE_CHILD_CLEARTID)",
 		"arg1 newsp (0: share the stack, copy-on-write)", "arg2 parent_tidptr",
 		"arg3 child_tidptr (r10, not rcx)", "arg4 tls", "unused", "at the syscall instruction",
 	};
@@ -104,44 +159,23 @@ out:
 	return rc;
 }
 
-/* Steps 2-4 at syscall_enter_from_user_mode: LSTAR, pt_regs, do_syscall_64. */
-static int steps_entry(struct tour *t)
+/* Step 2: MSR_LSTAR, read live (sym: what it points at), and entry_SYSCALL_64. */
+static void step_lstar(struct tour *t, int64_t ms, uint64_t lstar, const char *sym,
+		       const uint64_t *regs)
 {
 	struct tour_step st;
-	uint64_t lstar, regs[SESSION_PT_NSLOTS];
-	char *sym = NULL;
-	struct obs_frame *f = NULL;
-	size_t n = 0;
-	int64_t ms = now_ms() - t->t0;
-
-	if (session_lstar(&t->s, &lstar, &sym) < 0 || session_ptregs(&t->s, regs) < 0 ||
-	    session_frames(&t->s, &f, &n) < 0) {
-		free(sym);
-		return -1;
-	}
-	tour_relative(t, f, n);
-
-	tour_step_init(&st, 2, "the jump: MSR_LSTAR");
-	st.ms = ms;
-	strbuf_addf(&st.say, "syscall switched to ring 0 and jumped to the address in MSR_LSTAR "
-			     "(0xc0000082), which the kernel set at boot (syscall_init). gdb cannot "
-			     "show MSRs, so kdive read it just now by executing rdmsr in the guest: "
-			     "it is %s. ", sym);
+	tour_fork_step(t, &st, TOUR_FORK_LSTAR, ms);
 	tour_add_value(&st, "MSR_LSTAR", lstar, sym);
 	tour_add_value(&st, "user rip", regs[SESSION_PT_IP], "pt_regs->ip: where sysret will return");
 	int l = tour_find_line(t, "arch/x86/entry/entry_64.S", "SYM_CODE_START(entry_SYSCALL_64)");
 	tour_show_source(t, &st, "arch/x86/entry/entry_64.S", l);
 	tour_emit(t, &st);
 	tour_step_release(&st);
-	if (t->quit)
-		goto out;
+}
 
-	tour_step_init(&st, 3, "entry_SYSCALL_64 builds struct pt_regs");
-	st.ms = ms;
-	strbuf_addstr(&st.say, "entry_SYSCALL_64 switched to the kernel stack and pushed the user "
-			       "registers as struct pt_regs: ss, sp, flags (from r11), cs, ip (from "
-			       "rcx), orig_ax (the syscall number from rax), then the rest; ax starts "
-			       "as -ENOSYS.");
+/* Step 3: struct pt_regs, each field and where entry_SYSCALL_64 took it from. */
+static void step_pt_regs(struct tour *t, int64_t ms, const uint64_t *regs)
+{
 	static const struct {
 		enum session_ptreg slot; /* pt_regs slot */
 		const char *what;  /* where it came from */
@@ -159,19 +193,23 @@ static int steps_entry(struct tour *t)
 		{ SESSION_PT_R8, "r8: arg4" },
 		{ SESSION_PT_AX, "ax: the return value, -ENOSYS for now" },
 	};
+	struct tour_step st;
+	tour_fork_step(t, &st, TOUR_FORK_PT_REGS, ms);
 	for (size_t i = 0; i < ARRAY_SIZE(shown); i++)
 		tour_add_value(&st, session_ptreg_name(shown[i].slot), regs[shown[i].slot],
-			  shown[i].what);
-	l = tour_find_line(t, "arch/x86/entry/entry_64.S", "pt_regs->orig_ax");
+			       shown[i].what);
+	int l = tour_find_line(t, "arch/x86/entry/entry_64.S", "pt_regs->orig_ax");
 	tour_show_source(t, &st, "arch/x86/entry/entry_64.S", l);
 	tour_emit(t, &st);
 	tour_step_release(&st);
-	if (t->quit)
-		goto out;
+}
 
-	tour_step_init(&st, 4, "do_syscall_64 and syscall_enter_from_user_mode");
-	st.ms = ms;
-	stop_say(t, "syscall_enter_from_user_mode", &st.say);
+/* Step 4: do_syscall_64, the backtrace f[0..n) and the kernel stack. */
+static void step_entry(struct tour *t, int64_t ms, const uint64_t *regs,
+		       const struct obs_frame *f, size_t n)
+{
+	struct tour_step st;
+	tour_fork_step(t, &st, TOUR_FORK_ENTRY, ms);
 	tour_add_value(&st, "orig_ax", regs[SESSION_PT_ORIG_AX], "56 = clone");
 	tour_add_frames(&st, f, n);
 	tour_take_stack(&t->s, &st, f, n);
@@ -180,7 +218,28 @@ static int steps_entry(struct tour *t)
 			tour_show_source(t, &st, f[i].file, f[i].line);
 	tour_emit(t, &st);
 	tour_step_release(&st);
-out:
+}
+
+/* Steps 2-4 at syscall_enter_from_user_mode: LSTAR, pt_regs, do_syscall_64. */
+static int steps_entry(struct tour *t)
+{
+	uint64_t lstar, regs[SESSION_PT_NSLOTS];
+	char *sym = NULL;
+	struct obs_frame *f = NULL;
+	size_t n = 0;
+	int64_t ms = now_ms() - t->t0;
+
+	if (session_lstar(&t->s, &lstar, &sym) < 0 || session_ptregs(&t->s, regs) < 0 ||
+	    session_frames(&t->s, &f, &n) < 0) {
+		free(sym);
+		return -1;
+	}
+	tour_relative(t, f, n);
+	step_lstar(t, ms, lstar, sym, regs);
+	if (!t->quit)
+		step_pt_regs(t, ms, regs);
+	if (!t->quit)
+		step_entry(t, ms, regs, f, n);
 	obs_frames_free(f, n);
 	free(sym);
 	return 0;
@@ -192,19 +251,14 @@ static int step_switch(struct tour *t)
 	struct tour_step st;
 	struct obs_frame *f = NULL;
 	size_t n = 0;
-	tour_step_init(&st, 5, "x64_sys_call's switch");
-	st.ms = now_ms() - t->t0;
-	if (session_frames(&t->s, &f, &n) < 0) {
-		tour_step_release(&st);
+	int64_t ms = now_ms() - t->t0;
+	if (session_frames(&t->s, &f, &n) < 0)
 		return -1;
-	}
 	tour_relative(t, f, n);
-	stop_say(t, "__x64_sys_clone", &st.say);
-	strbuf_addstr(&st.say, "Since 6.9 (and its stable backports) there is no indirect call "
-			       "through sys_call_table: x64_sys_call is a switch whose cases the build "
-			       "generates from the syscall table.");
+	tour_fork_step(t, &st, TOUR_FORK_SWITCH, ms);
 	const char *gen = "arch/x86/include/generated/asm/syscalls_64.h";
-	tour_extra_source(t, &st, gen, tour_find_line(t, gen, "__SYSCALL(56,"), "generated; the case for 56");
+	tour_extra_source(t, &st, gen, tour_find_line(t, gen, "__SYSCALL(56,"),
+			  "generated; the case for 56");
 	int l = tour_find_line(t, "arch/x86/entry/syscall_64.c", "long x64_sys_call(");
 	tour_show_source(t, &st, "arch/x86/entry/syscall_64.c", l + 3);
 	tour_add_frames(&st, f, n);
@@ -267,67 +321,70 @@ static void clone_args_values(struct tour *t, struct tour_step *st)
 	}
 }
 
-/* Steps 6 and 7 at kernel_clone: SYSCALL_DEFINE5, then the way back. */
-static int steps_clone(struct tour *t)
+/* Step 6 at kernel_clone: SYSCALL_DEFINE5(clone, ...)'s wrappers, clone's arguments. */
+static void step_define(struct tour *t, int64_t ms, const uint64_t *regs,
+			const struct obs_frame *f, size_t n)
 {
 	struct tour_step st;
-	struct obs_frame *f = NULL;
-	size_t n = 0;
-	uint64_t regs[SESSION_PT_NSLOTS];
-	int64_t ms = now_ms() - t->t0;
-	int rc = -1;
-	if (session_frames(&t->s, &f, &n) < 0 || session_ptregs(&t->s, regs) < 0)
-		goto out;
-	tour_relative(t, f, n);
-
-	tour_step_init(&st, 6, "SYSCALL_DEFINE5(clone, ...) and what it expands to");
-	st.ms = ms;
-	strbuf_addstr(&st.say, "SYSCALL_DEFINE5(clone, ...) defines three functions: "
-			       "__x64_sys_clone(const struct pt_regs *regs) takes the registers and "
-			       "calls __se_sys_clone(di, si, dx, r10, r8), which casts each to its real "
-			       "type for __do_sys_clone, the body written in kernel/fork.c. The backtrace "
-			       "shows them, the inlined ones sharing their caller's pc.");
+	tour_fork_step(t, &st, TOUR_FORK_DEFINE, ms);
 	/* The wrappers' line is the SYSCALL_DEFINE5 this configuration compiled. */
 	for (size_t i = n; i-- > 0;)
 		if (!strcmp(f[i].func, "__se_sys_clone") && f[i].file)
 			tour_show_source(t, &st, f[i].file, f[i].line);
 	if (!st.src_file)
 		tour_show_source(t, &st, "kernel/fork.c",
-			    tour_find_line(t, "kernel/fork.c", "SYSCALL_DEFINE5(clone,"));
+				 tour_find_line(t, "kernel/fork.c", "SYSCALL_DEFINE5(clone,"));
 	tour_add_value(&st, "clone_flags", regs[SESSION_PT_DI], "di, arg0");
 	tour_add_value(&st, "newsp", regs[SESSION_PT_SI], "si, arg1");
 	tour_add_value(&st, "parent_tidptr", regs[SESSION_PT_DX], "dx, arg2");
 	tour_add_value(&st, "child_tidptr", regs[SESSION_PT_R10], "r10, arg3");
 	tour_add_value(&st, "tls", regs[SESSION_PT_R8], "r8, arg4");
-	t->parent_ip = regs[SESSION_PT_IP];
-	t->parent_pid = tour_task_field(t, "pid");
 	tour_add_frames(&st, f, n);
 	tour_emit(t, &st);
 	tour_step_release(&st);
-	if (t->quit) {
-		rc = 0;
-		goto out;
-	}
+}
 
-	tour_step_init(&st, 7, "kernel_clone and struct kernel_clone_args");
-	st.ms = ms;
-	stop_say(t, "kernel_clone", &st.say);
+/* Step 7 at kernel_clone: struct kernel_clone_args, the backtrace, the kernel stack. */
+static void step_clone(struct tour *t, int64_t ms, const struct obs_frame *f, size_t n)
+{
+	struct tour_step st;
+	tour_fork_step(t, &st, TOUR_FORK_CLONE, ms);
 	clone_args_values(t, &st);
 	for (size_t i = 0; i < n; i++)
 		if (!strcmp(f[i].func, "kernel_clone") && f[i].file)
 			tour_show_source(t, &st, f[i].file, f[i].line);
-	/* Where the parent comes back: the return address of entry_SYSCALL_64's call. */
-	for (size_t i = 0; i < n; i++)
-		if (!strcmp(f[i].func, "entry_SYSCALL_64"))
-			t->entry_ret = f[i].addr;
 	tour_add_frames(&st, f, n);
 	tour_take_stack(&t->s, &st, f, n);
 	tour_emit(t, &st);
 	tour_step_release(&st);
-	rc = 0;
-out:
+}
+
+/*
+ * Steps 6 and 7 at kernel_clone; on the way, what the steps after it need: the
+ * parent's user ip and pid, and where do_syscall_64 returns to. 0, or -1 reported.
+ */
+static int steps_clone(struct tour *t)
+{
+	struct obs_frame *f = NULL;
+	size_t n = 0;
+	uint64_t regs[SESSION_PT_NSLOTS];
+	int64_t ms = now_ms() - t->t0;
+	if (session_frames(&t->s, &f, &n) < 0 || session_ptregs(&t->s, regs) < 0) {
+		obs_frames_free(f, n);
+		return -1;
+	}
+	tour_relative(t, f, n);
+	t->parent_ip = regs[SESSION_PT_IP];
+	t->parent_pid = tour_task_field(t, "pid");
+	/* Where the parent comes back: the return address of entry_SYSCALL_64's call. */
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(f[i].func, "entry_SYSCALL_64"))
+			t->entry_ret = f[i].addr;
+	step_define(t, ms, regs, f, n);
+	if (!t->quit)
+		step_clone(t, ms, f, n);
 	obs_frames_free(f, n);
-	return rc;
+	return 0;
 }
 
 /* The four stops, for the fork program only, into b; 0, or -1 with why. */
@@ -368,12 +425,19 @@ static int fork_walk(struct tour *t, const int b[4])
 	return 0;
 }
 
-/* fork.scn, for its narration (the tour goes on without it). */
-static void fork_load_narration(struct tour *t)
+/* fork.scn, for the steps' titles and narration; 0, or an exit code (reported). */
+static int fork_load_narration(struct tour *t)
 {
 	char *scn = xstrfmt("%s/scenarios/fork.scn", cli_datadir());
-	t->have_sc = cli_load_scenario(scn, &t->sc, NULL) == 0;
+	int rc = cli_load_scenario(scn, &t->sc, NULL);
 	free(scn);
+	if (rc)
+		return rc;
+	t->have_sc = 1;
+	for (int i = 0; i < TOUR_FORK_NSTEPS; i++)
+		if (fork_check_step(&t->sc, (enum tour_fork_step)i) < 0)
+			rc = KDIVE_EXIT_USAGE;
+	return rc;
 }
 
 int tour_fork(struct tour *t, struct cli_args *a)
@@ -387,11 +451,10 @@ int tour_fork(struct tour *t, struct cli_args *a)
 	};
 	int b[4], ok = 0;
 	int rc = cli_resolve_images(&t->im, &a->boot, 1);
-	if (rc)
+	if (rc || (rc = fork_load_narration(t)))
 		return rc;
 	t->gs = &t->s;
-	t->nsteps = TOUR_STEPS;
-	fork_load_narration(t);
+	t->nsteps = TOUR_FORK_NSTEPS;
 	t->k = &t->im.kernels[0];
 	int clone_nr = syscalls_find(&t->k->syscalls, "clone");
 	if (clone_nr < 0) {

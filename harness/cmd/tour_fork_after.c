@@ -41,9 +41,8 @@ static int rax_and_frames(struct tour *t, uint64_t *rax, struct obs_frame **f, s
 	return 0;
 }
 
-/* Step 8 (or 9): the parent back in entry_SYSCALL_64, where do_syscall_64's bool
- * chooses SYSRET or IRET. */
-static int step_parent_return(struct tour *t, int no)
+/* The parent back in entry_SYSCALL_64, where do_syscall_64's bool chooses SYSRET or IRET. */
+static int step_parent_return(struct tour *t)
 {
 	struct tour_step st;
 	struct obs_frame *f = NULL;
@@ -52,22 +51,13 @@ static int step_parent_return(struct tour *t, int no)
 	if (rax_and_frames(t, &rax, &f, &n) < 0)
 		return -1;
 	int sysret = (rax & 0xff) != 0;
-	tour_step_init(&st, no, "the parent's way back: SYSRET or IRET");
-	st.ms = now_ms() - t->t0;
-	strbuf_addf(&st.say,
-		    "kernel_clone returned the child's pid, and do_syscall_64 returned %s to "
-		    "entry_SYSCALL_64: %s", sysret ? "true" : "false",
-		    sysret ? "SYSRET can restore everything (rcx == rip, r11 == rflags, canonical "
-			     "addresses, no TF/RF), so the fast path returns to _Fork right after "
-			     "its syscall instruction, with the child's pid in rax."
-			   : "something SYSRET cannot restore changed, so the kernel returns through "
-			     "IRET.");
+	tour_fork_step(t, &st, TOUR_FORK_BACK, now_ms() - t->t0);
 	tour_add_value(&st, "do_syscall_64", (uint64_t)sysret,
-		  sysret ? "returned true (al): the fast SYSRET path"
-			 : "returned false (al): the general IRET path");
+		       sysret ? "returned true (al): the fast SYSRET path"
+			      : "returned false (al): the general IRET path");
 	tour_add_value(&st, "pid", (uint64_t)tour_task_field(t, "pid"), "the parent");
 	tour_show_source(t, &st, "arch/x86/entry/entry_64.S",
-		    tour_find_line(t, "arch/x86/entry/entry_64.S", "call\tdo_syscall_64"));
+			 tour_find_line(t, "arch/x86/entry/entry_64.S", "call\tdo_syscall_64"));
 	tour_add_frames(&st, f, n);
 	obs_frames_free(f, n);
 	tour_emit(t, &st);
@@ -81,7 +71,7 @@ static int step_parent_return(struct tour *t, int no)
  * ret_from_fork: when the scheduler first picks it, it starts there (schedule_tail
  * first). Returns its pid, or -1.
  */
-static long long step_child_first_run(struct tour *t, int no)
+static long long step_child_first_run(struct tour *t)
 {
 	struct tour_step st;
 	struct obs_frame *f = NULL;
@@ -93,13 +83,7 @@ static long long step_child_first_run(struct tour *t, int no)
 		return -1;
 	}
 	tour_relative(t, f, n);
-	tour_step_init(&st, no, "the child: its first run, from ret_from_fork");
-	st.ms = now_ms() - t->t0;
-	strbuf_addstr(&st.say, "kernel_clone made a new task, a copy of the parent: "
-			       "copy_thread gave it a copy of the parent's struct pt_regs with ax set "
-			       "to 0 (the child's return value) and a kernel stack whose saved "
-			       "return address is ret_from_fork. The first time the scheduler picks "
-			       "it, it starts there, and schedule_tail finishes the switch.");
+	tour_fork_step(t, &st, TOUR_FORK_CHILD, now_ms() - t->t0);
 	int l = tour_find_line(t, "arch/x86/kernel/process.c", "childregs->ax = 0;");
 	tour_extra_source(t, &st, "arch/x86/kernel/process.c", l, "copy_thread");
 	for (size_t i = 0; i < n; i++)
@@ -109,8 +93,9 @@ static long long step_child_first_run(struct tour *t, int no)
 	tour_add_value(&st, "parent pid", (uint64_t)t->parent_pid, "the parent's, for comparison");
 	tour_add_value(&st, "pt_regs->ax", regs[SESSION_PT_AX], "0: what fork() returns in the child");
 	tour_add_value(&st, "pt_regs->ip", regs[SESSION_PT_IP],
-		  regs[SESSION_PT_IP] == t->parent_ip ? "the parent's user ip: after _Fork's syscall"
-						       : "(not the parent's user ip)");
+		       regs[SESSION_PT_IP] == t->parent_ip
+			       ? "the parent's user ip: after _Fork's syscall"
+			       : "(not the parent's user ip)");
 	tour_add_frames(&st, f, n);
 	tour_take_stack(&t->s, &st, f, n);
 	obs_frames_free(f, n);
@@ -120,7 +105,7 @@ static long long step_child_first_run(struct tour *t, int no)
 }
 
 /* The child back in user space, right after _Fork's syscall instruction. */
-static int step_child_user(struct tour *t, int no)
+static int step_child_user(struct tour *t)
 {
 	struct tour_step st;
 	struct obs_frame *f = NULL;
@@ -128,12 +113,7 @@ static int step_child_user(struct tour *t, int no)
 	uint64_t rax;
 	if (rax_and_frames(t, &rax, &f, &n) < 0)
 		return -1;
-	tour_step_init(&st, no, "the child in user space: fork() returns 0");
-	st.ms = now_ms() - t->t0;
-	strbuf_addstr(&st.say, "The child leaves the kernel like any task (it returns through "
-			       "IRET, from ret_from_fork) and resumes right after the syscall "
-			       "instruction in _Fork, the same place as its parent, with rax = 0: "
-			       "fork() returns 0 in the child and the child's pid in the parent.");
+	tour_fork_step(t, &st, TOUR_FORK_CHILD_USER, now_ms() - t->t0);
 	tour_add_value(&st, "rax", rax, "fork()'s return value in the child");
 	tour_add_value(&st, "pid", (uint64_t)tour_task_field(t, "pid"), "the child");
 	tour_add_value(&st, "rip", t->parent_ip, "the same user ip as the parent's");
@@ -145,7 +125,7 @@ static int step_child_user(struct tour *t, int no)
 }
 
 /*
- * Steps 8 to 10, in the order the guest takes them: the parent back in
+ * Steps 8 to 10, numbered in the order the guest takes them: the parent back in
  * entry_SYSCALL_64 (SYSRET or IRET), the child's first run, the child back in user
  * space. Which task runs first after fork is the scheduler's choice.
  */
@@ -153,7 +133,7 @@ int tour_fork_after_clone(struct tour *t)
 {
 	struct strbuf why = STRBUF_INIT;
 	struct session_stop st = { .bkpt = -1 };
-	int rc = -1, no = 8;
+	int rc = -1;
 	char *ret = xstrfmt("*0x%llx", (unsigned long long)t->entry_ret);
 	char *parent = xstrfmt("%s->pid == %lld", current_task(&t->s), t->parent_pid);
 	int bret = t->entry_ret ? session_break(&t->s, 0, ret, -1, parent, &why) : -1;
@@ -170,13 +150,13 @@ int tour_fork_after_clone(struct tour *t)
 			goto out;
 		}
 		if (st.bkpt == bret && bret >= 0) {
-			if (session_delete(&t->s, bret) < 0 || step_parent_return(t, no++) < 0)
+			if (session_delete(&t->s, bret) < 0 || step_parent_return(t) < 0)
 				goto out;
 			bret = -1;
 		} else if (st.bkpt == bchild && bchild >= 0) {
 			long long pid;
 			if (session_delete(&t->s, bchild) < 0 ||
-			    (pid = step_child_first_run(t, no++)) < 0)
+			    (pid = step_child_first_run(t)) < 0)
 				goto out;
 			bchild = -1;
 			char *at = xstrfmt("*0x%llx", (unsigned long long)t->parent_ip);
@@ -187,7 +167,7 @@ int tour_fork_after_clone(struct tour *t)
 			if (buser < 0)
 				goto out;
 		} else if (st.bkpt == buser && buser >= 0) {
-			if (session_delete(&t->s, buser) < 0 || step_child_user(t, no++) < 0)
+			if (session_delete(&t->s, buser) < 0 || step_child_user(t) < 0)
 				goto out;
 			buser = -1;
 		} else {
