@@ -25,7 +25,10 @@
  *
  * Additions (see scenarios/README.md): a guard may also start a `stop` line (the stop
  * is skipped on other kernels) or the `scenario` line (the whole scenario is skipped);
- * `say` before the first stop is the scenario's introduction.
+ * `say` before the first stop or step is the scenario's introduction.
+ *
+ *   step NAME TITLE                     a step of a hand-made tour that is no stop
+ *     say    its narration              (kdive tour fork's; run and debug skip steps)
  */
 #ifndef KDIVE_SCENARIO_H
 #define KDIVE_SCENARIO_H
@@ -81,6 +84,18 @@ struct scenario_stop {
 	int never;          /* 1: the stop must not be reached while the program runs */
 };
 
+/*
+ * A step of a hand-made tour (kdive tour fork) that is not one of the stops: the tour's
+ * code takes it where it chooses and shows the live values; the file gives its title
+ * and narration. A step without say lines is narrated by the stops it is taken at.
+ */
+struct scenario_step {
+	char *name;         /* the tour's name for it: "lstar"; owned */
+	char *title;        /* its heading, as written to the end of the line; owned */
+	char *say;          /* narration, lines joined with '\n', or NULL; owned */
+	int line;           /* line of the step directive */
+};
+
 /* A whole scenario file. */
 struct scenario {
 	char *file;         /* path it was read from; owned */
@@ -92,7 +107,10 @@ struct scenario {
 	int timeout_s;      /* 0: the default */
 	struct scenario_stop *stops;
 	size_t nstops;
-	char *say;          /* introduction (say lines before the first stop), or NULL; owned */
+	char *say;          /* introduction (say lines before the first stop or step), or NULL;
+			       owned */
+	struct scenario_step *steps; /* tour steps, in file order */
+	size_t nsteps;
 	struct guard guard; /* guard of the scenario line: skip the whole scenario */
 	int lstar_line;     /* line of the lstar directive, 0 when absent */
 	int program_line, program_col; /* where the program is named */
@@ -110,6 +128,8 @@ int scenario_parse(struct scenario *sc, const char *file, const char *text, stru
  */
 int scenario_parse_buf(struct scenario *sc, const char *file, const char *text, size_t len,
 		       struct strbuf *err);
+/* The step called name, or NULL. */
+const struct scenario_step *scenario_step_find(const struct scenario *sc, const char *name);
 /* Free everything sc owns and zero it; safe on a zeroed or already released sc. */
 void scenario_release(struct scenario *sc);
 

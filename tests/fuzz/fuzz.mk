@@ -53,7 +53,7 @@ FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c $(BASE_SRC)
 
 FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
 FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/check/scenario.c harness/check/guard.c \
-	harness/check/lexer.c harness/check/errnos.c $(BASE_SRC)
+	harness/check/scenario_stop.c harness/check/lexer.c harness/check/errnos.c $(BASE_SRC)
 
 FUZZ_ELF := $(FUZZ_DIR)/fuzz_elf
 FUZZ_ELF_DICT := $(FUZZ_DIR)/elf.dict
@@ -143,8 +143,8 @@ fuzz-mi: $(FUZZ_MI) $(FUZZ_MI_DICT)
 	$(call run,mi,-dict=$(FUZZ_MI_DICT))
 
 # The scenario parser, seeded from the scenario library.
-$(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/check/scenario.h harness/check/guard.h \
-		harness/check/lexer.h harness/check/errnos.h $(BASE_H) | have-clang
+$(FUZZ_SCN): $(FUZZ_SCN_SRC) harness/check/scenario.h harness/check/scenario_parse.h \
+		harness/check/guard.h harness/check/lexer.h harness/check/errnos.h $(BASE_H) | have-clang
 	$(call build,$(FUZZ_SCN_SRC))
 
 fuzz-scenario: $(FUZZ_SCN)

@@ -58,10 +58,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				check(st->checks[k].name && st->checks[k].text &&
 				      st->checks[k].col >= 1);
 		}
+		/* steps: a name once, a title, found by their name */
+		for (size_t i = 0; i < sc.nsteps; i++) {
+			const struct scenario_step *sp = &sc.steps[i];
+			check(sp->name && *sp->name && sp->title && *sp->title && sp->line >= 1);
+			check(scenario_step_find(&sc, sp->name) == sp);
+		}
 		scenario_release(&sc);
 	} else {
 		check_messages(err.buf, err.len);
 		check(sc.nstops == 0 && sc.stops == NULL && sc.program == NULL);
+		check(sc.nsteps == 0 && sc.steps == NULL);
 	}
 	/* the NUL-terminated entry point agrees on inputs without NUL bytes */
 	if (!memchr(data, 0, size)) {

@@ -224,6 +224,80 @@ TEST(scenario_say)
 	scenario_release(&sc);
 }
 
+TEST(scenario_steps)
+{
+	struct scenario sc;
+	/* Steps at the top level, before and after stops: a title to the end of its line
+	 * ('#' included, like say), say lines on one level, or none. */
+	parse_ok(&sc, "say The introduction.\n"
+		      "program p\n"
+		      "step first   The first step: #1\n"
+		      "  say one\n"
+		      "  say\n"
+		      "\n"
+		      "  # a comment inside the step\n"
+		      "  say two   \n"
+		      "stop f\n"
+		      "  say at f\n"
+		      "step at_f  narrated by its stop\n"
+		      "step\tlast\tA tab  and  blanks inside\n"
+		      "\tsay three\n");
+	EXPECT_STREQ(sc.say, "The introduction.");
+	ASSERT_EQ(sc.nsteps, 3);
+	EXPECT_STREQ(sc.steps[0].name, "first");
+	EXPECT_STREQ(sc.steps[0].title, "The first step: #1");
+	EXPECT_STREQ(sc.steps[0].say, "one\n\ntwo");
+	EXPECT_EQ(sc.steps[0].line, 3);
+	EXPECT_STREQ(sc.steps[1].title, "narrated by its stop");
+	EXPECT_TRUE(sc.steps[1].say == NULL);
+	EXPECT_STREQ(sc.steps[2].title, "A tab  and  blanks inside");
+	EXPECT_STREQ(sc.steps[2].say, "three");
+	ASSERT_EQ(sc.nstops, 1);
+	EXPECT_STREQ(sc.stops[0].say, "at f");
+	EXPECT_TRUE(scenario_step_find(&sc, "at_f") == &sc.steps[1]);
+	EXPECT_TRUE(scenario_step_find(&sc, "at") == NULL);
+	scenario_release(&sc);
+	EXPECT_TRUE(sc.steps == NULL && sc.nsteps == 0);
+}
+
+TEST(scenario_errors_steps)
+{
+	EXPECT_ERROR("program p\nstep\n",
+		     "t.scn:2:1: 'step' needs a name and a title: step NAME TITLE");
+	EXPECT_ERROR("program p\nstep lstar\n", "t.scn:2:11: 'step' needs a title after its name");
+	EXPECT_ERROR("program p\nstep lstar   # a comment is a title\n  frames\n",
+		     "t.scn:3:3: 'frames' in a step (the step on line 2): a step holds say lines only");
+	EXPECT_ERROR("program p\nstep a-b T\n",
+		     "t.scn:2:6: bad step name 'a-b' (letters, digits and '_')");
+	EXPECT_ERROR("program p\nstep [>= 6.1] T\n",
+		     "t.scn:2:6: a version guard goes at the start of the line");
+	EXPECT_ERROR("program p\n[>= 6.1] step a T\n",
+		     "t.scn:2:1: a version guard cannot apply to 'step'");
+	EXPECT_ERROR("program p\nstep a T\n  [>= 6.1] say x\n",
+		     "t.scn:3:3: a version guard cannot apply to 'say'");
+	EXPECT_ERROR("program p\nstep a T\nstep b U\nstep a V\n",
+		     "t.scn:4:6: duplicate step 'a' (first on line 2)");
+	EXPECT_ERROR("program p\nstep a T\n  say x\n    say y\n",
+		     "t.scn:4:5: unexpected indentation: a step holds say lines only, on one level");
+	EXPECT_ERROR("program p\nstep a T\n    say x\n  say y\n",
+		     "t.scn:4:3: inconsistent indentation: line 3 indents this step's body with 4 spaces");
+	EXPECT_ERROR("program p\nstep a T\nsay x\n",
+		     "t.scn:3:1: 'say' outside a step: indent it under the step on line 2");
+	EXPECT_ERROR("program p\nstep a T\nstop f\nsay x\n",
+		     "t.scn:4:1: 'say' outside a stop: indent it under the stop on line 3");
+	EXPECT_ERROR("program p\nstop f\n  step a T\n",
+		     "t.scn:3:3: 'step' cannot be inside a stop (the stop on line 2): write it at the "
+		     "start of a line");
+	EXPECT_ERROR("program p\nstep a T\n  sya x\n",
+		     "t.scn:3:3: 'sya' in a step (the step on line 2): a step holds say lines only");
+	EXPECT_ERROR("program p\nstepp a T\n",
+		     "t.scn:2:1: unknown directive 'stepp' (did you mean 'step'?)");
+	/* what is indented under a broken step line adds no second error */
+	char *e = parse_err("program p\nstep\n  say x\n  frames\n");
+	EXPECT_EQ(count_lines(e), 1);
+	free(e);
+}
+
 TEST(scenario_frames_block)
 {
 	struct scenario sc;
@@ -372,7 +446,7 @@ TEST(scenario_errors_directives)
 				   "initramfs/progs/)");
 	EXPECT_ERROR("program p\nlstar\n", "t.scn:2:1: missing argument: lstar SYMBOL");
 	EXPECT_ERROR("program p\n  scenario\n", "t.scn:2:3: unexpected indentation (only the "
-						"lines under a 'stop' are indented)");
+						"lines under a 'stop' or a 'step' are indented)");
 	EXPECT_ERROR("scenario\nprogram p\n", "t.scn:1:1: missing argument: scenario NAME");
 	EXPECT_ERROR("program p\nlstar a b\n",
 		     "t.scn:2:9: unexpected 'b': lstar SYMBOL takes one argument");
@@ -723,7 +797,7 @@ TEST(scenario_hostile_input)
 
 	/* pseudo-random token soup never crashes (the real fuzzer is tests/fuzz) */
 	static const char *const toks[] = {
-		"stop ", "frames", "user", "regs ", "say ", "program ", "lstar ", "scenario ",
+		"stop ", "frames", "user", "regs ", "say ", "program ", "lstar ", "scenario ", "step ",
 		"timeout ", "[>= 6.1]", "[", "]", "...", "inlined", "==", "=", "-ENOENT", "0x",
 		"#", " ", "  ", "\t", "\n", "\n  ", "\n    ", "if ", "syscall=", "finish", "ret",
 		"orig_ax", "$rax", "f", "a.c", "99999999999999999999", "\r\n", "-",
