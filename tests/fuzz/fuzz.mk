@@ -74,7 +74,7 @@ FUZZ_INITRAMFS := $(FUZZ_DIR)/fuzz_initramfs
 FUZZ_INITRAMFS_DICT := $(FUZZ_DIR)/initramfs.dict
 FUZZ_INITRAMFS_SRC := tests/fuzz/fuzz_initramfs.c tests/fuzz/fuzz.c \
 	harness/image/initramfs.c harness/image/manifest.c harness/image/cpio.c harness/base/deps.c \
-	harness/base/elf.c harness/base/proc.c $(BASE_SRC)
+	harness/base/elf.c harness/base/proc.c harness/base/proc_watch.c $(BASE_SRC)
 
 # serve's protocol engine lives with the command layer: the whole library, and jansson.
 FUZZ_SERVE := $(FUZZ_DIR)/fuzz_serve
