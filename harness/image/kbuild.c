@@ -524,13 +524,127 @@ static int kbuild_path_ok(const char *path, const char *what, const char *fix,
 			    ? quote_byte_name((unsigned char)*bad) : name, fix);
 }
 
+/*
+ * Configure the tree: allnoconfig with the merged fragment as KCONFIG_ALLCONFIG, then
+ * every requested symbol checked in the .config. 0; -1 with err; -2 with err when a
+ * requested symbol did not survive (the key is worth nothing).
+ */
+static int kbuild_configure(const char *tree, struct kbuild_result *r,
+			    const struct kconfig_frag *frag, int lock, struct meter *pg,
+			    struct strbuf *err)
+{
+	struct strbuf merged = STRBUF_INIT, dotconfig = STRBUF_INIT, report = STRBUF_INIT;
+	struct proc p = PROC_INIT;
+	char *fragp = xstrfmt("%s/kdive.fragment", r->dir);
+	char *treecfg = xstrfmt("%s/.config", r->build);
+	int rc = -1;
+	kconfig_write(frag, &merged);
+	if (write_file_atomic(fragp, merged.buf, merged.len) < 0) {
+		strbuf_error_errno(err, "cannot write '%s'", fragp);
+		goto out;
+	}
+	meter_phase(pg, "configuring");
+	strvec_pushl(&p.args, "make", "-C", tree, NULL);
+	strvec_pushf(&p.args, "O=%s", r->build);
+	strvec_pushf(&p.args, "KCONFIG_ALLCONFIG=%s", fragp);
+	strvec_push(&p.args, "allnoconfig");
+	kbuild_make_env(&p.env);
+	p.share_fd = lock; /* the tree stays locked until the last compiler is gone */
+	int rr = run_logged(&p, pg, r->log, "configuring the kernel", err);
+	proc_release(&p);
+	if (rr < 0)
+		goto out;
+	if (strbuf_read_file(&dotconfig, treecfg) < 0) {
+		strbuf_error_errno(err, "cannot read the .config in '%s'", r->build);
+		goto out;
+	}
+	int lost = kconfig_verify(frag, dotconfig.buf, &report);
+	if (lost) {
+		strbuf_error(err, "%d requested config symbol%s did not survive into .config:", lost,
+			     lost == 1 ? "" : "s");
+		strbuf_addstr(err, report.buf);
+		strbuf_addstr(err, "hint: a symbol with unmet dependencies is dropped by Kconfig; "
+				   "request its dependencies too\n");
+		rc = -2;
+		goto out;
+	}
+	rc = 0;
+out:
+	strbuf_release(&merged);
+	strbuf_release(&dotconfig);
+	strbuf_release(&report);
+	free(fragp);
+	free(treecfg);
+	return rc;
+}
+
+/* Compile bzImage, vmlinux and the kernel's gdb scripts, and index vmlinux for gdb. */
+static int kbuild_compile(const char *tree, struct kbuild_result *r, int jobs, int lock,
+			  struct meter *pg, struct strbuf *err)
+{
+	struct proc p = PROC_INIT;
+	meter_phase(pg, "compiling");
+	strvec_pushl(&p.args, "make", "-C", tree, NULL);
+	strvec_pushf(&p.args, "O=%s", r->build);
+	strvec_pushf(&p.args, "-j%d", jobs);
+	strvec_pushl(&p.args, "bzImage", "vmlinux", "scripts_gdb", NULL);
+	kbuild_make_env(&p.env);
+	p.share_fd = lock;
+	int rr = run_logged(&p, pg, r->log, "building the kernel", err);
+	proc_release(&p);
+	if (rr < 0)
+		return -1;
+	/* gdb loads symbols twice as fast, and conditions on struct types 40x faster. */
+	/* A vmlinux make did not relink has its index already (gdb-add-index would only
+	 * say "Cannot use an index to create the index" in the log). */
+	char *treevm = xstrfmt("%s/vmlinux", r->build);
+	if (!kernel_has_gdb_index(treevm)) {
+		meter_phase(pg, "adding .gdb_index");
+		proc_init(&p);
+		strvec_pushl(&p.args, "gdb-add-index", treevm, NULL);
+		p.share_fd = lock;
+		rr = run_logged(&p, pg, r->log, "indexing vmlinux", err);
+		proc_release(&p);
+	}
+	free(treevm);
+	return rr;
+}
+
+/*
+ * Save the outputs into the key's entry, check them, and publish it: the release, the
+ * MANIFEST, then done (donep). The object count is remembered (expp) for the next
+ * build's progress. 0, or -1 with err.
+ */
+static int kbuild_publish(struct kbuild_result *r, const char *donep, const char *expp,
+			  struct meter *pg, struct strbuf *err)
+{
+	meter_phase(pg, "saving the outputs");
+	if (export_outputs(r, err) < 0 || verify_outputs(r, err) < 0)
+		return -1;
+	char *relp = xstrfmt("%s/include/config/kernel.release", r->dir);
+	r->version = read_line_file(relp);
+	free(relp);
+	if (!r->version)
+		return strbuf_error(err, "cannot read the kernel release from '%s'", r->build);
+	if (manifest_write(r->dir, unrecorded, err) < 0)
+		return -1;
+	if (write_file_atomic(donep, r->version, strlen(r->version)) < 0)
+		return strbuf_error_errno(err, "cannot write '%s'", donep);
+	if (!pg->expect || pg->objects > pg->expect) {
+		char *n = xstrfmt("%d\n", pg->objects);
+		write_file_atomic(expp, n, strlen(n));
+		free(n);
+	}
+	return 0;
+}
+
 int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strbuf *err)
 {
 	struct kconfig_frag frag = KCONFIG_FRAG_INIT;
 	struct source s;
 	struct meter pg = { 0 };
 	char key[65];
-	char *compiler = NULL, *fragp = NULL, *donep = NULL, *lockp = NULL, *tmp = NULL;
+	char *compiler = NULL, *donep = NULL, *lockp = NULL, *tmp = NULL;
 	char *expp = NULL;
 	int rc = -1, lock = -1;
 	struct strbuf damage = STRBUF_INIT;
@@ -635,106 +749,16 @@ int kbuild_run(const struct kbuild_opts *o, struct kbuild_result *r, struct strb
 		goto out;
 	}
 
-	/* Configure: allnoconfig with the merged fragment as KCONFIG_ALLCONFIG. */
-	struct strbuf merged = STRBUF_INIT;
-	kconfig_write(&frag, &merged);
-	fragp = xstrfmt("%s/kdive.fragment", r->dir);
-	if (write_file_atomic(fragp, merged.buf, merged.len) < 0) {
-		strbuf_release(&merged);
-		strbuf_error_errno(err, "cannot write '%s'", fragp);
-		goto out;
-	}
-	strbuf_release(&merged);
-	meter_phase(&pg, "configuring");
-	struct proc p = PROC_INIT;
-	strvec_pushl(&p.args, "make", "-C", s.tree, NULL);
-	strvec_pushf(&p.args, "O=%s", r->build);
-	strvec_pushf(&p.args, "KCONFIG_ALLCONFIG=%s", fragp);
-	strvec_push(&p.args, "allnoconfig");
-	kbuild_make_env(&p.env);
-	p.share_fd = lock; /* the tree stays locked until the last compiler is gone */
-	int rr = run_logged(&p, &pg, r->log, "configuring the kernel", err);
-	proc_release(&p);
-	if (rr < 0)
-		goto out;
-
-	struct strbuf dotconfig = STRBUF_INIT, report = STRBUF_INIT;
-	char *treecfg = xstrfmt("%s/.config", r->build);
-	rr = strbuf_read_file(&dotconfig, treecfg);
-	free(treecfg);
-	if (rr < 0) {
-		strbuf_error_errno(err, "cannot read the .config in '%s'", r->build);
-		strbuf_release(&dotconfig);
-		goto out;
-	}
-	int lost = kconfig_verify(&frag, dotconfig.buf, &report);
-	strbuf_release(&dotconfig);
-	if (lost) {
-		strbuf_error(err, "%d requested config symbol%s did not survive into .config:", lost,
-			     lost == 1 ? "" : "s");
-		strbuf_addstr(err, report.buf);
-		strbuf_addstr(err, "hint: a symbol with unmet dependencies is dropped by Kconfig; "
-				   "request its dependencies too\n");
-		strbuf_release(&report);
+	int cr = kbuild_configure(s.tree, r, &frag, lock, &pg, err);
+	if (cr == -2) {
 		/* Nothing of this key is worth keeping: the next attempt has another key. */
 		fclose(log);
 		log = NULL;
 		remove_tree(r->dir);
-		goto out;
 	}
-	strbuf_release(&report);
-
-	/* Compile. */
-	meter_phase(&pg, "compiling");
-	proc_init(&p);
-	strvec_pushl(&p.args, "make", "-C", s.tree, NULL);
-	strvec_pushf(&p.args, "O=%s", r->build);
-	strvec_pushf(&p.args, "-j%d", jobs);
-	strvec_pushl(&p.args, "bzImage", "vmlinux", "scripts_gdb", NULL);
-	kbuild_make_env(&p.env);
-	p.share_fd = lock;
-	rr = run_logged(&p, &pg, r->log, "building the kernel", err);
-	proc_release(&p);
-	if (rr < 0)
+	if (cr < 0 || kbuild_compile(s.tree, r, jobs, lock, &pg, err) < 0 ||
+	    kbuild_publish(r, donep, expp, &pg, err) < 0)
 		goto out;
-
-	/* gdb loads symbols twice as fast, and conditions on struct types 40x faster. */
-	/* A vmlinux make did not relink has its index already (gdb-add-index would only
-	 * say "Cannot use an index to create the index" in the log). */
-	char *treevm = xstrfmt("%s/vmlinux", r->build);
-	if (!kernel_has_gdb_index(treevm)) {
-		meter_phase(&pg, "adding .gdb_index");
-		proc_init(&p);
-		strvec_pushl(&p.args, "gdb-add-index", treevm, NULL);
-		p.share_fd = lock;
-		rr = run_logged(&p, &pg, r->log, "indexing vmlinux", err);
-		proc_release(&p);
-	}
-	free(treevm);
-	if (rr < 0)
-		goto out;
-	meter_phase(&pg, "saving the outputs");
-	if (export_outputs(r, err) < 0 || verify_outputs(r, err) < 0)
-		goto out;
-
-	char *relp = xstrfmt("%s/include/config/kernel.release", r->dir);
-	r->version = read_line_file(relp);
-	free(relp);
-	if (!r->version) {
-		strbuf_error(err, "cannot read the kernel release from '%s'", r->build);
-		goto out;
-	}
-	if (manifest_write(r->dir, unrecorded, err) < 0)
-		goto out;
-	if (write_file_atomic(donep, r->version, strlen(r->version)) < 0) {
-		strbuf_error_errno(err, "cannot write '%s'", donep);
-		goto out;
-	}
-	if (!pg.expect || pg.objects > pg.expect) {
-		char *n = xstrfmt("%d\n", pg.objects);
-		write_file_atomic(expp, n, strlen(n));
-		free(n);
-	}
 	rc = 0;
 out:
 	meter_done(&pg);
@@ -748,7 +772,6 @@ out:
 	source_release(&s);
 	kconfig_frag_release(&frag);
 	free(compiler);
-	free(fragp);
 	free(donep);
 	free(lockp);
 	free(tmp);
