@@ -207,9 +207,11 @@ static struct mi_record *vcommand(struct gdb *g, int timeout_ms, const char *fmt
 	int r;
 	/* A gdb that is computing (a large vmlinux without .gdb_index takes minutes for its
 	 * first look-ups) is waited for, with word now and then; one that sits idle, waiting
-	 * for a target that does not answer, is not. */
+	 * for a target that does not answer, is not. Computing is a tenth of a CPU or more:
+	 * an idle gdb takes next to none, and a loaded machine (two cores, a dozen runnable
+	 * processes) can leave a busy one a sixth. */
 	while ((r = pump(g, (long)token, &res, now_ms() + ms, what.buf)) == 0 &&
-	       (cpu_now = proc_cpu_ms(&g->proc)) >= 0 && cpu >= 0 && cpu_now - cpu >= ms / 4 &&
+	       (cpu_now = proc_cpu_ms(&g->proc)) >= 0 && cpu >= 0 && cpu_now - cpu >= ms / 10 &&
 	       now_ms() - t0 < GDB_BUSY_LIMIT_MS) {
 		struct strbuf d = STRBUF_INIT;
 		format_duration(&d, now_ms() - t0);
