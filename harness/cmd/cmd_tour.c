@@ -33,6 +33,10 @@ struct step {
 	struct strbuf extra;  /* more text: disassembly, the generated table line */
 	struct strvec values; /* "name\tvalue\twhat it is" */
 	struct strvec frames; /* formatted backtrace */
+	struct obs_frame *f;  /* the kernel (or user) frames, for JSON; owned */
+	size_t nf;
+	struct obs_frame *user; /* at a kernel stop, the user frames below it, for JSON; owned */
+	size_t nuser;
 	int64_t ms;           /* when the step's stop was reached, since the tour began */
 	struct stackpic {     /* the task's kernel stack at a kernel stop */
 		int valid;
@@ -90,6 +94,8 @@ static void step_release(struct step *st)
 	strbuf_release(&st->extra);
 	strvec_clear(&st->values);
 	strvec_clear(&st->frames);
+	obs_frames_free(st->f, st->nf);
+	obs_frames_free(st->user, st->nuser);
 	strvec_clear(&st->stack.funcs);
 	free(st->src_file);
 }
@@ -262,16 +268,35 @@ static void add_value(struct step *st, const char *name, uint64_t v, const char 
 		     (long long)v, what);
 }
 
-static void add_frames(struct step *st, const struct obs_frame *f, size_t n)
+static void format_frames(struct strvec *out, const struct obs_frame *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (f[i].file)
-			strvec_pushf(&st->frames, "#%zu  %s at %s:%d%s", i, f[i].func, f[i].file,
+			strvec_pushf(out, "#%zu  %s at %s:%d%s", i, f[i].func, f[i].file,
 				     f[i].line, f[i].inlined ? "  (inlined)" : "");
 		else
-			strvec_pushf(&st->frames, "#%zu  %s at 0x%llx", i, f[i].func,
+			strvec_pushf(out, "#%zu  %s at 0x%llx", i, f[i].func,
 				     (unsigned long long)f[i].addr);
 	}
+}
+
+/* The step's frames: formatted for text and HTML, kept for JSON (obs_frames_write). */
+static void add_frames(struct step *st, const struct obs_frame *f, size_t n)
+{
+	obs_frames_free(st->f, st->nf);
+	st->f = obs_frames_dup(f, n);
+	st->nf = n;
+	format_frames(&st->frames, f, n);
+}
+
+/* At a kernel stop, the user frames below the system call, after the kernel's. */
+static void add_user_frames(struct step *st, const struct obs_frame *f, size_t n)
+{
+	obs_frames_free(st->user, st->nuser);
+	st->user = obs_frames_dup(f, n);
+	st->nuser = n;
+	strvec_push(&st->frames, "user space, below the syscall:");
+	format_frames(&st->frames, f, n);
 }
 
 /* Relative to the kernel tree, like kdive run's reports. */
@@ -371,10 +396,9 @@ static void json_step(struct tour *t, const struct step *st)
 		free(name);
 	}
 	json_close(j);
-	json_open(j, "frames", '[');
-	for (size_t i = 0; i < st->frames.nr; i++)
-		json_str(j, NULL, st->frames.v[i]);
-	json_close(j);
+	obs_frames_write(j, "frames", st->f, st->nf);
+	if (st->nuser)
+		obs_frames_write(j, "user_frames", st->user, st->nuser);
 	json_int(j, "ms", st->ms);
 	if (st->stack.valid) {
 		const struct stackpic *p = &st->stack;
@@ -1262,8 +1286,7 @@ static int scenario_step(void *ctx, struct session *s, const struct scenario *sc
 			f[n].file = f[n].file ? xstrdup(f[n].file) : NULL;
 		}
 		obs_relativize(f, n, rt.roots);
-		strvec_push(&st.frames, "user space, below the syscall:");
-		add_frames(&st, f, n);
+		add_user_frames(&st, f, n);
 		obs_frames_free(f, n);
 	}
 	emit(t, &st);
