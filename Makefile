@@ -64,22 +64,6 @@ $(KDIVE): $(KDIVE_OBJ)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# kdive serve parses JSON with jansson (Debian's libjansson-dev): installed here, before
-# anything compiles, as root; otherwise the command to run, and a stop.
-LDLIBS := -ljansson
-JANSSON_H := /usr/include/jansson.h
-$(O)/obj/harness/cmd/cmd_serve.o $(O)/asan/harness/cmd/cmd_serve.o: | $(JANSSON_H)
-$(JANSSON_H):
-	@if [ "$$(id -u)" = 0 ]; then \
-		echo "  APT     libjansson-dev (kdive serve parses JSON with it)"; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q libjansson-dev >/dev/null || \
-		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
-		  apt-get install -y -q libjansson-dev >/dev/null; }; \
-	else \
-		echo "kdive needs libjansson-dev to build: sudo apt-get install libjansson-dev" >&2; \
-		exit 3; \
-	fi
-
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)

@@ -74,7 +74,7 @@ FUZZ_INITRAMFS_SRC := tests/fuzz/fuzz_initramfs.c tests/fuzz/fuzz.c \
 	harness/build/initramfs.c harness/build/manifest.c harness/build/cpio.c harness/base/deps.c \
 	harness/base/elf.c harness/base/proc.c harness/base/util.c
 
-# serve's protocol engine lives with the command layer: the whole library, and jansson.
+# serve's protocol engine lives with the command layer: the whole library.
 FUZZ_SERVE := $(FUZZ_DIR)/fuzz_serve
 FUZZ_SERVE_DICT := $(FUZZ_DIR)/serve.dict
 FUZZ_SERVE_SRC := tests/fuzz/fuzz_serve.c tests/fuzz/fuzz.c \
@@ -252,7 +252,7 @@ fuzz-initramfs: $(FUZZ_INITRAMFS) $(FUZZ_INITRAMFS_DICT)
 
 # serve's requests: the first byte picks the framing (bit 0: MCP) and --safe (bit 1).
 $(FUZZ_SERVE): $(FUZZ_SERVE_SRC) tests/fuzz/fuzz.h $(wildcard harness/*/*.h) | have-clang
-	$(call build,$(FUZZ_SERVE_SRC),-DKDIVE_SRCDIR='"$(CURDIR)"' -ljansson)
+	$(call build,$(FUZZ_SERVE_SRC),-DKDIVE_SRCDIR='"$(CURDIR)"')
 
 $(FUZZ_SERVE_DICT): tests/fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
