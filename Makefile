@@ -65,22 +65,6 @@ $(KDIVE): $(KDIVE_OBJ)
 	$(call say,LINK,$@)
 	$(Q)$(CC) $(CFLAGS) -o $@ $^ $(LDLIBS)
 
-# kdive serve parses JSON with jansson (Debian's libjansson-dev): installed here, before
-# anything compiles, as root; otherwise the command to run, and a stop.
-LDLIBS := -ljansson
-JANSSON_H := /usr/include/jansson.h
-$(O)/obj/harness/cmd/cmd_serve.o $(O)/asan/harness/cmd/cmd_serve.o: | $(JANSSON_H)
-$(JANSSON_H):
-	@if [ "$$(id -u)" = 0 ]; then \
-		echo "  APT     libjansson-dev (kdive serve parses JSON with it)"; \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -q libjansson-dev >/dev/null || \
-		{ apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive \
-		  apt-get install -y -q libjansson-dev >/dev/null; }; \
-	else \
-		echo "kdive needs libjansson-dev to build: sudo apt-get install libjansson-dev" >&2; \
-		exit 3; \
-	fi
-
 $(O)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(call say,CC,$<)
@@ -162,7 +146,8 @@ coverage-build:
 
 # Sanitizers (the unit tests run under ASan + UBSan), then a fuzzer for each parser of
 # outside input (MI, scenarios, ELF, kconfig fragments, the syscall table, the initramfs
-# spec) for FUZZ_TIME s each, 60 by default (tests/fuzz/fuzz.mk).
+# spec, kdive serve's requests, JSON) for FUZZ_TIME s each, 60 by default
+# (tests/fuzz/fuzz.mk).
 check: unit
 	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk O=$(O) check
 

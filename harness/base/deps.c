@@ -66,9 +66,6 @@ static const struct dep table[] = {
 	{ "gzip", "gzip", DEPS_RUN, DEP_TOOL, NULL, NULL, "--version" },
 	{ "busybox", "busybox-static", DEPS_RUN, DEP_STATIC_TOOL, "KDIVE_BUSYBOX", NULL, NULL },
 	{ "gdb-add-index", "gdb", DEPS_RUN, DEP_TOOL, NULL, NULL, NULL },
-	/* kdive serve parses JSON with jansson (the Makefile installs it before compiling). */
-	{ "jansson headers", "libjansson-dev", DEPS_RUN, DEP_FILE, NULL,
-	  "/usr/include/jansson.h", NULL },
 	/* Booting and debugging. */
 	{ "gdb", "gdb", DEPS_RUN, DEP_TOOL, "KDIVE_GDB", NULL, "--version" },
 	{ "qemu-system-x86_64", "qemu-system-x86", DEPS_RUN, DEP_TOOL, "KDIVE_QEMU", NULL,

@@ -1,9 +1,12 @@
 /*
- * json: the one JSON writer. Depends on strbuf.
+ * json: kdive's one JSON library, its writer (the reader is json_read.c). Depends on
+ * strbuf.
  */
 #include "json.h"
 
 #include <string.h>
+
+/* ---- UTF-8, as the writer and the reader see it ---- */
 
 size_t json_utf8_len(const unsigned char *s, size_t n)
 {
@@ -26,10 +29,11 @@ size_t json_utf8_len(const unsigned char *s, size_t n)
 	return len;
 }
 
-void json_quote(struct strbuf *out, const char *str)
+/* ---- the writer ---- */
+
+void json_quote_mem(struct strbuf *out, const char *str, size_t n)
 {
 	const unsigned char *s = (const unsigned char *)str;
-	size_t n = strlen(str);
 	strbuf_addch(out, '"');
 	for (size_t i = 0; i < n;) {
 		unsigned char c = s[i];
@@ -61,6 +65,11 @@ void json_quote(struct strbuf *out, const char *str)
 	strbuf_addch(out, '"');
 }
 
+void json_quote(struct strbuf *out, const char *s)
+{
+	json_quote_mem(out, s, strlen(s));
+}
+
 void json_init(struct json *j, struct strbuf *out, int pretty)
 {
 	memset(j, 0, sizeof(*j));
@@ -78,9 +87,9 @@ static void indent(struct json *j)
 		strbuf_addstr(j->out, "  ");
 }
 
-/* Start a member (with key, inside an object) or an element (key NULL); 0 when it is
- * to be dropped (inside a container past the depth limit). */
-static int member(struct json *j, const char *key)
+/* Start a member (with key of key_len bytes, inside an object) or an element (key
+ * NULL); 0 when it is to be dropped (inside a container past the depth limit). */
+static int member_mem(struct json *j, const char *key, size_t key_len)
 {
 	if (j->skip)
 		return 0;
@@ -90,26 +99,37 @@ static int member(struct json *j, const char *key)
 		indent(j);
 	j->first[j->depth] = 0;
 	if (key) {
-		json_quote(j->out, key);
+		json_quote_mem(j->out, key, key_len);
 		strbuf_addstr(j->out, j->pretty ? ": " : ":");
 	}
 	return 1;
 }
 
-void json_open(struct json *j, const char *key, char brace)
+static int member(struct json *j, const char *key)
 {
-	if (j->skip || j->depth + 1 >= JSON_MAX_DEPTH) {
-		/* Deeper than any document kdive writes: null, and the document stays valid. */
-		if (member(j, key))
+	return member_mem(j, key, key ? strlen(key) : 0);
+}
+
+/* Open a container as member_mem() starts a member. */
+static void open_mem(struct json *j, const char *key, size_t key_len, char brace)
+{
+	if (j->skip || j->depth >= JSON_MAX_DEPTH) {
+		/* Deeper than kdive reads or writes: null, and the document stays valid. */
+		if (member_mem(j, key, key_len))
 			strbuf_addstr(j->out, "null");
 		j->skip++;
 		return;
 	}
-	if (member(j, key))
+	if (member_mem(j, key, key_len))
 		strbuf_addch(j->out, brace);
 	j->depth++;
 	j->close[j->depth] = brace == '{' ? '}' : ']';
 	j->first[j->depth] = 1;
+}
+
+void json_open(struct json *j, const char *key, char brace)
+{
+	open_mem(j, key, key ? strlen(key) : 0, brace);
 }
 
 void json_close(struct json *j)
@@ -144,6 +164,18 @@ void json_str(struct json *j, const char *key, const char *value)
 		json_quote(j->out, value);
 	else
 		strbuf_addstr(j->out, "null");
+}
+
+void json_mem(struct json *j, const char *key, const char *value, size_t len)
+{
+	if (member(j, key))
+		json_quote_mem(j->out, value, len);
+}
+
+void json_raw(struct json *j, const char *key, const char *text)
+{
+	if (member(j, key))
+		strbuf_addstr(j->out, text);
 }
 
 void json_int(struct json *j, const char *key, int64_t value)
@@ -188,4 +220,33 @@ void json_seconds(struct json *j, const char *key, int64_t ms)
 {
 	if (member(j, key))
 		strbuf_addf(j->out, "%.3f", (double)ms / 1000.0);
+}
+
+/* ---- a parsed tree, written ---- */
+
+static void write_value(struct json *j, const char *key, size_t key_len,
+			const struct json_value *v)
+{
+	if (v && (v->kind == JSON_ARRAY || v->kind == JSON_OBJECT)) {
+		open_mem(j, key, key_len, v->kind == JSON_ARRAY ? '[' : '{');
+		for (size_t i = 0; i < v->len; i++)
+			write_value(j, v->items[i].key, v->items[i].key_len, &v->items[i]);
+		json_close(j);
+		return;
+	}
+	if (!member_mem(j, key, key_len))
+		return;
+	if (!v || v->kind == JSON_NULL)
+		strbuf_addstr(j->out, "null");
+	else if (v->kind == JSON_BOOL)
+		strbuf_addstr(j->out, v->flag ? "true" : "false");
+	else if (v->kind == JSON_NUMBER)
+		strbuf_add(j->out, v->str, v->len);
+	else
+		json_quote_mem(j->out, v->str, v->len);
+}
+
+void json_value_write(struct json *j, const char *key, const struct json_value *v)
+{
+	write_value(j, key, key ? strlen(key) : 0, v);
 }

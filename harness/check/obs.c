@@ -1,8 +1,10 @@
 /*
- * obs: freeing observations, making their paths relative, encoding them. Depends on
- * strbuf and wrapper.
+ * obs: freeing and copying observations, writing frames as JSON, making their paths
+ * relative, encoding them. Depends on strbuf,
+ * wrapper and json.
  */
 #include "obs.h"
+#include "json.h"
 #include "wrapper.h"
 
 #include <errno.h>
@@ -16,6 +18,35 @@ void obs_frames_free(struct obs_frame *f, size_t n)
 		free(f[i].file);
 	}
 	free(f);
+}
+
+struct obs_frame *obs_frames_dup(const struct obs_frame *f, size_t n)
+{
+	struct obs_frame *d = n ? xcalloc(n, sizeof(*d)) : NULL;
+	for (size_t i = 0; i < n; i++) {
+		d[i] = f[i];
+		d[i].func = f[i].func ? xstrdup(f[i].func) : NULL;
+		d[i].file = f[i].file ? xstrdup(f[i].file) : NULL;
+	}
+	return d;
+}
+
+void obs_frames_write(struct json *j, const char *key, const struct obs_frame *f, size_t n)
+{
+	json_open(j, key, '[');
+	for (size_t i = 0; i < n; i++) {
+		json_open(j, NULL, '{');
+		json_str(j, "func", f[i].func);
+		json_str(j, "file", f[i].file);
+		if (f[i].line > 0)
+			json_int(j, "line", f[i].line);
+		else
+			json_nil(j, "line");
+		json_bool(j, "inlined", f[i].inlined);
+		json_hex(j, "addr", f[i].addr);
+		json_close(j);
+	}
+	json_close(j);
 }
 
 void obs_run_release(struct obs_run *r)

@@ -4,13 +4,15 @@
  * reports relative to the kernel tree (or the guest programs' directory), so that
  * reports and recorded scenarios compare across machines; and its encoding, to carry a
  * run from a worker process. Filled by run (and tours), read by match, record and
- * report. Pure. Depends on strbuf and wrapper.
+ * report. Pure. Depends on strbuf, wrapper and json.
  */
 #ifndef KDIVE_OBS_H
 #define KDIVE_OBS_H
 
 #include "strbuf.h"
 #include <stdint.h>
+
+struct json;
 
 /* One captured frame. */
 struct obs_frame {
@@ -72,6 +74,16 @@ struct obs_run {
 void obs_run_release(struct obs_run *r);
 /* Free n frames and the array. */
 void obs_frames_free(struct obs_frame *f, size_t n);
+/* A copy of f[0..n) (NULL when n is 0); the caller frees it with obs_frames_free(). */
+struct obs_frame *obs_frames_dup(const struct obs_frame *f, size_t n);
+
+/*
+ * Write f[0..n) with the JSON writer as the array key (key NULL: an element): each
+ * frame {"func", "file", "line", "inlined", "addr"}, file and line null when gdb did
+ * not know them, addr a "0x..." string. The one way kdive writes a frame: reports,
+ * kdive serve's frames and the tours' steps call it.
+ */
+void obs_frames_write(struct json *j, const char *key, const struct obs_frame *f, size_t n);
 
 /*
  * The path kept for an observed file name (new string, NULL for NULL or ""): file

@@ -637,24 +637,6 @@ static void jr_counts(struct report *r, const char *key, const size_t c[MATCH_NS
 	json_close(&r->json);
 }
 
-static void jr_obs_frames(struct report *r, const char *key, const struct obs_frame *f, size_t n)
-{
-	json_open(&r->json, key, '[');
-	for (size_t i = 0; i < n; i++) {
-		json_open(&r->json, NULL, '{');
-		json_str(&r->json, "func", f[i].func);
-		json_str(&r->json, "file", f[i].file);
-		if (f[i].line > 0)
-			json_int(&r->json, "line", f[i].line);
-		else
-			json_str(&r->json, "line", NULL);
-		json_bool(&r->json, "inlined", f[i].inlined);
-		json_hex(&r->json, "addr", f[i].addr);
-		json_close(&r->json);
-	}
-	json_close(&r->json);
-}
-
 static void jr_guard(struct report *r, const struct guard *g)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -711,8 +693,8 @@ static void jr_stop(struct report *r, const struct match_result *res, size_t i)
 	json_str(&r->json, "reason", ms->reason);
 	json_bool(&r->json, "reached", hit);
 	json_ms(&r->json, "ms", hit ? o->ms : -1);
-	jr_obs_frames(r, "frames", hit ? o->frames : NULL, hit ? o->nframes : 0);
-	jr_obs_frames(r, "user_frames", hit ? o->user : NULL, hit ? o->nuser : 0);
+	obs_frames_write(&r->json, "frames", hit ? o->frames : NULL, hit ? o->nframes : 0);
+	obs_frames_write(&r->json, "user_frames", hit ? o->user : NULL, hit ? o->nuser : 0);
 	if (st->has_frames) {
 		jr_expected_frames(r, "expected_frames", res->kernel_version, st->frames, st->nframes);
 		json_str(&r->json, "frames_result", match_status_name(ms->frames.status));

@@ -146,7 +146,7 @@ const struct cli_command cli_cmd_doctor = {
 	"and the one apt-get command that installs what is missing. Each is marked with\n"
 	"what it is for:\n"
 	"  run   building and running kdive: the compiler and make, linux-source-6.12 and\n"
-	"        the kernel's build tools, busybox-static, libjansson-dev, gdb and QEMU\n"
+	"        the kernel's build tools, busybox-static, gdb and QEMU\n"
 	"        (make run installs these, with doctor --fix)\n"
 	"  test  only the tests: cpio, tmux, lcov, chromium, node and npm, xmllint, groff,\n"
 	"        python3 and python3-jsonschema, linux-source-6.1 (make test adds these,\n"

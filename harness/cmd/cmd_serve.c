@@ -8,11 +8,14 @@
  * A malformed request gets an error and the session goes on. While the guest runs
  * (a continue), requests are still read: interrupt, shutdown, quit and MCP's ping
  * and cancellation are taken, and the end of input shuts everything down. EOF, a
- * signal or `quit` shuts the guest down; nothing is left. JSON is parsed and written
- * with jansson. The protocol and who may speak it: docs/serve.md.
+ * signal or `quit` shuts the guest down; nothing is left. JSON is read and written by
+ * json.h, like every other JSON of kdive's: a request is parsed into a tree, an answer
+ * is written as it is built, and an id is echoed as it was sent (a number keeps its
+ * text). The protocol and who may speak it: docs/serve.md.
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "json.h"
 #include "quote.h"
 #include "run.h"
 #include "serve.h"
@@ -25,7 +28,6 @@
 #include "wrapper.h"
 
 #include <errno.h>
-#include <jansson.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,8 +51,8 @@ struct serve {
 	const struct kernel *k;   /* the kernel; NULL offline (boot refused) */
 	char *program;            /* the booted program's name (the session points to it) */
 	int running;              /* the guest runs after a continue */
-	json_t *pending;          /* a continue that waits: its request id, answered at the
-				     stop (owned); NULL when none */
+	char *pending;            /* a continue that waits: its request id as JSON text,
+				     answered at the stop (owned); NULL when none */
 	int pending_cancelled;    /* MCP cancelled it: the stop gets no answer */
 	int64_t pending_deadline; /* its timeout_ms, monotonic; 0 when none */
 	int timed_out;            /* the deadline passed and the guest was interrupted */
@@ -70,16 +72,16 @@ struct serve_err {
 	struct strbuf msg;
 };
 
-static json_t *fail(struct serve_err *e, const char *code, const char *fmt, ...)
+static int fail(struct serve_err *e, const char *code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
-static json_t *fail(struct serve_err *e, const char *code, const char *fmt, ...)
+static int fail(struct serve_err *e, const char *code, const char *fmt, ...)
 {
 	va_list ap;
 	e->code = code;
 	va_start(ap, fmt);
 	strbuf_vaddf(&e->msg, fmt, ap);
 	va_end(ap);
-	return NULL;
+	return -1;
 }
 
 /* Errors the library reported (error()) go into the response too. */
@@ -93,54 +95,19 @@ static void capture_diag(enum diag_level level, const char *msg, void *ctx)
 		fprintf(stderr, "kdive serve: %s\n", msg);
 }
 
-/*
- * A JSON string of text that may hold invalid UTF-8 (jansson's own error messages
- * quote the bytes they stopped at): json_string() would give NULL and the member
- * would vanish, so then each character outside ASCII becomes U+FFFD.
- */
-static json_t *text_json(const char *s)
+static const char *str_arg(const struct json_value *args, const char *key)
 {
-	json_t *j = json_string(s);
-	if (j)
-		return j;
+	return json_value_str(json_value_find(args, key), NULL);
+}
+
+/* v as compact JSON text (null for NULL), as it was sent; the caller frees it. */
+static char *value_text(const struct json_value *v)
+{
 	struct strbuf sb = STRBUF_INIT;
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		if (*p < 0x80)
-			strbuf_addch(&sb, (char)*p);
-		else if ((*p & 0xc0) != 0x80)
-			strbuf_addstr(&sb, "\xef\xbf\xbd");
-	}
-	j = json_string(sb.buf);
-	strbuf_release(&sb);
-	return j;
-}
-
-static const char *str_arg(json_t *args, const char *key)
-{
-	json_t *v = json_object_get(args, key);
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
-
-static json_t *hex(uint64_t v)
-{
-	char buf[24];
-	snprintf(buf, sizeof(buf), "0x%llx", (unsigned long long)v);
-	return json_string(buf);
-}
-
-static json_t *frames_json(const struct obs_frame *f, size_t n)
-{
-	json_t *arr = json_array();
-	for (size_t i = 0; i < n; i++) {
-		json_t *o = json_object();
-		json_object_set_new(o, "func", json_string(f[i].func));
-		json_object_set_new(o, "file", f[i].file ? json_string(f[i].file) : json_null());
-		json_object_set_new(o, "line", json_integer(f[i].line));
-		json_object_set_new(o, "inlined", json_boolean(f[i].inlined));
-		json_object_set_new(o, "addr", hex(f[i].addr));
-		json_array_append_new(arr, o);
-	}
-	return arr;
+	struct json j;
+	json_init(&j, &sb, 0);
+	json_value_write(&j, NULL, v);
+	return strbuf_detach(&sb, NULL);
 }
 
 /* Shut the guest down; a failed one keeps its run directory (named on stderr). */
@@ -156,7 +123,13 @@ static void end_guest(struct serve *sv, int ok)
 
 /* ---- the commands ---- */
 
-static json_t *do_boot(struct serve *sv, json_t *args, struct serve_err *e)
+/*
+ * The commands: each takes its checked arguments and writes its result's members to
+ * res (an open object); 0, or -1 with e set (what res holds then is dropped).
+ */
+
+static int do_boot(struct serve *sv, const struct json_value *args, struct json *res,
+		   struct serve_err *e)
 {
 	struct session_image img;
 	struct session_info info;
@@ -164,8 +137,8 @@ static json_t *do_boot(struct serve *sv, json_t *args, struct serve_err *e)
 	struct strbuf why = STRBUF_INIT, line = STRBUF_INIT;
 	struct strvec pargs;
 	const char *program = str_arg(args, "program");
-	json_t *jargs = json_object_get(args, "args");
-	json_t *r = NULL;
+	const struct json_value *jargs = json_value_find(args, "args");
+	int r = -1;
 	if (sv->booted)
 		return fail(e, "bad_state", "a guest is running: shutdown first");
 	if (!sv->k)
@@ -173,13 +146,14 @@ static json_t *do_boot(struct serve *sv, json_t *args, struct serve_err *e)
 	if (!program)
 		program = "fork";
 	strvec_init(&pargs);
-	for (size_t i = 0; jargs && i < json_array_size(jargs); i++) {
-		json_t *v = json_array_get(jargs, i);
-		if (!json_is_string(v) || strlen(json_string_value(v)) != json_string_length(v)) {
+	for (size_t i = 0; i < json_value_count(jargs); i++) {
+		size_t len;
+		const char *v = json_value_str(json_value_at(jargs, i), &len);
+		if (!v || strlen(v) != len) {
 			r = fail(e, "bad_request", "'args' must be an array of strings without NUL");
 			goto out;
 		}
-		strvec_push(&pargs, json_string_value(v));
+		strvec_push(&pargs, v);
 	}
 	/* Checked before any guest starts: the run line, and the program itself. */
 	if (qemu_go_line(program, &pargs, &line, &why) < 0) {
@@ -212,14 +186,14 @@ static json_t *do_boot(struct serve *sv, json_t *args, struct serve_err *e)
 		goto out;
 	}
 	session_describe(&sv->s, &info);
-	r = json_object();
-	json_object_set_new(r, "program", json_string(program));
-	json_object_set_new(r, "kernel", json_string(sv->k->version));
-	json_object_set_new(r, "restored", json_boolean(info.restored));
-	json_object_set_new(r, "kaslr_slide", hex(info.slide));
-	json_object_set_new(r, "rundir", json_string(info.rundir));
-	json_object_set_new(r, "ms", json_integer(now_ms() - t0));
-	json_object_set_new(r, "stopped_at", json_string("main"));
+	json_str(res, "program", program);
+	json_str(res, "kernel", sv->k->version);
+	json_bool(res, "restored", info.restored);
+	json_hex(res, "kaslr_slide", info.slide);
+	json_str(res, "rundir", info.rundir);
+	json_int(res, "ms", now_ms() - t0);
+	json_str(res, "stopped_at", "main");
+	r = 0;
 out:
 	strvec_clear(&pargs);
 	strbuf_release(&line);
@@ -240,7 +214,8 @@ static int plain_location(const char *loc)
 	return !colon || (colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1));
 }
 
-static json_t *do_stop(struct serve *sv, json_t *args, struct serve_err *e)
+static int do_stop(struct serve *sv, const struct json_value *args, struct json *res,
+		   struct serve_err *e)
 {
 	struct strbuf why = STRBUF_INIT;
 	const char *loc = str_arg(args, "location"), *space = str_arg(args, "space");
@@ -258,53 +233,57 @@ static json_t *do_stop(struct serve *sv, json_t *args, struct serve_err *e)
 	}
 	int bp = session_break(&sv->s, space && !strcmp(space, "user"), loc, nr, cond, &why);
 	if (bp < 0) {
-		json_t *r = fail(e, "gdb", "cannot stop at '%s': %s", loc, why.buf);
+		fail(e, "gdb", "cannot stop at '%s': %s", loc, why.buf);
 		strbuf_release(&why);
-		return r;
+		return -1;
 	}
 	strbuf_release(&why);
-	json_t *r = json_object();
-	json_object_set_new(r, "breakpoint", json_integer(bp));
-	return r;
+	json_int(res, "breakpoint", bp);
+	return 0;
 }
 
-/* A stop as JSON (a result, or an event's body). */
-static json_t *stop_json(int exited, const struct session_stop *st)
+/* A stop's members (a result, or an event's body); timed_out when a deadline made it. */
+static void stop_members(struct json *j, int exited, const struct session_stop *st,
+			 int timed_out)
 {
-	json_t *res = json_object();
-	json_object_set_new(res, "exited", json_boolean(exited));
+	json_bool(j, "exited", exited);
 	if (!exited) {
-		json_object_set_new(res, "reason", json_string(st->reason ? st->reason : ""));
-		json_object_set_new(res, "breakpoint", json_integer(st->bkpt));
-		json_object_set_new(res, "function", st->func ? json_string(st->func) : json_null());
+		json_str(j, "reason", st->reason ? st->reason : "");
+		json_int(j, "breakpoint", st->bkpt);
+		json_str(j, "function", st->func);
 	}
-	return res;
+	if (timed_out)
+		json_bool(j, "timed_out", 1);
 }
 
-static json_t *do_continue(struct serve *sv, json_t *args, struct serve_err *e)
+static int do_continue(struct serve *sv, const struct json_value *args, struct json *res,
+		       struct serve_err *e)
 {
-	json_t *wait = json_object_get(args, "wait");
-	json_t *t = json_object_get(args, "timeout_ms");
-	json_int_t ms = t ? json_integer_value(t) : 0;
-	if (t && (ms < 1 || ms > SERVE_TIMEOUT_MAX_MS))
+	const struct json_value *t = json_value_find(args, "timeout_ms");
+	int nowait = json_value_bool(json_value_find(args, "wait")) == 0;
+	int64_t ms = 0;
+	if (t && (json_value_int(t, &ms) < 0 || ms < 1 || ms > SERVE_TIMEOUT_MAX_MS))
 		return fail(e, "bad_request", "'timeout_ms' is 1 to %lld (a day)",
 			    SERVE_TIMEOUT_MAX_MS);
-	if (t && wait && json_is_false(wait))
+	if (t && nowait)
 		return fail(e, "bad_request", "'timeout_ms' is for a continue that waits");
 	if (session_resume(&sv->s) < 0)
 		return fail(e, "gdb", "gdb did not let the guest run");
 	sv->resumed = now_ms();
 	sv->running = 1;
-	if (wait && json_is_false(wait))
-		return json_pack("{s:b}", "running", 1);
+	if (nowait) {
+		json_bool(res, "running", 1);
+		return 0;
+	}
 	/* The answer comes with the stop; meanwhile requests are still read. */
 	sv->defer = 1;
 	sv->pending_deadline = t ? now_ms() + ms : 0;
 	sv->timed_out = 0;
-	return json_null();
+	return 0;
 }
 
-static json_t *do_frames(struct serve *sv, json_t *args, struct serve_err *e)
+static int do_frames(struct serve *sv, const struct json_value *args, struct json *res,
+		     struct serve_err *e)
 {
 	struct obs_frame *f = NULL, *u = NULL;
 	size_t n = 0, nu = 0;
@@ -312,19 +291,19 @@ static json_t *do_frames(struct serve *sv, json_t *args, struct serve_err *e)
 	(void)args;
 	if (session_frames(&sv->s, &f, &n) < 0)
 		return fail(e, "gdb", "cannot read the frames");
-	json_t *r = json_object();
-	json_object_set_new(r, "frames", frames_json(f, n));
+	obs_frames_write(res, "frames", f, n);
 	/* At a kernel stop, the user-space frames of the system call, from pt_regs. */
 	int cpl = session_cpl(&sv->s);
 	if (cpl == 0 && session_ptregs(&sv->s, regs) == 0 &&
 	    session_user_frames(&sv->s, regs, &u, &nu) == 0)
-		json_object_set_new(r, "user_frames", frames_json(u, nu));
+		obs_frames_write(res, "user_frames", u, nu);
 	obs_frames_free(f, n);
 	obs_frames_free(u, nu);
-	return r;
+	return 0;
 }
 
-static json_t *do_ptregs(struct serve *sv, json_t *args, struct serve_err *e)
+static int do_ptregs(struct serve *sv, const struct json_value *args, struct json *res,
+		     struct serve_err *e)
 {
 	uint64_t regs[SESSION_PT_NSLOTS];
 	(void)args;
@@ -332,16 +311,16 @@ static json_t *do_ptregs(struct serve *sv, json_t *args, struct serve_err *e)
 		return fail(e, "bad_state", "pt_regs are read at a kernel stop");
 	if (session_ptregs(&sv->s, regs) < 0)
 		return fail(e, "gdb", "cannot read struct pt_regs");
-	json_t *r = json_object(), *fields = json_object();
+	json_open(res, "pt_regs", '{');
 	for (size_t i = 0; i < SESSION_PT_NSLOTS; i++)
-		json_object_set_new(fields, session_ptreg_name(i), hex(regs[i]));
-	json_object_set_new(r, "pt_regs", fields);
-	const char *name = syscalls_name(&sv->k->syscalls, (long)regs[SESSION_PT_ORIG_AX]);
-	json_object_set_new(r, "syscall", name ? json_string(name) : json_null());
-	return r;
+		json_hex(res, session_ptreg_name(i), regs[i]);
+	json_close(res);
+	json_str(res, "syscall", syscalls_name(&sv->k->syscalls, (long)regs[SESSION_PT_ORIG_AX]));
+	return 0;
 }
 
-static json_t *do_lstar(struct serve *sv, json_t *args, struct serve_err *e)
+static int do_lstar(struct serve *sv, const struct json_value *args, struct json *res,
+		    struct serve_err *e)
 {
 	uint64_t v;
 	char *sym = NULL;
@@ -350,19 +329,20 @@ static json_t *do_lstar(struct serve *sv, json_t *args, struct serve_err *e)
 		return fail(e, "bad_state", "MSR_LSTAR is read at a kernel stop (rdmsr needs CPL 0)");
 	if (session_lstar(&sv->s, &v, &sym) < 0)
 		return fail(e, "gdb", "cannot read MSR_LSTAR");
-	json_t *r = json_object();
-	json_object_set_new(r, "value", hex(v));
-	json_object_set_new(r, "symbol", sym ? json_string(sym) : json_null());
+	json_hex(res, "value", v);
+	json_str(res, "symbol", sym);
 	free(sym);
-	return r;
+	return 0;
 }
 
-static json_t *do_read_memory(struct serve *sv, json_t *args, struct serve_err *e)
+static int do_read_memory(struct serve *sv, const struct json_value *args, struct json *res,
+			  struct serve_err *e)
 {
 	const char *addr = str_arg(args, "address");
-	json_int_t n = json_integer_value(json_object_get(args, "length"));
+	int64_t n = 0;
 	char *end;
 	uint64_t a = strtoull(addr, &end, 0);
+	json_value_int(json_value_find(args, "length"), &n);
 	if (*end || end == addr || addr[0] == '-' || n <= 0 || n > 65536)
 		return fail(e, "bad_request", "an address such as \"0xffffffff81000000\" and a "
 			    "length of 1 to 65536 bytes");
@@ -372,27 +352,23 @@ static json_t *do_read_memory(struct serve *sv, json_t *args, struct serve_err *
 		return fail(e, "gdb", "cannot read %lld bytes at %s", (long long)n, addr);
 	}
 	struct strbuf h = STRBUF_INIT;
-	for (json_int_t i = 0; i < n; i++)
+	for (int64_t i = 0; i < n; i++)
 		strbuf_addf(&h, "%02x", buf[i]);
 	free(buf);
-	json_t *r = json_object();
-	json_object_set_new(r, "address", hex(a));
-	json_object_set_new(r, "hex", json_string(h.buf));
+	json_hex(res, "address", a);
+	json_str(res, "hex", h.buf);
 	strbuf_release(&h);
-	return r;
+	return 0;
 }
 
-static json_t *do_eval(struct serve *sv, json_t *args, struct serve_err *e)
+static int do_eval(struct serve *sv, const struct json_value *args, struct json *res,
+		   struct serve_err *e)
 {
 	struct strbuf why = STRBUF_INIT;
 	char *v = session_eval(&sv->s, str_arg(args, "expression"), &why);
-	json_t *r = NULL;
-	if (!v) {
-		fail(e, "gdb", "%s", why.buf);
-	} else {
-		r = json_object();
-		json_object_set_new(r, "value", json_string(v));
-	}
+	int r = v ? 0 : fail(e, "gdb", "%s", why.buf);
+	if (v)
+		json_str(res, "value", v);
 	free(v);
 	strbuf_release(&why);
 	return r;
@@ -417,32 +393,35 @@ static int interrupt_guest(struct serve *sv)
 	return session_interrupt(&sv->s);
 }
 
-static json_t *do_interrupt(struct serve *sv, json_t *args, struct serve_err *e)
+static int do_interrupt(struct serve *sv, const struct json_value *args, struct json *res,
+			struct serve_err *e)
 {
 	(void)args;
 	if (!sv->running)
 		return fail(e, "bad_state", "the guest is not running");
 	if (interrupt_guest(sv) < 0)
 		return fail(e, "gdb", "cannot interrupt");
-	return json_pack("{s:b}", "interrupting", 1); /* the stop comes as the continue's
-							  answer, or an event */
+	json_bool(res, "interrupting", 1); /* the stop comes as the continue's answer, or an
+					      event */
+	return 0;
 }
 
 static void answer_pending_gone(struct serve *sv, const char *why);
 
-static json_t *do_shutdown(struct serve *sv, json_t *args, struct serve_err *e)
+static int do_shutdown(struct serve *sv, const struct json_value *args, struct json *res,
+		       struct serve_err *e)
 {
 	(void)args;
 	(void)e;
 	int was = sv->booted;
 	answer_pending_gone(sv, "the guest was shut down before it stopped");
 	end_guest(sv, 1);
-	json_t *r = json_object();
-	json_object_set_new(r, "was_running", json_boolean(was));
-	return r;
+	json_bool(res, "was_running", was);
+	return 0;
 }
 
-typedef json_t *(*serve_fn)(struct serve *sv, json_t *args, struct serve_err *e);
+typedef int (*serve_fn)(struct serve *sv, const struct json_value *args, struct json *res,
+			struct serve_err *e);
 
 /* What a command may be given. */
 enum serve_flags {
@@ -522,62 +501,75 @@ static int param_offered(const struct serve *sv, const struct serve_param *p)
 	return !(sv->mcp && (p->flags & SERVE_JSONL)) && !(sv->safe && (p->flags & SERVE_UNSAFE));
 }
 
-/* Check one argument against its declaration; 0, or -1 with e set. */
-static int check_arg(const struct serve_cmd *c, const struct serve_param *p, json_t *val,
-		     struct serve_err *e)
+/* Whether member m is called name. */
+static int named(const struct json_value *m, const char *name)
 {
-	int ok = !strcmp(p->type, "string")    ? json_is_string(val)
-		 : !strcmp(p->type, "integer") ? json_is_integer(val)
-		 : !strcmp(p->type, "boolean") ? json_is_boolean(val)
-					       : json_is_array(val);
-	if (!ok) {
-		fail(e, "bad_request", "%s: '%s' must be a%s %s", c->name, p->name,
-		     strchr("ai", p->type[0]) ? "n" : "", p->type);
-		return -1;
-	}
-	if (!json_is_string(val))
+	return m->key_len == strlen(name) && !memcmp(m->key, name, m->key_len);
+}
+
+/* Check one argument against its declaration; 0, or -1 with e set. */
+static int check_arg(const struct serve_cmd *c, const struct serve_param *p,
+		     const struct json_value *val, struct serve_err *e)
+{
+	int64_t i;
+	int ok = !strcmp(p->type, "string")    ? json_value_is(val, JSON_STRING)
+		 : !strcmp(p->type, "integer") ? json_value_int(val, &i) == 0
+		 : !strcmp(p->type, "boolean") ? json_value_is(val, JSON_BOOL)
+					       : json_value_is(val, JSON_ARRAY);
+	if (!ok)
+		return fail(e, "bad_request", "%s: '%s' must be a%s %s", c->name, p->name,
+			    strchr("ai", p->type[0]) ? "n" : "", p->type);
+	if (!json_value_is(val, JSON_STRING))
 		return 0;
 	/* Strings go into gdb commands: no NUL, no control byte (quote.h). */
-	const char *v = json_string_value(val), *bad = quote_bad_byte(v);
-	if (strlen(v) != json_string_length(val) || (bad && !(p->flags & SERVE_RAW))) {
-		fail(e, "bad_request", "%s: '%s' has %s", c->name, p->name,
-		     bad ? quote_byte_name((unsigned char)*bad) : "a NUL byte");
-		return -1;
-	}
+	size_t len;
+	const char *v = json_value_str(val, &len), *bad = quote_bad_byte(v);
+	if (strlen(v) != len || (bad && !(p->flags & SERVE_RAW)))
+		return fail(e, "bad_request", "%s: '%s' has %s", c->name, p->name,
+			    bad ? quote_byte_name((unsigned char)*bad) : "a NUL byte");
 	return 0;
 }
 
-/* Run a command; its result, or NULL with e set. sv->defer set: the answer comes later. */
-static json_t *run_cmd(struct serve *sv, const struct serve_cmd *c, json_t *args,
-		       struct serve_err *e)
+/*
+ * Run a command with the arguments in object args (JSON lines: the request, whose "id"
+ * and "cmd" are not arguments); its result, an object, is appended to res. 0, or -1
+ * with e set. sv->defer set: the answer comes later.
+ */
+static int run_cmd(struct serve *sv, const struct serve_cmd *c, const struct json_value *args,
+		   struct strbuf *res, struct serve_err *e)
 {
-	if (!json_is_object(args))
+	if (!json_value_is(args, JSON_OBJECT))
 		return fail(e, "bad_request", "the arguments must be an object");
 	/* The declared arguments with their types; unknown ones are refused. */
-	const char *key;
-	json_t *val;
-	json_object_foreach(args, key, val) {
+	for (size_t i = 0; i < json_value_count(args); i++) {
+		const struct json_value *m = json_value_at(args, i);
 		const struct serve_param *p = c->params;
-		while (p->name && (strcmp(p->name, key) || !param_offered(sv, p)))
+		if (!sv->mcp && (named(m, "id") || named(m, "cmd")))
+			continue;
+		while (p->name && (!named(m, p->name) || !param_offered(sv, p)))
 			p++;
 		if (!p->name)
-			return fail(e, "bad_request", "%s takes no argument '%s'%s", c->name, key,
+			return fail(e, "bad_request", "%s takes no argument '%s'%s", c->name, m->key,
 				    sv->safe ? " (--safe)" : "");
-		if (check_arg(c, p, val, e) < 0)
-			return NULL;
+		if (check_arg(c, p, m, e) < 0)
+			return -1;
 	}
 	for (const struct serve_param *p = c->params; p->name; p++)
-		if (!(p->flags & SERVE_OPTIONAL) && !json_object_get(args, p->name))
+		if (!(p->flags & SERVE_OPTIONAL) && !json_value_find(args, p->name))
 			return fail(e, "bad_request", "%s needs '%s'", c->name, p->name);
 	if (c->needs_guest && !sv->booted)
 		return fail(e, "bad_state", "no guest: boot first");
 	if (sv->running && c->fn != do_interrupt && c->fn != do_shutdown)
 		return fail(e, "bad_state", "the guest is running: wait for its stop, or interrupt");
 	struct strbuf said = STRBUF_INIT;
+	struct json j;
+	json_init(&j, res, 0);
+	json_open(&j, NULL, '{');
 	diag_capture = &said;
-	json_t *r = c->fn(sv, args, e);
+	int r = c->fn(sv, args, &j, e);
 	diag_capture = NULL;
-	if (!r && said.len)
+	json_close(&j);
+	if (r < 0 && said.len)
 		strbuf_addf(&e->msg, " (%s)", said.buf);
 	strbuf_release(&said);
 	return r;
@@ -585,74 +577,90 @@ static json_t *run_cmd(struct serve *sv, const struct serve_cmd *c, json_t *args
 
 /* ---- answers ---- */
 
-static void emit(struct serve *sv, json_t *msg)
+/* One line of output: msg, a document json_finish() ended. */
+static void emit(struct serve *sv, const struct strbuf *msg)
 {
-	char *s = json_dumps(msg, JSON_COMPACT);
-	if (s) {
-		fputs(s, sv->out);
-		fputc('\n', sv->out);
-		fflush(sv->out);
-	}
-	free(s);
-	json_decref(msg);
+	fputs(msg->buf, sv->out);
+	fflush(sv->out);
 }
 
 /* JSON-RPC 2.0's error codes. */
 enum { RPC_PARSE = -32700, RPC_INVALID = -32600, RPC_METHOD = -32601, RPC_PARAMS = -32602 };
 
-static void rpc_error(struct serve *sv, json_t *id, int code, const char *message)
+/* An error for request id (its JSON text; NULL: null). */
+static void rpc_error(struct serve *sv, const char *id, int code, const char *message)
 {
-	json_t *out = json_object(), *err = json_object();
-	json_object_set_new(out, "jsonrpc", json_string("2.0"));
-	json_object_set(out, "id", id ? id : json_null());
-	json_object_set_new(err, "code", json_integer(code));
-	json_object_set_new(err, "message", text_json(message));
-	json_object_set_new(out, "error", err);
-	emit(sv, out);
+	struct strbuf out = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &out, 0);
+	json_open(&j, NULL, '{');
+	json_str(&j, "jsonrpc", "2.0");
+	json_raw(&j, "id", id ? id : "null");
+	json_open(&j, "error", '{');
+	json_int(&j, "code", code);
+	json_str(&j, "message", message);
+	json_finish(&j);
+	emit(sv, &out);
+	strbuf_release(&out);
 }
 
-static void rpc_result(struct serve *sv, json_t *id, json_t *result)
+/* The result (JSON text) of request id (JSON text). */
+static void rpc_result(struct serve *sv, const char *id, const char *result)
 {
-	json_t *out = json_object();
-	json_object_set_new(out, "jsonrpc", json_string("2.0"));
-	json_object_set(out, "id", id);
-	json_object_set_new(out, "result", result);
-	emit(sv, out);
+	struct strbuf out = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &out, 0);
+	json_open(&j, NULL, '{');
+	json_str(&j, "jsonrpc", "2.0");
+	json_raw(&j, "id", id);
+	json_raw(&j, "result", result);
+	json_finish(&j);
+	emit(sv, &out);
+	strbuf_release(&out);
 }
 
 /*
- * Answer request id with res (stolen), or with e when res is NULL: a JSON-lines
- * response, or MCP's tool result (one text content holding the JSON of the result,
- * or of the error with isError).
+ * Answer request id (its JSON text; NULL: null) with res (a result object's JSON text),
+ * or with e when res is NULL: a JSON-lines response, or MCP's tool result (one text
+ * content holding the JSON of the result, or of the error with isError).
  */
-static void answer(struct serve *sv, json_t *id, json_t *res, const struct serve_err *e)
+static void answer(struct serve *sv, const char *id, const char *res, const struct serve_err *e)
 {
-	json_t *err = NULL;
-	if (!res) {
-		err = json_object();
-		json_object_set_new(err, "code", json_string(e->code ? e->code : "guest"));
-		json_object_set_new(err, "message", text_json(e->msg.buf));
-	}
+	struct strbuf err = STRBUF_INIT, out = STRBUF_INIT;
+	struct json j;
 	if (sv->mcp && !res && e->code && !strcmp(e->code, "bad_request")) {
 		/* MCP: arguments a tool cannot take are a protocol error, not the tool's. */
 		rpc_error(sv, id, RPC_PARAMS, e->msg.buf);
-	} else if (sv->mcp) {
-		char *text = json_dumps(res ? res : err, JSON_COMPACT);
-		rpc_result(sv, id, json_pack("{s:[{s:s,s:s}],s:b}", "content", "type", "text", "text",
-					     text ? text : "{}", "isError", res == NULL));
-		free(text);
-	} else {
-		json_t *out = json_object();
-		json_object_set(out, "id", id ? id : json_null());
-		json_object_set_new(out, "ok", json_boolean(res != NULL));
-		if (res)
-			json_object_set(out, "result", res);
-		else
-			json_object_set(out, "error", err);
-		emit(sv, out);
+		return;
 	}
-	json_decref(res);
-	json_decref(err);
+	if (!res) {
+		json_init(&j, &err, 0);
+		json_open(&j, NULL, '{');
+		json_str(&j, "code", e->code ? e->code : "guest");
+		json_str(&j, "message", e->msg.buf);
+		json_close(&j);
+	}
+	json_init(&j, &out, 0);
+	json_open(&j, NULL, '{');
+	if (sv->mcp) {
+		json_open(&j, "content", '[');
+		json_open(&j, NULL, '{');
+		json_str(&j, "type", "text");
+		json_str(&j, "text", res ? res : err.buf);
+		json_close(&j);
+		json_close(&j);
+		json_bool(&j, "isError", res == NULL);
+		json_close(&j);
+		rpc_result(sv, id ? id : "null", out.buf);
+	} else {
+		json_raw(&j, "id", id ? id : "null");
+		json_bool(&j, "ok", res != NULL);
+		json_raw(&j, res ? "result" : "error", res ? res : err.buf);
+		json_finish(&j);
+		emit(sv, &out);
+	}
+	strbuf_release(&out);
+	strbuf_release(&err);
 }
 
 /* The continue waiting for a stop that will not come: answered with why. */
@@ -665,27 +673,54 @@ static void answer_pending_gone(struct serve *sv, const char *why)
 	if (!sv->pending_cancelled)
 		answer(sv, sv->pending, NULL, &e);
 	strbuf_release(&e.msg);
-	json_decref(sv->pending);
+	free(sv->pending);
 	sv->pending = NULL;
 }
 
-/* Run command c for request id and answer, now or (a continue) at the stop. */
-static void run_and_answer(struct serve *sv, const struct serve_cmd *c, json_t *id, json_t *args)
+/* Run command c for request id (its JSON text; NULL: null) and answer, now or (a
+ * continue) at the stop. */
+static void run_and_answer(struct serve *sv, const struct serve_cmd *c, const char *id,
+			   const struct json_value *args)
 {
 	struct serve_err e = { NULL, STRBUF_INIT };
+	struct strbuf res = STRBUF_INIT;
 	sv->defer = 0;
-	json_t *res = run_cmd(sv, c, args, &e);
+	int r = run_cmd(sv, c, args, &res, &e);
 	if (sv->defer) {
-		json_decref(res);
-		sv->pending = json_incref(id ? id : json_null());
+		free(sv->pending);
+		sv->pending = xstrdup(id ? id : "null");
 		sv->pending_cancelled = 0;
 	} else {
-		answer(sv, id, res, &e);
+		answer(sv, id, r == 0 ? res.buf : NULL, &e);
 	}
+	strbuf_release(&res);
 	strbuf_release(&e.msg);
 }
 
 /* ---- the guest's stop, while it runs ---- */
+
+/*
+ * JSON lines: the stop after a continue that did not wait, as an event: st's members,
+ * or, when gdb or QEMU is gone, exited and the error.
+ */
+static void emit_event(struct serve *sv, int exited, const struct session_stop *st,
+		       const char *error)
+{
+	struct strbuf out = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &out, 0);
+	json_open(&j, NULL, '{');
+	json_str(&j, "event", "stopped");
+	if (st)
+		stop_members(&j, exited, st, sv->timed_out);
+	else
+		json_bool(&j, "exited", exited);
+	if (error)
+		json_str(&j, "error", error);
+	json_finish(&j);
+	emit(sv, &out);
+	strbuf_release(&out);
+}
 
 /* Take the stop if it came, and answer it; interrupt a continue whose time is up. */
 static void serve_poll_guest(struct serve *sv)
@@ -715,30 +750,30 @@ static void serve_poll_guest(struct serve *sv)
 	sv->want_interrupt = 0;
 	if (r < 0) {
 		/* gdb or QEMU died: this guest is over (its run directory is kept). */
-		if (sv->pending) {
+		if (sv->pending)
 			answer_pending_gone(sv, "gdb or QEMU is gone");
-		} else if (!sv->mcp) {
-			emit(sv, json_pack("{s:s,s:b,s:s}", "event", "stopped", "exited", 1, "error",
-					   "gdb or QEMU is gone"));
-		}
+		else if (!sv->mcp)
+			emit_event(sv, 1, NULL, "gdb or QEMU is gone");
 		end_guest(sv, 0);
 		session_stop_release(&st);
 		return;
 	}
 	int exited = st.reason && !strncmp(st.reason, "exited", 6);
-	json_t *res = stop_json(exited, &st);
-	if (sv->timed_out)
-		json_object_set_new(res, "timed_out", json_true());
 	if (sv->pending) {
+		struct strbuf res = STRBUF_INIT;
+		struct json j;
+		json_init(&j, &res, 0);
+		json_open(&j, NULL, '{');
+		stop_members(&j, exited, &st, sv->timed_out);
+		json_close(&j);
 		if (!sv->pending_cancelled)
-			answer(sv, sv->pending, json_incref(res), NULL);
-		json_decref(sv->pending);
+			answer(sv, sv->pending, res.buf, NULL);
+		free(sv->pending);
 		sv->pending = NULL;
+		strbuf_release(&res);
 	} else if (!sv->mcp) {
-		json_object_set_new(res, "event", json_string("stopped"));
-		emit(sv, json_incref(res));
+		emit_event(sv, exited, &st, NULL);
 	}
-	json_decref(res);
 	session_stop_release(&st);
 }
 
@@ -746,21 +781,22 @@ static void serve_poll_guest(struct serve *sv)
 
 static void jsonl_request(struct serve *sv, const char *line, size_t len)
 {
-	json_error_t jerr;
+	struct json_error jerr;
 	struct serve_err e = { NULL, STRBUF_INIT };
-	json_t *req = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr), *id = NULL;
+	struct json_value *req = json_parse(line, len, &jerr);
+	char *id = NULL;
 	const char *name = NULL;
 	if (!req) {
-		fail(&e, "bad_json", "not JSON: %s (column %d)", jerr.text, jerr.column);
-	} else if (!json_is_object(req)) {
+		fail(&e, "bad_json", "not JSON: %s (column %zu)", jerr.message, jerr.column);
+	} else if (!json_value_is(req, JSON_OBJECT)) {
 		fail(&e, "bad_request", "a request is an object: {\"id\": 1, \"cmd\": \"boot\"}");
 	} else {
-		id = json_object_get(req, "id");
+		id = value_text(json_value_find(req, "id"));
 		name = str_arg(req, "cmd");
 		if (name && !strcmp(name, "quit")) {
 			sv->quit = 1;
 			answer_pending_gone(sv, "the server quit before the guest stopped");
-			answer(sv, id, json_object(), NULL);
+			answer(sv, id, "{}", NULL);
 			goto out;
 		} else if (!name) {
 			fail(&e, "bad_request", "no \"cmd\" (a string) in the request");
@@ -768,55 +804,67 @@ static void jsonl_request(struct serve *sv, const char *line, size_t len)
 			fail(&e, "unknown_command", "no command '%s'%s", name,
 			     find_cmd(&(struct serve){ .mcp = sv->mcp }, name) ? " (--safe)" : "");
 		} else {
-			json_t *args = json_deep_copy(req);
-			json_object_del(args, "id");
-			json_object_del(args, "cmd");
-			run_and_answer(sv, find_cmd(sv, name), id, args);
-			json_decref(args);
+			run_and_answer(sv, find_cmd(sv, name), id, req);
 			goto out;
 		}
 	}
 	answer(sv, id, NULL, &e);
 out:
-	json_decref(req);
+	free(id);
+	json_value_free(req);
 	strbuf_release(&e.msg);
 }
 
 /* ---- MCP: JSON-RPC 2.0 ---- */
 
-static json_t *tools_list(const struct serve *sv)
+/* The tools, each a command with the JSON Schema of its arguments, as JSON text. */
+static char *tools_list(const struct serve *sv)
 {
-	json_t *tools = json_array();
+	struct strbuf out = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &out, 0);
+	json_open(&j, NULL, '{');
+	json_open(&j, "tools", '[');
 	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
 		if (!find_cmd(sv, cmds[i].name))
 			continue;
-		json_t *t = json_object(), *schema = json_object(), *props = json_object();
-		json_t *required = json_array();
+		json_open(&j, NULL, '{');
+		json_str(&j, "name", cmds[i].name);
+		json_str(&j, "description", cmds[i].about);
+		json_open(&j, "inputSchema", '{');
+		json_str(&j, "type", "object");
+		json_open(&j, "properties", '{');
 		for (const struct serve_param *p = cmds[i].params; p->name; p++) {
 			if (!param_offered(sv, p))
 				continue;
-			json_t *prop = json_pack("{s:s,s:s}", "type", p->type, "description", p->about);
-			if (!strcmp(p->type, "array"))
-				json_object_set_new(prop, "items", json_pack("{s:s}", "type", "string"));
-			json_object_set_new(props, p->name, prop);
-			if (!(p->flags & SERVE_OPTIONAL))
-				json_array_append_new(required, json_string(p->name));
+			json_open(&j, p->name, '{');
+			json_str(&j, "type", p->type);
+			json_str(&j, "description", p->about);
+			if (!strcmp(p->type, "array")) {
+				json_open(&j, "items", '{');
+				json_str(&j, "type", "string");
+				json_close(&j);
+			}
+			json_close(&j);
 		}
-		json_object_set_new(schema, "type", json_string("object"));
-		json_object_set_new(schema, "properties", props);
-		json_object_set_new(schema, "required", required);
+		json_close(&j);
+		json_open(&j, "required", '[');
+		for (const struct serve_param *p = cmds[i].params; p->name; p++)
+			if (param_offered(sv, p) && !(p->flags & SERVE_OPTIONAL))
+				json_str(&j, NULL, p->name);
+		json_close(&j);
 		/* Unknown arguments are refused, and the schema says so. */
-		json_object_set_new(schema, "additionalProperties", json_false());
-		json_object_set_new(t, "name", json_string(cmds[i].name));
-		json_object_set_new(t, "description", json_string(cmds[i].about));
-		json_object_set_new(t, "inputSchema", schema);
-		json_array_append_new(tools, t);
+		json_bool(&j, "additionalProperties", 0);
+		json_close(&j);
+		json_close(&j);
 	}
-	return json_pack("{s:o}", "tools", tools);
+	json_close(&j);
+	json_close(&j);
+	return strbuf_detach(&out, NULL);
 }
 
 /* The revision to speak: the client's when kdive has it, else the newest. */
-static const char *mcp_version(json_t *params)
+static const char *mcp_version(const struct json_value *params)
 {
 	const char *asked = str_arg(params, "protocolVersion");
 	for (size_t i = 0; asked && i < ARRAY_SIZE(mcp_versions); i++)
@@ -825,77 +873,75 @@ static const char *mcp_version(json_t *params)
 	return mcp_versions[0];
 }
 
-/* A notification: no answer, whatever it says. */
-static void mcp_notification(struct serve *sv, const char *method, json_t *params)
+/* initialize's result: the revision, the tools capability, who kdive is. */
+static char *mcp_initialized(const struct json_value *params)
 {
-	json_t *rid = json_object_get(params, "requestId");
-	/* A cancelled continue: the guest is stopped and the stop gets no answer. */
-	if (!strcmp(method, "notifications/cancelled") && sv->pending && rid &&
-	    json_equal(rid, sv->pending) && !sv->pending_cancelled) {
-		sv->pending_cancelled = 1;
-		if (sv->running && interrupt_guest(sv) < 0)
-			end_guest(sv, 0);
-	}
+	struct strbuf out = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &out, 0);
+	json_open(&j, NULL, '{');
+	json_str(&j, "protocolVersion", mcp_version(params));
+	json_open(&j, "capabilities", '{');
+	json_open(&j, "tools", '{');
+	json_close(&j);
+	json_close(&j);
+	json_open(&j, "serverInfo", '{');
+	json_str(&j, "name", "kdive");
+	json_str(&j, "version", KDIVE_VERSION);
+	json_close(&j);
+	json_close(&j);
+	return strbuf_detach(&out, NULL);
 }
 
-static void mcp_call(struct serve *sv, json_t *id, json_t *params)
+/* A notification: no answer, whatever it says. */
+static void mcp_notification(struct serve *sv, const char *method, const struct json_value *params)
 {
+	const struct json_value *rid = json_value_find(params, "requestId");
+	if (strcmp(method, "notifications/cancelled") || !sv->pending || !rid ||
+	    sv->pending_cancelled)
+		return;
+	/* A cancelled continue: the guest is stopped and the stop gets no answer. */
+	struct json_value *pending = json_parse(sv->pending, strlen(sv->pending), NULL);
+	int same = json_value_equal(rid, pending);
+	json_value_free(pending);
+	if (!same)
+		return;
+	sv->pending_cancelled = 1;
+	if (sv->running && interrupt_guest(sv) < 0)
+		end_guest(sv, 0);
+}
+
+static void mcp_call(struct serve *sv, const char *id, const struct json_value *params)
+{
+	static const struct json_value none = { .kind = JSON_OBJECT };
 	const char *name = str_arg(params, "name");
-	json_t *args = json_object_get(params, "arguments");
+	const struct json_value *args = json_value_find(params, "arguments");
 	const struct serve_cmd *c = find_cmd(sv, name);
 	if (!name)
 		return rpc_error(sv, id, RPC_PARAMS, "tools/call: params need \"name\", a string");
 	if (!c)
 		return rpc_error(sv, id, RPC_PARAMS, "no such tool");
-	if (args && !json_is_object(args))
+	if (args && !json_value_is(args, JSON_OBJECT))
 		return rpc_error(sv, id, RPC_PARAMS, "tools/call: \"arguments\" must be an object");
-	json_t *own = args ? json_incref(args) : json_object();
-	run_and_answer(sv, c, id, own);
-	json_decref(own);
+	run_and_answer(sv, c, id, args ? args : &none);
 }
 
-static void mcp_request(struct serve *sv, const char *line, size_t len)
+/* A request whose id is id (its JSON text), a string or a number. */
+static void mcp_method(struct serve *sv, const char *id, const char *method,
+		       const struct json_value *params)
 {
-	json_error_t jerr;
-	json_t *req = json_loadb(line, len, JSON_DECODE_ANY | JSON_ALLOW_NUL, &jerr);
-	if (!req) {
-		char *m = xstrfmt("parse error: %s (column %d)", jerr.text, jerr.column);
-		rpc_error(sv, NULL, RPC_PARSE, m);
-		free(m);
-		return;
-	}
-	json_t *id = json_object_get(req, "id"), *params = json_object_get(req, "params");
-	json_t *jv = json_object_get(req, "jsonrpc"), *m = json_object_get(req, "method");
-	const char *method = json_string_value(m);
-	int id_ok = !id || json_is_string(id) || json_is_number(id);
-	if (json_is_array(req)) {
-		rpc_error(sv, NULL, RPC_INVALID, "batches are not supported: one request a line");
-	} else if (!json_is_object(req)) {
-		rpc_error(sv, NULL, RPC_INVALID, "a request is an object");
-	} else if (!m && (json_object_get(req, "result") || json_object_get(req, "error"))) {
-		/* A response: kdive sends no requests, so there is nothing to match. */
-	} else if (!json_is_string(jv) || strcmp(json_string_value(jv), "2.0") || !method ||
-		   !id_ok) {
-		rpc_error(sv, id_ok ? id : NULL, RPC_INVALID,
-			  !id_ok ? "invalid request: \"id\" is a string or a number"
-				 : "invalid request: {\"jsonrpc\": \"2.0\", \"id\", \"method\"}");
-	} else if (!id) {
-		mcp_notification(sv, method, params);
-	} else if (params && !json_is_object(params)) {
+	char *result = NULL;
+	if (params && !json_value_is(params, JSON_OBJECT)) {
 		rpc_error(sv, id, RPC_PARAMS, "params must be an object");
 	} else if (!strcmp(method, "initialize")) {
-		json_t *pv = json_object_get(params, "protocolVersion");
-		if (!params || !json_is_string(pv))
+		if (!json_value_is(json_value_find(params, "protocolVersion"), JSON_STRING))
 			rpc_error(sv, id, RPC_PARAMS, "initialize: params need \"protocolVersion\"");
 		else
-			rpc_result(sv, id, json_pack("{s:s,s:{s:{}},s:{s:s,s:s}}", "protocolVersion",
-						     mcp_version(params), "capabilities", "tools",
-						     "serverInfo", "name", "kdive", "version",
-						     KDIVE_VERSION));
+			rpc_result(sv, id, (result = mcp_initialized(params)));
 	} else if (!strcmp(method, "ping")) {
-		rpc_result(sv, id, json_object());
+		rpc_result(sv, id, "{}");
 	} else if (!strcmp(method, "tools/list")) {
-		rpc_result(sv, id, tools_list(sv));
+		rpc_result(sv, id, (result = tools_list(sv)));
 	} else if (!strcmp(method, "tools/call")) {
 		if (!params)
 			rpc_error(sv, id, RPC_PARAMS, "tools/call: params need \"name\"");
@@ -904,7 +950,43 @@ static void mcp_request(struct serve *sv, const char *line, size_t len)
 	} else {
 		rpc_error(sv, id, RPC_METHOD, "method not found");
 	}
-	json_decref(req);
+	free(result);
+}
+
+static void mcp_request(struct serve *sv, const char *line, size_t len)
+{
+	struct json_error jerr;
+	struct json_value *req = json_parse(line, len, &jerr);
+	if (!req) {
+		char *m = xstrfmt("parse error: %s (column %zu)", jerr.message, jerr.column);
+		rpc_error(sv, NULL, RPC_PARSE, m);
+		free(m);
+		return;
+	}
+	const struct json_value *id = json_value_find(req, "id");
+	const struct json_value *jv = json_value_find(req, "jsonrpc");
+	const struct json_value *m = json_value_find(req, "method");
+	const char *method = json_value_str(m, NULL), *version = json_value_str(jv, NULL);
+	int id_ok = !id || json_value_is(id, JSON_STRING) || json_value_is(id, JSON_NUMBER);
+	/* The id echoed as it came: a number keeps its text ("1e400", a big integer). */
+	char *idt = id_ok && id ? value_text(id) : NULL;
+	if (json_value_is(req, JSON_ARRAY)) {
+		rpc_error(sv, NULL, RPC_INVALID, "batches are not supported: one request a line");
+	} else if (!json_value_is(req, JSON_OBJECT)) {
+		rpc_error(sv, NULL, RPC_INVALID, "a request is an object");
+	} else if (!m && (json_value_find(req, "result") || json_value_find(req, "error"))) {
+		/* A response: kdive sends no requests, so there is nothing to match. */
+	} else if (!version || strcmp(version, "2.0") || !method || !id_ok) {
+		rpc_error(sv, idt, RPC_INVALID,
+			  !id_ok ? "invalid request: \"id\" is a string or a number"
+				 : "invalid request: {\"jsonrpc\": \"2.0\", \"id\", \"method\"}");
+	} else if (!id) {
+		mcp_notification(sv, method, json_value_find(req, "params"));
+	} else {
+		mcp_method(sv, idt, method, json_value_find(req, "params"));
+	}
+	free(idt);
+	json_value_free(req);
 }
 
 /* ---- framing ---- */
@@ -992,7 +1074,7 @@ void serve_free(struct serve *sv)
 	if (!sv)
 		return;
 	end_guest(sv, 1);
-	json_decref(sv->pending);
+	free(sv->pending);
 	free(sv->program);
 	strbuf_release(&sv->in);
 	free(sv);
@@ -1063,7 +1145,7 @@ static int cmd_serve(int argc, char **argv)
 	end_guest(&sv, 1);
 	rc = KDIVE_EXIT_PASS;
 out:
-	json_decref(sv.pending);
+	free(sv.pending);
 	free(sv.program);
 	strbuf_release(&sv.in);
 	cli_images_release(&sv.im);

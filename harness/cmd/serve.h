@@ -2,7 +2,7 @@
  * serve: kdive serve's protocol engine, apart from the process around it, so that a
  * fuzzer can feed it bytes. A server reads requests as bytes in any fragmentation
  * (lines of JSON: JSON lines, or MCP's JSON-RPC 2.0), answers each on its output, and
- * drives one guest at a time. Depends on cli, session, jansson.
+ * drives one guest at a time. Depends on cli, session, json.
  */
 #ifndef KDIVE_SERVE_H
 #define KDIVE_SERVE_H

@@ -35,6 +35,8 @@ void tour_step_release(struct tour_step *st)
 	strbuf_release(&st->extra);
 	strvec_clear(&st->values);
 	strvec_clear(&st->frames);
+	obs_frames_free(st->kframes, st->nkframes);
+	obs_frames_free(st->uframes, st->nuframes);
 	strvec_clear(&st->stack.funcs);
 	free(st->src_file);
 }
@@ -168,7 +170,8 @@ void tour_add_value(struct tour_step *st, const char *name, uint64_t v, const ch
 		     (long long)v, what);
 }
 
-void tour_add_frames(struct tour_step *st, const struct obs_frame *f, size_t n)
+/* A backtrace as lines of text. */
+static void frame_lines(struct tour_step *st, const struct obs_frame *f, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
 		if (f[i].file)
@@ -178,6 +181,23 @@ void tour_add_frames(struct tour_step *st, const struct obs_frame *f, size_t n)
 			strvec_pushf(&st->frames, "#%zu  %s at 0x%llx", i, f[i].func,
 				     (unsigned long long)f[i].addr);
 	}
+}
+
+void tour_add_frames(struct tour_step *st, const struct obs_frame *f, size_t n)
+{
+	obs_frames_free(st->kframes, st->nkframes);
+	st->kframes = obs_frames_dup(f, n);
+	st->nkframes = n;
+	frame_lines(st, f, n);
+}
+
+void tour_add_user_frames(struct tour_step *st, const struct obs_frame *f, size_t n)
+{
+	obs_frames_free(st->uframes, st->nuframes);
+	st->uframes = obs_frames_dup(f, n);
+	st->nuframes = n;
+	strvec_push(&st->frames, "user space, below the syscall:");
+	frame_lines(st, f, n);
 }
 
 /* Relative to the kernel tree, like kdive run's reports. */

@@ -51,7 +51,11 @@ struct tour_step {
 	struct strbuf src;    /* the numbered lines around it */
 	struct strbuf extra;  /* more text: disassembly, the generated table line */
 	struct strvec values; /* "name\tvalue\twhat it is" */
-	struct strvec frames; /* formatted backtrace */
+	struct strvec frames; /* formatted backtrace, for text and HTML */
+	struct obs_frame *kframes; /* the (kernel) frames, for JSON (obs_frames_write); owned */
+	size_t nkframes;
+	struct obs_frame *uframes; /* the syscall's user frames, for JSON; owned, or NULL */
+	size_t nuframes;
 	int64_t ms;           /* when the step's stop was reached, since the tour began */
 	struct tour_stack stack; /* the kernel stack, at kernel stops */
 };
@@ -140,8 +144,10 @@ void tour_take_stack(struct session *s, struct tour_step *st, const struct obs_f
 		     size_t n);
 /* A live value: name, v in hex and decimal, what it is. */
 void tour_add_value(struct tour_step *st, const char *name, uint64_t v, const char *what);
-/* A backtrace's lines. */
+/* A backtrace: its lines, and its frames for JSON. */
 void tour_add_frames(struct tour_step *st, const struct obs_frame *f, size_t n);
+/* The syscall's user frames below a kernel backtrace, the same way. */
+void tour_add_user_frames(struct tour_step *st, const struct obs_frame *f, size_t n);
 /* File names relative to the kernel tree, like kdive run's reports. */
 void tour_relative(struct tour *t, struct obs_frame *f, size_t n);
 

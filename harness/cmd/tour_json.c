@@ -34,10 +34,9 @@ static void json_step(struct tour *t, const struct tour_step *st)
 		free(name);
 	}
 	json_close(j);
-	json_open(j, "frames", '[');
-	for (size_t i = 0; i < st->frames.nr; i++)
-		json_str(j, NULL, st->frames.v[i]);
-	json_close(j);
+	obs_frames_write(j, "frames", st->kframes, st->nkframes);
+	if (st->uframes)
+		obs_frames_write(j, "user_frames", st->uframes, st->nuframes);
 	json_int(j, "ms", st->ms);
 	if (st->stack.valid) {
 		const struct tour_stack *p = &st->stack;

@@ -89,8 +89,7 @@ static void stop_frames(struct session *s, struct tour_step *st, const struct sc
 	obs_frames_free(f, seen->nframes);
 	if (seen->nuser) {
 		f = frames_relative(seen->user, seen->nuser, roots);
-		strvec_push(&st->frames, "user space, below the syscall:");
-		tour_add_frames(st, f, seen->nuser);
+		tour_add_user_frames(st, f, seen->nuser);
 		obs_frames_free(f, seen->nuser);
 	}
 }

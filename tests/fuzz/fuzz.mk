@@ -17,6 +17,9 @@
 #   initramfs  the initramfs spec   initramfs/files
 #   serve      kdive serve's        requests of both framings written here (JSON lines
 #              requests             and MCP's JSON-RPC, good and bad), with no guest
+#   json       JSON texts           texts written here: values of every kind, escapes,
+#                                   numbers at their edges, deep nesting; each one that
+#                                   parses is written back and must read back the same
 #
 # Each run prints libFuzzer's closing line (executions, exec/s) and stats. Findings are
 # written to $(O)/fuzz/ as NAME-crash-*, NAME-leak-* or NAME-timeout-*, with the log
@@ -76,13 +79,19 @@ FUZZ_INITRAMFS_SRC := tests/fuzz/fuzz_initramfs.c tests/fuzz/fuzz.c \
 	harness/image/initramfs.c harness/image/manifest.c harness/image/cpio.c harness/base/deps.c \
 	harness/base/elf.c harness/base/proc.c harness/base/proc_watch.c $(BASE_SRC)
 
-# serve's protocol engine lives with the command layer: the whole library, and jansson.
+# serve's protocol engine lives with the command layer: the whole library.
 FUZZ_SERVE := $(FUZZ_DIR)/fuzz_serve
 FUZZ_SERVE_DICT := $(FUZZ_DIR)/serve.dict
 FUZZ_SERVE_SRC := tests/fuzz/fuzz_serve.c tests/fuzz/fuzz.c \
 	$(filter-out harness/cmd/main.c,$(sort $(wildcard harness/*/*.c)))
 
-TARGETS := mi scenario elf kconfig syscalls initramfs serve
+# The JSON reader, and the writer that its trees are written back with.
+FUZZ_JSON := $(FUZZ_DIR)/fuzz_json
+FUZZ_JSON_DICT := $(FUZZ_DIR)/json.dict
+FUZZ_JSON_SRC := tests/fuzz/fuzz_json.c tests/fuzz/fuzz.c harness/base/json.c \
+	harness/base/json_read.c $(BASE_SRC)
+
+TARGETS := mi scenario elf kconfig syscalls initramfs serve json
 
 .PHONY: check have-clang $(addprefix fuzz-,$(TARGETS))
 .DEFAULT_GOAL := check
@@ -248,7 +257,7 @@ fuzz-initramfs: $(FUZZ_INITRAMFS) $(FUZZ_INITRAMFS_DICT)
 
 # serve's requests: the first byte picks the framing (bit 0: MCP) and --safe (bit 1).
 $(FUZZ_SERVE): $(FUZZ_SERVE_SRC) tests/fuzz/fuzz.h $(wildcard harness/*/*.h) | have-clang
-	$(call build,$(FUZZ_SERVE_SRC),-DKDIVE_SRCDIR='"$(CURDIR)"' -ljansson)
+	$(call build,$(FUZZ_SERVE_SRC),-DKDIVE_SRCDIR='"$(CURDIR)"')
 
 $(FUZZ_SERVE_DICT): tests/fuzz/fuzz.mk
 	@mkdir -p $(dir $@)
@@ -274,3 +283,30 @@ fuzz-serve: $(FUZZ_SERVE) $(FUZZ_SERVE_DICT)
 		'{"jsonrpc": "2.0", "id": true, "method": "ping"}' '[]' '7'; } \
 		> $(FUZZ_DIR)/corpus-serve/mcp
 	$(call run,serve,-dict=$(FUZZ_SERVE_DICT))
+
+# JSON texts, seeded with one of each kind and of each edge the unit tests name.
+$(FUZZ_JSON): $(FUZZ_JSON_SRC) tests/fuzz/fuzz.h harness/base/json.h harness/base/util.h | \
+		have-clang
+	$(call build,$(FUZZ_JSON_SRC))
+
+$(FUZZ_JSON_DICT): tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '"{"' '"}"' '"["' '"]"' '":"' '","' '"\""' '"true"' '"false"' '"null"' \
+		'"-"' '"0"' '"1e400"' '"-0.5E-3"' '"9223372036854775808"' '"\\u0000"' '"\\ud83d\\ude00"' \
+		'"\\ud800"' '"\\n"' '"\\\\"' '"\xc3\xa9"' '"\xf0\x9f\x98\x80"' '"\xff"' '"\x00"' \
+		'"\x0d"' '" "' > $@
+
+fuzz-json: $(FUZZ_JSON) $(FUZZ_JSON_DICT)
+	@mkdir -p $(FUZZ_DIR)/corpus-json
+	@printf '%s' '{"id": 1, "cmd": "boot", "program": "fork", "args": ["a", "b"]}' \
+		> $(FUZZ_DIR)/corpus-json/request
+	@printf '%s' '{"jsonrpc": "2.0", "id": "x", "method": "tools/call", "params": {"name": "stop", "arguments": {"location": "kernel_clone"}}}' \
+		> $(FUZZ_DIR)/corpus-json/rpc
+	@printf '%s' '[0, -0, 1.5, -1e-3, 1E+2, 9223372036854775807, -9223372036854775808, 18446744073709551616, 1e400]' \
+		> $(FUZZ_DIR)/corpus-json/numbers
+	@printf '%s' '["\u0041\u00e9\u20ac\ud83d\ude00", "a\u0000b", "\"\\\/\b\f\n\r\t", "café"]' \
+		> $(FUZZ_DIR)/corpus-json/strings
+	@printf '%s' '{"": {"a": [true, false, null, {}, []]}, "k\u0000": 0}' > $(FUZZ_DIR)/corpus-json/kinds
+	@printf '[%.0s' $$(seq 600) > $(FUZZ_DIR)/corpus-json/deep
+	@printf ' \r\n\t"x" \r\n' > $(FUZZ_DIR)/corpus-json/space
+	$(call run,json,-dict=$(FUZZ_JSON_DICT))

@@ -4,17 +4,18 @@
  * rest is what a client sends. It is fed whole and in chunks of pseudo-random sizes,
  * and both answers must be identical; every answer is one line of JSON, an object,
  * with "jsonrpc": "2.0" and a result or an error (MCP) or an "ok" (JSON lines), and
- * there are never more answers than lines. Any difference aborts (a finding). Built
- * and run by tests/fuzz/fuzz.mk.
+ * there are never more answers than lines. Answers are read back with json.h's reader,
+ * which is fuzzed on its own by fuzz_json. Any difference aborts (a finding). Built and
+ * run by tests/fuzz/fuzz.mk.
  */
 #define _GNU_SOURCE
-#include <jansson.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
+#include "json.h"
 #include "serve.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -51,24 +52,26 @@ static void check_answers(int mcp, const char *out, size_t len, size_t lines)
 	for (const char *p = out; p < out + len;) {
 		const char *nl = memchr(p, '\n', (size_t)(out + len - p));
 		fuzz_check(nl != NULL); /* every answer ends its line */
-		json_error_t jerr;
-		json_t *m = json_loadb(p, (size_t)(nl - p), 0, &jerr);
-		fuzz_check(json_is_object(m));
+		int64_t code;
+		struct json_value *m = json_parse(p, (size_t)(nl - p), NULL);
+		fuzz_check(json_value_is(m, JSON_OBJECT));
 		if (mcp) {
-			fuzz_check(json_is_string(json_object_get(m, "jsonrpc")));
-			json_t *err = json_object_get(m, "error");
-			fuzz_check(!!json_object_get(m, "result") != !!err);
-			fuzz_check(!err || (json_is_integer(json_object_get(err, "code")) &&
-					    json_is_string(json_object_get(err, "message"))));
+			fuzz_check(json_value_is(json_value_find(m, "jsonrpc"), JSON_STRING));
+			fuzz_check(json_value_find(m, "id") != NULL);
+			const struct json_value *err = json_value_find(m, "error");
+			fuzz_check(!!json_value_find(m, "result") != !!err);
+			fuzz_check(!err || (json_value_int(json_value_find(err, "code"), &code) == 0 &&
+					    json_value_is(json_value_find(err, "message"), JSON_STRING)));
 		} else {
-			json_t *ok = json_object_get(m, "ok");
-			fuzz_check(json_is_boolean(ok));
-			json_t *err = json_object_get(m, "error");
-			fuzz_check(json_is_true(ok) ||
-				   (json_is_string(json_object_get(err, "code")) &&
-				    json_is_string(json_object_get(err, "message"))));
+			int ok = json_value_bool(json_value_find(m, "ok"));
+			const struct json_value *err = json_value_find(m, "error");
+			fuzz_check(ok >= 0);
+			fuzz_check(json_value_find(m, "id") != NULL);
+			fuzz_check(ok == 1 ||
+				   (json_value_is(json_value_find(err, "code"), JSON_STRING) &&
+				    json_value_is(json_value_find(err, "message"), JSON_STRING)));
 		}
-		json_decref(m);
+		json_value_free(m);
 		n++;
 		p = nl + 1;
 	}

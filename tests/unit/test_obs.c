@@ -4,9 +4,11 @@
  * cut short, padded or forged is refused without a leak or a read past its end.
  */
 #include "obs.h"
+#include "json.h"
 #include "test.h"
 #include "strbuf.h"
 #include "wrapper.h"
+#include "fixtures.h"
 
 #include <string.h>
 
@@ -167,4 +169,33 @@ TEST(obs_decoding_reads_nothing_past_an_exact_buffer)
 	free(exact);
 	obs_run_release(&a);
 	strbuf_release(&enc);
+}
+
+/* The one frame format (report, serve and tour write frames with it): a missing file
+ * or line is null, the address a hex string. */
+TEST(obs_frames_write_is_the_frame_format)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct json j;
+	size_t n;
+	struct obs_frame *f = fixture_frames("kernel_clone@kernel/fork.c:2700|inl@x.h:0!|??", &n,
+					     0xffffffff81000000ull);
+	json_init(&j, &sb, 0);
+	obs_frames_write(&j, NULL, f, n);
+	json_finish(&j);
+	EXPECT_STREQ(sb.buf,
+		     "[{\"func\":\"kernel_clone\",\"file\":\"kernel/fork.c\",\"line\":2700,"
+		     "\"inlined\":false,\"addr\":\"0xffffffff81000001\"},"
+		     "{\"func\":\"inl\",\"file\":\"x.h\",\"line\":null,\"inlined\":true,"
+		     "\"addr\":\"0xffffffff81000002\"},"
+		     "{\"func\":\"??\",\"file\":null,\"line\":null,\"inlined\":false,"
+		     "\"addr\":\"0xffffffff81000003\"}]\n");
+	/* A copy is a deep copy. */
+	struct obs_frame *d = obs_frames_dup(f, n);
+	EXPECT_TRUE(d[0].func != f[0].func && !strcmp(d[0].func, f[0].func));
+	EXPECT_TRUE(d[2].file == NULL && d[1].inlined == 1 && d[0].line == 2700);
+	EXPECT_TRUE(obs_frames_dup(f, 0) == NULL);
+	obs_frames_free(d, n);
+	obs_frames_free(f, n);
+	strbuf_release(&sb);
 }

@@ -664,6 +664,49 @@ TEST(report_json_valid)
 	rset_release(&s);
 }
 
+/*
+ * A frame is written one way (obs_frames_write): what kdive serve's frames command
+ * answers (compact) and what the JSON report holds (pretty) read back as the same
+ * frames, a missing file or line null in both.
+ */
+TEST(report_json_frames_are_serves_frames)
+{
+	struct rset s;
+	struct json_error err;
+	struct strbuf serve = STRBUF_INIT;
+	struct json j;
+	rset_init(&s);
+	char *out = render(REPORT_JSON, s.res, 4, 0, 0);
+	struct json_value *doc = json_parse(out, strlen(out), &err);
+	CHECK_(doc != NULL, 1, "report JSON: %s (column %zu)", err.message, err.column);
+	static const struct { size_t scenario, stop; } at[] = { { 0, 1 }, { 1, 0 } };
+	for (size_t k = 0; k < ARRAY_SIZE(at); k++) {
+		const struct obs_stop *o = &s.fx[at[k].scenario].run.stops[at[k].stop];
+		const struct json_value *stop = json_value_at(
+			json_value_find(json_value_at(json_value_find(doc, "scenarios"), at[k].scenario),
+					"stops"),
+			at[k].stop);
+		strbuf_reset(&serve);
+		json_init(&j, &serve, 0);
+		json_open(&j, NULL, '{');
+		obs_frames_write(&j, "frames", o->frames, o->nframes);
+		obs_frames_write(&j, "user_frames", o->user, o->nuser);
+		json_finish(&j);
+		struct json_value *want = json_parse(serve.buf, serve.len, &err);
+		ASSERT_TRUE(want != NULL);
+		EXPECT_TRUE(json_value_count(json_value_find(want, "frames")) > 0);
+		EXPECT_TRUE(json_value_equal(json_value_find(stop, "frames"),
+					     json_value_find(want, "frames")));
+		EXPECT_TRUE(json_value_equal(json_value_find(stop, "user_frames"),
+					     json_value_find(want, "user_frames")));
+		json_value_free(want);
+	}
+	json_value_free(doc);
+	free(out);
+	strbuf_release(&serve);
+	rset_release(&s);
+}
+
 TEST(report_empty)
 {
 	char why[256];
