@@ -19,6 +19,7 @@
 #include "quote.h"
 #include "run.h"
 #include "serve.h"
+#include "serve_int.h"
 #include "session.h"
 #include "syscalls.h"
 #include "strbuf.h"
@@ -37,69 +38,6 @@
 
 /* MCP revisions answered as asked; another gets the first. */
 static const char *const mcp_versions[] = { "2025-06-18", "2025-03-26", "2024-11-05" };
-#define SERVE_LINE_MAX (1 << 20)         /* a request line's bytes, newline excluded */
-#define SERVE_TIMEOUT_MAX_MS 86400000LL  /* continue's timeout_ms: a day at most */
-#define SERVE_SESSION_S (365 * 24 * 3600) /* a served guest lives until shut down */
-
-struct serve {
-	struct cli_images im;     /* kernel and initramfs, resolved once */
-	struct cli_args *a;       /* the command line (boot options); NULL offline */
-	struct session s;         /* the guest, when booted */
-	int booted;               /* s is live */
-	int mcp;                  /* --mcp framing */
-	int safe;                 /* --safe: typed commands only (no gdb expressions) */
-	const struct kernel *k;   /* the kernel; NULL offline (boot refused) */
-	char *program;            /* the booted program's name (the session points to it) */
-	int running;              /* the guest runs after a continue */
-	char *pending;            /* a continue that waits: its request id as JSON text,
-				     answered at the stop (owned); NULL when none */
-	int pending_cancelled;    /* MCP cancelled it: the stop gets no answer */
-	int64_t pending_deadline; /* its timeout_ms, monotonic; 0 when none */
-	int timed_out;            /* the deadline passed and the guest was interrupted */
-	int64_t resumed;          /* when the guest was let run */
-	int want_interrupt;       /* the guest is to be stopped */
-	int64_t interrupted;      /* when gdb was last sent SIGINT for it; 0: not yet */
-	int defer;                /* set by a command whose answer comes later */
-	FILE *out;                /* where answers go */
-	struct strbuf in;         /* received bytes of a line not complete yet */
-	int discarding;           /* a line was too long: its bytes are dropped to its newline */
-	int quit;                 /* the client asked to quit */
-};
-
-/* A request's failure: a code for programs, a message for people. */
-struct serve_err {
-	const char *code;         /* "bad_request", "bad_state", "guest", ... */
-	struct strbuf msg;
-};
-
-static int fail(struct serve_err *e, const char *code, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
-static int fail(struct serve_err *e, const char *code, const char *fmt, ...)
-{
-	va_list ap;
-	e->code = code;
-	va_start(ap, fmt);
-	strbuf_vaddf(&e->msg, fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
-/* Errors the library reported (error()) go into the response too. */
-static struct strbuf *diag_capture;
-static void capture_diag(enum diag_level level, const char *msg, void *ctx)
-{
-	(void)ctx;
-	if (level == DIAG_ERROR && diag_capture)
-		strbuf_addf(diag_capture, "%s%s", diag_capture->len ? "; " : "", msg);
-	if (level <= DIAG_WARNING)
-		fprintf(stderr, "kdive serve: %s\n", msg);
-}
-
-static const char *str_arg(const struct json_value *args, const char *key)
-{
-	return json_value_str(json_value_find(args, key), NULL);
-}
-
 /* v as compact JSON text (null for NULL), as it was sent; the caller frees it. */
 static char *value_text(const struct json_value *v)
 {
@@ -110,470 +48,6 @@ static char *value_text(const struct json_value *v)
 	return strbuf_detach(&sb, NULL);
 }
 
-/* Shut the guest down; a failed one keeps its run directory (named on stderr). */
-static void end_guest(struct serve *sv, int ok)
-{
-	if (sv->booted)
-		session_end(&sv->s, ok);
-	sv->booted = 0;
-	sv->running = 0;
-	sv->interrupted = 0;
-	sv->want_interrupt = 0;
-}
-
-/* ---- the commands ---- */
-
-/*
- * The commands: each takes its checked arguments and writes its result's members to
- * res (an open object); 0, or -1 with e set (what res holds then is dropped).
- */
-
-static int do_boot(struct serve *sv, const struct json_value *args, struct json *res,
-		   struct serve_err *e)
-{
-	struct session_image img;
-	struct session_info info;
-	struct boot_opts b;
-	struct strbuf why = STRBUF_INIT, line = STRBUF_INIT;
-	struct strvec pargs;
-	const char *program = str_arg(args, "program");
-	const struct json_value *jargs = json_value_find(args, "args");
-	int r = -1;
-	if (sv->booted)
-		return fail(e, "bad_state", "a guest is running: shutdown first");
-	if (!sv->k)
-		return fail(e, "bad_state", "this server has no kernel to boot");
-	if (!program)
-		program = "fork";
-	strvec_init(&pargs);
-	for (size_t i = 0; i < json_value_count(jargs); i++) {
-		size_t len;
-		const char *v = json_value_str(json_value_at(jargs, i), &len);
-		if (!v || strlen(v) != len) {
-			r = fail(e, "bad_request", "'args' must be an array of strings without NUL");
-			goto out;
-		}
-		strvec_push(&pargs, v);
-	}
-	/* Checked before any guest starts: the run line, and the program itself. */
-	if (qemu_go_line(program, &pargs, &line, &why) < 0) {
-		r = fail(e, "bad_request", "%s", why.buf);
-		goto out;
-	}
-	char *path = xstrfmt("%s/%s", sv->im.progs, program);
-	int missing = access(path, R_OK) < 0;
-	free(path);
-	if (missing) {
-		r = fail(e, "bad_request", "no guest program '%s' (initramfs/progs/%s.c)", program,
-			 program);
-		goto out;
-	}
-	free(sv->program);
-	sv->program = xstrdup(program);
-	program = sv->program; /* the request is freed before the session ends */
-	cli_session_image(&sv->im, sv->k, &img);
-	b = sv->a->boot.guest;
-	b.timeout_s = SERVE_SESSION_S; /* no limit but the client's own */
-	int64_t t0 = now_ms();
-	sv->booted = 1;
-	if (session_open(&sv->s, &img, &b, program, &pargs, &why) < 0) {
-		session_describe(&sv->s, &info);
-		char *dir = info.rundir ? xstrdup(info.rundir) : NULL;
-		end_guest(sv, 0);
-		r = fail(e, "guest", "the guest did not start: %s%s%s%s", why.buf,
-			 dir ? " (run directory kept: " : "", dir ? dir : "", dir ? ")" : "");
-		free(dir);
-		goto out;
-	}
-	session_describe(&sv->s, &info);
-	json_str(res, "program", program);
-	json_str(res, "kernel", sv->k->version);
-	json_bool(res, "restored", info.restored);
-	json_hex(res, "kaslr_slide", info.slide);
-	json_str(res, "rundir", info.rundir);
-	json_int(res, "ms", now_ms() - t0);
-	json_str(res, "stopped_at", "main");
-	r = 0;
-out:
-	strvec_clear(&pargs);
-	strbuf_release(&line);
-	strbuf_release(&why);
-	return r;
-}
-
-/* --safe: a location is a name, FILE:LINE or *0xADDRESS, never an expression. */
-static int plain_location(const char *loc)
-{
-	if (loc[0] == '*')
-		return loc[1] == '0' && loc[2] == 'x' && loc[3] &&
-		       strspn(loc + 3, "0123456789abcdefABCDEF") == strlen(loc + 3);
-	const char *colon = strrchr(loc, ':');
-	size_t n = colon ? (size_t)(colon - loc) : strlen(loc);
-	if (!n || strspn(loc, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-/") < n)
-		return 0;
-	return !colon || (colon[1] && strspn(colon + 1, "0123456789") == strlen(colon + 1));
-}
-
-static int do_stop(struct serve *sv, const struct json_value *args, struct json *res,
-		   struct serve_err *e)
-{
-	struct strbuf why = STRBUF_INIT;
-	const char *loc = str_arg(args, "location"), *space = str_arg(args, "space");
-	const char *sys = str_arg(args, "syscall"), *cond = str_arg(args, "if");
-	int nr = -1;
-	if (space && strcmp(space, "kernel") && strcmp(space, "user"))
-		return fail(e, "bad_request", "'space' is kernel or user, not '%s'", space);
-	if (sv->safe && !plain_location(loc))
-		return fail(e, "bad_request", "with --safe, 'location' is a function, FILE:LINE or "
-			    "*0xADDRESS, not '%s'", loc);
-	if (sys) {
-		nr = run_syscall_nr(&sv->k->syscalls, sys);
-		if (nr < 0)
-			return fail(e, "bad_request", "kernel %s has no syscall '%s'", sv->k->version, sys);
-	}
-	int bp = session_break(&sv->s, space && !strcmp(space, "user"), loc, nr, cond, &why);
-	if (bp < 0) {
-		fail(e, "gdb", "cannot stop at '%s': %s", loc, why.buf);
-		strbuf_release(&why);
-		return -1;
-	}
-	strbuf_release(&why);
-	json_int(res, "breakpoint", bp);
-	return 0;
-}
-
-/* A stop's members (a result, or an event's body); timed_out when a deadline made it. */
-static void stop_members(struct json *j, int exited, const struct session_stop *st,
-			 int timed_out)
-{
-	json_bool(j, "exited", exited);
-	if (!exited) {
-		json_str(j, "reason", st->reason ? st->reason : "");
-		json_int(j, "breakpoint", st->bkpt);
-		json_str(j, "function", st->func);
-	}
-	if (timed_out)
-		json_bool(j, "timed_out", 1);
-}
-
-static int do_continue(struct serve *sv, const struct json_value *args, struct json *res,
-		       struct serve_err *e)
-{
-	const struct json_value *t = json_value_find(args, "timeout_ms");
-	int nowait = json_value_bool(json_value_find(args, "wait")) == 0;
-	int64_t ms = 0;
-	if (t && (json_value_int(t, &ms) < 0 || ms < 1 || ms > SERVE_TIMEOUT_MAX_MS))
-		return fail(e, "bad_request", "'timeout_ms' is 1 to %lld (a day)",
-			    SERVE_TIMEOUT_MAX_MS);
-	if (t && nowait)
-		return fail(e, "bad_request", "'timeout_ms' is for a continue that waits");
-	if (session_resume(&sv->s) < 0)
-		return fail(e, "gdb", "gdb did not let the guest run");
-	sv->resumed = now_ms();
-	sv->running = 1;
-	if (nowait) {
-		json_bool(res, "running", 1);
-		return 0;
-	}
-	/* The answer comes with the stop; meanwhile requests are still read. */
-	sv->defer = 1;
-	sv->pending_deadline = t ? now_ms() + ms : 0;
-	sv->timed_out = 0;
-	return 0;
-}
-
-static int do_frames(struct serve *sv, const struct json_value *args, struct json *res,
-		     struct serve_err *e)
-{
-	struct obs_frame *f = NULL, *u = NULL;
-	size_t n = 0, nu = 0;
-	uint64_t regs[SESSION_PT_NSLOTS];
-	(void)args;
-	if (session_frames(&sv->s, &f, &n) < 0)
-		return fail(e, "gdb", "cannot read the frames");
-	obs_frames_write(res, "frames", f, n);
-	/* At a kernel stop, the user-space frames of the system call, from pt_regs. */
-	int cpl = session_cpl(&sv->s);
-	if (cpl == 0 && session_ptregs(&sv->s, regs) == 0 &&
-	    session_user_frames(&sv->s, regs, &u, &nu) == 0)
-		obs_frames_write(res, "user_frames", u, nu);
-	obs_frames_free(f, n);
-	obs_frames_free(u, nu);
-	return 0;
-}
-
-static int do_ptregs(struct serve *sv, const struct json_value *args, struct json *res,
-		     struct serve_err *e)
-{
-	uint64_t regs[SESSION_PT_NSLOTS];
-	(void)args;
-	if (session_cpl(&sv->s) != 0)
-		return fail(e, "bad_state", "pt_regs are read at a kernel stop");
-	if (session_ptregs(&sv->s, regs) < 0)
-		return fail(e, "gdb", "cannot read struct pt_regs");
-	json_open(res, "pt_regs", '{');
-	for (size_t i = 0; i < SESSION_PT_NSLOTS; i++)
-		json_hex(res, session_ptreg_name(i), regs[i]);
-	json_close(res);
-	json_str(res, "syscall", syscalls_name(&sv->k->syscalls, (long)regs[SESSION_PT_ORIG_AX]));
-	return 0;
-}
-
-static int do_lstar(struct serve *sv, const struct json_value *args, struct json *res,
-		    struct serve_err *e)
-{
-	uint64_t v;
-	char *sym = NULL;
-	(void)args;
-	if (session_cpl(&sv->s) != 0)
-		return fail(e, "bad_state", "MSR_LSTAR is read at a kernel stop (rdmsr needs CPL 0)");
-	if (session_lstar(&sv->s, &v, &sym) < 0)
-		return fail(e, "gdb", "cannot read MSR_LSTAR");
-	json_hex(res, "value", v);
-	json_str(res, "symbol", sym);
-	free(sym);
-	return 0;
-}
-
-static int do_read_memory(struct serve *sv, const struct json_value *args, struct json *res,
-			  struct serve_err *e)
-{
-	const char *addr = str_arg(args, "address");
-	int64_t n = 0;
-	char *end;
-	uint64_t a = strtoull(addr, &end, 0);
-	json_value_int(json_value_find(args, "length"), &n);
-	if (*end || end == addr || addr[0] == '-' || n <= 0 || n > 65536)
-		return fail(e, "bad_request", "an address such as \"0xffffffff81000000\" and a "
-			    "length of 1 to 65536 bytes");
-	unsigned char *buf = xmalloc((size_t)n);
-	if (session_read_memory(&sv->s, a, (size_t)n, buf) < 0) {
-		free(buf);
-		return fail(e, "gdb", "cannot read %lld bytes at %s", (long long)n, addr);
-	}
-	struct strbuf h = STRBUF_INIT;
-	for (int64_t i = 0; i < n; i++)
-		strbuf_addf(&h, "%02x", buf[i]);
-	free(buf);
-	json_hex(res, "address", a);
-	json_str(res, "hex", h.buf);
-	strbuf_release(&h);
-	return 0;
-}
-
-static int do_eval(struct serve *sv, const struct json_value *args, struct json *res,
-		   struct serve_err *e)
-{
-	struct strbuf why = STRBUF_INIT;
-	char *v = session_eval(&sv->s, str_arg(args, "expression"), &why);
-	int r = v ? 0 : fail(e, "gdb", "%s", why.buf);
-	if (v)
-		json_str(res, "value", v);
-	free(v);
-	strbuf_release(&why);
-	return r;
-}
-
-/*
- * Stop the running guest: gdb gets SIGINT, and its stop is taken by serve_poll_guest.
- * A SIGINT that reaches gdb right after it let the target run can be lost, so it is
- * sent 100 ms after the resume at the earliest, and once more if no stop came within
- * SERVE_INTERRUPT_AGAIN_MS (not sooner: a second SIGINT while gdb waits for the
- * first one's stop asks it to give up the target). 0, or -1 reported.
- */
-#define SERVE_INTERRUPT_AGAIN_MS 3000
-static int interrupt_guest(struct serve *sv)
-{
-	int64_t now = now_ms();
-	sv->want_interrupt = 1;
-	if (now - sv->resumed < 100 ||
-	    (sv->interrupted && now - sv->interrupted < SERVE_INTERRUPT_AGAIN_MS))
-		return 0;
-	sv->interrupted = now;
-	return session_interrupt(&sv->s);
-}
-
-static int do_interrupt(struct serve *sv, const struct json_value *args, struct json *res,
-			struct serve_err *e)
-{
-	(void)args;
-	if (!sv->running)
-		return fail(e, "bad_state", "the guest is not running");
-	if (interrupt_guest(sv) < 0)
-		return fail(e, "gdb", "cannot interrupt");
-	json_bool(res, "interrupting", 1); /* the stop comes as the continue's answer, or an
-					      event */
-	return 0;
-}
-
-static void answer_pending_gone(struct serve *sv, const char *why);
-
-static int do_shutdown(struct serve *sv, const struct json_value *args, struct json *res,
-		       struct serve_err *e)
-{
-	(void)args;
-	(void)e;
-	int was = sv->booted;
-	answer_pending_gone(sv, "the guest was shut down before it stopped");
-	end_guest(sv, 1);
-	json_bool(res, "was_running", was);
-	return 0;
-}
-
-typedef int (*serve_fn)(struct serve *sv, const struct json_value *args, struct json *res,
-			struct serve_err *e);
-
-/* What a command may be given. */
-enum serve_flags {
-	SERVE_OPTIONAL = 1,    /* the argument may be left out */
-	SERVE_JSONL = 2,       /* JSON lines only (MCP has no events) */
-	SERVE_UNSAFE = 4,      /* a gdb expression: not with --safe */
-	SERVE_RAW = 8,         /* control bytes pass (program arguments, byte for byte) */
-};
-
-/* A command's argument: its JSON type (as JSON Schema names it), and its flags. */
-struct serve_param {
-	const char *name, *type;
-	int flags;
-	const char *about;
-};
-#define NO_PARAMS ((const struct serve_param[]){ { NULL, NULL, 0, NULL } })
-
-/* The commands, as JSON-lines commands and MCP tools. */
-static const struct serve_cmd {
-	const char *name;
-	serve_fn fn;
-	int needs_guest;
-	int flags;             /* SERVE_UNSAFE: the whole command is off with --safe */
-	const char *about;
-	const struct serve_param *params; /* ended by a NULL name */
-} cmds[] = {
-	{ "boot", do_boot, 0, 0, "Boot (or restore) the guest and stop its program at main.",
-	  (const struct serve_param[]){
-		{ "program", "string", SERVE_OPTIONAL,
-		  "guest program, initramfs/progs/NAME.c (default fork)" },
-		{ "args", "array", SERVE_OPTIONAL | SERVE_RAW, "its arguments, strings" },
-		{ NULL, NULL, 0, NULL } } },
-	{ "stop", do_stop, 1, 0, "A breakpoint limited to the program's task, as a scenario's stop.",
-	  (const struct serve_param[]){
-		{ "location", "string", 0, "a function, FILE:LINE or *ADDRESS" },
-		{ "space", "string", SERVE_OPTIONAL, "kernel (default) or user" },
-		{ "syscall", "string", SERVE_OPTIONAL, "only during this system call (name or number)" },
-		{ "if", "string", SERVE_OPTIONAL | SERVE_UNSAFE, "a gdb condition" },
-		{ NULL, NULL, 0, NULL } } },
-	{ "continue", do_continue, 1, 0, "Run until the next stop (or the guest's end).",
-	  (const struct serve_param[]){
-		{ "timeout_ms", "integer", SERVE_OPTIONAL,
-		  "stop the guest after this long, 1 to 86400000 (the answer says timed_out)" },
-		{ "wait", "boolean", SERVE_OPTIONAL | SERVE_JSONL,
-		  "false: answer at once; the stop comes as an event" },
-		{ NULL, NULL, 0, NULL } } },
-	{ "interrupt", do_interrupt, 1, 0, "Stop a guest that runs (during a continue); the "
-	  "continue answers with the stop.", NO_PARAMS },
-	{ "frames", do_frames, 1, 0, "The kernel frames, and at a kernel stop the user frames.",
-	  NO_PARAMS },
-	{ "ptregs", do_ptregs, 1, 0, "struct pt_regs of the current syscall, by field.", NO_PARAMS },
-	{ "lstar", do_lstar, 1, 0, "MSR_LSTAR, read at a kernel stop, and its symbol.", NO_PARAMS },
-	{ "read_memory", do_read_memory, 1, 0, "Guest memory, as hex.",
-	  (const struct serve_param[]){
-		{ "address", "string", 0, "0x..." },
-		{ "length", "integer", 0, "bytes (1 to 65536)" },
-		{ NULL, NULL, 0, NULL } } },
-	{ "eval", do_eval, 1, SERVE_UNSAFE, "Evaluate a gdb expression (it may change the guest).",
-	  (const struct serve_param[]){
-		{ "expression", "string", 0, "the expression" },
-		{ NULL, NULL, 0, NULL } } },
-	{ "shutdown", do_shutdown, 0, 0, "Shut the guest down (the server stays).", NO_PARAMS },
-};
-
-/* The command called name in this server's framing and mode, or NULL. */
-static const struct serve_cmd *find_cmd(const struct serve *sv, const char *name)
-{
-	for (size_t i = 0; name && i < ARRAY_SIZE(cmds); i++)
-		if (!strcmp(cmds[i].name, name))
-			return sv->safe && (cmds[i].flags & SERVE_UNSAFE) ? NULL : &cmds[i];
-	return NULL;
-}
-
-/* Whether p is offered here. */
-static int param_offered(const struct serve *sv, const struct serve_param *p)
-{
-	return !(sv->mcp && (p->flags & SERVE_JSONL)) && !(sv->safe && (p->flags & SERVE_UNSAFE));
-}
-
-/* Whether member m is called name. */
-static int named(const struct json_value *m, const char *name)
-{
-	return m->key_len == strlen(name) && !memcmp(m->key, name, m->key_len);
-}
-
-/* Check one argument against its declaration; 0, or -1 with e set. */
-static int check_arg(const struct serve_cmd *c, const struct serve_param *p,
-		     const struct json_value *val, struct serve_err *e)
-{
-	int64_t i;
-	int ok = !strcmp(p->type, "string")    ? json_value_is(val, JSON_STRING)
-		 : !strcmp(p->type, "integer") ? json_value_int(val, &i) == 0
-		 : !strcmp(p->type, "boolean") ? json_value_is(val, JSON_BOOL)
-					       : json_value_is(val, JSON_ARRAY);
-	if (!ok)
-		return fail(e, "bad_request", "%s: '%s' must be a%s %s", c->name, p->name,
-			    strchr("ai", p->type[0]) ? "n" : "", p->type);
-	if (!json_value_is(val, JSON_STRING))
-		return 0;
-	/* Strings go into gdb commands: no NUL, no control byte (quote.h). */
-	size_t len;
-	const char *v = json_value_str(val, &len), *bad = quote_bad_byte(v);
-	if (strlen(v) != len || (bad && !(p->flags & SERVE_RAW)))
-		return fail(e, "bad_request", "%s: '%s' has %s", c->name, p->name,
-			    bad ? quote_byte_name((unsigned char)*bad) : "a NUL byte");
-	return 0;
-}
-
-/*
- * Run a command with the arguments in object args (JSON lines: the request, whose "id"
- * and "cmd" are not arguments); its result, an object, is appended to res. 0, or -1
- * with e set. sv->defer set: the answer comes later.
- */
-static int run_cmd(struct serve *sv, const struct serve_cmd *c, const struct json_value *args,
-		   struct strbuf *res, struct serve_err *e)
-{
-	if (!json_value_is(args, JSON_OBJECT))
-		return fail(e, "bad_request", "the arguments must be an object");
-	/* The declared arguments with their types; unknown ones are refused. */
-	for (size_t i = 0; i < json_value_count(args); i++) {
-		const struct json_value *m = json_value_at(args, i);
-		const struct serve_param *p = c->params;
-		if (!sv->mcp && (named(m, "id") || named(m, "cmd")))
-			continue;
-		while (p->name && (!named(m, p->name) || !param_offered(sv, p)))
-			p++;
-		if (!p->name)
-			return fail(e, "bad_request", "%s takes no argument '%s'%s", c->name, m->key,
-				    sv->safe ? " (--safe)" : "");
-		if (check_arg(c, p, m, e) < 0)
-			return -1;
-	}
-	for (const struct serve_param *p = c->params; p->name; p++)
-		if (!(p->flags & SERVE_OPTIONAL) && !json_value_find(args, p->name))
-			return fail(e, "bad_request", "%s needs '%s'", c->name, p->name);
-	if (c->needs_guest && !sv->booted)
-		return fail(e, "bad_state", "no guest: boot first");
-	if (sv->running && c->fn != do_interrupt && c->fn != do_shutdown)
-		return fail(e, "bad_state", "the guest is running: wait for its stop, or interrupt");
-	struct strbuf said = STRBUF_INIT;
-	struct json j;
-	json_init(&j, res, 0);
-	json_open(&j, NULL, '{');
-	diag_capture = &said;
-	int r = c->fn(sv, args, &j, e);
-	diag_capture = NULL;
-	json_close(&j);
-	if (r < 0 && said.len)
-		strbuf_addf(&e->msg, " (%s)", said.buf);
-	strbuf_release(&said);
-	return r;
-}
 
 /* ---- answers ---- */
 
@@ -664,7 +138,7 @@ static void answer(struct serve *sv, const char *id, const char *res, const stru
 }
 
 /* The continue waiting for a stop that will not come: answered with why. */
-static void answer_pending_gone(struct serve *sv, const char *why)
+void serve_answer_pending_gone(struct serve *sv, const char *why)
 {
 	if (!sv->pending)
 		return;
@@ -685,7 +159,7 @@ static void run_and_answer(struct serve *sv, const struct serve_cmd *c, const ch
 	struct serve_err e = { NULL, STRBUF_INIT };
 	struct strbuf res = STRBUF_INIT;
 	sv->defer = 0;
-	int r = run_cmd(sv, c, args, &res, &e);
+	int r = serve_run_cmd(sv, c, args, &res, &e);
 	if (sv->defer) {
 		free(sv->pending);
 		sv->pending = xstrdup(id ? id : "null");
@@ -712,7 +186,7 @@ static void emit_event(struct serve *sv, int exited, const struct session_stop *
 	json_open(&j, NULL, '{');
 	json_str(&j, "event", "stopped");
 	if (st)
-		stop_members(&j, exited, st, sv->timed_out);
+		serve_stop_members(&j, exited, st, sv->timed_out);
 	else
 		json_bool(&j, "exited", exited);
 	if (error)
@@ -733,14 +207,14 @@ static void serve_poll_guest(struct serve *sv)
 		if (sv->pending && sv->pending_deadline && !sv->timed_out &&
 		    now_ms() >= sv->pending_deadline) {
 			sv->timed_out = 1;
-			if (interrupt_guest(sv) < 0) {
-				answer_pending_gone(sv, "the time was up and the guest could not be "
+			if (serve_interrupt_guest(sv) < 0) {
+				serve_answer_pending_gone(sv, "the time was up and the guest could not be "
 						    "interrupted");
-				end_guest(sv, 0);
+				serve_end_guest(sv, 0);
 			}
-		} else if (sv->want_interrupt && interrupt_guest(sv) < 0) {
-			answer_pending_gone(sv, "the guest could not be interrupted");
-			end_guest(sv, 0);
+		} else if (sv->want_interrupt && serve_interrupt_guest(sv) < 0) {
+			serve_answer_pending_gone(sv, "the guest could not be interrupted");
+			serve_end_guest(sv, 0);
 		}
 		session_stop_release(&st);
 		return;
@@ -751,10 +225,10 @@ static void serve_poll_guest(struct serve *sv)
 	if (r < 0) {
 		/* gdb or QEMU died: this guest is over (its run directory is kept). */
 		if (sv->pending)
-			answer_pending_gone(sv, "gdb or QEMU is gone");
+			serve_answer_pending_gone(sv, "gdb or QEMU is gone");
 		else if (!sv->mcp)
 			emit_event(sv, 1, NULL, "gdb or QEMU is gone");
-		end_guest(sv, 0);
+		serve_end_guest(sv, 0);
 		session_stop_release(&st);
 		return;
 	}
@@ -764,7 +238,7 @@ static void serve_poll_guest(struct serve *sv)
 		struct json j;
 		json_init(&j, &res, 0);
 		json_open(&j, NULL, '{');
-		stop_members(&j, exited, &st, sv->timed_out);
+		serve_stop_members(&j, exited, &st, sv->timed_out);
 		json_close(&j);
 		if (!sv->pending_cancelled)
 			answer(sv, sv->pending, res.buf, NULL);
@@ -787,24 +261,24 @@ static void jsonl_request(struct serve *sv, const char *line, size_t len)
 	char *id = NULL;
 	const char *name = NULL;
 	if (!req) {
-		fail(&e, "bad_json", "not JSON: %s (column %zu)", jerr.message, jerr.column);
+		serve_fail(&e, "bad_json", "not JSON: %s (column %zu)", jerr.message, jerr.column);
 	} else if (!json_value_is(req, JSON_OBJECT)) {
-		fail(&e, "bad_request", "a request is an object: {\"id\": 1, \"cmd\": \"boot\"}");
+		serve_fail(&e, "bad_request", "a request is an object: {\"id\": 1, \"cmd\": \"boot\"}");
 	} else {
 		id = value_text(json_value_find(req, "id"));
-		name = str_arg(req, "cmd");
+		name = serve_str_arg(req, "cmd");
 		if (name && !strcmp(name, "quit")) {
 			sv->quit = 1;
-			answer_pending_gone(sv, "the server quit before the guest stopped");
+			serve_answer_pending_gone(sv, "the server quit before the guest stopped");
 			answer(sv, id, "{}", NULL);
 			goto out;
 		} else if (!name) {
-			fail(&e, "bad_request", "no \"cmd\" (a string) in the request");
-		} else if (!find_cmd(sv, name)) {
-			fail(&e, "unknown_command", "no command '%s'%s", name,
-			     find_cmd(&(struct serve){ .mcp = sv->mcp }, name) ? " (--safe)" : "");
+			serve_fail(&e, "bad_request", "no \"cmd\" (a string) in the request");
+		} else if (!serve_find_cmd(sv, name)) {
+			serve_fail(&e, "unknown_command", "no command '%s'%s", name,
+			     serve_find_cmd(&(struct serve){ .mcp = sv->mcp }, name) ? " (--safe)" : "");
 		} else {
-			run_and_answer(sv, find_cmd(sv, name), id, req);
+			run_and_answer(sv, serve_find_cmd(sv, name), id, req);
 			goto out;
 		}
 	}
@@ -825,17 +299,17 @@ static char *tools_list(const struct serve *sv)
 	json_init(&j, &out, 0);
 	json_open(&j, NULL, '{');
 	json_open(&j, "tools", '[');
-	for (size_t i = 0; i < ARRAY_SIZE(cmds); i++) {
-		if (!find_cmd(sv, cmds[i].name))
+	for (size_t i = 0; i < serve_ncmds; i++) {
+		if (!serve_find_cmd(sv, serve_cmds[i].name))
 			continue;
 		json_open(&j, NULL, '{');
-		json_str(&j, "name", cmds[i].name);
-		json_str(&j, "description", cmds[i].about);
+		json_str(&j, "name", serve_cmds[i].name);
+		json_str(&j, "description", serve_cmds[i].about);
 		json_open(&j, "inputSchema", '{');
 		json_str(&j, "type", "object");
 		json_open(&j, "properties", '{');
-		for (const struct serve_param *p = cmds[i].params; p->name; p++) {
-			if (!param_offered(sv, p))
+		for (const struct serve_param *p = serve_cmds[i].params; p->name; p++) {
+			if (!serve_param_offered(sv, p))
 				continue;
 			json_open(&j, p->name, '{');
 			json_str(&j, "type", p->type);
@@ -849,8 +323,8 @@ static char *tools_list(const struct serve *sv)
 		}
 		json_close(&j);
 		json_open(&j, "required", '[');
-		for (const struct serve_param *p = cmds[i].params; p->name; p++)
-			if (param_offered(sv, p) && !(p->flags & SERVE_OPTIONAL))
+		for (const struct serve_param *p = serve_cmds[i].params; p->name; p++)
+			if (serve_param_offered(sv, p) && !(p->flags & SERVE_OPTIONAL))
 				json_str(&j, NULL, p->name);
 		json_close(&j);
 		/* Unknown arguments are refused, and the schema says so. */
@@ -866,7 +340,7 @@ static char *tools_list(const struct serve *sv)
 /* The revision to speak: the client's when kdive has it, else the newest. */
 static const char *mcp_version(const struct json_value *params)
 {
-	const char *asked = str_arg(params, "protocolVersion");
+	const char *asked = serve_str_arg(params, "protocolVersion");
 	for (size_t i = 0; asked && i < ARRAY_SIZE(mcp_versions); i++)
 		if (!strcmp(asked, mcp_versions[i]))
 			return mcp_versions[i];
@@ -907,16 +381,16 @@ static void mcp_notification(struct serve *sv, const char *method, const struct 
 	if (!same)
 		return;
 	sv->pending_cancelled = 1;
-	if (sv->running && interrupt_guest(sv) < 0)
-		end_guest(sv, 0);
+	if (sv->running && serve_interrupt_guest(sv) < 0)
+		serve_end_guest(sv, 0);
 }
 
 static void mcp_call(struct serve *sv, const char *id, const struct json_value *params)
 {
 	static const struct json_value none = { .kind = JSON_OBJECT };
-	const char *name = str_arg(params, "name");
+	const char *name = serve_str_arg(params, "name");
 	const struct json_value *args = json_value_find(params, "arguments");
-	const struct serve_cmd *c = find_cmd(sv, name);
+	const struct serve_cmd *c = serve_find_cmd(sv, name);
 	if (!name)
 		return rpc_error(sv, id, RPC_PARAMS, "tools/call: params need \"name\", a string");
 	if (!c)
@@ -1013,7 +487,7 @@ static void too_long(struct serve *sv)
 		rpc_error(sv, NULL, RPC_INVALID, "a request of more than 1 MiB");
 	} else {
 		struct serve_err e = { NULL, STRBUF_INIT };
-		fail(&e, "bad_request", "a request line of more than %d bytes", SERVE_LINE_MAX);
+		serve_fail(&e, "bad_request", "a request line of more than %d bytes", SERVE_LINE_MAX);
 		answer(sv, NULL, NULL, &e);
 		strbuf_release(&e.msg);
 	}
@@ -1073,7 +547,7 @@ void serve_free(struct serve *sv)
 {
 	if (!sv)
 		return;
-	end_guest(sv, 1);
+	serve_end_guest(sv, 1);
 	free(sv->pending);
 	free(sv->program);
 	strbuf_release(&sv->in);
@@ -1106,7 +580,7 @@ static void serve_loop(struct serve *sv)
 		serve_feed_end(sv);
 	/* The client is gone or quit: a continue still waiting gets no answer. */
 	sv->pending_cancelled = 1;
-	answer_pending_gone(sv, "");
+	serve_answer_pending_gone(sv, "");
 }
 
 static int serve_option(void *ctx, int key, const char *arg)
@@ -1140,9 +614,9 @@ static int cmd_serve(int argc, char **argv)
 	if (rc)
 		goto out;
 	sv.k = &sv.im.kernels[0];
-	diag_set_sink(capture_diag, NULL, DIAG_WARNING);
+	diag_set_sink(serve_capture_diag, NULL, DIAG_WARNING);
 	serve_loop(&sv);
-	end_guest(&sv, 1);
+	serve_end_guest(&sv, 1);
 	rc = KDIVE_EXIT_PASS;
 out:
 	free(sv.pending);
