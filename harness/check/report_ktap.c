@@ -1,0 +1,150 @@
+/*
+ * report_ktap: the KTAP v1 report, for kernel CI: a test a scenario, its stops and their checks as subtests.
+ * Part of report (report.h, the private report_int.h).
+ */
+#include "report_int.h"
+#include "json.h"
+#include "sha256.h"
+#include "timeutil.h"
+#include "wrapper.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- KTAP v1 ---- */
+
+static void ktap_indent(struct report *r, int level)
+{
+	for (int i = 0; i < level; i++)
+		strbuf_addstr(r->out, "  ");
+}
+
+/* "# text" diagnostic lines at level. */
+static void ktap_diag(struct report *r, int level, const char *text)
+{
+	const char *p = text;
+	while (p && *p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		char *line = xstrndup(p, n);
+		ktap_indent(r, level);
+		strbuf_addstr(r->out, "# ");
+		report_esc(r->out, line, ESC_TEXT);
+		strbuf_rtrim(r->out);
+		strbuf_addch(r->out, '\n');
+		free(line);
+		p = nl ? nl + 1 : p + n;
+	}
+}
+
+/* "ok N description # DIRECTIVE data" at level. */
+static void ktap_result(struct report *r, int level, size_t num, enum match_status s,
+			const char *desc, const char *desc2, const char *why)
+{
+	ktap_indent(r, level);
+	strbuf_addf(r->out, "%s %zu ", s == MATCH_PASS || s == MATCH_SKIP ? "ok" : "not ok", num);
+	report_esc(r->out, desc, ESC_KTAP);
+	if (desc2)
+		report_esc(r->out, desc2, ESC_KTAP);
+	if (s == MATCH_SKIP) {
+		strbuf_addstr(r->out, " # SKIP");
+		if (why) {
+			strbuf_addch(r->out, ' ');
+			report_esc(r->out, why, ESC_KTAP);
+		}
+	} else if (s == MATCH_ERROR) {
+		strbuf_addstr(r->out, " # ERROR");
+		if (why) {
+			strbuf_addch(r->out, ' ');
+			report_esc(r->out, why, ESC_KTAP);
+		}
+	}
+	strbuf_addch(r->out, '\n');
+}
+
+static void ktap_header(struct report *r, int level, size_t plan)
+{
+	ktap_indent(r, level);
+	strbuf_addstr(r->out, "KTAP version 1\n");
+	ktap_indent(r, level);
+	strbuf_addf(r->out, "1..%zu\n", plan);
+}
+
+static void ktap_begin(struct report *r)
+{
+	strbuf_addstr(r->out, "KTAP version 1\n");
+	if (r->planned)
+		strbuf_addf(r->out, "1..%zu\n", r->planned);
+}
+
+/* The subtests of a reached stop: frames, user frames, each check. */
+static void ktap_stop_subtests(struct report *r, const struct match_stop *ms)
+{
+	size_t plan = (size_t)ms->frames.checked + (size_t)ms->user.checked + ms->nchecks, k = 0;
+	if (!plan)
+		return;
+	ktap_header(r, 2, plan);
+	if (ms->frames.checked)
+		ktap_result(r, 2, ++k, ms->frames.status,
+			    ms->stop->space == SCENARIO_USER ? "user frames" : "frames", NULL, NULL);
+	if (ms->user.checked)
+		ktap_result(r, 2, ++k, ms->user.status, "user frames", NULL, NULL);
+	for (size_t i = 0; i < ms->nchecks; i++) {
+		const struct match_check *mc = &ms->checks[i];
+		if (mc->status == MATCH_FAIL && mc->message)
+			ktap_diag(r, 2, mc->message);
+		ktap_result(r, 2, ++k, mc->status, mc->check->text, NULL,
+			    mc->status == MATCH_SKIP ? mc->message : NULL);
+	}
+}
+
+static void ktap_scenario(struct report *r, const struct match_result *res)
+{
+	const struct scenario *sc = res->sc;
+	size_t plan = (size_t)res->lstar_checked + res->nstops, k = 0;
+	int guarded_out = res->status == MATCH_SKIP && !res->run;
+
+	if (plan && !guarded_out && !(res->status == MATCH_SKIP && !res->nstops)) {
+		ktap_header(r, 1, plan);
+		if (res->lstar_checked) {
+			if (res->lstar_diff)
+				ktap_diag(r, 1, res->lstar_diff);
+			ktap_result(r, 1, ++k, res->lstar_status, "lstar ", sc->lstar, NULL);
+		}
+		for (size_t i = 0; i < res->nstops; i++) {
+			const struct match_stop *ms = &res->stops[i];
+			if (ms->obs && ms->obs->hit && ms->status != MATCH_SKIP)
+				ktap_stop_subtests(r, ms);
+			if (ms->diff)
+				ktap_diag(r, 1, ms->diff);
+			ktap_result(r, 1, ++k, ms->status, "stop ", ms->title,
+				    ms->status == MATCH_SKIP || ms->status == MATCH_ERROR ? ms->reason
+											  : NULL);
+		}
+	}
+	if (res->reason && res->status == MATCH_FAIL)
+		ktap_diag(r, 0, res->reason);
+	struct strbuf name = STRBUF_INIT;
+	report_test_name(res, &name);
+	ktap_result(r, 0, r->done + 1, res->status, name.buf, NULL,
+		    res->status == MATCH_PASS || res->status == MATCH_FAIL ? NULL : res->reason);
+	strbuf_release(&name);
+}
+
+static void ktap_end(struct report *r, const struct report_timings *t)
+{
+	if (!r->planned)
+		strbuf_addf(r->out, "1..%zu\n", r->done);
+	strbuf_addf(r->out, "# Totals: pass:%zu fail:%zu xfail:0 xpass:0 skip:%zu error:%zu\n",
+		    r->counts[MATCH_PASS], r->counts[MATCH_FAIL], r->counts[MATCH_SKIP],
+		    r->counts[MATCH_ERROR]);
+	if (t && t->total_ms >= 0) {
+		strbuf_addstr(r->out, "# kdive: total ");
+		format_duration(r->out, t->total_ms);
+		strbuf_addch(r->out, '\n');
+	}
+}
+
+const struct report_ops report_ktap_ops = { "ktap", ktap_begin, ktap_scenario, ktap_end };
