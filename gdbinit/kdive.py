@@ -583,12 +583,19 @@ class KdCommand(gdb.Command):
 
 
 def cpu_halted():
-    """True when QEMU reports the vCPU halted (HLT=1); None when it cannot tell."""
+    """True when QEMU reports the selected vCPU halted (HLT=1); None when it cannot tell.
+    QEMU's monitor has a CPU of its own (the first), so every CPU's registers are asked
+    for and the selected thread's taken: QEMU's gdbstub numbers a CPU's thread from 1."""
     try:
-        text = gdb.execute("monitor info registers", to_string=True)
+        text = gdb.execute("monitor info registers -a", to_string=True)
     except gdb.error:
         return None
-    m = re.search(r"\bHLT=(\d)", text)
+    thread = gdb.selected_thread()
+    cpu = (thread.ptid[1] or thread.num) - 1 if thread is not None else 0
+    parts = re.split(r"^CPU#(\d+)\s*$", text, flags=re.M)
+    # [before, "0", regs of CPU 0, "1", regs of CPU 1, ...]; one CPU: no header at all
+    sections = dict(zip(parts[1::2], parts[2::2])) if len(parts) > 1 else {"0": text}
+    m = re.search(r"\bHLT=(\d)", sections.get(str(cpu), ""))
     return None if not m else m.group(1) == "1"
 
 
