@@ -285,7 +285,7 @@ fuzz-serve: $(FUZZ_SERVE) $(FUZZ_SERVE_DICT)
 	$(call run,serve,-dict=$(FUZZ_SERVE_DICT))
 
 # JSON texts, seeded with one of each kind and of each edge the unit tests name.
-$(FUZZ_JSON): $(FUZZ_JSON_SRC) tests/fuzz/fuzz.h harness/base/json.h harness/base/util.h | \
+$(FUZZ_JSON): $(FUZZ_JSON_SRC) tests/fuzz/fuzz.h harness/base/json.h $(BASE_H) | \
 		have-clang
 	$(call build,$(FUZZ_JSON_SRC))
 
