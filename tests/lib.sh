@@ -2,12 +2,14 @@
 # fault suite (tests/faults): where things are, the checks a test makes (fail,
 # expect_rc, contains, valid_report), the process tag that tells what a test started
 # (tagged_procs, no_guest_left), and the runner of one test in a process group of its
-# own (run_test). Only functions and the four settings below; sourcing it runs nothing.
+# own (run_test). Only functions and the five settings below; sourcing it runs nothing.
 #
-# Sets: here (tests/), top (the source tree), KDIVE (the binary, unless set) and
-# exports KDIVE_DATA (kdive's data: the source tree).
+# Sets: here (tests/), top (the source tree), tools (tests/tools/: the helper programs
+# the tests run), KDIVE (the binary, unless set) and exports KDIVE_DATA (kdive's data:
+# the source tree).
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(dirname "$here")
+tools=$here/tools
 KDIVE=${KDIVE:-$top/build/kdive}
 export KDIVE_DATA=$top
 
@@ -32,10 +34,10 @@ json_get() { python3 -c 'import json,sys; d=json.load(sys.stdin)
 for k in sys.argv[1].split("."): d=d[k]
 print(d)' "$1"; }
 # valid_report FILE...: each FILE (- for stdin) is a `kdive run --format json` report
-# that docs/result.schema.json accepts, its totals adding up (tests/result-check).
+# that docs/result.schema.json accepts, its totals adding up (tests/tools/result-check).
 valid_report() {
 	local o
-	o=$("$here/result-check" "$@" 2>&1) ||
+	o=$("$tools/result-check" "$@" 2>&1) ||
 		{ sed 's/^/# /' <<<"$o"; fail "not a report docs/result.schema.json accepts: $*"; }
 }
 
