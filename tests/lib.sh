@@ -41,6 +41,43 @@ valid_report() {
 		{ sed 's/^/# /' <<<"$o"; fail "not a report docs/result.schema.json accepts: $*"; }
 }
 
+# ---- the kernel's own word: its symbols and machine code ----
+
+# nm_addr VMLINUX SYMBOL: the symbol's address, 0x..., as nm reads it.
+nm_addr() { nm "$1" | awk -v s="$2" '$3 == s { print "0x" $1; exit }'; }
+
+# syscall_init_msrs VMLINUX: "MSR VALUE" for each wrmsr in the kernel's syscall_init(),
+# read from its machine code (objdump): the MSRs the kernel itself programs, an
+# independent source for what kdive reads back from the CPU.
+syscall_init_msrs() {
+	objdump -d --no-show-raw-insn --disassemble=syscall_init "$1" | python3 -c '
+import re, sys
+reg = {}
+fam = lambda r: {"rax": "a", "eax": "a", "rcx": "c", "ecx": "c", "rdx": "d", "edx": "d",
+                 "rsi": "si", "esi": "si"}.get(r)
+for line in sys.stdin:
+    m = re.search(r"\t(mov|xor|shr|wrmsr)\s*(\S*)", line)
+    if not m:
+        continue
+    op, args = m.groups()
+    a = args.split(",")
+    if op == "wrmsr":
+        if all(reg.get(r) is not None for r in "acd"):
+            print("%#x %#x" % (reg["c"], (reg["d"] << 32) | (reg["a"] & 0xffffffff)))
+        continue
+    dst = fam(a[-1].lstrip("%")) if len(a) == 2 else None
+    if dst is None:
+        continue
+    src = a[0]
+    if op == "xor":
+        reg[dst] = 0 if src == a[1] else None
+    elif op == "mov":
+        reg[dst] = int(src[1:], 16) if src.startswith("$") else reg.get(fam(src.lstrip("%")))
+    elif op == "shr" and reg.get(dst) is not None:
+        reg[dst] >>= int(src[1:], 16)
+'
+}
+
 # ---- processes: the tag ----
 # A test's tag is KDIVE_TEST_TAG=TAG in the environment of what it starts (the
 # integration runner exports it for everything a test starts; the fault suite puts it
