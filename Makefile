@@ -107,9 +107,10 @@ run: deps
 
 # The tests' tools that are no Debian package: the official MCP SDK, which drives kdive
 # serve in t_mcp_sdk_drives_a_fork_session, installed by npm (a test dependency, like
-# tmux) into the cache at a pinned version, once (tests/install-mcp-sdk). Never for make run.
+# tmux) into the cache at a pinned version, once (tests/tools/install-mcp-sdk). Never
+# for make run.
 test-tools: test-deps
-	$(Q)tests/install-mcp-sdk >/dev/null
+	$(Q)tests/tools/install-mcp-sdk >/dev/null
 
 # The test driver's self-test (a failing check fails its test; time, process and file
 # limits hold), unit tests, then integration tests against the real kernel, QEMU and

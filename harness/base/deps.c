@@ -45,7 +45,7 @@ struct dep {
  * what `make run` installs): building kdive, the kernel and the initramfs, then gdb and
  * QEMU. DEPS_TEST is what only the tests use (`make test` adds it): keep a package out
  * of DEPS_RUN unless kdive itself runs it. The test scripts' Python needs the standard
- * library and, in tests/result-check, jsonschema.
+ * library and, in tests/tools/result-check, jsonschema.
  */
 static const struct dep table[] = {
 	/* Building the kernel and the initramfs. */
@@ -78,12 +78,12 @@ static const struct dep table[] = {
 	/* The tests render the tour's HTML transcript in a real browser and check it. */
 	{ "chromium", "chromium", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },
 	/* The tests drive kdive serve with the official MCP SDK, a node package that npm
-	 * installs into the cache (tests/install-mcp-sdk, run by make test). npm has no
+	 * installs into the cache (tests/tools/install-mcp-sdk, run by make test). npm has no
 	 * version line here: it takes 0.2 s to print one, on every make run. */
 	{ "node", "nodejs", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	{ "npm", "npm", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },
 	{ "xmllint", "libxml2-utils", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
-	/* tests/result-check validates kdive run's JSON reports against
+	/* tests/tools/result-check validates kdive run's JSON reports against
 	 * docs/result.schema.json, with Debian's python3 and this package. */
 	{ "python3 jsonschema", "python3-jsonschema", DEPS_TEST, DEP_FILE, NULL,
 	  "/usr/lib/python3/dist-packages/jsonschema/__init__.py", NULL },

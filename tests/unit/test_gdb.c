@@ -1,5 +1,5 @@
-/* Unit tests for the gdb module against tests/fake-gdb: tokens, async queue, ^error,
- * time-outs, garbage, and gdb dying with a status or a signal. */
+/* Unit tests for the gdb module against tests/tools/fake-gdb: tokens, async queue,
+ * ^error, time-outs, garbage, and gdb dying with a status or a signal. */
 #include "test.h"
 #include "gdb.h"
 #include "strbuf.h"
@@ -13,7 +13,7 @@
 
 static void start_fake(struct gdb *g, const char *mode)
 {
-	char *fake = xstrfmt("%s/tests/fake-gdb", test_srcdir());
+	char *fake = xstrfmt("%s/tests/tools/fake-gdb", test_srcdir());
 	setenv("KDIVE_GDB", fake, 1);
 	setenv("FAKE_GDB_MODE", mode, 1);
 	free(fake);

@@ -7,10 +7,10 @@
 // server sees EOF and exits). Whatever the SDK refuses (a malformed message, a result
 // its schemas reject, a timeout) fails the run too.
 //
-//   node tests/mcp-sdk-client.mjs SDK_DIR KDIVE    exit 0, or 1 with what went wrong
+//   node tests/tools/mcp-sdk-client.mjs SDK_DIR KDIVE    exit 0, or 1 with what went wrong
 //
-// SDK_DIR is where tests/install-mcp-sdk put the package (npm's --prefix): its ESM
-// build is imported from there by path, as the script lives outside that tree.
+// SDK_DIR is where tests/tools/install-mcp-sdk put the package (npm's --prefix): its
+// ESM build is imported from there by path, as the script lives outside that tree.
 import { pathToFileURL } from "node:url";
 
 const [sdkDir, kdive] = process.argv.slice(2);
@@ -24,7 +24,7 @@ try {
 	({ Client } = await import(pathToFileURL(`${esm}/client/index.js`)));
 	({ StdioClientTransport } = await import(pathToFileURL(`${esm}/client/stdio.js`)));
 } catch (e) {
-	console.error(`mcp-sdk-client: no MCP SDK in ${sdkDir} (tests/install-mcp-sdk): ${e.message}`);
+	console.error(`mcp-sdk-client: no MCP SDK in ${sdkDir} (tests/tools/install-mcp-sdk): ${e.message}`);
 	process.exit(1);
 }
 

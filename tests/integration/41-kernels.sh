@@ -1,0 +1,81 @@
+# The library on other kernels and machines: 6.1 and 6.12, KASLR, two CPUs.
+#
+# Sourced by tests/run, which runs the t_* functions in the order of its list,
+# tests=() (some use kernels an earlier test built); each gets its scratch directory
+# as $1. The checks (fail, expect_rc, contains...) are tests/lib.sh's.
+
+t_library_on_6_1_and_6_12() {
+	# Both LTS kernels in one command: every scenario passes on each, the JSON names
+	# both, and some guarded expectation line applies on one kernel and not the other.
+	"$KDIVE" -q run --kernel 6.1 --kernel 6.12 --format json --output "$1/two.json" \
+		"$top"/scenarios/*.scn
+	local rc=$?
+	[ $rc -eq 0 ] || fail "kdive run on 6.1 and 6.12 exited $rc" || return 1
+	valid_report "$1/two.json" || return 1
+	python3 - "$1/two.json" <<'PY' || return 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+vers = sorted({s["kernel"]["version"] for s in d["scenarios"]})
+assert len(vers) == 2 and vers[0].startswith("6.1.") and vers[1].startswith("6.12."), vers
+bad = [(s["name"], s["kernel"]["version"], s["result"]) for s in d["scenarios"] if s["result"] != "pass"]
+assert not bad, bad
+applies = {}
+for s in d["scenarios"]:
+    for st in s["stops"]:
+        for f in st.get("expected_frames", []) + st.get("expected_user_frames", []):
+            if f["guard"]:
+                applies.setdefault((s["file"], f["line"]), set()).add(f["applies"])
+split = [k for k, v in applies.items() if v == {True, False}]
+assert split, "no guarded line tells the kernels apart: %r" % applies
+print("# guarded lines that hold on one kernel only: %s" % split)
+PY
+}
+
+t_library_under_kaslr() {
+	# KASLR in run, on both kernels: every scenario passes with the slide found at
+	# run time.
+	"$KDIVE" -q run --kernel 6.1 --kernel 6.12 --kaslr --format json --output "$1/kaslr.json" \
+		"$top"/scenarios/*.scn
+	local rc=$?
+	[ $rc -eq 0 ] || fail "kdive run --kaslr exited $rc" || return 1
+	valid_report "$1/kaslr.json" || return 1
+	python3 - "$1/kaslr.json" <<'PY' || return 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert all(s["result"] == "pass" for s in d["scenarios"]), [(s["name"], s["result"]) for s in d["scenarios"]]
+slides = [int(s["kaslr_slide"], 16) for s in d["scenarios"]]
+assert all(s["kaslr"] for s in d["scenarios"])
+# 0 is a possible draw (about 1 in 490); every scenario passed at its slide.
+assert all(x % 0x200000 == 0 for x in slides), slides
+assert len(set(slides)) > 1, "every boot had the same slide: %r" % slides
+print("# slides: %s" % " ".join(hex(x) for x in slides))
+PY
+}
+
+t_library_on_two_cpus_with_a_busy_neighbour() {
+	# SMP, on both kernels: 2 CPUs while /progs/busy makes the same system calls on the
+	# other one; the per-CPU current task must keep every stop to the scenario's own
+	# program.
+	"$KDIVE" run --kernel 6.1 --kernel 6.12 --smp 2 --append kdive.busy=busy --keep \
+		--format json --output "$1/smp.json" "$top"/scenarios/*.scn 2>"$1/smp.err"
+	local rc=$?
+	[ $rc -eq 0 ] || { cat "$1/smp.err"; fail "kdive run --smp 2 exited $rc"; } || return 1
+	valid_report "$1/smp.json" || return 1
+	python3 - "$1/smp.json" <<'PY' || return 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert all(s["result"] == "pass" for s in d["scenarios"]), [(s["name"], s["result"], s["reason"]) for s in d["scenarios"]]
+assert all(s["cpus"] == 2 for s in d["scenarios"])
+PY
+	# The neighbour ran in every guest, and the guests had two CPUs.
+	local dirs n
+	dirs=$(sed -n 's/.*run directory kept: \([^ ]*\).*/\1/p' "$1/smp.err")
+	n=$(wc -w <<<"$dirs")
+	local want=$(( 2 * $(ls "$top"/scenarios/*.scn | wc -l) ))
+	[ "$n" -eq "$want" ] || fail "expected $want kept run directories, got $n" || return 1
+	for d in $dirs; do
+		grep -q 'runs in the background' "$d/console.log" || fail "no busy neighbour in $d" || return 1
+		grep -q 'smp: Brought up 1 node, 2 CPUs' "$d/console.log" || fail "not 2 CPUs in $d" || return 1
+	done
+	rm -rf $dirs
+}

@@ -1,0 +1,93 @@
+# kdive run's reports: KCIDB, JSON against its schema, and an error in every
+# format.
+#
+# Sourced by tests/run, which runs the t_* functions in the order of its list,
+# tests=() (some use kernels an earlier test built); each gets its scratch directory
+# as $1. The checks (fail, expect_rc, contains...) are tests/lib.sh's.
+
+t_kcidb_report_validates() {
+	# --format kcidb: KernelCI's I/O schema v5, checked by tests/tools/kcidb-check
+	# (required and allowed fields, patterns, statuses, links), on two kernels, a pass,
+	# a fail (with its diff as the log excerpt) and a skip.
+	sed 's/^stop __x64_sys_clock_gettime never$/stop __x64_sys_getpid never/' \
+		"$top/scenarios/vdso.scn" >"$1/vdso-mutated.scn"
+	printf '[< 5.0] scenario old\nprogram getpid\nstop __x64_sys_getpid\n' >"$1/old.scn"
+	"$KDIVE" -q run --kernel 6.1 --kernel 6.12 --format kcidb --output "$1/kcidb.json" \
+		"$top/scenarios/getpid.scn" "$1/vdso-mutated.scn" "$1/old.scn"
+	local rc=$?
+	[ $rc -eq 1 ] || fail "kdive run exited $rc, expected 1 (one scenario fails)" || return 1
+	"$tools/kcidb-check" "$1/kcidb.json" | sed 's/^/# /'
+	"$tools/kcidb-check" "$1/kcidb.json" >/dev/null || fail "not valid KCIDB v5" || return 1
+	python3 - "$1/kcidb.json" <<'PY' || fail "not the expected content" || return 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert d["version"] == {"major": 5, "minor": 3}, d["version"]
+assert len(d["checkouts"]) == 2 and len(d["builds"]) == 2, (d["checkouts"], d["builds"])
+tests = {(t["path"], t["build_id"]): t for t in d["tests"]}
+by = lambda path: [t for t in d["tests"] if t["path"] == path]
+assert {t["status"] for t in by("kdive.getpid")} == {"PASS"}, by("kdive.getpid")
+assert {t["status"] for t in by("kdive.vdso.__x64_sys_getpid")} == {"FAIL"}
+assert all("reached, but the scenario says it never is" in t["log_excerpt"]
+           for t in by("kdive.vdso.__x64_sys_getpid"))
+assert {t["status"] for t in by("kdive.vdso.__x64_sys_getpid-2")} == {"PASS"}
+assert {t["status"] for t in by("kdive.old")} == {"SKIP"}, by("kdive.old")
+assert all(t["duration"] > 0 for t in by("kdive.getpid"))
+PY
+}
+
+t_json_report_follows_its_schema() {
+	# docs/result.schema.json and kdive run's JSON, on a report with every kind of
+	# result: fork.scn passing (lstar, user, kernel and finish stops), a copy of it with
+	# a frame changed failing, vdso.scn (a never stop) and a scenario its guard leaves
+	# out. Then the check must be able to fail: every broken copy of that report (a
+	# member deleted or added, a value of another type, a total off by one) is rejected.
+	sed 's/^    kernel_clone      kernel\/fork.c$/    kernel_clonX      kernel\/fork.c/' \
+		"$top/scenarios/fork.scn" >"$1/broken.scn"
+	grep -q kernel_clonX "$1/broken.scn" || fail "the frame was not changed" || return 1
+	printf '[< 5.0] scenario old\nprogram getpid\nstop __x64_sys_getpid\n' >"$1/old.scn"
+	"$KDIVE" -q run --format json --output "$1/r.json" "$top/scenarios/fork.scn" \
+		"$1/broken.scn" "$top/scenarios/vdso.scn" "$1/old.scn"
+	local rc=$?
+	[ $rc -eq 1 ] || fail "kdive run exited $rc, expected 1" || return 1
+	valid_report "$1/r.json" || return 1
+	python3 - "$1/r.json" <<'PY' || fail "not one result of each kind" || return 1
+import json, sys
+d = json.load(open(sys.argv[1]))
+got = [s["result"] for s in d["scenarios"]]
+assert got == ["pass", "fail", "pass", "skip"], got
+PY
+	local o
+	o=$("$tools/result-check" --mutate "$1/r.json" 2>&1)
+	rc=$?
+	sed 's/^/# /' <<<"$o"
+	[ $rc -eq 0 ] || fail "the schema accepts a broken report (above)"
+}
+
+t_qemu_that_fails_is_an_error_in_every_format() {
+	# QEMU exits at once: each report says ERROR for the scenario, and stays well-formed.
+	local scn=$top/scenarios/getpid.scn
+	TMPDIR=$1 KDIVE_QEMU=/bin/false expect_rc 3 "$KDIVE" -q run --format ktap \
+		--output "$1/r.ktap" "$scn"
+	contains "$out" "QEMU"
+	grep -q '^not ok 1 getpid.* # ERROR' "$1/r.ktap" || fail "no '# ERROR' test line in the KTAP"
+	"$tools/ktap-check" <"$1/r.ktap" || fail "the KTAP is not valid"
+	TMPDIR=$1 KDIVE_QEMU=/bin/false expect_rc 3 "$KDIVE" -q run --format json \
+		--output "$1/r.json" "$scn"
+	valid_report "$1/r.json"
+	python3 - "$1/r.json" <<'PY' || fail "the JSON report"
+import json, sys
+d = json.load(open(sys.argv[1]))
+sc = d["scenarios"][0]
+assert sc["result"] == "error", sc["result"]
+assert "QEMU" in (sc["error"] or ""), sc["error"]
+assert d["summary"]["error"] == 1 and d["summary"]["exit_code"] == 3, d["summary"]
+PY
+	TMPDIR=$1 KDIVE_QEMU=/bin/false expect_rc 3 "$KDIVE" -q run --format junit \
+		--output "$1/r.xml" "$scn"
+	python3 -c 'import sys, xml.dom.minidom; d = xml.dom.minidom.parse(sys.argv[1]);
+s = d.getElementsByTagName("testsuites")[0] if d.getElementsByTagName("testsuites") else d.documentElement;
+assert d.getElementsByTagName("error"), "no <error>"' "$1/r.xml" || fail "the JUnit report"
+	TMPDIR=$1 KDIVE_QEMU=/bin/false expect_rc 3 "$KDIVE" -q run "$scn"
+	contains "$out" "ERROR"
+	no_guest_left
+}
