@@ -3,6 +3,7 @@
  * strbuf.
  */
 #include "json.h"
+#include "quote.h"
 
 #include <string.h>
 
@@ -49,15 +50,9 @@ void json_quote_mem(struct strbuf *out, const char *str, size_t n)
 			continue;
 		}
 		i++;
-		if (c == '"' || c == '\\')
-			strbuf_addf(out, "\\%c", c);
-		else if (c == '\n')
-			strbuf_addstr(out, "\\n");
-		else if (c == '\t')
-			strbuf_addstr(out, "\\t");
-		else if (c == '\r')
-			strbuf_addstr(out, "\\r");
-		else if (c < 0x20 || c == 0x7f)
+		if (quote_named_escape(out, c))
+			continue;
+		if (c < 0x20 || c == 0x7f)
 			strbuf_addf(out, "\\u%04x", c);
 		else
 			strbuf_addch(out, (char)c);

@@ -19,20 +19,29 @@ void quote_sh(struct strbuf *out, const char *s)
 	strbuf_addch(out, '\'');
 }
 
+int quote_named_escape(struct strbuf *out, unsigned char c)
+{
+	if (c == '"' || c == '\\')
+		strbuf_addf(out, "\\%c", c);
+	else if (c == '\n')
+		strbuf_addstr(out, "\\n");
+	else if (c == '\t')
+		strbuf_addstr(out, "\\t");
+	else if (c == '\r')
+		strbuf_addstr(out, "\\r");
+	else
+		return 0;
+	return 1;
+}
+
 void quote_c(struct strbuf *out, const char *s)
 {
 	strbuf_addch(out, '"');
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
-		if (c == '"' || c == '\\')
-			strbuf_addf(out, "\\%c", c);
-		else if (c == '\n')
-			strbuf_addstr(out, "\\n");
-		else if (c == '\t')
-			strbuf_addstr(out, "\\t");
-		else if (c == '\r')
-			strbuf_addstr(out, "\\r");
-		else if (c < 0x20 || c == 0x7f)
+		if (quote_named_escape(out, c))
+			continue;
+		if (c < 0x20 || c == 0x7f)
 			/* Three digits always: a digit after the escape stays a digit. */
 			strbuf_addf(out, "\\%03o", c);
 		else

@@ -24,6 +24,12 @@ void quote_sh(struct strbuf *out, const char *s);
  * expressions (set $var = "..."). Every byte but NUL is carried.
  */
 void quote_c(struct strbuf *out, const char *s);
+/*
+ * The escapes a C string, gdb's and JSON share: \" \\ \n \t \r for those bytes. 1 when c
+ * was one of them (its escape appended), else 0 (nothing appended). quote_c() and
+ * json.c's strings write the other control bytes each their own way.
+ */
+int quote_named_escape(struct strbuf *out, unsigned char c);
 
 /*
  * An expression as one operand of a larger one: "(expr)". 0; -1 with the reason in err
