@@ -19,6 +19,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -379,9 +380,15 @@ static int compile_prog(const struct prog *pr, const char *outdir, struct strbuf
 	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
 	char *dst = xstrfmt("%s/%s", outdir, pr->name);
 	char *dir = xstrndup(pr->src, strrchr(pr->src, '/') - pr->src);
+	char cwd[PATH_MAX];
+	/* DWARF names the source's directory and gcc's working directory (DW_AT_comp_dir):
+	 * both become PROG_PREFIX, so that the archive is the same bytes from any checkout,
+	 * run from anywhere. The source's map comes last: gcc tries the last one first. */
+	char *cwdmap = xstrfmt("-ffile-prefix-map=%s=%s", getcwd(cwd, sizeof(cwd)) ? cwd : ".",
+			       PROG_PREFIX);
 	char *map = xstrfmt("-ffile-prefix-map=%s=%s", dir, PROG_PREFIX);
-	const char *argv[] = { "gcc", "-static", "-g", "-O0", "-fno-omit-frame-pointer", map,
-			       "-o", dst, pr->src, NULL };
+	const char *argv[] = { "gcc", "-static", "-g", "-O0", "-fno-omit-frame-pointer", cwdmap,
+			       map, "-o", dst, pr->src, NULL };
 	int st = proc_run_capture_quiet(argv, &out, 1, 120000, &why);
 	int r = 0;
 	if (st != 0 && why.len) {
@@ -396,6 +403,7 @@ static int compile_prog(const struct prog *pr, const char *outdir, struct strbuf
 	strbuf_release(&why);
 	free(dst);
 	free(dir);
+	free(cwdmap);
 	free(map);
 	return r;
 }

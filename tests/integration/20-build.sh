@@ -49,6 +49,15 @@ t_initramfs_is_reproducible() {
 	contains "$list" "progs/fork" || return 1
 	contains "$list" "bin/sh -> /bin/busybox" || return 1
 	! grep -vq ' root *root ' <<<"$list" || fail "an entry is not owned by root" || return 1
+	# From another working directory and a copy of the data elsewhere: the same bytes
+	# (the programs' debug info names neither the directory kdive ran in nor the data's).
+	mkdir -p "$1/elsewhere/data" && cp -r "$top/initramfs" "$top/kconfig" "$1/elsewhere/data/" ||
+		return 1
+	out=$(cd "$1/elsewhere" && KDIVE_DATA="$1/elsewhere/data" KDIVE_CACHE=$1/c4 \
+		"$KDIVE" build --only initramfs --format json -q 2>&1) || fail "build elsewhere: $out" ||
+		return 1
+	[ "$(json_get initramfs.sha256 <<<"$out")" = "$a" ] ||
+		fail "built from another directory, the archive differs" || return 1
 	# A different SOURCE_DATE_EPOCH is a different archive (the test can fail).
 	SOURCE_DATE_EPOCH=86400 KDIVE_CACHE=$1/c3 expect_rc 0 "$KDIVE" build --only initramfs --format json -q || return 1
 	[ "$(json_get initramfs.sha256 <<<"$out")" != "$a" ] || fail "mtime is not in the archive" || return 1
