@@ -276,7 +276,7 @@ static void jsonl_request(struct serve *sv, const char *line, size_t len)
 			serve_fail(&e, "bad_request", "no \"cmd\" (a string) in the request");
 		} else if (!serve_find_cmd(sv, name)) {
 			serve_fail(&e, "unknown_command", "no command '%s'%s", name,
-			     serve_find_cmd(&(struct serve){ .mcp = sv->mcp }, name) ? " (--safe)" : "");
+			     serve_cmd_named(name) ? " (--safe)" : "");
 		} else {
 			run_and_answer(sv, serve_find_cmd(sv, name), id, req);
 			goto out;

@@ -397,12 +397,18 @@ const struct serve_cmd serve_cmds[] = {
 const size_t serve_ncmds = ARRAY_SIZE(serve_cmds);
 
 /* The command called name in this server's framing and mode, or NULL. */
-const struct serve_cmd *serve_find_cmd(const struct serve *sv, const char *name)
+const struct serve_cmd *serve_cmd_named(const char *name)
 {
 	for (size_t i = 0; name && i < serve_ncmds; i++)
 		if (!strcmp(serve_cmds[i].name, name))
-			return sv->safe && (serve_cmds[i].flags & SERVE_UNSAFE) ? NULL : &serve_cmds[i];
+			return &serve_cmds[i];
 	return NULL;
+}
+
+const struct serve_cmd *serve_find_cmd(const struct serve *sv, const char *name)
+{
+	const struct serve_cmd *c = serve_cmd_named(name);
+	return c && sv->safe && (c->flags & SERVE_UNSAFE) ? NULL : c;
 }
 
 /* Whether p is offered here. */

@@ -97,6 +97,8 @@ struct serve_cmd {
 extern const struct serve_cmd serve_cmds[];
 extern const size_t serve_ncmds;
 
+/* The command called name, whatever the mode, or NULL. */
+const struct serve_cmd *serve_cmd_named(const char *name);
 /* The command called name in this server's framing and mode, or NULL. */
 const struct serve_cmd *serve_find_cmd(const struct serve *sv, const char *name);
 /* Whether p is offered here (MCP has no wait; --safe no gdb expressions). */

@@ -515,28 +515,26 @@ static int enter_program(struct session *s, const char *progs_dir, const char *p
 		strbuf_addstr(why, "gdb could not load the guest program's symbols");
 		goto out;
 	}
-	if (s->qemu.go_fd >= 0) {
-		/* The boot ran untouched (or the guest was restored where init waits); attach
-		 * now that init waits for its program. */
-		if (s->restoring && finish_restore(s) < 0)
+	/* The boot ran untouched (or the guest was restored where init waits); attach now
+	 * that init waits for its program. */
+	if (s->restoring && finish_restore(s) < 0)
+		goto out;
+	if (!s->restored && qemu_wait_ready(&s->qemu, s->deadline) < 0)
+		goto out;
+	if (s->save) {
+		/* Saved or not (that is reported), the run goes on from this boot. */
+		s->save = 0;
+		if (warm_save(&s->warm, &s->qemu, s->layout_checked, s->deadline) == 0)
+			s->slot = s->warm.slot;
+		if (qemu_resume(&s->qemu, s->deadline) < 0)
 			goto out;
-		if (!s->restored && qemu_wait_ready(&s->qemu, s->deadline) < 0)
-			goto out;
-		if (s->save) {
-			/* Saved or not (that is reported), the run goes on from this boot. */
-			s->save = 0;
-			if (warm_save(&s->warm, &s->qemu, s->layout_checked, s->deadline) == 0)
-				s->slot = s->warm.slot;
-			if (qemu_resume(&s->qemu, s->deadline) < 0)
-				goto out;
-		}
-		if (session_attach(s) < 0)
-			goto out;
-		gdb_note(&s->gdb, "init is %s; attached", s->restored ? "restored" : "ready");
 	}
+	if (session_attach(s) < 0)
+		goto out;
+	gdb_note(&s->gdb, "init is %s; attached", s->restored ? "restored" : "ready");
 	if (s->kaslr) {
 		/* Kernel symbols are wrong until the slide is known: main first. */
-		r = session_kaslr_stop_at_main(s, prog, s->qemu.go_fd >= 0, why);
+		r = session_kaslr_stop_at_main(s, prog, why);
 		if (!r)
 			r = session_kaslr_find_slide(s, prog, why);
 		if (!r)
@@ -550,7 +548,7 @@ static int enter_program(struct session *s, const char *progs_dir, const char *p
 	if (mainbp < 0)
 		goto out;
 	int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-	if (!cont && s->qemu.go_fd >= 0 && qemu_go(&s->qemu, s->program, s->args) < 0)
+	if (!cont && qemu_go(&s->qemu, s->program, s->args) < 0)
 		cont = -1;
 	struct mi_record *st = cont < 0 ? NULL : gdb_wait_async(&s->gdb, "stopped", s->deadline);
 	if (!st) {

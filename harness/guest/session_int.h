@@ -15,9 +15,9 @@ int session_wait_stop(struct session *s, int64_t deadline, struct session_stop *
  * for gdb, quoted). 0, or -1 reported. */
 int session_console_file(struct session *s, const char *cmd, const char *file);
 /* KASLR, symbols not yet relocated: stop at the program's main (prog: its symbols'
- * file) by its address in the program, which KASLR does not move; go: tell init to run
- * it. 0, or -1 with the reason in why. */
-int session_kaslr_stop_at_main(struct session *s, const char *prog, int go, struct strbuf *why);
+ * file) by its address in the program, which KASLR does not move, init told to run it.
+ * 0, or -1 with the reason in why. */
+int session_kaslr_stop_at_main(struct session *s, const char *prog, struct strbuf *why);
 /* At main under KASLR: find the slide (a getpid injected there enters the kernel at
  * MSR_LSTAR), relocate the symbols, put the program back as it was. 0, or -1 with why. */
 int session_kaslr_find_slide(struct session *s, const char *prog, struct strbuf *why);

@@ -120,8 +120,7 @@ out:
  * hardware breakpoint at main (user space is not moved), taken only when the code
  * there is the program's own (busybox, also static, runs at the same addresses).
  */
-int session_kaslr_stop_at_main(struct session *s, const char *prog, int go,
-				    struct strbuf *why)
+int session_kaslr_stop_at_main(struct session *s, const char *prog, struct strbuf *why)
 {
 	struct elf e;
 	uint64_t main_addr, main_size;
@@ -145,7 +144,7 @@ int session_kaslr_stop_at_main(struct session *s, const char *prog, int go,
 		return -1;
 	for (int hits = 0; hits < 200; hits++) {
 		int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-		if (!cont && go && hits == 0 && qemu_go(&s->qemu, s->program, s->args) < 0)
+		if (!cont && hits == 0 && qemu_go(&s->qemu, s->program, s->args) < 0)
 			cont = -1;
 		if (cont < 0 || session_wait_stop(s, 0, NULL) < 0)
 			break;
