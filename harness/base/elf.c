@@ -178,6 +178,62 @@ int elf_is_static(const struct elf *e)
 	return 1;
 }
 
+int elf_exec_info(const struct elf *e, struct elf_exec *x)
+{
+	Elf64_Ehdr h = ehdr(e);
+	memset(x, 0, sizeof(*x));
+	x->type = h.e_type;
+	x->first_vaddr = UINT64_MAX;
+	for (unsigned i = 0; i < h.e_phnum; i++) {
+		Elf64_Phdr ph = phdr(e, &h, i);
+		if (ph.p_type == PT_LOAD) {
+			x->nloads++;
+			if (ph.p_vaddr < x->first_vaddr)
+				x->first_vaddr = ph.p_vaddr;
+			if (ph.p_align && !(ph.p_align & (ph.p_align - 1)) && ph.p_align > x->max_align)
+				x->max_align = ph.p_align;
+		} else if (ph.p_type == PT_INTERP && !x->interp) {
+			if (ph.p_offset > e->size || ph.p_filesz > e->size - ph.p_offset ||
+			    ph.p_filesz < 2 || ph.p_filesz > 4096)
+				return -1;
+			const char *s = (const char *)e->map + ph.p_offset;
+			if (s[ph.p_filesz - 1] || strlen(s) != ph.p_filesz - 1)
+				return -1;
+			x->interp = xstrdup(s);
+		}
+	}
+	if (!x->nloads)
+		x->first_vaddr = 0;
+	return 0;
+}
+
+void elf_exec_release(struct elf_exec *x)
+{
+	free(x->interp);
+	memset(x, 0, sizeof(*x));
+}
+
+char *elf_describe_foreign(const unsigned char *head, size_t len)
+{
+	static const struct { unsigned machine; const char *name; } names[] = {
+		{ EM_386, "i386" }, { EM_ARM, "32-bit Arm" }, { EM_AARCH64, "aarch64" },
+		{ EM_RISCV, "RISC-V" }, { EM_PPC64, "ppc64" }, { EM_S390, "s390" },
+		{ EM_MIPS, "MIPS" }, { EM_X86_64, "x86-64" },
+	};
+	if (len < EI_NIDENT || memcmp(head, ELFMAG, SELFMAG))
+		return xstrdup("not an ELF file");
+	if (len < 20)
+		return xstrdup("a truncated ELF file");
+	unsigned m = head[EI_DATA] == ELFDATA2MSB ? (unsigned)head[18] << 8 | head[19]
+						  : (unsigned)head[19] << 8 | head[18];
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].machine == m)
+			return m != EM_X86_64 ? xstrfmt("an ELF for %s, not x86-64", names[i].name)
+			       : head[EI_CLASS] != ELFCLASS64 ? xstrdup("a 32-bit x86-64 ELF (x32), not ELF64")
+							      : xstrdup("a damaged x86-64 ELF");
+	return xstrfmt("an ELF for machine %u, not x86-64", m);
+}
+
 /* Call fn for each symbol of .symtab until it returns non-zero. */
 static int each_symbol(const struct elf *e, int (*fn)(void *, const Elf64_Sym *, const char *),
 		       void *ctx)

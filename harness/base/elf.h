@@ -36,6 +36,23 @@ int elf_section(const struct elf *e, const char *name, const unsigned char **dat
 int elf_dwarf_version(const struct elf *e);
 /* 1 when the file has no program interpreter (statically linked). */
 int elf_is_static(const struct elf *e);
+
+/* How an executable is loaded, from its program headers. */
+struct elf_exec {
+	int type;            /* ET_EXEC, ET_DYN, ... */
+	char *interp;        /* its program interpreter (PT_INTERP), or NULL: static; owned */
+	uint64_t first_vaddr;/* the lowest PT_LOAD address */
+	uint64_t max_align;  /* the largest power-of-two p_align of its PT_LOADs */
+	int nloads;          /* PT_LOAD segments */
+};
+/* Fill x (release with elf_exec_release). 0, or -1 when the interpreter's name is bad. */
+int elf_exec_info(const struct elf *e, struct elf_exec *x);
+void elf_exec_release(struct elf_exec *x);
+/*
+ * What a file that elf_open refused is, for a message: "an ELF for aarch64", "a
+ * 32-bit ELF", "not an ELF file" (a new string), from its first bytes.
+ */
+char *elf_describe_foreign(const unsigned char *head, size_t len);
 /* Value of the symbol called name in .symtab: 1 if found, 0 if not. */
 int elf_symbol(const struct elf *e, const char *name, uint64_t *value);
 /* The same, with the symbol's size (0 when the symbol table does not say). */

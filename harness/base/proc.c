@@ -591,9 +591,16 @@ int proc_run_capture(const char *const *argv, struct strbuf *out, int merge_stde
 int proc_run_capture_quiet(const char *const *argv, struct strbuf *out, int merge_stderr,
 			   int timeout_ms, struct strbuf *err)
 {
+	return proc_run_capture_in(NULL, argv, out, merge_stderr, timeout_ms, err);
+}
+
+int proc_run_capture_in(const char *dir, const char *const *argv, struct strbuf *out,
+			int merge_stderr, int timeout_ms, struct strbuf *err)
+{
 	struct proc p = PROC_INIT;
 	struct capture_ctx c = { out };
 	int r;
+	p.dir = dir;
 	for (; *argv; argv++)
 		strvec_push(&p.args, *argv);
 	p.in = PROC_NULL;

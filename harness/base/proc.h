@@ -99,6 +99,9 @@ int proc_run_capture(const char *const *argv, struct strbuf *out, int merge_stde
  */
 int proc_run_capture_quiet(const char *const *argv, struct strbuf *out, int merge_stderr,
 			   int timeout_ms, struct strbuf *err);
+/* The same in the working directory dir (NULL: kdive's). */
+int proc_run_capture_in(const char *dir, const char *const *argv, struct strbuf *out,
+			int merge_stderr, int timeout_ms, struct strbuf *err);
 
 /*
  * Callback for proc_pump(): called once per complete line of output (without the

@@ -52,8 +52,11 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	/* panic=-1: a panicking guest reboots at once, and -no-reboot turns that into
 	 * QEMU's exit, so a dead kernel never hangs a run. no_timer_check: under TCG on a
 	 * loaded host the IO-APIC timer check can miss its ticks and panic the boot
-	 * ("IO-APIC + timer doesn't work!"); the emulated timer is known to work. */
-	strbuf_addf(&append, "console=ttyS0 panic=-1 no_timer_check%s", o->kaslr ? "" : " nokaslr");
+	 * ("IO-APIC + timer doesn't work!"); the emulated timer is known to work.
+	 * norandmaps: user space at the same addresses every run (a PIE program's too,
+	 * which gdb's symbols must match). */
+	strbuf_addf(&append, "console=ttyS0 panic=-1 no_timer_check norandmaps%s",
+		    o->kaslr ? "" : " nokaslr");
 	/* A guest that waits is told its program later (qemu_go): its boot is the same
 	 * for every program, and a saved one serves them all. */
 	if (o->program && !o->go)
@@ -97,6 +100,13 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 		strvec_pushf(&q->argv, "tcp:127.0.0.1:%d,server=on,wait=off", o->gdb_port);
 	else
 		push_opt_path(&q->argv, "unix:", q->gdb_target, ",server=on,wait=off");
+	if (o->disk) {
+		/* Read-only, raw: the guest unpacks a user program's files from it. */
+		strvec_push(&q->argv, "-drive");
+		push_opt_path(&q->argv, "if=none,id=kdive-disk,format=raw,readonly=on,file=", o->disk,
+			      "");
+		strvec_pushl(&q->argv, "-device", "virtio-blk-pci,drive=kdive-disk", NULL);
+	}
 	if (o->stopped)
 		strvec_push(&q->argv, "-S");
 	if (o->incoming) {
@@ -238,9 +248,10 @@ int qemu_go_line(const char *program, const struct strvec *args, struct strbuf *
 		 struct strbuf *err)
 {
 	size_t start = out->len;
-	int plain = *program != '\0';
+	/* A built-in's name, or a user program's absolute guest path (userprog.h). */
+	int plain = *program != '\0' && !strstr(program, "/.");
 	for (const char *p = program; *p; p++)
-		plain &= go_plain((unsigned char)*p) && *p != '/' && *p != ',';
+		plain &= go_plain((unsigned char)*p) && *p != ',' && (*p != '/' || *program == '/');
 	if (!plain) {
 		strbuf_addf(err, "'%s' is not a guest program's name", program);
 		return -1;

@@ -34,6 +34,7 @@ struct qemu_opts {
 	int gdb_port;         /* 0: unix socket; N: TCP on 127.0.0.1:N (opt-in) */
 	int memory_mb;        /* 0: 256 */
 	int cpus;             /* guest CPUs (-smp); 0 or 1: one */
+	const char *disk;     /* a raw image for the guest's virtio disk (/dev/vda), or NULL */
 	const char *incoming; /* go only: restore the guest saved in this file (qemu_save)
 				 instead of booting it, or NULL */
 };

@@ -226,7 +226,6 @@ static int session_start(struct session *s, const struct session_image *img,
 	s->deadline = s->t0 + 1000LL * (b->timeout_s > 0 ? b->timeout_s : default_timeout_s());
 	s->keep = b->keep;
 	s->vmlinux = img->vmlinux;
-	s->program = program;
 	s->program_status = -1;
 	s->slot = -1;
 	s->kaslr = b->kaslr;
@@ -246,7 +245,8 @@ static int session_start(struct session *s, const struct session_image *img,
 	s->qo.gdb_port = b->gdb_port;
 	s->qo.cpus = b->cpus;
 	s->qo.append = b->append;
-	if (start_guest(s, b->snapshots) < 0)
+	const char *snapdir = b->snapshots;
+	if (session_prog_prepare(s, img, program, &snapdir) < 0 || start_guest(s, snapdir) < 0)
 		return -1;
 	char *transcript = xstrfmt("%s/gdb.mi", s->rundir);
 	int r = gdb_start(&s->gdb, img->vmlinux, transcript, s->rundir);
@@ -260,15 +260,14 @@ static int session_start(struct session *s, const struct session_image *img,
 	return 0;
 }
 
-static int enter_program(struct session *s, const char *progs_dir, const char *program,
-			 struct strbuf *why);
+static int enter_program(struct session *s, struct strbuf *why);
 
 int session_open(struct session *s, const struct session_image *img, const struct boot_opts *b,
 		 const char *program, const struct strvec *args, struct strbuf *why)
 {
 	int r = session_start(s, img, b, program, args);
 	if (r == 0)
-		r = enter_program(s, img->progs, program, why);
+		r = enter_program(s, why);
 	s->args = NULL; /* only the run line needed them */
 	return r;
 }
@@ -281,6 +280,8 @@ void session_describe(const struct session *s, struct session_info *info)
 	info->slide = s->slide;
 	info->lstar = s->lstar;
 	info->program_status = s->program_status;
+	info->program_output = s->program_output;
+	info->program_output_len = s->program_output_len;
 	info->kvm = s->qemu.kvm;
 	info->current = s->layout.current;
 	info->thread_size = s->layout.thread_size;
@@ -431,21 +432,16 @@ int session_run_to_exit(struct session *s)
 		return error("the guest did not power off in time");
 	if (r < 0 || !s->program)
 		return r;
-	/* init says "kdive: /progs/NAME exited with status N" (initramfs/init). */
 	struct strbuf con = STRBUF_INIT;
-	char *marker = xstrfmt("kdive: /progs/%s exited with status ", s->program);
-	const char *at = NULL;
-	if (strbuf_read_file(&con, s->qemu.console_log) == 0)
-		at = strstr(con.buf, marker);
-	if (at)
-		s->program_status = atoi(at + strlen(marker));
+	if (strbuf_read_file(&con, s->qemu.console_log) == 0 &&
+	    session_prog_verdict(s, con.buf, con.len) == 0)
+		;
 	else if (session_rundir_full(s))
 		r = error("the guest powered off, but its console log is incomplete: no space "
 			  "left in the run directory '%s'", s->rundir);
 	else
 		r = error("the guest powered off, but its console never says that '%s' ran",
 			  s->program);
-	free(marker);
 	strbuf_release(&con);
 	return r;
 }
@@ -453,6 +449,7 @@ int session_run_to_exit(struct session *s)
 void session_end(struct session *s, int ok)
 {
 	session_layout_release(&s->layout);
+	session_prog_release(s);
 	warm_release(&s->warm);
 	gdb_release(&s->gdb);
 	qemu_release(&s->qemu);
@@ -499,19 +496,16 @@ static int insert_break(struct session *s, int hardware, const char *cond, const
 	return num;
 }
 
-static int enter_program(struct session *s, const char *progs_dir, const char *program,
-			 struct strbuf *why)
+static int enter_program(struct session *s, struct strbuf *why)
 {
-	char *prog = xstrfmt("%s/%s", progs_dir, program);
+	const char *prog = s->prog_elf;
 	int r = -1;
 	if (access(prog, R_OK) < 0) {
 		strbuf_addf(why, "guest program '%s' does not exist (initramfs/progs/%s.c?)", prog,
-			    program);
+			    s->program);
 		goto out;
 	}
-	/* The program is static and not relocated: its own addresses hold in the guest. */
-	s->program = program;
-	if (session_console_file(s, "add-symbol-file", prog) < 0 || session_check_ptregs(s) < 0) {
+	if (session_prog_symbols(s) < 0 || session_check_ptregs(s) < 0) {
 		strbuf_addstr(why, "gdb could not load the guest program's symbols");
 		goto out;
 	}
@@ -536,7 +530,7 @@ static int enter_program(struct session *s, const char *progs_dir, const char *p
 		/* Kernel symbols are wrong until the slide is known: main first. */
 		r = session_kaslr_stop_at_main(s, prog, why);
 		if (!r)
-			r = session_kaslr_find_slide(s, prog, why);
+			r = session_kaslr_find_slide(s, why);
 		if (!r)
 			gdb_note(&s->gdb, "KASLR: LSTAR 0x%llx, slide 0x%llx", (unsigned long long)s->lstar,
 				 (unsigned long long)s->slide);
@@ -548,17 +542,16 @@ static int enter_program(struct session *s, const char *progs_dir, const char *p
 	if (mainbp < 0)
 		goto out;
 	int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-	if (!cont && qemu_go(&s->qemu, s->program, s->args) < 0)
+	if (!cont && qemu_go(&s->qemu, s->go_name, s->args) < 0)
 		cont = -1;
 	struct mi_record *st = cont < 0 ? NULL : gdb_wait_async(&s->gdb, "stopped", s->deadline);
 	if (!st) {
-		strbuf_addf(why, "the guest program '%s' never reached main", program);
+		strbuf_addf(why, "the guest program '%s' never reached main", s->program);
 		goto out;
 	}
 	mi_record_free(st);
 	r = session_delete(s, mainbp);
 out:
-	free(prog);
 	return r;
 }
 

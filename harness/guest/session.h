@@ -20,6 +20,7 @@
 #include "gdb.h"
 #include "obs.h"
 #include "qemu.h"
+#include "userprog.h"
 #include "strbuf.h"
 #include "strvec.h"
 #include "warm.h"
@@ -98,6 +99,8 @@ struct session_image {
 	const char *vmlinux;   /* its symbols */
 	const char *initrd;    /* initramfs */
 	const char *progs;     /* directory of the guest programs with their symbols */
+	const struct userprog *user; /* a user's program (userprog.h), or NULL: the program
+					is a built-in of progs */
 };
 
 struct session {
@@ -111,7 +114,15 @@ struct session {
 	uint64_t slide;        /* KASLR slide applied to the symbols (0 with nokaslr) */
 	uint64_t lstar;        /* KASLR: MSR_LSTAR, where the probe's syscall entered */
 	const char *vmlinux;   /* not owned */
-	const char *program;   /* guest program, not owned; NULL when none */
+	const char *program;   /* the program's name (its task's comm), not owned; NULL: none */
+	const char *go_name;   /* what the run line names: a built-in's name or a user
+				  program's guest path; not owned */
+	char *prog_elf;        /* the program's symbol file; owned */
+	uint64_t prog_base;    /* where a PIE program is loaded (0: as linked) */
+	char *disk;            /* the guest's disk image in the run directory; owned */
+	char *initrd;          /* this boot's own initramfs (no virtio-blk), or NULL; owned */
+	char *program_output;  /* what the program printed (console), or NULL; owned */
+	size_t program_output_len;
 	int program_status;    /* its exit status once the guest finished, -1 before */
 	int target_gone;       /* gdb reported that the target exited (QEMU closed the stub) */
 	struct session_layout layout; /* the kernel's layout; owned */
@@ -159,6 +170,8 @@ struct session_info {
 	uint64_t slide;        /* KASLR slide applied to the symbols (0 with nokaslr) */
 	uint64_t lstar;        /* KASLR: MSR_LSTAR, where the probe's syscall entered */
 	int program_status;    /* the program's exit status once the guest ended, else -1 */
+	const char *program_output; /* what it printed on the console then, or NULL */
+	size_t program_output_len;
 	int kvm;               /* QEMU runs under KVM (else TCG) */
 	const char *current;   /* gdb expression for the running task (struct task_struct *) */
 	uint64_t thread_size;  /* THREAD_SIZE: a task's kernel stack */

@@ -20,10 +20,25 @@ int session_console_file(struct session *s, const char *cmd, const char *file);
 int session_kaslr_stop_at_main(struct session *s, const char *prog, struct strbuf *why);
 /* At main under KASLR: find the slide (a getpid injected there enters the kernel at
  * MSR_LSTAR), relocate the symbols, put the program back as it was. 0, or -1 with why. */
-int session_kaslr_find_slide(struct session *s, const char *prog, struct strbuf *why);
+int session_kaslr_find_slide(struct session *s, struct strbuf *why);
 /* Check struct pt_regs against gdb's view of the type, once per session. 0/-1 reported. */
 int session_check_ptregs(struct session *s);
 /* Relocate gdb's kernel symbols (and the layout's per-CPU expression) by slide. 0/-1. */
 int session_relocate(struct session *s, uint64_t slide);
+
+/*
+ * The program's side (session_prog.c). prepare: the program's names and symbol file
+ * (img->user, else the built-in program), and the guest's disk in the run directory
+ * with the user's files on it; on a kernel without virtio-blk, the files go into this
+ * boot's initramfs instead and *snapdir becomes NULL (no warm snapshot). 0 or -1
+ * reported. symbols: gdb loads the program's (relocated for a PIE). 0 or -1.
+ * verdict: the program's exit status and output from the console's len bytes; 0, or
+ * -1 when the console never says it ended. release: what prepare and verdict made.
+ */
+int session_prog_prepare(struct session *s, const struct session_image *img, const char *program,
+			 const char **snapdir);
+int session_prog_symbols(struct session *s);
+int session_prog_verdict(struct session *s, const char *console, size_t len);
+void session_prog_release(struct session *s);
 
 #endif

@@ -137,6 +137,7 @@ int session_kaslr_stop_at_main(struct session *s, const char *prog, struct strbu
 		strbuf_addf(why, "'%s' has no main to stop at", prog);
 		return -1;
 	}
+	main_addr += s->prog_base; /* a PIE's place in the guest */
 	char *loc = xstrfmt("*0x%llx", (unsigned long long)main_addr);
 	int bp = session_break_any(s, 1, loc);
 	free(loc);
@@ -144,7 +145,7 @@ int session_kaslr_stop_at_main(struct session *s, const char *prog, struct strbu
 		return -1;
 	for (int hits = 0; hits < 200; hits++) {
 		int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-		if (!cont && hits == 0 && qemu_go(&s->qemu, s->program, s->args) < 0)
+		if (!cont && hits == 0 && qemu_go(&s->qemu, s->go_name, s->args) < 0)
 			cont = -1;
 		if (cont < 0 || session_wait_stop(s, 0, NULL) < 0)
 			break;
@@ -173,7 +174,7 @@ static const char *const syscall_regs[] = { "rip", "rax", "rcx", "r11", "eflags"
  * now that the symbols are right) takes the program back, where every register is
  * restored and checked.
  */
-int session_kaslr_find_slide(struct session *s, const char *prog, struct strbuf *why)
+int session_kaslr_find_slide(struct session *s, struct strbuf *why)
 {
 	uint64_t saved[NSYSCALL_REGS], check[NSYSCALL_REGS], pc, code, lstar, entry, cur;
 	struct elf e;
@@ -225,7 +226,7 @@ int session_kaslr_find_slide(struct session *s, const char *prog, struct strbuf 
 	}
 	s->lstar = lstar;
 	/* symbol-file -o drops the program's symbols: add them again. */
-	if (session_relocate(s, lstar - entry) < 0 || session_console_file(s, "add-symbol-file", prog) < 0)
+	if (session_relocate(s, lstar - entry) < 0 || session_prog_symbols(s) < 0)
 		goto out;
 	/* Back to user space, in this task. */
 	char *ret = xstrfmt("*0x%llx", (unsigned long long)pc + 2);

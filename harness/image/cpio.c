@@ -138,3 +138,17 @@ void cpio_write(struct cpio *c, struct strbuf *out)
 	}
 	header(out, 0, 0, 1, 0, 0, 0, 0, "TRAILER!!!");
 }
+
+void cpio_add_parents(struct cpio *c, const char *path)
+{
+	char *p = xstrdup(path);
+	struct strbuf err = STRBUF_INIT;
+	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		if (!cpio_has(c, p))
+			cpio_add_dir(c, p, 0755, &err);
+		*s = '/';
+	}
+	strbuf_release(&err);
+	free(p);
+}

@@ -43,6 +43,8 @@ int cpio_add_symlink(struct cpio *c, const char *path, const char *target, struc
 /* type is 'c' (character) or 'b' (block). */
 int cpio_add_node(struct cpio *c, const char *path, unsigned perm, char type, unsigned major,
 		  unsigned minor, struct strbuf *err);
+/* Add the parent directories of path that the archive lacks, 0755. */
+void cpio_add_parents(struct cpio *c, const char *path);
 /* 1 if the archive has an entry at path. */
 int cpio_has(const struct cpio *c, const char *path);
 

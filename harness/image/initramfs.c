@@ -309,23 +309,7 @@ static int compute_key(const struct spec *s, const char *spectext, const char *d
 	return r;
 }
 
-/* Parent directories of path that the archive lacks, 0755. */
-static void add_parents(struct cpio *c, const char *path)
-{
-	char *p = xstrdup(path);
-	struct strbuf err = STRBUF_INIT;
-	for (char *s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
-		*s = '\0';
-		if (!cpio_has(c, p))
-			cpio_add_dir(c, p, 0755, &err);
-		*s = '/';
-	}
-	strbuf_release(&err);
-	free(p);
-}
-
-/* Add the file src as path; -1 with why in err (one line, as cpio's messages). */
-static int add_file_from(struct cpio *c, const char *path, unsigned mode, const char *src,
+int initramfs_add_file(struct cpio *c, const char *path, unsigned mode, const char *src,
 			 struct strbuf *err)
 {
 	struct strbuf data = STRBUF_INIT;
@@ -334,7 +318,7 @@ static int add_file_from(struct cpio *c, const char *path, unsigned mode, const 
 		strbuf_release(&data);
 		return -1;
 	}
-	add_parents(c, path);
+	cpio_add_parents(c, path);
 	int r = cpio_add_file(c, path, mode, data.buf, data.len, err);
 	strbuf_release(&data);
 	return r;
@@ -345,7 +329,7 @@ static int add_busybox(struct cpio *c, const char *path, const char *busybox, st
 {
 	struct strbuf list = STRBUF_INIT, why = STRBUF_INIT;
 	const char *argv[] = { busybox, "--list-full", NULL };
-	if (add_file_from(c, path, 0755, busybox, &why) < 0) {
+	if (initramfs_add_file(c, path, 0755, busybox, &why) < 0) {
 		strbuf_rtrim(&why);
 		strbuf_error(err, "%s", why.buf);
 		strbuf_release(&why);
@@ -363,7 +347,7 @@ static int add_busybox(struct cpio *c, const char *path, const char *busybox, st
 		char *app = xstrfmt("/%.*s", (int)(end - l), l);
 		/* Entries of the spec win over applet links (e.g. a real /init). */
 		if (end > l && strcmp(app, path) && !cpio_has(c, app)) {
-			add_parents(c, app);
+			cpio_add_parents(c, app);
 			cpio_add_symlink(c, app, path, &why);
 		}
 		free(app);
@@ -473,27 +457,27 @@ static int assemble(const struct spec *s, const struct initramfs_opts *o, const 
 		char *src;
 		switch (op->kind) {
 		case OP_DIR:
-			add_parents(&c, op->path);
+			cpio_add_parents(&c, op->path);
 			rr = cpio_add_dir(&c, op->path, op->mode, &why);
 			break;
 		case OP_NOD:
-			add_parents(&c, op->path);
+			cpio_add_parents(&c, op->path);
 			rr = cpio_add_node(&c, op->path, op->mode, op->type, op->major, op->minor, &why);
 			break;
 		case OP_SLINK:
-			add_parents(&c, op->path);
+			cpio_add_parents(&c, op->path);
 			rr = cpio_add_symlink(&c, op->path, op->arg, &why);
 			break;
 		case OP_FILE:
 			src = xstrfmt("%s/%s", o->datadir, op->arg);
-			rr = add_file_from(&c, op->path, op->mode, src, &why);
+			rr = initramfs_add_file(&c, op->path, op->mode, src, &why);
 			free(src);
 			break;
 		case OP_PROGS:
 			for (size_t k = 0; k < s->nprogs && !rr; k++) {
 				char *dst = xstrfmt("%s/%s", op->path, s->progs[k].name);
 				char *bin = xstrfmt("%s/%s", progs, s->progs[k].name);
-				rr = add_file_from(&c, dst, 0755, bin, &why);
+				rr = initramfs_add_file(&c, dst, 0755, bin, &why);
 				free(dst);
 				free(bin);
 			}

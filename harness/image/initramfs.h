@@ -56,4 +56,12 @@ void initramfs_result_release(struct initramfs_result *r);
  */
 int initramfs_spec_check(const char *file, const char *text, struct strbuf *err);
 
+struct cpio;
+/*
+ * Add the host file src to c as path with mode, and the parents it lacks (0755).
+ * -1 with why in err (one line, as cpio's messages).
+ */
+int initramfs_add_file(struct cpio *c, const char *path, unsigned mode, const char *src,
+		       struct strbuf *err);
+
 #endif
