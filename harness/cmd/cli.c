@@ -451,41 +451,6 @@ int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text
 	return rc;
 }
 
-int cli_check_names(const struct scenario *sc, const struct cli_images *im)
-{
-	int bad = 0;
-	char *prog = xstrfmt("%s/%s", im->progs, sc->program);
-	if (access(prog, R_OK) < 0) {
-		fprintf(stderr, "%s:%d:%d: no guest program '%s' (initramfs/progs/%s.c)\n", sc->file,
-			sc->program_line, sc->program_col, sc->program, sc->program);
-		bad = 1;
-	}
-	free(prog);
-	/* What the run line cannot carry is said now, not after a boot. */
-	struct strbuf line = STRBUF_INIT, why = STRBUF_INIT;
-	if (qemu_go_line(sc->program, &sc->args, &line, &why) < 0) {
-		fprintf(stderr, "%s:%d:%d: %s\n", sc->file, sc->program_line, sc->program_col,
-			why.buf);
-		bad = 1;
-	}
-	strbuf_release(&line);
-	strbuf_release(&why);
-	for (size_t k = 0; k < im->nkernels; k++) {
-		const struct kernel *kern = &im->kernels[k];
-		for (size_t i = 0; i < sc->nstops; i++) {
-			const struct scenario_stop *st = &sc->stops[i];
-			if (!st->syscall || !guard_holds(&st->guard, kern->version) ||
-			    run_syscall_nr(&kern->syscalls, st->syscall) >= 0)
-				continue;
-			fprintf(stderr, "%s:%d:%d: kernel %s has no syscall '%s'\n", sc->file, st->line,
-				st->syscall_col, kern->version, st->syscall);
-			bad = 1;
-		}
-	}
-	return bad ? KDIVE_EXIT_USAGE : KDIVE_EXIT_PASS;
-}
-
-
 /* Where the library's diagnostics go: stderr, after whatever stdout holds. */
 static void print_diag(enum diag_level level, const char *msg, void *ctx)
 {

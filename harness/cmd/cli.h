@@ -121,6 +121,8 @@ struct cli_images {
 	struct kernel *kernels;  /* each kernel named with --kernel (or the default); owned */
 	size_t nkernels;
 	char *snapshots;         /* the warm snapshots' directory, NULL when not used; owned */
+	char *cache;             /* the cache directory; owned */
+	uint32_t epoch;          /* the mtime of every archive entry (SOURCE_DATE_EPOCH) */
 };
 
 /*
@@ -131,6 +133,7 @@ struct cli_images {
  * cli_fail_exit_code() maps a library failure (usage.h): 2 for bad input, else 3.
  */
 struct match_result;
+struct userprog;
 int cli_exit_code(const size_t *counts);
 int cli_results_exit_code(const struct match_result *res, size_t n);
 int cli_fail_exit_code(enum fail_kind kind);
@@ -232,10 +235,13 @@ int cli_format_is(const struct cli_args *a, const char *name);
 
 /*
  * Bad names in sc that only the built images can tell: a program that is not in the
- * initramfs, a syscall= name that a kernel's table lacks. Prints FILE:LINE:COL for
- * each; KDIVE_EXIT_USAGE, or 0. Checked before anything boots.
+ * initramfs, a syscall= name that a kernel's table lacks; and a user's program (a
+ * path) built or found in the cache into *u (zeroed for a built-in; release it with
+ * userprog_release), its faults said at FILE:LINE:COL. Prints each; an exit code:
+ * 0, KDIVE_EXIT_USAGE (2), or 3 when the machinery failed. Checked before anything
+ * boots.
  */
-int cli_check_names(const struct scenario *sc, const struct cli_images *im);
+int cli_check_names(const struct scenario *sc, const struct cli_images *im, struct userprog *u);
 /* The run target of kernel k with im's initramfs; nothing copied. */
 void cli_run_target(const struct cli_images *im, const struct kernel *k, struct run_target *t);
 

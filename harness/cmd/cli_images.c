@@ -13,6 +13,9 @@
 #include "files.h"
 #include "kbuild.h"
 #include "session.h"
+#include "userprog.h"
+#include "qemu.h"
+#include "run.h"
 #include "wrapper.h"
 
 #include <ctype.h>
@@ -221,6 +224,8 @@ int cli_resolve_images(struct cli_images *im, struct cli_boot_opts *b, size_t ma
 	}
 	im->initrd = xstrdup(ir.path);
 	im->progs = xstrdup(ir.progs);
+	im->cache = xstrdup(cache);
+	im->epoch = io.epoch;
 	initramfs_result_release(&ir);
 	im->kernels = xcalloc(n, sizeof(*im->kernels));
 	/* The i-th prebuilt image goes with the i-th --vmlinux. */
@@ -257,6 +262,7 @@ void cli_images_release(struct cli_images *im)
 	free(im->initrd);
 	free(im->progs);
 	free(im->snapshots);
+	free(im->cache);
 	for (size_t i = 0; i < im->nkernels; i++)
 		kernel_release(&im->kernels[i]);
 	free(im->kernels);
@@ -274,9 +280,91 @@ void cli_run_target(const struct cli_images *im, const struct kernel *k, struct 
 	t->syscalls = &k->syscalls;
 	/* Reports name "kernel/fork.c", "fork.c": the same on every machine. */
 	size_t n = 0;
-	const char *roots[] = { k->srctree, k->tree, k->build, "/kdive/progs" };
+	const char *roots[] = { k->srctree, k->tree, k->build, "/kdive/progs", USERPROG_DIR };
 	for (size_t i = 0; i < ARRAY_SIZE(roots); i++)
 		if (roots[i])
 			t->roots[n++] = roots[i];
 	t->roots[n] = NULL;
+}
+
+/* A user's program that sc names by its path, built or found in the cache. */
+static int prepare_user_program(const struct scenario *sc, const struct cli_images *im,
+				struct userprog *u)
+{
+	struct userprog_file *files = xcalloc(sc->nfiles + 1, sizeof(*files));
+	struct strbuf err = STRBUF_INIT;
+	char *dir = xstrdup(sc->file);
+	char *slash = strrchr(dir, '/');
+	if (slash)
+		*slash = '\0';
+	for (size_t i = 0; i < sc->nfiles; i++)
+		files[i] = (struct userprog_file){ sc->files[i].host, sc->files[i].guest,
+						   sc->files[i].line, sc->files[i].col };
+	int first = sc->sources_line ? sc->sources_line : sc->cflags_line ? sc->cflags_line
+										 : sc->libs_line;
+	struct userprog_spec spec = {
+		.path = sc->program, .dir = slash ? dir : ".", .origin = sc->file,
+		.line = sc->program_line, .col = sc->program_col, .sources = &sc->sources,
+		.cflags = &sc->cflags, .libs = &sc->libs, .flags_line = first, .files = files,
+		.nfiles = sc->nfiles, .cache = im->cache, .epoch = im->epoch,
+	};
+	int rc = KDIVE_EXIT_PASS;
+	if (userprog_prepare(&spec, u, &err) < 0) {
+		cli_print_failure(err.buf);
+		rc = cli_fail_exit_code(u->fail);
+		userprog_release(u);
+	} else {
+		info("%s: %s %s (%lld KiB with %zu librar%s and %zu file%s)", sc->file,
+		     u->reused ? "program" : u->built ? "built" : "took", u->name,
+		     u->payload_size >> 10, u->nlibs, u->nlibs == 1 ? "y" : "ies", sc->nfiles,
+		     sc->nfiles == 1 ? "" : "s");
+	}
+	strbuf_release(&err);
+	free(files);
+	free(dir);
+	return rc;
+}
+
+int cli_check_names(const struct scenario *sc, const struct cli_images *im, struct userprog *u)
+{
+	int bad = 0;
+	memset(u, 0, sizeof(*u));
+	if (sc->program_is_path) {
+		int rc = prepare_user_program(sc, im, u);
+		if (rc)
+			return rc;
+	} else {
+		char *prog = xstrfmt("%s/%s", im->progs, sc->program);
+		if (access(prog, R_OK) < 0) {
+			fprintf(stderr, "%s:%d:%d: no guest program '%s' (initramfs/progs/%s.c; a "
+				"program of your own is a path: ./%s.c)\n", sc->file, sc->program_line,
+				sc->program_col, sc->program, sc->program, sc->program);
+			bad = 1;
+		}
+		free(prog);
+	}
+	/* What the run line cannot carry is said now, not after a boot. */
+	struct strbuf line = STRBUF_INIT, why = STRBUF_INIT;
+	if (qemu_go_line(u->guest ? u->guest : sc->program, &sc->args, &line, &why) < 0) {
+		fprintf(stderr, "%s:%d:%d: %s\n", sc->file, sc->program_line, sc->program_col,
+			why.buf);
+		bad = 1;
+	}
+	strbuf_release(&line);
+	strbuf_release(&why);
+	for (size_t k = 0; k < im->nkernels; k++) {
+		const struct kernel *kern = &im->kernels[k];
+		for (size_t i = 0; i < sc->nstops; i++) {
+			const struct scenario_stop *st = &sc->stops[i];
+			if (!st->syscall || !guard_holds(&st->guard, kern->version) ||
+			    run_syscall_nr(&kern->syscalls, st->syscall) >= 0)
+				continue;
+			fprintf(stderr, "%s:%d:%d: kernel %s has no syscall '%s'\n", sc->file, st->line,
+				st->syscall_col, kern->version, st->syscall);
+			bad = 1;
+		}
+	}
+	if (bad)
+		userprog_release(u);
+	return bad ? KDIVE_EXIT_USAGE : KDIVE_EXIT_PASS;
 }

@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "userprog.h"
 #include "proc.h"
 #include "record.h"
 #include "scenario.h"
@@ -68,12 +69,14 @@ static int cmd_record(int argc, char **argv)
 {
 	struct cli_args a;
 	struct scenario sc;
+	struct userprog user;
 	struct obs_run obs;
 	struct cli_images im;
 	struct strbuf text = STRBUF_INIT, out = STRBUF_INIT;
 	int dry = 0, rc, parsed = 0;
 
 	memset(&sc, 0, sizeof(sc));
+	memset(&user, 0, sizeof(user));
 	memset(&obs, 0, sizeof(obs));
 	memset(&im, 0, sizeof(im));
 	rc = cli_parse(&cli_cmd_record, argc, argv, &a, record_option, &dry);
@@ -91,12 +94,12 @@ static int cmd_record(int argc, char **argv)
 	rc = cli_resolve_images(&im, &a.boot, 1);
 	if (rc)
 		goto out;
-	rc = cli_check_names(&sc, &im);
+	rc = cli_check_names(&sc, &im, &user);
 	if (rc)
 		goto out;
 	const struct kernel *k = &im.kernels[0];
 	struct run_target target;
-	struct run_opts run = { .boot = a.boot.guest };
+	struct run_opts run = { .boot = a.boot.guest, .user = user.name ? &user : NULL };
 	cli_run_target(&im, k, &target);
 	if (run_scenario(&sc, &target, &run, &obs) < 0) {
 		error("%s: the run failed, nothing recorded:\n%s", path, obs.error ? obs.error : "");
@@ -126,6 +129,7 @@ static int cmd_record(int argc, char **argv)
 	     missed ? "; some stops were never reached" : "");
 	rc = missed ? KDIVE_EXIT_FAIL : KDIVE_EXIT_PASS;
 out:
+	userprog_release(&user);
 	if (parsed)
 		scenario_release(&sc);
 	obs_run_release(&obs);

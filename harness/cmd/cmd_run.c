@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "userprog.h"
 #include "match.h"
 #include "proc.h"
 #include "report.h"
@@ -42,6 +43,7 @@ struct run_tasks {
 	struct obs_run *obs;         /* results' observations */
 	struct match_result *res;    /* results */
 	const struct kernel *kernels;
+	const struct userprog *users; /* each scenario's user program (name NULL: none) */
 };
 
 /* In a worker (or here): run the scenario, and encode what it saw. */
@@ -51,6 +53,7 @@ static void run_task(void *ctx, size_t t, struct strbuf *out)
 	size_t r = rt->slot[t], k = r / rt->n, i = r % rt->n;
 	struct obs_run obs;
 	struct run_opts run = *rt->run;
+	run.user = rt->users[i].name ? &rt->users[i] : NULL;
 	info("%s: running on %s (%zu stop%s)", rt->sc[i].file, rt->kernels[k].version,
 	     rt->sc[i].nstops, rt->sc[i].nstops == 1 ? "" : "s");
 	run_scenario(&rt->sc[i], &rt->targets[k], &run, &obs);
@@ -107,6 +110,7 @@ static int cmd_run(int argc, char **argv)
 	struct match_result *res = NULL;
 	size_t n = 0, total = 0;
 	struct run_target *targets = NULL;
+	struct userprog *users = NULL;
 	size_t *slot = NULL;
 	int rc, jobs = default_jobs();
 	int64_t t0 = now_ms(), build_ms = -1;
@@ -137,9 +141,12 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	build_ms = now_ms() - tb;
 	/* Names only the images know are checked before anything boots. */
-	for (size_t i = 0; i < n; i++)
-		if (cli_check_names(&sc[i], &im))
-			rc = KDIVE_EXIT_USAGE;
+	users = xcalloc(n, sizeof(*users));
+	for (size_t i = 0; i < n; i++) {
+		int c = cli_check_names(&sc[i], &im, &users[i]);
+		if (c && rc != KDIVE_EXIT_INFRA)
+			rc = c;
+	}
 	if (rc)
 		goto out;
 	/* Every scenario on every kernel: results kernel by kernel. */
@@ -170,7 +177,7 @@ static int cmd_run(int argc, char **argv)
 		}
 	}
 	/* Side by side, each scenario in a worker of its own, or one after another. */
-	struct run_tasks rt = { sc, n, targets, &run, slot, obs, res, im.kernels };
+	struct run_tasks rt = { sc, n, targets, &run, slot, obs, res, im.kernels, users };
 	/* (One gdb port serves one guest at a time.) */
 	if (a.boot.guest.gdb_port)
 		jobs = 1;
@@ -204,6 +211,9 @@ out:
 		obs_run_release(&obs[i]);
 	for (size_t i = 0; sc && i < n; i++)
 		scenario_release(&sc[i]);
+	for (size_t i = 0; users && i < n; i++)
+		userprog_release(&users[i]);
+	free(users);
 	free(res);
 	free(obs);
 	free(kid);

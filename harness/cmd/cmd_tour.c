@@ -67,6 +67,7 @@ out:
 	if (t.have_sc)
 		scenario_release(&t.sc);
 	cli_images_release(&t.im);
+	userprog_release(&t.user);
 	strbuf_release(&t.out);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #define KDIVE_TOUR_H
 
 #include "cli.h"
+#include "userprog.h"
 #include "json.h"
 #include "obs.h"
 #include "scenario.h"
@@ -102,6 +103,7 @@ struct tour {
 	const struct kernel *k;  /* the kernel: im's first */
 	struct scenario sc;      /* the scenario file toured, or fork.scn for its narration */
 	int have_sc;             /* sc was loaded */
+	struct userprog user;    /* sc's program when it is a user's (a path); else zeroed */
 	const struct cli_args *args; /* the command line, for --output */
 	const struct tour_renderer *render; /* text, JSON or HTML */
 	int color;               /* ANSI attributes allowed */

@@ -156,7 +156,7 @@ static int scenario_open(struct tour *t, struct cli_args *a, const char *path)
 		return rc;
 	t->have_sc = 1;
 	rc = cli_resolve_images(&t->im, &a->boot, 1);
-	if (rc || (rc = cli_check_names(&t->sc, &t->im)))
+	if (rc || (rc = cli_check_names(&t->sc, &t->im, &t->user)))
 		return rc;
 	t->k = &t->im.kernels[0];
 	for (size_t i = 0; i < t->sc.nstops; i++)
@@ -183,7 +183,8 @@ int tour_scenario(struct tour *t, struct cli_args *a, const char *path)
 		.what = t->sc.name ? t->sc.name : "a scenario", .intro = t->sc.say,
 		.title = title, .program = t->sc.program, .debug = path, .never = &never,
 	};
-	struct run_opts ro = { .boot = a->boot.guest, .on_stop = stop_step, .on_stop_ctx = t };
+	struct run_opts ro = { .boot = a->boot.guest, .on_stop = stop_step, .on_stop_ctx = t,
+			       .user = t->user.name ? &t->user : NULL };
 	cli_run_target(&t->im, t->k, &rt);
 	if (t->render->begin)
 		t->render->begin(t, &doc);

@@ -412,6 +412,11 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 		obs->boot_ms = now_ms() - s->t0;
 		rc = 0;
 	}
+	struct session_info info;
+	session_describe(s, &info);
+	obs->program_status = info.program_status;
+	if (info.program_output)
+		obs_output_set(obs, info.program_output, info.program_output_len);
 	if (r == STEP_FAIL_GDB && !why.len)
 		say_failure(s, &why, "gdb or QEMU failed (see above)");
 	if (r == STEP_FAIL || r == STEP_FAIL_GDB)
@@ -425,7 +430,7 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 int run_scenario(const struct scenario *sc, const struct run_target *t, struct run_opts *o,
 		 struct obs_run *obs)
 {
-	struct session_image img = { t->bzimage, t->vmlinux, t->initrd, t->progs };
+	struct session_image img = { t->bzimage, t->vmlinux, t->initrd, t->progs, o->user };
 	struct boot_opts b = o->boot;
 	struct strbuf why = STRBUF_INIT;
 	struct session s;

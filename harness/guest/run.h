@@ -32,7 +32,7 @@ struct run_target {
 	const char *version;  /* kernel release ("6.12.117"), for the guards */
 	const char *initrd;   /* initramfs */
 	const char *progs;    /* directory of the guest programs with their symbols */
-	const char *roots[5]; /* directories source paths are made relative to, NULL-ended */
+	const char *roots[6]; /* directories source paths are made relative to, NULL-ended */
 	const struct syscalls *syscalls; /* the kernel's syscall table (may be empty) */
 };
 
@@ -40,6 +40,8 @@ struct run_target {
 struct run_opts {
 	struct boot_opts boot; /* how the guest boots (timeout_s 0: the scenario's own, or
 				  the session's default) */
+	const struct userprog *user; /* the scenario's program when it is a user's (a path),
+				  else NULL */
 	run_stop_fn on_stop;  /* or NULL */
 	void *on_stop_ctx;
 	int quit;             /* set when on_stop ended the run */
