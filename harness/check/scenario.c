@@ -51,6 +51,16 @@ static void stop_release(struct scenario_stop *st)
 	free(st->checks);
 }
 
+/* An empty scenario: no vectors allocated, no exit status expected. */
+static void scenario_init(struct scenario *sc)
+{
+	strvec_init(&sc->args);
+	strvec_init(&sc->sources);
+	strvec_init(&sc->cflags);
+	strvec_init(&sc->libs);
+	sc->exit_status = -1;
+}
+
 void scenario_release(struct scenario *sc)
 {
 	free(sc->file);
@@ -68,8 +78,9 @@ void scenario_release(struct scenario *sc)
 		free(sc->steps[i].say);
 	}
 	free(sc->steps);
+	scenario_program_release(sc);
 	memset(sc, 0, sizeof(*sc));
-	strvec_init(&sc->args);
+	scenario_init(sc);
 }
 
 /* ---- the parser ---- */
@@ -104,10 +115,14 @@ const char *scenario_suggest(struct parser *p, const struct lexer_word *w,
 }
 
 const char *const scenario_top_directives[] = { "scenario", "program", "lstar",
-					       "timeout", "stop", "step", "say", NULL };
+					       "timeout", "stop", "step", "say", "sources",
+					       "cflags", "libs", "file", "exit", "output",
+					       "tap", NULL };
 const char *const scenario_body_directives[] = { "say", "frames", "user", "regs", NULL };
 static const char *const all_directives[] = { "scenario", "program", "lstar", "timeout", "stop",
-					      "step", "say", "frames", "user", "regs", NULL };
+					      "step", "say", "frames", "user", "regs", "sources",
+					      "cflags", "libs", "file", "exit", "output", "tap",
+					      NULL };
 
 int scenario_no_guard(struct parser *p, const struct guard *g, size_t gcol,
 		      const struct lexer_word *w)
@@ -288,6 +303,8 @@ static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word
 			perr(p, w->col, "%s outside a stop", qw(p, 0, w));
 		return;
 	}
+	if (scenario_program_line(p, lx, w, g, gcol))
+		return;
 	if (lexer_word_is(w, "scenario")) {
 		if (p->scenario_line)
 			return scenario_dup_directive(p, w, p->scenario_line);
@@ -296,28 +313,6 @@ static void top_line(struct parser *p, struct lexer *lx, const struct lexer_word
 			return;
 		sc->name = xstrndup(arg.s, arg.len);
 		sc->guard = *g;
-	} else if (lexer_word_is(w, "program")) {
-		if (scenario_no_guard(p, g, gcol, w))
-			return;
-		if (p->program_line)
-			return scenario_dup_directive(p, w, p->program_line);
-		p->program_line = p->lineno;
-		if (!lexer_next(lx, &arg))
-			return (void)perr(p, w->col,
-					  "missing argument: program NAME [ARG]... (NAME from "
-					  "initramfs/progs/)");
-		if (arg.s[0] == '[')
-			return (void)perr(p, arg.col, "a version guard goes at the start of the line");
-		sc->program = xstrndup(arg.s, arg.len);
-		sc->program_line = p->lineno;
-		sc->program_col = (int)arg.col;
-		/* Every byte of a word reaches the program as it is: the run line escapes
-		 * them (a scenario file holds no NUL). */
-		while (lexer_next(lx, &arg)) {
-			char *a = xstrndup(arg.s, arg.len);
-			strvec_push(&sc->args, a);
-			free(a);
-		}
 	} else if (lexer_word_is(w, "lstar")) {
 		if (sc->lstar_line)
 			return scenario_dup_directive(p, w, sc->lstar_line);
@@ -479,7 +474,7 @@ int scenario_parse_buf(struct scenario *sc, const char *file, const char *text, 
 
 	memset(&p, 0, sizeof(p));
 	memset(sc, 0, sizeof(*sc));
-	strvec_init(&sc->args);
+	scenario_init(sc);
 	strbuf_init(&p.q[0], 0);
 	strbuf_init(&p.q[1], 0);
 	p.sc = sc;
@@ -498,6 +493,7 @@ int scenario_parse_buf(struct scenario *sc, const char *file, const char *text, 
 		pos = end + 1;
 	}
 	close_top(&p);
+	scenario_program_close(&p);
 	if (!sc->program && !p.program_line && !p.bad_bytes)
 		scenario_perr_at(&p, 1, 1, "missing 'program' line (the guest program to run)");
 	if (!sc->name)

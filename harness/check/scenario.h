@@ -6,6 +6,17 @@
  *
  *   scenario fork                       name (default: the file's base name)
  *   program  fork [ARG]...              guest program from initramfs/progs/, arguments
+ *   program  ./repro.c [ARG]...         or a host path (it holds a '/'), relative to the
+ *                                       scenario's directory: a C/assembler source that
+ *                                       kdive builds, or a prebuilt static binary
+ *   sources  util.c more.S              more sources built with the program (.c .S .s)
+ *   cflags   -DFOO -O2                  compiler flags added to kdive's   } source
+ *   libs     -lm                        linker arguments after the objects } programs only
+ *   file     data/in.bin /tmp/in.bin    a data file copied into the guest (repeatable)
+ *   exit     0                          the program's expected exit status (0-255)
+ *   output   contains TEXT              what it prints must hold TEXT (rest of the line)
+ *   output   lacks TEXT                 ... must not hold TEXT (both repeatable)
+ *   tap                                 it prints TAP/KTAP: each of its tests must pass
  *   lstar    entry_SYSCALL_64           MSR_LSTAR must resolve to this symbol
  *   timeout  60                         seconds for the whole scenario
  *
@@ -96,6 +107,20 @@ struct scenario_step {
 	int line;           /* line of the step directive */
 };
 
+/* A data file the program needs in the guest: `file HOST GUEST`. */
+struct scenario_file {
+	char *host;         /* host path as written (relative to the scenario's directory); owned */
+	char *guest;        /* absolute guest path; owned */
+	int line, col;      /* where HOST was written */
+};
+
+/* An expectation on what the program printed: `output contains TEXT`. */
+struct scenario_output {
+	char *text;         /* TEXT, to the end of the line (like say); owned */
+	int line, col;      /* where TEXT was written */
+	int negate;         /* `output lacks TEXT`: TEXT must not appear */
+};
+
 /* A whole scenario file. */
 struct scenario {
 	char *file;         /* path it was read from; owned */
@@ -114,7 +139,30 @@ struct scenario {
 	struct guard guard; /* guard of the scenario line: skip the whole scenario */
 	int lstar_line;     /* line of the lstar directive, 0 when absent */
 	int program_line, program_col; /* where the program is named */
+
+	int program_is_path;        /* 1: program is a host path (it holds a '/'), relative to
+				       the scenario file's directory; 0: a built-in name */
+	struct strvec sources;      /* `sources PATH...`: more files built with the program */
+	struct strvec cflags;       /* `cflags WORD...`: compiler flags added to kdive's */
+	struct strvec libs;         /* `libs WORD...`: linker arguments after the objects */
+	int sources_line, cflags_line, libs_line; /* 0 when absent */
+	int sources_col, cflags_col, libs_col;    /* column of the first word after each */
+	struct scenario_file *files; /* `file HOST GUEST` lines, in file order */
+	size_t nfiles;
+	int exit_status;            /* `exit N` (0-255): the program's expected exit status;
+				       -1: none */
+	int exit_line, exit_col;    /* where N was written; 0 when absent */
+	struct scenario_output *outputs; /* `output contains|lacks TEXT`, in file order */
+	size_t noutputs;
+	int tap;                    /* `tap`: the program prints TAP/KTAP; its tests are nested
+				       under the scenario and each must pass (default 0) */
+	int tap_line;               /* line of the tap directive, 0 when absent */
 };
+
+/* 1 when sc's program is a host path to a C or assembler source (.c, .S, .s). */
+int scenario_program_is_source(const struct scenario *sc);
+/* 1 when sc expects something of the program itself: exit, output or tap. */
+int scenario_has_program_verdict(const struct scenario *sc);
 
 /*
  * Parse text (read from file) into sc. Returns 0, or -1 with one

@@ -1,7 +1,9 @@
 /*
- * The scenario parser's own header, for its two halves: scenario.c (the lines of a
- * file, their indentation levels, the top-level directives and steps, the entry points)
- * and scenario_stop.c (a stop's line and its body: say, frames, user, regs). Other
+ * The scenario parser's own header, for its three parts: scenario.c (the lines of a
+ * file, their indentation levels, the top-level directives and steps, the entry points),
+ * scenario_stop.c (a stop's line and its body: say, frames, user, regs) and
+ * scenario_program.c (the program and what it must do: program, sources, cflags, libs,
+ * file, exit, output, tap). Other
  * modules include scenario.h. Depends on scenario, lexer, guard and util.
  */
 #ifndef KDIVE_SCENARIO_PARSE_H
@@ -41,6 +43,8 @@ struct parser {
 	size_t steps_alloc;   /* slots in sc->steps */
 	int last_step_line;   /* line of the latest step, 0 before the first */
 	struct scenario_step *step; /* the open step (its say lines may follow), or NULL */
+	size_t files_alloc;   /* slots in sc->files */
+	size_t outputs_alloc; /* slots in sc->outputs */
 
 	/* the open stop (its body may follow), or NULL at the top level */
 	struct scenario_stop *stop;
@@ -109,6 +113,18 @@ int scenario_no_guard(struct parser *p, const struct guard *g, size_t gcol,
 void scenario_add_say(char **say, const struct lexer_word *text);
 /* "duplicate 'W' (first on line N)". */
 void scenario_dup_directive(struct parser *p, const struct lexer_word *w, int first);
+
+/*
+ * scenario_program.c: a top-level line whose first word w is one of program, sources,
+ * cflags, libs, file, exit, output, tap (after the guard g at gcol, refused): parsed,
+ * errors reported, 1. Any other word: 0, nothing done.
+ */
+int scenario_program_line(struct parser *p, struct lexer *lx, const struct lexer_word *w,
+			  const struct guard *g, size_t gcol);
+/* At the end of the file: sources/cflags/libs without a program built from source. */
+void scenario_program_close(struct parser *p);
+/* Free what the program's lines put in sc (not zeroing it). */
+void scenario_program_release(struct scenario *sc);
 
 /* scenario_stop.c: a stop's line, opening the stop (p->stop). */
 void scenario_stop_parse(struct parser *p, struct lexer *lx, const struct lexer_word *dir,

@@ -56,7 +56,8 @@ FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c $(BASE_SRC)
 
 FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
 FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/check/scenario.c harness/check/guard.c \
-	harness/check/scenario_stop.c harness/check/lexer.c harness/check/errnos.c $(BASE_SRC)
+	harness/check/scenario_stop.c harness/check/scenario_program.c harness/check/lexer.c \
+	harness/check/errnos.c $(BASE_SRC)
 
 FUZZ_ELF := $(FUZZ_DIR)/fuzz_elf
 FUZZ_ELF_DICT := $(FUZZ_DIR)/elf.dict

@@ -443,7 +443,7 @@ TEST(scenario_errors_directives)
 	EXPECT_ERROR("program p\nstop f\n  fram\n",
 		     "t.scn:3:3: unknown stop directive 'fram' (did you mean 'frames'?)");
 	EXPECT_ERROR("program\n", "t.scn:1:1: missing argument: program NAME [ARG]... (NAME from "
-				   "initramfs/progs/)");
+				   "initramfs/progs/, or a path such as ./repro.c)");
 	EXPECT_ERROR("program p\nlstar\n", "t.scn:2:1: missing argument: lstar SYMBOL");
 	EXPECT_ERROR("program p\n  scenario\n", "t.scn:2:3: unexpected indentation (only the "
 						"lines under a 'stop' or a 'step' are indented)");
