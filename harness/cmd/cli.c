@@ -193,6 +193,12 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 	case CLI_KEY_APPEND: a->boot.guest.append = arg; return 0;
 	case CLI_KEY_INDEX: a->boot.index = 1; return 0;
 	case CLI_KEY_NO_SNAPSHOT: a->boot.no_snapshot = 1; return 0;
+	case CLI_KEY_PROGRAM:
+		if (!*arg)
+			return cli_usage_error(c->name, "--program needs a program: a path (./repro.c) "
+					       "or a built-in name (fork)");
+		a->boot.program = arg;
+		return 0;
 	case CLI_KEY_SMP:
 		v = strtol(arg, &end, 10);
 		if (*end || end == arg || v < 1 || v > 8)
@@ -263,6 +269,12 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_arg
 		}
 	}
 	longopts[n] = (struct option){ NULL, 0, NULL, 0 };
+	/* Everything after "--" is an operand: the program's arguments. */
+	for (int k = 1; k < argc; k++)
+		if (!strcmp(argv[k], "--")) {
+			a->nafter = argc - k - 1;
+			break;
+		}
 	optind = 1;
 	opterr = 0;
 	while (!rc && (key = getopt_long(argc, argv, shorts.buf, longopts, NULL)) != -1) {

@@ -36,6 +36,7 @@ enum cli_key {
 	CLI_KEY_APPEND,       /* --append ARGS */
 	CLI_KEY_INDEX,        /* --index */
 	CLI_KEY_NO_SNAPSHOT,  /* --no-snapshot */
+	CLI_KEY_PROGRAM,      /* --program PATH */
 };
 
 /* One option of a command: how it is parsed, and its line in --help. */
@@ -83,6 +84,11 @@ struct cli_opt {
 #define CLI_OPT_NO_SNAPSHOT { "no-snapshot", CLI_KEY_NO_SNAPSHOT, 0, NULL, \
 	"boot every guest instead of restoring its warm snapshot\n" \
 	"(KDIVE_NO_SNAPSHOT=1 does the same)" }
+#define CLI_OPT_PROGRAM { "program", CLI_KEY_PROGRAM, 0, "PATH", \
+	"the guest program: your own as a path (./repro.c, several C\n" \
+	"files are a scenario's `sources`; or a prebuilt x86-64 ELF,\n" \
+	"static or dynamic), or a built-in name (fork); its arguments\n" \
+	"after `--`. With a SCENARIO it replaces the scenario's program" }
 #define CLI_OPT_END { NULL, 0, 0, NULL, NULL }
 /* The options of every command that boots a guest: --kernel, --vmlinux, --index,
  * --kaslr, --smp, --append, --no-snapshot. */
@@ -199,6 +205,7 @@ struct cli_boot_opts {
 				   the snapshots' directory once cli_resolve_images() knows it */
 	int index;           /* --index: use an indexed copy of a prebuilt vmlinux */
 	int no_snapshot;     /* --no-snapshot (or KDIVE_NO_SNAPSHOT): boot every guest */
+	const char *program; /* --program PATH, or NULL */
 };
 
 /* A command line, parsed. */
@@ -210,6 +217,7 @@ struct cli_args {
 	int verbose;         /* -v (debug logs, or report detail with detail_v) */
 	char **rest;         /* the operands (argv's tail) */
 	int nrest;           /* how many */
+	int nafter;          /* how many of them came after "--" (the last nafter) */
 	char format_buf[16]; /* the default format's name */
 };
 
@@ -242,6 +250,13 @@ int cli_format_is(const struct cli_args *a, const char *name);
  * boots.
  */
 int cli_check_names(const struct scenario *sc, const struct cli_images *im, struct userprog *u);
+/*
+ * --program PATH [-- ARGS]: make sc run it. With a scenario loaded (have_sc), its
+ * program, arguments (when ARGS are given) and build lines are replaced; without, sc
+ * becomes a scenario of that program alone, named after it, expecting exit status 0.
+ * Nothing when --program was not given.
+ */
+void cli_program_scenario(const struct cli_args *a, struct scenario *sc, int have_sc);
 /* The run target of kernel k with im's initramfs; nothing copied. */
 void cli_run_target(const struct cli_images *im, const struct kernel *k, struct run_target *t);
 

@@ -302,8 +302,13 @@ static int prepare_user_program(const struct scenario *sc, const struct cli_imag
 						   sc->files[i].line, sc->files[i].col };
 	int first = sc->sources_line ? sc->sources_line : sc->cflags_line ? sc->cflags_line
 										 : sc->libs_line;
+	/* --program's path starts where kdive runs; a scenario's, at the scenario. */
+	char cwd[PATH_MAX], *path = NULL;
+	if (!sc->program_line && sc->program[0] != '/' && getcwd(cwd, sizeof(cwd)))
+		path = xstrfmt("%s/%s", cwd, sc->program + (strncmp(sc->program, "./", 2) ? 0 : 2));
 	struct userprog_spec spec = {
-		.path = sc->program, .dir = slash ? dir : ".", .origin = sc->file,
+		.path = path ? path : sc->program, .dir = slash ? dir : ".",
+		.origin = sc->program_line ? sc->file : "--program",
 		.line = sc->program_line, .col = sc->program_col, .sources = &sc->sources,
 		.cflags = &sc->cflags, .libs = &sc->libs, .flags_line = first, .files = files,
 		.nfiles = sc->nfiles, .cache = im->cache, .epoch = im->epoch,
@@ -322,6 +327,7 @@ static int prepare_user_program(const struct scenario *sc, const struct cli_imag
 	strbuf_release(&err);
 	free(files);
 	free(dir);
+	free(path);
 	return rc;
 }
 
@@ -367,4 +373,33 @@ int cli_check_names(const struct scenario *sc, const struct cli_images *im, stru
 	if (bad)
 		userprog_release(u);
 	return bad ? KDIVE_EXIT_USAGE : KDIVE_EXIT_PASS;
+}
+
+void cli_program_scenario(const struct cli_args *a, struct scenario *sc, int have_sc)
+{
+	const char *path = a->boot.program;
+	if (!path)
+		return;
+	if (!have_sc) {
+		const char *base = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
+		memset(sc, 0, sizeof(*sc));
+		sc->file = xstrdup("--program");
+		sc->name = xstrdup(*base ? base : path);
+		sc->exit_status = 0;
+	} else {
+		strvec_clear(&sc->sources);
+		strvec_clear(&sc->cflags);
+		strvec_clear(&sc->libs);
+		sc->sources_line = sc->cflags_line = sc->libs_line = 0;
+	}
+	if (!have_sc || a->nafter) {
+		strvec_clear(&sc->args);
+		for (int i = a->nrest - a->nafter; i < a->nrest; i++)
+			strvec_push(&sc->args, a->rest[i]);
+	}
+	free(sc->program);
+	sc->program = xstrdup(path);
+	sc->program_is_path = strchr(path, '/') != NULL;
+	/* Its faults name the option, not a line of the scenario. */
+	sc->program_line = sc->program_col = 0;
 }

@@ -82,7 +82,7 @@ static int cmd_record(int argc, char **argv)
 	rc = cli_parse(&cli_cmd_record, argc, argv, &a, record_option, &dry);
 	if (rc)
 		goto out;
-	if (a.nrest != 1) {
+	if (a.nrest - a.nafter != 1) {
 		rc = cli_usage_error("record", "give exactly one scenario file");
 		goto out;
 	}
@@ -90,6 +90,7 @@ static int cmd_record(int argc, char **argv)
 	rc = cli_load_scenario(path, &sc, &text);
 	if (rc)
 		goto out;
+	cli_program_scenario(&a, &sc, 1);
 	parsed = 1;
 	rc = cli_resolve_images(&im, &a.boot, 1);
 	if (rc)
@@ -157,6 +158,7 @@ const struct cli_command cli_cmd_record = {
 		CLI_OPT_KEEP,
 		{ "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS",
 		  "limit (default: the scenario's `timeout`, or 300)" },
+		CLI_OPT_PROGRAM,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

@@ -119,17 +119,25 @@ static int cmd_run(int argc, char **argv)
 	rc = cli_parse(&cli_cmd_run, argc, argv, &a, run_option, &jobs);
 	if (rc)
 		goto out;
-	n = (size_t)a.nrest;
-	if (!n) {
-		rc = cli_usage_error("run", "name at least one scenario file (scenarios/*.scn)");
+	n = (size_t)(a.nrest - a.nafter);
+	if (!n && !a.boot.program) {
+		rc = cli_usage_error("run", "name at least one scenario file (scenarios/*.scn), or "
+				     "a program: --program ./repro.c");
 		goto out;
 	}
 	/* Every file is checked before anything boots: a typo costs no boot. */
-	sc = xcalloc(n, sizeof(*sc));
+	sc = xcalloc(n ? n : 1, sizeof(*sc));
 	int bad = 0;
 	for (size_t i = 0; i < n; i++) {
 		if (cli_load_scenario(a.rest[i], &sc[i], NULL))
 			bad = 1;
+		else
+			cli_program_scenario(&a, &sc[i], 1);
+	}
+	if (!n) {
+		/* --program alone: the program's own verdict, its exit status. */
+		cli_program_scenario(&a, &sc[0], 0);
+		n = 1;
 	}
 	if (bad) {
 		rc = KDIVE_EXIT_USAGE;
@@ -250,6 +258,7 @@ const struct cli_command cli_cmd_run = {
 		  "or kcidb (KernelCI's KCIDB I/O schema v5: a checkout and a build\n"
 		  "per kernel, a test per scenario and per stop, for kcidb-submit)" },
 		CLI_OPT_OUTPUT,
+		CLI_OPT_PROGRAM,
 		{ "keep", CLI_KEY_KEEP, 0, NULL,
 		  "keep each run directory (console.log, qemu.log, gdb.mi)" },
 		{ "timeout", CLI_KEY_TIMEOUT, 0, "SECONDS",

@@ -48,11 +48,16 @@ static int cmd_tour(int argc, char **argv)
 		 : cli_format_is(&a, "html") ? &tour_html : &tour_text;
 	t.color = cli_color(&a);
 	t.width = terminal_width();
-	if (a.nrest > 1) {
+	if (a.nrest - a.nafter > 1) {
 		rc = cli_usage_error("tour", "one tour at a time: fork, or a scenario file");
 		goto out;
 	}
-	if (!a.nrest || !strcmp(a.rest[0], "fork")) {
+	if (a.boot.program && a.nrest == a.nafter) {
+		rc = cli_usage_error("tour", "--program needs a scenario to tour its stops: kdive "
+				     "tour SCENARIO --program %s", a.boot.program);
+		goto out;
+	}
+	if (a.nrest == a.nafter || !strcmp(a.rest[0], "fork")) {
 		rc = tour_fork(&t, &a);
 		goto out;
 	}
@@ -111,6 +116,7 @@ const struct cli_command cli_cmd_tour = {
 		  "(one self-contained page, the stack drawn as SVG)" },
 		CLI_OPT_OUTPUT,
 		CLI_OPT_KEEP,
+		CLI_OPT_PROGRAM,
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
 	},

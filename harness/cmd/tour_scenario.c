@@ -155,6 +155,7 @@ static int scenario_open(struct tour *t, struct cli_args *a, const char *path)
 	if (rc)
 		return rc;
 	t->have_sc = 1;
+	cli_program_scenario(a, &t->sc, 1);
 	rc = cli_resolve_images(&t->im, &a->boot, 1);
 	if (rc || (rc = cli_check_names(&t->sc, &t->im, &t->user)))
 		return rc;

@@ -534,6 +534,8 @@ static int enter_program(struct session *s, struct strbuf *why)
 		if (!r)
 			gdb_note(&s->gdb, "KASLR: LSTAR 0x%llx, slide 0x%llx", (unsigned long long)s->lstar,
 				 (unsigned long long)s->slide);
+		if (!r)
+			r = session_prog_libraries(s);
 		goto out;
 	}
 	/* Arm late: one cheap user-space breakpoint at the program's main; the caller's
@@ -551,6 +553,8 @@ static int enter_program(struct session *s, struct strbuf *why)
 	}
 	mi_record_free(st);
 	r = session_delete(s, mainbp);
+	if (!r)
+		r = session_prog_libraries(s);
 out:
 	return r;
 }

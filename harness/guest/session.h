@@ -119,6 +119,7 @@ struct session {
 				  program's guest path; not owned */
 	char *prog_elf;        /* the program's symbol file; owned */
 	uint64_t prog_base;    /* where a PIE program is loaded (0: as linked) */
+	const struct userprog *user; /* the user's program, or NULL: a built-in; not owned */
 	char *disk;            /* the guest's disk image in the run directory; owned */
 	char *initrd;          /* this boot's own initramfs (no virtio-blk), or NULL; owned */
 	char *program_output;  /* what the program printed (console), or NULL; owned */

@@ -39,6 +39,9 @@ int session_prog_prepare(struct session *s, const struct session_image *img, con
 			 const char **snapdir);
 int session_prog_symbols(struct session *s);
 int session_prog_verdict(struct session *s, const char *console, size_t len);
+/* At the program's main: gdb's symbols for each library a dynamic program loaded, at
+ * its address (the guest's link map). 0 (nothing for a static one), or -1 reported. */
+int session_prog_libraries(struct session *s);
 void session_prog_release(struct session *s);
 
 #endif

@@ -71,6 +71,7 @@ int session_prog_prepare(struct session *s, const struct session_image *img, con
 	s->program = u ? u->name : program;
 	s->go_name = u ? u->guest : program;
 	s->prog_base = u ? u->load_base : 0;
+	s->user = u;
 	s->prog_elf = u ? xstrdup(u->elf) : xstrfmt("%s/%s", img->progs, program);
 	int disk = !u || kernel_has_disk(img->vmlinux);
 	/* Every guest has the disk, so that one snapshot serves every program. */
@@ -141,6 +142,76 @@ int session_prog_verdict(struct session *s, const char *console, size_t len)
 	free(done);
 	free(run);
 	return r;
+}
+
+/* Read a guest word at addr. 0 or -1 reported. */
+static int read_word(struct session *s, uint64_t addr, uint64_t *v)
+{
+	unsigned char b[8];
+	if (session_read_memory(s, addr, sizeof(b), b) < 0)
+		return -1;
+	memcpy(v, b, sizeof(b));
+	return 0;
+}
+
+/* gdb's symbols for one library at its load address (its guest path is its host path). */
+static int add_library(struct session *s, const char *path, uint64_t base)
+{
+	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
+	int r = 0;
+	if (access(path, R_OK) < 0)
+		debug("no symbols for the guest's '%s': not on this host", path);
+	else if (quote_gdb_arg(&q, path, &why) == 0)
+		r = session_console(s, "add-symbol-file %s -o 0x%llx", q.buf, (unsigned long long)base);
+	strbuf_release(&q);
+	strbuf_release(&why);
+	return r;
+}
+
+int session_prog_libraries(struct session *s)
+{
+	enum { DT_NULL_ = 0, DT_DEBUG_ = 21, MAX_DYN = 512, MAX_LIBS = 256 };
+	if (!s->user || !s->user->interp)
+		return 0;
+	/* At main the loader is done: the program's DT_DEBUG points at its r_debug, whose
+	 * r_map lists every object with its load address (l_addr) and name. */
+	struct strbuf why = STRBUF_INIT;
+	char *v = session_eval(s, "(unsigned long)&_DYNAMIC", &why);
+	uint64_t dyn = v ? strtoull(v, NULL, 0) : 0, rdebug = 0, map = 0;
+	free(v);
+	strbuf_release(&why);
+	if (!dyn)
+		return error("'%s' has no _DYNAMIC symbol: its libraries get no symbols",
+			     s->prog_elf);
+	for (int i = 0; i < MAX_DYN && !rdebug; i++) {
+		uint64_t tag, val;
+		if (read_word(s, dyn + 16 * i, &tag) < 0 || read_word(s, dyn + 16 * i + 8, &val) < 0)
+			return -1;
+		if (tag == DT_NULL_)
+			break;
+		if (tag == DT_DEBUG_)
+			rdebug = val;
+	}
+	if (!rdebug || read_word(s, rdebug + 8, &map) < 0)
+		return error("the guest's loader left no link map (DT_DEBUG) in '%s'", s->program);
+	for (int n = 0; map && n < MAX_LIBS; n++) {
+		uint64_t base, name, next;
+		unsigned char path[512] = { 0 };
+		if (read_word(s, map, &base) < 0 || read_word(s, map + 8, &name) < 0 ||
+		    read_word(s, map + 24, &next) < 0)
+			return -1;
+		/* A name may end near a page's end: read it in small pieces. */
+		for (size_t at = 0; name && at < sizeof(path) - 1; at += 64) {
+			if (session_read_memory(s, name + at, 64 < sizeof(path) - 1 - at ? 64
+							    : sizeof(path) - 1 - at, path + at) < 0 ||
+			    memchr(path + at, 0, 64 < sizeof(path) - 1 - at ? 64 : sizeof(path) - 1 - at))
+				break;
+		}
+		if (path[0] == '/' && add_library(s, (const char *)path, base) < 0)
+			return -1;
+		map = next;
+	}
+	return 0;
 }
 
 void session_prog_release(struct session *s)

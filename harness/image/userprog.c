@@ -193,11 +193,14 @@ static int compute_key(struct job *j, char hex[65])
 /* The first line of compiler output that says "error" (or the first line). */
 static void first_error(const char *out, struct strbuf *line)
 {
-	const char *at = strstr(out, ": error: ");
-	if (!at)
-		at = strstr(out, ": fatal error: ");
-	if (!at)
-		at = strstr(out, "undefined reference");
+	static const char *const marks[] = { ": error: ", ": fatal error: ", "undefined reference",
+					     "multiple definition" };
+	const char *at = NULL;
+	for (size_t i = 0; i < ARRAY_SIZE(marks); i++) {
+		const char *m = strstr(out, marks[i]);
+		if (m && (!at || m < at))
+			at = m;
+	}
 	const char *start = out;
 	if (at)
 		for (start = at; start > out && start[-1] != '\n'; start--)
@@ -332,6 +335,10 @@ static int inspect_elf(struct job *j)
 	} else if (x.type != ET_EXEC && x.type != ET_DYN) {
 		r = input_error(j, j->s->line, j->s->col, "'%s' is an ELF object, not an executable",
 				j->s->path);
+	} else if (!elf_symbol(&e, "main", &(uint64_t){ 0 })) {
+		r = input_error(j, j->s->line, j->s->col,
+				"'%s' has no symbol 'main' (stripped?): kdive stops the program at "
+				"its main, so it needs its symbol table", j->s->path);
 	} else if (x.type == ET_DYN && !x.interp) {
 		r = input_error(j, j->s->line, j->s->col,
 				"'%s' is a static PIE, which the guest loads wherever mmap puts it "
