@@ -535,7 +535,8 @@ static void count(struct match_result *res)
 enum match_status match_run(struct match_result *res, const struct scenario *sc,
 			    const struct obs_run *run, const char *kernel_version)
 {
-	static const struct obs_run no_run = { .error = (char *)"no observations" };
+	static const struct obs_run no_run = { .error = (char *)"no observations",
+					       .program_status = -1 };
 	struct strbuf reason = STRBUF_INIT;
 	if (!run)
 		run = &no_run;

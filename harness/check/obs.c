@@ -66,7 +66,34 @@ void obs_run_release(struct obs_run *r)
 		free(st->error);
 	}
 	free(r->stops);
+	free(r->program_output);
 	memset(r, 0, sizeof(*r));
+	r->program_status = -1;
+}
+
+void obs_output_set(struct obs_run *r, const char *text, size_t len)
+{
+	struct strbuf sb = STRBUF_INIT;
+	const size_t half = OBS_OUTPUT_MAX / 2;
+
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '\r' && i + 1 < len && text[i + 1] == '\n')
+			continue;
+		strbuf_addch(&sb, text[i] ? text[i] : '?');
+	}
+	free(r->program_output);
+	r->output_truncated = sb.len > OBS_OUTPUT_MAX;
+	if (r->output_truncated) {
+		struct strbuf cut = STRBUF_INIT;
+		strbuf_add(&cut, sb.buf, half);
+		if (cut.buf[cut.len - 1] != '\n')
+			strbuf_addch(&cut, '\n');
+		strbuf_addf(&cut, "[... %zu bytes left out ...]\n", sb.len - 2 * half);
+		strbuf_add(&cut, sb.buf + sb.len - half, half);
+		strbuf_release(&sb);
+		sb = cut;
+	}
+	r->program_output = strbuf_detach(&sb, NULL);
 }
 
 char *obs_relative_path(const char *file, const char *const *roots)
@@ -124,7 +151,7 @@ static void put_frames(struct strbuf *out, const struct obs_frame *f, size_t n)
 
 void obs_run_encode(const struct obs_run *r, struct strbuf *out)
 {
-	strbuf_addstr(out, "obs2;");
+	strbuf_addstr(out, "obs3;");
 	put_str(out, r->kernel_version);
 	put_str(out, r->lstar_symbol);
 	put_num(out, (long long)r->lstar_value);
@@ -136,6 +163,9 @@ void obs_run_encode(const struct obs_run *r, struct strbuf *out)
 	put_num(out, r->cpus);
 	put_num(out, r->boot_ms);
 	put_num(out, r->total_ms);
+	put_num(out, r->program_status);
+	put_str(out, r->program_output);
+	put_num(out, r->output_truncated);
 	put_num(out, (long long)r->nstops);
 	for (size_t i = 0; i < r->nstops; i++) {
 		const struct obs_stop *st = &r->stops[i];
@@ -229,7 +259,8 @@ int obs_run_decode(const char *data, size_t len, struct obs_run *r)
 {
 	struct cursor c = { data, data + len, 0 };
 	memset(r, 0, sizeof(*r));
-	if (len < 5 || memcmp(data, "obs2;", 5)) {
+	if (len < 5 || memcmp(data, "obs3;", 5)) {
+		r->program_status = -1;
 		return -1;
 	}
 	c.p += 5;
@@ -244,6 +275,13 @@ int obs_run_decode(const char *data, size_t len, struct obs_run *r)
 	r->cpus = (int)get_num(&c);
 	r->boot_ms = get_num(&c);
 	r->total_ms = get_num(&c);
+	r->program_status = (int)get_num(&c);
+	if (r->program_status < -1 || r->program_status > 255)
+		c.bad = 1;
+	r->program_output = get_str(&c);
+	r->output_truncated = (int)get_num(&c);
+	if (r->output_truncated != 0 && r->output_truncated != 1)
+		c.bad = 1;
 	r->nstops = get_count(&c, 12);
 	r->stops = xcalloc(r->nstops ? r->nstops : 1, sizeof(*r->stops));
 	for (size_t i = 0; i < r->nstops && !c.bad; i++) {

@@ -52,6 +52,9 @@ struct obs_kernel {
 	const char *key;      /* kdive's config key of a built kernel, or NULL */
 };
 
+/* Bytes of a program's output kept (obs_output_set()). */
+#define OBS_OUTPUT_MAX 65536
+
 /* A whole run of one scenario. */
 struct obs_run {
 	char *kernel_version; /* "6.12.117"; owned */
@@ -68,9 +71,25 @@ struct obs_run {
 	int cpus;             /* guest CPUs */
 	int64_t boot_ms;      /* boot to the guest program's end */
 	int64_t total_ms;     /* the whole scenario */
+	int program_status;   /* the program's exit status (0-255; 128+N killed by signal N),
+				 -1: unknown (it never ended) */
+	char *program_output; /* what it printed on its console (\r\n made \n), at most
+				 OBS_OUTPUT_MAX bytes kept; owned, may be NULL */
+	int output_truncated; /* 1: program_output lost bytes (the first OBS_OUTPUT_MAX/2 and
+				 the last OBS_OUTPUT_MAX/2 are kept, with a line
+				 "[... N bytes left out ...]" between) */
 };
 
-/* Free everything r owns (its stops, frames, values, strings) and zero it. */
+/*
+ * Set r->program_output from text[0..len) (any bytes; a NUL becomes '?'): "\r\n" made
+ * "\n", then, when more than OBS_OUTPUT_MAX bytes remain, the first and the last
+ * OBS_OUTPUT_MAX/2 kept with the line "[... N bytes left out ...]" between them and
+ * r->output_truncated set. Replaces (and frees) what r held.
+ */
+void obs_output_set(struct obs_run *r, const char *text, size_t len);
+
+/* Free everything r owns (its stops, frames, values, strings) and zero it (then
+ * program_status is -1: unknown). */
 void obs_run_release(struct obs_run *r);
 /* Free n frames and the array. */
 void obs_frames_free(struct obs_frame *f, size_t n);

@@ -434,6 +434,7 @@ int run_scenario(const struct scenario *sc, const struct run_target *t, struct r
 	obs->kernel_version = xstrdup(t->version);
 	obs->kaslr = b.kaslr;
 	obs->kaslr_slot = -1;
+	obs->program_status = -1; /* unknown until the program is seen to end */
 	obs->cpus = b.cpus ? b.cpus : 1;
 	if (!b.timeout_s)
 		b.timeout_s = sc->timeout_s;

@@ -37,6 +37,8 @@ static void sample(struct obs_run *r)
 	r->cpus = 2;
 	r->boot_ms = 1234;
 	r->total_ms = -1; /* any int64 */
+	r->program_status = 139;
+	obs_output_set(r, "ok 1 a;b\r\n3:x;\n", 15);
 	r->nstops = 2;
 	r->stops = xcalloc(2, sizeof(*r->stops));
 	struct obs_stop *s = &r->stops[0];
@@ -74,6 +76,9 @@ TEST(obs_encoding_round_trips_every_field)
 	EXPECT_EQ(b.cpus, 2);
 	EXPECT_EQ(b.boot_ms, 1234);
 	EXPECT_EQ(b.total_ms, -1);
+	EXPECT_EQ(b.program_status, 139);
+	EXPECT_STREQ(b.program_output, "ok 1 a;b\n3:x;\n");
+	EXPECT_EQ(b.output_truncated, 0);
 	ASSERT_EQ(b.nstops, 2);
 	const struct obs_stop *s = &b.stops[0];
 	EXPECT_EQ(s->hit, 1);
@@ -119,23 +124,38 @@ TEST(obs_decoding_refuses_what_encoding_never_makes)
 	EXPECT_EQ(obs_run_decode(enc.buf, enc.len, &b), -1);
 	/* Counts larger than the data, lengths past the end, not numbers, a NUL inside. */
 	static const char *const forged[] = {
-		"obs2;-;-;0;-;0;0;0;-1;1;0;0;99999999999;",
-		"obs2;-;-;0;-;0;0;0;-1;1;0;0;-1;",
-		"obs2;9:6.12;-;0;-;0;0;0;-1;1;0;0;0;",
-		"obs2;-;-;0x10;-;0;0;0;-1;1;0;0;0;",
-		"obs2;-;-;99999999999999999999999;-;0;0;0;-1;1;0;0;0;",
+		"obs3;-;-;0;-;0;0;0;-1;1;0;0;-1;-;0;99999999999;",
+		"obs3;-;-;0;-;0;0;0;-1;1;0;0;-1;-;0;-1;",
+		"obs3;9:6.12;-;0;-;0;0;0;-1;1;0;0;-1;-;0;0;",
+		"obs3;-;-;0x10;-;0;0;0;-1;1;0;0;-1;-;0;0;",
+		"obs3;-;-;99999999999999999999999;-;0;0;0;-1;1;0;0;-1;-;0;0;",
+		"obs3;-;-;0;-;0;0;0;-1;1;0;0;256;-;0;0;",   /* no exit status is 256 */
+		"obs3;-;-;0;-;0;0;0;-1;1;0;0;-2;-;0;0;",    /* nor -2 */
+		"obs3;-;-;0;-;0;0;0;-1;1;0;0;0;-;2;0;",     /* truncated is 0 or 1 */
+		"obs3;-;-;0;-;0;0;0;-1;1;0;0;0;5:ab;0;0;",  /* a length past its string */
+		"obs3;-;-;0;-;0;0;0;-1;1;0;0;0;0;",         /* the output left out */
+		"obs2;-;-;0;-;0;0;0;-1;1;0;0;0;", /* the format before the program's verdict */
 		"obs1;-;-;0;-;0;0;1;0;0;0;", /* the format before restored and kaslr_slot */
-		"obs3;-;-;0;-;0;0;0;-1;1;0;0;0;",
 		"",
 	};
-	for (size_t i = 0; i < sizeof(forged) / sizeof(*forged); i++)
+	for (size_t i = 0; i < sizeof(forged) / sizeof(*forged); i++) {
 		CHECK_(obs_run_decode(forged[i], strlen(forged[i]), &b) == -1, 0, "took '%s'",
 		       forged[i]);
-	const char nul[] = "obs2;3:a\0b;-;0;-;0;0;0;-1;1;0;0;0;";
+		EXPECT_EQ(b.program_status, -1);
+	}
+	const char nul[] = "obs3;-;-;0;-;0;0;0;-1;1;0;0;0;3:a\0b;0;0;";
 	EXPECT_EQ(obs_run_decode(nul, sizeof(nul) - 1, &b), -1);
-	const char ok[] = "obs2;-;-;0;-;0;0;0;-1;1;0;0;0;";
+	const char ok[] = "obs3;-;-;0;-;0;0;0;-1;1;0;0;-1;-;0;0;";
 	ASSERT_EQ(obs_run_decode(ok, sizeof(ok) - 1, &b), 0);
 	EXPECT_EQ(b.nstops, 0);
+	EXPECT_EQ(b.program_status, -1);
+	EXPECT_TRUE(b.program_output == NULL);
+	obs_run_release(&b);
+	const char out[] = "obs3;-;-;0;-;0;0;0;-1;1;0;0;255;0:;1;0;";
+	ASSERT_EQ(obs_run_decode(out, sizeof(out) - 1, &b), 0);
+	EXPECT_EQ(b.program_status, 255);
+	EXPECT_STREQ(b.program_output, "");
+	EXPECT_EQ(b.output_truncated, 1);
 	obs_run_release(&b);
 	obs_run_release(&a);
 	strbuf_release(&enc);
@@ -198,4 +218,61 @@ TEST(obs_frames_write_is_the_frame_format)
 	obs_frames_free(d, n);
 	obs_frames_free(f, n);
 	strbuf_release(&sb);
+}
+
+/* The output's bound and its \r\n rule: the first and last halves kept, a line between. */
+TEST(obs_output_set_bounds_the_output)
+{
+	struct obs_run r;
+	memset(&r, 0, sizeof(r));
+	obs_output_set(&r, "a\r\nb\rc\n\r\n", 9);
+	EXPECT_STREQ(r.program_output, "a\nb\rc\n\n");
+	EXPECT_EQ(r.output_truncated, 0);
+	obs_output_set(&r, "x\0y", 3); /* replaces; a NUL is no string's end */
+	EXPECT_STREQ(r.program_output, "x?y");
+	obs_output_set(&r, "", 0);
+	EXPECT_STREQ(r.program_output, "");
+
+	/* exactly OBS_OUTPUT_MAX after \r\n is made \n: all kept */
+	size_t n = OBS_OUTPUT_MAX + 1;
+	char *big = xmalloc(n + 1);
+	memset(big, 'a', n);
+	big[0] = '\r';
+	big[1] = '\n';
+	obs_output_set(&r, big, n);
+	EXPECT_EQ(r.output_truncated, 0);
+	EXPECT_EQ(strlen(r.program_output), OBS_OUTPUT_MAX);
+	free(big);
+
+	/* 3 * OBS_OUTPUT_MAX: halves of 'h' and 't', the middle left out */
+	n = 3 * (size_t)OBS_OUTPUT_MAX;
+	big = xmalloc(n);
+	memset(big, 'h', n / 2);
+	memset(big + n / 2, 't', n - n / 2);
+	obs_output_set(&r, big, n);
+	free(big);
+	EXPECT_EQ(r.output_truncated, 1);
+	struct strbuf want = STRBUF_INIT;
+	strbuf_addf(&want, "\n[... %zu bytes left out ...]\n", n - OBS_OUTPUT_MAX);
+	const char *mid = strstr(r.program_output, want.buf);
+	ASSERT_TRUE(mid != NULL);
+	EXPECT_EQ((size_t)(mid - r.program_output), OBS_OUTPUT_MAX / 2);
+	EXPECT_EQ(strlen(mid + want.len), OBS_OUTPUT_MAX / 2);
+	EXPECT_TRUE(r.program_output[0] == 'h' && mid[want.len] == 't');
+
+	/* it crosses a pipe whole */
+	struct strbuf enc = STRBUF_INIT;
+	struct obs_run b;
+	r.program_status = 3;
+	obs_run_encode(&r, &enc);
+	ASSERT_EQ(obs_run_decode(enc.buf, enc.len, &b), 0);
+	EXPECT_STREQ(b.program_output, r.program_output);
+	EXPECT_EQ(b.output_truncated, 1);
+	EXPECT_EQ(b.program_status, 3);
+	obs_run_release(&b);
+	strbuf_release(&enc);
+	strbuf_release(&want);
+	obs_run_release(&r);
+	EXPECT_TRUE(r.program_output == NULL);
+	EXPECT_EQ(r.program_status, -1);
 }
