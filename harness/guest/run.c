@@ -412,7 +412,11 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 		obs->boot_ms = now_ms() - s->t0;
 		rc = 0;
 	}
-	/* PROGRAM-VERDICT */
+	struct session_info info;
+	session_describe(s, &info);
+	obs->program_status = info.program_status;
+	if (info.program_output)
+		obs_output_set(obs, info.program_output, info.program_output_len);
 	if (r == STEP_FAIL_GDB && !why.len)
 		say_failure(s, &why, "gdb or QEMU failed (see above)");
 	if (r == STEP_FAIL || r == STEP_FAIL_GDB)

@@ -119,7 +119,9 @@ static char *prog_name(const char *path, int source)
 	return name;
 }
 
-static int hash_named_file(struct sha256 *c, const char *label, const char *path)
+/* label, name and the bytes of path (a file's place on this host is no input). */
+static int hash_named_file(struct sha256 *c, const char *label, const char *name,
+			   const char *path)
 {
 	struct strbuf data = STRBUF_INIT;
 	if (strbuf_read_file(&data, path) < 0) {
@@ -129,7 +131,7 @@ static int hash_named_file(struct sha256 *c, const char *label, const char *path
 	char len[32];
 	snprintf(len, sizeof(len), " %zu\n", data.len);
 	sha256_update(c, label, strlen(label) + 1);
-	sha256_update(c, path, strlen(path) + 1);
+	sha256_update(c, name, strlen(name) + 1);
 	sha256_update(c, len, strlen(len));
 	sha256_update(c, data.buf, data.len);
 	strbuf_release(&data);
@@ -166,15 +168,14 @@ static int compute_key(struct job *j, char hex[65])
 			/* The sources' directories do not shape the bytes (they are mapped):
 			 * only their names and contents. */
 			const char *base = strrchr(j->srcs.v[i], '/') + 1;
-			if (hash_named_file(&c, "source", j->srcs.v[i]) < 0)
+			if (hash_named_file(&c, "source", base, j->srcs.v[i]) < 0)
 				r = strbuf_error_errno(j->err, "cannot read '%s'", j->srcs.v[i]);
-			sha256_update(&c, base, strlen(base) + 1);
 		}
-	} else if (hash_named_file(&c, "elf", j->prog) < 0) {
+	} else if (hash_named_file(&c, "elf", "", j->prog) < 0) {
 		r = strbuf_error_errno(j->err, "cannot read '%s'", j->prog);
 	}
 	for (size_t i = 0; !r && i < j->libs.nr; i++)
-		if (hash_named_file(&c, "lib", j->libs.v[i]) < 0)
+		if (hash_named_file(&c, "lib", j->libs.v[i], j->libs.v[i]) < 0)
 			r = strbuf_error_errno(j->err, "cannot read '%s'", j->libs.v[i]);
 	for (size_t i = 0; !r && i < j->s->nfiles; i++) {
 		struct stat st;
@@ -182,7 +183,7 @@ static int compute_key(struct job *j, char hex[65])
 		snprintf(mode, sizeof(mode), "%o", stat(j->files[i], &st) == 0 ? st.st_mode & 0777 : 0);
 		sha256_update(&c, j->s->files[i].guest, strlen(j->s->files[i].guest) + 1);
 		sha256_update(&c, mode, strlen(mode) + 1);
-		if (hash_named_file(&c, "file", j->files[i]) < 0)
+		if (hash_named_file(&c, "file", "", j->files[i]) < 0)
 			r = strbuf_error_errno(j->err, "cannot read '%s'", j->files[i]);
 	}
 	sha256_final_hex(&c, hex);
@@ -278,6 +279,21 @@ static int resolve_libs(struct job *j, const char *interp)
 	for (char *l = out.buf, *end; l && *l; l = *end ? end + 1 : end) {
 		end = strchrnul(l, '\n');
 		char *line = xstrndup(l, end - l), *arrow = strstr(line, " => "), *path = line;
+		char *missing = strstr(line, "error while loading shared libraries: ");
+		if (missing) {
+			/* The loader stops at the first library it cannot open. */
+			missing += strlen("error while loading shared libraries: ");
+			missing[strcspn(missing, ":")] = '\0';
+			r = input_error(j, j->s->line, j->s->col,
+					"'%s' needs the library '%s', which the host's loader "
+					"cannot find", j->s->path, missing);
+			free(line);
+			continue;
+		}
+		if (line[0] != '\t') { /* the list's lines start with a tab */
+			free(line);
+			continue;
+		}
 		path += strspn(path, " \t");
 		if (arrow) {
 			if (!strncmp(arrow + 4, "not found", 9)) {

@@ -1,0 +1,129 @@
+# Your program on your kernel: a user's reproducer (sources, flags, libraries, data
+# files; a prebuilt static or dynamic ELF) reaches a warm guest, and what is wrong
+# with it is said before any guest starts.
+#
+# Sourced by tests/run, which runs the t_* functions in the order of its list,
+# tests=() (some use kernels an earlier test built); each gets its scratch directory
+# as $1. The checks (fail, expect_rc, contains...) are tests/lib.sh's.
+
+# The warm snapshots in the cache, one name a line.
+warm_entries() {
+	ls "${KDIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdive}/warm" 2>/dev/null | grep -v '\.lock$'
+}
+
+t_user_program_on_a_warm_guest() {
+	# examples/repro (a thread, an assembler source, -pthread -lrt, a data file), from
+	# a directory whose path has a blank, quotes, a comma and non-ASCII: restored from
+	# the snapshot every program shares (no new one), its stop and user frames as a
+	# built-in's; then from a copy elsewhere, the same build from the cache.
+	local dir="$1/my dir/o'neil \"q\", é" other="$1/elsewhere" before after
+	mkdir -p "$dir" "$other" && cp "$top"/examples/repro/* "$dir/" && cp "$top"/examples/repro/* "$other/" ||
+		return 1
+	"$KDIVE" -q run "$top/scenarios/getpid.scn" >/dev/null 2>&1 || fail "getpid.scn failed" || return 1
+	before=$(warm_entries)
+	"$KDIVE" run --format json --output "$1/repro.json" "$dir/repro.scn" 2>"$1/repro.err" ||
+		{ sed 's/^/# /' "$1/repro.err"; fail "repro.scn exited $?"; } || return 1
+	after=$(warm_entries)
+	[ "$before" = "$after" ] || fail "a user's program made a new snapshot: $after" || return 1
+	valid_report "$1/repro.json" || return 1
+	python3 - "$1/repro.json" <<'PY' || fail "repro.scn's result is not what it should be" || return 1
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+assert s["result"] == "pass" and s["restored"] is True, (s["result"], s["restored"], s["reason"])
+assert s["args"] == ["/data/input.txt"], s["args"]
+user = [(f["func"], f["file"]) for f in s["stops"][0]["user_frames"]]
+assert ("reader", "repro.c") in user, user
+PY
+	grep -q ': built repro (' "$1/repro.err" || grep -q ': program repro (' "$1/repro.err" ||
+		fail "no line says the program was built" || return 1
+	(cd "$other" && "$KDIVE" run repro.scn) >"$1/other.out" 2>&1 ||
+		{ sed 's/^/# /' "$1/other.out"; fail "repro.scn from another directory failed"; } || return 1
+	grep -q ': program repro (' "$1/other.out" ||
+		fail "the same sources elsewhere were built again" || return 1
+	# --program alone: the program's own verdict; its arguments after --.
+	(cd "$dir" && "$KDIVE" -q run --program ./repro.c -- /nonexistent) >"$1/alone.out" 2>&1
+	[ $? -ne 0 ] || fail "repro.c without sum.S built and passed" || return 1
+	grep -q "undefined reference to .sum_bytes'" "$1/alone.out" ||
+		fail "the linker's error is not said" || return 1
+}
+
+t_dynamic_program_brings_its_libraries() {
+	# A prebuilt PIE linked against the host's libc: its interpreter and libraries come
+	# along, gdb relocates its symbols and the libraries', main and the user frames
+	# through libc are found, its arguments arrive.
+	cat >"$1/dyn.c" <<'EOF'
+#include <fcntl.h>
+#include <stdio.h>
+#include <unistd.h>
+int main(int argc, char **argv)
+{
+	int fd = openat(AT_FDCWD, "/init", O_RDONLY);
+	printf("dynamic: %d args, fd %d, last '%s'\n", argc - 1, fd, argv[argc - 1]);
+	return fd >= 0 ? 0 : 1;
+}
+EOF
+	gcc -g -o "$1/dyn" "$1/dyn.c" || return 1
+	file -L "$1/dyn" | grep -q 'dynamically linked' || fail "gcc did not link dynamically" || return 1
+	cat >"$1/dyn.scn" <<'EOF'
+program ./dyn a,b "c d"
+stop do_sys_openat2 syscall=openat
+  user
+    ...
+    main   dyn.c
+    ...
+stop user main
+EOF
+	"$KDIVE" run --format json --output "$1/dyn.json" "$1/dyn.scn" 2>"$1/dyn.err" ||
+		{ sed 's/^/# /' "$1/dyn.err"; fail "dyn.scn exited $?"; } || return 1
+	grep -q 'took dyn (.* with 2 libraries' "$1/dyn.err" ||
+		{ grep 'dyn (' "$1/dyn.err"; fail "not the interpreter and libc"; } || return 1
+	python3 - "$1/dyn.json" <<'PY' || fail "dyn.scn's frames are not the program's" || return 1
+import json, sys
+s = json.load(open(sys.argv[1]))["scenarios"][0]
+assert s["result"] == "pass", s["reason"]
+user = [f["func"] for f in s["stops"][0]["user_frames"]]
+assert user[0] != "??" and "main" in user, user
+PY
+	(cd "$1" && "$KDIVE" -q run --program ./dyn -- x 'y z') >"$1/alone.out" 2>&1 ||
+		{ sed 's/^/# /' "$1/alone.out"; fail "run --program ./dyn failed"; } || return 1
+}
+
+t_program_faults_said_before_any_boot() {
+	# Each fault of a user's program: exit 2, FILE:LINE:COL (or --program), its
+	# reason, and no guest started.
+	local d=$1
+	printf 'int main(void) { return 3 }\n' >"$d/bad.c"
+	printf 'int main(void) { return 0; }\n' >"$d/ok.c"
+	printf 'int foo(void) { return 1; }\n' >"$d/libfoo.c"
+	printf 'int foo(void); int main(void) { return foo(); }\n' >"$d/needs.c"
+	gcc -shared -fPIC -o "$d/libfoo.so" "$d/libfoo.c" && gcc -o "$d/needs" "$d/needs.c" -L"$d" -lfoo &&
+		rm "$d/libfoo.so" || return 1
+	gcc -o "$d/stripped" "$d/ok.c" -s || return 1
+	# An aarch64 ELF header: what file(1) would call one.
+	printf '\177ELF\002\001\001\000\000\000\000\000\000\000\000\000\002\000\267\000' >"$d/arm"
+	truncate -s 65M "$d/big.bin"
+	check_fault() {
+		local name=$1 want=$2; shift 2
+		expect_rc 2 "$KDIVE" run "$@" || fail "$name: not exit 2" || return 1
+		contains "$out" "$want" || fail "$name: not said" || return 1
+		! grep -qE 'booting|restored' <<<"$out" || fail "$name: a guest started" || return 1
+	}
+	printf 'program ./bad.c\n' >"$d/bad.scn"
+	check_fault "a compile error" "bad.scn:1:9: './bad.c' does not compile: " "$d/bad.scn" || return 1
+	contains "$out" "bad.c:1:26: error: expected" || return 1
+	printf 'program ./missing.c\n' >"$d/missing.scn"
+	check_fault "a missing program" "missing.scn:1:9: program './missing.c' cannot be read" \
+		"$d/missing.scn" || return 1
+	printf 'program ./ok.c\nfile nothere.txt /data/x\n' >"$d/nofile.scn"
+	check_fault "a missing file" "nofile.scn:2:6: file 'nothere.txt' cannot be read" \
+		"$d/nofile.scn" || return 1
+	printf 'program ./arm\n' >"$d/arm.scn"
+	check_fault "another architecture" "is an ELF for aarch64, not x86-64" "$d/arm.scn" || return 1
+	printf 'program ./needs\n' >"$d/needs.scn"
+	check_fault "a missing library" "needs the library 'libfoo.so', which the host's loader" \
+		"$d/needs.scn" || return 1
+	check_fault "a stripped program" "has no symbol 'main' (stripped?)" --program "$d/stripped" || return 1
+	printf 'program ./ok.c\nfile big.bin /data/big\n' >"$d/big.scn"
+	check_fault "a program too large" "the guest takes at most 64 MiB" "$d/big.scn" || return 1
+	check_fault "--program's missing file" "--program: program" --program ./nothere.c || return 1
+}
