@@ -251,6 +251,13 @@ int cli_format_is(const struct cli_args *a, const char *name);
  */
 int cli_check_names(const struct scenario *sc, const struct cli_images *im, struct userprog *u);
 /*
+ * A user's program at path (from kdive's working directory), alone: built or found in
+ * the cache into *u. An exit code (2: the user's input, 3: the machinery); what went
+ * wrong in err.
+ */
+int cli_user_program(const struct cli_images *im, const char *path, struct userprog *u,
+		     struct strbuf *err);
+/*
  * --program PATH [-- ARGS]: make sc run it. With a scenario loaded (have_sc), its
  * program, arguments (when ARGS are given) and build lines are replaced; without, sc
  * becomes a scenario of that program alone, named after it, expecting exit status 0.

@@ -331,6 +331,18 @@ static int prepare_user_program(const struct scenario *sc, const struct cli_imag
 	return rc;
 }
 
+int cli_user_program(const struct cli_images *im, const char *path, struct userprog *u,
+		     struct strbuf *err)
+{
+	struct userprog_spec spec = { .path = path, .dir = ".", .origin = "program",
+				      .cache = im->cache, .epoch = im->epoch };
+	if (userprog_prepare(&spec, u, err) == 0)
+		return KDIVE_EXIT_PASS;
+	int rc = cli_fail_exit_code(u->fail);
+	userprog_release(u);
+	return rc;
+}
+
 int cli_check_names(const struct scenario *sc, const struct cli_images *im, struct userprog *u)
 {
 	int bad = 0;

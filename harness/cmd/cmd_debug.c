@@ -14,6 +14,7 @@
 #include "scenario.h"
 #include "session.h"
 #include "syscalls.h"
+#include "userprog.h"
 #include "files.h"
 #include "strbuf.h"
 #include "strvec.h"
@@ -52,16 +53,41 @@ static void push_set(struct strvec *cmds, const char *name, const char *value)
 	strbuf_release(&sb);
 }
 
+/* The program the person debugs: its name and where gdb finds its symbols. */
+struct debug_prog {
+	const char *name;       /* its task's comm */
+	char *symfile;          /* its symbols; owned */
+	uint64_t base;          /* a PIE's load address, else 0 */
+	struct strvec libs;     /* a dynamic one's libraries: "0xBASE PATH" */
+};
+
+/* Push "add-symbol-file FILE [-o BASE]". 0, or -1 reported. */
+static int push_symbols(struct strvec *cmds, const char *file, uint64_t base)
+{
+	struct strbuf sb = STRBUF_INIT, why = STRBUF_INIT;
+	strbuf_addstr(&sb, "add-symbol-file ");
+	int r = quote_gdb_arg(&sb, file, &why);
+	if (r < 0)
+		error("gdb's add-symbol-file cannot be given the path: %s", why.buf);
+	else if (base)
+		strvec_pushf(cmds, "%s -o 0x%llx", sb.buf, (unsigned long long)base);
+	else
+		strvec_push(cmds, sb.buf);
+	strbuf_release(&sb);
+	strbuf_release(&why);
+	return r;
+}
+
 /* The gdb commands that set the session up, one per line. 0, or -1 reported. */
-static int session_commands(struct strvec *cmds, const struct cli_images *im,
-			    const struct kernel *k, const char *prog,
+static int session_commands(struct strvec *cmds, const struct debug_prog *p,
+			    const struct kernel *k,
 			    const char *target, const char *console, const struct scenario *sc,
 			    const struct syscalls *table, const struct session_layout *layout,
 			    uint64_t slide)
 {
+	const char *prog = p->name;
 	char *table_path = kernel_syscalls_header(k);
 	char *lxgdb = k->build ? xstrfmt("%s/vmlinux-gdb.py", k->build) : NULL;
-	char *progpath = xstrfmt("%s/%s", im->progs, prog);
 	char *helpers = xstrfmt("%s/gdbinit/kdive.py", cli_datadir());
 	char *relocate = xstrfmt("symbol-file -o 0x%llx", (unsigned long long)slide);
 	int r = -1;
@@ -76,8 +102,13 @@ static int session_commands(struct strvec *cmds, const struct cli_images *im,
 	    (slide && push_cmd(cmds, relocate, k->vmlinux, 0) < 0))
 		goto out;
 	strvec_pushf(cmds, "set $kd_slide = 0x%llx", (unsigned long long)slide);
-	if (push_cmd(cmds, "add-symbol-file", progpath, 0) < 0)
+	if (push_symbols(cmds, p->symfile, p->base) < 0)
 		goto out;
+	for (size_t i = 0; i < p->libs.nr; i++) {
+		char *path = strchr(p->libs.v[i], ' ') + 1;
+		if (push_symbols(cmds, path, strtoull(p->libs.v[i], NULL, 16)) < 0)
+			goto out;
+	}
 	push_set(cmds, "kd_prog", prog);
 	/* The layout as kdive computed it: kdive.py uses these rather than its own. */
 	push_set(cmds, "kd_current", layout->current);
@@ -111,7 +142,6 @@ static int session_commands(struct strvec *cmds, const struct cli_images *im,
 out:
 	free(table_path);
 	free(lxgdb);
-	free(progpath);
 	free(helpers);
 	free(relocate);
 	return r;
@@ -161,14 +191,16 @@ static void print_commands(const struct qemu *q, const struct strvec *cmds, cons
 }
 
 /*
- * --kaslr: boot without nokaslr under kdive's own gdb, run the program to its main,
- * where session finds the slide (a syscall injected there enters the kernel at
- * MSR_LSTAR), then let that gdb go without detaching: the guest stays stopped at
- * main for the user's gdb. Hands over QEMU and the run directory.
+ * Open the guest under kdive's own gdb and run the program to its main (under
+ * --kaslr, session finds the slide there: a syscall injected at main enters the
+ * kernel at MSR_LSTAR), then let that gdb go without detaching: the guest stays
+ * stopped at main for the person's gdb. Hands over QEMU and the run directory; a
+ * dynamic program's libraries go into p->libs.
  */
-static int find_slide(const struct cli_images *im, const struct kernel *k, const char *program,
-		      const struct boot_opts *boot, struct qemu *q, char **rundir,
-		      uint64_t *slide)
+static int open_at_main(const struct cli_images *im, const struct kernel *k,
+			const struct scenario *sc, const struct userprog *user,
+			const struct boot_opts *boot, struct qemu *q, char **rundir,
+			uint64_t *slide, struct debug_prog *p)
 {
 	struct session_image img;
 	struct session_info si;
@@ -177,13 +209,16 @@ static int find_slide(const struct cli_images *im, const struct kernel *k, const
 	struct strbuf why = STRBUF_INIT;
 	int r = -1;
 	cli_session_image(im, k, &img);
-	b.kaslr = 1;
+	img.user = user;
 	b.keep = 0; /* the run directory is handed over: the caller keeps it or not */
-	if (session_open(&s, &img, &b, program, NULL, &why) == 0) {
+	if (session_open(&s, &img, &b, sc->program, &sc->args, &why) == 0) {
 		session_describe(&s, &si);
-		info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)si.lstar,
-		     (unsigned long long)si.slide);
+		if (b.kaslr)
+			info("KASLR: MSR_LSTAR 0x%llx, slide 0x%llx", (unsigned long long)si.lstar,
+			     (unsigned long long)si.slide);
 		*slide = si.slide;
+		for (size_t i = 0; i < si.libraries->nr; i++)
+			strvec_push(&p->libs, si.libraries->v[i]);
 		qemu_release(q);
 		session_handover(&s, q, rundir);
 		r = 0;
@@ -197,16 +232,15 @@ static int find_slide(const struct cli_images *im, const struct kernel *k, const
 
 /* debug's own options. */
 struct debug_opts {
-	const char *program; /* --program NAME */
 	int tui;             /* --tui */
 	int print_cmd;       /* --print-cmd */
 };
 
 static int debug_option(void *ctx, int key, const char *arg)
 {
+	(void)arg;
 	struct debug_opts *d = ctx;
 	switch (key) {
-	case 'P': d->program = arg; break;
 	case 'T': d->tui = 1; break;
 	case 'c': d->print_cmd = 1; break;
 	}
@@ -218,9 +252,11 @@ static char *write_script(struct strvec *cmds, const char *rundir, int kaslr, ui
 			  const char *program)
 {
 	struct strbuf text = STRBUF_INIT;
-	if (kaslr)
+	if (kaslr && slide)
 		strvec_pushf(cmds, "echo \\nkdive: KASLR slide 0x%llx: symbols relocated; the guest "
 			     "is stopped at %s's main.\\n", (unsigned long long)slide, program);
+	else if (kaslr)
+		strvec_pushf(cmds, "echo \\nkdive: the guest is stopped at %s's main.\\n", program);
 	else
 		strvec_push(cmds, "echo \\nkdive: the guest is stopped at the reset vector; "
 			    "`continue` boots it.\\n");
@@ -279,6 +315,8 @@ static int cmd_debug(int argc, char **argv)
 	struct qemu q;
 	struct qemu_opts qo = { 0 };
 	struct strvec cmds = STRVEC_INIT;
+	struct userprog user = { 0 };
+	struct debug_prog dp = { NULL, NULL, 0, STRVEC_INIT };
 	int rc, have_sc = 0, ok = 0;
 	uint64_t slide = 0;
 	char *rundir = NULL, *script = NULL, *pane = NULL;
@@ -291,31 +329,35 @@ static int cmd_debug(int argc, char **argv)
 	rc = cli_parse(&cli_cmd_debug, argc, argv, &a, debug_option, &d);
 	if (rc)
 		goto out;
-	const char *program = d.program;
-	if (a.nrest > 1) {
+	if (a.nrest - a.nafter > 1) {
 		rc = cli_usage_error("debug", "at most one scenario file");
 		goto out;
 	}
-	if (a.nrest) {
+	if (a.nrest > a.nafter) {
 		rc = cli_load_scenario(a.rest[0], &sc, NULL);
 		if (rc)
 			goto out;
 		have_sc = 1;
-		if (!program)
-			program = sc.program;
 	}
-	if (!program)
-		program = "fork";
+	cli_program_scenario(&a, &sc, have_sc);
+	if (!sc.program) {
+		sc.program = xstrdup("fork");
+		sc.file = xstrdup("--program");
+	}
 	rc = cli_resolve_images(&im, &a.boot, 1);
-	if (rc)
+	if (rc || (rc = cli_check_names(&sc, &im, &user)))
 		goto out;
 	rc = KDIVE_EXIT_INFRA;
-	char *progpath = xstrfmt("%s/%s", im.progs, program);
-	int missing = access(progpath, R_OK) < 0;
-	free(progpath);
-	if (missing) {
-		rc = cli_usage_error("debug", "no guest program '%s' (initramfs/progs/%s.c)", program,
-				     program);
+	const char *program = user.name ? user.name : sc.program;
+	dp.name = program;
+	dp.symfile = user.name ? xstrdup(user.elf) : xstrfmt("%s/%s", im.progs, sc.program);
+	dp.base = user.load_base;
+	/* A program of the user's reaches the guest through kdive's session, which stops
+	 * it at main; the plain command lines boot a built-in. */
+	int at_main = a.boot.guest.kaslr || user.name;
+	if (user.name && d.print_cmd) {
+		rc = cli_usage_error("debug", "--print-cmd boots a built-in program; '%s' needs "
+				     "kdive's session (drop --print-cmd)", sc.program);
 		goto out;
 	}
 	const struct kernel *k = &im.kernels[0];
@@ -331,15 +373,16 @@ static int cmd_debug(int argc, char **argv)
 		/* For people who want to run them by hand: a fixed place for the socket. */
 		qo.rundir = "/tmp";
 		qemu_prepare(&q, &qo);
-		if (session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log,
+		if (session_commands(&cmds, &dp, k, q.gdb_target, q.console_log,
 				     have_sc ? &sc : NULL, &k->syscalls, &layout, 0) < 0)
 			goto out;
 		print_commands(&q, &cmds, k->vmlinux, d.tui);
 		rc = KDIVE_EXIT_PASS;
 		goto out;
 	}
-	if (a.boot.guest.kaslr) {
-		if (find_slide(&im, k, program, &a.boot.guest, &q, &rundir, &slide) < 0)
+	if (at_main) {
+		if (open_at_main(&im, k, &sc, user.name ? &user : NULL, &a.boot.guest, &q, &rundir,
+				 &slide, &dp) < 0)
 			goto out;
 		/* Per-CPU variables do not move with the slide (session_layout_relocate). */
 		session_layout_relocate(&layout, slide);
@@ -353,10 +396,10 @@ static int cmd_debug(int argc, char **argv)
 		if (qemu_start(&q, &qo) < 0)
 			goto out;
 	}
-	if (session_commands(&cmds, &im, k, program, q.gdb_target, q.console_log,
+	if (session_commands(&cmds, &dp, k, q.gdb_target, q.console_log,
 			     have_sc ? &sc : NULL, &k->syscalls, &layout, slide) < 0)
 		goto out;
-	script = write_script(&cmds, rundir, a.boot.guest.kaslr, slide, program);
+	script = write_script(&cmds, rundir, at_main, slide, program);
 	if (!script)
 		goto out;
 	pane = tmux_console_pane(q.console_log);
@@ -387,8 +430,10 @@ out:
 	free(script);
 	free(pane);
 	strvec_clear(&cmds);
-	if (have_sc)
-		scenario_release(&sc);
+	scenario_release(&sc);
+	userprog_release(&user);
+	free(dp.symfile);
+	strvec_clear(&dp.libs);
 	session_layout_release(&layout);
 	cli_images_release(&im);
 	return rc;
@@ -412,7 +457,7 @@ const struct cli_command cli_cmd_debug = {
 	"otherwise in console.log (its path is printed; kd-console shows the tail).\n"
 	"Ctrl-C stops the guest; `quit` shuts it down and leaves nothing running.\n",
 	.opts = (const struct cli_opt[]){
-		{ "program", 'P', 0, "NAME", "the guest program (default: SCENARIO's, or fork)" },
+		CLI_OPT_PROGRAM,
 		{ "tui", 'T', 0, NULL, "gdb's text user interface" },
 		{ "kaslr", CLI_KEY_KASLR, 0, NULL,
 		  "boot with KASLR: kdive finds the slide first (as lstar --kaslr)\n"

@@ -550,6 +550,7 @@ void serve_free(struct serve *sv)
 	serve_end_guest(sv, 1);
 	free(sv->pending);
 	free(sv->program);
+	userprog_release(&sv->user);
 	strbuf_release(&sv->in);
 	free(sv);
 }

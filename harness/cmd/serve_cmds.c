@@ -92,22 +92,44 @@ static int do_boot(struct serve *sv, const struct json_value *args, struct json 
 		strvec_push(&pargs, v);
 	}
 	/* Checked before any guest starts: the run line, and the program itself. */
-	if (qemu_go_line(program, &pargs, &line, &why) < 0) {
+	if (qemu_go_line(strchr(program, '/') ? "/kdive/user/x" : program, &pargs, &line, &why) < 0) {
 		r = serve_fail(e, "bad_request", "%s", why.buf);
 		goto out;
 	}
-	char *path = xstrfmt("%s/%s", sv->im.progs, program);
-	int missing = access(path, R_OK) < 0;
-	free(path);
-	if (missing) {
-		r = serve_fail(e, "bad_request", "no guest program '%s' (initramfs/progs/%s.c)", program,
-			 program);
-		goto out;
+	userprog_release(&sv->user);
+	if (strchr(program, '/')) {
+		/* A path builds and reads host files: not for a client --safe keeps out. */
+		if (sv->safe) {
+			r = serve_fail(e, "bad_request", "--safe: this server runs built-in programs "
+				       "only, not '%s'", program);
+			goto out;
+		}
+		struct strbuf err = STRBUF_INIT;
+		int rc = cli_user_program(&sv->im, program, &sv->user, &err);
+		if (rc) {
+			strbuf_rtrim(&err);
+			r = serve_fail(e, rc == KDIVE_EXIT_USAGE ? "bad_request" : "guest", "%s",
+				       err.buf);
+			strbuf_release(&err);
+			goto out;
+		}
+		strbuf_release(&err);
+	} else {
+		char *path = xstrfmt("%s/%s", sv->im.progs, program);
+		int missing = access(path, R_OK) < 0;
+		free(path);
+		if (missing) {
+			r = serve_fail(e, "bad_request", "no guest program '%s' (initramfs/progs/%s.c; "
+				       "a program of your own is a path: ./%s.c)", program, program,
+				       program);
+			goto out;
+		}
 	}
 	free(sv->program);
 	sv->program = xstrdup(program);
 	program = sv->program; /* the request is freed before the session ends */
 	cli_session_image(&sv->im, sv->k, &img);
+	img.user = sv->user.name ? &sv->user : NULL;
 	b = sv->a->boot.guest;
 	b.timeout_s = SERVE_SESSION_S; /* no limit but the client's own */
 	int64_t t0 = now_ms();

@@ -7,6 +7,7 @@
 #define KDIVE_SERVE_INT_H
 
 #include "cli.h"
+#include "userprog.h"
 #include "json.h"
 #include "serve.h"
 #include "session.h"
@@ -29,6 +30,7 @@ struct serve {
 	int safe;                 /* --safe: typed commands only (no gdb expressions) */
 	const struct kernel *k;   /* the kernel; NULL offline (boot refused) */
 	char *program;            /* the booted program's name (the session points to it) */
+	struct userprog user;     /* the booted program when it is a user's (a path) */
 	int running;              /* the guest runs after a continue */
 	char *pending;            /* a continue that waits: its request id as JSON text,
 				     answered at the stop (owned); NULL when none */

@@ -281,6 +281,7 @@ void session_describe(const struct session *s, struct session_info *info)
 	info->lstar = s->lstar;
 	info->program_status = s->program_status;
 	info->program_output = s->program_output;
+	info->libraries = &s->libraries;
 	info->program_output_len = s->program_output_len;
 	info->kvm = s->qemu.kvm;
 	info->current = s->layout.current;

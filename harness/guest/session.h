@@ -122,6 +122,8 @@ struct session {
 	const struct userprog *user; /* the user's program, or NULL: a built-in; not owned */
 	char *disk;            /* the guest's disk image in the run directory; owned */
 	char *initrd;          /* this boot's own initramfs (no virtio-blk), or NULL; owned */
+	struct strvec libraries; /* a dynamic program's libraries as gdb loaded them:
+				    "0xBASE PATH" each; owned */
 	char *program_output;  /* what the program printed (console), or NULL; owned */
 	size_t program_output_len;
 	int program_status;    /* its exit status once the guest finished, -1 before */
@@ -172,6 +174,7 @@ struct session_info {
 	uint64_t lstar;        /* KASLR: MSR_LSTAR, where the probe's syscall entered */
 	int program_status;    /* the program's exit status once the guest ended, else -1 */
 	const char *program_output; /* what it printed on the console then, or NULL */
+	const struct strvec *libraries; /* a dynamic program's libraries: "0xBASE PATH" */
 	size_t program_output_len;
 	int kvm;               /* QEMU runs under KVM (else TCG) */
 	const char *current;   /* gdb expression for the running task (struct task_struct *) */

@@ -161,8 +161,10 @@ static int add_library(struct session *s, const char *path, uint64_t base)
 	int r = 0;
 	if (access(path, R_OK) < 0)
 		debug("no symbols for the guest's '%s': not on this host", path);
-	else if (quote_gdb_arg(&q, path, &why) == 0)
+	else if (quote_gdb_arg(&q, path, &why) == 0) {
 		r = session_console(s, "add-symbol-file %s -o 0x%llx", q.buf, (unsigned long long)base);
+		strvec_pushf(&s->libraries, "0x%llx %s", (unsigned long long)base, path);
+	}
 	strbuf_release(&q);
 	strbuf_release(&why);
 	return r;
@@ -222,4 +224,5 @@ void session_prog_release(struct session *s)
 	free(s->program_output);
 	s->prog_elf = s->disk = s->initrd = s->program_output = NULL;
 	s->program_output_len = 0;
+	strvec_clear(&s->libraries);
 }
