@@ -128,6 +128,7 @@ struct cli_images {
 	size_t nkernels;
 	char *snapshots;         /* the warm snapshots' directory, NULL when not used; owned */
 	char *cache;             /* the cache directory; owned */
+	char *gdb_index;         /* gdb's index cache there; owned */
 	uint32_t epoch;          /* the mtime of every archive entry (SOURCE_DATE_EPOCH) */
 };
 

@@ -241,6 +241,8 @@ int cli_resolve_images(struct cli_images *im, struct cli_boot_opts *b, size_t ma
 	if (!b->no_snapshot && !(nosnap && *nosnap && strcmp(nosnap, "0")))
 		im->snapshots = xstrfmt("%s/warm", cache);
 	b->guest.snapshots = im->snapshots;
+	im->gdb_index = xstrfmt("%s/gdb-index", cache);
+	b->guest.gdb_index = im->gdb_index;
 out:
 	strbuf_release(&err);
 	free(cache);
@@ -263,6 +265,7 @@ void cli_images_release(struct cli_images *im)
 	free(im->progs);
 	free(im->snapshots);
 	free(im->cache);
+	free(im->gdb_index);
 	for (size_t i = 0; i < im->nkernels; i++)
 		kernel_release(&im->kernels[i]);
 	free(im->kernels);

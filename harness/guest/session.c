@@ -253,6 +253,8 @@ static int session_start(struct session *s, const struct session_image *img,
 	free(transcript);
 	if (r < 0)
 		return -1;
+	if (img->user && img->user->interp && b->gdb_index)
+		session_prog_index_cache(s, b->gdb_index);
 	/* A QEMU that fails to restore is no failure of gdb's: finish_restore() boots
 	 * instead, and watches QEMU from then on. */
 	s->gdb.peer = s->restoring ? NULL : &s->qemu.proc;

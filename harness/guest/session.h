@@ -91,6 +91,8 @@ struct boot_opts {
 	const char *append;    /* more kernel command line, or NULL */
 	const char *snapshots; /* restore the guest from a warm snapshot in this directory,
 				  or boot and save one there (warm.h); NULL: boot */
+	const char *gdb_index; /* gdb's index cache (the symbols of a user program's
+				  libraries, read once), or NULL */
 };
 
 /* What a guest boots. Nothing owned. */

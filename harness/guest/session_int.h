@@ -38,6 +38,9 @@ int session_relocate(struct session *s, uint64_t slide);
 int session_prog_prepare(struct session *s, const struct session_image *img, const char *program,
 			 const char **snapdir);
 int session_prog_symbols(struct session *s);
+/* gdb keeps the indexes it builds for symbols without one in dir (a dynamic program's
+ * libraries: libc's debug info takes it 0.2 s to read, 0.03 s with its index). */
+void session_prog_index_cache(struct session *s, const char *dir);
 int session_prog_verdict(struct session *s, const char *console, size_t len);
 /* At the program's main: gdb's symbols for each library a dynamic program loaded, at
  * its address (the guest's link map). 0 (nothing for a static one), or -1 reported. */

@@ -92,6 +92,18 @@ int session_prog_prepare(struct session *s, const struct session_image *img, con
 	return 0;
 }
 
+void session_prog_index_cache(struct session *s, const char *dir)
+{
+	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
+	if (mkdir_p(dir, 0755) == 0 && quote_gdb_rest(&q, dir, &why) == 0) {
+		if (session_console(s, "set index-cache directory %s", q.buf) == 0)
+			session_console(s, "set index-cache enabled on");
+	} else
+		debug("no gdb index cache in '%s': %s", dir, why.len ? why.buf : strerror(errno));
+	strbuf_release(&q);
+	strbuf_release(&why);
+}
+
 int session_prog_symbols(struct session *s)
 {
 	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
