@@ -165,7 +165,8 @@ PY
 			fi
 		fi
 		n=$((n + 1))
-		rm -rf "$sb/scenarios" && cp -r "$top/scenarios" "$sb/" && cp "$top/scenarios/getpid.scn" "$sb/my.scn"
+		rm -rf "$sb/scenarios" "$sb/examples" && cp -r "$top/scenarios" "$top/examples" "$sb/" &&
+			cp "$top/scenarios/getpid.scn" "$sb/my.scn"
 		t0=$(date +%s)
 		(cd "$sb" && PATH=$sb/bin:$PATH TMPDIR=$1 timeout 900 bash -c "$cmd") </dev/null \
 			>"$sb/out.$n" 2>&1
