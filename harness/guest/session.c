@@ -83,6 +83,8 @@ int session_console_file(struct session *s, const char *cmd, const char *file)
 
 void session_console_tail(struct session *s, struct strbuf *out)
 {
+	if (!s->qemu.console_log) /* the guest never started */
+		return;
 	strbuf_addf(out, "last lines of the guest console (%s):\n", s->qemu.console_log);
 	qemu_console_tail(&s->qemu, out, 12);
 }

@@ -56,6 +56,11 @@ static int make_file(struct session *s, const char *name, const char *first, con
 	int r = fd < 0 ? error_errno("cannot create '%s'", path) : 0;
 	if (!r && first)
 		r = fill(fd, path, first, 0);
+	/* The kernel takes an uncompressed archive only at a 4-byte boundary of the
+	 * initramfs, and skips the NUL bytes before it. */
+	off_t end = first && !r ? lseek(fd, 0, SEEK_END) : 0;
+	if (end % 4 && write_all(fd, "\0\0\0", (size_t)(4 - end % 4)) < 0)
+		r = error_errno("cannot write '%s'", path);
 	if (!r)
 		r = fill(fd, path, src, size);
 	if (fd >= 0 && close(fd) < 0 && !r)

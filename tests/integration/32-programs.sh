@@ -127,3 +127,25 @@ t_program_faults_said_before_any_boot() {
 	check_fault "a program too large" "the guest takes at most 64 MiB" "$d/big.scn" || return 1
 	check_fault "--program's missing file" "--program: program" --program ./nothere.c || return 1
 }
+
+t_program_in_the_initramfs() {
+	# A kernel without virtio-blk (a prebuilt one, say: here the built kernel whose
+	# vmlinux says so, its driver's probe renamed) boots with the program appended to
+	# its initramfs, and saves no snapshot.
+	local bz vm before after
+	expect_rc 0 "$KDIVE" build --format json -q || return 1
+	bz=$(json_get kernel.bzimage <<<"$out") vm=$(json_get kernel.vmlinux <<<"$out")
+	objcopy --redefine-sym virtblk_probe=kdive_test_no_probe "$vm" "$1/vmlinux" || return 1
+	cp "$top"/examples/repro/* "$1/" || return 1
+	before=$(warm_entries)
+	"$KDIVE" run --kernel "$bz" --vmlinux "$1/vmlinux" --format json --output "$1/r.json" \
+		"$1/repro.scn" 2>"$1/r.err" || { sed 's/^/# /' "$1/r.err"; fail "repro.scn exited $?"; } ||
+		return 1
+	after=$(warm_entries)
+	grep -q "has no virtio disk driver: 'repro' travels in the initramfs" "$1/r.err" ||
+		fail "no line says how the program travels" || return 1
+	[ "$before" = "$after" ] || fail "a guest with a user's initramfs was saved" || return 1
+	python3 -c 'import json, sys; s = json.load(open(sys.argv[1]))["scenarios"][0]
+assert s["result"] == "pass" and s["restored"] is False, (s["result"], s["reason"])' "$1/r.json" ||
+		fail "not a pass from a boot" || return 1
+}
