@@ -530,6 +530,12 @@ static void count(struct match_result *res)
 		for (size_t j = 0; j < ms->nchecks; j++)
 			c->checks[ms->checks[j].status]++;
 	}
+	if (res->program.exit_expected >= 0)
+		c->checks[res->program.exit_result]++;
+	for (size_t i = 0; i < res->program.noutputs; i++)
+		c->checks[res->program.outputs[i].status]++;
+	if (res->program.has_tap)
+		c->checks[res->program.tap_result]++;
 }
 
 enum match_status match_run(struct match_result *res, const struct scenario *sc,
@@ -555,10 +561,12 @@ enum match_status match_run(struct match_result *res, const struct scenario *sc,
 		res->status = MATCH_SKIP;
 		res->reason = strbuf_detach(&why, NULL);
 		res->lstar_status = MATCH_SKIP;
+		match_program_judge(&res->program, sc, NULL);
 		return res->status;
 	}
 
 	match_lstar(res, kver);
+	match_program_judge(&res->program, sc, run);
 	res->nstops = sc->nstops;
 	res->stops = xcalloc(sc->nstops + 1, sizeof(*res->stops));
 	for (size_t i = 0; i < sc->nstops; i++)
@@ -572,9 +580,9 @@ enum match_status match_run(struct match_result *res, const struct scenario *sc,
 		strbuf_add(&reason, run->error, strcspn(run->error, "\n"));
 	} else if (nerr || res->lstar_status == MATCH_ERROR) {
 		res->status = MATCH_ERROR;
-	} else if (nfail || res->lstar_status == MATCH_FAIL) {
+	} else if (nfail || res->lstar_status == MATCH_FAIL || res->program.nfailed) {
 		res->status = MATCH_FAIL;
-	} else if (!res->counts.stops[MATCH_PASS] && !res->lstar_checked &&
+	} else if (!res->counts.stops[MATCH_PASS] && !res->lstar_checked && !res->program.judged &&
 		   (res->counts.stops[MATCH_SKIP] || sc->lstar)) {
 		/* nothing was evaluated, and only because of version guards */
 		res->status = MATCH_SKIP;
@@ -598,6 +606,14 @@ enum match_status match_run(struct match_result *res, const struct scenario *sc,
 		if (more)
 			strbuf_addf(&reason, "; %zu more stop%s did not pass", more,
 				    more == 1 ? "" : "s");
+		if (res->program.reason) {
+			size_t others = res->program.nfailed - !reason.len;
+			if (!reason.len)
+				strbuf_addstr(&reason, res->program.reason);
+			if (others)
+				strbuf_addf(&reason, "; %zu more expectation%s on the program failed",
+					    others, others == 1 ? "" : "s");
+		}
 	}
 	res->reason = reason.len ? strbuf_detach(&reason, NULL) : NULL;
 	strbuf_release(&reason);
@@ -611,6 +627,7 @@ void match_skip(struct match_result *res, const struct scenario *sc, const char 
 	res->status = MATCH_SKIP;
 	res->lstar_status = MATCH_SKIP;
 	res->reason = xstrdup(why ? why : "skipped");
+	match_program_judge(&res->program, sc, NULL);
 }
 
 void match_result_release(struct match_result *res)
@@ -630,5 +647,6 @@ void match_result_release(struct match_result *res)
 	free(res->kernel_version);
 	free(res->reason);
 	free(res->lstar_diff);
+	match_program_release(&res->program);
 	memset(res, 0, sizeof(*res));
 }

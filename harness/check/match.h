@@ -1,7 +1,9 @@
 /*
  * match: the pure comparison of what a run observed (struct obs_run) with what a
  * scenario expects (struct scenario), stop by stop and check by check, and the
- * readable diff of what differs. No I/O. Depends on scenario, errnos (and strbuf).
+ * readable diff of what differs, and the verdict on the program itself (its exit
+ * status, its output, its TAP: match_program.c). No I/O. Depends on scenario, errnos,
+ * tap (and strbuf).
  *
  * Frames: a block of expected frames is a pattern over the captured frames, innermost
  * first, anchored at both ends; "..." matches any run of frames (none included). An
@@ -21,6 +23,7 @@
 #include "obs.h"
 #include "scenario.h"
 #include "strbuf.h"
+#include "tap.h"
 
 /* The outcome of a scenario, a stop, or one expectation. */
 enum match_status {
@@ -84,6 +87,31 @@ struct match_stop {
 				 when the stop passed or was skipped; owned */
 };
 
+/* One `output contains|lacks TEXT` expectation, judged. */
+struct match_output {
+	const struct scenario_output *expect; /* the expectation; not owned */
+	enum match_status status; /* pass, fail, or skip (the run failed before) */
+};
+
+/*
+ * The verdict on the program itself: its exit status, what it printed, its TAP. Only
+ * what the scenario expects is judged; the status and output are reported anyway.
+ */
+struct match_program {
+	int judged;           /* 1: the scenario expects something of the program (exit,
+				 output or tap) and it was evaluated */
+	int exit_expected;    /* the scenario's `exit N`, -1: none */
+	int exit_status;      /* the run's program_status: 0-255, -1 unknown */
+	enum match_status exit_result; /* pass or fail; skip without `exit` or when not judged */
+	struct match_output *outputs; /* one per scenario output line, same order; owned */
+	size_t noutputs;
+	int has_tap;          /* 1: the scenario says `tap` (tap and tap_result are set) */
+	enum match_status tap_result; /* pass, fail, or skip when not judged */
+	struct tap_doc tap;   /* the program's output as TAP, parsed; owned */
+	char *reason;         /* the first thing that failed, "line N: ...", or NULL; owned */
+	size_t nfailed;       /* expectations on the program that failed */
+};
+
 /* Tallies by status (indexed by enum match_status). */
 struct match_counts {
 	size_t stops[MATCH_NSTATUS];  /* stops */
@@ -103,7 +131,8 @@ struct match_result {
 	char *lstar_diff;            /* expected vs actual when it failed, or NULL; owned */
 	struct match_stop *stops;    /* one per scenario stop, same order; owned */
 	size_t nstops;
-	struct match_counts counts;
+	struct match_counts counts;  /* checks include exit, each output line and tap */
+	struct match_program program; /* the verdict on the program itself */
 };
 
 /*
@@ -123,6 +152,17 @@ void match_skip(struct match_result *res, const struct scenario *sc, const char 
 void match_result_release(struct match_result *res);
 
 /* ---- the pieces, for tools and tests ---- */
+
+/*
+ * Judge run's program against sc's exit, output and tap lines into mp (zeroed first;
+ * run->error set: nothing judged, every expectation skip). Free with
+ * match_program_release(). match_run() calls it.
+ */
+void match_program_judge(struct match_program *mp, const struct scenario *sc,
+			 const struct obs_run *run);
+void match_program_release(struct match_program *mp);
+/* Append the last max_lines lines of output (at most 4000 bytes of them), or nothing. */
+void match_output_tail(struct strbuf *sb, const char *output, size_t max_lines);
 
 /* 1 when suffix ends file at a path-component boundary ("entry/common.c" ends
  * "arch/x86/entry/common.c", "mon.c" does not). */

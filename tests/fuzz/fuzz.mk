@@ -17,6 +17,8 @@
 #   initramfs  the initramfs spec   initramfs/files
 #   serve      kdive serve's        requests of both framings written here (JSON lines
 #              requests             and MCP's JSON-RPC, good and bad), with no guest
+#   tap        a program's TAP  texts written here: TAP 13 and 14, KTAP v1 nested,
+#              and KTAP output  kselftest's, plans, directives, Bail out!
 #   json       JSON texts           texts written here: values of every kind, escapes,
 #                                   numbers at their edges, deep nesting; each one that
 #                                   parses is written back and must read back the same
@@ -92,7 +94,12 @@ FUZZ_JSON_DICT := $(FUZZ_DIR)/json.dict
 FUZZ_JSON_SRC := tests/fuzz/fuzz_json.c tests/fuzz/fuzz.c harness/base/json.c \
 	harness/base/json_read.c $(BASE_SRC)
 
-TARGETS := mi scenario elf kconfig syscalls initramfs serve json
+# The TAP/KTAP parser of a program's output.
+FUZZ_TAP := $(FUZZ_DIR)/fuzz_tap
+FUZZ_TAP_DICT := $(FUZZ_DIR)/tap.dict
+FUZZ_TAP_SRC := tests/fuzz/fuzz_tap.c tests/fuzz/fuzz.c harness/check/tap.c $(BASE_SRC)
+
+TARGETS := mi scenario elf kconfig syscalls initramfs serve json tap
 
 .PHONY: check have-clang $(addprefix fuzz-,$(TARGETS))
 .DEFAULT_GOAL := check
@@ -311,3 +318,24 @@ fuzz-json: $(FUZZ_JSON) $(FUZZ_JSON_DICT)
 	@printf '[%.0s' $$(seq 600) > $(FUZZ_DIR)/corpus-json/deep
 	@printf ' \r\n\t"x" \r\n' > $(FUZZ_DIR)/corpus-json/space
 	$(call run,json,-dict=$(FUZZ_JSON_DICT))
+
+# A program's TAP, seeded with each shape the unit tests name.
+$(FUZZ_TAP): $(FUZZ_TAP_SRC) tests/fuzz/fuzz.h harness/check/tap.h $(BASE_H) | have-clang
+	$(call build,$(FUZZ_TAP_SRC))
+
+$(FUZZ_TAP_DICT): tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '"TAP version 13"' '"TAP version 14"' '"KTAP version 1"' '"1.."' \
+		'"ok "' '"not ok "' '" - "' '"# SKIP"' '"# TODO"' '"\\#"' '"Bail out!"' \
+		'"# Subtest: "' '"  "' '"    "' '"\x09"' '"\x0d\x0a"' > $@
+
+fuzz-tap: $(FUZZ_TAP) $(FUZZ_TAP_DICT)
+	@mkdir -p $(FUZZ_DIR)/corpus-tap
+	@printf '%s\n' 'TAP version 13' '1..3' 'ok 1 - a' 'not ok 2 b # TODO later' \
+		'ok 3 # SKIP no kvm' > $(FUZZ_DIR)/corpus-tap/tap13
+	@printf '%s\n' 'KTAP version 1' '1..1' '  KTAP version 1' '  # Subtest: s' '  1..2' \
+		'  ok 1 x' '    KTAP version 1' '    1..1' '    not ok 1 p' '  not ok 2 y' \
+		'ok 1 s' > $(FUZZ_DIR)/corpus-tap/ktap
+	@printf '%s\n' 'TAP version 14' '1..2' '# Subtest: g' '    1..1' '    ok 1 - one' \
+		'ok 1 - g' '# selftests: x' 'Bail out! gone' > $(FUZZ_DIR)/corpus-tap/tap14
+	$(call run,tap,-dict=$(FUZZ_TAP_DICT))
