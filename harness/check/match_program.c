@@ -65,7 +65,8 @@ static void judge_exit(struct match_program *mp, const struct scenario *sc)
 		return;
 	}
 	mp->exit_result = MATCH_FAIL;
-	strbuf_addf(&why, "line %d: ", sc->exit_line);
+	if (sc->exit_line) /* else --program's own: exit 0 */
+		strbuf_addf(&why, "line %d: ", sc->exit_line);
 	if (mp->exit_status < 0)
 		strbuf_addf(&why, "the program never ended (expected exit status %d)",
 			    mp->exit_expected);
