@@ -141,6 +141,7 @@ struct cli_images {
  */
 struct match_result;
 struct userprog;
+struct kernel;
 int cli_exit_code(const size_t *counts);
 int cli_results_exit_code(const struct match_result *res, size_t n);
 int cli_fail_exit_code(enum fail_kind kind);
@@ -251,6 +252,13 @@ int cli_format_is(const struct cli_args *a, const char *name);
  * boots.
  */
 int cli_check_names(const struct scenario *sc, const struct cli_images *im, struct userprog *u);
+/*
+ * sc's user program built for kernel k (a path that starts with @linux/ is in k's
+ * source tree: the kernel's own selftests), or found in the cache. The faults printed;
+ * an exit code. cli_check_names() does this for im's first kernel.
+ */
+int cli_kernel_program(const struct scenario *sc, const struct cli_images *im,
+		       const struct kernel *k, struct userprog *u);
 /*
  * A user's program at path (from kdive's working directory), alone: built or found in
  * the cache into *u. An exit code (2: the user's input, 3: the machinery); what went

@@ -290,9 +290,8 @@ void cli_run_target(const struct cli_images *im, const struct kernel *k, struct 
 	t->roots[n] = NULL;
 }
 
-/* A user's program that sc names by its path, built or found in the cache. */
-static int prepare_user_program(const struct scenario *sc, const struct cli_images *im,
-				struct userprog *u)
+int cli_kernel_program(const struct scenario *sc, const struct cli_images *im,
+		       const struct kernel *k, struct userprog *u)
 {
 	struct userprog_file *files = xcalloc(sc->nfiles + 1, sizeof(*files));
 	struct strbuf err = STRBUF_INIT;
@@ -314,7 +313,7 @@ static int prepare_user_program(const struct scenario *sc, const struct cli_imag
 		.origin = sc->program_line ? sc->file : "--program",
 		.line = sc->program_line, .col = sc->program_col, .sources = &sc->sources,
 		.cflags = &sc->cflags, .libs = &sc->libs, .flags_line = first, .files = files,
-		.nfiles = sc->nfiles, .cache = im->cache, .epoch = im->epoch,
+		.nfiles = sc->nfiles, .srctree = k->srctree, .cache = im->cache, .epoch = im->epoch,
 	};
 	int rc = KDIVE_EXIT_PASS;
 	if (userprog_prepare(&spec, u, &err) < 0) {
@@ -351,7 +350,7 @@ int cli_check_names(const struct scenario *sc, const struct cli_images *im, stru
 	int bad = 0;
 	memset(u, 0, sizeof(*u));
 	if (sc->program_is_path) {
-		int rc = prepare_user_program(sc, im, u);
+		int rc = cli_kernel_program(sc, im, &im->kernels[0], u);
 		if (rc)
 			return rc;
 	} else {

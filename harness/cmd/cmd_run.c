@@ -43,7 +43,8 @@ struct run_tasks {
 	struct obs_run *obs;         /* results' observations */
 	struct match_result *res;    /* results */
 	const struct kernel *kernels;
-	const struct userprog *users; /* each scenario's user program (name NULL: none) */
+	const struct userprog *users; /* each result's user program (kernel * n + scenario;
+					 name NULL: none) */
 };
 
 /* In a worker (or here): run the scenario, and encode what it saw. */
@@ -53,7 +54,7 @@ static void run_task(void *ctx, size_t t, struct strbuf *out)
 	size_t r = rt->slot[t], k = r / rt->n, i = r % rt->n;
 	struct obs_run obs;
 	struct run_opts run = *rt->run;
-	run.user = rt->users[i].name ? &rt->users[i] : NULL;
+	run.user = rt->users[r].name ? &rt->users[r] : NULL;
 	info("%s: running on %s (%zu stop%s)", rt->sc[i].file, rt->kernels[k].version,
 	     rt->sc[i].nstops, rt->sc[i].nstops == 1 ? "" : "s");
 	run_scenario(&rt->sc[i], &rt->targets[k], &run, &obs);
@@ -149,9 +150,13 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	build_ms = now_ms() - tb;
 	/* Names only the images know are checked before anything boots. */
-	users = xcalloc(n, sizeof(*users));
+	/* Each scenario's user program, for each kernel (one of the kernel's own
+	 * selftests is built from that kernel's tree). */
+	users = xcalloc(n * im.nkernels, sizeof(*users));
 	for (size_t i = 0; i < n; i++) {
 		int c = cli_check_names(&sc[i], &im, &users[i]);
+		for (size_t k = 1; !c && k < im.nkernels && sc[i].program_is_path; k++)
+			c = cli_kernel_program(&sc[i], &im, &im.kernels[k], &users[k * n + i]);
 		if (c && rc != KDIVE_EXIT_INFRA)
 			rc = c;
 	}
@@ -219,7 +224,7 @@ out:
 		obs_run_release(&obs[i]);
 	for (size_t i = 0; sc && i < n; i++)
 		scenario_release(&sc[i]);
-	for (size_t i = 0; users && i < n; i++)
+	for (size_t i = 0; users && i < n * im.nkernels; i++)
 		userprog_release(&users[i]);
 	free(users);
 	free(res);

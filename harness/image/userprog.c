@@ -67,9 +67,12 @@ static int is_source(const char *path)
 	return has_suffix(path, ".c") || has_suffix(path, ".S") || has_suffix(path, ".s");
 }
 
-/* path relative to the spec's directory (a new string). */
+/* path relative to the spec's directory, or to the kernel's tree (a new string). */
 static char *host_path(const struct userprog_spec *s, const char *path)
 {
+	size_t n = strlen(USERPROG_SRCTREE);
+	if (!strncmp(path, USERPROG_SRCTREE, n) && s->srctree)
+		return xstrfmt("%s/%s", s->srctree, path + n);
 	if (path[0] == '/' || !s->dir || !*s->dir)
 		return xstrdup(path);
 	return xstrfmt("%s/%s", s->dir, path);
@@ -81,6 +84,12 @@ static char *find_input(struct job *j, const char *path, const char *what, int l
 	char *p = host_path(j->s, path);
 	char real[PATH_MAX];
 	struct stat st;
+	if (!strncmp(path, USERPROG_SRCTREE, strlen(USERPROG_SRCTREE)) && !j->s->srctree) {
+		input_error(j, line, col, "%s '%s' is in the kernel's source tree, and this kernel "
+			    "has none (a prebuilt one): run it on a kernel kdive builds", what, path);
+		free(p);
+		return NULL;
+	}
 	if (stat(p, &st) < 0 || !realpath(p, real)) {
 		input_error(j, line, col, "%s '%s' cannot be read: %s (looked at '%s')", what, path,
 			    strerror(errno), p);

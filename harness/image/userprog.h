@@ -25,6 +25,8 @@
 
 /* Where the payload puts the program, and the prefix its DWARF paths are mapped to. */
 #define USERPROG_DIR "/kdive/user"
+/* A path's prefix that stands for the kernel's source tree: @linux/tools/testing/... */
+#define USERPROG_SRCTREE "@linux/"
 /* The most the guest takes: its disk's size, and well within its 256 MiB of memory. */
 #define USERPROG_MAX_BYTES (64LL << 20)
 
@@ -47,6 +49,8 @@ struct userprog_spec {
 	int flags_line;        /* the line of the first of cflags/libs/sources, for messages */
 	const struct userprog_file *files;
 	size_t nfiles;
+	const char *srctree;   /* the kernel's source tree, which a path that starts with
+				  USERPROG_SRCTREE names (the kernel's own selftests), or NULL */
 	const char *cache;     /* the cache directory */
 	uint32_t epoch;        /* the mtime of every archive entry */
 };
