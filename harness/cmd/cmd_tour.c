@@ -57,6 +57,11 @@ static int cmd_tour(int argc, char **argv)
 				     "tour SCENARIO --program %s", a.boot.program);
 		goto out;
 	}
+	if (a.boot.program && !strcmp(a.rest[0], "fork")) {
+		rc = cli_usage_error("tour", "the fork tour is fork's; --program tours a scenario's "
+				     "stops: kdive tour SCENARIO --program %s", a.boot.program);
+		goto out;
+	}
 	if (a.nrest == a.nafter || !strcmp(a.rest[0], "fork")) {
 		rc = tour_fork(&t, &a);
 		goto out;

@@ -179,10 +179,13 @@ int tour_scenario(struct tour *t, struct cli_args *a, const char *path)
 	if (rc)
 		return rc;
 	char *title = xstrfmt("kdive tour %s", path);
+	/* What `kdive debug` takes to go on by hand: the same program. */
+	char *debug = a->boot.program ? xstrfmt("%s --program %s", path, a->boot.program)
+				      : xstrdup(path);
 	struct tour_doc doc = {
 		.name = t->sc.name ? t->sc.name : path, .scenario = path, .label = path,
 		.what = t->sc.name ? t->sc.name : "a scenario", .intro = t->sc.say,
-		.title = title, .program = t->sc.program, .debug = path, .never = &never,
+		.title = title, .program = t->sc.program, .debug = debug, .never = &never,
 	};
 	struct run_opts ro = { .boot = a->boot.guest, .on_stop = stop_step, .on_stop_ctx = t,
 			       .user = t->user.name ? &t->user : NULL };
@@ -199,6 +202,7 @@ int tour_scenario(struct tour *t, struct cli_args *a, const char *path)
 	doc.completed = r == 0 && !ro.quit;
 	t->render->end(t, &doc);
 	free(title);
+	free(debug);
 	strvec_clear(&never);
 	obs_run_release(&obs);
 	return r < 0 ? KDIVE_EXIT_INFRA : KDIVE_EXIT_PASS;
