@@ -149,3 +149,29 @@ t_program_in_the_initramfs() {
 assert s["result"] == "pass" and s["restored"] is False, (s["result"], s["reason"])' "$1/r.json" ||
 		fail "not a pass from a boot" || return 1
 }
+
+t_program_in_tour_and_serve() {
+	# --program in place of a scenario's program, for a tour; a path in serve's boot
+	# (its frames name the program's source; --safe refuses it).
+	cp "$top/examples/head1.c" "$1/" || return 1
+	(cd "$1" && "$KDIVE" -q tour --auto "$top/scenarios/read.scn" --program ./head1.c -- /init) \
+		>"$1/tour.out" 2>&1 || { sed 's/^/# /' "$1/tour.out" | tail; fail "the tour exited $?"; } ||
+		return 1
+	grep -q 'The tour is over: the guest ran ./head1.c' "$1/tour.out" ||
+		fail "the tour did not run head1" || return 1
+	printf '%s\n' '{"id":1,"cmd":"boot","program":"./head1.c","args":["/init"]}' \
+		'{"id":2,"cmd":"frames"}' '{"id":3,"cmd":"quit"}' >"$1/req"
+	(cd "$1" && "$KDIVE" serve <"$1/req") >"$1/serve.out" 2>"$1/serve.err" ||
+		{ sed 's/^/# /' "$1/serve.err" | tail; fail "serve exited $?"; } || return 1
+	python3 - "$1/serve.out" <<'PY' || fail "serve did not boot head1" || return 1
+import json, sys
+r = [json.loads(l) for l in open(sys.argv[1])]
+assert r[0]["ok"] and r[0]["result"]["stopped_at"] == "main", r[0]
+assert r[1]["result"]["frames"][0]["func"] == "main", r[1]
+assert r[1]["result"]["frames"][0]["file"].endswith("head1.c"), r[1]
+PY
+	(cd "$1" && "$KDIVE" serve --safe <"$1/req") >"$1/safe.out" 2>/dev/null
+	grep -q '"--safe: this server runs built-in programs only' "$1/safe.out" ||
+		fail "--safe took a program path" || return 1
+	no_guest_left
+}

@@ -217,4 +217,18 @@ t_tour_and_debug_interactively_in_tmux() {
 	wait_screen "$pane" "DEBUG-EXIT=0" 30 || { tm kill-server; return 1; }
 	tm kill-server
 	no_guest_left || return 1
+
+	# debug --program: your own program, stopped at its main; on to its read of /init.
+	pane=$(tm new-session -d -P -F '#{pane_id}' -x 200 -y 60 \
+		"$KDIVE debug --program $top/examples/head1.c -- /init; echo DEBUG-EXIT=\$?; sleep 60")
+	wait_screen "$pane" "the guest is stopped at head1's main" 120 || { tm kill-server; return 1; }
+	tm send-keys -t "$pane" "kd-syscall read" Enter
+	tm send-keys -t "$pane" "continue" Enter
+	wait_screen "$pane" "Breakpoint 1, do_syscall_64 (" 60 || { tm kill-server; return 1; }
+	tm send-keys -t "$pane" "kd-ubt" Enter
+	wait_screen "$pane" "main" 20 || { tm kill-server; return 1; }
+	tm send-keys -t "$pane" "quit" Enter
+	wait_screen "$pane" "DEBUG-EXIT=0" 30 || { tm kill-server; return 1; }
+	tm kill-server
+	no_guest_left || return 1
 }
