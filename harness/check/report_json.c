@@ -118,6 +118,62 @@ static void jr_stop(struct report *r, const struct match_result *res, size_t i)
 	json_close(&r->json);
 }
 
+/* TAP tests as an array of {"name", "number", "result", "directive", "subtests"}. */
+static void jr_tap(struct report *r, const char *key, const struct tap_test *t, size_t n)
+{
+	json_open(&r->json, key, '[');
+	for (size_t i = 0; i < n; i++) {
+		json_open(&r->json, NULL, '{');
+		json_str(&r->json, "name", t[i].name);
+		json_int(&r->json, "number", t[i].number);
+		json_str(&r->json, "result", tap_status_name(t[i].status));
+		json_str(&r->json, "directive", t[i].directive);
+		json_str(&r->json, "reason", t[i].reason);
+		json_bool(&r->json, "missing", t[i].missing);
+		jr_tap(r, "subtests", t[i].subtests, t[i].nsubtests);
+		json_close(&r->json);
+	}
+	json_close(&r->json);
+}
+
+/* The verdict on the program itself: its status and output, and what was expected. */
+static void jr_program(struct report *r, const struct match_result *res)
+{
+	const struct match_program *mp = &res->program;
+	const struct obs_run *run = res->run;
+
+	json_open(&r->json, "program_result", '{');
+	if (mp->exit_status >= 0)
+		json_int(&r->json, "exit_status", mp->exit_status);
+	else
+		json_nil(&r->json, "exit_status");
+	if (mp->exit_expected >= 0)
+		json_int(&r->json, "expected_exit", mp->exit_expected);
+	else
+		json_nil(&r->json, "expected_exit");
+	json_str(&r->json, "exit_result", match_status_name(mp->exit_result));
+	json_str(&r->json, "output", run ? run->program_output : NULL);
+	json_bool(&r->json, "output_truncated", run && run->output_truncated);
+	json_open(&r->json, "outputs", '[');
+	for (size_t i = 0; i < mp->noutputs; i++) {
+		const struct scenario_output *o = mp->outputs[i].expect;
+		json_open(&r->json, NULL, '{');
+		json_str(&r->json, "text", o->text);
+		json_bool(&r->json, "negate", o->negate);
+		json_int(&r->json, "line", o->line);
+		json_str(&r->json, "result", match_status_name(mp->outputs[i].status));
+		json_close(&r->json);
+	}
+	json_close(&r->json);
+	json_str(&r->json, "tap_result", mp->has_tap ? match_status_name(mp->tap_result) : NULL);
+	if (mp->has_tap && mp->judged)
+		jr_tap(r, "tap", mp->tap.tests, mp->tap.ntests);
+	else
+		json_nil(&r->json, "tap");
+	json_str(&r->json, "reason", mp->reason);
+	json_close(&r->json);
+}
+
 static void jr_scenario(struct report *r, const struct match_result *res)
 {
 	const struct scenario *sc = res->sc;
@@ -165,6 +221,7 @@ static void jr_scenario(struct report *r, const struct match_result *res)
 		json_str(&r->json, "diff", res->lstar_diff);
 		json_close(&r->json);
 	}
+	jr_program(r, res);
 	json_open(&r->json, "stops", '[');
 	for (size_t i = 0; i < res->nstops; i++)
 		jr_stop(r, res, i);

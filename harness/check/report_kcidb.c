@@ -17,7 +17,11 @@
 
 /*
  * One submission: a checkout (the kernel source) and a build (its configuration) per
- * kernel, a test per scenario (path kdive.NAME) and one per stop (kdive.NAME.LOCATION).
+ * kernel, a test per scenario (path kdive.NAME) and one per stop (kdive.NAME.LOCATION);
+ * for what the scenario expects of its program, kdive.NAME.exit, kdive.NAME.output-K,
+ * kdive.NAME.tap and under it each of the program's TAP tests by name
+ * (kdive.NAME.tap.SUITE.CASE); the end of the program's output as the scenario's
+ * log_excerpt.
  * Ids are "kdive:..."; a test id carries the caller's run id, so that runs do not
  * collide in the database. Written compact, one JSON document.
  */
@@ -143,6 +147,66 @@ static void kc_test(struct report *r, const char *id, const char *build_id, cons
 	strbuf_rtrim(&r->body);
 }
 
+/* The program's TAP tests under path (and id), each part made unique among siblings. */
+static void kc_tap(struct report *r, const char *build, struct strbuf *id, struct strbuf *path,
+		   const struct tap_test *t, size_t n, const struct match_result *res)
+{
+	static const enum match_status st[] = { [TAP_PASS] = MATCH_PASS, [TAP_FAIL] = MATCH_FAIL,
+						[TAP_SKIP] = MATCH_SKIP };
+	size_t id_len = id->len, path_len = path->len;
+	for (size_t i = 0; i < n; i++) {
+		size_t same = 0;
+		strbuf_setlen(id, id_len);
+		strbuf_addf(id, "-%zu", i + 1);
+		strbuf_setlen(path, path_len);
+		strbuf_addch(path, '.');
+		kc_path_part(path, t[i].name);
+		for (size_t k = 0; k < i; k++)
+			same += !strcmp(t[k].name, t[i].name);
+		if (same)
+			strbuf_addf(path, "-%zu", same + 1);
+		kc_test(r, id->buf, build, path->buf, st[t[i].status], -1,
+			t[i].missing ? "never reported" : t[i].reason, NULL, res, NULL);
+		kc_tap(r, build, id, path, t[i].subtests, t[i].nsubtests, res);
+	}
+	strbuf_setlen(id, id_len);
+	strbuf_setlen(path, path_len);
+}
+
+/* The expectations on the program: NAME.exit, NAME.output-K, NAME.tap and its tests. */
+static void kc_program(struct report *r, const char *build, struct strbuf *id,
+		       struct strbuf *path, const struct match_result *res)
+{
+	const struct match_program *mp = &res->program;
+	size_t id_len = id->len, path_len = path->len;
+	if (!mp->judged)
+		return;
+	if (mp->exit_expected >= 0) {
+		strbuf_addstr(id, "-exit");
+		strbuf_addstr(path, ".exit");
+		kc_test(r, id->buf, build, path->buf, mp->exit_result, -1,
+			mp->exit_result == MATCH_FAIL ? mp->reason : NULL, NULL, res, NULL);
+	}
+	for (size_t i = 0; i < mp->noutputs; i++) {
+		strbuf_setlen(id, id_len);
+		strbuf_setlen(path, path_len);
+		strbuf_addf(id, "-output-%zu", i + 1);
+		strbuf_addf(path, ".output-%zu", i + 1);
+		kc_test(r, id->buf, build, path->buf, mp->outputs[i].status, -1,
+			mp->outputs[i].expect->text, NULL, res, NULL);
+	}
+	if (mp->has_tap) {
+		strbuf_setlen(id, id_len);
+		strbuf_setlen(path, path_len);
+		strbuf_addstr(id, "-tap");
+		strbuf_addstr(path, ".tap");
+		kc_test(r, id->buf, build, path->buf, mp->tap_result, -1, NULL, NULL, res, NULL);
+		kc_tap(r, build, id, path, mp->tap.tests, mp->tap.ntests, res);
+	}
+	strbuf_setlen(id, id_len);
+	strbuf_setlen(path, path_len);
+}
+
 static void kc_begin(struct report *r)
 {
 	strbuf_init(&r->kc_objs[0], 0);
@@ -158,8 +222,15 @@ static void kc_scenario(struct report *r, const struct match_result *res)
 	strbuf_addf(&id, KC_ORIGIN ":%s-%zu", run, r->done);
 	strbuf_addstr(&path, KC_ORIGIN ".");
 	kc_path_part(&path, res->sc->name ? res->sc->name : "scenario");
+	/* the log: the run's error, else the end of what the program printed */
+	struct strbuf log = STRBUF_INIT;
+	if (res->run && res->run->error)
+		strbuf_addstr(&log, res->run->error);
+	else if (res->run && res->status != MATCH_SKIP)
+		match_output_tail(&log, res->run->program_output, 200);
 	kc_test(r, id.buf, build.buf, path.buf, res->status, report_scenario_ms(res), res->reason,
-		res->run && res->run->error ? res->run->error : NULL, res, NULL);
+		log.len ? log.buf : NULL, res, NULL);
+	strbuf_release(&log);
 	size_t scenario_id = id.len, scenario_path = path.len;
 	for (size_t i = 0; i < res->nstops; i++) {
 		const struct match_stop *ms = &res->stops[i];
@@ -176,6 +247,9 @@ static void kc_scenario(struct report *r, const struct match_result *res)
 			strbuf_addf(&path, "-%zu", same + 1);
 		kc_test(r, id.buf, build.buf, path.buf, ms->status, -1, ms->reason, ms->diff, res, ms);
 	}
+	strbuf_setlen(&id, scenario_id);
+	strbuf_setlen(&path, scenario_path);
+	kc_program(r, build.buf, &id, &path, res);
 	strbuf_release(&build);
 	strbuf_release(&id);
 	strbuf_release(&path);

@@ -1,5 +1,7 @@
 /*
- * report_ktap: the KTAP v1 report, for kernel CI: a test a scenario, its stops and their checks as subtests.
+ * report_ktap: the KTAP v1 report, for kernel CI: a test a scenario, its stops and their
+ * checks as subtests, and what it expects of its program (exit, output, the program's
+ * own TAP nested under a "program TAP" subtest), with the exit status as a diagnostic.
  * Part of report (report.h, the private report_int.h).
  */
 #include "report_int.h"
@@ -100,10 +102,77 @@ static void ktap_stop_subtests(struct report *r, const struct match_stop *ms)
 	}
 }
 
+/* The program's TAP tests t[0..n) at level, as a KTAP document of their own. */
+static void ktap_tap(struct report *r, int level, const struct tap_test *t, size_t n)
+{
+	static const enum match_status st[] = { [TAP_PASS] = MATCH_PASS, [TAP_FAIL] = MATCH_FAIL,
+						[TAP_SKIP] = MATCH_SKIP };
+	ktap_header(r, level, n);
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].nsubtests)
+			ktap_tap(r, level + 1, t[i].subtests, t[i].nsubtests);
+		if (t[i].missing)
+			ktap_diag(r, level, "never reported");
+		ktap_result(r, level, i + 1, st[t[i].status], t[i].name, NULL,
+			    t[i].status == TAP_SKIP ? (t[i].reason ? t[i].reason : t[i].directive)
+						    : NULL);
+	}
+}
+
+/* Subtests of the scenario for what it expects of the program: exit, outputs, tap. */
+static size_t ktap_program_plan(const struct match_program *mp)
+{
+	if (!mp->judged)
+		return 0;
+	return (size_t)(mp->exit_expected >= 0) + mp->noutputs + (size_t)mp->has_tap;
+}
+
+static void ktap_program(struct report *r, const struct match_program *mp, size_t *k)
+{
+	struct strbuf d = STRBUF_INIT;
+	if (!mp->judged)
+		return;
+	if (mp->exit_expected >= 0) {
+		strbuf_addf(&d, "exit %d", mp->exit_expected);
+		ktap_result(r, 1, ++*k, mp->exit_result, d.buf, NULL, NULL);
+	}
+	for (size_t i = 0; i < mp->noutputs; i++) {
+		const struct scenario_output *o = mp->outputs[i].expect;
+		ktap_result(r, 1, ++*k, mp->outputs[i].status,
+			    o->negate ? "output lacks " : "output contains ", o->text, NULL);
+	}
+	if (mp->has_tap) {
+		if (mp->tap.ntests)
+			ktap_tap(r, 2, mp->tap.tests, mp->tap.ntests);
+		ktap_result(r, 1, ++*k, mp->tap_result, "program TAP", NULL, NULL);
+	}
+	strbuf_release(&d);
+}
+
+/* "# exit status N" and, when the scenario did not pass, the output's last lines. */
+static void ktap_program_diag(struct report *r, const struct match_result *res)
+{
+	struct strbuf d = STRBUF_INIT;
+	const struct obs_run *run = res->run;
+	if (!run || run->error || res->status == MATCH_SKIP)
+		return;
+	if (run->program_status >= 0)
+		strbuf_addf(&d, "exit status %d\n", run->program_status);
+	else
+		strbuf_addstr(&d, "exit status unknown: the program never ended\n");
+	if (res->status != MATCH_PASS && run->program_output && *run->program_output) {
+		strbuf_addstr(&d, "the program's output ends:\n");
+		match_output_tail(&d, run->program_output, 20);
+	}
+	ktap_diag(r, 0, d.buf);
+	strbuf_release(&d);
+}
+
 static void ktap_scenario(struct report *r, const struct match_result *res)
 {
 	const struct scenario *sc = res->sc;
-	size_t plan = (size_t)res->lstar_checked + res->nstops, k = 0;
+	size_t plan = (size_t)res->lstar_checked + res->nstops + ktap_program_plan(&res->program);
+	size_t k = 0;
 	int guarded_out = res->status == MATCH_SKIP && !res->run;
 
 	if (plan && !guarded_out && !(res->status == MATCH_SKIP && !res->nstops)) {
@@ -123,7 +192,9 @@ static void ktap_scenario(struct report *r, const struct match_result *res)
 				    ms->status == MATCH_SKIP || ms->status == MATCH_ERROR ? ms->reason
 											  : NULL);
 		}
+		ktap_program(r, &res->program, &k);
 	}
+	ktap_program_diag(r, res);
 	if (res->reason && res->status == MATCH_FAIL)
 		ktap_diag(r, 0, res->reason);
 	struct strbuf name = STRBUF_INIT;

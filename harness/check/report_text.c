@@ -60,6 +60,85 @@ static void text_kaslr(struct report *r, const struct obs_run *run)
 			    run->kaslr_slot);
 }
 
+/* One "      ok    what" line of the program's verdict. */
+static void text_expect(struct report *r, enum match_status s, const char *what, const char *text)
+{
+	strbuf_addstr(r->out, "      ");
+	text_word(r, s, s == MATCH_PASS ? "ok" : text_status[s]);
+	strbuf_addch(r->out, ' ');
+	strbuf_addstr(r->out, what);
+	report_esc(r->out, text, ESC_LINE);
+	strbuf_addch(r->out, '\n');
+}
+
+/* The program's TAP tests that did not pass (all of them with -v), indented by depth. */
+static void text_tap(struct report *r, const struct tap_test *t, size_t n, int depth)
+{
+	static const enum match_status st[] = { [TAP_PASS] = MATCH_PASS, [TAP_FAIL] = MATCH_FAIL,
+						[TAP_SKIP] = MATCH_SKIP };
+	for (size_t i = 0; i < n; i++) {
+		if (t[i].status == TAP_PASS && !r->opts.verbose)
+			continue;
+		strbuf_addf(r->out, "%*s", 11 + 2 * depth, "");
+		text_word(r, st[t[i].status], t[i].status == TAP_PASS ? "ok" : text_status[st[t[i].status]]);
+		strbuf_addch(r->out, ' ');
+		report_esc(r->out, t[i].name, ESC_LINE);
+		if (t[i].missing)
+			strbuf_addstr(r->out, ": never reported");
+		else if (t[i].reason)
+			strbuf_addf(r->out, " (%s: %s)", t[i].directive, t[i].reason);
+		strbuf_addch(r->out, '\n');
+		text_tap(r, t[i].subtests, t[i].nsubtests, depth + 1);
+	}
+}
+
+/* The program's exit status and what the scenario expected of it; its output's end
+ * when something failed (all of it, bounded, with -v). */
+static void text_program(struct report *r, const struct match_result *res)
+{
+	const struct match_program *mp = &res->program;
+	const struct obs_run *run = res->run;
+	struct strbuf sb = STRBUF_INIT;
+
+	if (!run || run->error || res->status == MATCH_SKIP)
+		return;
+	if (mp->exit_expected >= 0) {
+		strbuf_addf(&sb, "exit %d (", mp->exit_expected);
+		if (mp->exit_status >= 0)
+			strbuf_addf(&sb, "exited with %d)", mp->exit_status);
+		else
+			strbuf_addstr(&sb, "never ended)");
+		text_expect(r, mp->exit_result, sb.buf, "");
+	} else if (r->opts.verbose && (mp->exit_status >= 0 || mp->judged)) {
+		strbuf_addstr(r->out, "             ");
+		if (mp->exit_status >= 0)
+			strbuf_addf(r->out, "the program exited with %d\n", mp->exit_status);
+		else
+			strbuf_addstr(r->out, "the program never ended\n");
+	}
+	for (size_t i = 0; i < mp->noutputs; i++)
+		text_expect(r, mp->outputs[i].status,
+			    mp->outputs[i].expect->negate ? "output lacks " : "output contains ",
+			    mp->outputs[i].expect->text);
+	if (mp->has_tap) {
+		size_t c[3];
+		tap_doc_count(&mp->tap, c);
+		strbuf_reset(&sb);
+		strbuf_addf(&sb, "tap: %zu passed, %zu failed, %zu skipped", c[TAP_PASS], c[TAP_FAIL],
+			    c[TAP_SKIP]);
+		text_expect(r, mp->tap_result, sb.buf, "");
+		text_tap(r, mp->tap.tests, mp->tap.ntests, 0);
+	}
+	if ((mp->nfailed || r->opts.verbose) && run->program_output && *run->program_output) {
+		strbuf_reset(&sb);
+		match_output_tail(&sb, run->program_output, r->opts.verbose ? 200 : 20);
+		strbuf_addf(r->out, "             the program's output%s:\n",
+			    sb.len < strlen(run->program_output) || run->output_truncated ? " ends" : "");
+		report_lines(r->out, "             | ", sb.buf, ESC_TEXT);
+	}
+	strbuf_release(&sb);
+}
+
 static void text_scenario(struct report *r, const struct match_result *res)
 {
 	if (r->opts.nkernels > 1 && res->kernel && res->kernel->version) {
@@ -170,6 +249,7 @@ static void text_scenario(struct report *r, const struct match_result *res)
 			strbuf_addch(r->out, '\n');
 		}
 	}
+	text_program(r, res);
 }
 
 static void text_table(struct report *r);

@@ -11,6 +11,8 @@
 #include "wrapper.h"
 
 #include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <stdint.h>
 #include <unistd.h>
 
@@ -132,6 +134,19 @@ static char *render(enum report_format fmt, const struct match_result *res, size
 	struct report_timings t = { 12345, 678 };
 	struct report_opts o = { color, verbose, cli_exit_code };
 	report_write(fmt, res, n, &t, &o, &out);
+	/* KDIVE_UNIT_REPORTS=DIR keeps a copy of each, for the validators in tests/tools */
+	const char *dir = getenv("KDIVE_UNIT_REPORTS");
+	if (dir && *dir) {
+		static const char *const ext[] = { "txt", "ktap", "xml", "json", "kcidb" };
+		static int seq;
+		char *path = xstrfmt("%s/render-%d-%d.%s", dir, (int)getpid(), seq++, ext[fmt]);
+		FILE *f = fopen(path, "w");
+		if (f) {
+			fwrite(out.buf, 1, out.len, f);
+			fclose(f);
+		}
+		free(path);
+	}
 	return strbuf_detach(&out, NULL);
 }
 
@@ -614,7 +629,7 @@ TEST(report_junit_wellformed)
 			     61));
 	/* fork: lstar + 2 stops; bad: 2 stops; err: 1 stop + the run; new: the scenario */
 	EXPECT_CONTAINS(out, "<testsuites name=\"kdive\" tests=\"8\" failures=\"2\" errors=\"2\" "
-			     "skipped=\"1\" time=\"12.345\">\n");
+			     "time=\"12.345\">\n");
 	EXPECT_CONTAINS(out, "  <testsuite name=\"fork\" tests=\"3\" failures=\"0\" errors=\"0\" "
 			     "skipped=\"0\" time=\"3.100\" file=\"scenarios/fork.scn\">\n");
 	EXPECT_CONTAINS(out, "file=\"scenarios/bad &lt;&amp;&gt; &quot;q&quot;.scn\"");
