@@ -408,6 +408,8 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 	else if ((r == STEP_ON || r == STEP_ENDED) && !s->qemu.proc.reaped &&
 		 session_run_to_exit(s) < 0)
 		r = STEP_FAIL_GDB;
+	else if (r == STEP_ENDED)
+		session_read_verdict(s); /* the guest ended while a stop was awaited */
 	if (r == STEP_ON || r == STEP_ENDED) {
 		obs->boot_ms = now_ms() - s->t0;
 		rc = 0;

@@ -435,18 +435,21 @@ int session_run_to_exit(struct session *s)
 	int r = qemu_wait(&s->qemu, s->deadline);
 	if (r == 1)
 		return error("the guest did not power off in time");
-	if (r < 0 || !s->program)
+	if (r < 0 || !s->program || session_read_verdict(s) == 0)
 		return r;
+	if (session_rundir_full(s))
+		return error("the guest powered off, but its console log is incomplete: no space "
+			     "left in the run directory '%s'", s->rundir);
+	return error("the guest powered off, but its console never says that '%s' ran",
+		     s->program);
+}
+
+int session_read_verdict(struct session *s)
+{
 	struct strbuf con = STRBUF_INIT;
-	if (strbuf_read_file(&con, s->qemu.console_log) == 0 &&
-	    session_prog_verdict(s, con.buf, con.len) == 0)
-		;
-	else if (session_rundir_full(s))
-		r = error("the guest powered off, but its console log is incomplete: no space "
-			  "left in the run directory '%s'", s->rundir);
-	else
-		r = error("the guest powered off, but its console never says that '%s' ran",
-			  s->program);
+	int r = -1;
+	if (s->program && s->qemu.console_log && strbuf_read_file(&con, s->qemu.console_log) == 0)
+		r = session_prog_verdict(s, con.buf, con.len);
 	strbuf_release(&con);
 	return r;
 }

@@ -239,6 +239,12 @@ int session_lstar(struct session *s, uint64_t *value, char **symbol);
  * the console tail (QEMU failed or hung, or the program never ran).
  */
 int session_run_to_exit(struct session *s);
+/*
+ * Once the guest has ended (by itself: session_run_to_exit() does this too), the
+ * program's exit status and output from the console. 0, or -1 (quietly) when the
+ * console does not say the program ended.
+ */
+int session_read_verdict(struct session *s);
 
 
 /*

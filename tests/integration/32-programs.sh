@@ -175,3 +175,48 @@ PY
 		fail "--safe took a program path" || return 1
 	no_guest_left
 }
+
+t_program_tap_in_every_format() {
+	# A program that prints KTAP (tests/programs/ktap.c, a nested suite): its tests are
+	# nested under the scenario in KTAP (which the kernel's own kunit.py parses), JUnit
+	# (Jenkins' XSD), JSON (docs/result.schema.json) and KCIDB (the v5.3 schema); and a
+	# failing test fails the scenario, named.
+	local kunit f
+	kunit=$(ls "${KDIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdive}"/src/*/linux-source-6.12/tools/testing/kunit/kunit.py |
+		head -n 1)
+	[ -f "$kunit" ] || fail "no kunit.py in the cache's 6.12 source" || return 1
+	cp "$top"/tests/programs/ktap.c "$top"/tests/programs/ktap.scn "$1/" || return 1
+	for f in ktap junit json kcidb; do
+		"$KDIVE" -q run --format $f --output "$1/r.$f" "$1/ktap.scn" >"$1/$f.out" 2>&1 ||
+			{ sed 's/^/# /' "$1/$f.out"; fail "--format $f exited $?"; } || return 1
+	done
+	"$tools/ktap-check" --kunit "$kunit" <"$1/r.ktap" | sed 's/^/# /'
+	"$tools/ktap-check" --kunit "$kunit" <"$1/r.ktap" >/dev/null || fail "kunit.py parse refuses it" ||
+		return 1
+	grep -q '^      ok 2 out_of_range_is_enosys$' "$1/r.ktap" ||
+		fail "the program's nested test is not nested in the KTAP" || return 1
+	xmllint --noout --schema "$top/tests/schemas/jenkins-junit-10.xsd" "$1/r.junit" 2>"$1/xsd.err" ||
+		{ sed 's/^/# /' "$1/xsd.err"; fail "the JUnit XSD refuses it"; } || return 1
+	grep -q 'out_of_range_is_enosys' "$1/r.junit" || fail "no nested test in the JUnit" || return 1
+	valid_report "$1/r.json" || return 1
+	python3 - "$1/r.json" "$1/r.kcidb" "$top/tests/schemas/kcidb-v5.3.schema.json" <<'PY' ||
+import json, sys, jsonschema
+r = json.load(open(sys.argv[1]))["scenarios"][0]
+p = r["program_result"]
+assert r["result"] == "pass" and p["exit_status"] == 0 and p["tap_result"] == "pass", p
+entry = p["tap"][0]
+assert entry["name"] == "entry" and [t["name"] for t in entry["subtests"]] == \
+    ["getpid_number", "out_of_range_is_enosys", "x32_numbers"], entry
+assert entry["subtests"][2]["result"] == "skip", entry["subtests"][2]
+k = json.load(open(sys.argv[2]))
+jsonschema.validate(k, json.load(open(sys.argv[3])))
+paths = [t["path"] for t in k["tests"]]
+assert any(p.endswith("tap.entry.out_of_range_is_enosys") for p in paths), paths
+PY
+		fail "the JSON or KCIDB report lacks the nested tests" || return 1
+	"$tools/kcidb-check" "$1/r.kcidb" >/dev/null || fail "kcidb-check refuses it" || return 1
+	# A failing test of the program's fails the scenario, and says which.
+	sed 's|^program ./ktap.c$|program ./ktap.c fail|; s|^exit 0$|exit 1|' "$1/ktap.scn" >"$1/fail.scn"
+	expect_rc 1 "$KDIVE" -q run "$1/fail.scn" || return 1
+	contains "$out" "exit_path" || return 1
+}
