@@ -241,7 +241,7 @@ const struct cli_command cli_cmd_run = {
 	.name = "run",
 	.fn = cmd_run,
 	.summary = "boot, run each scenario, compare with its expectations, report",
-	.args = "SCENARIO...",
+	.args = "SCENARIO... | --program PATH [-- ARG...]",
 	.about =
 	"Checks every SCENARIO file first (a bad one: FILE:LINE:COL, exit 2, nothing boots),\n"
 	"builds or reuses the kernel and initramfs, then starts one guest per scenario,\n"
@@ -253,6 +253,10 @@ const struct cli_command cli_cmd_run = {
 	"user-space frames of the syscall (from pt_regs), and the checked values, and\n"
 	"compares them with the expectations. A mismatch shows expected against actual,\n"
 	"with the scenario's file:line and the kernel source's file:line.\n"
+	"The program may be your own (`program ./repro.c` in the scenario, or --program):\n"
+	"kdive builds it (or takes your binary and its libraries) before anything boots,\n"
+	"and it reaches the restored guest on a disk; its exit status and output are\n"
+	"judged too (`exit 0`, `output contains ...`, `tap` for the TAP it prints).\n"
 	"The format is documented in scenarios/README.md.\n",
 	.opts = (const struct cli_opt[]){
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
