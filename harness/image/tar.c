@@ -348,7 +348,7 @@ static int read_entry(struct tar *t, const char *buf, size_t len, size_t off, si
 	}
 	const char *why = path_problem(path, is_dir);
 	if (why) {
-		strbuf_addf(err, "'%s' is %s", path, why);
+		strbuf_addf(err, "'%s' is not a clean relative path (%s)", path, why);
 		goto out;
 	}
 	if (tar_find(t, path)) {
