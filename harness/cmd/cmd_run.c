@@ -278,7 +278,12 @@ const struct cli_command cli_cmd_run = {
 	"user-space frames of the syscall (from pt_regs), and the checked values, and\n"
 	"compares them with the expectations. A mismatch shows expected against actual,\n"
 	"with the scenario's file:line and the kernel source's file:line.\n"
-	"The format is documented in scenarios/README.md.\n",
+	"The format is documented in scenarios/README.md.\n"
+	"\n"
+	"A FILE that is a bundle (`kdive bundle`, told by its content) is replayed alone:\n"
+	"unpacked into a private directory, its differences from this machine said, run\n"
+	"with its own fragments and options, and each way its verdict or frames differ\n"
+	"from the recorded ones said (exit 1 then, even when the scenario passes).\n",
 	.opts = (const struct cli_opt[]){
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default; colour on a terminal unless NO_COLOR is set),\n"

@@ -193,7 +193,7 @@ TEST(tar_reader_refuses_malformed_archives)
 		memset(b.buf, 0, 100);
 		memcpy(b.buf, escape[i], strlen(escape[i]));
 		fix_sum(b.buf);
-		expect_refused(&b, "is a");
+		expect_refused(&b, "not a clean relative path");
 	}
 	strbuf_reset(&b);
 	strbuf_add(&b, a.buf, a.len);
