@@ -109,7 +109,8 @@ PY
 	)
 	for f in "${!says[@]}"; do
 		expect_rc 2 env TMPDIR="$t" "$KDIVE" run "$1/bad/$f" || return 1
-		contains "$out" "$1/bad/$f: ${says[$f]}" || return 1
+		contains "$out" "$1/bad/$f: " || return 1
+		contains "$out" "${says[$f]}" || return 1
 		! grep -q booting <<<"$out" || fail "a bad bundle booted a guest" || return 1
 		[ -z "$(ls -A "$t")" ] || fail "$f left $(ls -A "$t") in TMPDIR" || return 1
 	done
