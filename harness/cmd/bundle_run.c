@@ -332,6 +332,27 @@ static void differ(struct replay *p, const char *what, const struct json_value *
 	p->ndiff++;
 }
 
+/*
+ * 1 when two frames' files are the same file: equal, or one a path suffix of the other
+ * at a '/' (a kernel whose vmlinux was built elsewhere names its files by the paths of
+ * that machine's tree, which this one cannot make relative; match compares suffixes
+ * too).
+ */
+static int same_file(const struct json_value *a, const struct json_value *b)
+{
+	const char *x = json_value_str(a, NULL), *y = json_value_str(b, NULL);
+	if (!x || !y)
+		return json_value_equal(a, b);
+	size_t nx = strlen(x), ny = strlen(y);
+	if (nx < ny) {
+		const char *t = x;
+		x = y;
+		y = t;
+		nx = strlen(x), ny = strlen(y);
+	}
+	return !strcmp(x + nx - ny, y) && (nx == ny || x[nx - ny - 1] == '/');
+}
+
 /* Frames of one block, function by function, then file by file. */
 static void frames_compare(struct replay *p, const char *stop, const char *kind,
 			   const struct json_value *was, const struct json_value *now)
@@ -344,7 +365,7 @@ static void frames_compare(struct replay *p, const char *stop, const char *kind,
 			say("%s: %s %zu was %s, now %s", stop, kind, i + 1, fw ? w : "none",
 			    fn ? n : "none");
 			p->ndiff++;
-		} else if (!json_value_equal(member(fw, "file"), member(fn, "file"))) {
+		} else if (!same_file(member(fw, "file"), member(fn, "file"))) {
 			char *a = shown(member(fw, "file")), *b = shown(member(fn, "file"));
 			say("%s: %s %zu (%s) was in %s, now in %s", stop, kind, i + 1, w, a, b);
 			free(a);
