@@ -128,11 +128,14 @@ static int replay_open(struct replay *p)
 	struct stat st;
 	int rc = KDIVE_EXIT_USAGE;
 	tar_init(&p->tar, 0);
-	if (stat(p->file, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > BUNDLE_MAX_BYTES ||
-	    strbuf_read_file(&buf, p->file) < 0) {
+	if (stat(p->file, &st) < 0 || (S_ISREG(st.st_mode) && st.st_size <= BUNDLE_MAX_BYTES &&
+					strbuf_read_file(&buf, p->file) < 0)) {
+		error_errno("%s: cannot read the bundle", p->file);
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode) || st.st_size > BUNDLE_MAX_BYTES) {
 		error("%s: cannot read the bundle: %s", p->file, !S_ISREG(st.st_mode) ?
-		      "not a regular file" : st.st_size > BUNDLE_MAX_BYTES ? "over 256 MiB"
-		      : strerror(errno));
+		      "not a regular file" : "over 256 MiB");
 		goto out;
 	}
 	if (!tar_is_archive(buf.buf, buf.len)) {
