@@ -108,8 +108,8 @@ struct cli_command {
 	int detail_v;         /* 1: -v asks for report detail (args.verbose), not debug logs */
 };
 
-extern const struct cli_command cli_cmd_build, cli_cmd_run, cli_cmd_record, cli_cmd_lstar,
-	cli_cmd_debug, cli_cmd_tour, cli_cmd_serve, cli_cmd_doctor;
+extern const struct cli_command cli_cmd_build, cli_cmd_run, cli_cmd_record, cli_cmd_bundle,
+	cli_cmd_lstar, cli_cmd_debug, cli_cmd_tour, cli_cmd_serve, cli_cmd_doctor;
 
 /* The repository's data directory (kconfig/, initramfs/, scenarios/); static string. */
 const char *cli_datadir(void);
@@ -208,6 +208,8 @@ struct cli_boot_opts {
 	int index;           /* --index: use an indexed copy of a prebuilt vmlinux */
 	int no_snapshot;     /* --no-snapshot (or KDIVE_NO_SNAPSHOT): boot every guest */
 	const char *program; /* --program PATH, or NULL */
+	const char *kconfig; /* where base.config and smp.config are (a bundle's); NULL:
+				the data directory's kconfig/ */
 };
 
 /* A command line, parsed. */

@@ -76,9 +76,11 @@ static int build_kernel(struct kernel *k, const char *src, const struct cli_boot
 	int rc = KDIVE_EXIT_PASS;
 	memset(&kr, 0, sizeof(kr));
 	strvec_init(&ko.fragments);
-	strvec_pushf(&ko.fragments, "%s/kconfig/base.config", cli_datadir());
+	char *kconfig = b->kconfig ? xstrdup(b->kconfig) : xstrfmt("%s/kconfig", cli_datadir());
+	strvec_pushf(&ko.fragments, "%s/base.config", kconfig);
 	if (b->guest.cpus > 1)
-		strvec_pushf(&ko.fragments, "%s/kconfig/smp.config", cli_datadir());
+		strvec_pushf(&ko.fragments, "%s/smp.config", kconfig);
+	free(kconfig);
 	ko.src = src;
 	ko.cache = cache;
 	cli_progress_init(&show, isatty(STDERR_FILENO) ? 2 : 1, &ko.progress);

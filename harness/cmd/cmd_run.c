@@ -4,6 +4,7 @@
  */
 #define _GNU_SOURCE
 #include "cli.h"
+#include "bundle.h"
 #include "userprog.h"
 #include "match.h"
 #include "proc.h"
@@ -101,6 +102,28 @@ static int run_option(void *ctx, int key, const char *arg)
 	return 0;
 }
 
+/*
+ * A bundle (kdive bundle) among the operands, told by its content, is replayed alone
+ * (a name that says .bundle but holds no archive gets the bundle's message, not a
+ * scenario's). 1 with the exit code in *rc when there was one, else 0.
+ */
+static int run_bundle(struct cli_args *a, size_t n, int *rc)
+{
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(a->rest[i]);
+		if (!bundle_is_archive(a->rest[i]) &&
+		    (len < 7 || strcmp(a->rest[i] + len - 7, ".bundle")))
+			continue;
+		if (n > 1 || a->boot.program)
+			*rc = cli_usage_error("run", "a bundle runs alone: kdive run FILE, "
+					      "without other scenarios or --program");
+		else
+			*rc = bundle_replay(a);
+		return 1;
+	}
+	return 0;
+}
+
 static int cmd_run(int argc, char **argv)
 {
 	struct cli_args a;
@@ -126,6 +149,8 @@ static int cmd_run(int argc, char **argv)
 				     "a program: --program ./repro.c");
 		goto out;
 	}
+	if (run_bundle(&a, n, &rc))
+		goto out;
 	/* Every file is checked before anything boots: a typo costs no boot. */
 	sc = xcalloc(n ? n : 1, sizeof(*sc));
 	int bad = 0;
@@ -257,7 +282,12 @@ const struct cli_command cli_cmd_run = {
 	"kdive builds it (or takes your binary and its libraries) before anything boots,\n"
 	"and it reaches the restored guest on a disk; its exit status and output are\n"
 	"judged too (`exit 0`, `output contains ...`, `tap` for the TAP it prints).\n"
-	"The format is documented in scenarios/README.md.\n",
+	"The format is documented in scenarios/README.md.\n"
+	"\n"
+	"A FILE that is a bundle (`kdive bundle`, told by its content) is replayed alone:\n"
+	"unpacked into a private directory, its differences from this machine said, run\n"
+	"with its own fragments and options, and each way its verdict or frames differ\n"
+	"from the recorded ones said (exit 1 then, even when the scenario passes).\n",
 	.opts = (const struct cli_opt[]){
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default; colour on a terminal unless NO_COLOR is set),\n"

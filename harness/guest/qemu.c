@@ -75,7 +75,7 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	strvec_pushl(&q->argv, "-accel",
 		     q->kvm ? "kvm" : o->cpus > 1 ? "tcg,thread=multi" : "tcg", NULL);
 	strvec_push(&q->argv, "-m");
-	strvec_pushf(&q->argv, "%d", o->memory_mb ? o->memory_mb : 256);
+	strvec_pushf(&q->argv, "%d", o->memory_mb ? o->memory_mb : QEMU_MEMORY_MB);
 	if (o->cpus > 1) {
 		strvec_push(&q->argv, "-smp");
 		strvec_pushf(&q->argv, "%d", o->cpus);

@@ -18,6 +18,8 @@
 
 /* The gdbstub's socket in the run directory (gdb, run there, names it alone). */
 #define QEMU_GDB_SOCK "gdb.sock"
+/* The guest's memory, MiB, unless a command asks for other (none does). */
+#define QEMU_MEMORY_MB 256
 
 struct qemu_opts {
 	const char *bzimage;  /* kernel image */
@@ -32,7 +34,7 @@ struct qemu_opts {
 				 to name the program (kdive.wait= on a second serial port):
 				 the boot overlaps gdb's start; the monitor is open */
 	int gdb_port;         /* 0: unix socket; N: TCP on 127.0.0.1:N (opt-in) */
-	int memory_mb;        /* 0: 256 */
+	int memory_mb;        /* 0: QEMU_MEMORY_MB */
 	int cpus;             /* guest CPUs (-smp); 0 or 1: one */
 	const char *disk;     /* a raw image for the guest's virtio disk (/dev/vda), or NULL */
 	const char *incoming; /* go only: restore the guest saved in this file (qemu_save)

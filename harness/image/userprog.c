@@ -537,6 +537,7 @@ int userprog_prepare(const struct userprog_spec *s, struct userprog *r, struct s
 	char *dir = NULL;
 	int rc = -1, lock = -1;
 	memset(r, 0, sizeof(*r));
+	strvec_init(&r->libs);
 	if (find_inputs(&j) < 0)
 		goto out;
 	r->built = j.source;
@@ -550,6 +551,8 @@ int userprog_prepare(const struct userprog_spec *s, struct userprog *r, struct s
 	if (!j.source && inspect_elf(&j) < 0)
 		goto out;
 	r->nlibs = j.libs.nr;
+	for (size_t i = 0; i < j.libs.nr; i++)
+		strvec_push(&r->libs, j.libs.v[i]);
 	if (compute_key(&j, key) < 0)
 		goto out;
 	r->key = xstrdup(key);
@@ -619,5 +622,6 @@ void userprog_release(struct userprog *r)
 	free(r->payload);
 	free(r->interp);
 	free(r->key);
+	strvec_clear(&r->libs);
 	memset(r, 0, sizeof(*r));
 }

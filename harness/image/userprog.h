@@ -64,6 +64,7 @@ struct userprog {
 	long long payload_size;/* its bytes */
 	char *interp;          /* a dynamic program's interpreter, or NULL */
 	size_t nlibs;          /* the libraries brought along */
+	struct strvec libs;    /* their host paths, the interpreter first (libs.nr == nlibs) */
 	int built;             /* 1: built from sources here; 0: a prebuilt ELF */
 	uint64_t load_base;    /* where the guest loads a PIE program (0: not relocated) */
 	char *key;             /* the cache key */

@@ -16,7 +16,7 @@ t_help_and_usage() {
 	expect_rc 2 "$KDIVE" tour nosuch || return 1
 	contains "$out" "the tours are 'fork' and any scenario file (scenarios/NAME.scn), not 'nosuch'" ||
 		return 1
-	for cmd in build run record lstar debug tour serve doctor; do
+	for cmd in build run record bundle lstar debug tour serve doctor; do
 		expect_rc 0 "$KDIVE" "$cmd" --help || return 1
 		contains "$out" "usage: kdive $cmd" || return 1
 	done
@@ -36,7 +36,7 @@ usage() {
 t_usage_errors_of_every_command() {
 	local cmd scn=$top/scenarios/getpid.scn
 	# Every command: an unknown option, and an option without its value.
-	for cmd in build run record lstar debug tour serve doctor; do
+	for cmd in build run record bundle lstar debug tour serve doctor; do
 		usage $cmd "unknown option '--no-such-option'" --no-such-option
 		usage $cmd "unknown option '-Z'" -Z
 	done
@@ -75,6 +75,9 @@ t_usage_errors_of_every_command() {
 	usage run "name at least one scenario file (scenarios/*.scn)"
 	usage record "give exactly one scenario file"
 	usage record "give exactly one scenario file" "$scn" "$scn"
+	usage bundle "give exactly one scenario file" -o "$1/x.bundle"
+	usage bundle "say where the bundle goes: -o FILE" "$scn"
+	usage run "a bundle runs alone" "$scn" "$1/x.bundle"
 	usage debug "at most one scenario file" "$scn" "$scn"
 	usage tour "the tours are 'fork' and any scenario file" exec
 	usage tour "one tour at a time" fork "$scn"
