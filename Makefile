@@ -169,14 +169,16 @@ mutate: test-deps $(UNIT_BIN)
 PREFIX ?= /usr/local
 DATA_FILES := gdbinit/kdive.py gdbinit/README.md $(wildcard kconfig/*.config) \
 	initramfs/files initramfs/init $(wildcard initramfs/progs/*.c) \
-	$(wildcard scenarios/*.scn) scenarios/README.md
+	$(wildcard scenarios/*.scn) scenarios/README.md \
+	$(wildcard scenarios/selftests/*.scn) scenarios/selftests/README.md
 DOC_FILES := docs/design.md docs/result.schema.json docs/serve.md
 INSTALLED := bin/kdive $(DATA_FILES:%=share/kdive/%) $(DOC_FILES:docs/%=share/doc/kdive/%) \
 	share/man/man1/kdive.1 share/man/man5/kdive-scenario.5 \
 	share/bash-completion/completions/kdive
 # Deepest first, for rmdir.
 KDIVE_DIRS := share/kdive/initramfs/progs share/kdive/initramfs share/kdive/gdbinit \
-	share/kdive/kconfig share/kdive/scenarios share/kdive share/doc/kdive
+	share/kdive/kconfig share/kdive/scenarios/selftests share/kdive/scenarios share/kdive \
+	share/doc/kdive
 # The destination quoted once for the shell, as git's Makefile does (*_SQ): a PREFIX or
 # DESTDIR with blanks or quotes stays one word in every command below ('/opt/my dir'
 # unquoted made uninstall delete ./dir/bin/kdive in the source tree).

@@ -16,7 +16,8 @@ t_install_and_uninstall() {
 	bin=$dest$prefix/bin/kdive
 	for f in bin/kdive share/man/man1/kdive.1 share/man/man5/kdive-scenario.5 \
 		share/bash-completion/completions/kdive share/kdive/kconfig/base.config \
-		share/kdive/initramfs/init share/kdive/scenarios/fork.scn; do
+		share/kdive/initramfs/init share/kdive/scenarios/fork.scn \
+		share/kdive/scenarios/selftests/syscall_nt.scn; do
 		[ -f "$dest$prefix/$f" ] || fail "not installed: $f" || return 1
 	done
 	# The docs that --help and the man page point to.
