@@ -259,6 +259,7 @@ void cli_session_image(const struct cli_images *im, const struct kernel *k,
 	img->vmlinux = k->vmlinux;
 	img->initrd = im->initrd;
 	img->progs = im->progs;
+	img->user = NULL; /* a built-in program; a caller with a user's sets it */
 }
 
 void cli_images_release(struct cli_images *im)
