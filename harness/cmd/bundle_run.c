@@ -27,6 +27,10 @@
 int bundle_is_archive(const char *path)
 {
 	char buf[TAR_BLOCK];
+	struct stat st;
+	/* Only a regular file: a FIFO's reader must not wait here for its writer. */
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return 0;

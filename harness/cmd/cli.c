@@ -297,6 +297,9 @@ int cli_parse(const struct cli_command *c, int argc, char **argv, struct cli_arg
 	strbuf_release(&shorts);
 	a->rest = argv + optind;
 	a->nrest = argc - optind;
+	/* Without --program, what follows "--" is operands like any other. */
+	if (!a->boot.program)
+		a->nafter = 0;
 	return rc;
 }
 

@@ -358,12 +358,15 @@ int cli_check_names(const struct scenario *sc, const struct cli_images *im, stru
 			return rc;
 	} else {
 		char *prog = xstrfmt("%s/%s", im->progs, sc->program);
-		if (access(prog, R_OK) < 0) {
+		if (access(prog, R_OK) < 0 && sc->program_line)
 			fprintf(stderr, "%s:%d:%d: no guest program '%s' (initramfs/progs/%s.c; a "
 				"program of your own is a path: ./%s.c)\n", sc->file, sc->program_line,
 				sc->program_col, sc->program, sc->program, sc->program);
-			bad = 1;
-		}
+		else if (access(prog, R_OK) < 0)
+			fprintf(stderr, "kdive: --program: no guest program '%s' (initramfs/progs/%s.c; "
+				"a program of your own is a path: ./%s.c)\n", sc->program, sc->program,
+				sc->program);
+		bad = access(prog, R_OK) < 0;
 		free(prog);
 	}
 	/* What the run line cannot carry is said now, not after a boot. */

@@ -76,7 +76,7 @@ PY
 
 t_bad_bundle_is_usage_error() {
 	local t=$1/tmp f
-	mkdir "$t" "$1/bad" || return 1
+	mkdir -p "$t" "$1/bad" || return 1
 	echo "not a tar" >"$1/bad/text.bundle"
 	python3 - "$1/bad" <<'PY' || return 1
 import io, sys, tarfile

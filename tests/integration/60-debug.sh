@@ -31,7 +31,7 @@ t_debug_prints_its_commands() {
 	expect_rc 0 "$KDIVE" debug --print-cmd "$top/scenarios/write.scn" || return 1
 	contains "$out" "kdive.prog=write"
 	expect_rc 2 "$KDIVE" debug --print-cmd --program nosuch || return 1
-	contains "$out" "kdive debug: no guest program 'nosuch' (initramfs/progs/nosuch.c)"
+	contains "$out" "kdive: --program: no guest program 'nosuch' (initramfs/progs/nosuch.c"
 	no_guest_left 1
 }
 
