@@ -74,7 +74,7 @@ t_docs_examples_run() {
 	# the same way, and so do the man pages' EXAMPLES (another man page fails the test
 	# until it is added here).
 	local ex=$1/examples sb=$1/sandbox rc=0
-	(cd "$top" && "$tools/doc-examples" "$ex" README.md scenarios/README.md docs/kdive.1 \
+	(cd "$top" && "$tools/doc-examples" "$ex" README.md scenarios/README.md scenarios/selftests/README.md docs/kdive.1 \
 		docs/kdive-scenario.5) || fail "tests/tools/doc-examples found problems in the docs" || return 1
 	local man
 	man=$(cd "$top" && find . -path ./build -prune -o -path ./.git -prune -o \
