@@ -98,7 +98,12 @@ static void jr_stop(struct report *r, const struct match_result *res, size_t i)
 		json_str(&r->json, "text", c->text);
 		json_str(&r->json, "name", c->name);
 		json_str(&r->json, "op", guard_op_name(c->op));
-		json_int(&r->json, "expected", c->value);
+		/* as written: -ENOENT signed, an address or flags unsigned (match compares so) */
+		if (c->is_signed)
+			json_int(&r->json, "expected", c->value);
+		else
+			json_uint(&r->json, "expected", (uint64_t)c->value);
+		json_hex(&r->json, "expected_hex", (uint64_t)c->value);
 		if (mc->got && mc->got->ok) {
 			json_int(&r->json, "actual", mc->got->value);
 			json_hex(&r->json, "actual_hex", (uint64_t)mc->got->value);

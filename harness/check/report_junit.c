@@ -2,7 +2,12 @@
  * report_junit: the JUnit XML report, for CI dashboards (Jenkins xunit's schema): a suite
  * a scenario, a case a stop, a case for each expectation on the program (exit, output,
  * each of its TAP tests by path), the program's output as the suite's system-out.
- * Part of report (report.h, the private report_int.h).
+ * Every name is one Jenkins reads as written: it splits a classname at its last dot
+ * into package and class ("fork@6.12.118" would be package "fork@6.12", class "118"), so
+ * a suite's name and its cases' classname are the test's name with each '.' as '_'
+ * ("fork@6_12_118"); the release as the kernel gave it is the suite's kernel_version
+ * property. Nothing here is outside Jenkins xunit's junit-10.xsd (no "skipped" on
+ * <testsuites>). Part of report (report.h, the private report_int.h).
  */
 #include "report_int.h"
 #include "json.h"
@@ -118,6 +123,15 @@ static void junit_program(struct strbuf *cases, const char *cls, const struct ma
 	strbuf_release(&sb);
 }
 
+/* The test's name (report_test_name()) without a dot: "fork@6_12_118". */
+static void junit_name(const struct match_result *res, struct strbuf *sb)
+{
+	report_test_name(res, sb);
+	for (size_t i = 0; i < sb->len; i++)
+		if (sb->buf[i] == '.')
+			sb->buf[i] = '_';
+}
+
 static void junit_begin(struct report *r)
 {
 	strbuf_init(&r->body, 0);
@@ -129,7 +143,7 @@ static void junit_scenario(struct report *r, const struct match_result *res)
 	struct strbuf cases = STRBUF_INIT;
 	size_t tally[MATCH_NSTATUS] = { 0 };
 	struct strbuf name = STRBUF_INIT;
-	report_test_name(res, &name);
+	junit_name(res, &name);
 
 	if (res->lstar_checked)
 		junit_case(&cases, name.buf, "lstar ", sc->lstar, 0, res->lstar_status,

@@ -2,6 +2,10 @@
  * report_ktap: the KTAP v1 report, for kernel CI: a test a scenario, its stops and their
  * checks as subtests, and what it expects of its program (exit, output, the program's
  * own TAP nested under a "program TAP" subtest), with the exit status as a diagnostic.
+ * Why a test did not pass is said twice: in its "# ERROR" or "# SKIP" directive, and as
+ * "# ..." diagnostic lines just before its result line, because the kernel's kunit.py
+ * parse drops a directive's text and prints a failed or errored test's diagnostics
+ * ("# error: QEMU exited with status 1", then the console's last lines).
  * Part of report (report.h, the private report_int.h).
  */
 #include "report_int.h"
@@ -39,6 +43,19 @@ static void ktap_diag(struct report *r, int level, const char *text)
 		free(line);
 		p = nl ? nl + 1 : p + n;
 	}
+}
+
+/*
+ * "# error: WHY" and WHY's further lines (the console's end) at level: the reason of an
+ * errored test where kunit.py prints it, since it drops the "# ERROR" directive's text.
+ */
+static void ktap_error_diag(struct report *r, int level, const char *why)
+{
+	struct strbuf d = STRBUF_INIT;
+	strbuf_addstr(&d, "error: ");
+	strbuf_addstr(&d, why && *why ? why : "unknown");
+	ktap_diag(r, level, d.buf);
+	strbuf_release(&d);
 }
 
 /* "ok N description # DIRECTIVE data" at level. */
@@ -95,7 +112,7 @@ static void ktap_stop_subtests(struct report *r, const struct match_stop *ms)
 		ktap_result(r, 2, ++k, ms->user.status, "user frames", NULL, NULL);
 	for (size_t i = 0; i < ms->nchecks; i++) {
 		const struct match_check *mc = &ms->checks[i];
-		if (mc->status == MATCH_FAIL && mc->message)
+		if ((mc->status == MATCH_FAIL || mc->status == MATCH_ERROR) && mc->message)
 			ktap_diag(r, 2, mc->message);
 		ktap_result(r, 2, ++k, mc->status, mc->check->text, NULL,
 			    mc->status == MATCH_SKIP ? mc->message : NULL);
@@ -188,6 +205,8 @@ static void ktap_scenario(struct report *r, const struct match_result *res)
 				ktap_stop_subtests(r, ms);
 			if (ms->diff)
 				ktap_diag(r, 1, ms->diff);
+			else if (ms->status == MATCH_ERROR && ms->reason)
+				ktap_error_diag(r, 1, ms->reason);
 			ktap_result(r, 1, ++k, ms->status, "stop ", ms->title,
 				    ms->status == MATCH_SKIP || ms->status == MATCH_ERROR ? ms->reason
 											  : NULL);
@@ -197,6 +216,8 @@ static void ktap_scenario(struct report *r, const struct match_result *res)
 	ktap_program_diag(r, res);
 	if (res->reason && res->status == MATCH_FAIL)
 		ktap_diag(r, 0, res->reason);
+	else if (res->status == MATCH_ERROR)
+		ktap_error_diag(r, 0, res->run && res->run->error ? res->run->error : res->reason);
 	struct strbuf name = STRBUF_INIT;
 	report_test_name(res, &name);
 	ktap_result(r, 0, r->done + 1, res->status, name.buf, NULL,

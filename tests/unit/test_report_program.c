@@ -174,12 +174,12 @@ TEST(report_program_junit_and_kcidb)
 	struct pset p;
 	pset_init(&p);
 	char *s = write_report(&p, REPORT_JUNIT, "program.xml");
-	EXPECT_CONTAINS(s, "<testcase classname=\"bad@6.12.117\" name=\"tap grp / b\" time=\"0.000\">\n"
+	EXPECT_CONTAINS(s, "<testcase classname=\"bad@6_12_117\" name=\"tap grp / b\" time=\"0.000\">\n"
 			   "      <failure message=\"not ok\" type=\"mismatch\"/>");
-	EXPECT_CONTAINS(s, "<testcase classname=\"kself@6.12.117\" name=\"tap suite / second\" "
+	EXPECT_CONTAINS(s, "<testcase classname=\"kself@6_12_117\" name=\"tap suite / second\" "
 			   "time=\"0.000\">\n      <skipped message=\"no &lt;device&gt; &amp; "
 			   "such\"/>");
-	EXPECT_CONTAINS(s, "<testcase classname=\"ok@6.12.117\" name=\"exit 0\" time=\"0.000\"/>");
+	EXPECT_CONTAINS(s, "<testcase classname=\"ok@6_12_117\" name=\"exit 0\" time=\"0.000\"/>");
 	EXPECT_CONTAINS(s, "<system-out>working\ndone\n</system-out>");
 	free(s);
 	s = write_report(&p, REPORT_KCIDB, "program.kcidb");
