@@ -1,5 +1,5 @@
-# kdive run's reports: KCIDB, JSON against its schema, and an error in every
-# format.
+# kdive run's reports: KCIDB, JSON against its schema, JUnit, KTAP and JSON as their
+# consumers' own tools read them, and an error in every format.
 #
 # Sourced by tests/run, which runs the t_* functions in the order of its list,
 # tests=() (some use kernels an earlier test built); each gets its scratch directory
@@ -61,6 +61,62 @@ PY
 	rc=$?
 	sed 's/^/# /' <<<"$o"
 	[ $rc -eq 0 ] || fail "the schema accepts a broken report (above)"
+}
+
+t_junit_and_ktap_consumers_read_them_whole() {
+	# Each report as its consumer's own tool reads it. JUnit: Jenkins xunit's schema
+	# accepts it (xmllint --schema) and no classname has a dot (Jenkins splits one
+	# there: fork@6.12 / 118). KTAP of an errored run: the kernel's kunit.py parse shows
+	# why ("QEMU ..."), not only that it errored. JSON: a check of a 64-bit value
+	# expects it unsigned, as written, with its hex twin.
+	local kunit scn=$top/scenarios
+	kunit=$(ls "${KDIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdive}"/src/*/linux-source-6.12/tools/testing/kunit/kunit.py |
+		head -n 1)
+	[ -f "$kunit" ] || fail "no kunit.py in the cache's 6.12 source" || return 1
+	"$KDIVE" -q run --format junit --output "$1/r.xml" "$scn/getpid.scn" "$scn/write.scn" \
+		"$scn/exit_sysret.scn" >"$1/junit.out" 2>&1 ||
+		{ sed 's/^/# /' "$1/junit.out"; fail "--format junit exited $?"; } || return 1
+	xmllint --noout --schema "$top/tests/schemas/jenkins-junit-10.xsd" "$1/r.xml" 2>"$1/xsd.err" ||
+		{ sed 's/^/# /' "$1/xsd.err"; fail "Jenkins xunit's schema refuses the JUnit"; } || return 1
+	python3 - "$1/r.xml" <<'PY' || fail "the JUnit's names" || return 1
+import sys, xml.dom.minidom
+d = xml.dom.minidom.parse(sys.argv[1])
+suites = d.getElementsByTagName("testsuite")
+assert len(suites) == 3, [s.getAttribute("name") for s in suites]
+cls = {c.getAttribute("classname") for c in d.getElementsByTagName("testcase")}
+assert cls == {s.getAttribute("name") for s in suites}, cls
+assert all("." not in c and c.count("@") == 1 for c in cls), cls
+props = {p.getAttribute("name"): p.getAttribute("value") for p in d.getElementsByTagName("property")}
+assert "." in props["kernel_version"], props
+assert any(c.startswith("getpid@") and c[7:] == props["kernel_version"].replace(".", "_")
+           for c in cls), (cls, props)
+PY
+	TMPDIR=$1 KDIVE_QEMU=/bin/false expect_rc 3 "$KDIVE" -q run --format ktap \
+		--output "$1/r.ktap" "$scn/getpid.scn" || return 1
+	"$tools/ktap-check" --kunit "$kunit" <"$1/r.ktap" >/dev/null ||
+		fail "kunit.py parse refuses the errored KTAP" || return 1
+	python3 "$kunit" parse <"$1/r.ktap" >"$1/kunit.out" 2>&1
+	sed 's/^/# /' "$1/kunit.out"
+	grep -q '# error: QEMU exited with status 1' "$1/kunit.out" ||
+		fail "kunit.py parse does not show why the test errored" || return 1
+	sed 's/^  regs  orig_ax == 39$/&  ip != 0xffffffff81000000/' "$scn/getpid.scn" >"$1/high.scn"
+	grep -q 0xffffffff81000000 "$1/high.scn" || fail "the check was not added" || return 1
+	"$KDIVE" -q run --format json --output "$1/r.json" "$scn/exit_sysret.scn" "$1/high.scn" \
+		>"$1/json.out" 2>&1 || { sed 's/^/# /' "$1/json.out"; fail "--format json exited $?"; } ||
+		return 1
+	valid_report "$1/r.json" || return 1
+	python3 - "$1/r.json" <<'PY' || fail "a check's expected value in the JSON"
+import json, sys
+d = json.load(open(sys.argv[1]))
+checks = {c["text"]: c for s in d["scenarios"] for st in s["stops"] for c in st["checks"]}
+want = {"ip < 0x7ffffffff000": 0x7ffffffff000, "ip != 0xffffffff81000000": 0xffffffff81000000,
+        "orig_ax == 39": 39}
+for text, v in want.items():
+    c = checks[text]
+    assert c["expected"] == v and c["expected_hex"] == hex(v), c
+    assert c["result"] == "pass", c
+PY
+	no_guest_left
 }
 
 t_qemu_that_fails_is_an_error_in_every_format() {
