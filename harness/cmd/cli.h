@@ -6,6 +6,7 @@
 #define KDIVE_CLI_H
 
 #include "kernel.h"
+#include "obs.h"
 #include "run.h"
 #include "progress.h"
 #include "strbuf.h"
@@ -277,6 +278,9 @@ int cli_user_program(const struct cli_images *im, const char *path, struct userp
 void cli_program_scenario(const struct cli_args *a, struct scenario *sc, int have_sc);
 /* The run target of kernel k with im's initramfs; nothing copied. */
 void cli_run_target(const struct cli_images *im, const struct kernel *k, struct run_target *t);
+/* Kernel k as reports name it (its name, release, source and content identity); the
+ * strings stay k's. */
+struct obs_kernel cli_kernel_obs(const struct kernel *k);
 
 int cli_main(int argc, char **argv);
 

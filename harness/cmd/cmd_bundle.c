@@ -95,7 +95,7 @@ int bundle_run_scenario(struct cli_args *a, const char *path, struct bundle_run 
 	run_scenario(&r->sc, &target, &run, &r->obs);
 	match_run(&r->res, &r->sc, &r->obs, k->version);
 	r->ran = 1;
-	r->kid = (struct obs_kernel){ k->name, k->version, k->source, k->key };
+	r->kid = cli_kernel_obs(k);
 	r->res.kernel = &r->kid;
 	if (r->obs.error)
 		error("%s: %s", r->sc.file, r->obs.error);
