@@ -20,9 +20,11 @@
 #include "wrapper.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -191,6 +193,23 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 	free(idpath);
 	strbuf_release(&err);
 	return rc;
+}
+
+int cli_run_id(char id[33])
+{
+	unsigned char b[16];
+	size_t got = 0;
+	while (got < sizeof(b)) {
+		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return error_errno("cannot draw the run's random id (getrandom)");
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(id + 2 * i, 3, "%02x", b[i]);
+	return 0;
 }
 
 struct obs_kernel cli_kernel_obs(const struct kernel *k)

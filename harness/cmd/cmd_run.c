@@ -16,11 +16,9 @@
 #include "usage.h"
 #include "wrapper.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -123,27 +121,6 @@ static int run_option(void *ctx, int key, const char *arg)
 }
 
 /*
- * 128 random bits as 32 hex digits into id[33] (0, or -1 reported): KCIDB test ids unique across runs,
- * hosts and PID namespaces (a time and a pid are not: containers start at pid 1).
- */
-static int run_random_id(char id[33])
-{
-	unsigned char b[16];
-	size_t got = 0;
-	while (got < sizeof(b)) {
-		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return error_errno("cannot draw the run's random id (getrandom)");
-		got += (size_t)n;
-	}
-	for (size_t i = 0; i < sizeof(b); i++)
-		snprintf(id + 2 * i, 3, "%02x", b[i]);
-	return 0;
-}
-
-/*
  * A bundle (kdive bundle) among the operands, told by its content, is replayed alone
  * (a name that says .bundle but holds no archive gets the bundle's message, not a
  * scenario's). 1 with the exit code in *rc when there was one, else 0.
@@ -185,6 +162,7 @@ static int cmd_run(int argc, char **argv)
 	rc = cli_parse(&cli_cmd_run, argc, argv, &a, run_option, &flags);
 	if (rc)
 		goto out;
+	a.origin = flags.origin;
 	n = (size_t)(a.nrest - a.nafter);
 	if (!n && !a.boot.program) {
 		rc = cli_usage_error("run", "name at least one scenario file (scenarios/*.scn), or "
@@ -276,13 +254,13 @@ static int cmd_run(int argc, char **argv)
 	opts.nkernels = im.nkernels;
 	/* KCIDB test ids must not collide between runs, wherever they ran. */
 	char run_id[33];
-	if (run_random_id(run_id) < 0) {
+	if (cli_run_id(run_id) < 0) {
 		strbuf_release(&out);
 		rc = KDIVE_EXIT_INFRA;
 		goto out;
 	}
 	opts.run_id = run_id;
-	opts.origin = flags.origin;
+	opts.origin = a.origin;
 	report_write(fmt, res, total, &tm, &opts, &out);
 	rc = cli_results_exit_code(res, total);
 	int wrc = cli_emit(&a, out.buf, out.len);
