@@ -50,6 +50,12 @@ struct obs_kernel {
 	const char *version;  /* its release: "6.12.117" */
 	const char *source;   /* "linux-source-6.12", a source path, or "prebuilt" */
 	const char *key;      /* kdive's config key of a built kernel, or NULL */
+	const char *source_id; /* the source (or prebuilt image) by content: "tarball sha256
+				  HEX", "git COMMIT", "image sha256 HEX" (kernel_id.h); NULL:
+				  unknown, then reports fall back on source and version */
+	const char *commit;   /* the source's git commit, or NULL */
+	const char *package;  /* the Debian package of its tarball, or NULL */
+	const char *package_version; /* that package's version, or NULL */
 };
 
 /* Bytes of a program's output kept (obs_output_set()). */

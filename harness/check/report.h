@@ -34,7 +34,9 @@ struct report_opts {
 	report_exit_code_fn exit_code; /* json: the summary's exit_code; NULL: left out */
 	size_t nkernels; /* kernels the results span: with several, text adds a scenario x
 			    kernel table; KTAP and JUnit always name the kernel in test names */
-	const char *run_id; /* kcidb: what makes this run's test ids unique ("run" if NULL) */
+	const char *run_id; /* kcidb: what makes this run's test ids unique ("run" if NULL);
+			       kdive run gives 128 random bits */
+	const char *origin; /* kcidb: the submitter's origin, [a-z0-9_]+ (NULL: "kdive") */
 };
 
 /* Times of the whole command, in ms; -1 when unknown. */
@@ -79,7 +81,8 @@ struct report {
 	struct report_cell *cells;    /* text with several kernels: the results, for the table */
 	size_t ncells;
 	struct strbuf kc_objs[2];     /* KCIDB: the checkouts and the builds, comma-separated */
-	struct strvec kc_builds;      /* KCIDB: the build ids written so far */
+	struct strvec kc_builds;      /* KCIDB: the checkout and build ids written so
+					 far */
 };
 
 /* Start a report of nscenarios results (0 if not known) in format fmt onto out. */
@@ -89,6 +92,15 @@ void report_begin(struct report *r, enum report_format fmt, struct strbuf *out,
 void report_scenario(struct report *r, const struct match_result *res);
 /* Finish the document with the totals and timings (t may be NULL); frees r's memory. */
 void report_end(struct report *r, const struct report_timings *t);
+
+/*
+ * KCIDB's checkout and build ids of kernel k (version: its release when k has none)
+ * for origin (NULL: "kdive"), appended to checkout and build: the checkout from k's
+ * source_id, the build from it and k's config key ("prebuilt" without one), so the same
+ * content gets the same ids whatever it was named. report_kcidb.c says the rules.
+ */
+void report_kcidb_ids(const struct obs_kernel *k, const char *version, const char *origin,
+		      struct strbuf *checkout, struct strbuf *build);
 
 /* The whole report for n results at once. */
 void report_write(enum report_format fmt, const struct match_result *res, size_t n,

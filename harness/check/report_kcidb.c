@@ -21,11 +21,27 @@
  * for what the scenario expects of its program, kdive.NAME.exit, kdive.NAME.output-K,
  * kdive.NAME.tap and under it each of the program's TAP tests by name
  * (kdive.NAME.tap.SUITE.CASE); the end of the program's output as the scenario's
- * log_excerpt.
- * Ids are "kdive:..."; a test id carries the caller's run id, so that runs do not
- * collide in the database. Written compact, one JSON document.
+ * log_excerpt. Written compact, one JSON document.
+ *
+ * Ids, so that KCIDB merges what is the same and only that (every one ORIGIN:...):
+ *   checkout  ORIGIN:checkout-H(source_id): what the source is by content (a
+ *             tarball's sha256, a git commit, a prebuilt image's sha256), whatever
+ *             name or path the user gave it
+ *   build     ORIGIN:build-H(source_id, config key): what was built from it (a
+ *             prebuilt image: "prebuilt", its sha256 being its source_id)
+ *   test      ORIGIN:RUN-N[-...]: RUN is the caller's run id (kdive run: 128 random
+ *             bits), so runs on other hosts and in other PID namespaces never collide
+ * H is the first 32 hex digits of a sha256. A kernel without a source_id (a caller
+ * that knows none) falls back on its source and release.
+ * A scenario that errored (kdive, QEMU or gdb failed, not the kernel) is MISS: in
+ * KCIDB, ERROR says the test itself failed to run on a working harness.
  */
 #define KC_ORIGIN "kdive"
+
+static const char *kc_origin(const struct report *r)
+{
+	return r->opts.origin ? r->opts.origin : KC_ORIGIN;
+}
 
 /* path components: [A-Za-z0-9_-] only, anything else becomes '_'. */
 static void kc_path_part(struct strbuf *out, const char *s)
@@ -37,21 +53,68 @@ static void kc_path_part(struct strbuf *out, const char *s)
 static const char *kc_status(enum match_status s)
 {
 	static const char *const names[MATCH_NSTATUS] = {
-		[MATCH_PASS] = "PASS", [MATCH_FAIL] = "FAIL", [MATCH_ERROR] = "ERROR",
+		[MATCH_PASS] = "PASS", [MATCH_FAIL] = "FAIL", [MATCH_ERROR] = "MISS",
 		[MATCH_SKIP] = "SKIP",
 	};
 	return names[s];
 }
 
-/* A sha256-based short id of text. */
-static void kc_hash(struct strbuf *out, const char *text)
+/* ORIGIN:WHAT-H(text) onto out. */
+static void kc_id(struct strbuf *out, const struct report *r, const char *what,
+		  const char *text)
 {
 	struct sha256 c;
 	char hex[65];
 	sha256_init(&c);
 	sha256_update(&c, text, strlen(text));
 	sha256_final_hex(&c, hex);
-	strbuf_add(out, hex, 16);
+	strbuf_addf(out, "%s:%s-%.32s", kc_origin(r), what, hex);
+}
+
+void report_kcidb_ids(const struct obs_kernel *k, const char *version, const char *origin,
+		      struct strbuf *checkout, struct strbuf *build)
+{
+	struct report r = { .opts.origin = origin };
+	struct strbuf ident = STRBUF_INIT;
+	if (k && k->source_id)
+		strbuf_addstr(&ident, k->source_id);
+	else
+		strbuf_addf(&ident, "%s|%s", k && k->source ? k->source : "?",
+			    version ? version : "?");
+	kc_id(checkout, &r, "checkout", ident.buf);
+	strbuf_addf(&ident, "\nbuild %s", k && k->key ? k->key : "prebuilt");
+	kc_id(build, &r, "build", ident.buf);
+	strbuf_release(&ident);
+}
+
+/* 1 when id was written already (and remember it). */
+static int kc_seen(struct report *r, const char *id)
+{
+	for (size_t i = 0; i < r->kc_builds.nr; i++)
+		if (!strcmp(r->kc_builds.v[i], id))
+			return 1;
+	strvec_push(&r->kc_builds, id);
+	return 0;
+}
+
+/* The checkout's or the build's misc. */
+static void kc_misc(struct json *j, const struct obs_kernel *k, const char *version, int build)
+{
+	/* (The schema allows no null: what is unknown is left out.) */
+	json_open(j, "misc", '{');
+	if (k && k->name)
+		json_str(j, "kernel", k->name);
+	if (version)
+		json_str(j, "version", version);
+	if (k && k->source_id)
+		json_str(j, "source_id", k->source_id);
+	if (!build && k && k->package && k->package_version) {
+		json_str(j, "package", k->package);
+		json_str(j, "package_version", k->package_version);
+	}
+	if (build && k && k->key)
+		json_str(j, "config_key", k->key);
+	json_close(j);
 }
 
 /* The build id of res's kernel, its checkout and build written once. */
@@ -59,52 +122,43 @@ static void kc_kernel(struct report *r, const struct match_result *res, struct s
 {
 	const struct obs_kernel *k = res->kernel;
 	const char *version = k && k->version ? k->version : res->kernel_version;
-	struct strbuf checkout = STRBUF_INIT, ident = STRBUF_INIT;
-	strbuf_addf(&ident, "%s|%s|%s", k && k->source ? k->source : "?", version ? version : "?",
-		    k && k->key ? k->key : "");
-	strbuf_addstr(build_id, KC_ORIGIN ":build-");
-	kc_hash(build_id, ident.buf);
-	for (size_t i = 0; i < r->kc_builds.nr; i++)
-		if (!strcmp(r->kc_builds.v[i], build_id->buf))
-			goto out;
-	strvec_push(&r->kc_builds, build_id->buf);
-	strbuf_addstr(&checkout, KC_ORIGIN ":checkout-");
-	kc_hash(&checkout, k && k->source ? k->source : (version ? version : "?"));
-	for (int o = 0; o < 2; o++) {
-		struct json j;
-		if (r->kc_objs[o].len)
-			strbuf_addch(&r->kc_objs[o], ',');
-		json_init(&j, &r->kc_objs[o], 0);
+	struct strbuf checkout = STRBUF_INIT;
+	struct json j;
+	report_kcidb_ids(k, version, kc_origin(r), &checkout, build_id);
+	if (!kc_seen(r, checkout.buf)) {
+		if (r->kc_objs[0].len)
+			strbuf_addch(&r->kc_objs[0], ',');
+		json_init(&j, &r->kc_objs[0], 0);
 		json_open(&j, NULL, '{');
-		json_str(&j, "id", o ? build_id->buf : checkout.buf);
-		if (o)
-			json_str(&j, "checkout_id", checkout.buf);
-		json_str(&j, "origin", KC_ORIGIN);
-		if (!o) {
-			json_str(&j, "comment", k && k->source ? k->source : "the kernel's source");
-		} else {
-			json_str(&j, "architecture", "x86_64");
-			json_str(&j, "config_name", k && k->key ? "kdive" : "prebuilt");
-			json_str(&j, "status", "PASS");
-			if (version)
-				json_str(&j, "comment", version);
-		}
-		/* (The schema allows no null: what is unknown is left out.) */
-		json_open(&j, "misc", '{');
-		if (k && k->name)
-			json_str(&j, "kernel", k->name);
-		if (version)
-			json_str(&j, "version", version);
-		if (o && k && k->key)
-			json_str(&j, "config_key", k->key);
-		json_close(&j);
+		json_str(&j, "id", checkout.buf);
+		json_str(&j, "origin", kc_origin(r));
+		json_str(&j, "comment", k && k->source ? k->source : "the kernel's source");
+		if (k && k->commit)
+			json_str(&j, "git_commit_hash", k->commit);
+		kc_misc(&j, k, version, 0);
 		json_close(&j);
 		json_finish(&j);
-		strbuf_rtrim(&r->kc_objs[o]);
+		strbuf_rtrim(&r->kc_objs[0]);
 	}
-out:
+	if (!kc_seen(r, build_id->buf)) {
+		if (r->kc_objs[1].len)
+			strbuf_addch(&r->kc_objs[1], ',');
+		json_init(&j, &r->kc_objs[1], 0);
+		json_open(&j, NULL, '{');
+		json_str(&j, "id", build_id->buf);
+		json_str(&j, "checkout_id", checkout.buf);
+		json_str(&j, "origin", kc_origin(r));
+		json_str(&j, "architecture", "x86_64");
+		json_str(&j, "config_name", k && k->key ? "kdive" : "prebuilt");
+		json_str(&j, "status", "PASS");
+		if (version)
+			json_str(&j, "comment", version);
+		kc_misc(&j, k, version, 1);
+		json_close(&j);
+		json_finish(&j);
+		strbuf_rtrim(&r->kc_objs[1]);
+	}
 	strbuf_release(&checkout);
-	strbuf_release(&ident);
 }
 
 /* One test object into r->body. */
@@ -119,7 +173,7 @@ static void kc_test(struct report *r, const char *id, const char *build_id, cons
 	json_open(&j, NULL, '{');
 	json_str(&j, "id", id);
 	json_str(&j, "build_id", build_id);
-	json_str(&j, "origin", KC_ORIGIN);
+	json_str(&j, "origin", kc_origin(r));
 	json_str(&j, "path", path);
 	json_str(&j, "status", kc_status(status));
 	if (ms >= 0)
@@ -133,6 +187,8 @@ static void kc_test(struct report *r, const char *id, const char *build_id, cons
 		free(cut);
 	}
 	json_open(&j, "misc", '{');
+	if (status == MATCH_ERROR)
+		json_str(&j, "kdive_status", "error"); /* MISS: kdive, QEMU or gdb failed */
 	if (res->sc->file)
 		json_str(&j, "scenario_file", res->sc->file);
 	if (ms_stop) {
@@ -219,7 +275,7 @@ static void kc_scenario(struct report *r, const struct match_result *res)
 	struct strbuf build = STRBUF_INIT, id = STRBUF_INIT, path = STRBUF_INIT;
 	const char *run = r->opts.run_id ? r->opts.run_id : "run";
 	kc_kernel(r, res, &build);
-	strbuf_addf(&id, KC_ORIGIN ":%s-%zu", run, r->done);
+	strbuf_addf(&id, "%s:%s-%zu", kc_origin(r), run, r->done);
 	strbuf_addstr(&path, KC_ORIGIN ".");
 	kc_path_part(&path, res->sc->name ? res->sc->name : "scenario");
 	/* the log: the run's error, else the end of what the program printed */

@@ -6,6 +6,7 @@
 #define KDIVE_CLI_H
 
 #include "kernel.h"
+#include "obs.h"
 #include "run.h"
 #include "progress.h"
 #include "strbuf.h"
@@ -222,6 +223,7 @@ struct cli_args {
 	char **rest;         /* the operands (argv's tail) */
 	int nrest;           /* how many */
 	int nafter;          /* how many of them came after "--" (the last nafter) */
+	const char *origin;  /* run --origin: KCIDB's submitter name (NULL: kdive) */
 	char format_buf[16]; /* the default format's name */
 };
 
@@ -277,6 +279,15 @@ int cli_user_program(const struct cli_images *im, const char *path, struct userp
 void cli_program_scenario(const struct cli_args *a, struct scenario *sc, int have_sc);
 /* The run target of kernel k with im's initramfs; nothing copied. */
 void cli_run_target(const struct cli_images *im, const struct kernel *k, struct run_target *t);
+/*
+ * 128 random bits (getrandom) as 32 hex digits into id[33]: a run's id, which makes its
+ * KCIDB test ids unique across runs, hosts and PID namespaces (a time and a pid are
+ * not: containers start at pid 1). 0, or -1 reported.
+ */
+int cli_run_id(char id[33]);
+/* Kernel k as reports name it (its name, release, source and content identity); the
+ * strings stay k's. */
+struct obs_kernel cli_kernel_obs(const struct kernel *k);
 
 int cli_main(int argc, char **argv);
 

@@ -12,6 +12,7 @@
 #include "cache_dir.h"
 #include "files.h"
 #include "kbuild.h"
+#include "kernel_id.h"
 #include "session.h"
 #include "userprog.h"
 #include "qemu.h"
@@ -19,9 +20,11 @@
 #include "wrapper.h"
 
 #include <ctype.h>
+#include <errno.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -107,6 +110,7 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 			  const struct cli_boot_opts *b, const char *cache)
 {
 	struct strbuf err = STRBUF_INIT;
+	char *idpath = NULL; /* the tarball a Debian version names */
 	int rc;
 	memset(k, 0, sizeof(*k));
 	if (!spec) {
@@ -115,7 +119,7 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 		k->source = xstrdup(src);
 		rc = build_kernel(k, NULL, b, cache);
 	} else if (is_debian_version(spec)) {
-		char *tarball = xstrfmt("/usr/src/linux-source-%s.tar.xz", spec);
+		char *tarball = idpath = xstrfmt("/usr/src/linux-source-%s.tar.xz", spec);
 		k->name = xstrdup(spec);
 		k->source = xstrfmt("linux-source-%s", spec);
 		if (access(tarball, R_OK) < 0) {
@@ -125,7 +129,6 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 		} else {
 			rc = build_kernel(k, tarball, b, cache);
 		}
-		free(tarball);
 	} else if (is_source(spec)) {
 		k->name = xstrdup(spec);
 		k->source = xstrdup(spec);
@@ -167,6 +170,13 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 		error("kernel %s: %s", k->name, err.buf);
 		rc = KDIVE_EXIT_INFRA;
 	}
+	/* What reports name it by: its content, not the name it was given. */
+	if (!rc && kernel_identify(k, !spec ? deps_kernel_tarball() : idpath ? idpath : spec,
+				   vmlinux ? KERNEL_ID_PREBUILT : KERNEL_ID_SOURCE, cache,
+				   &err) < 0) {
+		cli_print_failure(err.buf);
+		rc = KDIVE_EXIT_INFRA;
+	}
 	struct session_layout l;
 	if (!rc && session_layout_read(&l, k->vmlinux) == 0) {
 		if (l.fred)
@@ -180,8 +190,34 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 	if (!rc && !k->srctree)
 		info("kernel %s: no source tree, so frames name files but kdive cannot show "
 		     "their source", k->version);
+	free(idpath);
 	strbuf_release(&err);
 	return rc;
+}
+
+int cli_run_id(char id[33])
+{
+	unsigned char b[16];
+	size_t got = 0;
+	while (got < sizeof(b)) {
+		ssize_t n = getrandom(b + got, sizeof(b) - got, 0);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return error_errno("cannot draw the run's random id (getrandom)");
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof(b); i++)
+		snprintf(id + 2 * i, 3, "%02x", b[i]);
+	return 0;
+}
+
+struct obs_kernel cli_kernel_obs(const struct kernel *k)
+{
+	return (struct obs_kernel){ .name = k->name, .version = k->version, .source = k->source,
+				    .key = k->key, .source_id = k->source_id,
+				    .commit = k->commit, .package = k->package,
+				    .package_version = k->package_version };
 }
 
 int cli_resolve_images(struct cli_images *im, struct cli_boot_opts *b, size_t max)

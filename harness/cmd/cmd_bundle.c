@@ -52,7 +52,13 @@ static int report_one(struct cli_args *a, struct bundle_run *r, int emit)
 	opts.verbose = a->verbose;
 	opts.exit_code = cli_exit_code;
 	opts.nkernels = 1;
-	opts.run_id = "bundle";
+	char run_id[33];
+	if (cli_run_id(run_id) < 0) {
+		strbuf_release(&out);
+		return KDIVE_EXIT_INFRA;
+	}
+	opts.run_id = run_id;
+	opts.origin = a->origin;
 	report_write(fmt, &r->res, 1, NULL, &opts, &out);
 	if (emit) {
 		rc = cli_emit(a, out.buf, out.len);
@@ -95,7 +101,7 @@ int bundle_run_scenario(struct cli_args *a, const char *path, struct bundle_run 
 	run_scenario(&r->sc, &target, &run, &r->obs);
 	match_run(&r->res, &r->sc, &r->obs, k->version);
 	r->ran = 1;
-	r->kid = (struct obs_kernel){ k->name, k->version, k->source, k->key };
+	r->kid = cli_kernel_obs(k);
 	r->res.kernel = &r->kid;
 	if (r->obs.error)
 		error("%s: %s", r->sc.file, r->obs.error);

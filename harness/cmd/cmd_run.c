@@ -85,9 +85,21 @@ static void task_done(void *ctx, size_t t, const char *data, size_t len, int sta
 		error("%s: %s", rt->sc[i].file, obs->error);
 }
 
+/* What run's own options set. */
+struct run_flags {
+	int jobs;           /* --jobs */
+	const char *origin; /* --origin, KCIDB's submitter name */
+};
+
+/* 1 when name is a KCIDB origin: [a-z0-9_]+ (the v5 schema's pattern). */
+static int origin_valid(const char *name)
+{
+	return *name && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(name);
+}
+
 static int run_option(void *ctx, int key, const char *arg)
 {
-	int *jobs = ctx;
+	struct run_flags *f = ctx;
 	char *end;
 	long v;
 	switch (key) {
@@ -96,7 +108,13 @@ static int run_option(void *ctx, int key, const char *arg)
 		if (*end || end == arg || v < 1 || v > 16)
 			return cli_usage_error("run", "--jobs needs a number of guests (1 to 16), not "
 					       "'%s'", arg);
-		*jobs = (int)v;
+		f->jobs = (int)v;
+		break;
+	case 'O':
+		if (!origin_valid(arg))
+			return cli_usage_error("run", "--origin '%s': KCIDB takes lowercase letters, "
+					       "digits and '_' only", arg);
+		f->origin = arg;
 		break;
 	}
 	return 0;
@@ -136,13 +154,15 @@ static int cmd_run(int argc, char **argv)
 	struct run_target *targets = NULL;
 	struct userprog *users = NULL;
 	size_t *slot = NULL;
-	int rc, jobs = default_jobs();
+	struct run_flags flags = { default_jobs(), "kdive" };
+	int rc;
 	int64_t t0 = now_ms(), build_ms = -1;
 
 	memset(&im, 0, sizeof(im));
-	rc = cli_parse(&cli_cmd_run, argc, argv, &a, run_option, &jobs);
+	rc = cli_parse(&cli_cmd_run, argc, argv, &a, run_option, &flags);
 	if (rc)
 		goto out;
+	a.origin = flags.origin;
 	n = (size_t)(a.nrest - a.nafter);
 	if (!n && !a.boot.program) {
 		rc = cli_usage_error("run", "name at least one scenario file (scenarios/*.scn), or "
@@ -199,7 +219,7 @@ static int cmd_run(int argc, char **argv)
 	for (size_t k = 0; k < im.nkernels; k++) {
 		const struct kernel *kern = &im.kernels[k];
 		cli_run_target(&im, kern, &targets[k]);
-		kid[k] = (struct obs_kernel){ kern->name, kern->version, kern->source, kern->key };
+		kid[k] = cli_kernel_obs(kern);
 		for (size_t i = 0; i < n; i++) {
 			size_t r = k * n + i;
 			if (guard_holds(&sc[i].guard, kern->version)) {
@@ -218,8 +238,8 @@ static int cmd_run(int argc, char **argv)
 	struct run_tasks rt = { sc, n, targets, &run, slot, obs, res, im.kernels, users };
 	/* (One gdb port serves one guest at a time.) */
 	if (a.boot.guest.gdb_port)
-		jobs = 1;
-	proc_run_workers(ntasks, ntasks > 1 ? jobs : 1, run_task, task_done, &rt);
+		flags.jobs = 1;
+	proc_run_workers(ntasks, ntasks > 1 ? flags.jobs : 1, run_task, task_done, &rt);
 	for (size_t r = 0; r < total; r++)
 		res[r].kernel = &kid[r / n];
 
@@ -232,10 +252,15 @@ static int cmd_run(int argc, char **argv)
 	opts.verbose = a.verbose;
 	opts.exit_code = cli_exit_code;
 	opts.nkernels = im.nkernels;
-	/* KCIDB test ids must not collide between runs: the time and this process. */
-	char run_id[64];
-	snprintf(run_id, sizeof(run_id), "%lld-%d", (long long)time(NULL), (int)getpid());
+	/* KCIDB test ids must not collide between runs, wherever they ran. */
+	char run_id[33];
+	if (cli_run_id(run_id) < 0) {
+		strbuf_release(&out);
+		rc = KDIVE_EXIT_INFRA;
+		goto out;
+	}
 	opts.run_id = run_id;
+	opts.origin = a.origin;
 	report_write(fmt, res, total, &tm, &opts, &out);
 	rc = cli_results_exit_code(res, total);
 	int wrc = cli_emit(&a, out.buf, out.len);
@@ -294,8 +319,14 @@ const struct cli_command cli_cmd_run = {
 		  "ktap (KTAP v1), junit (JUnit XML), json (for scripts: its\n"
 		  "JSON Schema is docs/result.schema.json, docs/design.md explains\n"
 		  "it; installed, both are in PREFIX/share/doc/kdive)\n"
-		  "or kcidb (KernelCI's KCIDB I/O schema v5: a checkout and a build\n"
-		  "per kernel, a test per scenario and per stop, for kcidb-submit)" },
+		  "or kcidb (KernelCI's KCIDB I/O schema v5.3, for kcidb-submit: a\n"
+		  "checkout per source, named by its content (a tarball's sha256,\n"
+		  "a git commit, a prebuilt bzImage's sha256), a build per config\n"
+		  "or prebuilt image, a test per scenario and per stop with ids\n"
+		  "random per run; a kdive, QEMU or gdb failure is MISS)" },
+		{ "origin", 'O', 0, "NAME",
+		  "kcidb: the origin agreed with KCIDB, in every id and origin\n"
+		  "field ([a-z0-9_]+; default: kdive)" },
 		CLI_OPT_OUTPUT,
 		CLI_OPT_PROGRAM,
 		{ "keep", CLI_KEY_KEEP, 0, NULL,

@@ -228,6 +228,10 @@ void kernel_release(struct kernel *k)
 	free(k->srctree);
 	free(k->build);
 	free(k->tree);
+	free(k->source_id);
+	free(k->commit);
+	free(k->package);
+	free(k->package_version);
 	syscalls_release(&k->syscalls);
 	memset(k, 0, sizeof(*k));
 }

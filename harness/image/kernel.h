@@ -22,6 +22,12 @@ struct kernel {
 	char *srctree;   /* the source tree, or NULL (no source lines); owned */
 	char *build;     /* build outputs (generated headers, gdb scripts), or NULL; owned */
 	char *tree;      /* the build tree gdb's file names point into, or NULL; owned */
+	char *source_id; /* what the source (or a prebuilt image) is, by content
+			    (kernel_identify(), kernel_id.h), or NULL; owned */
+	char *commit;    /* the source's git commit (40 hex digits), or NULL; owned */
+	char *package;   /* the Debian package of its tarball ("linux-source-6.12"), or NULL;
+			    owned */
+	char *package_version; /* that package's version ("6.12.57-1"), or NULL; owned */
 	struct syscalls syscalls; /* the system-call table (empty when none could be read) */
 };
 

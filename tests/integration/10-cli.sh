@@ -48,6 +48,8 @@ t_usage_errors_of_every_command() {
 	usage tour "option '--format' needs a value" --format
 	usage serve "unexpected argument 'extra'" extra
 	usage run "--jobs needs a number of guests (1 to 16), not '0'" --jobs 0 "$scn"
+	usage run "--origin 'Lab-1': KCIDB takes lowercase letters, digits and '_' only" \
+		--origin Lab-1 --format kcidb "$scn"
 	# The formats each command writes, and no other.
 	usage build "--format must be text or json, not 'ktap'" --format ktap
 	usage run "--format must be text, ktap, junit, json or kcidb, not 'xml'" --format xml "$scn"

@@ -35,6 +35,75 @@ assert all(t["duration"] > 0 for t in by("kdive.getpid"))
 PY
 }
 
+t_kcidb_ids_follow_what_was_built() {
+	# KCIDB merges objects by id, so ids must say what the kernel is, not what it was
+	# called: the default run, --kernel 6.12 and a symlink to the same tarball are one
+	# checkout and one build; two prebuilt bzImages of one release (UP and SMP) are two
+	# builds; two runs share no test id; --origin is in every id and origin; a QEMU
+	# that cannot start is MISS (a harness failure), not ERROR.
+	local scn=$top/scenarios/getpid.scn f rc
+	ln -s /usr/src/linux-source-6.12.tar.xz "$1/link.tar.xz"
+	"$KDIVE" -q run --format kcidb --output "$1/default.json" "$scn" || return 1
+	"$KDIVE" -q run --kernel 6.12 --format kcidb --output "$1/612.json" "$scn" || return 1
+	"$KDIVE" -q run --kernel "$1/link.tar.xz" --origin lab1 --format kcidb \
+		--output "$1/link.json" "$scn" || return 1
+	local up smp
+	up=$("$KDIVE" -q build --format json) || return 1
+	smp=$("$KDIVE" -q build --smp 2 --format json) || return 1
+	local upb upv smpb smpv
+	upb=$(json_get kernel.bzimage <<<"$up") && upv=$(json_get kernel.vmlinux <<<"$up") &&
+		smpb=$(json_get kernel.bzimage <<<"$smp") && smpv=$(json_get kernel.vmlinux <<<"$smp") ||
+		return 1
+	"$KDIVE" -q run --kernel "$upb" --vmlinux "$upv" --kernel "$smpb" --vmlinux "$smpv" \
+		--format kcidb --output "$1/prebuilt.json" "$scn" || return 1
+	# (A failed run keeps its directory: under $1, not the runner's TMPDIR.)
+	TMPDIR=$1 KDIVE_QEMU=/bin/false "$KDIVE" -q run --format kcidb --output "$1/miss.json" \
+		"$scn" 2>"$1/miss.err"
+	rc=$?
+	[ $rc -eq 3 ] || fail "a QEMU that fails: kdive run exited $rc, expected 3" || return 1
+	# (An origin KCIDB refuses is a usage error: t_usage_errors_of_every_command.)
+	for f in default 612 link prebuilt miss; do
+		"$tools/kcidb-check" "$1/$f.json" | sed "s/^/# $f: /"
+		"$tools/kcidb-check" "$1/$f.json" >/dev/null || fail "$f.json is not valid KCIDB" ||
+			return 1
+	done
+	python3 - "$1" <<'PY' || fail "the ids do not follow what was built" || return 1
+import json, sys
+d = {f: json.load(open("%s/%s.json" % (sys.argv[1], f)))
+     for f in ("default", "612", "link", "prebuilt", "miss")}
+ids = lambda f, kind: {o["id"].split(":", 1)[1] for o in d[f][kind]}
+# one tarball, however named: one checkout, one build (the origin aside)
+for kind in ("checkouts", "builds"):
+    assert ids("default", kind) == ids("612", kind) == ids("link", kind), kind
+    assert len(ids("default", kind)) == 1, kind
+c = d["default"]["checkouts"][0]
+assert c["misc"]["source_id"].startswith("tarball sha256 "), c
+assert c["misc"]["package"] == "linux-source-6.12", c
+# two bzImages of one release: two checkouts and two builds, each test on its own
+p = d["prebuilt"]
+assert [b["comment"] for b in p["builds"]] == [p["builds"][0]["comment"]] * 2, p["builds"]
+assert len(ids("prebuilt", "builds")) == 2 and len(ids("prebuilt", "checkouts")) == 2
+assert all(b["config_name"] == "prebuilt" for b in p["builds"])
+assert not ids("prebuilt", "builds") & ids("default", "builds")
+assert len({t["build_id"] for t in p["tests"] if t["path"] == "kdive.getpid"}) == 2
+# runs never share a test id
+runs = [ids(f, "tests") for f in ("default", "612", "link", "prebuilt", "miss")]
+assert all(not (a & b) for i, a in enumerate(runs) for b in runs[i + 1:]), "a test id repeats"
+# --origin lab1: every id and origin; the others are kdive's
+for f, origin in (("link", "lab1"), ("default", "kdive")):
+    for kind in ("checkouts", "builds", "tests"):
+        for o in d[f][kind]:
+            assert o["origin"] == origin and o["id"].startswith(origin + ":"), (f, o)
+            for link in ("checkout_id", "build_id"):
+                assert link not in o or o[link].startswith(origin + ":"), (f, o)
+# QEMU could not start: MISS, with the reason
+m = [t for t in d["miss"]["tests"] if t["path"] == "kdive.getpid"]
+assert len(m) == 1 and m[0]["status"] == "MISS", m
+assert m[0]["misc"]["kdive_status"] == "error" and m[0]["log_excerpt"], m
+assert not any(t["status"] == "ERROR" for t in d["miss"]["tests"])
+PY
+}
+
 t_json_report_follows_its_schema() {
 	# docs/result.schema.json and kdive run's JSON, on a report with every kind of
 	# result: fork.scn passing (lstar, user, kernel and finish stops), a copy of it with
