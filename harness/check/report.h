@@ -35,6 +35,8 @@ struct report_opts {
 	size_t nkernels; /* kernels the results span: with several, text adds a scenario x
 			    kernel table; KTAP and JUnit always name the kernel in test names */
 	const char *run_id; /* kcidb: what makes this run's test ids unique ("run" if NULL) */
+	const char *shard_json; /* json: a sharded run's plan, one compact JSON object written
+				   as the member "shard" (result_plan_json()), or NULL */
 };
 
 /* Times of the whole command, in ms; -1 when unknown. */
