@@ -343,7 +343,16 @@ const struct cli_command cli_cmd_run = {
 	"A FILE that is a bundle (`kdive bundle`, told by its content) is replayed alone:\n"
 	"unpacked into a private directory, its differences from this machine said, run\n"
 	"with its own fragments and options, and each way its verdict or frames differ\n"
-	"from the recorded ones said (exit 1 then, even when the scenario passes).\n",
+	"from the recorded ones said (exit 1 then, even when the scenario passes).\n"
+	"\n"
+	"With --shard I/N it runs a share of the (kernel x scenario) matrix, for a CI\n"
+	"engine's job matrix: task t = kernel * SCENARIOS + scenario is shard t % N + 1's,\n"
+	"so every task is in one shard and the shards differ by one task at most. Its\n"
+	"JSON result names the whole run's kernels and files; kdive merge joins shards.\n"
+	"\n"
+	"Examples:\n"
+	"  kdive run --shard 1/2 scenarios/getpid.scn scenarios/write.scn --format json --output build/s1.json\n"
+	"  kdive run --shard 2/2 scenarios/getpid.scn scenarios/write.scn --format json --output build/s2.json\n",
 	.opts = (const struct cli_opt[]){
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default; colour on a terminal unless NO_COLOR is set),\n"
