@@ -37,6 +37,8 @@ struct report_opts {
 	const char *run_id; /* kcidb: what makes this run's test ids unique ("run" if NULL);
 			       kdive run gives 128 random bits */
 	const char *origin; /* kcidb: the submitter's origin, [a-z0-9_]+ (NULL: "kdive") */
+	const char *shard_json; /* json: a sharded run's plan, one compact JSON object written
+				   as the member "shard" (result_plan_json()), or NULL */
 };
 
 /* Times of the whole command, in ms; -1 when unknown. */

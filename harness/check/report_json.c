@@ -245,6 +245,8 @@ static void jr_scenario(struct report *r, const struct match_result *res)
 static void jr_end(struct report *r, const struct report_timings *t)
 {
 	json_close(&r->json); /* scenarios */
+	if (r->opts.shard_json)
+		json_raw(&r->json, "shard", r->opts.shard_json);
 	json_open(&r->json, "summary", '{');
 	json_int(&r->json, "scenarios", (int64_t)r->done);
 	for (int s = 0; s < MATCH_NSTATUS; s++)

@@ -9,7 +9,9 @@
 #include "match.h"
 #include "proc.h"
 #include "report.h"
+#include "result_read.h"
 #include "scenario.h"
+#include "shard.h"
 #include "syscalls.h"
 #include "strbuf.h"
 #include "timeutil.h"
@@ -85,10 +87,11 @@ static void task_done(void *ctx, size_t t, const char *data, size_t len, int sta
 		error("%s: %s", rt->sc[i].file, obs->error);
 }
 
-/* What run's own options set. */
-struct run_flags {
-	int jobs;           /* --jobs */
-	const char *origin; /* --origin, KCIDB's submitter name */
+/* run's own options. */
+struct run_own {
+	int jobs;            /* --jobs */
+	struct shard shard;  /* --shard I/N (count 0: the whole matrix) */
+	const char *origin;  /* --origin, KCIDB's submitter name */
 };
 
 /* 1 when name is a KCIDB origin: [a-z0-9_]+ (the v5 schema's pattern). */
@@ -99,7 +102,8 @@ static int origin_valid(const char *name)
 
 static int run_option(void *ctx, int key, const char *arg)
 {
-	struct run_flags *f = ctx;
+	struct run_own *own = ctx;
+	struct strbuf why = STRBUF_INIT;
 	char *end;
 	long v;
 	switch (key) {
@@ -108,16 +112,79 @@ static int run_option(void *ctx, int key, const char *arg)
 		if (*end || end == arg || v < 1 || v > 16)
 			return cli_usage_error("run", "--jobs needs a number of guests (1 to 16), not "
 					       "'%s'", arg);
-		f->jobs = (int)v;
+		own->jobs = (int)v;
 		break;
 	case 'O':
 		if (!origin_valid(arg))
 			return cli_usage_error("run", "--origin '%s': KCIDB takes lowercase letters, "
 					       "digits and '_' only", arg);
-		f->origin = arg;
+		own->origin = arg;
+		break;
+	case 's':
+		if (shard_parse(&own->shard, arg, &why)) {
+			int rc = cli_usage_error("run", "%s", why.buf);
+			strbuf_release(&why);
+			return rc;
+		}
 		break;
 	}
 	return 0;
+}
+
+/*
+ * The report of the results this run made (a shard's share of the matrix: *owned*
+ * says which, kernel by kernel), with a sharded run's plan in JSON. An exit code.
+ */
+static int run_report(struct cli_args *a, const struct run_own *own, struct match_result *res,
+		      const unsigned char *owned, size_t total, const struct cli_images *im,
+		      const struct scenario *sc, size_t n, const struct report_timings *tm)
+{
+	struct match_result *mine = xcalloc(total + 1, sizeof(*mine));
+	struct strbuf out = STRBUF_INIT, plan = STRBUF_INIT;
+	struct report_opts opts = { 0 };
+	enum report_format fmt;
+	size_t m = 0;
+
+	for (size_t r = 0; r < total; r++)
+		if (owned[r])
+			mine[m++] = res[r]; /* a view: res still owns them */
+	report_format_parse(a->format, &fmt);
+	opts.color = cli_color(a);
+	opts.verbose = a->verbose;
+	opts.exit_code = cli_exit_code;
+	opts.nkernels = im->nkernels;
+	if (own->shard.count) {
+		const char **kn = xcalloc(im->nkernels + 1, sizeof(*kn));
+		const char **fn = xcalloc(n + 1, sizeof(*fn));
+		for (size_t k = 0; k < im->nkernels; k++)
+			kn[k] = im->kernels[k].name;
+		for (size_t i = 0; i < n; i++)
+			fn[i] = sc[i].file;
+		result_plan_json(&plan, own->shard.index, own->shard.count, kn, im->nkernels,
+				 fn, n);
+		opts.shard_json = plan.buf;
+		free(kn);
+		free(fn);
+	}
+	/* KCIDB test ids must not collide between runs, wherever they ran. */
+	char run_id[33];
+	if (cli_run_id(run_id) < 0) {
+		strbuf_release(&out);
+		strbuf_release(&plan);
+		free(mine);
+		return KDIVE_EXIT_INFRA;
+	}
+	opts.run_id = run_id;
+	opts.origin = a->origin;
+	report_write(fmt, mine, m, tm, &opts, &out);
+	int rc = cli_results_exit_code(mine, m);
+	int wrc = cli_emit(a, out.buf, out.len);
+	if (wrc)
+		rc = wrc;
+	strbuf_release(&out);
+	strbuf_release(&plan);
+	free(mine);
+	return rc;
 }
 
 /*
@@ -154,15 +221,16 @@ static int cmd_run(int argc, char **argv)
 	struct run_target *targets = NULL;
 	struct userprog *users = NULL;
 	size_t *slot = NULL;
-	struct run_flags flags = { default_jobs(), "kdive" };
+	unsigned char *owned = NULL;
+	struct run_own own = { default_jobs(), { 0, 0 }, "kdive" };
 	int rc;
 	int64_t t0 = now_ms(), build_ms = -1;
 
 	memset(&im, 0, sizeof(im));
-	rc = cli_parse(&cli_cmd_run, argc, argv, &a, run_option, &flags);
+	rc = cli_parse(&cli_cmd_run, argc, argv, &a, run_option, &own);
 	if (rc)
 		goto out;
-	a.origin = flags.origin;
+	a.origin = own.origin;
 	n = (size_t)(a.nrest - a.nafter);
 	if (!n && !a.boot.program) {
 		rc = cli_usage_error("run", "name at least one scenario file (scenarios/*.scn), or "
@@ -215,6 +283,7 @@ static int cmd_run(int argc, char **argv)
 	struct run_opts run = { .boot = a.boot.guest };
 	targets = xcalloc(im.nkernels, sizeof(*targets));
 	slot = xcalloc(total, sizeof(*slot));
+	owned = xcalloc(total, 1);
 	size_t ntasks = 0;
 	for (size_t k = 0; k < im.nkernels; k++) {
 		const struct kernel *kern = &im.kernels[k];
@@ -222,6 +291,9 @@ static int cmd_run(int argc, char **argv)
 		kid[k] = cli_kernel_obs(kern);
 		for (size_t i = 0; i < n; i++) {
 			size_t r = k * n + i;
+			/* --shard: a task of another shard leaves no result here */
+			if (!(owned[r] = (unsigned char)shard_owns(&own.shard, r)))
+				continue;
 			if (guard_holds(&sc[i].guard, kern->version)) {
 				slot[ntasks++] = r;
 				continue;
@@ -238,35 +310,13 @@ static int cmd_run(int argc, char **argv)
 	struct run_tasks rt = { sc, n, targets, &run, slot, obs, res, im.kernels, users };
 	/* (One gdb port serves one guest at a time.) */
 	if (a.boot.guest.gdb_port)
-		flags.jobs = 1;
-	proc_run_workers(ntasks, ntasks > 1 ? flags.jobs : 1, run_task, task_done, &rt);
+		own.jobs = 1;
+	proc_run_workers(ntasks, ntasks > 1 ? own.jobs : 1, run_task, task_done, &rt);
 	for (size_t r = 0; r < total; r++)
 		res[r].kernel = &kid[r / n];
 
-	struct strbuf out = STRBUF_INIT;
-	struct report_opts opts = { 0 };
 	struct report_timings tm = { now_ms() - t0, build_ms };
-	enum report_format fmt;
-	report_format_parse(a.format, &fmt);
-	opts.color = cli_color(&a);
-	opts.verbose = a.verbose;
-	opts.exit_code = cli_exit_code;
-	opts.nkernels = im.nkernels;
-	/* KCIDB test ids must not collide between runs, wherever they ran. */
-	char run_id[33];
-	if (cli_run_id(run_id) < 0) {
-		strbuf_release(&out);
-		rc = KDIVE_EXIT_INFRA;
-		goto out;
-	}
-	opts.run_id = run_id;
-	opts.origin = a.origin;
-	report_write(fmt, res, total, &tm, &opts, &out);
-	rc = cli_results_exit_code(res, total);
-	int wrc = cli_emit(&a, out.buf, out.len);
-	if (wrc)
-		rc = wrc;
-	strbuf_release(&out);
+	rc = run_report(&a, &own, res, owned, total, &im, sc, n, &tm);
 out:
 	for (size_t i = 0; res && i < total; i++)
 		match_result_release(&res[i]);
@@ -283,6 +333,7 @@ out:
 	free(sc);
 	free(targets);
 	free(slot);
+	free(owned);
 	cli_images_release(&im);
 	return rc;
 }
@@ -312,7 +363,16 @@ const struct cli_command cli_cmd_run = {
 	"A FILE that is a bundle (`kdive bundle`, told by its content) is replayed alone:\n"
 	"unpacked into a private directory, its differences from this machine said, run\n"
 	"with its own fragments and options, and each way its verdict or frames differ\n"
-	"from the recorded ones said (exit 1 then, even when the scenario passes).\n",
+	"from the recorded ones said (exit 1 then, even when the scenario passes).\n"
+	"\n"
+	"With --shard I/N it runs a share of the (kernel x scenario) matrix, for a CI\n"
+	"engine's job matrix: task t = kernel * SCENARIOS + scenario is shard t % N + 1's,\n"
+	"so every task is in one shard and the shards differ by one task at most. Its\n"
+	"JSON result names the whole run's kernels and files; kdive merge joins shards.\n"
+	"\n"
+	"Examples:\n"
+	"  kdive run --shard 1/2 scenarios/getpid.scn scenarios/write.scn --format json --output build/s1.json\n"
+	"  kdive run --shard 2/2 scenarios/getpid.scn scenarios/write.scn --format json --output build/s2.json\n",
 	.opts = (const struct cli_opt[]){
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default; colour on a terminal unless NO_COLOR is set),\n"
@@ -341,6 +401,12 @@ const struct cli_command cli_cmd_run = {
 		{ "jobs", 'j', 'j', "N",
 		  "run N guests side by side, each scenario in a kdive worker\n"
 		  "of its own (default: CPUs + 1; 1: one after another)" },
+		{ "shard", 's', 0, "I/N",
+		  "run shard I of N (1 <= I <= N <= 64) of the (kernel x\n"
+		  "scenario) matrix: task t = kernel * SCENARIOS + scenario,\n"
+		  "in the order given, is shard t % N + 1's. The others'\n"
+		  "results are left out; kdive merge joins the shards' JSON\n"
+		  "reports into what one run would have written" },
 		CLI_OPT_GDB_PORT,
 		{ "verbose", CLI_KEY_VERBOSE, 'v', NULL,
 		  "detail passing scenarios too: narration, frames, values\n"

@@ -16,7 +16,7 @@ t_help_and_usage() {
 	expect_rc 2 "$KDIVE" tour nosuch || return 1
 	contains "$out" "the tours are 'fork' and any scenario file (scenarios/NAME.scn), not 'nosuch'" ||
 		return 1
-	for cmd in build run record bundle lstar debug tour serve doctor; do
+	for cmd in build run merge record bundle lstar debug tour serve doctor; do
 		expect_rc 0 "$KDIVE" "$cmd" --help || return 1
 		contains "$out" "usage: kdive $cmd" || return 1
 	done
@@ -36,7 +36,7 @@ usage() {
 t_usage_errors_of_every_command() {
 	local cmd scn=$top/scenarios/getpid.scn
 	# Every command: an unknown option, and an option without its value.
-	for cmd in build run record bundle lstar debug tour serve doctor; do
+	for cmd in build run merge record bundle lstar debug tour serve doctor; do
 		usage $cmd "unknown option '--no-such-option'" --no-such-option
 		usage $cmd "unknown option '-Z'" -Z
 	done
@@ -50,6 +50,11 @@ t_usage_errors_of_every_command() {
 	usage run "--jobs needs a number of guests (1 to 16), not '0'" --jobs 0 "$scn"
 	usage run "--origin 'Lab-1': KCIDB takes lowercase letters, digits and '_' only" \
 		--origin Lab-1 --format kcidb "$scn"
+	usage run "--shard needs I/N (shard I of N, 1 <= I <= N <= 64), not '2'" --shard 2 "$scn"
+	usage run "--shard 4/3: I must be 1 to N and N 1 to 64" --shard 4/3 "$scn"
+	usage run "--shard 1/65: I must be 1 to N and N 1 to 64" --shard 1/65 "$scn"
+	usage merge "name at least one JSON result" --format json
+	usage merge "--format must be text, ktap, junit, json or kcidb, not 'xml'" --format xml x.json
 	# The formats each command writes, and no other.
 	usage build "--format must be text or json, not 'ktap'" --format ktap
 	usage run "--format must be text, ktap, junit, json or kcidb, not 'xml'" --format xml "$scn"
@@ -111,7 +116,7 @@ t_version_and_help_command() {
 	expect_rc 0 "$KDIVE" --help || return 1
 	local cmds
 	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' <<<"$out")
-	[ "$(wc -w <<<"$cmds")" -eq 9 ] || fail "commands in --help: $cmds"
+	[ "$(wc -w <<<"$cmds")" -eq 10 ] || fail "commands in --help: $cmds"
 	for cmd in $cmds; do
 		expect_rc 0 "$KDIVE" help "$cmd" || continue
 		help=$out
