@@ -249,7 +249,8 @@ TEST(result_read_says_a_changed_file_and_reads_the_plan)
 	result_plan_json(&plan, 2, 3, ks, 2, fs, 2);
 	EXPECT_STREQ(plan.buf, "{\"index\":2,\"count\":3,\"kernels\":[\"6.1\",\"6.12\"],"
 			       "\"files\":[\"a.scn\",\"b \\\"q\\\".scn\"]}");
-	struct report_opts o = { 0, 0, cli_exit_code, 2, "run-1", plan.buf };
+	struct report_opts o = { .exit_code = cli_exit_code, .nkernels = 2, .run_id = "run-1",
+				  .shard_json = plan.buf };
 	report_write(REPORT_JSON, s.res, 1, NULL, &o, &json);
 	ASSERT_EQ(result_doc_read(&d, json.buf, json.len, &err), 0);
 	EXPECT_EQ(d.shard_index, 2);
