@@ -197,6 +197,10 @@ static void jr_scenario(struct report *r, const struct match_result *res)
 		json_str(&r->json, "version", res->kernel->version);
 		json_str(&r->json, "source", res->kernel->source);
 		json_str(&r->json, "config_key", res->kernel->key);
+		json_str(&r->json, "source_id", res->kernel->source_id);
+		json_str(&r->json, "commit", res->kernel->commit);
+		json_str(&r->json, "package", res->kernel->package);
+		json_str(&r->json, "package_version", res->kernel->package_version);
 		json_close(&r->json);
 	}
 	if (run) {

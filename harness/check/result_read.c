@@ -141,7 +141,8 @@ static void read_run(struct result_in *in, const struct json_value *s)
 static int read_result(struct result_in *in, const struct json_value *s, size_t i,
 		       struct strbuf *err)
 {
-	static const char *const kkeys[4] = { "name", "version", "source", "config_key" };
+	static const char *const kkeys[RESULT_KSTR] = { "name", "version", "source",
+		"config_key", "source_id", "commit", "package", "package_version" };
 	const struct json_value *k = member(s, "kernel");
 
 	in->file = dup_str(member(s, "file"));
@@ -158,9 +159,13 @@ static int read_result(struct result_in *in, const struct json_value *s, size_t 
 	if (in->ran)
 		read_run(in, s);
 	in->has_kernel = json_value_is(k, JSON_OBJECT);
-	for (int j = 0; j < 4; j++)
+	for (int j = 0; j < RESULT_KSTR; j++)
 		in->kstr[j] = dup_str(member(k, kkeys[j]));
-	in->kernel = (struct obs_kernel){ in->kstr[0], in->kstr[1], in->kstr[2], in->kstr[3] };
+	in->kernel = (struct obs_kernel){
+		.name = in->kstr[0], .version = in->kstr[1], .source = in->kstr[2],
+		.key = in->kstr[3], .source_id = in->kstr[4], .commit = in->kstr[5],
+		.package = in->kstr[6], .package_version = in->kstr[7],
+	};
 	return 0;
 }
 
@@ -220,7 +225,7 @@ void result_doc_release(struct result_doc *d)
 		free(in->reason);
 		free(in->kernel_version);
 		obs_run_release(&in->run);
-		for (int j = 0; j < 4; j++)
+		for (int j = 0; j < RESULT_KSTR; j++)
 			free(in->kstr[j]);
 	}
 	free(d->res);

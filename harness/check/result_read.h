@@ -19,6 +19,9 @@
 #include "strbuf.h"
 #include "strvec.h"
 
+/* The kernel strings a result carries (result_in.kstr). */
+#define RESULT_KSTR 8
+
 /* One result as a JSON report holds it. */
 struct result_in {
 	char *file;              /* the scenario file as the run named it; owned */
@@ -30,7 +33,8 @@ struct result_in {
 	struct obs_run run;      /* the observations, rebuilt; owned */
 	int has_kernel;          /* 1: the result named its kernel (kernel below) */
 	struct obs_kernel kernel; /* the kernel; its strings are owned (kstr) */
-	char *kstr[4];           /* kernel's name, version, source, key; owned */
+	char *kstr[RESULT_KSTR]; /* kernel's name, version, source, key, source_id, commit,
+				    package, package_version; owned */
 };
 
 /* A JSON report read back. */

@@ -207,6 +207,13 @@ static int shared_option(const struct cli_command *c, int key, const char *arg,
 		a->boot.guest.cpus = (int)v;
 		return 0;
 	case CLI_KEY_KEEP: a->boot.guest.keep = 1; return 0;
+	case CLI_KEY_ORIGIN:
+		/* KCIDB v5's pattern for an origin */
+		if (!*arg || strspn(arg, "abcdefghijklmnopqrstuvwxyz0123456789_") != strlen(arg))
+			return cli_usage_error(c->name, "--origin '%s': KCIDB takes lowercase "
+					       "letters, digits and '_' only", arg);
+		a->origin = arg;
+		return 0;
 	case CLI_KEY_OUTPUT: a->output = arg; return 0;
 	case CLI_KEY_VERBOSE:
 		a->verbose = 1;

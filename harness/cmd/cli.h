@@ -38,6 +38,7 @@ enum cli_key {
 	CLI_KEY_INDEX,        /* --index */
 	CLI_KEY_NO_SNAPSHOT,  /* --no-snapshot */
 	CLI_KEY_PROGRAM,      /* --program PATH */
+	CLI_KEY_ORIGIN,       /* --origin NAME */
 };
 
 /* One option of a command: how it is parsed, and its line in --help. */
@@ -90,6 +91,9 @@ struct cli_opt {
 	"files are a scenario's `sources`; or a prebuilt x86-64 ELF,\n" \
 	"static or dynamic), or a built-in name (fork); its arguments\n" \
 	"after `--`. With a SCENARIO it replaces the scenario's program" }
+#define CLI_OPT_ORIGIN { "origin", CLI_KEY_ORIGIN, 0, "NAME", \
+	"kcidb: the origin agreed with KCIDB, in every id and origin\n" \
+	"field ([a-z0-9_]+; default: kdive)" }
 #define CLI_OPT_END { NULL, 0, 0, NULL, NULL }
 /* The options of every command that boots a guest: --kernel, --vmlinux, --index,
  * --kaslr, --smp, --append, --no-snapshot. */
@@ -223,7 +227,7 @@ struct cli_args {
 	char **rest;         /* the operands (argv's tail) */
 	int nrest;           /* how many */
 	int nafter;          /* how many of them came after "--" (the last nafter) */
-	const char *origin;  /* run --origin: KCIDB's submitter name (NULL: kdive) */
+	const char *origin;  /* --origin: KCIDB's submitter name (NULL: kdive) */
 	char format_buf[16]; /* the default format's name */
 };
 

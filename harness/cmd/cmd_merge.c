@@ -139,7 +139,7 @@ static int merge_write(struct cli_args *a, const struct merge *m, const struct m
 	/* The inputs' times added up: the machine time the whole matrix took. */
 	struct report_timings tm = { 0, 0 };
 	enum report_format fmt;
-	char run_id[64];
+	char run_id[33];
 
 	for (size_t d = 0; d < m->ndocs; d++) {
 		tm.total_ms = tm.total_ms < 0 || m->docs[d].total_ms < 0 ? -1 :
@@ -152,8 +152,11 @@ static int merge_write(struct cli_args *a, const struct merge *m, const struct m
 	opts.verbose = a->verbose;
 	opts.exit_code = cli_exit_code;
 	opts.nkernels = m->kernels.nr;
-	snprintf(run_id, sizeof(run_id), "%lld-%d", (long long)time(NULL), (int)getpid());
+	/* a new run's id: the shards' test ids came from runs of their own */
+	if (cli_run_id(run_id) < 0)
+		return KDIVE_EXIT_INFRA;
 	opts.run_id = run_id;
+	opts.origin = a->origin;
 	report_write(fmt, res, n, &tm, &opts, &out);
 	int rc = cli_results_exit_code(res, n);
 	int wrc = cli_emit(a, out.buf, out.len);
@@ -237,6 +240,7 @@ const struct cli_command cli_cmd_merge = {
 	.opts = (const struct cli_opt[]){
 		{ "format", CLI_KEY_FORMAT, 0, "FMT",
 		  "text (default), ktap, junit, json or kcidb: as kdive run's" },
+		CLI_OPT_ORIGIN,
 		CLI_OPT_OUTPUT,
 		{ "verbose", CLI_KEY_VERBOSE, 'v', NULL,
 		  "detail passing scenarios too (text)" },

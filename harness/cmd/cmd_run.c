@@ -91,14 +91,7 @@ static void task_done(void *ctx, size_t t, const char *data, size_t len, int sta
 struct run_own {
 	int jobs;            /* --jobs */
 	struct shard shard;  /* --shard I/N (count 0: the whole matrix) */
-	const char *origin;  /* --origin, KCIDB's submitter name */
 };
-
-/* 1 when name is a KCIDB origin: [a-z0-9_]+ (the v5 schema's pattern). */
-static int origin_valid(const char *name)
-{
-	return *name && strspn(name, "abcdefghijklmnopqrstuvwxyz0123456789_") == strlen(name);
-}
 
 static int run_option(void *ctx, int key, const char *arg)
 {
@@ -113,12 +106,6 @@ static int run_option(void *ctx, int key, const char *arg)
 			return cli_usage_error("run", "--jobs needs a number of guests (1 to 16), not "
 					       "'%s'", arg);
 		own->jobs = (int)v;
-		break;
-	case 'O':
-		if (!origin_valid(arg))
-			return cli_usage_error("run", "--origin '%s': KCIDB takes lowercase letters, "
-					       "digits and '_' only", arg);
-		own->origin = arg;
 		break;
 	case 's':
 		if (shard_parse(&own->shard, arg, &why)) {
@@ -222,7 +209,7 @@ static int cmd_run(int argc, char **argv)
 	struct userprog *users = NULL;
 	size_t *slot = NULL;
 	unsigned char *owned = NULL;
-	struct run_own own = { default_jobs(), { 0, 0 }, "kdive" };
+	struct run_own own = { .jobs = default_jobs() };
 	int rc;
 	int64_t t0 = now_ms(), build_ms = -1;
 
@@ -230,7 +217,6 @@ static int cmd_run(int argc, char **argv)
 	rc = cli_parse(&cli_cmd_run, argc, argv, &a, run_option, &own);
 	if (rc)
 		goto out;
-	a.origin = own.origin;
 	n = (size_t)(a.nrest - a.nafter);
 	if (!n && !a.boot.program) {
 		rc = cli_usage_error("run", "name at least one scenario file (scenarios/*.scn), or "
@@ -384,9 +370,7 @@ const struct cli_command cli_cmd_run = {
 		  "a git commit, a prebuilt bzImage's sha256), a build per config\n"
 		  "or prebuilt image, a test per scenario and per stop with ids\n"
 		  "random per run; a kdive, QEMU or gdb failure is MISS)" },
-		{ "origin", 'O', 0, "NAME",
-		  "kcidb: the origin agreed with KCIDB, in every id and origin\n"
-		  "field ([a-z0-9_]+; default: kdive)" },
+		CLI_OPT_ORIGIN,
 		CLI_OPT_OUTPUT,
 		CLI_OPT_PROGRAM,
 		{ "keep", CLI_KEY_KEEP, 0, NULL,

@@ -45,6 +45,18 @@ PY
 	done
 	valid_report "$1/merged.json" || return 1
 	"$tools/kcidb-check" "$1/merged.kcidb" >/dev/null || fail "merged KCIDB is not valid" || return 1
+	# a merge for KCIDB takes the origin the shards' CI agreed on; its test ids are its own
+	"$KDIVE" -q merge --format kcidb --origin lab1 --output "$1/lab1.kcidb" "$1/shard1.json" \
+		"$1/shard2.json" "$1/shard3.json" || fail "kdive merge --origin lab1 failed" || return 1
+	python3 - "$1/lab1.kcidb" "$1/merged.kcidb" <<'PY' || fail "merge --origin: ids" || return 1
+import json, sys
+lab, plain = (json.load(open(p)) for p in sys.argv[1:])
+for kind in ("checkouts", "builds", "tests"):
+    for o in lab[kind]:
+        assert o["origin"] == "lab1" and o["id"].startswith("lab1:"), o
+ids = lambda d: {t["id"].split(":", 1)[1] for t in d["tests"]}
+assert not ids(lab) & ids(plain), "two merges share a test id"
+PY
 
 	expect_rc 2 "$KDIVE" merge --format json "$1/shard1.json" "$1/shard2.json" "$1/shard1.json" ||
 		return 1

@@ -822,7 +822,11 @@ TEST(report_names_kernels_and_tables_them)
 {
 	struct rset s;
 	rset_init(&s);
-	static const struct obs_kernel k61 = { "6.1", "6.1.192", "linux-source-6.1", "abc" };
+	static const struct obs_kernel k61 = {
+		.name = "6.1", .version = "6.1.192", .source = "linux-source-6.1", .key = "abc",
+		.source_id = "tarball sha256 5e5e", .package = "linux-source-6.1",
+		.package_version = "6.1.192-3",
+	};
 	static const struct obs_kernel k612 = { "6.12", "6.12.117", "linux-source-6.12", NULL };
 	s.res[0].kernel = &k61;
 	s.res[1].kernel = &k612;
@@ -846,7 +850,10 @@ TEST(report_names_kernels_and_tables_them)
 	report_write(REPORT_JSON, s.res, 2, NULL, &o, &out);
 	EXPECT_CONTAINS(out.buf, "\"kernel\": {\n        \"name\": \"6.1\",\n        \"version\": "
 				 "\"6.1.192\",\n        \"source\": \"linux-source-6.1\",\n        "
-				 "\"config_key\": \"abc\"\n      }");
+				 "\"config_key\": \"abc\",\n        \"source_id\": \"tarball sha256 "
+				 "5e5e\",\n        \"commit\": null,\n        \"package\": "
+				 "\"linux-source-6.1\",\n        \"package_version\": \"6.1.192-3\"\n"
+				 "      }");
 	strbuf_release(&out);
 	rset_release(&s);
 }

@@ -75,7 +75,12 @@ struct rtset {
 	struct match_result res[NRT];
 };
 
-static const struct obs_kernel rt_k61 = { "6.1", "6.1.192", "linux-source-6.1", "abc" };
+/* Every string of a kernel's identity set once: each reaches KCIDB (ids, misc). */
+static const struct obs_kernel rt_k61 = {
+	.name = "6.1", .version = "6.1.192", .source = "linux-source-6.1", .key = "abc",
+	.source_id = "tarball sha256 5e5e", .commit = "0123abc", .package = "linux-source-6.1",
+	.package_version = "6.1.192-3",
+};
 static const struct obs_kernel rt_k612 = { "/src/linux.tar.xz", "6.12.117", "/src/linux.tar.xz",
 					   NULL };
 
