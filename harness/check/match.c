@@ -630,6 +630,18 @@ void match_skip(struct match_result *res, const struct scenario *sc, const char 
 	match_program_judge(&res->program, sc, NULL);
 }
 
+void match_error(struct match_result *res, const struct scenario *sc, const struct obs_run *run)
+{
+	memset(res, 0, sizeof(*res));
+	res->sc = sc;
+	res->run = run;
+	res->status = MATCH_ERROR;
+	res->lstar_status = MATCH_SKIP;
+	res->reason = xstrndup(run->error ? run->error : "error",
+			       strcspn(run->error ? run->error : "error", "\n"));
+	match_program_judge(&res->program, sc, NULL);
+}
+
 void match_result_release(struct match_result *res)
 {
 	for (size_t i = 0; i < res->nstops; i++) {

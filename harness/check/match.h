@@ -148,6 +148,13 @@ enum match_status match_run(struct match_result *res, const struct scenario *sc,
 /* A result for a scenario that was not run at all: status skip with reason why. */
 void match_skip(struct match_result *res, const struct scenario *sc, const char *why);
 
+/*
+ * A result for a scenario that could not run at all though it should have (its kernel
+ * did not build): status error, run->error's first line as the reason, nothing
+ * judged; guards are not evaluated (the release is unknown). run is kept (not owned).
+ */
+void match_error(struct match_result *res, const struct scenario *sc, const struct obs_run *run);
+
 /* Free what res owns and zero it; safe on a zeroed result. */
 void match_result_release(struct match_result *res);
 

@@ -56,6 +56,10 @@ struct obs_kernel {
 	const char *commit;   /* the source's git commit, or NULL */
 	const char *package;  /* the Debian package of its tarball, or NULL */
 	const char *package_version; /* that package's version, or NULL */
+	const char *build_error; /* the kernel did not build: the build's error, its log's
+				    last lines and "full log: PATH" (an error buffer's text);
+				    NULL when it built. Then version is NULL and every
+				    scenario on it is an error result */
 };
 
 /* Bytes of a program's output kept (obs_output_set()). */

@@ -123,12 +123,47 @@ void report_lines(struct strbuf *sb, const char *prefix, const char *text, enum 
 	}
 }
 
+const char *report_kernel_label(const struct obs_kernel *k)
+{
+	if (!k)
+		return NULL;
+	return k->version ? k->version : k->build_error ? k->name : NULL;
+}
+
 /* "fork@6.12.117": the scenario's name, and the kernel's when the caller gave it. */
 void report_test_name(const struct match_result *res, struct strbuf *sb)
 {
+	const char *k = report_kernel_label(res->kernel);
 	strbuf_addstr(sb, res->sc->name);
-	if (res->kernel && res->kernel->version)
-		strbuf_addf(sb, "@%s", res->kernel->version);
+	if (k)
+		strbuf_addf(sb, "@%s", k);
+}
+
+void report_build_failure(const struct obs_kernel *k, struct strbuf *sb)
+{
+	static const char more[] = "; last lines of the log:", label[] = "full log: ";
+	const char *e = k && k->build_error ? k->build_error : "";
+	const char *log = NULL;
+	size_t n;
+
+	strbuf_addf(sb, "kernel %s did not build", k && k->name ? k->name : "?");
+	if (!strncmp(e, "error: ", 7))
+		e += 7;
+	n = strcspn(e, "\n");
+	if (n >= sizeof(more) - 1 && !strncmp(e + n - (sizeof(more) - 1), more, sizeof(more) - 1))
+		n -= sizeof(more) - 1;
+	if (n)
+		strbuf_addf(sb, ": %.*s", (int)n, e);
+	/* "full log: PATH" on a line of its own */
+	for (const char *p = e; *p; p += strcspn(p, "\n"), p += !!*p)
+		if (!strncmp(p, label, sizeof(label) - 1))
+			log = p + sizeof(label) - 1;
+	if (log && *log && *log != '\n')
+		strbuf_addf(sb, " (full log: %.*s)", (int)strcspn(log, "\n"), log);
+	/* then the log's last lines, as the build showed them */
+	for (const char *p = e; *p; p += strcspn(p, "\n"), p += !!*p)
+		if (!strncmp(p, "  | ", 4))
+			strbuf_addf(sb, "\n%.*s", (int)strcspn(p, "\n"), p);
 }
 
 /* ---- the interface ---- */

@@ -104,6 +104,18 @@ void report_end(struct report *r, const struct report_timings *t);
 void report_kcidb_ids(const struct obs_kernel *k, const char *version, const char *origin,
 		      struct strbuf *checkout, struct strbuf *build);
 
+/*
+ * What says kernel k did not build (k->build_error set), appended to sb: one line,
+ * "kernel NAME did not build: configuring the kernel failed: 'make' exited with
+ * status 2 (full log: PATH)", from the error's first line and its "full log:", then
+ * the log's last lines as the build showed them ("  | ...").
+ */
+void report_build_failure(const struct obs_kernel *k, struct strbuf *sb);
+
+/* What names kernel k in a report: its release ("6.12.118"), or, when it did not build
+ * (no release), its name as given ("6.12"); NULL for no kernel. */
+const char *report_kernel_label(const struct obs_kernel *k);
+
 /* The whole report for n results at once. */
 void report_write(enum report_format fmt, const struct match_result *res, size_t n,
 		  const struct report_timings *t, const struct report_opts *opts,

@@ -201,6 +201,7 @@ static void jr_scenario(struct report *r, const struct match_result *res)
 		json_str(&r->json, "commit", res->kernel->commit);
 		json_str(&r->json, "package", res->kernel->package);
 		json_str(&r->json, "package_version", res->kernel->package_version);
+		json_str(&r->json, "build_error", res->kernel->build_error);
 		json_close(&r->json);
 	}
 	if (run) {

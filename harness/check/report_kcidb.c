@@ -34,7 +34,9 @@
  * H is the first 32 hex digits of a sha256. A kernel without a source_id (a caller
  * that knows none) falls back on its source and release.
  * A scenario that errored (kdive, QEMU or gdb failed, not the kernel) is MISS: in
- * KCIDB, ERROR says the test itself failed to run on a working harness.
+ * KCIDB, ERROR says the test itself failed to run on a working harness. A kernel that
+ * did not build is a build with status FAIL, its error and log's last lines as the
+ * build's log_excerpt, and no test.
  */
 #define KC_ORIGIN "kdive"
 
@@ -150,9 +152,15 @@ static void kc_kernel(struct report *r, const struct match_result *res, struct s
 		json_str(&j, "origin", kc_origin(r));
 		json_str(&j, "architecture", "x86_64");
 		json_str(&j, "config_name", k && k->key ? "kdive" : "prebuilt");
-		json_str(&j, "status", "PASS");
+		json_str(&j, "status", k && k->build_error ? "FAIL" : "PASS");
 		if (version)
 			json_str(&j, "comment", version);
+		if (k && k->build_error) {
+			struct strbuf why = STRBUF_INIT;
+			report_build_failure(k, &why);
+			json_str(&j, "log_excerpt", why.buf);
+			strbuf_release(&why);
+		}
 		kc_misc(&j, k, version, 1);
 		json_close(&j);
 		json_finish(&j);
@@ -275,6 +283,11 @@ static void kc_scenario(struct report *r, const struct match_result *res)
 	struct strbuf build = STRBUF_INIT, id = STRBUF_INIT, path = STRBUF_INIT;
 	const char *run = r->opts.run_id ? r->opts.run_id : "run";
 	kc_kernel(r, res, &build);
+	/* A kernel that did not build is its build's FAIL: no test ran on it. */
+	if (res->kernel && res->kernel->build_error) {
+		strbuf_release(&build);
+		return;
+	}
 	strbuf_addf(&id, "%s:%s-%zu", kc_origin(r), run, r->done);
 	strbuf_addstr(&path, KC_ORIGIN ".");
 	kc_path_part(&path, res->sc->name ? res->sc->name : "scenario");

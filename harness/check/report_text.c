@@ -141,11 +141,11 @@ static void text_program(struct report *r, const struct match_result *res)
 
 static void text_scenario(struct report *r, const struct match_result *res)
 {
-	if (r->opts.nkernels > 1 && res->kernel && res->kernel->version) {
+	const char *label = report_kernel_label(res->kernel);
+	if (r->opts.nkernels > 1 && label) {
 		r->cells = xrealloc(r->cells, (r->ncells + 1) * sizeof(*r->cells));
 		r->cells[r->ncells++] = (struct report_cell){ xstrdup(res->sc->name),
-							      xstrdup(res->kernel->version),
-							      res->status };
+							      xstrdup(label), res->status };
 	}
 	const struct scenario *sc = res->sc;
 	int64_t took = report_scenario_ms(res);

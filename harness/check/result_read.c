@@ -142,7 +142,7 @@ static int read_result(struct result_in *in, const struct json_value *s, size_t 
 		       struct strbuf *err)
 {
 	static const char *const kkeys[RESULT_KSTR] = { "name", "version", "source",
-		"config_key", "source_id", "commit", "package", "package_version" };
+		"config_key", "source_id", "commit", "package", "package_version", "build_error" };
 	const struct json_value *k = member(s, "kernel");
 
 	in->file = dup_str(member(s, "file"));
@@ -165,6 +165,7 @@ static int read_result(struct result_in *in, const struct json_value *s, size_t 
 		.name = in->kstr[0], .version = in->kstr[1], .source = in->kstr[2],
 		.key = in->kstr[3], .source_id = in->kstr[4], .commit = in->kstr[5],
 		.package = in->kstr[6], .package_version = in->kstr[7],
+		.build_error = in->kstr[8],
 	};
 	return 0;
 }
@@ -242,7 +243,9 @@ static int same(const char *a, const char *b)
 int result_in_judge(const struct result_in *in, const struct scenario *sc,
 		    struct match_result *res, struct strbuf *err)
 {
-	if (in->ran)
+	if (in->has_kernel && in->kernel.build_error)
+		match_error(res, sc, &in->run);
+	else if (in->ran)
 		match_run(res, sc, &in->run, in->kernel_version);
 	else
 		match_skip(res, sc, in->reason);

@@ -20,7 +20,7 @@
 #include "strvec.h"
 
 /* The kernel strings a result carries (result_in.kstr). */
-#define RESULT_KSTR 8
+#define RESULT_KSTR 9
 
 /* One result as a JSON report holds it. */
 struct result_in {
@@ -34,7 +34,7 @@ struct result_in {
 	int has_kernel;          /* 1: the result named its kernel (kernel below) */
 	struct obs_kernel kernel; /* the kernel; its strings are owned (kstr) */
 	char *kstr[RESULT_KSTR]; /* kernel's name, version, source, key, source_id, commit,
-				    package, package_version; owned */
+				    package, package_version, build_error; owned */
 };
 
 /* A JSON report read back. */

@@ -131,6 +131,7 @@ struct cli_images {
 	char *progs;             /* directory of the guest programs with their symbols; owned */
 	struct kernel *kernels;  /* each kernel named with --kernel (or the default); owned */
 	size_t nkernels;
+	size_t nfailed;          /* of them, how many did not build (kernel.build_error) */
 	char *snapshots;         /* the warm snapshots' directory, NULL when not used; owned */
 	char *cache;             /* the cache directory; owned */
 	char *gdb_index;         /* gdb's index cache there; owned */
@@ -176,7 +177,9 @@ void cli_progress_init(struct cli_progress *d, int mode, struct progress *p);
  * kernel when none is named): Debian's linux-source-VERSION ("6.1"), a source tree or
  * tarball (built with kdive's fragments, and kconfig/smp.config with --smp), or a
  * prebuilt image with its --vmlinux. Each kernel's release and syscall table are read.
- * Progress and errors go to stderr. Returns an exit code.
+ * Progress and errors go to stderr. Returns an exit code. A kernel whose build failed
+ * (kernel.build_error, counted in im->nfailed) does not stop the others: then 3 with
+ * every kernel resolved, which a caller that reports failed builds (run) may go on with.
  */
 struct cli_boot_opts;
 /*
@@ -260,10 +263,12 @@ int cli_format_is(const struct cli_args *a, const char *name);
  * boots.
  */
 int cli_check_names(const struct scenario *sc, const struct cli_images *im, struct userprog *u);
+/* The index of im's first kernel that built, or im->nkernels when none did. */
+size_t cli_first_built(const struct cli_images *im);
 /*
  * sc's user program built for kernel k (a path that starts with @linux/ is in k's
  * source tree: the kernel's own selftests), or found in the cache. The faults printed;
- * an exit code. cli_check_names() does this for im's first kernel.
+ * an exit code. cli_check_names() does this for im's first kernel that built.
  */
 int cli_kernel_program(const struct scenario *sc, const struct cli_images *im,
 		       const struct kernel *k, struct userprog *u);

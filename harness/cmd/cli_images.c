@@ -68,7 +68,12 @@ static int is_debian_version(const char *spec)
 	return dots == 1 && spec[strlen(spec) - 1] != '.';
 }
 
-/* Build (or reuse) one kernel from source; an exit code. */
+/*
+ * Build (or reuse) one kernel from source; an exit code. A build that failed once its
+ * source was known (it has a key: unpacking, configuring, make, saving the outputs)
+ * leaves its story in k->build_error, for the reports; one that failed before (no
+ * such source, no gcc, a bad fragment) does not.
+ */
 static int build_kernel(struct kernel *k, const char *src, const struct cli_boot_opts *b,
 			const char *cache)
 {
@@ -90,6 +95,11 @@ static int build_kernel(struct kernel *k, const char *src, const struct cli_boot
 	if (kbuild_run(&ko, &kr, &err) < 0) {
 		cli_print_failure(err.buf);
 		rc = cli_fail_exit_code(kr.fail);
+		if (kr.fail == FAIL_INFRA && kr.key) {
+			k->key = xstrdup(kr.key);
+			k->srctree = kr.srctree ? xstrdup(kr.srctree) : NULL;
+			k->build_error = strbuf_detach(&err, NULL);
+		}
 	} else {
 		k->bzimage = xstrdup(kr.bzimage);
 		k->vmlinux = xstrdup(kr.vmlinux);
@@ -166,16 +176,19 @@ static int resolve_kernel(struct kernel *k, const char *spec, const char *vmlinu
 			}
 		}
 	}
+	int unbuilt = k->build_error != NULL; /* still named by content in reports */
 	if (!rc && kernel_read_vmlinux(k, &err) < 0) {
 		error("kernel %s: %s", k->name, err.buf);
 		rc = KDIVE_EXIT_INFRA;
 	}
 	/* What reports name it by: its content, not the name it was given. */
-	if (!rc && kernel_identify(k, !spec ? deps_kernel_tarball() : idpath ? idpath : spec,
-				   vmlinux ? KERNEL_ID_PREBUILT : KERNEL_ID_SOURCE, cache,
-				   &err) < 0) {
+	if ((!rc || unbuilt) &&
+	    kernel_identify(k, !spec ? deps_kernel_tarball() : idpath ? idpath : spec,
+			    vmlinux ? KERNEL_ID_PREBUILT : KERNEL_ID_SOURCE, cache, &err) < 0) {
 		cli_print_failure(err.buf);
 		rc = KDIVE_EXIT_INFRA;
+		free(k->build_error); /* then nothing can name it: no report */
+		k->build_error = NULL;
 	}
 	struct session_layout l;
 	if (!rc && session_layout_read(&l, k->vmlinux) == 0) {
@@ -217,7 +230,8 @@ struct obs_kernel cli_kernel_obs(const struct kernel *k)
 	return (struct obs_kernel){ .name = k->name, .version = k->version, .source = k->source,
 				    .key = k->key, .source_id = k->source_id,
 				    .commit = k->commit, .package = k->package,
-				    .package_version = k->package_version };
+				    .package_version = k->package_version,
+				    .build_error = k->build_error };
 }
 
 int cli_resolve_images(struct cli_images *im, struct cli_boot_opts *b, size_t max)
@@ -266,14 +280,21 @@ int cli_resolve_images(struct cli_images *im, struct cli_boot_opts *b, size_t ma
 	im->epoch = io.epoch;
 	initramfs_result_release(&ir);
 	im->kernels = xcalloc(n, sizeof(*im->kernels));
-	/* The i-th prebuilt image goes with the i-th --vmlinux. */
+	/* The i-th prebuilt image goes with the i-th --vmlinux. A kernel that did not
+	 * build does not stop the others: run reports it and runs on them. */
 	for (size_t i = 0, v = 0; i < n && !rc; i++) {
 		const char *spec = b->nkernels ? b->kernels[i] : NULL;
 		int given = spec && !is_debian_version(spec) && !is_source(spec);
 		rc = resolve_kernel(&im->kernels[i], spec, given ? b->vmlinux[v++] : NULL, b,
 				    cache);
 		im->nkernels = i + 1;
+		if (rc && im->kernels[i].build_error) {
+			im->nfailed++;
+			rc = KDIVE_EXIT_PASS;
+		}
 	}
+	if (!rc && im->nfailed)
+		rc = KDIVE_EXIT_INFRA;
 	/* Warm snapshots unless asked not to (CI that wants every boot real, say). */
 	const char *nosnap = getenv("KDIVE_NO_SNAPSHOT");
 	if (!b->no_snapshot && !(nosnap && *nosnap && strcmp(nosnap, "0")))
@@ -384,12 +405,21 @@ int cli_user_program(const struct cli_images *im, const char *path, struct userp
 	return rc;
 }
 
+size_t cli_first_built(const struct cli_images *im)
+{
+	size_t k = 0;
+	while (k < im->nkernels && im->kernels[k].build_error)
+		k++;
+	return k;
+}
+
 int cli_check_names(const struct scenario *sc, const struct cli_images *im, struct userprog *u)
 {
 	int bad = 0;
+	size_t first = cli_first_built(im);
 	memset(u, 0, sizeof(*u));
-	if (sc->program_is_path) {
-		int rc = cli_kernel_program(sc, im, &im->kernels[0], u);
+	if (sc->program_is_path && first < im->nkernels) {
+		int rc = cli_kernel_program(sc, im, &im->kernels[first], u);
 		if (rc)
 			return rc;
 	} else {
@@ -416,7 +446,7 @@ int cli_check_names(const struct scenario *sc, const struct cli_images *im, stru
 	strbuf_release(&why);
 	for (size_t k = 0; k < im->nkernels; k++) {
 		const struct kernel *kern = &im->kernels[k];
-		for (size_t i = 0; i < sc->nstops; i++) {
+		for (size_t i = 0; i < sc->nstops && !kern->build_error; i++) {
 			const struct scenario_stop *st = &sc->stops[i];
 			if (!st->syscall || !guard_holds(&st->guard, kern->version) ||
 			    run_syscall_nr(&kern->syscalls, st->syscall) >= 0)

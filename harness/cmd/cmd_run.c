@@ -87,6 +87,18 @@ static void task_done(void *ctx, size_t t, const char *data, size_t len, int sta
 		error("%s: %s", rt->sc[i].file, obs->error);
 }
 
+/* The error result of scenario sc on kernel k, which did not build. */
+static void unbuilt_result(struct match_result *res, struct obs_run *obs,
+			   const struct scenario *sc, const struct obs_kernel *k)
+{
+	struct strbuf why = STRBUF_INIT;
+	report_build_failure(k, &why);
+	memset(obs, 0, sizeof(*obs));
+	obs->program_status = -1;
+	obs->error = strbuf_detach(&why, NULL);
+	match_error(res, sc, obs);
+}
+
 /* run's own options. */
 struct run_own {
 	int jobs;            /* --jobs */
@@ -245,17 +257,27 @@ static int cmd_run(int argc, char **argv)
 	}
 	int64_t tb = now_ms();
 	rc = cli_resolve_images(&im, &a.boot, CLI_MAX_KERNELS);
-	if (rc)
+	/* A kernel that did not build is reported (each scenario on it an error, one
+	 * build test in KTAP and JUnit, a FAIL build in KCIDB); the others run. */
+	if (rc && !(rc == KDIVE_EXIT_INFRA && im.nfailed))
 		goto out;
+	rc = KDIVE_EXIT_PASS;
 	build_ms = now_ms() - tb;
 	/* Names only the images know are checked before anything boots. */
 	/* Each scenario's user program, for each kernel (one of the kernel's own
 	 * selftests is built from that kernel's tree). */
 	users = xcalloc(n * im.nkernels, sizeof(*users));
+	size_t first = cli_first_built(&im);
 	for (size_t i = 0; i < n; i++) {
 		int c = cli_check_names(&sc[i], &im, &users[i]);
-		for (size_t k = 1; !c && k < im.nkernels && sc[i].program_is_path; k++)
-			c = cli_kernel_program(&sc[i], &im, &im.kernels[k], &users[k * n + i]);
+		if (!c && first && first < im.nkernels) { /* built for the first that built */
+			users[first * n + i] = users[i];
+			memset(&users[i], 0, sizeof(users[i]));
+		}
+		for (size_t k = first + 1; !c && k < im.nkernels && sc[i].program_is_path; k++)
+			if (!im.kernels[k].build_error)
+				c = cli_kernel_program(&sc[i], &im, &im.kernels[k],
+						       &users[k * n + i]);
 		if (c && rc != KDIVE_EXIT_INFRA)
 			rc = c;
 	}
@@ -280,6 +302,10 @@ static int cmd_run(int argc, char **argv)
 			/* --shard: a task of another shard leaves no result here */
 			if (!(owned[r] = (unsigned char)shard_owns(&own.shard, r)))
 				continue;
+			if (kern->build_error) {
+				unbuilt_result(&res[r], &obs[r], &sc[i], &kid[k]);
+				continue;
+			}
 			if (guard_holds(&sc[i].guard, kern->version)) {
 				slot[ntasks++] = r;
 				continue;
@@ -303,6 +329,9 @@ static int cmd_run(int argc, char **argv)
 
 	struct report_timings tm = { now_ms() - t0, build_ms };
 	rc = run_report(&a, &own, res, owned, total, &im, sc, n, &tm);
+	/* a shard that holds none of a failed build's scenarios still failed (it built) */
+	if (im.nfailed && rc != KDIVE_EXIT_USAGE)
+		rc = KDIVE_EXIT_INFRA;
 out:
 	for (size_t i = 0; res && i < total; i++)
 		match_result_release(&res[i]);

@@ -425,7 +425,9 @@ static int export_outputs(const struct kbuild_result *r, struct strbuf *err)
 	};
 	struct proc p = PROC_INIT;
 	int rc = 0;
-	strvec_pushl(&p.args, "cp", "-a", "--parents", NULL);
+	/* -L: the tree's links into the source (vmlinux-gdb.py, scripts/gdb) are copied as
+	 * files, so the entry holds no path of this cache and travels (design.md). */
+	strvec_pushl(&p.args, "cp", "-a", "-L", "--parents", NULL);
 	for (size_t i = 0; i < ARRAY_SIZE(parts); i++)
 		strvec_push(&p.args, parts[i]);
 	strvec_push(&p.args, r->dir);

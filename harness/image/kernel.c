@@ -232,6 +232,7 @@ void kernel_release(struct kernel *k)
 	free(k->commit);
 	free(k->package);
 	free(k->package_version);
+	free(k->build_error);
 	syscalls_release(&k->syscalls);
 	memset(k, 0, sizeof(*k));
 }

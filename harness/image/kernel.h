@@ -29,6 +29,9 @@ struct kernel {
 			    owned */
 	char *package_version; /* that package's version ("6.12.57-1"), or NULL; owned */
 	struct syscalls syscalls; /* the system-call table (empty when none could be read) */
+	char *build_error; /* it did not build: the build's error buffer (its log's last
+			      lines, "full log: PATH"); then nothing above but name, source,
+			      key, srctree and the ids is set; NULL when it built; owned */
 };
 
 /*

@@ -178,3 +178,39 @@ t_kernel_build_failure_shows_its_log() {
 	expect_rc 3 "$KDIVE" build --only kernel --kernel-src "$1/src/linux-fake"
 	contains "$out" "'$1/src/linux-fake' is not a kernel source tree (no top-level kernel Makefile)"
 }
+
+t_kernel_cache_entry_travels() {
+	# A kernel built on one runner is reused on another by copying its cache entry: a
+	# cache elsewhere gets a copy (new inodes and times, as a CI cache restore gives)
+	# of the kernel's and the initramfs's entries and nothing else. kdive computes the
+	# same keys there, hashes the copied files against their MANIFESTs (recording the
+	# new inodes, so the next reuse reads nothing), unpacks the source (no compile) and
+	# a scenario passes. The warm snapshots stay behind: they are per machine.
+	local real=${KDIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdive} c=$1/elsewhere/cache
+	local key ikey kdir
+	expect_rc 0 "$KDIVE" build --format json -q || return 1
+	key=$(json_get kernel.key <<<"$out") ikey=$(json_get initramfs.key <<<"$out")
+	mkdir -p "$c/kernel" "$c/initramfs" || return 1
+	cp -r "$real/kernel/${key:0:16}" "$c/kernel/" &&
+		cp -r "$real/initramfs/${ikey:0:16}" "$c/initramfs/" || return 1
+	kdir=$c/kernel/${key:0:16}
+	cp "$kdir/MANIFEST" "$1/manifest.before"
+	KDIVE_CACHE=$c "$KDIVE" build --format json >"$1/build.json" 2>"$1/build.err" ||
+		{ sed 's/^/# /' "$1/build.err"; fail "kdive build exited $?"; } || return 1
+	sed 's/^/# /' "$1/build.err"
+	! grep -q "damaged\|configuring\|compiling" "$1/build.err" ||
+		fail "the copied entry was not reused as it is" || return 1
+	python3 - "$key" "$ikey" "$1/build.json" <<'PY' || fail "not the same keys, reused" || return 1
+import json, sys
+d = json.load(open(sys.argv[3]))
+assert d["kernel"]["key"] == sys.argv[1] and d["kernel"]["reused"], d["kernel"]
+assert d["initramfs"]["key"] == sys.argv[2] and d["initramfs"]["reused"], d["initramfs"]
+PY
+	! cmp -s "$1/manifest.before" "$kdir/MANIFEST" ||
+		fail "the MANIFEST does not record the copies' inodes" || return 1
+	cut -d' ' -f1,2,5 "$1/manifest.before" >"$1/a" && cut -d' ' -f1,2,5 "$kdir/MANIFEST" >"$1/b"
+	cmp -s "$1/a" "$1/b" || fail "the copies' hashes or sizes changed" || return 1
+	KDIVE_CACHE=$c expect_rc 0 "$KDIVE" run --no-snapshot "$top/scenarios/getpid.scn" || return 1
+	contains "$out" "PASS  getpid" || return 1
+	[ ! -e "$c/warm" ] || fail "--no-snapshot wrote a snapshot" || return 1
+}

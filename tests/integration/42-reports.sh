@@ -188,6 +188,77 @@ PY
 	no_guest_left
 }
 
+t_failed_build_is_reported() {
+	# --kernel 6.12 and a kernel whose build fails: the run goes on with 6.12 and exits
+	# 3; each format says the failed build (KCIDB: a FAIL build with the log's last
+	# lines and no test on it; JUnit and KTAP: an error per scenario, read by Jenkins'
+	# schema and kunit.py; JSON: the kernel's build_error). Shards of it merge into the
+	# same reports. A private cache holds 6.12 by hard links, so nothing of the fake
+	# kernel reaches the real one.
+	local real=${KDIVE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/kdive} c=$1/cache kunit
+	local scn=$top/scenarios fmt kdir sdir idir
+	expect_rc 0 "$KDIVE" build --format json -q || return 1
+	kdir=$(json_get kernel.vmlinux <<<"$out") sdir=$(json_get kernel.source_dir <<<"$out")
+	idir=$(json_get initramfs.path <<<"$out")
+	kunit=$sdir/tools/testing/kunit/kunit.py
+	mkdir -p "$c/kernel" "$c/src" "$c/initramfs" "$1/src/linux-fake" || return 1
+	cp -al "${kdir%/*}" "$c/kernel/" && cp -al "${sdir%/*}" "$c/src/" &&
+		cp -al "${idir%/*}" "$c/initramfs/" || return 1
+	printf 'allnoconfig:\n\t@echo "fake kernel: no configuration here"; exit 1\n' \
+		>"$1/src/linux-fake/Makefile"
+	tar -C "$1/src" -cJf "$1/linux-fake.tar.xz" linux-fake || fail "tar" || return 1
+	local k=(--kernel 6.12 --kernel "$1/linux-fake.tar.xz")
+	for fmt in text ktap junit json kcidb; do
+		KDIVE_CACHE=$c expect_rc 3 "$KDIVE" run "${k[@]}" --format "$fmt" \
+			--output "$1/r.$fmt" "$scn/getpid.scn" "$scn/write.scn" || return 1
+	done
+	contains "$out" "kdive: error: configuring the kernel failed: 'make' exited with status 2"
+	contains "$out" "  | fake kernel: no configuration here"
+	contains "$(cat "$1/r.text")" "ERROR getpid ($scn/getpid.scn): kernel $1/linux-fake.tar.xz did not build: configuring the kernel failed: 'make' exited with status 2 (full log: $c/kernel/" || return 1
+	contains "$(cat "$1/r.text")" "4 scenarios: 2 passed, 0 failed, 2 errors, 0 skipped" ||
+		return 1
+	xmllint --noout --schema "$top/tests/schemas/jenkins-junit-10.xsd" "$1/r.junit" 2>"$1/xsd.err" ||
+		{ sed 's/^/# /' "$1/xsd.err"; fail "Jenkins xunit's schema refuses the JUnit"; } || return 1
+	grep -q '<error message="kernel .*/linux-fake.tar.xz did not build: configuring the kernel failed' \
+		"$1/r.junit" || fail "no JUnit error for the failed build" || return 1
+	"$tools/ktap-check" --kunit "$kunit" <"$1/r.ktap" >/dev/null ||
+		fail "kunit.py parse refuses the KTAP" || return 1
+	python3 "$kunit" parse <"$1/r.ktap" >"$1/kunit.out" 2>&1
+	grep -q '# error: kernel .*/linux-fake.tar.xz did not build' "$1/kunit.out" ||
+		{ sed 's/^/# /' "$1/kunit.out"; fail "kunit.py parse does not say the build failed"; } ||
+		return 1
+	valid_report "$1/r.json" || return 1
+	"$tools/kcidb-check" "$1/r.kcidb" >/dev/null || fail "not valid KCIDB" || return 1
+	python3 - "$1/r.json" "$1/r.kcidb" <<'PY' || fail "what the JSON and KCIDB say" || return 1
+import json, sys
+j, k = (json.load(open(p)) for p in sys.argv[1:])
+res = j["scenarios"]
+assert [r["result"] for r in res] == ["pass", "pass", "error", "error"], res
+bad = [r for r in res if r["kernel"]["build_error"]]
+assert len(bad) == 2 and all(r["kernel"]["version"] is None for r in bad), bad
+assert "fake kernel: no configuration here" in bad[0]["kernel"]["build_error"], bad[0]
+assert bad[0]["reason"].endswith(")") and "did not build" in bad[0]["reason"], bad[0]
+builds = {b["status"]: b for b in k["builds"]}
+assert set(builds) == {"PASS", "FAIL"}, k["builds"]
+assert "fake kernel: no configuration here" in builds["FAIL"]["log_excerpt"], builds["FAIL"]
+assert len(k["checkouts"]) == 2, k["checkouts"]
+assert all(t["build_id"] == builds["PASS"]["id"] for t in k["tests"]), "a test on the failed build"
+assert {t["path"] for t in k["tests"] if t["path"].count(".") == 1} == {"kdive.getpid", "kdive.write"}
+PY
+	# two shards, merged: the reports of the one run (the fake build fails in each)
+	for i in 1 2; do
+		KDIVE_CACHE=$c expect_rc 3 "$KDIVE" -q run "${k[@]}" --shard $i/2 --format json \
+			--output "$1/s$i.json" "$scn/getpid.scn" "$scn/write.scn" || return 1
+	done
+	for fmt in text json kcidb; do
+		expect_rc 3 "$KDIVE" -q merge --format "$fmt" --output "$1/m.$fmt" "$1/s1.json" \
+			"$1/s2.json" || return 1
+		"$tools/same-report" "$fmt" "$1/r.$fmt" "$1/m.$fmt" ||
+			fail "the merged $fmt report is not the run's" || return 1
+	done
+	no_guest_left
+}
+
 t_qemu_that_fails_is_an_error_in_every_format() {
 	# QEMU exits at once: each report says ERROR for the scenario, and stays well-formed.
 	local scn=$top/scenarios/getpid.scn

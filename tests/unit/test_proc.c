@@ -247,11 +247,11 @@ TEST(proc_grandchildren_die_with_a_killed_kdive)
 
 TEST(proc_soft_children_get_sigterm_then_sigkill)
 {
-	/* SIGTERM at once: well before the 3 s grace period is over. */
+	/* SIGTERM at once: well before the 3 s grace period is over (2.5 s: a loaded machine). */
 	pid_t g = orphan_after_sigkill(1, 0, NULL);
 	ASSERT_TRUE(g > 0);
 	int64_t ms = dies_within(g, 5000);
-	EXPECT_TRUE(ms >= 0 && ms < 2000);
+	EXPECT_TRUE(ms >= 0 && ms < 2500);
 	g = orphan_after_sigkill(1, 1, NULL); /* ignores SIGTERM: SIGKILL after the grace */
 	ASSERT_TRUE(g > 0);
 	ms = dies_within(g, 10000);

@@ -852,8 +852,82 @@ TEST(report_names_kernels_and_tables_them)
 				 "\"6.1.192\",\n        \"source\": \"linux-source-6.1\",\n        "
 				 "\"config_key\": \"abc\",\n        \"source_id\": \"tarball sha256 "
 				 "5e5e\",\n        \"commit\": null,\n        \"package\": "
-				 "\"linux-source-6.1\",\n        \"package_version\": \"6.1.192-3\"\n"
+				 "\"linux-source-6.1\",\n        \"package_version\": \"6.1.192-3\",\n        "
+				 "\"build_error\": null\n"
 				 "      }");
 	strbuf_release(&out);
+	rset_release(&s);
+}
+
+TEST(report_a_kernel_that_did_not_build)
+{
+	/* fork ran on 6.1; 6.12 did not build: its scenario is an error in every format,
+	 * named by the kernel's name (it has no release), and in KCIDB a FAIL build with
+	 * the log's last lines and no test. */
+	struct rset s;
+	struct match_result bad;
+	struct obs_run run = { .program_status = -1 };
+	static const struct obs_kernel k61 = { .name = "6.1", .version = "6.1.192",
+					       .source = "linux-source-6.1", .key = "abc" };
+	static const struct obs_kernel k612 = {
+		.name = "6.12", .source = "linux-source-6.12", .key = "def",
+		.source_id = "tarball sha256 5e5e",
+		.build_error = "error: configuring the kernel failed: 'make' exited with status 2; "
+			       "last lines of the log:\n  | fake kernel: <no> configuration\n"
+			       "full log: /c/kernel/def/build.log",
+	};
+	struct strbuf why = STRBUF_INIT, out = STRBUF_INIT;
+	rset_init(&s);
+	s.res[0].kernel = &k61;
+	report_build_failure(&k612, &why);
+	EXPECT_STREQ(why.buf, "kernel 6.12 did not build: configuring the kernel failed: 'make' "
+			      "exited with status 2 (full log: /c/kernel/def/build.log)\n"
+			      "  | fake kernel: <no> configuration");
+	run.error = why.buf;
+	match_error(&bad, &s.fx[0].sc, &run);
+	bad.kernel = &k612;
+	EXPECT_EQ(bad.status, MATCH_ERROR);
+	EXPECT_STREQ(bad.reason, "kernel 6.12 did not build: configuring the kernel failed: 'make' "
+				 "exited with status 2 (full log: /c/kernel/def/build.log)");
+	struct match_result two[2] = { s.res[0], bad };
+	struct report_opts o = { .exit_code = cli_exit_code, .nkernels = 2, .run_id = "R" };
+	char whyk[256];
+
+	report_write(REPORT_TEXT, two, 2, NULL, &o, &out);
+	EXPECT_CONTAINS(out.buf, "\nscenario  6.1.192     6.12\n");
+	EXPECT_CONTAINS(out.buf, "\nfork      pass        error\n");
+	EXPECT_CONTAINS(out.buf, "\nERROR fork (scenarios/fork.scn): kernel 6.12 did not build: "
+				 "configuring the kernel failed: 'make' exited with status 2 (full "
+				 "log: /c/kernel/def/build.log)\n");
+	strbuf_reset(&out);
+	report_write(REPORT_KTAP, two, 2, NULL, &o, &out);
+	CHECK_(ktap_check(out.buf, whyk, sizeof(whyk)) == NULL, 0, "%s in:\n%s", whyk, out.buf);
+	EXPECT_CONTAINS(out.buf, "not ok 2 fork@6.12 # ERROR");
+	EXPECT_CONTAINS(out.buf, "# error: kernel 6.12 did not build: configuring the kernel failed");
+	strbuf_reset(&out);
+	report_write(REPORT_JUNIT, two, 2, NULL, &o, &out);
+	const char *badxml = xml_check(out.buf);
+	CHECK_(badxml == NULL, 0, "%s in:\n%s", badxml, out.buf);
+	EXPECT_CONTAINS(out.buf, "<testsuite name=\"fork@6_12\"");
+	EXPECT_CONTAINS(out.buf, "<error message=\"kernel 6.12 did not build: configuring the "
+				 "kernel failed");
+	strbuf_reset(&out);
+	report_write(REPORT_KCIDB, two, 2, NULL, &o, &out);
+	CHECK_(json_valid(out.buf), 0, "invalid JSON:\n%s", out.buf);
+	EXPECT_CONTAINS(out.buf, "\"config_name\":\"kdive\",\"status\":\"FAIL\",\"log_excerpt\":"
+				 "\"kernel 6.12 did not build: configuring the kernel failed: 'make' "
+				 "exited with status 2 (full log: /c/kernel/def/build.log)\\n  | fake "
+				 "kernel: <no> configuration\"");
+	/* tests: fork's on 6.1 only (the scenario, its two stops, lstar is not a test) */
+	EXPECT_TRUE(strstr(out.buf, "\"id\":\"kdive:R-0\"") && !strstr(out.buf, "\"id\":\"kdive:R-1\""));
+	strbuf_reset(&out);
+	report_write(REPORT_JSON, two, 2, NULL, &o, &out);
+	EXPECT_CONTAINS(out.buf, "\"version\": null,");
+	EXPECT_CONTAINS(out.buf, "\"build_error\": \"error: configuring the kernel failed: 'make' "
+				 "exited with status 2; last lines of the log:\\n  | fake kernel: "
+				 "<no> configuration\\nfull log: /c/kernel/def/build.log\"");
+	strbuf_release(&out);
+	strbuf_release(&why);
+	match_result_release(&bad);
 	rset_release(&s);
 }

@@ -67,7 +67,7 @@ TEST(shard_parse_is_strict)
 
 /* ---- results written, read back, written again ---- */
 
-#define NRT 6
+#define NRT 7
 
 struct rtset {
 	struct scenario sc[NRT];
@@ -83,6 +83,12 @@ static const struct obs_kernel rt_k61 = {
 };
 static const struct obs_kernel rt_k612 = { "/src/linux.tar.xz", "6.12.117", "/src/linux.tar.xz",
 					   NULL };
+
+static const struct obs_kernel rt_k613 = {
+	.name = "6.13", .source = "linux-source-6.13", .key = "fed",
+	.source_id = "tarball sha256 6e6e",
+	.build_error = "error: make failed; last lines of the log:\n  | oops\nfull log: /k/build.log",
+};
 
 static struct obs_stop *rt_stop(struct obs_run *r, int hit, int64_t ms, const char *frames,
 				const char *user)
@@ -173,13 +179,18 @@ static void rtset_init(struct rtset *s)
 	rt_scenario(s, 4, "scenarios/new.scn", "scenario new\nprogram p\n[>= 9.0] stop a\n");
 	rt_stop(&s->run[4], 0, 0, NULL, NULL);
 	rt_scenario(s, 5, "scenarios/later.scn", "[>= 9.0] scenario later\nprogram p\nstop a\n");
+	/* on a kernel that did not build */
+	rt_scenario(s, 6, "scenarios/getpid.scn", "scenario getpid\nprogram getpid\nstop a\n");
+	s->run[6].error = xstrdup("kernel 6.13 did not build: make failed\n  | oops");
 
 	for (int i = 0; i < NRT; i++) {
 		if (i == 5)
 			match_skip(&s->res[i], &s->sc[i], "guarded >= 9.0; this kernel is 6.1.192");
+		else if (i == 6)
+			match_error(&s->res[i], &s->sc[i], &s->run[i]);
 		else
 			match_run(&s->res[i], &s->sc[i], &s->run[i], i == 4 ? NULL : "6.12.117");
-		s->res[i].kernel = i == 5 ? &rt_k61 : &rt_k612;
+		s->res[i].kernel = i == 5 ? &rt_k61 : i == 6 ? &rt_k613 : &rt_k612;
 	}
 	EXPECT_EQ(s->res[0].status, MATCH_PASS);
 	EXPECT_EQ(s->res[1].status, MATCH_ERROR);
@@ -201,7 +212,7 @@ static void rt_write(enum report_format fmt, const struct match_result *res, siz
 		     int verbose, struct strbuf *out)
 {
 	struct report_timings t = { 12345, 678 };
-	struct report_opts o = { 0, verbose, cli_exit_code, 2, "run-1", NULL };
+	struct report_opts o = { 0, verbose, cli_exit_code, 3, "run-1", NULL };
 	strbuf_reset(out);
 	report_write(fmt, res, n, &t, &o, out);
 }
