@@ -6,6 +6,7 @@
 #   make test-tools the tests' own tools from npm (the MCP SDK), into the cache
 #   make test-faults  the fault suite alone (make test runs it too)
 #   make test-distro  opt-in: Debian's own 6.1 kernel (downloaded once) passes fork.scn
+#   make test-pipeline  opt-in: the CI templates in ci/ run here (gitlab-ci-local)
 #   make unit       unit tests only (pure modules, ASan + UBSan), a few seconds
 #   make check      sanitizer build of the unit tests and the fuzzers (needs clang)
 #   make mutate     plant each bug listed in tests/mutations into a copy of the tree, run
@@ -56,7 +57,7 @@ UNIT_BIN := $(O)/tests/unit
 UNIT_OBJ := $(LIB_SRC:%.c=$(O)/asan/%.o) $(UNIT_SRC:%.c=$(O)/asan/%.o)
 
 .PHONY: all run test unit check kernel initramfs deps clean integration test-distro test-faults \
-	mutate coverage coverage-build install uninstall man test-tools test-deps
+	mutate coverage coverage-build install uninstall man test-tools test-deps test-pipeline
 .DEFAULT_GOAL := all
 
 all: $(KDIVE)
@@ -128,6 +129,14 @@ test-faults: test-deps
 # Opt-in: Debian's own 6.1 kernel (fetches ~890 MB of packages once) passes fork.scn.
 test-distro: test-deps
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/distro
+
+# Opt-in: the CI templates in ci/ run here for real (tests/pipeline): ci/gitlab-ci.yml
+# under gitlab-ci-local (npm, pinned, into the cache: tests/tools/install-gitlab-ci-local)
+# with its shell executor, 2 kernels x 2 shards and a merge job, its merged reports
+# checked; ci/github-actions.yml parsed and its steps' shell run. A few minutes, with
+# the kernels in the cache.
+test-pipeline: test-deps $(KDIVE)
+	$(Q)KDIVE=$(abspath $(KDIVE)) tests/pipeline
 
 integration: test-deps test-tools
 	$(Q)KDIVE=$(abspath $(KDIVE)) tests/run --integration-only

@@ -83,6 +83,10 @@ static const struct dep table[] = {
 	{ "node", "nodejs", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	{ "npm", "npm", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },
 	{ "xmllint", "libxml2-utils", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
+	/* make test-pipeline runs ci/gitlab-ci.yml with gitlab-ci-local (npm, into the
+	 * cache), whose shell executor copies each job's tree, artifacts and cache with
+	 * rsync. */
+	{ "rsync", "rsync", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	/* tests/tools/result-check validates kdive run's JSON reports against
 	 * docs/result.schema.json, with Debian's python3 and this package. */
 	{ "python3 jsonschema", "python3-jsonschema", DEPS_TEST, DEP_FILE, NULL,

@@ -148,9 +148,9 @@ const struct cli_command cli_cmd_doctor = {
 	"  run   building and running kdive: the compiler and make, linux-source-6.12 and\n"
 	"        the kernel's build tools, busybox-static, gdb and QEMU\n"
 	"        (make run installs these, with doctor --fix)\n"
-	"  test  only the tests: cpio, tmux, lcov, chromium, node and npm, xmllint, groff,\n"
-	"        python3 and python3-jsonschema, linux-source-6.1 (make test adds these,\n"
-	"        with doctor --fix --test)\n"
+	"  test  only the tests: cpio, tmux, lcov, chromium, node and npm, xmllint, rsync,\n"
+	"        groff, python3 and python3-jsonschema, linux-source-6.1 (make test adds\n"
+	"        these, with doctor --fix --test)\n"
 	"Without --test, a missing test dependency is listed with its command, but changes\n"
 	"neither the exit status nor what --fix installs.\n",
 	.opts = (const struct cli_opt[]){
