@@ -429,6 +429,8 @@ const struct cli_command cli_cmd_run = {
 	.shared = cli_guest_opts,
 	.formats = "text,ktap,junit,json,kcidb",
 	.tail = "Exit: 0 all passed, 1 an expectation failed, 2 bad usage or scenario file,\n"
-		"3 infrastructure failure (build, boot, gdb, QEMU), 4 everything skipped.\n",
+		"3 infrastructure failure (build, boot, gdb, QEMU), 4 everything skipped.\n"
+		"A kernel that does not build is reported, not fatal: each scenario on it is an\n"
+		"error (KCIDB: a build with status FAIL), the other kernels run, and the exit is 3.\n",
 	.detail_v = 1,
 };
