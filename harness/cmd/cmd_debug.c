@@ -234,6 +234,7 @@ static int open_at_main(const struct cli_images *im, const struct kernel *k,
 struct debug_opts {
 	int tui;             /* --tui */
 	int print_cmd;       /* --print-cmd */
+	int boot;            /* --boot: from the reset vector, not the warm guest */
 };
 
 static int debug_option(void *ctx, int key, const char *arg)
@@ -243,6 +244,7 @@ static int debug_option(void *ctx, int key, const char *arg)
 	switch (key) {
 	case 'T': d->tui = 1; break;
 	case 'c': d->print_cmd = 1; break;
+	case 'b': d->boot = 1; break;
 	}
 	return 0;
 }
@@ -352,9 +354,18 @@ static int cmd_debug(int argc, char **argv)
 	dp.name = program;
 	dp.symfile = user.name ? xstrdup(user.elf) : xstrfmt("%s/%s", im.progs, sc.program);
 	dp.base = user.load_base;
-	/* A program of the user's reaches the guest through kdive's session, which stops
-	 * it at main; the plain command lines boot a built-in. */
-	int at_main = a.boot.guest.kaslr || user.name;
+	/* The guest through kdive's session: restored from its warm snapshot (or booted
+	 * and saved), the program started and stopped at its main, and only then the
+	 * scenario's breakpoints armed, so `continue` reaches the first stop at once.
+	 * --boot (and --print-cmd) start from the reset vector instead, every breakpoint
+	 * live during the boot; a user's program and KASLR need the session. */
+	int at_main = !d.boot || a.boot.guest.kaslr || user.name;
+	if (d.boot && at_main) {
+		rc = cli_usage_error("debug", "--boot starts a built-in program from the reset "
+				     "vector; %s needs kdive's session (drop --boot)",
+				     user.name ? "a program of your own" : "--kaslr");
+		goto out;
+	}
 	if (user.name && d.print_cmd) {
 		rc = cli_usage_error("debug", "--print-cmd boots a built-in program; '%s' needs "
 				     "kdive's session (drop --print-cmd)", sc.program);
@@ -445,8 +456,9 @@ const struct cli_command cli_cmd_debug = {
 	.summary = "an interactive gdb session on a booted guest",
 	.args = "[SCENARIO]",
 	.about =
-	"Builds what is missing, boots the guest stopped at the reset vector, and hands\n"
-	"your terminal to gdb (the CLI, or its TUI with --tui), attached, with:\n"
+	"Builds what is missing, restores the guest from its warm snapshot (or boots and\n"
+	"saves it), starts the program and stops it at its main, and hands your terminal\n"
+	"to gdb (the CLI, or its TUI with --tui), attached, with:\n"
 	"  - vmlinux's symbols and the guest program's (SCENARIO's program, --program, or\n"
 	"    fork), the kernel's own gdb scripts (lx-dmesg, lx-ps, $lx_current(), ...),\n"
 	"  - kdive's helpers (help user-defined): kd-syscall NAME (break on that syscall\n"
@@ -464,6 +476,10 @@ const struct cli_command cli_cmd_debug = {
 		  "and hands over a guest stopped at the program's main, with\n"
 		  "gdb's symbols relocated (symbol-file -o SLIDE); a random slide\n"
 		  "each run, as --kaslr of run says" },
+		{ "boot", 'b', 0, NULL,
+		  "start from the reset vector instead: `continue` boots the\n"
+		  "guest with the scenario's breakpoints live (slower: each\n"
+		  "conditional hit during the boot is evaluated)" },
 		{ "print-cmd", 'c', 0, NULL,
 		  "print the plain qemu and gdb command lines instead, to run by hand" },
 		{ "keep", CLI_KEY_KEEP, 0, NULL,

@@ -197,10 +197,11 @@ t_tour_and_debug_interactively_in_tmux() {
 	tm kill-server
 	no_guest_left || return 1
 
-	# debug: the scenario's stops preset; continue twice to the clone entry, kd-ptregs, quit.
+	# debug: the warm guest at fork's main, the scenario's stops preset; continue twice
+	# to the clone entry, kd-ptregs, quit.
 	pane=$(tm new-session -d -P -F '#{pane_id}' -x 200 -y 60 \
 		"$KDIVE debug $top/scenarios/fork.scn; echo DEBUG-EXIT=\$?; sleep 60")
-	wait_screen "$pane" "\`continue\` boots it" 120 || { tm kill-server; return 1; }
+	wait_screen "$pane" "the guest is stopped at fork's main" 120 || { tm kill-server; return 1; }
 	tm send-keys -t "$pane" "continue" Enter
 	wait_screen "$pane" "Breakpoint 1, 0x" 60 || { tm kill-server; return 1; }
 	# QEMU 7.2 now and then reports a single step that executed nothing (NOTES.md): gdb's

@@ -37,12 +37,19 @@ t_debug_prints_its_commands() {
 
 t_debug_takes_commands_on_its_stdin() {
 	# gdb reads its commands from a pipe as well as from a terminal: to getpid's
-	# syscall, kd-ptregs there, and quit, which shuts the guest down.
+	# syscall, kd-ptregs there, and quit, which shuts the guest down. By default the
+	# guest is the warm one, stopped at the program's main; --boot starts from the
+	# reset vector and `continue` boots it, the same helpers working.
 	printf '%s\n' 'kd-syscall getpid' 'continue' 'kd-ptregs' 'quit' >"$1/cmds"
 	expect_rc 0 "$KDIVE" debug --program getpid <"$1/cmds" || return 1
-	contains "$out" "the guest is stopped at the reset vector"
+	contains "$out" "the guest is stopped at getpid's main"
 	contains "$out" "syscall   39 (0x27) getpid"
 	contains "$out" "pt_regs of getpid (pid"
+	expect_rc 0 "$KDIVE" debug --boot --program getpid <"$1/cmds" || return 1
+	contains "$out" "the guest is stopped at the reset vector"
+	contains "$out" "pt_regs of getpid (pid"
+	expect_rc 2 "$KDIVE" debug --boot --kaslr </dev/null || return 1
+	contains "$out" "--kaslr needs kdive's session (drop --boot)"
 	no_guest_left
 }
 
