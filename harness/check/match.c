@@ -637,8 +637,8 @@ void match_error(struct match_result *res, const struct scenario *sc, const stru
 	res->run = run;
 	res->status = MATCH_ERROR;
 	res->lstar_status = MATCH_SKIP;
-	res->reason = xstrndup(run->error ? run->error : "error",
-			       strcspn(run->error ? run->error : "error", "\n"));
+	const char *why = run->error ? run->error : "error";
+	res->reason = xstrndup(why, strcspn(why, "\n"));
 	match_program_judge(&res->program, sc, NULL);
 }
 

@@ -257,8 +257,8 @@ static int cmd_run(int argc, char **argv)
 	}
 	int64_t tb = now_ms();
 	rc = cli_resolve_images(&im, &a.boot, CLI_MAX_KERNELS);
-	/* A kernel that did not build is reported (each scenario on it an error, one
-	 * build test in KTAP and JUnit, a FAIL build in KCIDB); the others run. */
+	/* A kernel that did not build is reported (each scenario on it an error, a FAIL
+	 * build in KCIDB); the others run. */
 	if (rc && !(rc == KDIVE_EXIT_INFRA && im.nfailed))
 		goto out;
 	rc = KDIVE_EXIT_PASS;
@@ -267,13 +267,11 @@ static int cmd_run(int argc, char **argv)
 	/* Each scenario's user program, for each kernel (one of the kernel's own
 	 * selftests is built from that kernel's tree). */
 	users = xcalloc(n * im.nkernels, sizeof(*users));
+	/* cli_check_names() builds the program for the first kernel that built */
 	size_t first = cli_first_built(&im);
 	for (size_t i = 0; i < n; i++) {
-		int c = cli_check_names(&sc[i], &im, &users[i]);
-		if (!c && first && first < im.nkernels) { /* built for the first that built */
-			users[first * n + i] = users[i];
-			memset(&users[i], 0, sizeof(users[i]));
-		}
+		size_t f = first < im.nkernels ? first : 0;
+		int c = cli_check_names(&sc[i], &im, &users[f * n + i]);
 		for (size_t k = first + 1; !c && k < im.nkernels && sc[i].program_is_path; k++)
 			if (!im.kernels[k].build_error)
 				c = cli_kernel_program(&sc[i], &im, &im.kernels[k],
