@@ -267,11 +267,11 @@ static int cmd_run(int argc, char **argv)
 	/* Each scenario's user program, for each kernel (one of the kernel's own
 	 * selftests is built from that kernel's tree). */
 	users = xcalloc(n * im.nkernels, sizeof(*users));
-	/* cli_check_names() builds the program for the first kernel that built */
+	/* cli_check_names() builds the program for the first kernel that built; when none
+	 * did, nothing runs and there is nothing to check */
 	size_t first = cli_first_built(&im);
-	for (size_t i = 0; i < n; i++) {
-		size_t f = first < im.nkernels ? first : 0;
-		int c = cli_check_names(&sc[i], &im, &users[f * n + i]);
+	for (size_t i = 0; i < n && first < im.nkernels; i++) {
+		int c = cli_check_names(&sc[i], &im, &users[first * n + i]);
 		for (size_t k = first + 1; !c && k < im.nkernels && sc[i].program_is_path; k++)
 			if (!im.kernels[k].build_error)
 				c = cli_kernel_program(&sc[i], &im, &im.kernels[k],
