@@ -181,28 +181,29 @@ static int send_line(struct gdb *g, const char *line, size_t len)
 	return 0;
 }
 
-static struct mi_record *vcommand(struct gdb *g, int timeout_ms, const char *fmt, va_list ap)
+/* Send cmd with the next token, which goes into *token. 0, or -1 reported. */
+static int send_command(struct gdb *g, const char *cmd, unsigned *token)
 {
-	struct strbuf cmd = STRBUF_INIT, line = STRBUF_INIT;
-	struct mi_record *res = NULL;
-	strbuf_vaddf(&cmd, fmt, ap);
+	struct strbuf line = STRBUF_INIT;
 	if (g->dead) {
-		error("gdb is gone; cannot send '%s'", cmd.buf);
-		goto out;
+		error("gdb is gone; cannot send '%s'", cmd);
+		return -1;
 	}
-	if (!strncmp(cmd.buf, "-exec-", 6)) {
-		for (size_t i = 0; i < g->nqueue; i++)
-			mi_record_free(g->queue[i]);
-		g->nqueue = 0;
-	}
-	unsigned token = g->next_token++;
-	strbuf_addf(&line, "%u%s", token, cmd.buf);
-	strbuf_reset(&g->stream);
-	if (send_line(g, line.buf, line.len) < 0)
-		goto out;
+	*token = g->next_token++;
+	strbuf_addf(&line, "%u%s", *token, cmd);
+	int r = send_line(g, line.buf, line.len);
+	strbuf_release(&line);
+	return r;
+}
+
+/* Wait for the result of cmd, sent as token. The record, or NULL reported. */
+static struct mi_record *await_result(struct gdb *g, unsigned token, const char *cmd,
+				      int timeout_ms)
+{
+	struct mi_record *res = NULL;
 	int ms = timeout_ms ? timeout_ms : g->timeout_ms;
 	struct strbuf what = STRBUF_INIT;
-	strbuf_addf(&what, "running '%s'", cmd.buf);
+	strbuf_addf(&what, "running '%s'", cmd);
 	int64_t t0 = now_ms(), cpu = proc_cpu_ms(&g->proc), cpu_now;
 	int r;
 	/* A gdb that is computing (a large vmlinux without .gdb_index takes minutes for its
@@ -215,7 +216,7 @@ static struct mi_record *vcommand(struct gdb *g, int timeout_ms, const char *fmt
 	       now_ms() - t0 < GDB_BUSY_LIMIT_MS) {
 		struct strbuf d = STRBUF_INIT;
 		format_duration(&d, now_ms() - t0);
-		info("gdb is still busy with '%.60s' (%s so far): reading a large vmlinux?", cmd.buf,
+		info("gdb is still busy with '%.60s' (%s so far): reading a large vmlinux?", cmd,
 		     d.buf);
 		strbuf_release(&d);
 		cpu = cpu_now;
@@ -224,16 +225,34 @@ static struct mi_record *vcommand(struct gdb *g, int timeout_ms, const char *fmt
 	if (r == 0) {
 		struct strbuf d = STRBUF_INIT;
 		format_duration(&d, now_ms() - t0);
-		error("gdb did not answer '%s' within %s", cmd.buf, d.buf);
+		error("gdb did not answer '%s' within %s", cmd, d.buf);
 		strbuf_release(&d);
 	} else if (r < 0 && !g->dead) {
 		/* the peer died: already reported */
 	} else if (r < 0) {
-		error("gdb ended while running '%s'", cmd.buf);
+		error("gdb ended while running '%s'", cmd);
 	}
+	return res;
+}
+
+static struct mi_record *vcommand(struct gdb *g, int timeout_ms, const char *fmt, va_list ap)
+{
+	struct strbuf cmd = STRBUF_INIT;
+	struct mi_record *res = NULL;
+	unsigned token;
+	strbuf_vaddf(&cmd, fmt, ap);
+	if (g->nstartup && gdb_wait_started(g) < 0)
+		goto out;
+	if (!strncmp(cmd.buf, "-exec-", 6)) {
+		for (size_t i = 0; i < g->nqueue; i++)
+			mi_record_free(g->queue[i]);
+		g->nqueue = 0;
+	}
+	strbuf_reset(&g->stream);
+	if (send_command(g, cmd.buf, &token) == 0)
+		res = await_result(g, token, cmd.buf, timeout_ms);
 out:
 	strbuf_release(&cmd);
-	strbuf_release(&line);
 	return res;
 }
 
@@ -488,6 +507,8 @@ const char *gdb_program(void)
 	return deps_tool("gdb"); /* $KDIVE_GDB overrides, as for every tool */
 }
 
+static int startup_send(struct gdb *g, char *cmd, int checked);
+
 int gdb_start(struct gdb *g, const char *file, const char *transcript, const char *dir)
 {
 	memset(g, 0, sizeof(*g));
@@ -514,39 +535,69 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript, const cha
 	g->proc.dir = dir;
 	if (proc_start(&g->proc) < 0)
 		return -1;
-	/* Settings first, each checked: a gdb that refuses them is not one we can drive. */
-	if (gdb_run(g, NULL, "-gdb-set pagination off") < 0 ||
-	    gdb_run(g, NULL, "-gdb-set confirm off") < 0 ||
-	    gdb_run(g, NULL, "-gdb-set width 0") < 0 ||
-	    gdb_run(g, NULL, "-gdb-set height 0") < 0 ||
-	    gdb_run(g, NULL, "-gdb-set print pretty off") < 0 ||
-	    /* kdive sources the kernel's gdb scripts itself when it wants them. */
-	    gdb_run(g, NULL, "-gdb-set auto-load python-scripts off") < 0)
-		return -1;
-	/* debuginfod exists since gdb 10; older ones say ^error, which is fine. */
-	struct mi_record *r = gdb_command(g, 0, "-gdb-set debuginfod enabled off");
-	if (!r)
-		return -1;
-	mi_record_free(r);
+	/* Settings first, each checked: a gdb that refuses them is not one we can drive.
+	 * Sent at once, answered while the caller starts QEMU (gdb_wait_started()). */
+	static const char *const settings[] = {
+		"-gdb-set pagination off", "-gdb-set confirm off", "-gdb-set width 0",
+		"-gdb-set height 0", "-gdb-set print pretty off",
+		/* kdive sources the kernel's gdb scripts itself when it wants them. */
+		"-gdb-set auto-load python-scripts off",
+		/* debuginfod exists since gdb 10; older ones say ^error, which is fine. */
+		"-gdb-set debuginfod enabled off",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
+		if (startup_send(g, xstrdup(settings[i]), i + 1 < ARRAY_SIZE(settings)) < 0)
+			return -1;
 	if (file) {
 		struct strbuf q = STRBUF_INIT;
 		char *abs = gdb_path(file);
 		quote_c(&q, abs);
-		free(abs);
-		/* Loading vmlinux's symbols takes ~0.3 s with .gdb_index, seconds without. */
-		struct mi_record *fr = gdb_command(g, 60000, "-file-exec-and-symbols %s", q.buf);
+		/* Loading vmlinux's symbols takes ~0.1 s with .gdb_index, seconds without. */
+		g->startup_file = abs;
+		char *cmd = xstrfmt("-file-exec-and-symbols %s", q.buf);
 		strbuf_release(&q);
-		if (!fr)
+		if (startup_send(g, cmd, 1) < 0)
 			return -1;
-		if (fr->result != MI_RESULT_DONE) {
-			const char *msg = mi_record_find_str(fr, "msg");
-			error("gdb cannot load '%s': %s", file, msg ? msg : "?");
-			mi_record_free(fr);
-			return -1;
-		}
-		mi_record_free(fr);
 	}
 	return 0;
+}
+
+/* Send one of gdb_start()'s commands; checked: its ^error fails the start. */
+static int startup_send(struct gdb *g, char *cmd, int checked)
+{
+	struct gdb_startup *st = &g->startup[g->nstartup++];
+	st->cmd = cmd;
+	st->checked = checked;
+	return send_command(g, cmd, &st->token);
+}
+
+int gdb_wait_started(struct gdb *g)
+{
+	int r = 0;
+	size_t n = g->nstartup;
+	g->nstartup = 0; /* await_result() must not come back here */
+	for (size_t i = 0; i < n; i++) {
+		struct gdb_startup *st = &g->startup[i];
+		int is_file = !strncmp(st->cmd, "-file-", 6);
+		struct mi_record *res = r < 0 ? NULL
+					      : await_result(g, st->token, st->cmd, is_file ? 60000 : 0);
+		if (!res || r < 0) {
+			r = -1;
+		} else if (st->checked && res->result != MI_RESULT_DONE) {
+			const char *msg = mi_record_find_str(res, "msg");
+			if (is_file)
+				error("gdb cannot load '%s': %s", g->startup_file, msg ? msg : "?");
+			else
+				error("gdb: '%s' failed: %s", st->cmd, msg ? msg : "(no message)");
+			r = -1;
+		}
+		mi_record_free(res);
+		free(st->cmd);
+		st->cmd = NULL;
+	}
+	free(g->startup_file);
+	g->startup_file = NULL;
+	return r;
 }
 
 void gdb_abandon(struct gdb *g)
@@ -590,6 +641,11 @@ void gdb_release(struct gdb *g)
 	strbuf_release(&g->stream);
 	strbuf_release(&g->partial);
 	strvec_clear(&g->regnames);
+	for (size_t i = 0; i < g->nstartup; i++)
+		free(g->startup[i].cmd);
+	g->nstartup = 0;
+	free(g->startup_file);
+	g->startup_file = NULL;
 	if (g->transcript)
 		fclose(g->transcript);
 	g->transcript = NULL;

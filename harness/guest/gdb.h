@@ -17,6 +17,13 @@
 
 #include <stdio.h>
 
+/* A command gdb_start() sent, its answer not yet read. */
+struct gdb_startup {
+	char *cmd;                 /* the command; owned */
+	unsigned token;            /* its token */
+	int checked;               /* an ^error fails the start */
+};
+
 struct gdb {
 	struct proc proc;          /* the gdb process */
 	struct mi_parser *parser;  /* its output, parsed; owned */
@@ -33,6 +40,9 @@ struct gdb {
 	int dead;                  /* 1 once gdb's output ended */
 	int timeout_ms;            /* default time limit of one command */
 	struct strvec regnames;    /* register names by number, read once */
+	struct gdb_startup startup[8]; /* gdb_start()'s commands still to be answered */
+	size_t nstartup;           /* how many */
+	char *startup_file;        /* the file gdb_start() loads, for its error; owned */
 };
 
 /*
@@ -49,9 +59,17 @@ const char *gdb_program(void);
  * Start gdb on file (vmlinux, or NULL for none), with pagination, confirmation and
  * debuginfod off, in the working directory dir (NULL: kdive's; a run directory, so that
  * the gdbstub's socket is reached by its name whatever the directory's path holds).
- * transcript may be NULL. Returns 0, or -1 reported.
+ * transcript may be NULL. The settings and the load are sent without waiting: gdb
+ * (about 0.1 s for a vmlinux with .gdb_index) works while the caller starts QEMU.
+ * Returns 0, or -1 reported.
  */
 int gdb_start(struct gdb *g, const char *file, const char *transcript, const char *dir);
+/*
+ * Wait until gdb answered what gdb_start() sent, each answer checked. The first
+ * command sent after gdb_start() waits for this itself. 0, or -1 reported (a setting
+ * gdb refused, a file it cannot load, a gdb that died).
+ */
+int gdb_wait_started(struct gdb *g);
 
 /*
  * Send one MI command (printf-style, without token or newline) and wait for its

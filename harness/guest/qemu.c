@@ -244,8 +244,9 @@ static int go_plain(unsigned char c)
 	       strchr("._,/:=+@-", c);
 }
 
-int qemu_go_line(const char *program, const struct strvec *args, struct strbuf *out,
-		 struct strbuf *err)
+/* The line "VERB PROGRAM WORD..." (qemu_go_line()). */
+static int go_line(const char *verb, const char *program, const struct strvec *args,
+		   struct strbuf *out, struct strbuf *err)
 {
 	size_t start = out->len;
 	/* A built-in's name, or a user program's absolute guest path (userprog.h). */
@@ -256,7 +257,7 @@ int qemu_go_line(const char *program, const struct strvec *args, struct strbuf *
 		strbuf_addf(err, "'%s' is not a guest program's name", program);
 		return -1;
 	}
-	strbuf_addf(out, "run %s", program);
+	strbuf_addf(out, "%s %s", verb, program);
 	for (size_t i = 0; args && i < args->nr; i++) {
 		strbuf_addstr(out, " x");
 		for (const unsigned char *p = (const unsigned char *)args->v[i]; *p; p++) {
@@ -267,26 +268,47 @@ int qemu_go_line(const char *program, const struct strvec *args, struct strbuf *
 		}
 	}
 	strbuf_addch(out, '\n');
-	if (out->len - start > QEMU_GO_LINE_MAX) {
+	/* Measured as kdive sends it, the longer way. */
+	size_t len = out->len - start + strlen("hold") - strlen(verb);
+	if (len > QEMU_GO_LINE_MAX) {
 		strbuf_addf(err, "the arguments of '%s' take %zu bytes on the guest's tty line, "
-			    "more than its %d", program, out->len - start, QEMU_GO_LINE_MAX);
+			    "more than its %d", program, len, QEMU_GO_LINE_MAX);
 		return -1;
 	}
 	return 0;
 }
 
-int qemu_go(struct qemu *q, const char *program, const struct strvec *args)
+int qemu_go_line(const char *program, const struct strvec *args, struct strbuf *out,
+		 struct strbuf *err)
+{
+	return go_line("run", program, args, out, err);
+}
+
+/* Write line to the go socket. 0, or -1 reported. */
+static int go_write(struct qemu *q, const char *line, size_t len)
+{
+	if (q->go_fd < 0 || write_all(q->go_fd, line, len) < 0)
+		return error_errno("cannot write the run line to '%s'",
+				   q->go_sock ? q->go_sock : "(none)");
+	return 0;
+}
+
+int qemu_go(struct qemu *q, const char *program, const struct strvec *args, int hold)
 {
 	struct strbuf line = STRBUF_INIT, err = STRBUF_INIT;
-	int r = qemu_go_line(program, args, &line, &err);
+	int r = go_line(hold ? "hold" : "run", program, args, &line, &err);
 	if (r < 0)
 		error("%s", err.buf);
-	else if (q->go_fd < 0 || write_all(q->go_fd, line.buf, line.len) < 0)
-		r = error_errno("cannot write the run line to '%s'",
-				q->go_sock ? q->go_sock : "(none)");
+	else
+		r = go_write(q, line.buf, line.len);
 	strbuf_release(&line);
 	strbuf_release(&err);
 	return r;
+}
+
+int qemu_cont(struct qemu *q)
+{
+	return go_write(q, "cont\n", 5);
 }
 
 /* qemu_monitor(), with a failure said into err instead of reported. */

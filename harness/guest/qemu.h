@@ -73,17 +73,23 @@ int qemu_wait_ready(struct qemu *q, int64_t deadline_ms);
 /*
  * The line that tells init to run program with args (NULL: none): "run NAME WORD...",
  * each argument an x and its bytes, those outside [A-Za-z0-9._,/:=+@-] as \xHH
- * (initramfs/init decodes them). 0, or -1 when it is longer than the guest's tty
- * takes (QEMU_GO_LINE_MAX) or the name is not a plain file name, why in err.
+ * (initramfs/wait.c decodes them). 0, or -1 when it is longer than the guest's tty
+ * takes (QEMU_GO_LINE_MAX, measured as "hold ...") or the name is not a plain file
+ * name, why in err.
  */
 #define QEMU_GO_LINE_MAX 4095
 int qemu_go_line(const char *program, const struct strvec *args, struct strbuf *out,
 		 struct strbuf *err);
 /*
- * Tell init to run the program. The connection stays open: QEMU may see a hang-up
- * before it has read the line, and drop it. 0, or -1 reported.
+ * Tell init to run the program ("run ..."), or with hold to start it stopped right
+ * after its execve ("hold ..."), before its first instruction, until qemu_cont(): the
+ * fork and the exec then overlap what kdive does meanwhile. The connection stays
+ * open: QEMU may see a hang-up before it has read the line, and drop it. 0, or -1
+ * reported.
  */
-int qemu_go(struct qemu *q, const char *program, const struct strvec *args);
+int qemu_go(struct qemu *q, const char *program, const struct strvec *args, int hold);
+/* Let the program that qemu_go() held go on ("cont"). 0, or -1 reported. */
+int qemu_cont(struct qemu *q);
 
 /*
  * One human monitor command (go guests): its output, without the echo and the

@@ -395,11 +395,15 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 	obs->restored = s->restored;
 	obs->kaslr_slot = s->slot;
 	enum step r = arm_stops(s, &ss, t, obs->kernel_version, &why);
+	if (r == STEP_ON)
+		session_phase(s, "breakpoints armed");
 	/* Until every stop was taken, then (with `never` stops armed) to the guest's end. */
 	while (r == STEP_ON && (ss.left || ss.never_armed)) {
 		session_stop_release(&st);
 		st.bkpt = -1;
 		r = next_stop(s, &ss, &st, &why);
+		if (r == STEP_ON)
+			session_phase(s, "stopped at %s", st.func ? st.func : st.reason ? st.reason : "?");
 		if (r == STEP_ON)
 			r = at_stop(s, &ss, &st, o, obs, &why);
 	}
@@ -411,6 +415,7 @@ static int run_stops(struct session *s, const struct scenario *sc, const struct 
 	else if (r == STEP_ENDED)
 		session_read_verdict(s); /* the guest ended while a stop was awaited */
 	if (r == STEP_ON || r == STEP_ENDED) {
+		session_phase(s, "the guest ended");
 		obs->boot_ms = now_ms() - s->t0;
 		rc = 0;
 	}

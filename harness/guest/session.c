@@ -81,6 +81,22 @@ int session_console_file(struct session *s, const char *cmd, const char *file)
 	return r;
 }
 
+void session_phase(struct session *s, const char *fmt, ...)
+{
+	int64_t t = now_ms();
+	struct strbuf sb = STRBUF_INIT;
+	va_list ap;
+	if (!diag_enabled(DIAG_DEBUG) && !s->gdb.transcript)
+		return;
+	va_start(ap, fmt);
+	strbuf_vaddf(&sb, fmt, ap);
+	va_end(ap);
+	debug("%5lld ms (+%lld): %s", (long long)(t - s->t0), (long long)(t - s->phase_ms), sb.buf);
+	gdb_note(&s->gdb, "%lld ms: %s", (long long)(t - s->t0), sb.buf);
+	s->phase_ms = t;
+	strbuf_release(&sb);
+}
+
 void session_console_tail(struct session *s, struct strbuf *out)
 {
 	if (!s->qemu.console_log) /* the guest never started */
@@ -224,7 +240,7 @@ static int session_start(struct session *s, const struct session_image *img,
 	proc_init(&s->qemu.proc);
 	proc_init(&s->gdb.proc);
 	s->qemu.go_fd = s->qemu.mon_fd = -1;
-	s->t0 = now_ms();
+	s->t0 = s->phase_ms = now_ms();
 	s->deadline = s->t0 + 1000LL * (b->timeout_s > 0 ? b->timeout_s : default_timeout_s());
 	s->keep = b->keep;
 	s->vmlinux = img->vmlinux;
@@ -233,6 +249,7 @@ static int session_start(struct session *s, const struct session_image *img,
 	s->kaslr = b->kaslr;
 	if (session_layout_read(&s->layout, img->vmlinux) < 0)
 		return -1;
+	session_phase(s, "read the kernel's layout");
 	s->rundir = qemu_make_rundir();
 	if (!s->rundir)
 		return -1;
@@ -248,13 +265,16 @@ static int session_start(struct session *s, const struct session_image *img,
 	s->qo.cpus = b->cpus;
 	s->qo.append = b->append;
 	const char *snapdir = b->snapshots;
-	if (session_prog_prepare(s, img, program, &snapdir) < 0 || start_guest(s, snapdir) < 0)
+	if (session_prog_prepare(s, img, program, &snapdir) < 0)
 		return -1;
+	session_phase(s, "prepared the program's disk");
+	/* gdb loads vmlinux while QEMU starts (and restores or boots). */
 	char *transcript = xstrfmt("%s/gdb.mi", s->rundir);
 	int r = gdb_start(&s->gdb, img->vmlinux, transcript, s->rundir);
 	free(transcript);
-	if (r < 0)
+	if (r < 0 || start_guest(s, snapdir) < 0)
 		return -1;
+	session_phase(s, "QEMU started (%s)", s->restoring ? "restoring" : "booting");
 	if (img->user && img->user->interp && b->gdb_index)
 		session_prog_index_cache(s, b->gdb_index);
 	/* A QEMU that fails to restore is no failure of gdb's: finish_restore() boots
@@ -456,11 +476,15 @@ int session_read_verdict(struct session *s)
 
 void session_end(struct session *s, int ok)
 {
+	int64_t t = now_ms();
 	session_layout_release(&s->layout);
 	session_prog_release(s);
 	warm_release(&s->warm);
 	gdb_release(&s->gdb);
 	qemu_release(&s->qemu);
+	if (s->rundir)
+		debug("%5lld ms (+%lld): gdb and QEMU stopped in %lld ms", (long long)(now_ms() - s->t0),
+		      (long long)(now_ms() - s->phase_ms), (long long)(now_ms() - t));
 	if (!s->rundir)
 		return;
 	proc_forget_at_death(s->rundir);
@@ -504,6 +528,21 @@ static int insert_break(struct session *s, int hardware, const char *cond, const
 	return num;
 }
 
+/* The program's symbols into gdb, and struct pt_regs checked. 0, or -1 with why. */
+static int program_symbols(struct session *s, struct strbuf *why)
+{
+	if (gdb_wait_started(&s->gdb) < 0)
+		return -1;
+	session_phase(s, "gdb has vmlinux's symbols");
+	if (session_prog_symbols(s) < 0 || session_check_ptregs(s) < 0) {
+		strbuf_addstr(why, "gdb could not load the guest program's symbols");
+		return -1;
+	}
+	s->prog_loaded = 1;
+	session_phase(s, "gdb has the program's symbols");
+	return 0;
+}
+
 static int enter_program(struct session *s, struct strbuf *why)
 {
 	const char *prog = s->prog_elf;
@@ -513,27 +552,33 @@ static int enter_program(struct session *s, struct strbuf *why)
 			    s->program);
 		goto out;
 	}
-	if (session_prog_symbols(s) < 0 || session_check_ptregs(s) < 0) {
-		strbuf_addstr(why, "gdb could not load the guest program's symbols");
-		goto out;
-	}
-	/* The boot ran untouched (or the guest was restored where init waits); attach now
-	 * that init waits for its program. */
+	/* The boot ran untouched (or the guest was restored where init waits): init gets
+	 * its program now, and holds it right after its execve while gdb takes the
+	 * program's symbols and attaches. */
 	if (s->restoring && finish_restore(s) < 0)
 		goto out;
 	if (!s->restored && qemu_wait_ready(&s->qemu, s->deadline) < 0)
 		goto out;
+	session_phase(s, s->restored ? "restored" : "init is ready");
 	if (s->save) {
+		/* The snapshot says that struct pt_regs was checked: first the check. */
+		if (program_symbols(s, why) < 0)
+			goto out;
 		/* Saved or not (that is reported), the run goes on from this boot. */
 		s->save = 0;
 		if (warm_save(&s->warm, &s->qemu, s->layout_checked, s->deadline) == 0)
 			s->slot = s->warm.slot;
 		if (qemu_resume(&s->qemu, s->deadline) < 0)
 			goto out;
+		session_phase(s, "saved the warm snapshot");
 	}
+	if (qemu_go(&s->qemu, s->go_name, s->args, 1) < 0)
+		goto out;
+	if (!s->prog_loaded && program_symbols(s, why) < 0)
+		goto out;
 	if (session_attach(s) < 0)
 		goto out;
-	gdb_note(&s->gdb, "init is %s; attached", s->restored ? "restored" : "ready");
+	session_phase(s, "attached");
 	if (s->kaslr) {
 		/* Kernel symbols are wrong until the slide is known: main first. */
 		r = session_kaslr_stop_at_main(s, prog, why);
@@ -552,7 +597,7 @@ static int enter_program(struct session *s, struct strbuf *why)
 	if (mainbp < 0)
 		goto out;
 	int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-	if (!cont && qemu_go(&s->qemu, s->go_name, s->args) < 0)
+	if (!cont && qemu_cont(&s->qemu) < 0)
 		cont = -1;
 	struct mi_record *st = cont < 0 ? NULL : gdb_wait_async(&s->gdb, "stopped", s->deadline);
 	if (!st) {
@@ -563,6 +608,8 @@ static int enter_program(struct session *s, struct strbuf *why)
 	r = session_delete(s, mainbp);
 	if (!r)
 		r = session_prog_libraries(s);
+	if (!r)
+		session_phase(s, "at main");
 out:
 	return r;
 }

@@ -120,6 +120,7 @@ struct session {
 	const char *go_name;   /* what the run line names: a built-in's name or a user
 				  program's guest path; not owned */
 	char *prog_elf;        /* the program's symbol file; owned */
+	int prog_loaded;       /* gdb has prog_elf's symbols */
 	uint64_t prog_base;    /* where a PIE program is loaded (0: as linked) */
 	const struct userprog *user; /* the user's program, or NULL: a built-in; not owned */
 	char *disk;            /* the guest's disk image in the run directory; owned */
@@ -142,6 +143,7 @@ struct session {
 	struct qemu_opts qo;   /* how QEMU was started (a failed restore boots with it) */
 	int restoring;         /* 1: QEMU loads the snapshot; session_open() waits for it */
 	int64_t restore_t0;    /* when it started */
+	int64_t phase_ms;      /* when the last phase was reached (session_phase()) */
 };
 
 /* Where the guest stopped. */
@@ -319,6 +321,13 @@ int session_load_helpers(struct session *s, const char *helpers, const char *sys
  * session is left with nothing to stop. session_end() is still to be called.
  */
 void session_handover(struct session *s, struct qemu *q, char **rundir);
+
+/*
+ * Say that the session reached a phase (printf-style: "attached", "at main"): its
+ * time since the session started, and since the phase before, as a debug message
+ * (kdive -v) and a note in the gdb transcript. Where a run spends its time.
+ */
+void session_phase(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Append the console tail for error messages. */
 void session_console_tail(struct session *s, struct strbuf *out);

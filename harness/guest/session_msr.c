@@ -145,7 +145,7 @@ int session_kaslr_stop_at_main(struct session *s, const char *prog, struct strbu
 		return -1;
 	for (int hits = 0; hits < 200; hits++) {
 		int cont = gdb_run(&s->gdb, NULL, "-exec-continue");
-		if (!cont && hits == 0 && qemu_go(&s->qemu, s->go_name, s->args) < 0)
+		if (!cont && hits == 0 && qemu_cont(&s->qemu) < 0)
 			cont = -1;
 		if (cont < 0 || session_wait_stop(s, 0, NULL) < 0)
 			break;

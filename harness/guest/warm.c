@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 /* Bump when what init does at the wait, or the run line, changes. */
-#define WARM_PROTOCOL "kdive warm snapshot 1: init says 'ready 1', takes 'run NAME xWORD...'"
+#define WARM_PROTOCOL "kdive warm snapshot 2: init says 'ready 2', takes 'run|hold NAME xWORD...'"
 
 /* Append arg to out with the run directory masked, as it is or as a QEMU option
  * value (its commas doubled). */

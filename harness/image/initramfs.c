@@ -32,7 +32,7 @@
 #define PROG_CFLAGS "-static -g -O0 -fno-omit-frame-pointer"
 #define PROG_PREFIX "/kdive/progs"
 
-enum op_kind { OP_DIR, OP_NOD, OP_SLINK, OP_FILE, OP_BUSYBOX, OP_PROGS };
+enum op_kind { OP_DIR, OP_NOD, OP_SLINK, OP_FILE, OP_CPROG, OP_BUSYBOX, OP_PROGS };
 
 /* One line of the spec. */
 struct op {
@@ -137,6 +137,7 @@ static int spec_parse(struct spec *s, const char *file, const char *text, struct
 		{ "nod", OP_NOD, 5, "nod PATH MODE c|b MAJOR MINOR" },
 		{ "slink", OP_SLINK, 2, "slink PATH TARGET" },
 		{ "file", OP_FILE, 3, "file PATH MODE SOURCE" },
+		{ "cprog", OP_CPROG, 3, "cprog PATH MODE SOURCE" },
 		{ "busybox", OP_BUSYBOX, 1, "busybox PATH" },
 		{ "progs", OP_PROGS, 1, "progs DIR" },
 	};
@@ -177,7 +178,8 @@ static int spec_parse(struct spec *s, const char *file, const char *text, struct
 			continue;
 		}
 		int ok = 1;
-		if (op.kind == OP_DIR || op.kind == OP_NOD || op.kind == OP_FILE) {
+		if (op.kind == OP_DIR || op.kind == OP_NOD || op.kind == OP_FILE ||
+		    op.kind == OP_CPROG) {
 			if (parse_mode(w[2], &op.mode) < 0)
 				ok = spec_error(err, file, lineno, col[2], "bad octal mode", w[2]) + 1;
 		}
@@ -198,7 +200,7 @@ static int spec_parse(struct spec *s, const char *file, const char *text, struct
 		op.path = xstrdup(w[1]);
 		if (op.kind == OP_SLINK)
 			op.arg = xstrdup(w[2]);
-		if (op.kind == OP_FILE)
+		if (op.kind == OP_FILE || op.kind == OP_CPROG)
 			op.arg = xstrdup(w[3]);
 		if (s->nr == s->alloc) {
 			s->alloc = s->alloc ? s->alloc * 2 : 32;
@@ -291,7 +293,7 @@ static int compute_key(const struct spec *s, const char *spectext, const char *d
 	free(head);
 	strbuf_release(&ids);
 	for (size_t i = 0; !r && i < s->nr; i++) {
-		if (s->ops[i].kind == OP_FILE) {
+		if (s->ops[i].kind == OP_FILE || s->ops[i].kind == OP_CPROG) {
 			char *src = xstrfmt("%s/%s", datadir, s->ops[i].arg);
 			r = hash_file(&c, s->ops[i].path, src, err);
 			free(src);
@@ -358,12 +360,12 @@ static int add_busybox(struct cpio *c, const char *path, const char *busybox, st
 	return 0;
 }
 
-/* Compile one guest program; -1 with the compiler's output in err. */
-static int compile_prog(const struct prog *pr, const char *outdir, struct strbuf *err)
+/* Compile the C program src into dst, for gdb (-O0 -g) or not (-O2); -1 with the
+ * compiler's output in err. */
+static int compile_c(const char *src, const char *dst, int debuggable, struct strbuf *err)
 {
 	struct strbuf out = STRBUF_INIT, why = STRBUF_INIT;
-	char *dst = xstrfmt("%s/%s", outdir, pr->name);
-	char *dir = xstrndup(pr->src, strrchr(pr->src, '/') - pr->src);
+	char *dir = xstrndup(src, strrchr(src, '/') - src);
 	char cwd[PATH_MAX];
 	/* DWARF names the source's directory and gcc's working directory (DW_AT_comp_dir):
 	 * both become PROG_PREFIX, so that the archive is the same bytes from any checkout,
@@ -371,24 +373,33 @@ static int compile_prog(const struct prog *pr, const char *outdir, struct strbuf
 	char *cwdmap = xstrfmt("-ffile-prefix-map=%s=%s", getcwd(cwd, sizeof(cwd)) ? cwd : ".",
 			       PROG_PREFIX);
 	char *map = xstrfmt("-ffile-prefix-map=%s=%s", dir, PROG_PREFIX);
-	const char *argv[] = { "gcc", "-static", "-g", "-O0", "-fno-omit-frame-pointer", cwdmap,
-			       map, "-o", dst, pr->src, NULL };
-	int st = proc_run_capture_quiet(argv, &out, 1, 120000, &why);
+	const char *dbg[] = { "gcc", "-static", "-g", "-O0", "-fno-omit-frame-pointer", cwdmap,
+			      map, "-o", dst, src, NULL };
+	const char *opt[] = { "gcc", "-static", "-O2", cwdmap, map, "-o", dst, src, NULL };
+	int st = proc_run_capture_quiet(debuggable ? dbg : opt, &out, 1, 120000, &why);
 	int r = 0;
 	if (st != 0 && why.len) {
-		r = strbuf_error(err, "compiling guest program '%s' failed: %s", pr->src, why.buf);
+		r = strbuf_error(err, "compiling guest program '%s' failed: %s", src, why.buf);
 	} else if (st != 0) {
-		r = strbuf_error(err, "compiling guest program '%s' failed:", pr->src);
+		r = strbuf_error(err, "compiling guest program '%s' failed:", src);
 		strbuf_addstr(err, out.buf);
 		if (out.len && out.buf[out.len - 1] != '\n')
 			strbuf_addch(err, '\n');
 	}
 	strbuf_release(&out);
 	strbuf_release(&why);
-	free(dst);
 	free(dir);
 	free(cwdmap);
 	free(map);
+	return r;
+}
+
+/* Compile one guest program into outdir; -1 with the compiler's output in err. */
+static int compile_prog(const struct prog *pr, const char *outdir, struct strbuf *err)
+{
+	char *dst = xstrfmt("%s/%s", outdir, pr->name);
+	int r = compile_c(pr->src, dst, 1, err);
+	free(dst);
 	return r;
 }
 
@@ -454,7 +465,7 @@ static int assemble(const struct spec *s, const struct initramfs_opts *o, const 
 	for (size_t i = 0; i < s->nr; i++) {
 		const struct op *op = &s->ops[i];
 		int rr = 0;
-		char *src;
+		char *src, *exe;
 		switch (op->kind) {
 		case OP_DIR:
 			cpio_add_parents(&c, op->path);
@@ -472,6 +483,16 @@ static int assemble(const struct spec *s, const struct initramfs_opts *o, const 
 			src = xstrfmt("%s/%s", o->datadir, op->arg);
 			rr = initramfs_add_file(&c, op->path, op->mode, src, &why);
 			free(src);
+			break;
+		case OP_CPROG:
+			src = xstrfmt("%s/%s", o->datadir, op->arg);
+			exe = xstrfmt("%s/cprog-%zu", tmp, i);
+			rr = compile_c(src, exe, 0, &why);
+			if (!rr)
+				rr = initramfs_add_file(&c, op->path, op->mode, exe, &why);
+			unlink(exe);
+			free(src);
+			free(exe);
 			break;
 		case OP_PROGS:
 			for (size_t k = 0; k < s->nprogs && !rr; k++) {
