@@ -421,7 +421,8 @@ const struct cli_command cli_cmd_run = {
 		CLI_OPT_GDB_PORT,
 		{ "verbose", CLI_KEY_VERBOSE, 'v', NULL,
 		  "detail passing scenarios too: narration, frames, values\n"
-		  "(`kdive -v run` also logs what kdive does)" },
+		  "(`kdive -v run` also logs what kdive does, and how\n"
+		  "long each phase of a run takes)" },
 		CLI_OPT_END,
 	},
 	.shared = cli_guest_opts,

@@ -236,7 +236,7 @@ int session_lstar(struct session *s, uint64_t *value, char **symbol);
 
 /*
  * Let the guest run to its end: delete all breakpoints, continue, and wait for QEMU
- * to exit by itself (the guest's reboot -f). Then read the guest program's exit status
+ * to exit by itself (the guest's init reboots). Then read the guest program's exit status
  * from the console (init prints it) into s->program_status. 0, or -1 reported with
  * the console tail (QEMU failed or hung, or the program never ran).
  */

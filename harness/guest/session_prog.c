@@ -130,7 +130,7 @@ int session_prog_symbols(struct session *s)
 int session_prog_verdict(struct session *s, const char *console, size_t len)
 {
 	/* init says "kdive: running PATH ARGS", then the program speaks, then "kdive: PATH
-	 * exited with status N" (initramfs/init). */
+	 * exited with status N" (initramfs/wait.c). */
 	const char *path = s->go_name[0] == '/' ? s->go_name : NULL;
 	char *builtin = path ? NULL : xstrfmt("/progs/%s", s->go_name);
 	char *done = xstrfmt("kdive: %s exited with status ", path ? path : builtin);

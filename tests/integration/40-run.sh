@@ -182,7 +182,27 @@ t_run_keep_keeps_the_run_directory() {
 	grep -q 'kdive: /progs/getpid exited with status 0' "$dir/console.log" ||
 		fail "console.log does not show getpid's end"
 	grep -q -- '-break-insert' "$dir/gdb.mi" || fail "gdb.mi has no breakpoint command"
+	# The transcript notes each phase of the session with its time.
+	grep -q '^ *[0-9]* ## [0-9]* ms: attached$' "$dir/gdb.mi" ||
+		fail "gdb.mi notes no phase: $(grep '##' "$dir/gdb.mi" | head -3)"
 	rm -rf "$dir"
+}
+
+t_verbose_run_says_where_the_time_goes() {
+	# kdive -v run: each phase of the session, its time since the start and since the
+	# phase before, in the order they happen; the increments add up to the times.
+	TMPDIR=$1 expect_rc 0 "$KDIVE" -v run "$top/scenarios/getpid.scn" || return 1
+	local phases
+	phases=$(sed -n 's/^kdive: debug: *\([0-9]*\) ms (+\([0-9]*\)): \(.*\)/\1 \2 \3/p' <<<"$out")
+	local p
+	for p in "QEMU started (restoring)" "gdb has vmlinux's symbols" "restored" \
+		"gdb has the program's symbols" "attached" "at main" "breakpoints armed" \
+		"stopped at " "the guest ended" "gdb and QEMU stopped in "; do
+		grep -q "^[0-9]* [0-9]* $p" <<<"$phases" || fail "no phase '$p' in: $phases"
+	done
+	awk 'NR > 1 && ($1 < t || $1 - t > $2 + 1 || $1 - t < $2 - 1) {
+		print "phase at " $1 " ms (+" $2 ") after one at " t " ms"; bad = 1 }
+		{ t = $1 } END { exit bad }' <<<"$phases" || fail "the phases do not add up"
 }
 
 t_timeout_before_any_stop_is_an_error() {
