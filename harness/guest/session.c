@@ -552,18 +552,18 @@ static int enter_program(struct session *s, struct strbuf *why)
 			    s->program);
 		goto out;
 	}
-	/* The boot ran untouched (or the guest was restored where init waits): init gets
-	 * its program now, and holds it right after its execve while gdb takes the
-	 * program's symbols and attaches. */
+	/* The boot runs untouched (or the guest is restored where init waits); once init
+	 * waits, it gets its program and holds it right after its execve while gdb takes
+	 * the program's symbols (a boot leaves gdb idle: then during the boot) and
+	 * attaches. */
 	if (s->restoring && finish_restore(s) < 0)
+		goto out;
+	if (!s->restored && program_symbols(s, why) < 0)
 		goto out;
 	if (!s->restored && qemu_wait_ready(&s->qemu, s->deadline) < 0)
 		goto out;
 	session_phase(s, s->restored ? "restored" : "init is ready");
 	if (s->save) {
-		/* The snapshot says that struct pt_regs was checked: first the check. */
-		if (program_symbols(s, why) < 0)
-			goto out;
 		/* Saved or not (that is reported), the run goes on from this boot. */
 		s->save = 0;
 		if (warm_save(&s->warm, &s->qemu, s->layout_checked, s->deadline) == 0)
