@@ -95,70 +95,173 @@ static void work_here(size_t i, proc_work_fn work, proc_done_fn done, void *ctx)
 	strbuf_release(&out);
 }
 
-void proc_run_workers(size_t n, int jobs, proc_work_fn work, proc_done_fn done, void *ctx)
+/* Read exactly len bytes; 1, 0 at the end of input before any, -1 on an error. */
+static int read_exact(int fd, void *buf, size_t len)
 {
-	struct worker { size_t task; pid_t pid; int fd; struct strbuf got; } *w;
-	size_t next = 0, active = 0;
+	size_t got = 0;
+	while (got < len) {
+		ssize_t n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return got || n < 0 ? -1 : 0;
+		got += (size_t)n;
+	}
+	return 1;
+}
+
+/* A worker's life: a task's number in, its result out (length, then bytes), until the
+ * parent has no more; then end. */
+static void __attribute__((noreturn)) worker_loop(int fd, proc_work_fn work, proc_end_fn end,
+						  void *ctx)
+{
+	uint64_t task;
+	int status = 0;
+	while (read_exact(fd, &task, sizeof(task)) == 1) {
+		struct strbuf out = STRBUF_INIT;
+		work(ctx, (size_t)task, &out);
+		uint64_t len = out.len;
+		if (write_all(fd, &len, sizeof(len)) < 0 || write_all(fd, out.buf, out.len) < 0)
+			status = 1;
+		strbuf_release(&out);
+		if (status)
+			break;
+	}
+	if (end)
+		end(ctx);
+	proc_worker_exit(status);
+}
+
+/* One worker as the parent sees it. */
+struct worker {
+	pid_t pid;        /* 0: none (the slot is free) */
+	int fd;           /* its end of the socket pair, -1: none */
+	size_t task;      /* the task it runs */
+	int busy;         /* it runs task */
+	struct strbuf got; /* what it wrote of its result: the length, then the bytes */
+};
+
+/* Start a worker in w. 0, or -1 (none could be started). */
+static int worker_start(struct worker *w, proc_work_fn work, proc_end_fn end, void *ctx)
+{
+	int sv[2];
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+		return -1;
+	pid_t pid = proc_fork_worker();
+	if (pid == 0) {
+		close(sv[0]);
+		worker_loop(sv[1], work, end, ctx);
+	}
+	close(sv[1]);
+	if (pid < 0) {
+		close(sv[0]);
+		return -1;
+	}
+	w->pid = pid;
+	w->fd = sv[0];
+	w->busy = 0;
+	strbuf_init(&w->got, 0);
+	return 0;
+}
+
+/* Give w task i. 0, or -1 (the worker is gone: the caller reaps it). */
+static int worker_give(struct worker *w, size_t i)
+{
+	uint64_t task = i;
+	w->task = i;
+	w->busy = 1;
+	strbuf_reset(&w->got);
+	return send(w->fd, &task, sizeof(task), MSG_NOSIGNAL) == (ssize_t)sizeof(task) ? 0 : -1;
+}
+
+/* w ended (its end of file): reap it, and report the task it was running. */
+static void worker_ended(struct worker *w, proc_done_fn done, void *ctx)
+{
+	int status = 0;
+	while (waitpid(w->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	close(w->fd);
+	if (w->busy) {
+		/* Whatever it had written of its result, past the length. */
+		size_t skip = w->got.len < sizeof(uint64_t) ? w->got.len : sizeof(uint64_t);
+		done(ctx, w->task, w->got.buf + skip, w->got.len - skip, status ? status : 1 << 8);
+	}
+	strbuf_release(&w->got);
+	*w = (struct worker){ .fd = -1 };
+}
+
+/* w wrote bytes: once its whole result is there, report it; 1 then, else 0. */
+static int worker_result(struct worker *w, proc_done_fn done, void *ctx)
+{
+	uint64_t len;
+	if (!w->busy || w->got.len < sizeof(len))
+		return 0;
+	memcpy(&len, w->got.buf, sizeof(len));
+	if (w->got.len - sizeof(len) < len)
+		return 0;
+	w->busy = 0;
+	done(ctx, w->task, w->got.buf + sizeof(len), (size_t)len, 0);
+	strbuf_reset(&w->got);
+	return 1;
+}
+
+void proc_run_workers(size_t n, int jobs, proc_work_fn work, proc_done_fn done, proc_end_fn end,
+		      void *ctx)
+{
+	size_t next = 0;
 	if (jobs <= 1) {
 		for (size_t i = 0; i < n; i++)
 			work_here(i, work, done, ctx);
+		if (end)
+			end(ctx);
 		return;
 	}
-	w = xcalloc((size_t)jobs, sizeof(*w));
+	struct worker *w = xcalloc((size_t)jobs, sizeof(*w));
+	int live = 0;
 	for (int k = 0; k < jobs; k++)
 		w[k].fd = -1;
-	while (next < n || active) {
-		/* Fill every free slot. */
-		for (int k = 0; k < jobs && next < n; k++) {
-			int fds[2];
-			if (w[k].fd >= 0)
+	for (;;) {
+		/* Every idle worker gets the next task; with none left, its end of input. */
+		for (int k = 0; k < jobs; k++) {
+			if (w[k].pid && w[k].busy)
 				continue;
-			size_t i = next++;
-			if (pipe2(fds, O_CLOEXEC) < 0) {
-				work_here(i, work, done, ctx);
-				continue;
-			}
-			pid_t pid = proc_fork_worker();
-			if (pid == 0) {
-				struct strbuf out = STRBUF_INIT;
-				close(fds[0]);
-				work(ctx, i, &out);
-				proc_worker_exit(write_all(fds[1], out.buf, out.len) < 0);
-			}
-			close(fds[1]);
-			if (pid < 0) {
-				close(fds[0]);
-				work_here(i, work, done, ctx);
+			if (next == n) {
+				if (w[k].pid && w[k].fd >= 0 && !w[k].busy)
+					shutdown(w[k].fd, SHUT_WR);
 				continue;
 			}
-			w[k] = (struct worker){ i, pid, fds[0], STRBUF_INIT };
-			active++;
+			if (!w[k].pid) {
+				if (worker_start(&w[k], work, end, ctx) < 0) {
+					work_here(next++, work, done, ctx);
+					continue;
+				}
+				live++;
+			}
+			if (worker_give(&w[k], next++) < 0)
+				shutdown(w[k].fd, SHUT_WR); /* it is gone: its end of file comes */
 		}
+		if (!live)
+			break;
 		/* Take what the workers write; a worker is done at its end of file. */
 		struct pollfd pfd[jobs];
 		for (int k = 0; k < jobs; k++)
-			pfd[k] = (struct pollfd){ .fd = w[k].fd, .events = POLLIN };
+			pfd[k] = (struct pollfd){ .fd = w[k].pid ? w[k].fd : -1, .events = POLLIN };
 		if (poll(pfd, (nfds_t)jobs, -1) < 0 && errno != EINTR)
 			break;
 		for (int k = 0; k < jobs; k++) {
 			char buf[65536];
-			if (w[k].fd < 0 || !(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
+			if (!w[k].pid || !(pfd[k].revents & (POLLIN | POLLHUP | POLLERR)))
 				continue;
 			ssize_t got = read(w[k].fd, buf, sizeof(buf));
 			if (got > 0) {
 				strbuf_add(&w[k].got, buf, (size_t)got);
+				worker_result(&w[k], done, ctx);
 				continue;
 			}
 			if (got < 0 && errno == EINTR)
 				continue;
-			int status = 0;
-			while (waitpid(w[k].pid, &status, 0) < 0 && errno == EINTR)
-				;
-			close(w[k].fd);
-			w[k].fd = -1;
-			active--;
-			done(ctx, w[k].task, w[k].got.buf, w[k].got.len, status);
-			strbuf_release(&w[k].got);
+			worker_ended(&w[k], done, ctx);
+			live--;
 		}
 	}
 	free(w);

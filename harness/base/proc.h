@@ -143,15 +143,19 @@ void proc_forget_at_death(const char *path);
 pid_t proc_fork_worker(void);
 void __attribute__((noreturn)) proc_worker_exit(int status);
 /*
- * Run tasks 0..n-1, at most jobs at a time, each in a worker: work(ctx, i, out) fills
- * out there, and done(ctx, i, data, len, status) gets it here, in the order they end,
- * with the worker's wait status (a worker that died says so with its status and
- * whatever it had written). A worker that cannot be forked runs its task here. jobs
- * <= 1 runs them all here, in order, without forking.
+ * Run tasks 0..n-1 in at most jobs workers, each taking one task after another:
+ * work(ctx, i, out) fills out there, and done(ctx, i, data, len, status) gets it here,
+ * in the order they end, with status 0, or the wait status of a worker that died
+ * during the task (with whatever it had written of out; a new worker takes the next
+ * task). A worker keeps what work() keeps between its tasks (kdive run: its gdb), and
+ * calls end(ctx) (may be NULL) after its last. A worker that cannot be forked runs
+ * its task here. jobs <= 1 runs them all here, in order, without forking, then end.
  */
 typedef void (*proc_work_fn)(void *ctx, size_t i, struct strbuf *out);
 typedef void (*proc_done_fn)(void *ctx, size_t i, const char *data, size_t len, int status);
-void proc_run_workers(size_t n, int jobs, proc_work_fn work, proc_done_fn done, void *ctx);
+typedef void (*proc_end_fn)(void *ctx);
+void proc_run_workers(size_t n, int jobs, proc_work_fn work, proc_done_fn done, proc_end_fn end,
+		      void *ctx);
 /* Number of registered children not yet reaped (for tests). */
 int proc_live_count(void);
 

@@ -48,6 +48,8 @@ struct run_tasks {
 	const struct kernel *kernels;
 	const struct userprog *users; /* each result's user program (kernel * n + scenario;
 					 name NULL: none) */
+	struct session_spare spare;  /* this worker's gdb between its scenarios */
+	int fresh_gdb;               /* $KDIVE_FRESH_GDB: a gdb per scenario */
 };
 
 /* In a worker (or here): run the scenario, and encode what it saw. */
@@ -58,11 +60,19 @@ static void run_task(void *ctx, size_t t, struct strbuf *out)
 	struct obs_run obs;
 	struct run_opts run = *rt->run;
 	run.user = rt->users[r].name ? &rt->users[r] : NULL;
+	run.boot.spare = rt->fresh_gdb ? NULL : &rt->spare;
 	info("%s: running on %s (%zu stop%s)", rt->sc[i].file, rt->kernels[k].version,
 	     rt->sc[i].nstops, rt->sc[i].nstops == 1 ? "" : "s");
 	run_scenario(&rt->sc[i], &rt->targets[k], &run, &obs);
 	obs_run_encode(&obs, out);
 	obs_run_release(&obs);
+}
+
+/* In a worker (or here), after its last scenario. */
+static void run_end(void *ctx)
+{
+	struct run_tasks *rt = ctx;
+	session_spare_release(&rt->spare);
 }
 
 /* Here: take a scenario's observations and judge them. */
@@ -316,12 +326,15 @@ static int cmd_run(int argc, char **argv)
 			strbuf_release(&g);
 		}
 	}
-	/* Side by side, each scenario in a worker of its own, or one after another. */
+	/* Side by side in workers, each keeping its gdb from one scenario to the next
+	 * (unless $KDIVE_FRESH_GDB says not to), or one after another. */
 	struct run_tasks rt = { sc, n, targets, &run, slot, obs, res, im.kernels, users };
+	const char *fresh = getenv("KDIVE_FRESH_GDB");
+	rt.fresh_gdb = fresh && *fresh && strcmp(fresh, "0");
 	/* (One gdb port serves one guest at a time.) */
 	if (a.boot.guest.gdb_port)
 		own.jobs = 1;
-	proc_run_workers(ntasks, ntasks > 1 ? own.jobs : 1, run_task, task_done, &rt);
+	proc_run_workers(ntasks, ntasks > 1 ? own.jobs : 1, run_task, task_done, run_end, &rt);
 	for (size_t r = 0; r < total; r++)
 		res[r].kernel = &kid[r / n];
 

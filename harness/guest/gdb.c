@@ -609,6 +609,44 @@ void gdb_abandon(struct gdb *g)
 	g->dead = 1;
 }
 
+int gdb_retarget(struct gdb *g, const char *transcript, const char *dir)
+{
+	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT, cmd = STRBUF_INIT;
+	int r = -1;
+	if (g->transcript)
+		fclose(g->transcript);
+	g->transcript = NULL;
+	g->t0 = now_ms();
+	g->peer = NULL;
+	for (size_t i = 0; i < g->nqueue; i++)
+		mi_record_free(g->queue[i]);
+	g->nqueue = 0;
+	strbuf_reset(&g->stream);
+	strbuf_reset(&g->partial);
+	if (transcript) {
+		g->transcript = fopen(transcript, "we");
+		if (!g->transcript) {
+			error_errno("cannot write the gdb transcript '%s'", transcript);
+			goto out;
+		}
+	}
+	/* cd takes the rest of its line as the directory: one it would read otherwise is
+	 * refused, and the caller starts a gdb there instead. */
+	if (quote_gdb_rest(&q, dir, &why) < 0) {
+		debug("gdb cannot be moved to '%s': %s", dir, why.buf);
+		goto out;
+	}
+	strbuf_addf(&cmd, "cd %s", q.buf);
+	strbuf_reset(&q);
+	quote_c(&q, cmd.buf);
+	r = gdb_run(g, NULL, "-interpreter-exec console %s", q.buf);
+out:
+	strbuf_release(&q);
+	strbuf_release(&why);
+	strbuf_release(&cmd);
+	return r;
+}
+
 void gdb_stop(struct gdb *g)
 {
 	if (!g->proc.pid || g->proc.reaped)

@@ -65,6 +65,15 @@ const char *gdb_program(void);
  */
 int gdb_start(struct gdb *g, const char *file, const char *transcript, const char *dir);
 /*
+ * Take a started gdb over for another target (kdive run keeps one gdb per worker, its
+ * symbols loaded): its transcript is now transcript (may be NULL; the old one is
+ * closed), its working directory dir, its times count from now, and what it kept of
+ * the last target (queued records, console text, the peer) is gone. 0, or -1 (gdb
+ * died, or dir is no directory gdb's cd takes as it is: reported, or said with
+ * debug()); the caller then releases it.
+ */
+int gdb_retarget(struct gdb *g, const char *transcript, const char *dir);
+/*
  * Wait until gdb answered what gdb_start() sent, each answer checked. The first
  * command sent after gdb_start() waits for this itself. 0, or -1 reported (a setting
  * gdb refused, a file it cannot load, a gdb that died).

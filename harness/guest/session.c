@@ -227,6 +227,70 @@ static int finish_restore(struct session *s)
 	return r;
 }
 
+void session_spare_release(struct session_spare *sp)
+{
+	if (sp->have)
+		gdb_release(&sp->gdb);
+	sp->have = 0;
+	free(sp->vmlinux);
+	sp->vmlinux = NULL;
+}
+
+/* Take b's spare gdb over when it has this vmlinux loaded: 1, else 0 (and a spare of
+ * another vmlinux is stopped). */
+static int take_spare(struct session *s, const struct boot_opts *b, const char *transcript)
+{
+	struct session_spare *sp = b->spare;
+	s->spare = sp;
+	if (!sp || !sp->have)
+		return 0;
+	if (b->kaslr || strcmp(sp->vmlinux, s->vmlinux)) {
+		session_spare_release(sp);
+		return 0;
+	}
+	s->gdb = sp->gdb;
+	sp->have = 0;
+	if (gdb_retarget(&s->gdb, transcript, s->rundir) < 0) {
+		gdb_release(&s->gdb);
+		proc_init(&s->gdb.proc);
+		return 0;
+	}
+	s->gdb_kept = 1;
+	gdb_note(&s->gdb, "gdb kept from the session before, vmlinux loaded");
+	return 1;
+}
+
+/*
+ * Park gdb in the spare after a session that went well: the target gone, every
+ * breakpoint deleted, the program's symbols removed. 0, or -1 (gdb is stopped).
+ */
+static int park_gdb(struct session *s)
+{
+	struct session_spare *sp = s->spare;
+	if (!sp || s->kaslr || s->gdb.dead || !s->gdb.proc.pid || s->gdb.proc.reaped ||
+	    s->libraries.nr || s->gdb.nstartup)
+		return -1;
+	/* QEMU is gone (the guest ended, or is stopped now): gdb lets the target go. */
+	qemu_stop(&s->qemu);
+	struct mi_record *r = gdb_command(&s->gdb, 2000, "-target-disconnect");
+	mi_record_free(r); /* an ^error when gdb saw the target go already */
+	if (!r || s->gdb.dead || session_delete(s, -1) < 0 ||
+	    (s->prog_loaded && session_console_file(s, "remove-symbol-file", s->prog_elf) < 0))
+		return -1;
+	session_spare_release(sp);
+	sp->gdb = s->gdb;
+	sp->vmlinux = xstrdup(s->vmlinux);
+	sp->have = 1;
+	if (sp->gdb.transcript)
+		fclose(sp->gdb.transcript);
+	sp->gdb.transcript = NULL;
+	sp->gdb.peer = NULL;
+	/* The session has no gdb left to stop. */
+	memset(&s->gdb, 0, sizeof(s->gdb));
+	proc_init(&s->gdb.proc);
+	return 0;
+}
+
 /*
  * Boot (or restore) the guest while gdb loads vmlinux: the kernel boots untouched by
  * gdb, and init waits for the run line before it runs the program. enter_program()
@@ -268,9 +332,10 @@ static int session_start(struct session *s, const struct session_image *img,
 	if (session_prog_prepare(s, img, program, &snapdir) < 0)
 		return -1;
 	session_phase(s, "prepared the program's disk");
-	/* gdb loads vmlinux while QEMU starts (and restores or boots). */
+	/* gdb loads vmlinux while QEMU starts (and restores or boots), or is kept. */
 	char *transcript = xstrfmt("%s/gdb.mi", s->rundir);
-	int r = gdb_start(&s->gdb, img->vmlinux, transcript, s->rundir);
+	int r = take_spare(s, b, transcript) ? 0 : gdb_start(&s->gdb, img->vmlinux, transcript,
+							     s->rundir);
 	free(transcript);
 	if (r < 0 || start_guest(s, snapdir) < 0)
 		return -1;
@@ -477,6 +542,8 @@ int session_read_verdict(struct session *s)
 void session_end(struct session *s, int ok)
 {
 	int64_t t = now_ms();
+	if (ok && s->spare)
+		park_gdb(s);
 	session_layout_release(&s->layout);
 	session_prog_release(s);
 	warm_release(&s->warm);

@@ -81,6 +81,20 @@ void session_layout_relocate(struct session_layout *l, uint64_t slide);
 int session_layout_cond(const struct session_layout *l, const char *program, int syscall_nr,
 			const char *cond, struct strbuf *out, struct strbuf *why);
 
+/*
+ * A gdb kept from one session for the next (kdive run: one per worker): vmlinux's
+ * symbols stay loaded, and the next session on the same vmlinux (without KASLR, whose
+ * symbols are relocated) takes it over instead of starting one. A session that ends
+ * well parks its gdb here: every breakpoint deleted, the target gone, the program's
+ * symbols removed. Release it with session_spare_release().
+ */
+struct session_spare {
+	struct gdb gdb;        /* the parked gdb, when have */
+	char *vmlinux;         /* what it loaded; owned */
+	int have;              /* a gdb is parked */
+};
+void session_spare_release(struct session_spare *sp);
+
 /* How a guest boots: the options every command that opens one shares. */
 struct boot_opts {
 	int keep;              /* keep the run directory */
@@ -93,6 +107,8 @@ struct boot_opts {
 				  or boot and save one there (warm.h); NULL: boot */
 	const char *gdb_index; /* gdb's index cache (the symbols of a user program's
 				  libraries, read once), or NULL */
+	struct session_spare *spare; /* take gdb from here, and park it here at the end,
+					or NULL: a gdb of the session's own */
 };
 
 /* What a guest boots. Nothing owned. */
@@ -144,6 +160,8 @@ struct session {
 	int restoring;         /* 1: QEMU loads the snapshot; session_open() waits for it */
 	int64_t restore_t0;    /* when it started */
 	int64_t phase_ms;      /* when the last phase was reached (session_phase()) */
+	struct session_spare *spare; /* where gdb is parked at the end, or NULL; not owned */
+	int gdb_kept;          /* gdb came from spare */
 };
 
 /* Where the guest stopped. */

@@ -7,13 +7,27 @@
 
 t_library_warm_and_booted_agree() {
 	# The same frames, checks and results whether each guest was restored from its
-	# warm snapshot (side by side, the default) or booted, one after another.
+	# warm snapshot (side by side, the default, each worker keeping its gdb from one
+	# scenario to the next), restored with a gdb of its own ($KDIVE_FRESH_GDB), cold
+	# (the first guest booted and saved, the others restored, one after another), or
+	# booted, one after another.
 	"$KDIVE" -q run --format json --output "$1/warm.json" "$top"/scenarios/*.scn ||
 		fail "the warm run exited $?" || return 1
+	KDIVE_FRESH_GDB=1 "$KDIVE" -q run --format json --output "$1/fresh.json" \
+		"$top"/scenarios/*.scn || fail "the warm run with a gdb each exited $?" || return 1
+	# Cold: the snapshot removed, the first scenario boots and saves it anew.
+	local snap
+	snap=$("$KDIVE" run "$top/scenarios/getpid.scn" 2>&1 >/dev/null |
+		sed -n 's/.* from warm snapshot \(\/[^ ]*\) .*/\1/p')
+	[ -d "$snap" ] || fail "no warm snapshot named" || return 1
+	rm -rf "$snap"
+	"$KDIVE" -q run -j 1 --format json --output "$1/cold.json" "$top"/scenarios/*.scn ||
+		fail "the cold run exited $?" || return 1
+	[ -f "$snap/state" ] || fail "the cold run saved no snapshot $snap" || return 1
 	"$KDIVE" -q run --no-snapshot -j 1 --format json --output "$1/booted.json" \
 		"$top"/scenarios/*.scn || fail "the booted run exited $?" || return 1
-	valid_report "$1/warm.json" "$1/booted.json" || return 1
-	python3 - "$1/warm.json" "$1/booted.json" <<'PY' || fail "warm and booted results differ" || return 1
+	valid_report "$1/warm.json" "$1/fresh.json" "$1/cold.json" "$1/booted.json" || return 1
+	python3 - "$1/warm.json" "$1/booted.json" "$1/fresh.json" "$1/cold.json" <<'PY' || fail "warm and booted results differ" || return 1
 import json, sys
 # Everything but the times, whether the guest was restored, and what a function
 # returned: kernel_clone's is the child's pid, which varies from run to run either
@@ -28,11 +42,12 @@ def strip(o):
     if isinstance(o, list):
         return [strip(x) for x in o]
     return o
-warm, booted = (strip(json.load(open(f))) for f in sys.argv[1:])
+warm, *others = (strip(json.load(open(f))) for f in sys.argv[1:])
 assert len(warm["scenarios"]) >= 10, len(warm["scenarios"])
-for w, b in zip(warm["scenarios"], booted["scenarios"]):
-    assert w == b, "%s differs:\n%s\n%s" % (w["name"], json.dumps(w)[:2000], json.dumps(b)[:2000])
-assert warm == booted
+for other in others:
+    for w, b in zip(warm["scenarios"], other["scenarios"]):
+        assert w == b, "%s differs:\n%s\n%s" % (w["name"], json.dumps(w)[:2000], json.dumps(b)[:2000])
+    assert warm == other
 PY
 }
 

@@ -408,7 +408,13 @@ struct wtest {
 	int seen[8];
 	int status[8];
 	char got[8][32];
+	int ended;         /* wtest_end() ran here */
 };
+
+static void wtest_end(void *ctx)
+{
+	((struct wtest *)ctx)->ended++;
+}
 
 static void wtest_work(void *ctx, size_t i, struct strbuf *out)
 {
@@ -430,7 +436,7 @@ TEST(proc_workers_run_each_task_once_and_report_deaths)
 {
 	struct wtest w;
 	memset(&w, 0, sizeof(w));
-	proc_run_workers(6, 3, wtest_work, wtest_done, &w);
+	proc_run_workers(6, 3, wtest_work, wtest_done, NULL, &w);
 	for (int i = 0; i < 6; i++) {
 		EXPECT_EQ(w.seen[i], 1);
 		if (i == 3) {
@@ -448,11 +454,43 @@ TEST(proc_workers_run_each_task_once_and_report_deaths)
 	EXPECT_EQ(proc_live_count(), 0);
 }
 
+/* Tasks 0..5 write "<i>:<pid>", and how many tasks this worker ran before. */
+static void wtest_count_work(void *ctx, size_t i, struct strbuf *out)
+{
+	static int ran; /* per worker: each is a process of its own */
+	(void)ctx;
+	strbuf_addf(out, "%zu:%d:%d", i, (int)getpid(), ran++);
+}
+
+TEST(proc_workers_take_one_task_after_another)
+{
+	struct wtest w;
+	memset(&w, 0, sizeof(w));
+	proc_run_workers(6, 2, wtest_count_work, wtest_done, NULL, &w);
+	int pids[6], distinct = 0, later = 0;
+	for (int i = 0; i < 6; i++) {
+		EXPECT_EQ(w.seen[i], 1);
+		EXPECT_EQ(w.status[i], 0);
+		const char *p = strchr(w.got[i], ':');
+		pids[i] = p ? atoi(p + 1) : 0;
+		later += p && atoi(strchr(p + 1, ':') + 1) > 0;
+		int seen = 0;
+		for (int k = 0; k < i; k++)
+			seen |= pids[k] == pids[i];
+		distinct += !seen;
+	}
+	/* Two workers ran the six tasks, each several. */
+	EXPECT_EQ(distinct, 2);
+	EXPECT_EQ(later, 4);
+	EXPECT_EQ(proc_live_count(), 0);
+}
+
 TEST(proc_workers_with_one_job_run_here_in_order)
 {
 	struct wtest w;
 	memset(&w, 0, sizeof(w));
-	proc_run_workers(3, 1, wtest_work, wtest_done, &w);
+	proc_run_workers(3, 1, wtest_work, wtest_done, wtest_end, &w);
+	EXPECT_EQ(w.ended, 1);
 	for (int i = 0; i < 3; i++) {
 		EXPECT_EQ(w.seen[i], 1);
 		EXPECT_EQ(atoi(strchr(w.got[i], ':') + 1), (int)getpid());
