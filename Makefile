@@ -177,7 +177,7 @@ mutate: test-deps $(UNIT_BIN)
 # directories alone for the same reason).
 PREFIX ?= /usr/local
 DATA_FILES := gdbinit/kdive.py gdbinit/README.md $(wildcard kconfig/*.config) \
-	initramfs/files initramfs/init $(wildcard initramfs/progs/*.c) \
+	initramfs/files initramfs/init initramfs/wait.c $(wildcard initramfs/progs/*.c) \
 	$(wildcard scenarios/*.scn) scenarios/README.md \
 	$(wildcard scenarios/selftests/*.scn) scenarios/selftests/README.md
 DOC_FILES := docs/design.md docs/result.schema.json docs/serve.md

@@ -83,7 +83,7 @@ static int session_commands(struct strvec *cmds, const struct debug_prog *p,
 			    const struct kernel *k,
 			    const char *target, const char *console, const struct scenario *sc,
 			    const struct syscalls *table, const struct session_layout *layout,
-			    uint64_t slide)
+			    uint64_t slide, int to_main)
 {
 	const char *prog = p->name;
 	char *table_path = kernel_syscalls_header(k);
@@ -121,6 +121,16 @@ static int session_commands(struct strvec *cmds, const struct debug_prog *p,
 		goto out;
 	if (push_cmd(cmds, "source", helpers, 1) < 0)
 		goto out;
+	if (to_main) {
+		/* The program's main first (it runs once its run line is sent), then the
+		 * scenario's breakpoints, as kdive's session arms them. */
+		struct strbuf cond = STRBUF_INIT, why = STRBUF_INIT;
+		session_layout_cond(layout, prog, -1, NULL, &cond, &why);
+		strvec_pushf(cmds, "hbreak main if %s", cond.buf);
+		strvec_pushl(cmds, "continue", "delete", NULL);
+		strbuf_release(&cond);
+		strbuf_release(&why);
+	}
 	for (size_t i = 0; sc && i < sc->nstops; i++) {
 		const struct scenario_stop *st = &sc->stops[i];
 		struct strbuf cond = STRBUF_INIT;
@@ -167,6 +177,71 @@ static char *tmux_console_pane(const char *console)
 	strbuf_release(&out);
 	free(cmd);
 	return id;
+}
+
+/* The gdb command line with cmds, into sb. */
+static void user_gdb_line(const struct strvec *cmds, const char *vmlinux, int tui,
+			     struct strbuf *sb)
+{
+	struct strvec g = STRVEC_INIT;
+	strvec_pushl(&g, "gdb", "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
+	if (tui)
+		strvec_push(&g, "-tui");
+	for (size_t i = 0; i < cmds->nr; i++)
+		strvec_pushl(&g, "-ex", cmds->v[i], NULL);
+	strvec_push(&g, vmlinux);
+	strvec_join_display(&g, sb);
+	strvec_clear(&g);
+}
+
+/*
+ * The warm guest by hand: its files in dir, QEMU restoring the snapshot (argv), gdb
+ * running to the program's main, and the run line that starts the program.
+ */
+static void print_warm_commands(const char *dir, const struct strvec *argv,
+				const struct strvec *cmds, const char *vmlinux, int tui,
+				const char *run_line)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct strvec v = STRVEC_INIT;
+	char *fifo_in = xstrfmt("%s/go.in", dir), *fifo_out = xstrfmt("%s/go.out", dir);
+	char *disk = xstrfmt("%s/disk.img", dir), *console = xstrfmt("%s/console.log", dir);
+	char *sock = xstrfmt("%s/gdb.sock", dir);
+	strvec_pushl(&v, "mkfifo", fifo_in, fifo_out, NULL);
+	strvec_join_display(&v, &sb);
+	strvec_clear(&v);
+	strbuf_addstr(&sb, " && ");
+	strvec_pushl(&v, "truncate", "-s", "64M", disk, NULL);
+	strvec_join_display(&v, &sb);
+	strvec_clear(&v);
+	printf("# 1. the guest's run line on a FIFO pair, and its disk (empty, the size the "
+	       "saved guest knows):\n%s\n\n", sb.buf);
+	strbuf_reset(&sb);
+	strvec_join_display(argv, &sb);
+	printf("# 2. the guest, restored from kdive's warm snapshot, waiting for its program:\n"
+	       "%s\n\n", sb.buf);
+	strbuf_reset(&sb);
+	user_gdb_line(cmds, vmlinux, tui, &sb);
+	printf("# 3. in another terminal, gdb attached with kdive's set-up; it stops at the "
+	       "program's main\n#    once 4. starts it, then arms the scenario's breakpoints:\n"
+	       "%s\n\n", sb.buf);
+	strbuf_reset(&sb);
+	strbuf_addstr(&sb, "echo ");
+	quote_sh(&sb, run_line);
+	strbuf_addstr(&sb, " >");
+	quote_sh(&sb, fifo_in);
+	printf("# 4. in a third terminal, the line that starts the program:\n%s\n\n", sb.buf);
+	strbuf_reset(&sb);
+	strvec_pushl(&v, "rm", "-f", fifo_in, fifo_out, disk, console, sock, NULL);
+	strvec_join_display(&v, &sb);
+	strvec_clear(&v);
+	printf("# gdb's kill (or the program's end) ends QEMU; then:\n%s\n", sb.buf);
+	strbuf_release(&sb);
+	free(fifo_in);
+	free(fifo_out);
+	free(disk);
+	free(console);
+	free(sock);
 }
 
 static void print_commands(const struct qemu *q, const struct strvec *cmds, const char *vmlinux,
@@ -307,6 +382,56 @@ static int run_user_gdb(const char *script, const char *vmlinux, int tui)
 	return r;
 }
 
+/*
+ * --print-cmd: the commands that do by hand what debug does, in $TMPDIR (else /tmp):
+ * the warm guest's when it has a snapshot (unless --boot or --kaslr), else the boot
+ * from the reset vector. Starts nothing, writes nothing. 0, or -1 reported.
+ */
+static int print_cmd(const struct debug_opts *d, const struct cli_images *im,
+		     const struct kernel *k, const struct scenario *sc, int have_sc,
+		     const struct debug_prog *dp, const struct boot_opts *boot,
+		     const struct session_layout *layout, struct qemu_opts *qo)
+{
+	struct strvec cmds = STRVEC_INIT, argv = STRVEC_INIT;
+	struct strbuf why = STRBUF_INIT, line = STRBUF_INIT;
+	struct session_image img;
+	struct qemu q;
+	const char *tmp = getenv("TMPDIR");
+	int r = -1, warm = 1;
+	qo->rundir = tmp && *tmp ? tmp : "/tmp";
+	cli_session_image(im, k, &img);
+	if (!d->boot && !boot->kaslr) {
+		warm = session_warm_command(&img, boot, qo->rundir, &argv, &why);
+		if (warm < 0)
+			goto out;
+		if (warm)
+			printf("# no warm snapshot to restore (%s): the guest boots instead\n",
+			       why.buf);
+	}
+	qemu_prepare(&q, qo);
+	if (session_commands(&cmds, dp, k, q.gdb_target, q.console_log, have_sc ? sc : NULL,
+			     &k->syscalls, layout, 0, !warm) < 0)
+		goto out_q;
+	if (!warm && qemu_go_line(dp->name, &sc->args, &line, &why) < 0) {
+		error("%s", why.buf);
+		goto out_q;
+	}
+	strbuf_rtrim(&line);
+	if (!warm)
+		print_warm_commands(qo->rundir, &argv, &cmds, k->vmlinux, d->tui, line.buf);
+	else
+		print_commands(&q, &cmds, k->vmlinux, d->tui);
+	r = 0;
+out_q:
+	qemu_release(&q);
+out:
+	strvec_clear(&cmds);
+	strvec_clear(&argv);
+	strbuf_release(&why);
+	strbuf_release(&line);
+	return r;
+}
+
 static int cmd_debug(int argc, char **argv)
 {
 	struct cli_args a;
@@ -357,8 +482,8 @@ static int cmd_debug(int argc, char **argv)
 	/* The guest through kdive's session: restored from its warm snapshot (or booted
 	 * and saved), the program started and stopped at its main, and only then the
 	 * scenario's breakpoints armed, so `continue` reaches the first stop at once.
-	 * --boot (and --print-cmd) start from the reset vector instead, every breakpoint
-	 * live during the boot; a user's program and KASLR need the session. */
+	 * --boot starts from the reset vector instead, every breakpoint live during the
+	 * boot; a user's program and KASLR need the session. */
 	int at_main = !d.boot || a.boot.guest.kaslr || user.name;
 	if (d.boot && at_main) {
 		rc = cli_usage_error("debug", "--boot starts a built-in program from the reset "
@@ -381,14 +506,8 @@ static int cmd_debug(int argc, char **argv)
 	qo.program = program;
 	qo.stopped = 1;
 	if (d.print_cmd) {
-		/* For people who want to run them by hand: a fixed place for the socket. */
-		qo.rundir = "/tmp";
-		qemu_prepare(&q, &qo);
-		if (session_commands(&cmds, &dp, k, q.gdb_target, q.console_log,
-				     have_sc ? &sc : NULL, &k->syscalls, &layout, 0) < 0)
-			goto out;
-		print_commands(&q, &cmds, k->vmlinux, d.tui);
-		rc = KDIVE_EXIT_PASS;
+		rc = print_cmd(&d, &im, k, &sc, have_sc, &dp, &a.boot.guest, &layout, &qo) < 0
+			     ? KDIVE_EXIT_INFRA : KDIVE_EXIT_PASS;
 		goto out;
 	}
 	if (at_main) {
@@ -408,7 +527,7 @@ static int cmd_debug(int argc, char **argv)
 			goto out;
 	}
 	if (session_commands(&cmds, &dp, k, q.gdb_target, q.console_log,
-			     have_sc ? &sc : NULL, &k->syscalls, &layout, slide) < 0)
+			     have_sc ? &sc : NULL, &k->syscalls, &layout, slide, 0) < 0)
 		goto out;
 	script = write_script(&cmds, rundir, at_main, slide, program);
 	if (!script)
@@ -481,7 +600,10 @@ const struct cli_command cli_cmd_debug = {
 		  "guest with the scenario's breakpoints live (slower: each\n"
 		  "conditional hit during the boot is evaluated)" },
 		{ "print-cmd", 'c', 0, NULL,
-		  "print the plain qemu and gdb command lines instead, to run by hand" },
+		  "print the plain commands instead, to run by hand in $TMPDIR\n"
+		  "(else /tmp): QEMU restoring the warm guest, gdb with kdive's\n"
+		  "set-up and the line that starts the program (with --boot, or\n"
+		  "no snapshot yet: QEMU stopped at the reset vector, and gdb)" },
 		{ "keep", CLI_KEY_KEEP, 0, NULL,
 		  "keep the run directory (session.gdb, console.log, qemu.log)" },
 		CLI_OPT_VERBOSE,

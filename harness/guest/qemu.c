@@ -86,12 +86,16 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	strvec_push(&q->argv, "-chardev");
 	push_opt_path(&q->argv, "file,id=console,path=", q->console_log, ",append=on");
 	strvec_pushl(&q->argv, "-serial", "chardev:console", NULL);
-	if (q->go_sock) {
+	if (o->go_fifo) {
+		strvec_push(&q->argv, "-chardev");
+		push_opt_path(&q->argv, "pipe,id=go,path=", o->rundir, "/go");
+		strvec_pushl(&q->argv, "-serial", "chardev:go", NULL);
+	} else if (q->go_sock) {
 		strvec_push(&q->argv, "-serial");
 		push_opt_path(&q->argv, "unix:", q->go_sock, ",server=on,wait=off");
 	}
 	strvec_push(&q->argv, "-monitor");
-	if (q->mon_sock)
+	if (q->mon_sock && !o->go_fifo)
 		push_opt_path(&q->argv, "unix:", q->mon_sock, ",server=on,wait=off");
 	else
 		strvec_push(&q->argv, "none");

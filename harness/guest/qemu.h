@@ -39,6 +39,9 @@ struct qemu_opts {
 	const char *disk;     /* a raw image for the guest's virtio disk (/dev/vda), or NULL */
 	const char *incoming; /* go only: restore the guest saved in this file (qemu_save)
 				 instead of booting it, or NULL */
+	int go_fifo;          /* go, for a person's hand: the second serial port on the
+				 FIFO pair RUNDIR/go.in and go.out (mkfifo) instead of a
+				 socket, and no monitor; never started by kdive */
 };
 
 struct qemu {

@@ -8,10 +8,12 @@
  * gdb console commands, handing a stopped guest over, and running the guest to its
  * end. Ending the session stops gdb and QEMU and removes the run directory unless
  * asked to keep it (it is always kept, and named, on failure).
- * Its parts: session.c (open, stops, breakpoints, gdb commands, the end),
- * session_layout.c (the layout rules; kdive gives gdb the facts, and gdbinit/kdive.py
+ * Its parts: session.c (stops, breakpoints, gdb commands, the end), session_open.c
+ * (opening: QEMU and gdb side by side, a kept gdb, the program held, attached, run to
+ * main; the warm guest's command line for a person), session_layout.c (the layout rules; kdive gives gdb the facts, and gdbinit/kdive.py
  * derives the same when sourced by hand), session_msr.c (rdmsr, LSTAR, KASLR) and
- * session_frames.c (pt_regs, kernel and user frames); session_int.h is theirs alone.
+ * session_frames.c (pt_regs, kernel and user frames), session_prog.c (the program's
+ * side); session_int.h is theirs alone.
  * Depends on gdb, qemu, warm, elf, obs.
  */
 #ifndef KDIVE_SESSION_H
@@ -186,6 +188,17 @@ void session_stop_release(struct session_stop *st);
  */
 int session_open(struct session *s, const struct session_image *img, const struct boot_opts *b,
 		 const char *program, const struct strvec *args, struct strbuf *why);
+
+/*
+ * For a person who runs the guest by hand (kdive debug --print-cmd): the QEMU command
+ * line that restores the warm snapshot session_open() would restore for a built-in
+ * program, with its files in rundir (console.log, gdb.sock, disk.img, which must be
+ * USERPROG_MAX_BYTES long, and the FIFO pair go.in and go.out for the run line) and
+ * no monitor, into argv. 0; 1 when there is no snapshot to restore (why says why);
+ * -1 reported. Starts nothing, writes nothing.
+ */
+int session_warm_command(const struct session_image *img, const struct boot_opts *b,
+			 const char *rundir, struct strvec *argv, struct strbuf *why);
 
 /* What an open session is, for commands and reports (they never read its fields). */
 struct session_info {

@@ -1,5 +1,6 @@
 /*
- * session_int: what session's parts (session.c, session_msr.c, session_frames.c) share and nothing
+ * session_int: what session's parts (session.c, session_open.c, session_msr.c,
+ * session_frames.c, session_prog.c) share and nothing
  * else may use: waiting for a stop, a gdb command that takes a file, the KASLR steps
  * of entering a program, and relocation. Depends on session.
  */
@@ -21,6 +22,10 @@ int session_kaslr_stop_at_main(struct session *s, const char *prog, struct strbu
 /* At main under KASLR: find the slide (a getpid injected there enters the kernel at
  * MSR_LSTAR), relocate the symbols, put the program back as it was. 0, or -1 with why. */
 int session_kaslr_find_slide(struct session *s, struct strbuf *why);
+/* Park gdb in the session's spare after a session that went well (session_open.c):
+ * the target gone, every breakpoint deleted, the program's symbols removed. 0, or -1
+ * (not parked: session_end() stops it). */
+int session_park_gdb(struct session *s);
 /* Check struct pt_regs against gdb's view of the type, once per session. 0/-1 reported. */
 int session_check_ptregs(struct session *s);
 /* Relocate gdb's kernel symbols (and the layout's per-CPU expression) by slide. 0/-1. */

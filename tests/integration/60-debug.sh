@@ -6,33 +6,71 @@
 # as $1. The checks (fail, expect_rc, contains...) are tests/lib.sh's.
 
 t_debug_prints_its_commands() {
-	# --print-cmd: the two command lines, nothing started, nothing written.
+	# --print-cmd --boot: the two command lines from the reset vector, nothing started,
+	# nothing written.
 	local vm prog
 	expect_rc 0 "$KDIVE" build --format json -q || return 1
 	vm=$(json_get kernel.vmlinux <<<"$out")
-	expect_rc 0 "$KDIVE" debug --print-cmd || return 1
+	expect_rc 0 "$KDIVE" debug --print-cmd --boot || return 1
 	contains "$out" "# 1. the guest, stopped at the reset vector, gdbstub on a unix socket:"
 	contains "$out" "kdive.prog=fork"
-	contains "$out" "-gdb unix:/tmp/gdb.sock,server=on,wait=off -S"
+	# (In $TMPDIR, else /tmp.)
+	contains "$out" "-gdb unix:${TMPDIR:-/tmp}/gdb.sock,server=on,wait=off -S"
 	contains "$out" "# 2. in another terminal, gdb attached with kdive's set-up:"
-	contains "$out" "-ex 'target remote /tmp/gdb.sock'"
+	contains "$out" "-ex 'target remote ${TMPDIR:-/tmp}/gdb.sock'"
 	contains "$out" "progs/fork'"
 	contains "$out" " $vm"
 	! grep -q -- " -tui " <<<"$out" || fail "-tui without --tui"
 	# --program, --tui and a scenario's stops as breakpoints of its program.
-	expect_rc 0 "$KDIVE" debug --print-cmd --tui --program getpid "$top/scenarios/getpid.scn" ||
-		return 1
+	expect_rc 0 "$KDIVE" debug --print-cmd --boot --tui --program getpid \
+		"$top/scenarios/getpid.scn" || return 1
 	contains "$out" "kdive.prog=getpid"
 	contains "$out" " -tui "
 	contains "$out" "progs/getpid'"
 	contains "$out" "-ex 'break __x64_sys_getpid if "
 	contains "$out" "\"getpid\")"
 	# The scenario's program unless --program says otherwise.
-	expect_rc 0 "$KDIVE" debug --print-cmd "$top/scenarios/write.scn" || return 1
+	expect_rc 0 "$KDIVE" debug --print-cmd --boot "$top/scenarios/write.scn" || return 1
 	contains "$out" "kdive.prog=write"
 	expect_rc 2 "$KDIVE" debug --print-cmd --program nosuch || return 1
 	contains "$out" "kdive: --program: no guest program 'nosuch' (initramfs/progs/nosuch.c"
 	no_guest_left 1
+}
+
+t_debug_print_cmd_runs_by_hand_on_the_warm_guest() {
+	# --print-cmd (the warm guest's commands, in $TMPDIR), pasted as a person would:
+	# the FIFO pair and the disk, QEMU restoring the snapshot, gdb with kdive's set-up
+	# and a run line that starts getpid, which stops at its main and then at the
+	# scenario's stop; gdb's kill ends QEMU, and the last line cleans up.
+	expect_rc 0 "$KDIVE" run "$top/scenarios/getpid.scn" || return 1 # a snapshot to restore
+	TMPDIR=$1 expect_rc 0 "$KDIVE" debug --print-cmd "$top/scenarios/getpid.scn" || return 1
+	local step1 step2 step3 step4 clean qpid i
+	step1=$(sed -n '/^# 1\./{n;p}' <<<"$out") step2=$(sed -n '/^# 2\./{n;p}' <<<"$out")
+	step3=$(sed -n '/^#    once 4/{n;p}' <<<"$out") step4=$(sed -n '/^# 4\./{n;p}' <<<"$out")
+	clean=$(sed -n '/^# gdb.s kill/{n;p}' <<<"$out")
+	contains "$step2" "-incoming 'exec:exec cat " || return 1
+	contains "$step3" "-ex 'hbreak main if " || return 1
+	contains "$step4" "echo 'run getpid' >'$1/go.in'" || return 1
+	[ -n "$step1" ] && [ -n "$clean" ] || fail "steps missing: $out" || return 1
+	bash -c "$step1" || fail "step 1 failed: $step1" || return 1
+	bash -c "$step2" >"$1/qemu.out" 2>&1 &
+	qpid=$!
+	for i in $(seq 100); do [ -S "$1/gdb.sock" ] && break; sleep 0.1; done
+	bash -c "$step4" &
+	# gdb on a terminal, as a person has it (script(1) gives it one): its -ex continue
+	# then waits for the stop.
+	printf '%s\n' continue 'kd-ptregs' kill >"$1/cmds"
+	TERM=dumb timeout 60 script -qec "$step3" /dev/null <"$1/cmds" >"$1/gdb.out" 2>&1
+	wait "$qpid"
+	wait
+	grep -q 'Breakpoint 1, main ()' "$1/gdb.out" ||
+		fail "gdb did not stop at main: $(tail -n 5 "$1/gdb.out")" || return 1
+	grep -q 'Breakpoint 2, __do_sys_getpid' "$1/gdb.out" ||
+		fail "gdb did not stop at the scenario's stop: $(tail -n 5 "$1/gdb.out")" || return 1
+	contains "$(cat "$1/gdb.out")" "pt_regs of getpid (pid" || return 1
+	bash -c "$clean" || fail "the last line failed: $clean"
+	no_guest_left 1
+	rm -f "$1/cmds" "$1/qemu.out" "$1/gdb.out"
 }
 
 t_debug_takes_commands_on_its_stdin() {
