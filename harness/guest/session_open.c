@@ -398,11 +398,13 @@ static int enter_program(struct session *s, struct strbuf *why)
 	if (s->kaslr) {
 		/* Kernel symbols are wrong until the slide is known: main first. */
 		r = session_kaslr_stop_at_main(s, prog, why);
-		if (!r)
+		if (!r) {
+			session_phase(s, "at main");
 			r = session_kaslr_find_slide(s, why);
+		}
 		if (!r)
-			gdb_note(&s->gdb, "KASLR: LSTAR 0x%llx, slide 0x%llx", (unsigned long long)s->lstar,
-				 (unsigned long long)s->slide);
+			session_phase(s, "KASLR: LSTAR 0x%llx, slide 0x%llx, symbols relocated",
+				      (unsigned long long)s->lstar, (unsigned long long)s->slide);
 		if (!r)
 			r = session_prog_libraries(s);
 		goto out;
