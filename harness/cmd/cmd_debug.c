@@ -18,13 +18,17 @@
 #include "files.h"
 #include "strbuf.h"
 #include "strvec.h"
+#include "timeutil.h"
 #include "usage.h"
 #include "wrapper.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 /* Push "cmd ARG", ARG quoted by quote_gdb_arg (an argument) or quote_gdb_rest (the
@@ -78,17 +82,33 @@ static int push_symbols(struct strvec *cmds, const char *file, uint64_t base)
 	return r;
 }
 
-/* The gdb commands that set the session up, one per line. 0, or -1 reported. */
+/* The helpers' Python: the kernel's own (lx-dmesg, lx-ps, $lx_current(), ...) and
+ * kdive's. 0, or -1 reported. */
+static int helper_commands(struct strvec *cmds, const struct kernel *k)
+{
+	char *lxgdb = k->build ? xstrfmt("%s/vmlinux-gdb.py", k->build) : NULL;
+	char *helpers = xstrfmt("%s/gdbinit/kdive.py", cli_datadir());
+	int r = -1;
+	if ((!lxgdb || access(lxgdb, R_OK) < 0 || push_cmd(cmds, "source", lxgdb, 1) == 0) &&
+	    push_cmd(cmds, "source", helpers, 1) == 0)
+		r = 0;
+	free(lxgdb);
+	free(helpers);
+	return r;
+}
+
+/*
+ * The gdb commands that set the session up, one per line; with helpers, the helpers'
+ * Python too (else the early script has it). 0, or -1 reported.
+ */
 static int session_commands(struct strvec *cmds, const struct debug_prog *p,
 			    const struct kernel *k,
 			    const char *target, const char *console, const struct scenario *sc,
 			    const struct syscalls *table, const struct session_layout *layout,
-			    uint64_t slide, int to_main)
+			    uint64_t slide, int to_main, int helpers)
 {
 	const char *prog = p->name;
 	char *table_path = kernel_syscalls_header(k);
-	char *lxgdb = k->build ? xstrfmt("%s/vmlinux-gdb.py", k->build) : NULL;
-	char *helpers = xstrfmt("%s/gdbinit/kdive.py", cli_datadir());
 	char *relocate = xstrfmt("symbol-file -o 0x%llx", (unsigned long long)slide);
 	int r = -1;
 	strvec_pushl(cmds, "set confirm off", "set debuginfod enabled off", NULL);
@@ -116,10 +136,7 @@ static int session_commands(struct strvec *cmds, const struct debug_prog *p,
 	push_set(cmds, "kd_console", console);
 	if (table_path)
 		push_set(cmds, "kd_syscalls", table_path);
-	/* The kernel's own helpers: lx-dmesg, lx-ps, $lx_current(), ... */
-	if (lxgdb && access(lxgdb, R_OK) == 0 && push_cmd(cmds, "source", lxgdb, 1) < 0)
-		goto out;
-	if (push_cmd(cmds, "source", helpers, 1) < 0)
+	if (helpers && helper_commands(cmds, k) < 0)
 		goto out;
 	if (to_main) {
 		/* The program's main first (it runs once its run line is sent), then the
@@ -151,8 +168,6 @@ static int session_commands(struct strvec *cmds, const struct debug_prog *p,
 	r = 0;
 out:
 	free(table_path);
-	free(lxgdb);
-	free(helpers);
 	free(relocate);
 	return r;
 }
@@ -274,7 +289,7 @@ static void print_commands(const struct qemu *q, const struct strvec *cmds, cons
  */
 static int open_at_main(const struct cli_images *im, const struct kernel *k,
 			const struct scenario *sc, const struct userprog *user,
-			const struct boot_opts *boot, struct qemu *q, char **rundir,
+			const struct boot_opts *boot, char *mine, struct qemu *q, char **rundir,
 			uint64_t *slide, struct debug_prog *p)
 {
 	struct session_image img;
@@ -286,6 +301,7 @@ static int open_at_main(const struct cli_images *im, const struct kernel *k,
 	cli_session_image(im, k, &img);
 	img.user = user;
 	b.keep = 0; /* the run directory is handed over: the caller keeps it or not */
+	b.rundir = mine; /* the session's now */
 	if (session_open(&s, &img, &b, sc->program, &sc->args, &why) == 0) {
 		session_describe(&s, &si);
 		if (b.kaslr)
@@ -354,31 +370,110 @@ static char *write_script(struct strvec *cmds, const char *rundir, int kaslr, ui
 }
 
 /*
- * The user's gdb on the terminal, with the script, until it quits: same process group,
- * so Ctrl-C reaches it (and stops the guest) while kdive ignores it. 0, or -1 when gdb
- * could not start (reported).
+ * Start the user's gdb on the terminal with script: kdive's process group, so that
+ * Ctrl-C reaches it (and stops the guest). 0, or -1 when gdb could not start
+ * (reported).
  */
-static int run_user_gdb(const char *script, const char *vmlinux, int tui)
+static int start_user_gdb(struct proc *g, const char *script, const char *vmlinux, int tui)
 {
-	struct proc g = PROC_INIT;
-	int r;
-	strvec_push(&g.args, deps_tool("gdb")); /* $KDIVE_GDB overrides, as for every tool */
+	strvec_push(&g->args, deps_tool("gdb")); /* $KDIVE_GDB overrides, as for every tool */
 	/* Before vmlinux loads: kdive sources the kernel's gdb scripts itself. */
-	strvec_pushl(&g.args, "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
+	strvec_pushl(&g->args, "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
 	if (tui)
-		strvec_push(&g.args, "-tui");
-	strvec_pushl(&g.args, "-x", script, vmlinux, NULL);
-	g.keep_group = 1;
+		strvec_push(&g->args, "-tui");
+	strvec_pushl(&g->args, "-x", script, vmlinux, NULL);
+	g->keep_group = 1;
+	return proc_start(g);
+}
+
+/* Wait for the user's gdb to quit, kdive deaf to the Ctrl-C that is gdb's. */
+static void wait_user_gdb(struct proc *g)
+{
 	struct sigaction ign = { .sa_handler = SIG_IGN }, old_int, old_quit;
 	sigemptyset(&ign.sa_mask);
 	sigaction(SIGINT, &ign, &old_int);
 	sigaction(SIGQUIT, &ign, &old_quit);
-	r = proc_start(&g);
-	if (r == 0)
-		proc_wait(&g, -1);
+	proc_wait(g, -1);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGQUIT, &old_quit, NULL);
-	proc_release(&g);
+}
+
+#define HANDOVER_WAIT_MS 10000 /* gdb opens the hand-over FIFO within this */
+
+/*
+ * The user's gdb started before the guest is open, so that it loads vmlinux and the
+ * helpers' Python while kdive restores the guest: its first script (in a run
+ * directory made here, into *rundir) ends waiting on the FIFO rundir/handover, and
+ * then sources rundir/session.gdb (tell_user_gdb()). 0, or -1 reported.
+ */
+static int start_early_gdb(struct proc *g, const struct kernel *k, int keep, char **rundir)
+{
+	struct strvec cmds = STRVEC_INIT;
+	struct strbuf text = STRBUF_INIT;
+	char *dir = qemu_make_rundir(), *fifo = NULL, *late = NULL, *script = NULL;
+	int r = -1;
+	if (!dir)
+		return -1;
+	if (!keep)
+		proc_remove_at_death(dir);
+	*rundir = dir;
+	fifo = xstrfmt("%s/handover", dir);
+	late = xstrfmt("%s/session.gdb", dir);
+	script = xstrfmt("%s/early.gdb", dir);
+	if (mkfifo(fifo, 0600) < 0) {
+		error_errno("cannot make the FIFO '%s'", fifo);
+		goto out;
+	}
+	strvec_pushl(&cmds, "set confirm off", "set debuginfod enabled off", NULL);
+	if (helper_commands(&cmds, k) < 0)
+		goto out;
+	push_set(&cmds, "kd_handover", fifo);
+	/* kdive's word: "go" once session.gdb is there; nothing (kdive failed): quit. */
+	strvec_pushl(&cmds, "python",
+		     "with open(gdb.convenience_variable('kd_handover').string()) as kd_f:",
+		     "    kd_word = kd_f.readline().strip()",
+		     "if kd_word != 'go':",
+		     "    gdb.execute('quit')",
+		     "end", NULL);
+	if (push_cmd(&cmds, "source", late, 1) < 0)
+		goto out;
+	for (size_t i = 0; i < cmds.nr; i++)
+		strbuf_addf(&text, "%s\n", cmds.v[i]);
+	if (write_file_atomic(script, text.buf, text.len) < 0) {
+		error_errno("cannot write '%s'", script);
+		goto out;
+	}
+	r = start_user_gdb(g, script, k->vmlinux, 0);
+out:
+	strvec_clear(&cmds);
+	strbuf_release(&text);
+	free(fifo);
+	free(late);
+	free(script);
+	return r;
+}
+
+/* Tell the early gdb that session.gdb is there (ok) or that kdive failed. 0, or -1
+ * reported (gdb gone, or not waiting any more). */
+static int tell_user_gdb(struct proc *g, const char *rundir, int ok)
+{
+	char *fifo = xstrfmt("%s/handover", rundir);
+	int64_t deadline = now_ms() + HANDOVER_WAIT_MS;
+	int fd = -1, r = -1;
+	/* Its reader may not be there yet: then opening without blocking says ENXIO. */
+	while ((fd = open(fifo, O_WRONLY | O_NONBLOCK | O_CLOEXEC)) < 0 && errno == ENXIO &&
+	       now_ms() < deadline && proc_wait(g, now_ms() + 5) == 1)
+		;
+	if (fd < 0) {
+		if (!g->reaped && ok)
+			error("gdb does not wait for kdive any more (Ctrl-C?): `source %s/session.gdb` "
+			      "in it attaches it", rundir);
+	} else {
+		r = write_all(fd, ok ? "go\n" : "no\n", 3) < 0 ? error_errno("cannot write '%s'", fifo)
+							      : 0;
+		close(fd);
+	}
+	free(fifo);
 	return r;
 }
 
@@ -410,7 +505,7 @@ static int print_cmd(const struct debug_opts *d, const struct cli_images *im,
 	}
 	qemu_prepare(&q, qo);
 	if (session_commands(&cmds, dp, k, q.gdb_target, q.console_log, have_sc ? sc : NULL,
-			     &k->syscalls, layout, 0, !warm) < 0)
+			     &k->syscalls, layout, 0, !warm, 1) < 0)
 		goto out_q;
 	if (!warm && qemu_go_line(dp->name, &sc->args, &line, &why) < 0) {
 		error("%s", why.buf);
@@ -444,8 +539,9 @@ static int cmd_debug(int argc, char **argv)
 	struct strvec cmds = STRVEC_INIT;
 	struct userprog user = { 0 };
 	struct debug_prog dp = { NULL, NULL, 0, STRVEC_INIT };
-	int rc, have_sc = 0, ok = 0;
+	int rc, have_sc = 0, ok = 0, early = 0;
 	uint64_t slide = 0;
+	struct proc ug = PROC_INIT; /* the user's gdb */
 	char *rundir = NULL, *script = NULL, *pane = NULL;
 
 	memset(&im, 0, sizeof(im));
@@ -511,8 +607,16 @@ static int cmd_debug(int argc, char **argv)
 		goto out;
 	}
 	if (at_main) {
-		if (open_at_main(&im, k, &sc, user.name ? &user : NULL, &a.boot.guest, &q, &rundir,
-				 &slide, &dp) < 0)
+		/* gdb starts at once and loads while the guest is restored (not under --tui:
+		 * kdive's lines meanwhile would break its screen). */
+		char *mine = NULL;
+		early = !d.tui;
+		if (early && start_early_gdb(&ug, k, a.boot.guest.keep, &mine) < 0) {
+			free(mine);
+			goto out;
+		}
+		if (open_at_main(&im, k, &sc, user.name ? &user : NULL, &a.boot.guest, mine, &q,
+				 &rundir, &slide, &dp) < 0)
 			goto out;
 		/* Per-CPU variables do not move with the slide (session_layout_relocate). */
 		session_layout_relocate(&layout, slide);
@@ -527,7 +631,7 @@ static int cmd_debug(int argc, char **argv)
 			goto out;
 	}
 	if (session_commands(&cmds, &dp, k, q.gdb_target, q.console_log,
-			     have_sc ? &sc : NULL, &k->syscalls, &layout, slide, 0) < 0)
+			     have_sc ? &sc : NULL, &k->syscalls, &layout, slide, 0, !early) < 0)
 		goto out;
 	script = write_script(&cmds, rundir, at_main, slide, program);
 	if (!script)
@@ -537,11 +641,20 @@ static int cmd_debug(int argc, char **argv)
 		info("guest console in the tmux pane below");
 	else
 		info("guest console: %s (kd-console shows its tail)", q.console_log);
-	if (run_user_gdb(script, k->vmlinux, d.tui) == 0) {
+	if (early ? tell_user_gdb(&ug, rundir, 1) == 0
+		  : start_user_gdb(&ug, script, k->vmlinux, d.tui) == 0) {
+		wait_user_gdb(&ug);
 		ok = 1;
 		rc = KDIVE_EXIT_PASS;
 	}
 out:
+	if (ug.pid && !ug.reaped) {
+		/* kdive failed before gdb was told, or gdb stopped listening: it goes too. */
+		if (rundir)
+			tell_user_gdb(&ug, rundir, 0);
+		proc_stop(&ug, 2000);
+	}
+	proc_release(&ug);
 	if (pane) {
 		const char *kill_pane[] = { "tmux", "kill-pane", "-t", pane, NULL };
 		struct strbuf o = STRBUF_INIT;

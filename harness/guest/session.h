@@ -111,6 +111,9 @@ struct boot_opts {
 				  libraries, read once), or NULL */
 	struct session_spare *spare; /* take gdb from here, and park it here at the end,
 					or NULL: a gdb of the session's own */
+	char *rundir;          /* the run directory, made by the caller (qemu_make_rundir()):
+				  session_open() takes it over, whatever it returns (the
+				  caller forgets it), or NULL: the session makes one */
 };
 
 /* What a guest boots. Nothing owned. */

@@ -236,10 +236,12 @@ static int session_start(struct session *s, const struct session_image *img,
 	s->program_status = -1;
 	s->slot = -1;
 	s->kaslr = b->kaslr;
+	s->rundir = b->rundir; /* the session's from here on, whatever happens */
 	if (session_layout_read(&s->layout, img->vmlinux) < 0)
 		return -1;
 	session_phase(s, "read the kernel's layout");
-	s->rundir = qemu_make_rundir();
+	if (!s->rundir)
+		s->rundir = qemu_make_rundir();
 	if (!s->rundir)
 		return -1;
 	if (!s->keep)
