@@ -527,6 +527,20 @@ out:
 	return r;
 }
 
+/* The guest that --boot (and --print-cmd without a snapshot) starts: stopped at the
+ * reset vector, init told to run program. */
+static void reset_vector_guest(struct qemu_opts *qo, const struct kernel *k,
+			       const struct cli_images *im, const struct boot_opts *b,
+			       const char *program)
+{
+	qo->bzimage = k->bzimage;
+	qo->cpus = b->cpus;
+	qo->append = b->append;
+	qo->initrd = im->initrd;
+	qo->program = program;
+	qo->stopped = 1;
+}
+
 static int cmd_debug(int argc, char **argv)
 {
 	struct cli_args a;
@@ -595,12 +609,7 @@ static int cmd_debug(int argc, char **argv)
 	const struct kernel *k = &im.kernels[0];
 	if (session_layout_read(&layout, k->vmlinux) < 0)
 		goto out;
-	qo.bzimage = k->bzimage;
-	qo.cpus = a.boot.guest.cpus;
-	qo.append = a.boot.guest.append;
-	qo.initrd = im.initrd;
-	qo.program = program;
-	qo.stopped = 1;
+	reset_vector_guest(&qo, k, &im, &a.boot.guest, program);
 	if (d.print_cmd) {
 		rc = print_cmd(&d, &im, k, &sc, have_sc, &dp, &a.boot.guest, &layout, &qo) < 0
 			     ? KDIVE_EXIT_INFRA : KDIVE_EXIT_PASS;
