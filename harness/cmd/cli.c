@@ -30,7 +30,8 @@
 
 static const struct cli_command *const commands[] = {
 	&cli_cmd_build, &cli_cmd_run, &cli_cmd_merge, &cli_cmd_record, &cli_cmd_bundle, &cli_cmd_lstar,
-	&cli_cmd_debug, &cli_cmd_tour, &cli_cmd_serve, &cli_cmd_doctor,
+	&cli_cmd_debug, &cli_cmd_tour, &cli_cmd_serve, &cli_cmd_dap,
+	&cli_cmd_doctor,
 };
 
 static const struct cli_command *find_command(const char *name)

@@ -114,7 +114,8 @@ struct cli_command {
 };
 
 extern const struct cli_command cli_cmd_build, cli_cmd_run, cli_cmd_record, cli_cmd_bundle,
-	cli_cmd_lstar, cli_cmd_debug, cli_cmd_tour, cli_cmd_serve, cli_cmd_doctor, cli_cmd_merge;
+	cli_cmd_lstar, cli_cmd_debug, cli_cmd_tour, cli_cmd_serve, cli_cmd_dap, cli_cmd_doctor,
+	cli_cmd_merge;
 
 /* The repository's data directory (kconfig/, initramfs/, scenarios/); static string. */
 const char *cli_datadir(void);

@@ -289,6 +289,7 @@ void session_describe(const struct session *s, struct session_info *info)
 	info->program_output_len = s->program_output_len;
 	info->kvm = s->qemu.kvm;
 	info->current = s->layout.current;
+	info->console = s->qemu.console_log;
 	info->thread_size = s->layout.thread_size;
 	info->stack_top = s->layout.stack_top;
 	info->t0 = s->t0;
@@ -370,7 +371,7 @@ int session_why_failed(struct session *s, struct strbuf *why)
 
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st)
 {
-	if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
+	if (session_user_view_leave(s) < 0 || gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
 		return -1;
 	/* gdb reports a failed QEMU, gdb's death or the time-out; a guest that powered
 	 * off is for the caller to judge. When QEMU closes the connection first, gdb says
@@ -391,6 +392,8 @@ int session_continue(struct session *s, int64_t deadline, struct session_stop *s
 
 int session_resume(struct session *s)
 {
+	if (session_user_view_leave(s) < 0)
+		return -1;
 	return gdb_run(&s->gdb, NULL, "-exec-continue");
 }
 
@@ -429,7 +432,7 @@ int session_interrupt(struct session *s)
 int session_run_to_exit(struct session *s)
 {
 	/* Unless gdb already saw the target go, let the guest run on to its end. */
-	if (!s->target_gone && (session_delete(s, -1) < 0 ||
+	if (!s->target_gone && (session_user_view_leave(s) < 0 || session_delete(s, -1) < 0 ||
 				gdb_run(&s->gdb, NULL, "-exec-continue") < 0))
 		return -1;
 	int r = qemu_wait(&s->qemu, s->deadline);

@@ -11,7 +11,9 @@
  * Its parts: session.c (open, stops, breakpoints, gdb commands, the end),
  * session_layout.c (the layout rules; kdive gives gdb the facts, and gdbinit/kdive.py
  * derives the same when sourced by hand), session_msr.c (rdmsr, LSTAR, KASLR) and
- * session_frames.c (pt_regs, kernel and user frames); session_int.h is theirs alone.
+ * session_frames.c (pt_regs, kernel and user frames, selecting a frame of either) and
+ * session_debug.c (steps, locations, ignore counts, variables: what a debug adapter
+ * needs); session_int.h is theirs alone.
  * Depends on gdb, qemu, warm, elf, obs.
  */
 #ifndef KDIVE_SESSION_H
@@ -142,6 +144,10 @@ struct session {
 	struct qemu_opts qo;   /* how QEMU was started (a failed restore boots with it) */
 	int restoring;         /* 1: QEMU loads the snapshot; session_open() waits for it */
 	int64_t restore_t0;    /* when it started */
+	int user_view;         /* the CPU holds a syscall's user registers for gdb to unwind
+				  the user stack (session_select_frame()); the kernel's are in
+				  user_saved */
+	uint64_t user_saved[8]; /* the kernel's rip, rsp, rbp, rbx, r12-r15 meanwhile */
 };
 
 /* Where the guest stopped. */
@@ -180,6 +186,7 @@ struct session_info {
 	size_t program_output_len;
 	int kvm;               /* QEMU runs under KVM (else TCG) */
 	const char *current;   /* gdb expression for the running task (struct task_struct *) */
+	const char *console;   /* the guest console's log file (grows while the guest runs) */
 	uint64_t thread_size;  /* THREAD_SIZE: a task's kernel stack */
 	uint64_t stack_top;    /* offset from a task's stack base to the end of pt_regs */
 	int64_t t0;            /* when the session started (monotonic ms) */
@@ -281,6 +288,15 @@ int session_ptregs(struct session *s, uint64_t regs[SESSION_PT_NSLOTS]);
 int session_user_frames(struct session *s, const uint64_t regs[SESSION_PT_NSLOTS],
 			struct obs_frame **out, size_t *n);
 
+/*
+ * Select frame for what follows (session_eval(), session_locals(), session_children()):
+ * of the kernel stack (user_regs NULL), or of the user stack that session_user_frames()
+ * unwinds from user_regs (the syscall's pt_regs; the CPU holds the user registers until
+ * the next selection, resume or step, which put the kernel's back and check them).
+ * session_select_frame(s, 0, NULL) puts everything back. 0, or -1 reported.
+ */
+int session_select_frame(struct session *s, size_t frame, const uint64_t *user_regs);
+
 /* Read len bytes of guest memory at addr into buf. 0, or -1 reported. */
 int session_read_memory(struct session *s, uint64_t addr, size_t len, unsigned char *buf);
 /* Evaluate expr; gdb's value text (new string), or NULL with gdb's reason in why. */
@@ -299,6 +315,55 @@ struct session_insn {
 int session_disassemble(struct session *s, uint64_t addr, size_t len, struct session_insn **out,
 			size_t *n);
 void session_insns_free(struct session_insn *insns, size_t n);
+
+/*
+ * What an interactive debugger needs (session_debug.c): source-level steps, where a
+ * location resolves, ignore counts, the variables of the selected frame and the
+ * children of a structure, by gdb's variable objects.
+ */
+enum session_step_kind {
+	SESSION_STEP_OVER,     /* the next source line, over calls (gdb's next) */
+	SESSION_STEP_INTO,     /* the next source line, into calls (step) */
+	SESSION_STEP_OUT,      /* until frame 0 returns (finish) */
+};
+/*
+ * Let the guest run one step from frame 0 (the kernel's registers back first); the
+ * stop arrives as a resume's does (session_stop_fd(), session_poll_stop()). 0, or -1
+ * reported.
+ */
+int session_step(struct session *s, enum session_step_kind how);
+/*
+ * Where location resolves (its first address) and its source file and line when gdb
+ * knows them (*file a new string or NULL, *line 0): a disabled breakpoint is made and
+ * deleted. 0, or -1 with gdb's reason in why.
+ */
+int session_locate(struct session *s, const char *location, uint64_t *addr, char **file,
+		   int *line, struct strbuf *why);
+/* Let breakpoint bkpt pass its next count hits (gdb's ignore count). 0, or -1 reported. */
+int session_ignore(struct session *s, int bkpt, int count);
+
+/* A variable, or a child of one. */
+struct session_var {
+	char *name;            /* "prev", "[3]", "comm"; owned */
+	char *type;            /* its C type as gdb says it, or NULL; owned */
+	char *value;           /* gdb's value text; NULL for a structure, union or array
+				  (its children say it); owned */
+	char *expr;            /* an expression for it in its frame ("(p)->mm"); owned */
+	int arg;               /* a function's argument */
+	int nchild;            /* children (a structure's members, a pointer's target), or -1
+				  when not known */
+};
+void session_vars_free(struct session_var *v, size_t n);
+/* The arguments and locals of the selected frame. 0 with *out (caller frees with
+ * session_vars_free()), or -1 reported. */
+int session_locals(struct session *s, struct session_var **out, size_t *n);
+/* expr in the selected frame: its value, type and number of children into *v. 0, or -1
+ * with gdb's reason in why. */
+int session_var(struct session *s, const char *expr, struct session_var *v, struct strbuf *why);
+/* The children of expr in the selected frame (at most max). 0 with *out, or -1 with
+ * gdb's reason in why. */
+int session_children(struct session *s, const char *expr, size_t max, struct session_var **out,
+		     size_t *n, struct strbuf *why);
 
 /* A gdb CLI command (printf-style). 0, or -1 reported. */
 int session_console(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,105 @@
+/*
+ * dap_int: what kdive dap's parts share and nothing else may use: the adapter's state,
+ * the messages it sends, and the requests of dap_inspect.c (what a stop shows: frames,
+ * scopes, variables, evaluate, memory, disassembly). The process, the framing, the
+ * launch and the run control are cmd_dap.c's. Depends on cli, session, json, dap_wire.
+ */
+#ifndef KDIVE_DAP_INT_H
+#define KDIVE_DAP_INT_H
+
+#include "cli.h"
+#include "dap_wire.h"
+#include "json.h"
+#include "scenario.h"
+#include "session.h"
+#include "strbuf.h"
+#include "userprog.h"
+
+#include <stdint.h>
+#include <sys/types.h>
+
+#define DAP_THREAD 1          /* the one thread kdive shows: the program's task */
+
+/* A breakpoint the editor set, as gdb has it. */
+struct dap_bp {
+	char *source;         /* setBreakpoints' source path, or NULL: a function breakpoint
+				 (owned) */
+	int gdb;              /* gdb's number (the DAP id too) */
+};
+
+/* What a variablesReference stands for, until the guest runs again. */
+enum dap_ref_kind { DAP_REF_ARGS, DAP_REF_LOCALS, DAP_REF_PTREGS, DAP_REF_REGS, DAP_REF_EXPR };
+struct dap_ref {
+	enum dap_ref_kind kind;
+	int frame;            /* a frame id (dap_frame_at()) */
+	char *expr;           /* DAP_REF_EXPR: the expression whose children it lists; owned */
+};
+
+struct dap {
+	struct dap_wire wire;     /* requests as they arrive */
+	int64_t seq;              /* the seq of the last message sent */
+	int out_fd;               /* where messages go (stdout) */
+	int initialized;          /* initialize was answered */
+	int launched;             /* s is live */
+	struct session s;         /* the guest */
+	struct cli_images im;     /* the images of the launch; im.kernels NULL before */
+	struct scenario sc;       /* the launch's scenario (or its program alone) */
+	struct userprog user;     /* the program when it is a user's */
+	const struct kernel *k;   /* the kernel booted */
+	int any_task;             /* launch's anyTask: kernel breakpoints for every task */
+	int stop_on_entry;        /* launch's stopOnEntry */
+	int entry_pending;        /* configurationDone answered: the entry stop is to be told */
+	int terminated_pending;   /* terminate answered: the terminated event is to be sent */
+	int running;              /* the guest runs */
+	int stepping;             /* ... because of a next, stepIn or stepOut */
+	int pausing;              /* pause asked: the stop is a pause */
+	int64_t resumed;          /* when it was let run */
+	int64_t interrupted;      /* when gdb was last sent SIGINT for a pause; 0: not yet */
+	struct dap_bp *bps;       /* the editor's breakpoints; owned */
+	size_t nbps;
+	int syscall_bp;           /* the exception filter's breakpoint, or -1 */
+	off_t console_off;        /* how much of the console was sent as output */
+	/* The current stop, read once when first asked (dap_stop_view()). */
+	int have_view;
+	struct obs_frame *kf, *uf; /* kernel and user frames; owned */
+	size_t nk, nu;
+	int have_regs;            /* regs holds the syscall's pt_regs (a kernel stop) */
+	uint64_t regs[SESSION_PT_NSLOTS];
+	int user_selected;        /* a user frame is selected (the CPU holds user registers) */
+	struct dap_ref *refs;     /* variablesReference r is refs[r - 1]; owned */
+	size_t nrefs;
+	int quit;                 /* disconnect or terminate: the adapter ends */
+};
+
+/* A request's handler: its body's members into body (an open object); 0, or -1 with
+ * the reason in err (then body is dropped). */
+typedef int (*dap_fn)(struct dap *d, const struct json_value *args, struct json *body,
+		      struct strbuf *err);
+
+/* Fail a request with a message; -1. */
+int dap_fail(struct strbuf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* An event with a body built by the caller (body: a JSON object's text, or NULL). */
+void dap_event(struct dap *d, const char *event, const char *body);
+
+/* The current stop's frames and pt_regs, read once (kernel frames, then at a kernel stop
+ * in a syscall the user frames). 0, or -1 reported. */
+int dap_stop_view(struct dap *d);
+/* Forget the stop: frames, registers and references (the guest runs again). */
+void dap_stop_forget(struct dap *d);
+/* Put back frame 0 of the kernel when a user frame was selected. */
+void dap_unselect(struct dap *d);
+
+/* dap_inspect.c's requests. */
+int dap_threads(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err);
+int dap_stack_trace(struct dap *d, const struct json_value *args, struct json *body,
+		    struct strbuf *err);
+int dap_scopes(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err);
+int dap_variables(struct dap *d, const struct json_value *args, struct json *body,
+		  struct strbuf *err);
+int dap_evaluate(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err);
+int dap_read_memory(struct dap *d, const struct json_value *args, struct json *body,
+		    struct strbuf *err);
+int dap_disassemble(struct dap *d, const struct json_value *args, struct json *body,
+		    struct strbuf *err);
+
+#endif
