@@ -13,6 +13,7 @@
  */
 #define _GNU_SOURCE
 #include "dap_int.h"
+#include "initramfs.h"
 #include "obs.h"
 #include "proc.h"
 #include "run.h"
@@ -22,6 +23,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -339,6 +341,32 @@ static int launch_options(struct dap *d, const struct json_value *args, struct c
 	return 0;
 }
 
+/*
+ * The program's sources where the editor has them: gdb reads the DWARF's directory
+ * (INITRAMFS_PROG_DIR, USERPROG_DIR) as the host's, so frames name files the editor
+ * opens and source breakpoints are given in the editor's paths. A program's own
+ * sources are in its directory (relative to the scenario's, or kdive's). Reported
+ * when it fails: the frames then name the guest's paths.
+ */
+static void map_sources(struct dap *d, const char *scn_dir)
+{
+	char real[PATH_MAX];
+	if (!d->user.name) {
+		char *progs = xstrfmt("%s/initramfs/progs", cli_datadir());
+		session_source_map(&d->s, INITRAMFS_PROG_DIR, progs);
+		free(progs);
+		return;
+	}
+	char *path = d->sc.program[0] == '/' || !scn_dir ? xstrdup(d->sc.program)
+							  : xstrfmt("%s/%s", scn_dir, d->sc.program);
+	if (realpath(path, real)) {
+		char *slash = strrchr(real, '/');
+		*(slash == real ? slash + 1 : slash) = 0;
+		session_source_map(&d->s, USERPROG_DIR, real);
+	}
+	free(path);
+}
+
 static int dap_launch(struct dap *d, const struct json_value *args, struct json *body,
 		      struct strbuf *err)
 {
@@ -351,14 +379,22 @@ static int dap_launch(struct dap *d, const struct json_value *args, struct json 
 		return dap_fail(err, "launch: a guest was launched already (one per adapter)");
 	if (launch_options(d, args, &b, err) < 0)
 		return -1;
+	/* A scenario's program path starts at the scenario's directory. */
+	const char *scn = json_value_str(json_value_find(args, "scenario"), NULL);
+	char *scn_dir = scn && strchr(scn, '/') ? xstrndup(scn, (size_t)(strrchr(scn, '/') - scn))
+						 : NULL;
 	/* Progress goes to stderr; stdout is the protocol's. */
-	if (cli_resolve_images(&d->im, &b, 1))
+	if (cli_resolve_images(&d->im, &b, 1)) {
+		free(scn_dir);
 		return dap_fail(err, "launch: the kernel or the initramfs could not be built (kdive "
 				"dap's stderr says why)");
+	}
 	d->k = &d->im.kernels[0];
-	if (cli_check_names(&d->sc, &d->im, &d->user))
+	if (cli_check_names(&d->sc, &d->im, &d->user)) {
+		free(scn_dir);
 		return dap_fail(err, "launch: the program '%s' is not one kdive can run (kdive dap's "
 				"stderr says why)", d->sc.program);
+	}
 	cli_session_image(&d->im, d->k, &img);
 	img.user = d->user.name ? &d->user : NULL;
 	b.guest.timeout_s = DAP_SESSION_S;
@@ -371,9 +407,12 @@ static int dap_launch(struct dap *d, const struct json_value *args, struct json 
 			 si.rundir ? ")" : "");
 		end_guest(d, 0);
 		strbuf_release(&why);
+		free(scn_dir);
 		return -1;
 	}
 	strbuf_release(&why);
+	map_sources(d, scn_dir);
+	free(scn_dir);
 	/* The console from here on goes to the editor: the program's output. */
 	session_describe(&d->s, &si);
 	off_t size = 0;

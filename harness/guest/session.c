@@ -413,13 +413,15 @@ int session_poll_stop(struct session *s, struct session_stop *st)
 			s->target_gone = 1;
 		return 1;
 	}
+	/* Reaped first: QEMU that just powered off is then seen as off, not gone. */
+	int alive = qemu_alive(&s->qemu);
 	if (session_guest_off(s)) {
 		session_stop_release(st);
 		st->reason = xstrdup("exited-normally");
 		s->target_gone = 1;
 		return 1;
 	}
-	return s->gdb.dead || !qemu_alive(&s->qemu) ? error("gdb or QEMU is gone") : 0;
+	return s->gdb.dead || !alive ? error("gdb or QEMU is gone") : 0;
 }
 
 int session_interrupt(struct session *s)

@@ -339,6 +339,12 @@ int session_step(struct session *s, enum session_step_kind how);
  */
 int session_locate(struct session *s, const char *location, uint64_t *addr, char **file,
 		   int *line, struct strbuf *why);
+/*
+ * Sources under from (the directory a program's DWARF names: /kdive/progs, /kdive/user)
+ * are found under to (where they are on this machine): gdb's file names and source
+ * breakpoints use the host's paths (set substitute-path). 0, or -1 reported.
+ */
+int session_source_map(struct session *s, const char *from, const char *to);
 /* Let breakpoint bkpt pass its next count hits (gdb's ignore count). 0, or -1 reported. */
 int session_ignore(struct session *s, int bkpt, int count);
 

@@ -208,3 +208,21 @@ out:
 	free(name);
 	return ret;
 }
+
+int session_source_map(struct session *s, const char *from, const char *to)
+{
+	struct strbuf cmd = STRBUF_INIT, why = STRBUF_INIT;
+	strbuf_addstr(&cmd, "set substitute-path ");
+	int r = quote_gdb_arg(&cmd, from, &why);
+	if (!r) {
+		strbuf_addch(&cmd, ' ');
+		r = quote_gdb_arg(&cmd, to, &why);
+	}
+	if (r < 0)
+		error("gdb cannot be given the source directory: %s", why.buf);
+	else
+		r = session_console(s, "%s", cmd.buf);
+	strbuf_release(&cmd);
+	strbuf_release(&why);
+	return r;
+}

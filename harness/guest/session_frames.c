@@ -106,6 +106,10 @@ static const char *const unwind_fields[] = { "ip", "sp", "bp", "bx", "r12", "r13
 static int assign_unwind_regs(struct session *s, const uint64_t *values)
 {
 	struct strbuf expr = STRBUF_INIT, why = STRBUF_INIT;
+	/* In an outer frame, $rip is that frame's: its saved return address in memory.
+	 * The CPU's registers are frame 0's. */
+	if (gdb_run(&s->gdb, NULL, "-stack-select-frame 0") < 0)
+		return -1;
 	for (size_t i = 0; i < NUNWIND; i++)
 		strbuf_addf(&expr, "%s$%s = 0x%llx", i ? ", " : "", unwind_regs[i],
 			    (unsigned long long)values[i]);
