@@ -96,7 +96,7 @@ void dap_event(struct dap *d, const char *event, const char *body)
 	strbuf_release(&out);
 }
 
-/* The response to request seq (0 when it had none) of command (NULL: ""), with body
+/* The response to request seq of command (NULL: ""), with body
  * (an object's text, or NULL), or failed with message. */
 static void respond(struct dap *d, int64_t seq, const char *command, const char *body,
 		    const char *message)
@@ -107,10 +107,20 @@ static void respond(struct dap *d, int64_t seq, const char *command, const char 
 	json_int(&j, "request_seq", seq);
 	json_bool(&j, "success", message == NULL);
 	json_str(&j, "command", command ? command : "");
-	if (message)
+	if (message) {
+		/* ErrorResponse: the message, and again as the body's Message for editors that
+		 * show that one (its id names kdive's one kind of failure). */
 		json_str(&j, "message", message);
-	if (body)
+		json_open(&j, "body", '{');
+		json_open(&j, "error", '{');
+		json_int(&j, "id", 1);
+		json_str(&j, "format", message);
+		json_bool(&j, "showUser", 1);
+		json_close(&j);
+		json_close(&j);
+	} else if (body) {
 		json_raw(&j, "body", body);
+	}
 	json_finish(&j);
 	send_body(d, &out);
 	strbuf_release(&out);
@@ -857,13 +867,17 @@ static void dap_message(struct dap *d, const char *text, size_t len)
 	struct json_error jerr;
 	struct json_value *m = json_parse(text, len, &jerr);
 	struct strbuf err = STRBUF_INIT, body = STRBUF_INIT, said = STRBUF_INIT;
-	int64_t seq = 0;
+	/* A message without a seq of its own is answered as the one the editor would have
+	 * numbered next (DAP's request_seq is 1 or more, and editors count up by one). */
+	int64_t seq = d->last_seq + 1;
 	const char *command = NULL, *type = NULL;
 	if (!m) {
 		strbuf_addf(&err, "not JSON: %s (column %zu)", jerr.message, jerr.column);
 		goto answer;
 	}
-	json_value_int(json_value_find(m, "seq"), &seq);
+	if (json_value_int(json_value_find(m, "seq"), &seq) < 0 || seq < 1)
+		seq = d->last_seq + 1;
+	d->last_seq = seq;
 	command = json_value_str(json_value_find(m, "command"), NULL);
 	type = json_value_str(json_value_find(m, "type"), NULL);
 	if (!json_value_is(m, JSON_OBJECT)) {
@@ -871,7 +885,7 @@ static void dap_message(struct dap *d, const char *text, size_t len)
 	} else if (type && !strcmp(type, "response")) {
 		goto out; /* kdive sends no reverse requests: nothing to match */
 	} else if (!type || strcmp(type, "request") || !command ||
-		   json_value_int(json_value_find(m, "seq"), &seq) < 0) {
+		   !json_value_is(json_value_find(m, "seq"), JSON_NUMBER)) {
 		strbuf_addstr(&err, "a request is {\"seq\": N, \"type\": \"request\", \"command\": "
 			      "NAME, \"arguments\": {...}}");
 	} else if (!find_req(command)) {
@@ -931,7 +945,7 @@ static void dap_feed(struct dap *d, const char *buf, size_t len)
 	while (!d->quit && (r = dap_wire_next(&d->wire, &body, &why)) != 0) {
 		if (r < 0) {
 			char *m = xstrfmt("bad message header: %s", why.buf);
-			respond(d, 0, NULL, NULL, m);
+			respond(d, ++d->last_seq, NULL, NULL, m);
 			free(m);
 		} else {
 			dap_message(d, body.buf, body.len);

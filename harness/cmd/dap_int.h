@@ -38,6 +38,7 @@ struct dap_ref {
 struct dap {
 	struct dap_wire wire;     /* requests as they arrive */
 	int64_t seq;              /* the seq of the last message sent */
+	int64_t last_seq;         /* the seq of the last message received (or taken as its) */
 	int out_fd;               /* where messages go (stdout) */
 	int initialized;          /* initialize was answered */
 	int launched;             /* s is live */
