@@ -3,7 +3,8 @@
 #   make            build the controller, $(O)/kdive
 #   make run        install what running needs, build kernel + initramfs, run the fork scenario
 #   make test       install what the tests need too, unit tests + integration tests (real kernel)
-#   make test-tools the tests' own tools from npm (the MCP SDK), into the cache
+#   make test-tools the tests' own tools from npm (the MCP SDK, DAP's test support), into
+#                   the cache
 #   make test-faults  the fault suite alone (make test runs it too)
 #   make test-distro  opt-in: Debian's own 6.1 kernel (downloaded once) passes fork.scn
 #   make test-pipeline  opt-in: the CI templates in ci/ run here (gitlab-ci-local)
@@ -107,11 +108,13 @@ run: deps
 	$(Q)$(KDIVE) run -v scenarios/fork.scn
 
 # The tests' tools that are no Debian package: the official MCP SDK, which drives kdive
-# serve in t_mcp_sdk_drives_a_fork_session, installed by npm (a test dependency, like
-# tmux) into the cache at a pinned version, once (tests/tools/install-mcp-sdk). Never
-# for make run.
+# serve in t_mcp_sdk_drives_a_fork_session, and Microsoft's DAP test support (its
+# DebugClient), which drives kdive dap in t_dap_debug_client_drives_fork, each installed
+# by npm (a test dependency, like tmux) into the cache at a pinned version, once
+# (tests/tools/install-mcp-sdk, tests/tools/install-dap-testsupport). Never for make run.
 test-tools: test-deps
 	$(Q)tests/tools/install-mcp-sdk >/dev/null
+	$(Q)tests/tools/install-dap-testsupport >/dev/null
 
 # The test driver's self-test (a failing check fails its test; time, process and file
 # limits hold), unit tests, then integration tests against the real kernel, QEMU and

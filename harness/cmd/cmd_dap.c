@@ -1022,10 +1022,11 @@ const struct cli_command cli_cmd_dap = {
 	"struct pt_regs; scopes: arguments, locals, pt_regs (with the syscall's name),\n"
 	"registers. The REPL evaluates gdb expressions; \"-exec CMD\" runs a gdb command.\n"
 	"The guest console arrives as output. attach is not supported yet.\n"
-	"Editors: editors/ in the source (VS Code, nvim-dap, dape); the README's \"In your\n"
-	"editor\". Try it by hand (initialize, then the adapter waits for more):\n"
-	"  printf 'Content-Length: 60\\r\\n\\r\\n{\"seq\":1,\"type\":\"request\",\"command\":\"initialize\"}'"
-	" | kdive dap\n",
+	"Editors: editors/ in the source tree (VS Code's extension folder, nvim-dap, dape)\n"
+	"and the README's \"In your editor\": the path from make run to a breakpoint in\n"
+	"kernel_clone. Every message is framed by a Content-Length header; a malformed one\n"
+	"gets an error response and the session goes on. EOF, a signal, disconnect or\n"
+	"terminate shut the guest down.\n",
 	.opts = (const struct cli_opt[]){
 		CLI_OPT_VERBOSE,
 		CLI_OPT_END,
