@@ -13,7 +13,6 @@
  */
 #define _GNU_SOURCE
 #include "dap_int.h"
-#include "initramfs.h"
 #include "obs.h"
 #include "proc.h"
 #include "run.h"
@@ -31,7 +30,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DAP_SESSION_S (365 * 24 * 3600) /* a guest lives until the editor ends it */
 #define DAP_INTERRUPT_AGAIN_MS 3000     /* a pause whose stop did not come: SIGINT again */
 
 int dap_fail(struct strbuf *err, const char *fmt, ...)
@@ -161,24 +159,14 @@ static void forward_console(struct dap *d)
 
 /* ---- the guest ---- */
 
-static void free_bps(struct dap *d)
-{
-	for (size_t i = 0; i < d->nbps; i++)
-		free(d->bps[i].source);
-	free(d->bps);
-	d->bps = NULL;
-	d->nbps = 0;
-}
-
-/* Shut the guest down; a failed one keeps its run directory (named on stderr). */
-static void end_guest(struct dap *d, int ok)
+void dap_end_guest(struct dap *d, int ok)
 {
 	dap_stop_forget(d);
 	if (d->launched)
 		session_end(&d->s, ok);
 	d->launched = 0;
 	d->running = 0;
-	free_bps(d);
+	dap_bps_free(d);
 	d->syscall_bp = -1;
 }
 
@@ -196,7 +184,7 @@ static void guest_exited(struct dap *d)
 	session_describe(&d->s, &si);
 	snprintf(body, sizeof(body), "{\"exitCode\":%d}", si.program_status);
 	dap_event(d, "exited", body);
-	end_guest(d, 1);
+	dap_end_guest(d, 1);
 	dap_event(d, "terminated", NULL);
 }
 
@@ -252,13 +240,13 @@ static void poll_guest(struct dap *d)
 			d->interrupted = now;
 			if (session_interrupt(&d->s) < 0) {
 				output(d, "important", "kdive: the guest could not be paused\n", 38);
-				end_guest(d, 0);
+				dap_end_guest(d, 0);
 				dap_event(d, "terminated", NULL);
 			}
 		}
 	} else if (r < 0) {
 		output(d, "important", "kdive: gdb or QEMU is gone\n", 27);
-		end_guest(d, 0);
+		dap_end_guest(d, 0);
 		dap_event(d, "terminated", NULL);
 	} else if (st.reason && !strncmp(st.reason, "exited", 6)) {
 		d->running = 0;
@@ -267,182 +255,6 @@ static void poll_guest(struct dap *d)
 		stopped(d, &st);
 	}
 	session_stop_release(&st);
-}
-
-/* ---- launch ---- */
-
-/* args' string member key, or NULL; -1 with err when it is there but no string. */
-static int str_arg(const struct json_value *args, const char *key, const char **out,
-		   struct strbuf *err)
-{
-	const struct json_value *v = json_value_find(args, key);
-	size_t len;
-	*out = json_value_str(v, &len);
-	if (v && (!*out || strlen(*out) != len))
-		return dap_fail(err, "launch: '%s' must be a string without NUL", key);
-	return 0;
-}
-
-/* A boolean member: 0 or 1 (absent: 0); -1 with err when it is no boolean. */
-static int bool_arg(const struct json_value *args, const char *key, struct strbuf *err)
-{
-	const struct json_value *v = json_value_find(args, key);
-	if (!v)
-		return 0;
-	if (!json_value_is(v, JSON_BOOL))
-		return dap_fail(err, "launch: '%s' must be true or false", key);
-	return json_value_bool(v);
-}
-
-/* launch's arguments into the boot options of run and a scenario (d->sc). 0 or -1. */
-static int launch_options(struct dap *d, const struct json_value *args, struct cli_boot_opts *b,
-			  struct strbuf *err)
-{
-	const char *scn, *prog, *kernel, *vml, *append;
-	const struct json_value *pargs = json_value_find(args, "args");
-	const struct json_value *smp = json_value_find(args, "smp");
-	int64_t cpus = 0;
-	int kaslr, nosnap;
-	if (str_arg(args, "scenario", &scn, err) || str_arg(args, "program", &prog, err) ||
-	    str_arg(args, "kernel", &kernel, err) || str_arg(args, "vmlinux", &vml, err) ||
-	    str_arg(args, "append", &append, err) || (kaslr = bool_arg(args, "kaslr", err)) < 0 ||
-	    (nosnap = bool_arg(args, "noSnapshot", err)) < 0 ||
-	    (d->stop_on_entry = bool_arg(args, "stopOnEntry", err)) < 0 ||
-	    (d->any_task = bool_arg(args, "anyTask", err)) < 0)
-		return -1;
-	if (smp && (json_value_int(smp, &cpus) < 0 || cpus < 1 || cpus > 8))
-		return dap_fail(err, "launch: 'smp' is a number of CPUs, 1 to 8");
-	if (pargs && !json_value_is(pargs, JSON_ARRAY))
-		return dap_fail(err, "launch: 'args' must be an array of strings");
-	memset(b, 0, sizeof(*b));
-	if (kernel)
-		b->kernels[b->nkernels++] = kernel;
-	if (vml)
-		b->vmlinux[b->nvmlinux++] = vml;
-	b->guest.kaslr = kaslr;
-	b->guest.cpus = (int)cpus;
-	b->guest.append = append;
-	b->guest.keep = bool_arg(args, "keep", err) == 1;
-	b->no_snapshot = nosnap || (getenv("KDIVE_NO_SNAPSHOT") && *getenv("KDIVE_NO_SNAPSHOT"));
-	if (scn) {
-		if (cli_load_scenario(scn, &d->sc, NULL))
-			return dap_fail(err, "launch: the scenario '%s' did not load (why: kdive dap's "
-					"stderr)", scn);
-	} else {
-		d->sc.program = xstrdup(prog ? prog : "fork");
-		d->sc.file = xstrdup("launch");
-		d->sc.name = xstrdup(d->sc.program);
-	}
-	if (prog && scn) {
-		free(d->sc.program);
-		d->sc.program = xstrdup(prog);
-	}
-	if (pargs)
-		strvec_clear(&d->sc.args);
-	for (size_t i = 0; i < json_value_count(pargs); i++) {
-		size_t len;
-		const char *v = json_value_str(json_value_at(pargs, i), &len);
-		if (!v || strlen(v) != len)
-			return dap_fail(err, "launch: 'args' must be an array of strings without NUL");
-		strvec_push(&d->sc.args, v);
-	}
-	/* A path is the user's program, built like run's --program. */
-	b->program = strchr(d->sc.program, '/') ? d->sc.program : NULL;
-	return 0;
-}
-
-/*
- * The program's sources where the editor has them: gdb reads the DWARF's directory
- * (INITRAMFS_PROG_DIR, USERPROG_DIR) as the host's, so frames name files the editor
- * opens and source breakpoints are given in the editor's paths. A program's own
- * sources are in its directory (relative to the scenario's, or kdive's). Reported
- * when it fails: the frames then name the guest's paths.
- */
-static void map_sources(struct dap *d, const char *scn_dir)
-{
-	char real[PATH_MAX];
-	if (!d->user.name) {
-		char *progs = xstrfmt("%s/initramfs/progs", cli_datadir());
-		session_source_map(&d->s, INITRAMFS_PROG_DIR, progs);
-		free(progs);
-		return;
-	}
-	char *path = d->sc.program[0] == '/' || !scn_dir ? xstrdup(d->sc.program)
-							  : xstrfmt("%s/%s", scn_dir, d->sc.program);
-	if (realpath(path, real)) {
-		char *slash = strrchr(real, '/');
-		*(slash == real ? slash + 1 : slash) = 0;
-		session_source_map(&d->s, USERPROG_DIR, real);
-	}
-	free(path);
-}
-
-static int dap_launch(struct dap *d, const struct json_value *args, struct json *body,
-		      struct strbuf *err)
-{
-	struct cli_boot_opts b;
-	struct session_image img;
-	struct session_info si;
-	struct strbuf why = STRBUF_INIT;
-	(void)body;
-	if (d->launched || d->im.kernels)
-		return dap_fail(err, "launch: a guest was launched already (one per adapter)");
-	if (launch_options(d, args, &b, err) < 0)
-		return -1;
-	/* A scenario's program path starts at the scenario's directory. */
-	const char *scn = json_value_str(json_value_find(args, "scenario"), NULL);
-	char *scn_dir = scn && strchr(scn, '/') ? xstrndup(scn, (size_t)(strrchr(scn, '/') - scn))
-						 : NULL;
-	/* Progress goes to stderr; stdout is the protocol's. */
-	if (cli_resolve_images(&d->im, &b, 1)) {
-		free(scn_dir);
-		return dap_fail(err, "launch: the kernel or the initramfs could not be built (kdive "
-				"dap's stderr says why)");
-	}
-	d->k = &d->im.kernels[0];
-	if (cli_check_names(&d->sc, &d->im, &d->user)) {
-		free(scn_dir);
-		return dap_fail(err, "launch: the program '%s' is not one kdive can run (kdive dap's "
-				"stderr says why)", d->sc.program);
-	}
-	cli_session_image(&d->im, d->k, &img);
-	img.user = d->user.name ? &d->user : NULL;
-	b.guest.timeout_s = DAP_SESSION_S;
-	const char *program = d->user.name ? d->user.name : d->sc.program;
-	d->launched = 1;
-	if (session_open(&d->s, &img, &b.guest, program, &d->sc.args, &why) < 0) {
-		session_describe(&d->s, &si);
-		dap_fail(err, "the guest did not start: %s%s%s%s", why.buf,
-			 si.rundir ? " (run directory kept: " : "", si.rundir ? si.rundir : "",
-			 si.rundir ? ")" : "");
-		end_guest(d, 0);
-		strbuf_release(&why);
-		free(scn_dir);
-		return -1;
-	}
-	strbuf_release(&why);
-	map_sources(d, scn_dir);
-	free(scn_dir);
-	/* The console from here on goes to the editor: the program's output. */
-	session_describe(&d->s, &si);
-	off_t size = 0;
-	int fd = si.console ? open(si.console, O_RDONLY | O_CLOEXEC) : -1;
-	if (fd >= 0) {
-		size = lseek(fd, 0, SEEK_END);
-		close(fd);
-	}
-	d->console_off = size > 0 ? size : 0;
-	return 0;
-}
-
-static int dap_attach(struct dap *d, const struct json_value *args, struct json *body,
-		      struct strbuf *err)
-{
-	(void)d;
-	(void)args;
-	(void)body;
-	return dap_fail(err, "attach is not supported yet: launch restores the warm guest in "
-			"about as long (kdive dap --help)");
 }
 
 static int dap_configuration_done(struct dap *d, const struct json_value *args, struct json *body,
@@ -459,219 +271,6 @@ static int dap_configuration_done(struct dap *d, const struct json_value *args, 
 		return dap_fail(err, "gdb did not let the guest run");
 	d->running = 1;
 	d->resumed = now_ms();
-	return 0;
-}
-
-/* ---- breakpoints ---- */
-
-/* A DAP hitCondition as gdb's ignore count: "N", ">= N" (stop from the Nth hit on) or
- * "> N". The count, or -1 when kdive cannot honour it. */
-static int ignore_count(const char *hit)
-{
-	char *end;
-	int gt = 0;
-	while (*hit == ' ')
-		hit++;
-	if (!strncmp(hit, ">=", 2))
-		hit += 2;
-	else if (*hit == '>' && (gt = 1))
-		hit++;
-	while (*hit == ' ')
-		hit++;
-	long n = strtol(hit, &end, 10);
-	while (*end == ' ')
-		end++;
-	if (end == hit || *end || n < (gt ? 0 : 1) || n > 1000000)
-		return -1;
-	return (int)(gt ? n : n - 1);
-}
-
-/* Delete the breakpoints of source (NULL: the function breakpoints). */
-static void delete_bps(struct dap *d, const char *source)
-{
-	size_t k = 0;
-	for (size_t i = 0; i < d->nbps; i++) {
-		struct dap_bp *bp = &d->bps[i];
-		if (source ? bp->source && !strcmp(bp->source, source) : !bp->source) {
-			session_delete(&d->s, bp->gdb);
-			free(bp->source);
-		} else {
-			d->bps[k++] = *bp;
-		}
-	}
-	d->nbps = k;
-}
-
-/*
- * One breakpoint at location (with a condition and a hit condition, each may be NULL),
- * written as a DAP Breakpoint into j: verified with gdb's number, file and line, or
- * not verified with the reason. User-space locations (below the kernel's half) get a
- * hardware breakpoint, as a scenario's user stops do; every breakpoint is limited to
- * the program's task, but a kernel one with launch's anyTask.
- */
-static void set_bp(struct dap *d, struct json *j, const char *location, const char *cond,
-		   const char *hit, const char *source)
-{
-	struct strbuf why = STRBUF_INIT;
-	uint64_t addr = 0;
-	char *file = NULL;
-	int line = 0, n = -1, ignore = hit && *hit ? ignore_count(hit) : 0;
-	if (ignore < 0)
-		strbuf_addf(&why, "hit condition '%s': kdive takes N, >= N or > N", hit);
-	else if (cond && !*cond)
-		cond = NULL;
-	if (!why.len && session_locate(&d->s, location, &addr, &file, &line, &why) == 0) {
-		int user = addr < 0xffff800000000000ull;
-		if (!user && d->any_task && cond)
-			strbuf_addstr(&why, "a condition with anyTask: not supported");
-		else if (!user && d->any_task)
-			n = session_break_any(&d->s, 0, location);
-		else
-			n = session_break(&d->s, user, location, -1, cond, &why);
-		if (n >= 0 && ignore > 0 && session_ignore(&d->s, n, ignore) < 0)
-			strbuf_addstr(&why, "gdb did not take the hit count");
-	}
-	json_open(j, NULL, '{');
-	json_bool(j, "verified", n >= 0 && !why.len);
-	if (n >= 0) {
-		json_int(j, "id", n);
-		d->bps = xrealloc(d->bps, (d->nbps + 1) * sizeof(*d->bps));
-		d->bps[d->nbps++] = (struct dap_bp){ source ? xstrdup(source) : NULL, n };
-	}
-	if (why.len)
-		json_str(j, "message", why.buf);
-	if (file && n >= 0) {
-		const char *base = strrchr(file, '/');
-		json_open(j, "source", '{');
-		json_str(j, "name", base ? base + 1 : file);
-		json_str(j, "path", file);
-		json_close(j);
-		json_int(j, "line", line);
-	}
-	if (n >= 0) {
-		char *a = xstrfmt("0x%llx", (unsigned long long)addr);
-		json_str(j, "instructionReference", a);
-		free(a);
-	}
-	json_close(j);
-	free(file);
-	strbuf_release(&why);
-}
-
-/* A breakpoint's optional string member, or -1 with err. */
-static int bp_str(const struct json_value *bp, const char *key, const char **out,
-		  struct strbuf *err)
-{
-	const struct json_value *v = json_value_find(bp, key);
-	size_t len;
-	*out = json_value_str(v, &len);
-	if (v && (!*out || strlen(*out) != len))
-		return dap_fail(err, "'%s' must be a string without NUL", key);
-	return 0;
-}
-
-static int dap_set_breakpoints(struct dap *d, const struct json_value *args, struct json *body,
-			       struct strbuf *err)
-{
-	const char *path = json_value_str(json_value_find(json_value_find(args, "source"), "path"),
-					  NULL);
-	const struct json_value *bps = json_value_find(args, "breakpoints");
-	if (!path)
-		return dap_fail(err, "setBreakpoints needs 'source' with a 'path'");
-	if (bps && !json_value_is(bps, JSON_ARRAY))
-		return dap_fail(err, "setBreakpoints: 'breakpoints' must be an array");
-	for (size_t i = 0; i < json_value_count(bps); i++) {
-		const char *c, *h;
-		int64_t line;
-		const struct json_value *bp = json_value_at(bps, i);
-		if (json_value_int(json_value_find(bp, "line"), &line) < 0 || line < 1 ||
-		    bp_str(bp, "condition", &c, err) < 0 || bp_str(bp, "hitCondition", &h, err) < 0)
-			return err->len ? -1 : dap_fail(err, "setBreakpoints: each breakpoint needs "
-							"'line', a number from 1");
-	}
-	delete_bps(d, path);
-	json_open(body, "breakpoints", '[');
-	for (size_t i = 0; i < json_value_count(bps); i++) {
-		const struct json_value *bp = json_value_at(bps, i);
-		const char *c, *h;
-		int64_t line;
-		json_value_int(json_value_find(bp, "line"), &line);
-		bp_str(bp, "condition", &c, err);
-		bp_str(bp, "hitCondition", &h, err);
-		char *loc = xstrfmt("%s:%lld", path, (long long)line);
-		set_bp(d, body, loc, c, h, path);
-		free(loc);
-	}
-	json_close(body);
-	return 0;
-}
-
-static int dap_set_function_breakpoints(struct dap *d, const struct json_value *args,
-					struct json *body, struct strbuf *err)
-{
-	const struct json_value *bps = json_value_find(args, "breakpoints");
-	if (!json_value_is(bps, JSON_ARRAY))
-		return dap_fail(err, "setFunctionBreakpoints needs 'breakpoints', an array");
-	for (size_t i = 0; i < json_value_count(bps); i++) {
-		const char *name, *c, *h;
-		const struct json_value *bp = json_value_at(bps, i);
-		if (bp_str(bp, "name", &name, err) < 0 || bp_str(bp, "condition", &c, err) < 0 ||
-		    bp_str(bp, "hitCondition", &h, err) < 0)
-			return -1;
-		if (!name || !*name)
-			return dap_fail(err, "setFunctionBreakpoints: each breakpoint needs 'name'");
-	}
-	delete_bps(d, NULL);
-	json_open(body, "breakpoints", '[');
-	for (size_t i = 0; i < json_value_count(bps); i++) {
-		const char *name, *c, *h;
-		const struct json_value *bp = json_value_at(bps, i);
-		bp_str(bp, "name", &name, err);
-		bp_str(bp, "condition", &c, err);
-		bp_str(bp, "hitCondition", &h, err);
-		set_bp(d, body, name, c, h, NULL);
-	}
-	json_close(body);
-	return 0;
-}
-
-/* The exception filter: every system call of the program, at do_syscall_64. */
-#define DAP_SYSCALL_FILTER "syscall"
-#define DAP_SYSCALL_ENTRY "do_syscall_64"
-
-static int dap_set_exception_breakpoints(struct dap *d, const struct json_value *args,
-					 struct json *body, struct strbuf *err)
-{
-	const struct json_value *f = json_value_find(args, "filters");
-	struct strbuf why = STRBUF_INIT;
-	int want = 0;
-	if (!json_value_is(f, JSON_ARRAY))
-		return dap_fail(err, "setExceptionBreakpoints needs 'filters', an array");
-	for (size_t i = 0; i < json_value_count(f); i++) {
-		const char *name = json_value_str(json_value_at(f, i), NULL);
-		if (!name || strcmp(name, DAP_SYSCALL_FILTER))
-			return dap_fail(err, "no exception filter '%s' (kdive has \"%s\")",
-					name ? name : "(not a string)", DAP_SYSCALL_FILTER);
-		want = 1;
-	}
-	if (d->syscall_bp >= 0 && !want) {
-		session_delete(&d->s, d->syscall_bp);
-		d->syscall_bp = -1;
-	} else if (d->syscall_bp < 0 && want) {
-		d->syscall_bp = session_break(&d->s, 0, DAP_SYSCALL_ENTRY, -1, NULL, &why);
-	}
-	json_open(body, "breakpoints", '[');
-	if (want) {
-		json_open(body, NULL, '{');
-		json_bool(body, "verified", d->syscall_bp >= 0);
-		if (d->syscall_bp >= 0)
-			json_int(body, "id", d->syscall_bp);
-		else
-			json_str(body, "message", why.buf);
-		json_close(body);
-	}
-	json_close(body);
-	strbuf_release(&why);
 	return 0;
 }
 
@@ -743,7 +342,7 @@ static int dap_disconnect(struct dap *d, const struct json_value *args, struct j
 	(void)args;
 	(void)body;
 	(void)err;
-	end_guest(d, 1);
+	dap_end_guest(d, 1);
 	d->quit = 1;
 	return 0;
 }
@@ -755,7 +354,7 @@ static int dap_terminate(struct dap *d, const struct json_value *args, struct js
 	(void)body;
 	(void)err;
 	int was = d->launched;
-	end_guest(d, 1);
+	dap_end_guest(d, 1);
 	if (was)
 		d->terminated_pending = 1;
 	return 0;
@@ -993,7 +592,7 @@ static int cmd_dap(int argc, char **argv)
 	d.syscall_bp = -1;
 	diag_set_sink(dap_capture_diag, NULL, a.verbose ? DIAG_DEBUG : DIAG_WARNING);
 	dap_loop(&d);
-	end_guest(&d, 1);
+	dap_end_guest(&d, 1);
 	scenario_release(&d.sc);
 	userprog_release(&d.user);
 	if (d.im.kernels)

@@ -1,8 +1,8 @@
 /*
  * dap_int: what kdive dap's parts share and nothing else may use: the adapter's state,
- * the messages it sends, and the requests of dap_inspect.c (what a stop shows: frames,
- * scopes, variables, evaluate, memory, disassembly). The process, the framing, the
- * launch and the run control are cmd_dap.c's. Depends on cli, session, json, dap_wire.
+ * the messages it sends, the requests of dap_break.c (breakpoints) and dap_inspect.c
+ * (what a stop shows: frames, scopes, variables, evaluate, memory, disassembly). The launch
+ * is dap_launch.c's; the process, the framing and the run control are cmd_dap.c's. Depends on cli, session, json, dap_wire.
  */
 #ifndef KDIVE_DAP_INT_H
 #define KDIVE_DAP_INT_H
@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #define DAP_THREAD 1          /* the one thread kdive shows: the program's task */
+#define DAP_SESSION_S (365 * 24 * 3600) /* a guest lives until the editor ends it */
 
 /* A breakpoint the editor set, as gdb has it. */
 struct dap_bp {
@@ -89,6 +90,26 @@ int dap_stop_view(struct dap *d);
 void dap_stop_forget(struct dap *d);
 /* Put back frame 0 of the kernel when a user frame was selected. */
 void dap_unselect(struct dap *d);
+
+/* The exception filter: every system call of the program, at do_syscall_64. */
+#define DAP_SYSCALL_FILTER "syscall"
+#define DAP_SYSCALL_ENTRY "do_syscall_64"
+
+/* Shut the guest down; a failed one keeps its run directory (named on stderr). */
+void dap_end_guest(struct dap *d, int ok);
+
+/* dap_launch.c: launch, and attach (refused). */
+int dap_launch(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err);
+int dap_attach(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err);
+
+/* dap_break.c: the breakpoints' requests, and forgetting them (their guest ended). */
+int dap_set_breakpoints(struct dap *d, const struct json_value *args, struct json *body,
+			struct strbuf *err);
+int dap_set_function_breakpoints(struct dap *d, const struct json_value *args, struct json *body,
+				 struct strbuf *err);
+int dap_set_exception_breakpoints(struct dap *d, const struct json_value *args,
+				  struct json *body, struct strbuf *err);
+void dap_bps_free(struct dap *d);
 
 /* dap_inspect.c's requests. */
 int dap_threads(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err);
