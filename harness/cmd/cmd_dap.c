@@ -41,6 +41,17 @@ int dap_fail(struct strbuf *err, const char *fmt, ...)
 	return -1;
 }
 
+int dap_str_arg(const struct json_value *obj, const char *key, const char **out,
+		struct strbuf *err)
+{
+	const struct json_value *v = json_value_find(obj, key);
+	size_t len;
+	*out = json_value_str(v, &len);
+	if (v && (!*out || strlen(*out) != len))
+		return dap_fail(err, "'%s' must be a string without NUL", key);
+	return 0;
+}
+
 /* Errors the library reported (error()) go into the failing response too. */
 static struct strbuf *dap_diag_capture;
 static void dap_capture_diag(enum diag_level level, const char *msg, void *ctx)
@@ -167,6 +178,8 @@ void dap_end_guest(struct dap *d, int ok)
 	d->launched = 0;
 	d->running = 0;
 	dap_bps_free(d);
+	free(d->threads);
+	d->threads = NULL;
 	d->syscall_bp = -1;
 }
 
@@ -206,7 +219,8 @@ static void stopped(struct dap *d, const struct session_stop *st)
 	json_str(&j, "reason", reason);
 	if (exc)
 		json_str(&j, "description", "a system call of the program");
-	json_int(&j, "threadId", DAP_THREAD);
+	d->thread = st->thread > 0 ? st->thread : DAP_THREAD;
+	json_int(&j, "threadId", d->thread);
 	json_bool(&j, "allThreadsStopped", 1);
 	if (bkpt && !exc) {
 		json_open(&j, "hitBreakpointIds", '[');
@@ -217,6 +231,7 @@ static void stopped(struct dap *d, const struct session_stop *st)
 	d->running = d->stepping = d->pausing = 0;
 	d->interrupted = 0;
 	dap_stop_forget(d);
+	d->view_thread = d->thread; /* gdb selected the thread that stopped */
 	forward_console(d);
 	dap_event(d, "stopped", b.buf);
 	strbuf_release(&b);
@@ -279,6 +294,10 @@ static int dap_configuration_done(struct dap *d, const struct json_value *args, 
 static int let_run(struct dap *d, int step, enum session_step_kind how, struct strbuf *err)
 {
 	dap_unselect(d);
+	/* gdb steps (and, all-stop, resumes from) the selected thread: the stop's. */
+	if (d->view_thread != d->thread && session_select_thread(&d->s, d->thread) < 0)
+		return dap_fail(err, "cannot select thread %d", d->thread);
+	d->view_thread = d->thread;
 	int r = step ? session_step(&d->s, how) : session_resume(&d->s);
 	if (r < 0)
 		return dap_fail(err, "gdb did not let the guest run");
@@ -517,9 +536,11 @@ answer:
 	if (!err.len && command && !strcmp(command, "launch"))
 		dap_event(d, "initialized", NULL);
 	if (d->entry_pending) {
+		char *ev = xstrfmt("{\"reason\":\"entry\",\"description\":\"the program's main\","
+				   "\"threadId\":%d,\"allThreadsStopped\":true}", d->thread);
 		d->entry_pending = 0;
-		dap_event(d, "stopped", "{\"reason\":\"entry\",\"description\":\"the program's main\","
-			  "\"threadId\":1,\"allThreadsStopped\":true}");
+		dap_event(d, "stopped", ev);
+		free(ev);
 	}
 	if (d->terminated_pending) {
 		d->terminated_pending = 0;

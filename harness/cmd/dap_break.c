@@ -115,18 +115,6 @@ static void set_bp(struct dap *d, struct json *j, const char *location, const ch
 	strbuf_release(&why);
 }
 
-/* A breakpoint's optional string member, or -1 with err. */
-static int bp_str(const struct json_value *bp, const char *key, const char **out,
-		  struct strbuf *err)
-{
-	const struct json_value *v = json_value_find(bp, key);
-	size_t len;
-	*out = json_value_str(v, &len);
-	if (v && (!*out || strlen(*out) != len))
-		return dap_fail(err, "'%s' must be a string without NUL", key);
-	return 0;
-}
-
 int dap_set_breakpoints(struct dap *d, const struct json_value *args, struct json *body,
 			       struct strbuf *err)
 {
@@ -142,7 +130,7 @@ int dap_set_breakpoints(struct dap *d, const struct json_value *args, struct jso
 		int64_t line;
 		const struct json_value *bp = json_value_at(bps, i);
 		if (json_value_int(json_value_find(bp, "line"), &line) < 0 || line < 1 ||
-		    bp_str(bp, "condition", &c, err) < 0 || bp_str(bp, "hitCondition", &h, err) < 0)
+		    dap_str_arg(bp, "condition", &c, err) < 0 || dap_str_arg(bp, "hitCondition", &h, err) < 0)
 			return err->len ? -1 : dap_fail(err, "setBreakpoints: each breakpoint needs "
 							"'line', a number from 1");
 	}
@@ -153,8 +141,8 @@ int dap_set_breakpoints(struct dap *d, const struct json_value *args, struct jso
 		const char *c, *h;
 		int64_t line;
 		json_value_int(json_value_find(bp, "line"), &line);
-		bp_str(bp, "condition", &c, err);
-		bp_str(bp, "hitCondition", &h, err);
+		dap_str_arg(bp, "condition", &c, err);
+		dap_str_arg(bp, "hitCondition", &h, err);
 		char *loc = xstrfmt("%s:%lld", path, (long long)line);
 		set_bp(d, body, loc, c, h, path);
 		free(loc);
@@ -172,8 +160,8 @@ int dap_set_function_breakpoints(struct dap *d, const struct json_value *args,
 	for (size_t i = 0; i < json_value_count(bps); i++) {
 		const char *name, *c, *h;
 		const struct json_value *bp = json_value_at(bps, i);
-		if (bp_str(bp, "name", &name, err) < 0 || bp_str(bp, "condition", &c, err) < 0 ||
-		    bp_str(bp, "hitCondition", &h, err) < 0)
+		if (dap_str_arg(bp, "name", &name, err) < 0 || dap_str_arg(bp, "condition", &c, err) < 0 ||
+		    dap_str_arg(bp, "hitCondition", &h, err) < 0)
 			return -1;
 		if (!name || !*name)
 			return dap_fail(err, "setFunctionBreakpoints: each breakpoint needs 'name'");
@@ -183,9 +171,9 @@ int dap_set_function_breakpoints(struct dap *d, const struct json_value *args,
 	for (size_t i = 0; i < json_value_count(bps); i++) {
 		const char *name, *c, *h;
 		const struct json_value *bp = json_value_at(bps, i);
-		bp_str(bp, "name", &name, err);
-		bp_str(bp, "condition", &c, err);
-		bp_str(bp, "hitCondition", &h, err);
+		dap_str_arg(bp, "name", &name, err);
+		dap_str_arg(bp, "condition", &c, err);
+		dap_str_arg(bp, "hitCondition", &h, err);
 		set_bp(d, body, name, c, h, NULL);
 	}
 	json_close(body);

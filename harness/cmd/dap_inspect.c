@@ -13,16 +13,31 @@
 #include "usage.h"
 #include "wrapper.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* ---- the stop's view ---- */
 
-int dap_stop_view(struct dap *d)
+/* Drop the view (frames, pt_regs), keeping the references. */
+static void view_forget(struct dap *d)
 {
-	if (d->have_view)
+	obs_frames_free(d->kf, d->nk);
+	obs_frames_free(d->uf, d->nu);
+	d->kf = d->uf = NULL;
+	d->nk = d->nu = 0;
+	d->have_view = d->have_regs = 0;
+}
+
+int dap_stop_view(struct dap *d, int thread)
+{
+	if (d->have_view && d->view_thread == thread)
 		return 0;
 	dap_unselect(d);
+	view_forget(d);
+	if (thread != d->view_thread && session_select_thread(&d->s, thread) < 0)
+		return -1;
+	d->view_thread = thread;
 	if (session_frames(&d->s, &d->kf, &d->nk) < 0)
 		return -1;
 	/* At a kernel stop in a syscall: the user frames behind it, from pt_regs. A stop in
@@ -39,11 +54,7 @@ int dap_stop_view(struct dap *d)
 
 void dap_stop_forget(struct dap *d)
 {
-	obs_frames_free(d->kf, d->nk);
-	obs_frames_free(d->uf, d->nu);
-	d->kf = d->uf = NULL;
-	d->nk = d->nu = 0;
-	d->have_view = d->have_regs = 0;
+	view_forget(d);
 	for (size_t i = 0; i < d->nrefs; i++)
 		free(d->refs[i].expr);
 	free(d->refs);
@@ -60,12 +71,16 @@ void dap_unselect(struct dap *d)
 }
 
 /*
- * Frame ids: 1..nk the kernel's, nk+1 the label between kernel and user space (when
- * there are user frames), then the user frames. The frame of id: 0 with *user and
- * *index (gdb's frame number, in its stack), 1 for the label, -1 for none.
+ * Frame ids: thread * DAP_FRAME_IDS + k, k 1..nk the kernel's, nk+1 the label between
+ * kernel and user space (when there are user frames), then the user frames; the view
+ * of thread must be read. The frame of id: 0 with *user and *index (gdb's frame
+ * number, in its stack), 1 for the label, -1 for none.
  */
 static int frame_at(const struct dap *d, int64_t id, int *user, size_t *index)
 {
+	if (id / DAP_FRAME_IDS != d->view_thread)
+		return -1;
+	id %= DAP_FRAME_IDS;
 	if (id >= 1 && (size_t)id <= d->nk) {
 		*user = 0;
 		*index = (size_t)id - 1;
@@ -81,13 +96,23 @@ static int frame_at(const struct dap *d, int64_t id, int *user, size_t *index)
 	return -1;
 }
 
+/* The view of frame id's thread. 0, or -1 with err said. */
+static int view_of(struct dap *d, int64_t id, struct strbuf *err)
+{
+	if (id < DAP_FRAME_IDS || id / DAP_FRAME_IDS > INT32_MAX)
+		return dap_fail(err, "no frame %lld at this stop", (long long)id);
+	if (dap_stop_view(d, (int)(id / DAP_FRAME_IDS)) < 0)
+		return dap_fail(err, "cannot read the frames of thread %lld", (long long)(id / DAP_FRAME_IDS));
+	return 0;
+}
+
 /* Select frame id for what follows; 0, or -1 with err said. */
 static int select_frame(struct dap *d, int64_t id, struct strbuf *err)
 {
 	int user;
 	size_t index;
-	if (dap_stop_view(d) < 0)
-		return dap_fail(err, "cannot read the frames");
+	if (view_of(d, id, err) < 0)
+		return -1;
 	if (frame_at(d, id, &user, &index) != 0)
 		return dap_fail(err, "no frame %lld at this stop", (long long)id);
 	if (session_select_frame(&d->s, index, user ? d->regs : NULL) < 0)
@@ -105,18 +130,43 @@ static int new_ref(struct dap *d, enum dap_ref_kind kind, int frame, const char 
 
 /* ---- requests ---- */
 
+/*
+ * The guest's CPUs, each as a thread named for its current task: the program's task on
+ * the CPU that stopped, the other CPUs' tasks on SMP. While the guest runs, the last
+ * stop's list (DAP asks for threads at any time).
+ */
 int dap_threads(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err)
 {
+	struct session_thread *t = NULL;
+	size_t n = 0;
+	int cur;
 	(void)args;
-	(void)err;
-	json_open(body, "threads", '[');
-	if (d->launched) {
-		json_open(body, NULL, '{');
-		json_int(body, "id", DAP_THREAD);
-		json_str(body, "name", d->user.name ? d->user.name : d->sc.program);
-		json_close(body);
+	if (!d->launched || d->running) {
+		json_raw(body, "threads", d->launched && d->threads ? d->threads : "[]");
+		return 0;
 	}
-	json_close(body);
+	dap_unselect(d);
+	if (session_threads(&d->s, &t, &n, &cur) < 0)
+		return dap_fail(err, "cannot read the guest's CPUs");
+	struct strbuf arr = STRBUF_INIT;
+	struct json j;
+	json_init(&j, &arr, 0);
+	json_open(&j, NULL, '[');
+	for (size_t i = 0; i < n; i++) {
+		char *name = n > 1 ? xstrfmt("CPU %d: %s (pid %ld)", t[i].cpu, t[i].comm ? t[i].comm : "?",
+					     t[i].pid)
+				   : xstrfmt("%s (pid %ld)", t[i].comm ? t[i].comm : "?", t[i].pid);
+		json_open(&j, NULL, '{');
+		json_int(&j, "id", t[i].id);
+		json_str(&j, "name", name);
+		json_close(&j);
+		free(name);
+	}
+	json_close(&j);
+	free(d->threads);
+	d->threads = strbuf_detach(&arr, NULL);
+	json_raw(body, "threads", d->threads);
+	session_threads_free(t, n);
 	return 0;
 }
 
@@ -146,16 +196,20 @@ static void frame_write(struct json *j, int64_t id, const struct obs_frame *f, i
 int dap_stack_trace(struct dap *d, const struct json_value *args, struct json *body,
 		    struct strbuf *err)
 {
-	int64_t start = 0, levels = 0;
+	int64_t start = 0, levels = 0, thread;
+	if (json_value_int(json_value_find(args, "threadId"), &thread) < 0 || thread < 1 ||
+	    thread > INT32_MAX / DAP_FRAME_IDS)
+		return dap_fail(err, "stackTrace needs 'threadId', a thread's id");
 	json_value_int(json_value_find(args, "startFrame"), &start);
 	json_value_int(json_value_find(args, "levels"), &levels);
-	if (dap_stop_view(d) < 0)
-		return dap_fail(err, "cannot read the frames");
+	if (dap_stop_view(d, (int)thread) < 0)
+		return dap_fail(err, "cannot read the frames of thread %lld", (long long)thread);
 	int64_t total = (int64_t)(d->nk + (d->nu ? d->nu + 1 : 0));
 	json_open(body, "stackFrames", '[');
-	for (int64_t id = 1 + (start > 0 ? start : 0); id <= total; id++) {
-		if (levels > 0 && id - 1 - start >= levels)
+	for (int64_t k = 1 + (start > 0 ? start : 0); k <= total; k++) {
+		if (levels > 0 && k - 1 - start >= levels)
 			break;
+		int64_t id = thread * DAP_FRAME_IDS + k;
 		int user;
 		size_t index;
 		if (frame_at(d, id, &user, &index) == 1) {
@@ -199,8 +253,8 @@ int dap_scopes(struct dap *d, const struct json_value *args, struct json *body, 
 	size_t index;
 	if (json_value_int(json_value_find(args, "frameId"), &id) < 0)
 		return dap_fail(err, "scopes needs 'frameId', an integer");
-	if (dap_stop_view(d) < 0)
-		return dap_fail(err, "cannot read the frames");
+	if (view_of(d, id, err) < 0)
+		return -1;
 	int at = frame_at(d, id, &user, &index);
 	if (at < 0)
 		return dap_fail(err, "no frame %lld at this stop", (long long)id);
@@ -297,7 +351,7 @@ int dap_variables(struct dap *d, const struct json_value *args, struct json *bod
 	json_open(body, "variables", '[');
 	switch (rf.kind) {
 	case DAP_REF_PTREGS:
-		r = ptregs_vars(d, body);
+		r = view_of(d, rf.frame, err) < 0 ? -1 : ptregs_vars(d, body);
 		break;
 	case DAP_REF_REGS:
 		r = select_frame(d, rf.frame, err) < 0 ? -1 : reg_vars(d, body, err);
@@ -336,7 +390,7 @@ int dap_evaluate(struct dap *d, const struct json_value *args, struct json *body
 	const char *ctx = json_value_str(json_value_find(args, "context"), NULL);
 	const struct json_value *fid = json_value_find(args, "frameId");
 	struct strbuf why = STRBUF_INIT;
-	int64_t id = 1;
+	int64_t id = (int64_t)d->thread * DAP_FRAME_IDS + 1; /* the stop's frame 0 */
 	int r = 0;
 	if (!expr)
 		return dap_fail(err, "evaluate needs 'expression', a string");

@@ -18,7 +18,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#define DAP_THREAD 1          /* the one thread kdive shows: the program's task */
+#define DAP_THREAD 1          /* the thread of a stop gdb names none for */
+#define DAP_FRAME_IDS 1000    /* frame ids per thread: thread * DAP_FRAME_IDS + 1, ... */
 #define DAP_SESSION_S (365 * 24 * 3600) /* a guest lives until the editor ends it */
 
 /* A breakpoint the editor set, as gdb has it. */
@@ -32,7 +33,7 @@ struct dap_bp {
 enum dap_ref_kind { DAP_REF_ARGS, DAP_REF_LOCALS, DAP_REF_PTREGS, DAP_REF_REGS, DAP_REF_EXPR };
 struct dap_ref {
 	enum dap_ref_kind kind;
-	int frame;            /* a frame id (dap_frame_at()) */
+	int frame;            /* a frame id (its thread and place: dap_inspect.c) */
 	char *expr;           /* DAP_REF_EXPR: the expression whose children it lists; owned */
 };
 
@@ -61,8 +62,13 @@ struct dap {
 	size_t nbps;
 	int syscall_bp;           /* the exception filter's breakpoint, or -1 */
 	off_t console_off;        /* how much of the console was sent as output */
-	/* The current stop, read once when first asked (dap_stop_view()). */
+	int thread;               /* gdb's thread (a CPU) of the last stop */
+	char *threads;            /* the last threads answer's array (JSON text), for one
+				     while the guest runs; owned */
+	/* The current stop as seen from one thread, read once when first asked
+	 * (dap_stop_view()). */
 	int have_view;
+	int view_thread;          /* the thread selected and read */
 	struct obs_frame *kf, *uf; /* kernel and user frames; owned */
 	size_t nk, nu;
 	int have_regs;            /* regs holds the syscall's pt_regs (a kernel stop) */
@@ -80,12 +86,17 @@ typedef int (*dap_fn)(struct dap *d, const struct json_value *args, struct json 
 
 /* Fail a request with a message; -1. */
 int dap_fail(struct strbuf *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* obj's optional string member key into *out (NULL when absent); -1 with err when it
+ * is there but no string, or holds a NUL (it may go into a gdb command). */
+int dap_str_arg(const struct json_value *obj, const char *key, const char **out,
+		struct strbuf *err);
 /* An event with a body built by the caller (body: a JSON object's text, or NULL). */
 void dap_event(struct dap *d, const char *event, const char *body);
 
-/* The current stop's frames and pt_regs, read once (kernel frames, then at a kernel stop
- * in a syscall the user frames). 0, or -1 reported. */
-int dap_stop_view(struct dap *d);
+/* The current stop's frames and pt_regs on thread (a CPU), read once (kernel frames,
+ * then at a kernel stop in a syscall the user frames); the thread stays selected.
+ * 0, or -1 reported. */
+int dap_stop_view(struct dap *d, int thread);
 /* Forget the stop: frames, registers and references (the guest runs again). */
 void dap_stop_forget(struct dap *d);
 /* Put back frame 0 of the kernel when a user frame was selected. */

@@ -17,18 +17,6 @@
 #include <string.h>
 #include <unistd.h>
 
-/* args' string member key, or NULL; -1 with err when it is there but no string. */
-static int str_arg(const struct json_value *args, const char *key, const char **out,
-		   struct strbuf *err)
-{
-	const struct json_value *v = json_value_find(args, key);
-	size_t len;
-	*out = json_value_str(v, &len);
-	if (v && (!*out || strlen(*out) != len))
-		return dap_fail(err, "launch: '%s' must be a string without NUL", key);
-	return 0;
-}
-
 /* A boolean member: 0 or 1 (absent: 0); -1 with err when it is no boolean. */
 static int bool_arg(const struct json_value *args, const char *key, struct strbuf *err)
 {
@@ -49,9 +37,9 @@ static int launch_options(struct dap *d, const struct json_value *args, struct c
 	const struct json_value *smp = json_value_find(args, "smp");
 	int64_t cpus = 0;
 	int kaslr, nosnap;
-	if (str_arg(args, "scenario", &scn, err) || str_arg(args, "program", &prog, err) ||
-	    str_arg(args, "kernel", &kernel, err) || str_arg(args, "vmlinux", &vml, err) ||
-	    str_arg(args, "append", &append, err) || (kaslr = bool_arg(args, "kaslr", err)) < 0 ||
+	if (dap_str_arg(args, "scenario", &scn, err) || dap_str_arg(args, "program", &prog, err) ||
+	    dap_str_arg(args, "kernel", &kernel, err) || dap_str_arg(args, "vmlinux", &vml, err) ||
+	    dap_str_arg(args, "append", &append, err) || (kaslr = bool_arg(args, "kaslr", err)) < 0 ||
 	    (nosnap = bool_arg(args, "noSnapshot", err)) < 0 ||
 	    (d->stop_on_entry = bool_arg(args, "stopOnEntry", err)) < 0 ||
 	    (d->any_task = bool_arg(args, "anyTask", err)) < 0)
@@ -169,6 +157,13 @@ int dap_launch(struct dap *d, const struct json_value *args, struct json *body,
 	strbuf_release(&why);
 	map_sources(d, scn_dir);
 	free(scn_dir);
+	/* The CPU that stopped at main: the entry stop's thread. */
+	struct session_thread *t = NULL;
+	size_t n = 0;
+	int cur = 0;
+	if (session_threads(&d->s, &t, &n, &cur) == 0 && cur > 0)
+		d->thread = d->view_thread = cur;
+	session_threads_free(t, n);
 	/* The console from here on goes to the editor: the program's output. */
 	session_describe(&d->s, &si);
 	off_t size = 0;

@@ -56,6 +56,8 @@ static void take_stop(const struct mi_record *r, struct session_stop *st)
 		st->reason = xstrdup(v);
 	if ((v = mi_record_find_str(r, "bkptno")))
 		st->bkpt = atoi(v);
+	if ((v = mi_record_find_str(r, "thread-id")))
+		st->thread = atoi(v);
 	if ((v = mi_record_find_str(r, "frame.func")))
 		st->func = xstrdup(v);
 	if ((v = mi_record_find_str(r, "return-value")))

@@ -154,6 +154,7 @@ struct session {
 struct session_stop {
 	char *reason;          /* gdb's reason: "breakpoint-hit", "end-stepping-range", ...; owned */
 	int bkpt;              /* the breakpoint hit, or -1 */
+	int thread;            /* gdb's thread (a guest CPU) that stopped, or 0 when not said */
 	char *func;            /* the function of frame 0, or NULL; owned */
 	char *retval;          /* a finish's return value as gdb prints it, or NULL; owned */
 };
@@ -347,6 +348,24 @@ int session_locate(struct session *s, const char *location, uint64_t *addr, char
 int session_source_map(struct session *s, const char *from, const char *to);
 /* Let breakpoint bkpt pass its next count hits (gdb's ignore count). 0, or -1 reported. */
 int session_ignore(struct session *s, int bkpt, int count);
+
+/* A guest CPU as gdb shows it (a thread of QEMU's gdbstub), and the task it runs. */
+struct session_thread {
+	int id;                /* gdb's thread id */
+	int cpu;               /* the CPU: its place in gdb's list, from 0 */
+	char *comm;            /* its current task's comm, or NULL when unreadable; owned */
+	long pid;              /* that task's pid, or -1 */
+};
+/*
+ * The guest's CPUs and each one's current task (the layout's per-CPU current, read on
+ * each CPU in turn); *current gets gdb's selected thread, which stays selected. 0 with
+ * *out (free with session_threads_free()), or -1 reported.
+ */
+int session_threads(struct session *s, struct session_thread **out, size_t *n, int *current);
+void session_threads_free(struct session_thread *t, size_t n);
+/* Select gdb's thread id (a CPU) for what follows: frames, pt_regs, variables, steps
+ * (the kernel's registers back first). 0, or -1 reported. */
+int session_select_thread(struct session *s, int id);
 
 /* A variable, or a child of one. */
 struct session_var {

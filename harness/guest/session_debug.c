@@ -226,3 +226,73 @@ int session_source_map(struct session *s, const char *from, const char *to)
 	strbuf_release(&why);
 	return r;
 }
+
+void session_threads_free(struct session_thread *t, size_t n)
+{
+	for (size_t i = 0; t && i < n; i++)
+		free(t[i].comm);
+	free(t);
+}
+
+int session_select_thread(struct session *s, int id)
+{
+	if (session_user_view_leave(s) < 0)
+		return -1;
+	return gdb_run(&s->gdb, NULL, "-thread-select %d", id);
+}
+
+/* The first quoted string of gdb's print of a char array ("fork", '\000' <repeats
+ * 11 times>), a new string, or NULL. */
+static char *first_string(const char *v)
+{
+	const char *q = v ? strchr(v, '"') : NULL;
+	const char *e = q ? strchr(q + 1, '"') : NULL;
+	/* A few NULs are printed inside the quotes: the C string ends at the first. */
+	const char *nul = e ? memmem(q + 1, (size_t)(e - q - 1), "\\000", 4) : NULL;
+	return e ? xstrndup(q + 1, (size_t)((nul ? nul : e) - q - 1)) : NULL;
+}
+
+int session_threads(struct session *s, struct session_thread **out, size_t *n, int *current)
+{
+	struct mi_record *r = NULL;
+	struct strbuf why = STRBUF_INIT;
+	if (session_user_view_leave(s) < 0 || gdb_run(&s->gdb, &r, "-thread-info") < 0)
+		return -1;
+	const struct mi_value *ts = mi_record_find_path(r, "threads");
+	const char *cur = mi_record_find_str(r, "current-thread-id");
+	size_t nr = ts ? ts->nr : 0;
+	*current = cur ? atoi(cur) : 0;
+	*out = xcalloc(nr ? nr : 1, sizeof(**out));
+	*n = 0;
+	char *pid_expr = xstrfmt("(long)%s->pid", s->layout.current);
+	char *comm_expr = xstrfmt("%s->comm", s->layout.current);
+	for (size_t i = 0; i < nr; i++) {
+		const char *id = mi_value_find_str(&ts->items[i], "id");
+		if (!id)
+			continue;
+		struct session_thread *t = &(*out)[(*n)++];
+		uint64_t pid;
+		t->id = atoi(id);
+		t->cpu = (int)i;
+		t->pid = -1;
+		/* Each CPU's current task, by its own GS base: that CPU selected. */
+		if (nr > 1 && gdb_run(&s->gdb, NULL, "-thread-select %d", t->id) < 0)
+			continue;
+		char *v = gdb_eval(&s->gdb, comm_expr, &why);
+		t->comm = first_string(v);
+		free(v);
+		if (gdb_eval_u64(&s->gdb, pid_expr, &pid) == 0)
+			t->pid = (long)pid;
+	}
+	free(pid_expr);
+	free(comm_expr);
+	mi_record_free(r);
+	strbuf_release(&why);
+	if (nr > 1 && *current && gdb_run(&s->gdb, NULL, "-thread-select %d", *current) < 0) {
+		session_threads_free(*out, *n);
+		*out = NULL;
+		*n = 0;
+		return -1;
+	}
+	return 0;
+}

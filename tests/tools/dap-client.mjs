@@ -46,6 +46,9 @@ const dispatch = dc.dispatch.bind(dc);
 dc.dispatch = (body) => { sent.push(body); dispatch(body); };
 
 const names = (frames) => frames.map((f) => f.name);
+// The guest console arrives as output events.
+let console_ = "";
+dc.on("output", (e) => { console_ += e.body.output; });
 let rc = 0;
 try {
 	await dc.start();
@@ -69,9 +72,12 @@ try {
 	const e = await entry;
 	console.log(`time: launch_to_main ${(performance.now() - t0).toFixed(0)}`);
 	check(e.body.reason === "entry", "stopped at entry", e.body);
+	let tid = e.body.threadId;
 	const th = await dc.threadsRequest();
-	check(th.body.threads.length >= 1 && th.body.threads[0].name === "fork", "the thread is fork", th.body);
-	let st = await dc.stackTraceRequest({ threadId: 1 });
+	const me = th.body.threads.find((t) => t.id === tid);
+	check(me && /^fork \(pid \d+\)$/.test(me.name), "the stopped thread runs fork", th.body);
+	ok(`threads: ${th.body.threads.map((t) => t.name).join(", ")}`);
+	let st = await dc.stackTraceRequest({ threadId: tid });
 	check(st.body.stackFrames[0].name === "main", "stopped in main", names(st.body.stackFrames));
 	const forkc = st.body.stackFrames[0].source?.path;
 	check(forkc && forkc.endsWith("fork.c"), "main's source is fork.c", st.body.stackFrames[0]);
@@ -80,11 +86,12 @@ try {
 	// continue -> kernel_clone
 	const t1 = performance.now();
 	const hit = dc.waitForEvent("stopped");
-	await dc.continueRequest({ threadId: 1 });
+	await dc.continueRequest({ threadId: tid });
 	const h = await hit;
+	tid = h.body.threadId;
 	console.log(`time: continue_to_kernel_clone ${(performance.now() - t1).toFixed(0)}`);
 	check(h.body.reason === "breakpoint", "stopped at a breakpoint", h.body);
-	st = await dc.stackTraceRequest({ threadId: 1 });
+	st = await dc.stackTraceRequest({ threadId: tid });
 	const fr = st.body.stackFrames;
 	const label = fr.findIndex((f) => f.presentationHint === "label");
 	check(fr[0].name === "kernel_clone", "frame 0 is kernel_clone", names(fr));
@@ -132,10 +139,11 @@ try {
 
 	// next: a step in kernel_clone
 	const step = dc.waitForEvent("stopped");
-	await dc.nextRequest({ threadId: 1 });
+	await dc.nextRequest({ threadId: tid });
 	const s2 = await step;
+	tid = s2.body.threadId;
 	check(s2.body.reason === "step", "next stops with reason step", s2.body);
-	st = await dc.stackTraceRequest({ threadId: 1 });
+	st = await dc.stackTraceRequest({ threadId: tid });
 	ok(`next: ${st.body.stackFrames[0].name}:${st.body.stackFrames[0].line}`);
 
 	// a source breakpoint in the program: fork.c's "if (pid > 0)", the parent's
@@ -144,10 +152,11 @@ try {
 	check(sb.body.breakpoints[0].verified, "the source breakpoint is verified", sb.body);
 	await dc.setFunctionBreakpointsRequest({ breakpoints: [] });
 	const bp = dc.waitForEvent("stopped");
-	await dc.continueRequest({ threadId: 1 });
+	await dc.continueRequest({ threadId: tid });
 	const s3 = await bp;
+	tid = s3.body.threadId;
 	check(s3.body.reason === "breakpoint", "stopped at the source breakpoint", s3.body);
-	st = await dc.stackTraceRequest({ threadId: 1 });
+	st = await dc.stackTraceRequest({ threadId: tid });
 	check(st.body.stackFrames[0].name === "main" && st.body.stackFrames[0].line === line,
 	      `stopped at fork.c:${line}`, st.body.stackFrames[0]);
 	ok(`stopped at fork.c:${line}`);
@@ -163,11 +172,13 @@ try {
 	// to the end
 	const exited = dc.waitForEvent("exited");
 	const term = dc.waitForEvent("terminated");
-	await dc.continueRequest({ threadId: 1 });
+	await dc.continueRequest({ threadId: tid });
 	const x = await exited;
 	check(x.body.exitCode === 0, "exited with the program's status 0", x.body);
 	await term;
 	ok(`exited ${x.body.exitCode}, terminated`);
+	check(/exited with status 0/.test(console_), "the guest console came as output", console_);
+	ok("the console as output events");
 	await dc.disconnectRequest({});
 	ok("disconnect");
 } catch (e) {
