@@ -2,11 +2,13 @@
 // its DebugClient) drives kdive dap through a fork session, for tests/run's
 // t_dap_debug_client_drives_fork: initialize, launch fork.scn stopping at main
 // (stopOnEntry), a function breakpoint on kernel_clone, continue to it, the stack trace
-// kernel_clone ... entry_SYSCALL_64, the boundary label, then _Fork, fork, main; the
-// pt_regs scope with orig_ax 56 (clone); a structure opened; evaluate (hover and the
-// REPL's gdb command); readMemory, disassemble; a next; a source breakpoint in the
-// program (fork.c, after fork returns in the parent); continue to it and then to the
-// end: exited with the program's status, terminated; disconnect. Every message kdive
+// kernel_clone (with a condition and a hit count) ... entry_SYSCALL_64, the boundary
+// label, then _Fork, fork, main; the pt_regs scope with orig_ax 56 (clone); a
+// structure opened; a user frame's locals; evaluate (hover and the REPL's gdb
+// command); readMemory, disassemble; a next, a stepOut; a source breakpoint in the
+// program (fork.c, after fork returns in the parent); the exception filter (the next
+// system call); unknown requests refused; continue to the end: exited with the
+// program's status, terminated, the console as output; disconnect. Every message kdive
 // sends is written, one JSON a line, to LOG for tests/tools/dap-check (the DAP schema).
 // The times launch -> stopped(main) and continue -> stopped(kernel_clone) are printed
 // as "time: NAME MS".
@@ -62,7 +64,10 @@ try {
 	const entry = dc.waitForEvent("stopped");
 	await Promise.all([
 		dc.waitForEvent("initialized").then(async () => {
-			const fb = await dc.setFunctionBreakpointsRequest({ breakpoints: [{ name: "kernel_clone" }] });
+			// A condition (a gdb expression, on top of kdive's limit to the program's
+			// task) and a hit count that both hold at the first clone.
+			const fb = await dc.setFunctionBreakpointsRequest({ breakpoints: [
+				{ name: "kernel_clone", condition: "args->exit_signal == 17", hitCondition: ">= 1" }] });
 			check(fb.body.breakpoints.length === 1 && fb.body.breakpoints[0].verified,
 			      "kernel_clone's breakpoint verified", fb.body);
 			await dc.configurationDoneRequest();
@@ -146,6 +151,16 @@ try {
 	st = await dc.stackTraceRequest({ threadId: tid });
 	ok(`next: ${st.body.stackFrames[0].name}:${st.body.stackFrames[0].line}`);
 
+	// stepOut: back in kernel_clone's caller
+	const out = dc.waitForEvent("stopped");
+	await dc.stepOutRequest({ threadId: tid });
+	const s4 = await out;
+	tid = s4.body.threadId;
+	st = await dc.stackTraceRequest({ threadId: tid });
+	check(s4.body.reason === "step" && st.body.stackFrames[0].name === "__do_sys_clone",
+	      "stepOut returns to __do_sys_clone", names(st.body.stackFrames));
+	ok(`stepOut: ${st.body.stackFrames[0].name}`);
+
 	// a source breakpoint in the program: fork.c's "if (pid > 0)", the parent's
 	const line = 14;
 	const sb = await dc.setBreakpointsRequest({ source: { path: forkc }, breakpoints: [{ line }] });
@@ -160,6 +175,23 @@ try {
 	check(st.body.stackFrames[0].name === "main" && st.body.stackFrames[0].line === line,
 	      `stopped at fork.c:${line}`, st.body.stackFrames[0]);
 	ok(`stopped at fork.c:${line}`);
+
+	// the exception filter: the program's next system call (the parent's wait4, or the
+	// child's exit_group), with its pt_regs
+	const ex = await dc.setExceptionBreakpointsRequest({ filters: ["syscall"] });
+	check(ex.body.breakpoints[0].verified, "the syscall filter is set", ex.body);
+	const sys = dc.waitForEvent("stopped");
+	await dc.continueRequest({ threadId: tid });
+	const s5 = await sys;
+	tid = s5.body.threadId;
+	check(s5.body.reason === "exception", "stopped at a system call", s5.body);
+	st = await dc.stackTraceRequest({ threadId: tid });
+	const sc5 = await dc.scopesRequest({ frameId: st.body.stackFrames[0].id });
+	const pt5 = sc5.body.scopes.find((s) => s.name.startsWith("pt_regs"));
+	check(pt5, "the system call's pt_regs scope", sc5.body.scopes);
+	ok(`exception filter: ${st.body.stackFrames[0].name}, ${pt5.name}`);
+	await dc.setExceptionBreakpointsRequest({ filters: [] });
+	await dc.setBreakpointsRequest({ source: { path: forkc }, breakpoints: [] });
 
 	// unknown and unimplemented requests fail, and the session goes on
 	for (const [cmd, a] of [["bogus", {}], ["attach", {}], ["setVariable", { variablesReference: 1, name: "x", value: "1" }]]) {
