@@ -175,7 +175,7 @@ void dap_end_guest(struct dap *d, int ok)
 	dap_stop_forget(d);
 	if (d->launched)
 		session_end(&d->s, ok);
-	d->launched = 0;
+	d->launched = d->attached = 0;
 	d->running = 0;
 	dap_bps_free(d);
 	free(d->threads);
@@ -533,11 +533,12 @@ static void dap_message(struct dap *d, const char *text, size_t len)
 answer:
 	respond(d, seq, command, err.len ? NULL : body.buf, err.len ? err.buf : NULL);
 	/* initialized follows launch, not initialize: breakpoints need the guest's gdb. */
-	if (!err.len && command && !strcmp(command, "launch"))
+	if (!err.len && command && (!strcmp(command, "launch") || !strcmp(command, "attach")))
 		dap_event(d, "initialized", NULL);
 	if (d->entry_pending) {
-		char *ev = xstrfmt("{\"reason\":\"entry\",\"description\":\"the program's main\","
-				   "\"threadId\":%d,\"allThreadsStopped\":true}", d->thread);
+		char *ev = xstrfmt("{\"reason\":\"entry\",\"description\":\"%s\","
+				   "\"threadId\":%d,\"allThreadsStopped\":true}",
+				   d->attached ? "attached" : "the program's main", d->thread);
 		d->entry_pending = 0;
 		dap_event(d, "stopped", ev);
 		free(ev);

@@ -44,6 +44,7 @@ struct dap {
 	int out_fd;               /* where messages go (stdout) */
 	int initialized;          /* initialize was answered */
 	int launched;             /* s is live */
+	int attached;             /* ... by attach: the guest is another's */
 	struct session s;         /* the guest */
 	struct cli_images im;     /* the images of the launch; im.kernels NULL before */
 	struct scenario sc;       /* the launch's scenario (or its program alone) */

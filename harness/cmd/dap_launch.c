@@ -176,13 +176,60 @@ int dap_launch(struct dap *d, const struct json_value *args, struct json *body,
 	return 0;
 }
 
+/*
+ * attach: to a guest kdive did not start, by its gdbstub's unix socket (target, by
+ * default /tmp/gdb.sock: what kdive debug --print-cmd's QEMU listens on), a built-in
+ * program (program, default fork) without KASLR; its console's log (console, default
+ * console.log beside the socket) goes out as output. disconnect lets the guest go on.
+ */
 int dap_attach(struct dap *d, const struct json_value *args, struct json *body,
-		      struct strbuf *err)
+	       struct strbuf *err)
 {
-	(void)d;
-	(void)args;
+	struct cli_boot_opts b;
+	struct session_image img;
+	struct strbuf why = STRBUF_INIT;
+	const char *target, *console;
 	(void)body;
-	return dap_fail(err, "attach is not supported yet: launch restores the warm guest in "
-			"about as long (kdive dap --help)");
+	if (d->launched || d->im.kernels)
+		return dap_fail(err, "attach: a guest was launched already (one per adapter)");
+	if (dap_str_arg(args, "target", &target, err) < 0 ||
+	    dap_str_arg(args, "console", &console, err) < 0 ||
+	    launch_options(d, args, &b, err) < 0)
+		return -1;
+	if (b.program || b.guest.kaslr || d->sc.args.nr)
+		return dap_fail(err, "attach: a built-in program without KASLR or arguments, as "
+				"kdive debug --print-cmd starts it (launch takes the others)");
+	if (!target)
+		target = "/tmp/gdb.sock";
+	char *con = console ? xstrdup(console) : NULL;
+	if (!con) {
+		const char *slash = strrchr(target, '/');
+		con = slash ? xstrfmt("%.*s/console.log", (int)(slash - target), target)
+			    : xstrdup("console.log");
+	}
+	b.no_snapshot = 1;
+	int r = -1;
+	if (cli_resolve_images(&d->im, &b, 1)) {
+		dap_fail(err, "attach: the kernel or the initramfs could not be built (kdive dap's "
+			 "stderr says why)");
+		goto out;
+	}
+	d->k = &d->im.kernels[0];
+	cli_session_image(&d->im, d->k, &img);
+	d->launched = 1;
+	if (session_attach_guest(&d->s, &img, target, access(con, R_OK) == 0 ? con : NULL,
+				 d->sc.program, &why) < 0) {
+		dap_fail(err, "attach: %s", why.len ? why.buf : "gdb could not attach");
+		dap_end_guest(d, 1);
+		goto out;
+	}
+	map_sources(d, NULL);
+	d->attached = 1;
+	d->thread = d->view_thread = DAP_THREAD;
+	d->console_off = 0;
+	r = 0;
+out:
+	free(con);
+	strbuf_release(&why);
+	return r;
 }
-

@@ -148,6 +148,8 @@ struct session {
 				  the user stack (session_select_frame()); the kernel's are in
 				  user_saved */
 	uint64_t user_saved[8]; /* the kernel's rip, rsp, rbp, rbx, r12-r15 meanwhile */
+	int attached;          /* the guest is another's (session_attach_guest()): no QEMU of
+				  kdive's; ending the session lets it go on */
 };
 
 /* Where the guest stopped. */
@@ -173,6 +175,17 @@ void session_stop_release(struct session_stop *st);
  */
 int session_open(struct session *s, const struct session_image *img, const struct boot_opts *b,
 		 const char *program, const struct strvec *args, struct strbuf *why);
+
+/*
+ * The other door: attach to a guest kdive did not start, its gdbstub's unix socket
+ * target (kdive debug --print-cmd's QEMU: a built-in program, without KASLR), with
+ * vmlinux's symbols and the built-in program's (img->progs/program). The guest stays
+ * where it is (the reset vector, or wherever it was stopped); console, when not NULL,
+ * is its console's log. Ending the session detaches gdb and the guest goes on. 0; -1
+ * with the reason in why (or reported, why empty). session_end() is called either way.
+ */
+int session_attach_guest(struct session *s, const struct session_image *img, const char *target,
+			 const char *console, const char *program, struct strbuf *why);
 
 /* What an open session is, for commands and reports (they never read its fields). */
 struct session_info {
