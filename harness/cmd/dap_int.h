@@ -110,7 +110,7 @@ void dap_unselect(struct dap *d);
 /* Shut the guest down; a failed one keeps its run directory (named on stderr). */
 void dap_end_guest(struct dap *d, int ok);
 
-/* dap_launch.c: launch, and attach (refused). */
+/* dap_launch.c: launch, and attach. */
 int dap_launch(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err);
 int dap_attach(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err);
 

@@ -3,7 +3,8 @@
  * program, args, kernel, vmlinux, kaslr, smp, append, noSnapshot) and its own
  * (stopOnEntry, anyTask, keep); the images resolved and the program checked as run
  * does it (cli), the guest opened by session at the program's main, the program's
- * sources mapped to where the editor has them. attach is refused, honestly. Part of
+ * sources mapped to where the editor has them. attach: to a guest kdive did not start
+ * (kdive debug --print-cmd's QEMU), by its gdbstub's socket. Part of
  * kdive dap (dap_int.h). Depends on cli, session, json.
  */
 #define _GNU_SOURCE
@@ -201,6 +202,10 @@ int dap_attach(struct dap *d, const struct json_value *args, struct json *body,
 				"kdive debug --print-cmd starts it (launch takes the others)");
 	if (!target)
 		target = "/tmp/gdb.sock";
+	/* Said before anything is built: session_attach_guest() checks it again. */
+	if (access(target, F_OK) < 0)
+		return dap_fail(err, "attach: no gdbstub socket '%s' (kdive debug --print-cmd: run "
+				"its QEMU command first)", target);
 	char *con = console ? xstrdup(console) : NULL;
 	if (!con) {
 		const char *slash = strrchr(target, '/');

@@ -467,8 +467,8 @@ int session_poll_stop(struct session *s, struct session_stop *st)
 	}
 	/* Reaped first: QEMU that just powered off is then seen as off, not gone. An
 	 * attached guest's QEMU is not kdive's: gdb alone says it is gone. */
-	int alive = s->attached ? 1 : qemu_alive(&s->qemu);
-	if (session_guest_off(s)) {
+	int alive = s->attached ? !s->gdb.target_exited : qemu_alive(&s->qemu);
+	if (session_guest_off(s) || (s->attached && !alive)) {
 		session_stop_release(st);
 		st->reason = xstrdup("exited-normally");
 		s->target_gone = 1;

@@ -1,6 +1,6 @@
 # kdive dap: Microsoft's own DAP client test support drives a fork session, every
 # message kdive sent checked against the protocol's schema; malformed messages; an
-# editor that goes away.
+# editor that goes away; attach to a guest kdive did not start.
 #
 # Sourced by tests/run, which runs the t_* functions in the order of its list,
 # tests=() (some use kernels an earlier test built); each gets its scratch directory
@@ -80,4 +80,19 @@ t_dap_editor_gone_leaves_nothing() {
 			return 1
 		no_guest_left || return 1
 	done
+}
+
+t_dap_attaches_to_kdive_debug_print_cmd() {
+	# tests/tools/dap-attach: the QEMU of `kdive debug --print-cmd` (the guest at the
+	# reset vector, its gdbstub on a unix socket, here in the scratch directory); kdive
+	# dap attaches, breaks at kernel_clone, continues through the boot to fork's clone
+	# (stack down to main), and on to the guest's end: exited 0, terminated, the console
+	# as output. Every message valid DAP, nothing left.
+	"$tools/dap-attach" "$KDIVE" "$1" >"$1/out" 2>&1 ||
+		{ sed 's/^/# /' "$1/out" | tail -n 20; fail "attach"; } || return 1
+	"$tools/dap-check" "$1/sent.jsonl" >"$1/check.out" 2>&1 ||
+		{ sed 's/^/# /' "$1/check.out" | head -n 20; fail "a message kdive sent is not DAP's"; } ||
+		return 1
+	grep '^ok: ' "$1/out" | sed 's/^/# /'
+	no_guest_left || return 1
 }

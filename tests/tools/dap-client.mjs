@@ -194,7 +194,7 @@ try {
 	await dc.setBreakpointsRequest({ source: { path: forkc }, breakpoints: [] });
 
 	// unknown and unimplemented requests fail, and the session goes on
-	for (const [cmd, a] of [["bogus", {}], ["attach", {}], ["setVariable", { variablesReference: 1, name: "x", value: "1" }]]) {
+	for (const [cmd, a] of [["bogus", {}], ["launch", {}], ["setVariable", { variablesReference: 1, name: "x", value: "1" }]]) {
 		let failed = false;
 		await dc.send(cmd, a).catch(() => { failed = true; });
 		check(failed, `${cmd} answers with an error`, cmd);
