@@ -201,6 +201,21 @@ static void guest_exited(struct dap *d)
 	dap_event(d, "terminated", NULL);
 }
 
+/* The pid of the task the selected CPU runs, or -1. */
+static long current_pid(struct dap *d)
+{
+	struct session_info si;
+	struct strbuf why = STRBUF_INIT;
+	session_describe(&d->s, &si);
+	char *expr = xstrfmt("(long)%s->pid", si.current);
+	char *v = session_eval(&d->s, expr, &why);
+	long pid = v ? strtol(v, NULL, 0) : -1;
+	free(v);
+	free(expr);
+	strbuf_release(&why);
+	return pid;
+}
+
 /* A stop arrived: tell the editor why, as DAP words it. */
 static void stopped(struct dap *d, const struct session_stop *st)
 {
@@ -221,6 +236,15 @@ static void stopped(struct dap *d, const struct session_stop *st)
 		json_str(&j, "description", "a system call of the program");
 	d->thread = st->thread > 0 ? st->thread : DAP_THREAD;
 	json_int(&j, "threadId", d->thread);
+	/* gdb ends a step at the code's next line whichever task runs it: a step over
+	 * fork() can end in the child. Said, not hidden. */
+	long pid = d->stepping && d->step_pid > 0 ? current_pid(d) : -1;
+	if (pid > 0 && pid != d->step_pid) {
+		char *text = xstrfmt("the step ended in another task (pid %ld) that ran the same "
+				     "code; the stepped one is pid %ld", pid, d->step_pid);
+		json_str(&j, "description", text);
+		free(text);
+	}
 	json_bool(&j, "allThreadsStopped", 1);
 	if (bkpt && !exc) {
 		json_open(&j, "hitBreakpointIds", '[');
@@ -298,6 +322,7 @@ static int let_run(struct dap *d, int step, enum session_step_kind how, struct s
 	if (d->view_thread != d->thread && session_select_thread(&d->s, d->thread) < 0)
 		return dap_fail(err, "cannot select thread %d", d->thread);
 	d->view_thread = d->thread;
+	d->step_pid = step ? current_pid(d) : -1;
 	int r = step ? session_step(&d->s, how) : session_resume(&d->s);
 	if (r < 0)
 		return dap_fail(err, "gdb did not let the guest run");

@@ -170,6 +170,8 @@ int dap_threads(struct dap *d, const struct json_value *args, struct json *body,
 	return 0;
 }
 
+static char *boundary_name(const struct dap *d);
+
 static void frame_write(struct json *j, int64_t id, const struct obs_frame *f, int user)
 {
 	json_open(j, NULL, '{');
@@ -214,10 +216,7 @@ int dap_stack_trace(struct dap *d, const struct json_value *args, struct json *b
 		size_t index;
 		if (frame_at(d, id, &user, &index) == 1) {
 			/* The boundary: the syscall that entered the kernel from user space. */
-			const char *sys = syscalls_name(&d->k->syscalls,
-							(long)d->regs[SESSION_PT_ORIG_AX]);
-			char *name = xstrfmt("user space: syscall %s (%lld), frames from pt_regs",
-					     sys ? sys : "?", (long long)d->regs[SESSION_PT_ORIG_AX]);
+			char *name = boundary_name(d);
 			json_open(body, NULL, '{');
 			json_int(body, "id", id);
 			json_str(body, "name", name);
@@ -233,6 +232,25 @@ int dap_stack_trace(struct dap *d, const struct json_value *args, struct json *b
 	json_close(body);
 	json_int(body, "totalFrames", total);
 	return 0;
+}
+
+/* What entered the kernel from user space: a syscall (orig_ax its number), or an
+ * exception or interrupt (orig_ax -1, or an error code or vector). New string. */
+static char *entry_name(const struct dap *d)
+{
+	int64_t nr = (int64_t)d->regs[SESSION_PT_ORIG_AX];
+	const char *sys = nr >= 0 ? syscalls_name(&d->k->syscalls, (long)nr) : NULL;
+	return sys ? xstrfmt("syscall %s (%lld)", sys, (long long)nr)
+		   : xstrfmt("an exception or interrupt (orig_ax %lld)", (long long)nr);
+}
+
+/* The label frame between kernel and user frames. New string. */
+static char *boundary_name(const struct dap *d)
+{
+	char *e = entry_name(d);
+	char *name = xstrfmt("user space: %s, frames from pt_regs", e);
+	free(e);
+	return name;
 }
 
 static void scope_write(struct json *j, const char *name, const char *hint, int ref, int expensive)
@@ -264,8 +282,9 @@ int dap_scopes(struct dap *d, const struct json_value *args, struct json *body, 
 		scope_write(body, "Locals", "locals", new_ref(d, DAP_REF_LOCALS, (int)id, NULL), 0);
 	}
 	if (d->have_regs) {
-		const char *sys = syscalls_name(&d->k->syscalls, (long)d->regs[SESSION_PT_ORIG_AX]);
-		char *name = xstrfmt("pt_regs (%s)", sys ? sys : "?");
+		int64_t nr = (int64_t)d->regs[SESSION_PT_ORIG_AX];
+		const char *sys = nr >= 0 ? syscalls_name(&d->k->syscalls, (long)nr) : NULL;
+		char *name = xstrfmt("pt_regs (%s)", sys ? sys : "no syscall");
 		scope_write(body, name, "registers", new_ref(d, DAP_REF_PTREGS, (int)id, NULL), 0);
 		free(name);
 	}

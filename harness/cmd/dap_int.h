@@ -56,6 +56,7 @@ struct dap {
 	int terminated_pending;   /* terminate answered: the terminated event is to be sent */
 	int running;              /* the guest runs */
 	int stepping;             /* ... because of a next, stepIn or stepOut */
+	long step_pid;            /* the task stepped (its pid), or -1 */
 	int pausing;              /* pause asked: the stop is a pause */
 	int64_t resumed;          /* when it was let run */
 	int64_t interrupted;      /* when gdb was last sent SIGINT for a pause; 0: not yet */
