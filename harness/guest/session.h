@@ -12,8 +12,8 @@
  * session_layout.c (the layout rules; kdive gives gdb the facts, and gdbinit/kdive.py
  * derives the same when sourced by hand), session_msr.c (rdmsr, LSTAR, KASLR) and
  * session_frames.c (pt_regs, kernel and user frames, selecting a frame of either) and
- * session_debug.c (steps, locations, ignore counts, variables: what a debug adapter
- * needs); session_int.h is theirs alone.
+ * session_debug.c (attaching to another's guest, CPUs, steps, locations, ignore
+ * counts, variables: what a debug adapter needs); session_int.h is theirs alone.
  * Depends on gdb, qemu, warm, elf, obs.
  */
 #ifndef KDIVE_SESSION_H

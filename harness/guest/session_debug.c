@@ -1,20 +1,74 @@
 /*
- * session_debug: what an interactive debugger (kdive dap) asks of a stopped guest
- * beyond a scenario's needs: source-level steps, where a location resolves, ignore
- * counts, and variables (a frame's arguments and locals, a structure's children) read
- * through gdb's variable objects, each made and deleted within one call so that
- * nothing outlives the stop. Part of session (session.h, the private session_int.h).
- * Depends on gdb, mi, quote.
+ * session_debug: what an interactive debugger (kdive dap) asks of a guest beyond a
+ * scenario's needs: attaching to a guest kdive did not start, the guest's CPUs and
+ * their tasks, source-level steps, where a location resolves, ignore counts, the
+ * program's sources at the host's paths, and variables (a frame's arguments and
+ * locals, a structure's children) read through gdb's variable objects, each made and
+ * deleted within one call so that nothing outlives the stop. Part of session
+ * (session.h, the private session_int.h). Depends on gdb, mi, quote, proc.
  */
 #define _GNU_SOURCE
 #include "session.h"
 #include "session_int.h"
+#include "proc.h"
 #include "quote.h"
+#include "timeutil.h"
 #include "usage.h"
 #include "wrapper.h"
 
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+
+int session_attach_guest(struct session *s, const struct session_image *img, const char *target,
+			 const char *console, const char *program, struct strbuf *why)
+{
+	const struct boot_opts b = { .timeout_s = 365 * 24 * 3600 };
+	const char *bad = target + strcspn(target, " \t\n\r:");
+	memset(s, 0, sizeof(*s));
+	proc_init(&s->qemu.proc);
+	proc_init(&s->gdb.proc);
+	s->qemu.go_fd = s->qemu.mon_fd = -1;
+	s->t0 = now_ms();
+	s->deadline = s->t0 + 1000LL * b.timeout_s;
+	s->vmlinux = img->vmlinux;
+	s->program_status = -1;
+	s->slot = -1;
+	s->attached = 1;
+	s->program = s->go_name = program;
+	s->prog_elf = xstrfmt("%s/%s", img->progs, program);
+	if (console)
+		s->qemu.console_log = xstrdup(console);
+	/* gdb's target remote reads a ':' as host:port, and the rest of the line as the
+	 * name: a socket's path has neither. */
+	if (*bad) {
+		strbuf_addf(why, "the gdbstub socket '%s' has %s, which gdb's target remote cannot "
+			    "take", target, *bad == ':' ? "a ':'" : "white space");
+		return -1;
+	}
+	if (access(target, F_OK) < 0) {
+		strbuf_addf(why, "no gdbstub socket '%s' (kdive debug --print-cmd: run its QEMU "
+			    "command first)", target);
+		return -1;
+	}
+	if (session_layout_read(&s->layout, img->vmlinux) < 0)
+		return -1;
+	s->rundir = qemu_make_rundir();
+	if (!s->rundir)
+		return -1;
+	proc_remove_at_death(s->rundir);
+	char *transcript = xstrfmt("%s/gdb.mi", s->rundir);
+	int r = gdb_start(&s->gdb, img->vmlinux, transcript, NULL);
+	free(transcript);
+	if (r < 0 || session_prog_symbols(s) < 0 || session_check_ptregs(s) < 0 ||
+	    gdb_run(&s->gdb, NULL, "-target-select remote %s", target) < 0 ||
+	    gdb_run(&s->gdb, NULL, "-gdb-set scheduler-locking step") < 0) {
+		strbuf_addf(why, "gdb could not attach to '%s'", target);
+		return -1;
+	}
+	gdb_note(&s->gdb, "attached to %s", target);
+	return 0;
+}
 
 int session_step(struct session *s, enum session_step_kind how)
 {
