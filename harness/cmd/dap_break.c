@@ -21,9 +21,7 @@ void dap_bps_free(struct dap *d)
 	d->nbps = 0;
 }
 
-/* A DAP hitCondition as gdb's ignore count: "N", ">= N" (stop from the Nth hit on) or
- * "> N". The count, or -1 when kdive cannot honour it. */
-static int ignore_count(const char *hit)
+int dap_ignore_count(const char *hit)
 {
 	char *end;
 	int gt = 0;
@@ -72,7 +70,7 @@ static void set_bp(struct dap *d, struct json *j, const char *location, const ch
 	struct strbuf why = STRBUF_INIT;
 	uint64_t addr = 0;
 	char *file = NULL;
-	int line = 0, n = -1, ignore = hit && *hit ? ignore_count(hit) : 0;
+	int line = 0, n = -1, ignore = hit && *hit ? dap_ignore_count(hit) : 0;
 	if (ignore < 0)
 		strbuf_addf(&why, "hit condition '%s': kdive takes N, >= N or > N", hit);
 	else if (cond && !*cond)

@@ -123,6 +123,10 @@ int dap_set_function_breakpoints(struct dap *d, const struct json_value *args, s
 int dap_set_exception_breakpoints(struct dap *d, const struct json_value *args,
 				  struct json *body, struct strbuf *err);
 void dap_bps_free(struct dap *d);
+/* A DAP hitCondition as gdb's ignore count: "N" and ">= N" stop from the Nth hit on
+ * (N - 1 ignored), "> N" after the Nth (N ignored). The count, or -1 when kdive cannot
+ * honour it ("== N", "% N", anything else). Pure. */
+int dap_ignore_count(const char *hit);
 
 /* dap_inspect.c's requests. */
 int dap_threads(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err);

@@ -1,4 +1,5 @@
-/* Unit tests for dap_wire: the Debug Adapter Protocol's Content-Length framing. */
+/* Unit tests for kdive dap's pure pieces: dap_wire (the Content-Length framing), hit
+ * conditions. */
 #include "dap_wire.h"
 #include "test.h"
 
@@ -97,4 +98,23 @@ TEST(dap_wire_frame_writes_the_length_in_bytes)
 	dap_wire_frame(&out, "{\"a\":\"\xc3\xa9\"}", 10);
 	EXPECT_STREQ(out.buf, "Content-Length: 10\r\n\r\n{\"a\":\"\xc3\xa9\"}");
 	strbuf_release(&out);
+}
+
+/* (dap_break.c's one pure piece: hit conditions as gdb's ignore counts.) */
+#include "dap_int.h"
+
+TEST(dap_hit_conditions_as_ignore_counts)
+{
+	EXPECT_EQ(dap_ignore_count("1"), 0);
+	EXPECT_EQ(dap_ignore_count("3"), 2);
+	EXPECT_EQ(dap_ignore_count(">= 3"), 2);
+	EXPECT_EQ(dap_ignore_count(" >=3 "), 2);
+	EXPECT_EQ(dap_ignore_count("> 3"), 3);
+	EXPECT_EQ(dap_ignore_count(">0"), 0);
+	EXPECT_EQ(dap_ignore_count("0"), -1);
+	EXPECT_EQ(dap_ignore_count("== 3"), -1);
+	EXPECT_EQ(dap_ignore_count("% 2"), -1);
+	EXPECT_EQ(dap_ignore_count("3x"), -1);
+	EXPECT_EQ(dap_ignore_count(""), -1);
+	EXPECT_EQ(dap_ignore_count("99999999999"), -1);
 }
