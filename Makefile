@@ -159,8 +159,8 @@ coverage-build:
 
 # Sanitizers (the unit tests run under ASan + UBSan), then a fuzzer for each parser of
 # outside input (MI, scenarios, ELF, kconfig fragments, the syscall table, the initramfs
-# spec, kdive serve's requests, JSON) for FUZZ_TIME s each, 60 by default
-# (tests/fuzz/fuzz.mk).
+# spec, kdive serve's requests, kdive dap's framing, JSON) for FUZZ_TIME s each, 60 by
+# default (tests/fuzz/fuzz.mk).
 check: unit
 	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk O=$(O) check
 
