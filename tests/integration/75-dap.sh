@@ -1,6 +1,7 @@
 # kdive dap: Microsoft's own DAP client test support drives a fork session, every
 # message kdive sent checked against the protocol's schema; malformed messages; an
-# editor that goes away; attach to a guest kdive did not start.
+# editor that goes away; attach to a guest kdive did not start; pause and the CPUs as
+# threads on an SMP guest.
 #
 # Sourced by tests/run, which runs the t_* functions in the order of its list,
 # tests=() (some use kernels an earlier test built); each gets its scratch directory
@@ -94,5 +95,19 @@ t_dap_attaches_to_kdive_debug_print_cmd() {
 		{ sed 's/^/# /' "$1/check.out" | head -n 20; fail "a message kdive sent is not DAP's"; } ||
 		return 1
 	grep '^ok: ' "$1/out" | sed 's/^/# /'
+	no_guest_left || return 1
+}
+
+t_dap_pauses_and_shows_each_cpu() {
+	# tests/tools/dap-threads: busy (system calls in a loop) on two CPUs (the SMP kernel
+	# that t_library_on_two_cpus_with_a_busy_neighbour built), no stop on entry; pause
+	# while it runs: stopped (pause); a thread per CPU named for its task, each with a
+	# stack and an evaluate; disconnect ends the guest at once. Valid DAP, nothing left.
+	"$tools/dap-threads" "$KDIVE" "$1/sent.jsonl" 2 >"$1/out" 2>&1 ||
+		{ sed 's/^/# /' "$1/out" | tail -n 20; fail "pause and threads on two CPUs"; } || return 1
+	"$tools/dap-check" "$1/sent.jsonl" >"$1/check.out" 2>&1 ||
+		{ sed 's/^/# /' "$1/check.out" | head -n 20; fail "a message kdive sent is not DAP's"; } ||
+		return 1
+	grep '^\(ok\|time\): ' "$1/out" | sed 's/^/# /'
 	no_guest_left || return 1
 }
