@@ -297,9 +297,11 @@ int dap_scopes(struct dap *d, const struct json_value *args, struct json *body, 
 /* A variable: name, value, type, and a reference when it has children. */
 static void var_write(struct dap *d, struct json *j, int frame, const struct session_var *v)
 {
-	/* A structure (no value) or a pointer to one can be opened. */
-	int kids = v->nchild > 0 || (v->nchild < 0 && (!v->value || (v->type &&
-				     !strncmp(v->type, "struct ", 7) && strchr(v->type, '*'))));
+	/* A structure (no value) or a pointer to one can be opened; not a NULL pointer,
+	 * nor what gdb cannot read ("<optimized out>"). */
+	int ptr = v->type && !strncmp(v->type, "struct ", 7) && strchr(v->type, '*') && v->value &&
+		  v->value[0] != '<' && strcmp(v->value, "0x0");
+	int kids = v->nchild > 0 || (v->nchild < 0 && (!v->value || ptr));
 	json_open(j, NULL, '{');
 	json_str(j, "name", v->name);
 	json_str(j, "value", v->value ? v->value : "{...}");
