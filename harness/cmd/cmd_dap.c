@@ -404,6 +404,37 @@ static int dap_terminate(struct dap *d, const struct json_value *args, struct js
 	return 0;
 }
 
+/*
+ * Stop the running guest for a request that needs it stopped (DAP_HOLD): 1 when the
+ * interrupt stopped it (let it run again after), 0 when it stopped by itself meanwhile
+ * (*st: that stop, for the editor once the request is answered), -1 when it would not
+ * stop within 5 s (reported). A SIGINT right after gdb let the target run can be lost:
+ * not within 100 ms of the resume.
+ */
+static int hold_guest(struct dap *d, struct session_stop *st)
+{
+	int64_t since = now_ms() - d->resumed, until;
+	if (since < 100)
+		sleep_ms((int)(100 - since));
+	if (session_interrupt(&d->s) < 0)
+		return -1;
+	for (until = now_ms() + 5000;; sleep_ms(5)) {
+		int r = session_poll_stop(&d->s, st);
+		if (r < 0)
+			return -1;
+		if (r == 1)
+			break;
+		if (now_ms() > until)
+			return error("the guest did not stop within 5 s of an interrupt");
+	}
+	d->running = 0;
+	if (st->reason && !strcmp(st->reason, "signal-received") && !d->pausing) {
+		session_stop_release(st);
+		return 1;
+	}
+	return 0;
+}
+
 /* ---- initialize ---- */
 
 static int dap_initialize(struct dap *d, const struct json_value *args, struct json *body,
@@ -446,6 +477,9 @@ enum dap_flags {
 	DAP_STOPPED = 2,       /* ... and stopped */
 	DAP_RUNNING_OK = 4,    /* taken while the guest runs */
 	DAP_ARGS = 8,          /* needs its arguments */
+	DAP_HOLD = 16,         /* taken while the guest runs by stopping it for the request
+				  and letting it go on after (gdb sets breakpoints on a stopped
+				  target) */
 };
 
 struct dap_req {
@@ -459,10 +493,9 @@ static const struct dap_req dap_reqs[] = {
 	{ "launch", dap_launch, 0 },
 	{ "attach", dap_attach, 0 },
 	{ "configurationDone", dap_configuration_done, DAP_GUEST | DAP_STOPPED },
-	{ "setBreakpoints", dap_set_breakpoints, DAP_GUEST | DAP_STOPPED | DAP_ARGS },
-	{ "setFunctionBreakpoints", dap_set_function_breakpoints, DAP_GUEST | DAP_STOPPED | DAP_ARGS },
-	{ "setExceptionBreakpoints", dap_set_exception_breakpoints,
-	  DAP_GUEST | DAP_STOPPED | DAP_ARGS },
+	{ "setBreakpoints", dap_set_breakpoints, DAP_GUEST | DAP_HOLD | DAP_ARGS },
+	{ "setFunctionBreakpoints", dap_set_function_breakpoints, DAP_GUEST | DAP_HOLD | DAP_ARGS },
+	{ "setExceptionBreakpoints", dap_set_exception_breakpoints, DAP_GUEST | DAP_HOLD | DAP_ARGS },
 	{ "threads", dap_threads, DAP_RUNNING_OK },
 	{ "stackTrace", dap_stack_trace, DAP_GUEST | DAP_STOPPED | DAP_ARGS },
 	{ "scopes", dap_scopes, DAP_GUEST | DAP_STOPPED | DAP_ARGS },
@@ -499,7 +532,7 @@ static const char *refusal(const struct dap *d, const struct dap_req *r,
 		return "initialize first";
 	if ((r->flags & DAP_GUEST) && !d->launched)
 		return "no guest: launch first";
-	if (d->running && !(r->flags & DAP_RUNNING_OK))
+	if (d->running && !(r->flags & (DAP_RUNNING_OK | DAP_HOLD)))
 		return "the guest is running: pause first";
 	return NULL;
 }
@@ -513,6 +546,7 @@ static void dap_message(struct dap *d, const char *text, size_t len)
 	/* A message without a seq of its own is answered as the one the editor would have
 	 * numbered next (DAP's request_seq is 1 or more, and editors count up by one). */
 	int64_t seq = d->last_seq + 1;
+	struct session_stop came = { .bkpt = -1 }; /* a stop that came while holding the guest */
 	const char *command = NULL, *type = NULL;
 	if (!m) {
 		strbuf_addf(&err, "not JSON: %s (column %zu)", jerr.message, jerr.column);
@@ -542,12 +576,19 @@ static void dap_message(struct dap *d, const char *text, size_t len)
 			goto answer;
 		}
 		struct json j;
+		int held = d->running && (r->flags & DAP_HOLD) ? hold_guest(d, &came) : 0;
+		if (held < 0) {
+			strbuf_addf(&err, "%s: the running guest could not be stopped for it", command);
+			goto answer;
+		}
 		json_init(&j, &body, 0);
 		json_open(&j, NULL, '{');
 		dap_diag_capture = &said;
 		int rc = r->fn(d, args, &j, &err);
 		dap_diag_capture = NULL;
 		json_close(&j);
+		if (held == 1 && let_run(d, 0, SESSION_STEP_OVER, &err) < 0)
+			rc = -1;
 		if (rc < 0 && !err.len)
 			strbuf_addf(&err, "%s failed", command);
 		if (rc < 0 && said.len)
@@ -572,10 +613,16 @@ answer:
 		d->terminated_pending = 0;
 		dap_event(d, "terminated", NULL);
 	}
+	/* A stop of its own that came as the guest was held: told now. */
+	if (came.reason && !strncmp(came.reason, "exited", 6))
+		guest_exited(d);
+	else if (came.reason)
+		stopped(d, &came);
 	/* A user frame's registers are not left in the CPU between requests. */
 	if (d->launched && !d->running)
 		dap_unselect(d);
 out:
+	session_stop_release(&came);
 	json_value_free(m);
 	strbuf_release(&err);
 	strbuf_release(&body);
