@@ -46,9 +46,10 @@ t_dap_answers_malformed_messages() {
 
 t_dap_editor_gone_leaves_nothing() {
 	# The editor closes the pipe with the guest stopped at main, and another while the
-	# guest runs: kdive dap shuts the guest down and exits 0; a SIGTERM does the same.
+	# guest runs: kdive dap shuts the guest down and exits 0; a SIGTERM does the same;
+	# and terminate (then disconnect) ends the guest with a terminated event.
 	local how body seq
-	for how in eof-stopped eof-running TERM; do
+	for how in eof-stopped eof-running TERM terminate; do
 		mkfifo "$1/in.$how"
 		"$KDIVE" dap <"$1/in.$how" >"$1/out.$how" 2>"$1/err.$how" &
 		local kpid=$!
@@ -73,12 +74,22 @@ t_dap_editor_gone_leaves_nothing() {
 			printf 'Content-Length: %d\r\n\r\n%s' "${#body}" "$body" >&7
 			sleep 0.3
 		fi
+		if [ $how = terminate ]; then
+			body='{"seq":4,"type":"request","command":"terminate","arguments":{}}'
+			printf 'Content-Length: %d\r\n\r\n%s' "${#body}" "$body" >&7
+			body='{"seq":5,"type":"request","command":"disconnect","arguments":{}}'
+			printf 'Content-Length: %d\r\n\r\n%s' "${#body}" "$body" >&7
+		fi
 		[ $how = TERM ] && kill -TERM $kpid
 		exec 7>&-
 		wait $kpid
 		local rc=$?
 		[ $how = TERM ] || [ $rc -eq 0 ] || fail "kdive dap exited $rc after the editor's EOF ($how)" ||
 			return 1
+		if [ $how = terminate ]; then
+			contains "$(cat "$1/out.$how")" '"command":"terminate"' || return 1
+			contains "$(cat "$1/out.$how")" '"event":"terminated"' || return 1
+		fi
 		no_guest_left || return 1
 	done
 }
