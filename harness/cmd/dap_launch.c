@@ -37,13 +37,14 @@ static int launch_options(struct dap *d, const struct json_value *args, struct c
 	const struct json_value *pargs = json_value_find(args, "args");
 	const struct json_value *smp = json_value_find(args, "smp");
 	int64_t cpus = 0;
-	int kaslr, nosnap;
+	int kaslr, nosnap, keep;
 	if (dap_str_arg(args, "scenario", &scn, err) || dap_str_arg(args, "program", &prog, err) ||
 	    dap_str_arg(args, "kernel", &kernel, err) || dap_str_arg(args, "vmlinux", &vml, err) ||
 	    dap_str_arg(args, "append", &append, err) || (kaslr = bool_arg(args, "kaslr", err)) < 0 ||
 	    (nosnap = bool_arg(args, "noSnapshot", err)) < 0 ||
 	    (d->stop_on_entry = bool_arg(args, "stopOnEntry", err)) < 0 ||
-	    (d->any_task = bool_arg(args, "anyTask", err)) < 0)
+	    (d->any_task = bool_arg(args, "anyTask", err)) < 0 ||
+	    (keep = bool_arg(args, "keep", err)) < 0)
 		return -1;
 	if (smp && (json_value_int(smp, &cpus) < 0 || cpus < 1 || cpus > 8))
 		return dap_fail(err, "launch: 'smp' is a number of CPUs, 1 to 8");
@@ -57,7 +58,7 @@ static int launch_options(struct dap *d, const struct json_value *args, struct c
 	b->guest.kaslr = kaslr;
 	b->guest.cpus = (int)cpus;
 	b->guest.append = append;
-	b->guest.keep = bool_arg(args, "keep", err) == 1;
+	b->guest.keep = keep;
 	b->no_snapshot = nosnap || (getenv("KDIVE_NO_SNAPSHOT") && *getenv("KDIVE_NO_SNAPSHOT"));
 	if (scn) {
 		if (cli_load_scenario(scn, &d->sc, NULL))
