@@ -7,6 +7,15 @@
 # tests=() (some use kernels an earlier test built); each gets its scratch directory
 # as $1. The checks (fail, expect_rc, contains...) are tests/lib.sh's.
 
+# dap_sent_valid DIR: every message kdive dap sent (DIR/sent.jsonl) is valid DAP
+# (tests/tools/dap-check); said in the test's output.
+dap_sent_valid() {
+	"$tools/dap-check" "$1/sent.jsonl" >"$1/check.out" 2>&1 ||
+		{ sed 's/^/# /' "$1/check.out" | head -n 20; fail "a message kdive sent is not DAP's"; } ||
+		return 1
+	sed 's/^/# /' "$1/check.out"
+}
+
 t_dap_debug_client_drives_fork() {
 	# tests/tools/dap-client.mjs: @vscode/debugadapter-testsupport's DebugClient (the
 	# npm package tests/tools/install-dap-testsupport puts in the cache; make test runs
@@ -23,10 +32,7 @@ t_dap_debug_client_drives_fork() {
 		{ sed 's/^/# /' "$1/client.out" | tail -n 20; fail "the DebugClient's session failed"; } ||
 		return 1
 	grep '^\(ok\|time\): ' "$1/client.out" | sed 's/^/# /'
-	"$tools/dap-check" "$1/sent.jsonl" >"$1/check.out" 2>&1 ||
-		{ sed 's/^/# /' "$1/check.out" | head -n 20; fail "a message kdive sent is not DAP's"; } ||
-		return 1
-	sed 's/^/# /' "$1/check.out"
+	dap_sent_valid "$1" || return 1
 	no_guest_left || return 1
 }
 
@@ -37,9 +43,7 @@ t_dap_answers_malformed_messages() {
 	# every message it sent valid DAP. No guest boots.
 	"$tools/dap-malformed" "$KDIVE" "$1/sent.jsonl" >"$1/out" 2>&1 ||
 		{ sed 's/^/# /' "$1/out" | tail -n 20; fail "malformed messages"; } || return 1
-	"$tools/dap-check" "$1/sent.jsonl" >"$1/check.out" 2>&1 ||
-		{ sed 's/^/# /' "$1/check.out" | head -n 20; fail "a message kdive sent is not DAP's"; } ||
-		return 1
+	dap_sent_valid "$1" || return 1
 	grep -c '^ok: ' "$1/out" | sed 's/^/# errors answered: /'
 	no_guest_left || return 1
 }
@@ -102,9 +106,7 @@ t_dap_attaches_to_kdive_debug_print_cmd() {
 	# as output. Every message valid DAP, nothing left.
 	"$tools/dap-attach" "$KDIVE" "$1" >"$1/out" 2>&1 ||
 		{ sed 's/^/# /' "$1/out" | tail -n 20; fail "attach"; } || return 1
-	"$tools/dap-check" "$1/sent.jsonl" >"$1/check.out" 2>&1 ||
-		{ sed 's/^/# /' "$1/check.out" | head -n 20; fail "a message kdive sent is not DAP's"; } ||
-		return 1
+	dap_sent_valid "$1" || return 1
 	grep '^ok: ' "$1/out" | sed 's/^/# /'
 	no_guest_left || return 1
 }
@@ -116,9 +118,7 @@ t_dap_pauses_and_shows_each_cpu() {
 	# stack and an evaluate; disconnect ends the guest at once. Valid DAP, nothing left.
 	"$tools/dap-threads" "$KDIVE" "$1/sent.jsonl" 2 >"$1/out" 2>&1 ||
 		{ sed 's/^/# /' "$1/out" | tail -n 20; fail "pause and threads on two CPUs"; } || return 1
-	"$tools/dap-check" "$1/sent.jsonl" >"$1/check.out" 2>&1 ||
-		{ sed 's/^/# /' "$1/check.out" | head -n 20; fail "a message kdive sent is not DAP's"; } ||
-		return 1
+	dap_sent_valid "$1" || return 1
 	grep '^\(ok\|time\): ' "$1/out" | sed 's/^/# /'
 	no_guest_left || return 1
 }
