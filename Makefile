@@ -170,8 +170,8 @@ check: unit
 mutate: test-deps $(UNIT_BIN)
 	$(Q)O=$(O) tests/mutate
 
-# ---- install: the binary, its data (what cli_datadir() looks for under share/kdive),
-# the man pages, the docs that --help and the man page point to (share/doc/kdive: the
+# ---- install: the binary, its data (what cli_datadir() looks for under share/kdive, and
+# the editors' set-up for kdive dap in share/kdive/editors), the man pages, the docs that --help and the man page point to (share/doc/kdive: the
 # design, the JSON result schema, serve's protocol) and the bash completion; uninstall
 # removes exactly the files listed, then kdive's own directories (share/kdive and what
 # is under it, share/doc/kdive) when empty. Never bin, share/man/man1
@@ -182,14 +182,17 @@ PREFIX ?= /usr/local
 DATA_FILES := gdbinit/kdive.py gdbinit/README.md $(wildcard kconfig/*.config) \
 	initramfs/files initramfs/init $(wildcard initramfs/progs/*.c) \
 	$(wildcard scenarios/*.scn) scenarios/README.md \
-	$(wildcard scenarios/selftests/*.scn) scenarios/selftests/README.md
+	$(wildcard scenarios/selftests/*.scn) scenarios/selftests/README.md \
+	editors/README.md editors/nvim-dap.lua editors/dape.el editors/vscode/package.json \
+	editors/vscode/kdive-dap
 DOC_FILES := docs/design.md docs/result.schema.json docs/serve.md
 INSTALLED := bin/kdive $(DATA_FILES:%=share/kdive/%) $(DOC_FILES:docs/%=share/doc/kdive/%) \
 	share/man/man1/kdive.1 share/man/man5/kdive-scenario.5 \
 	share/bash-completion/completions/kdive
 # Deepest first, for rmdir.
 KDIVE_DIRS := share/kdive/initramfs/progs share/kdive/initramfs share/kdive/gdbinit \
-	share/kdive/kconfig share/kdive/scenarios/selftests share/kdive/scenarios share/kdive \
+	share/kdive/kconfig share/kdive/scenarios/selftests share/kdive/scenarios \
+	share/kdive/editors/vscode share/kdive/editors share/kdive \
 	share/doc/kdive
 # The destination quoted once for the shell, as git's Makefile does (*_SQ): a PREFIX or
 # DESTDIR with blanks or quotes stays one word in every command below ('/opt/my dir'
@@ -202,7 +205,7 @@ install: $(KDIVE)
 	$(Q)install -D -m 0755 $(KDIVE) $(DEST_SQ)/bin/kdive
 	$(Q)for f in $(DATA_FILES); do \
 		install -D -m 0644 "$$f" $(DEST_SQ)/share/kdive/"$$f" || exit 1; done
-	$(Q)chmod 0755 $(DEST_SQ)/share/kdive/initramfs/init
+	$(Q)chmod 0755 $(DEST_SQ)/share/kdive/initramfs/init $(DEST_SQ)/share/kdive/editors/vscode/kdive-dap
 	$(Q)for f in $(DOC_FILES); do \
 		install -D -m 0644 "$$f" $(DEST_SQ)/share/doc/kdive/"$${f#docs/}" || exit 1; done
 	$(Q)install -D -m 0644 docs/kdive.1 $(DEST_SQ)/share/man/man1/kdive.1
