@@ -41,9 +41,11 @@ int session_attach_guest(struct session *s, const struct session_image *img, con
 		s->qemu.console_log = xstrdup(console);
 	/* gdb's target remote reads a ':' as host:port, and the rest of the line as the
 	 * name: a socket's path has neither. */
-	if (*bad) {
-		strbuf_addf(why, "the gdbstub socket '%s' has %s, which gdb's target remote cannot "
-			    "take", target, *bad == ':' ? "a ':'" : "white space");
+	const char *ctl = quote_bad_byte(target);
+	if (*bad || ctl) {
+		strbuf_addf(why, "the gdbstub socket's path has %s, which gdb's target remote cannot "
+			    "take", ctl ? quote_byte_name((unsigned char)*ctl)
+				: *bad == ':' ? "a ':'" : "white space");
 		return -1;
 	}
 	if (access(target, F_OK) < 0) {
