@@ -135,9 +135,12 @@ static void respond(struct dap *d, int64_t seq, const char *command, const char 
 	strbuf_release(&out);
 }
 
-/* An output event: text in category ("console", "stdout", "important"). */
+/* An output event: len bytes of text (0: a C string) in category ("stdout",
+ * "important"). */
 static void output(struct dap *d, const char *category, const char *text, size_t len)
 {
+	if (!len)
+		len = strlen(text);
 	struct strbuf b = STRBUF_INIT;
 	struct json j;
 	json_init(&j, &b, 0);
@@ -238,7 +241,7 @@ static void stopped(struct dap *d, const struct session_stop *st)
 	json_int(&j, "threadId", d->thread);
 	/* gdb ends a step at the code's next line whichever task runs it: a step over
 	 * fork() can end in the child. Said, not hidden. */
-	long pid = d->stepping && d->step_pid > 0 ? current_pid(d) : -1;
+	long pid = d->stepping && !exc && d->step_pid > 0 ? current_pid(d) : -1;
 	if (pid > 0 && pid != d->step_pid) {
 		char *text = xstrfmt("the step ended in another task (pid %ld) that ran the same "
 				     "code; the stepped one is pid %ld", pid, d->step_pid);
@@ -278,13 +281,13 @@ static void poll_guest(struct dap *d)
 		    (!d->interrupted || now - d->interrupted >= DAP_INTERRUPT_AGAIN_MS)) {
 			d->interrupted = now;
 			if (session_interrupt(&d->s) < 0) {
-				output(d, "important", "kdive: the guest could not be paused\n", 38);
+				output(d, "important", "kdive: the guest could not be paused\n", 0);
 				dap_end_guest(d, 0);
 				dap_event(d, "terminated", NULL);
 			}
 		}
 	} else if (r < 0) {
-		output(d, "important", "kdive: gdb or QEMU is gone\n", 27);
+		output(d, "important", "kdive: gdb or QEMU is gone\n", 0);
 		dap_end_guest(d, 0);
 		dap_event(d, "terminated", NULL);
 	} else if (st.reason && !strncmp(st.reason, "exited", 6)) {
