@@ -30,7 +30,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#define DAP_INTERRUPT_AGAIN_MS 3000     /* a pause whose stop did not come: SIGINT again */
 
 int dap_fail(struct strbuf *err, const char *fmt, ...)
 {
@@ -256,7 +255,6 @@ static void stopped(struct dap *d, const struct session_stop *st)
 	}
 	json_close(&j);
 	d->running = d->stepping = d->pausing = 0;
-	d->interrupted = 0;
 	dap_stop_forget(d);
 	d->view_thread = d->thread; /* gdb selected the thread that stopped */
 	forward_console(d);
@@ -273,18 +271,11 @@ static void poll_guest(struct dap *d)
 	forward_console(d);
 	int r = session_poll_stop(&d->s, &st);
 	if (r == 0) {
-		/* A SIGINT right after gdb let the target run can be lost: 100 ms after the
-		 * resume at the earliest, and again when no stop came (not sooner: a second
-		 * SIGINT while gdb waits for the first one's stop asks it to give up). */
-		int64_t now = now_ms();
-		if (d->pausing && now - d->resumed >= 100 &&
-		    (!d->interrupted || now - d->interrupted >= DAP_INTERRUPT_AGAIN_MS)) {
-			d->interrupted = now;
-			if (session_interrupt(&d->s) < 0) {
-				output(d, "important", "kdive: the guest could not be paused\n", 0);
-				dap_end_guest(d, 0);
-				dap_event(d, "terminated", NULL);
-			}
+		/* A pause: SIGINT when due, asked again at each poll until the stop. */
+		if (d->pausing && session_interrupt_due(&d->s) < 0) {
+			output(d, "important", "kdive: the guest could not be paused\n", 0);
+			dap_end_guest(d, 0);
+			dap_event(d, "terminated", NULL);
 		}
 	} else if (r < 0) {
 		output(d, "important", "kdive: gdb or QEMU is gone\n", 0);
@@ -312,7 +303,6 @@ static int dap_configuration_done(struct dap *d, const struct json_value *args, 
 	if (session_resume(&d->s) < 0)
 		return dap_fail(err, "gdb did not let the guest run");
 	d->running = 1;
-	d->resumed = now_ms();
 	return 0;
 }
 
@@ -333,7 +323,6 @@ static int let_run(struct dap *d, int step, enum session_step_kind how, struct s
 	d->running = 1;
 	d->stepping = step;
 	d->pausing = 0;
-	d->resumed = now_ms();
 	return 0;
 }
 
@@ -411,22 +400,18 @@ static int dap_terminate(struct dap *d, const struct json_value *args, struct js
  * Stop the running guest for a request that needs it stopped (DAP_HOLD): 1 when the
  * interrupt stopped it (let it run again after), 0 when it stopped by itself meanwhile
  * (*st: that stop, for the editor once the request is answered), -1 when it would not
- * stop within 5 s (reported). A SIGINT right after gdb let the target run can be lost:
- * not within 100 ms of the resume.
+ * stop within 5 s (reported). SIGINT when due (session_interrupt_due()).
  */
 static int hold_guest(struct dap *d, struct session_stop *st)
 {
-	int64_t since = now_ms() - d->resumed, until;
-	if (since < 100)
-		sleep_ms((int)(100 - since));
-	if (session_interrupt(&d->s) < 0)
-		return -1;
-	for (until = now_ms() + 5000;; sleep_ms(5)) {
+	for (int64_t until = now_ms() + 5000;; sleep_ms(5)) {
 		int r = session_poll_stop(&d->s, st);
 		if (r < 0)
 			return -1;
 		if (r == 1)
 			break;
+		if (session_interrupt_due(&d->s) < 0)
+			return -1;
 		if (now_ms() > until)
 			return error("the guest did not stop within 5 s of an interrupt");
 	}

@@ -58,8 +58,6 @@ struct dap {
 	int stepping;             /* ... because of a next, stepIn or stepOut */
 	long step_pid;            /* the task stepped (its pid), or -1 */
 	int pausing;              /* pause asked: the stop is a pause */
-	int64_t resumed;          /* when it was let run */
-	int64_t interrupted;      /* when gdb was last sent SIGINT for a pause; 0: not yet */
 	struct dap_bp *bps;       /* the editor's breakpoints; owned */
 	size_t nbps;
 	int syscall_bp;           /* the exception filter's breakpoint, or -1 */

@@ -396,6 +396,8 @@ int session_resume(struct session *s)
 {
 	if (session_user_view_leave(s) < 0)
 		return -1;
+	s->resumed = now_ms();
+	s->interrupted = 0;
 	return gdb_run(&s->gdb, NULL, "-exec-continue");
 }
 
@@ -425,6 +427,16 @@ int session_poll_stop(struct session *s, struct session_stop *st)
 		return 1;
 	}
 	return s->gdb.dead || !alive ? error("gdb or QEMU is gone") : 0;
+}
+
+int session_interrupt_due(struct session *s)
+{
+	int64_t now = now_ms();
+	if (now - s->resumed < SESSION_INTERRUPT_AFTER_MS ||
+	    (s->interrupted && now - s->interrupted < SESSION_INTERRUPT_AGAIN_MS))
+		return 0;
+	s->interrupted = now;
+	return session_interrupt(s) < 0 ? -1 : 1;
 }
 
 int session_interrupt(struct session *s)

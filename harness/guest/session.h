@@ -148,6 +148,8 @@ struct session {
 				  the user stack (session_select_frame()); the kernel's are in
 				  user_saved */
 	uint64_t user_saved[8]; /* the kernel's rip, rsp, rbp, rbx, r12-r15 meanwhile */
+	int64_t resumed;       /* when the guest was last let run (resume, step) */
+	int64_t interrupted;   /* when gdb was last sent SIGINT since; 0: not yet */
 	int attached;          /* the guest is another's (session_attach_guest()): no QEMU of
 				  kdive's; ending the session lets it go on */
 };
@@ -227,6 +229,17 @@ int session_resume(struct session *s);
 int session_stop_fd(struct session *s);
 int session_poll_stop(struct session *s, struct session_stop *st);
 int session_interrupt(struct session *s);
+/*
+ * Stop a running guest when a SIGINT to gdb is due, for a caller that asks again at each
+ * poll until the stop comes: not within SESSION_INTERRUPT_AFTER_MS of the resume (a
+ * SIGINT right after gdb let the target run can be lost), and again only
+ * SESSION_INTERRUPT_AGAIN_MS after the last one (not sooner: a second SIGINT while gdb
+ * waits for the first one's stop asks it to give up the target). 1 sent, 0 not due yet,
+ * -1 reported.
+ */
+#define SESSION_INTERRUPT_AFTER_MS 100
+#define SESSION_INTERRUPT_AGAIN_MS 3000
+int session_interrupt_due(struct session *s);
 /*
  * Why the session failed, as far as it can tell: the guest kernel's panic line, a
  * full run directory, gdb's or QEMU's death (with its status). 1 with that appended

@@ -78,6 +78,8 @@ int session_step(struct session *s, enum session_step_kind how)
 	/* A step is taken from the selected frame: frame 0's registers, frame 0. */
 	if (session_select_frame(s, 0, NULL) < 0)
 		return -1;
+	s->resumed = now_ms();
+	s->interrupted = 0;
 	return gdb_run(&s->gdb, NULL, "%s", cmd[how]);
 }
 
