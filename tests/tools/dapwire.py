@@ -7,7 +7,10 @@ everything the adapter sends kept (log: each message's JSON text) for dap-check.
     e = c.event("stopped")
 """
 import json
+import os
+import select
 import subprocess
+import time
 
 
 def frame(body):
@@ -17,8 +20,10 @@ def frame(body):
 
 
 class Adapter:
-    def __init__(self, kdive):
+    def __init__(self, kdive, timeout=120):
         self.p = subprocess.Popen([kdive, "dap"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        self.timeout = timeout  # seconds a message may take to come (a cold boot: minutes)
+        self.buf = b""
         self.seq = 0
         self.log = []       # every message kdive sent, as text
         self.console = []   # the output events' text
@@ -34,18 +39,33 @@ class Adapter:
             m["arguments"] = args
         self.raw(frame(json.dumps(m)))
 
+    def _fill(self, deadline):
+        """More bytes from the adapter, or TimeoutError/EOFError."""
+        left = deadline - time.monotonic()
+        fd = self.p.stdout.fileno()
+        if left <= 0 or not select.select([fd], [], [], left)[0]:
+            raise TimeoutError("kdive dap sent nothing within %d s" % self.timeout)
+        data = os.read(fd, 65536)
+        if not data:
+            raise EOFError("kdive dap closed its output")
+        self.buf += data
+
     def recv(self):
+        """The next message, within self.timeout seconds."""
+        deadline = time.monotonic() + self.timeout
+        while b"\r\n\r\n" not in self.buf:
+            self._fill(deadline)
+        head, self.buf = self.buf.split(b"\r\n\r\n", 1)
         n = None
-        while True:
-            line = self.p.stdout.readline()
-            if not line:
-                raise EOFError("kdive dap closed its output")
-            if line == b"\r\n":
-                break
+        for line in head.split(b"\r\n"):
             name, _, value = line.decode().partition(":")
             if name.lower() == "content-length":
                 n = int(value)
-        body = self.p.stdout.read(n)
+        if n is None:
+            raise ValueError("a header without Content-Length: %r" % head)
+        while len(self.buf) < n:
+            self._fill(deadline)
+        body, self.buf = self.buf[:n], self.buf[n:]
         self.log.append(body.decode())
         return json.loads(body)
 
