@@ -405,6 +405,26 @@ int dap_variables(struct dap *d, const struct json_value *args, struct json *bod
 
 #define DAP_REPL_PREFIX "-exec "
 
+/*
+ * Whether a gdb command typed in the REPL would let the guest run or end the session
+ * behind the adapter's back (gdb's all-stop run control, and what detaches or kills):
+ * those are the editor's buttons. Its first word, abbreviations included.
+ */
+static int repl_runs(const char *cmd)
+{
+	static const char *const words[] = { "c", "continue", "fg", "n", "next", "s", "step",
+		"si", "stepi", "ni", "nexti", "fin", "finish", "u", "until", "advance", "r", "run",
+		"start", "starti", "jump", "j", "signal", "queue-signal", "kill", "k", "detach",
+		"disconnect", "q", "quit", "target", "attach", "reverse-continue", "rc",
+		"record", "interrupt" };
+	cmd += strspn(cmd, " \t");
+	size_t len = strcspn(cmd, " \t&");
+	for (size_t i = 0; i < ARRAY_SIZE(words); i++)
+		if (strlen(words[i]) == len && !strncmp(cmd, words[i], len))
+			return 1;
+	return 0;
+}
+
 int dap_evaluate(struct dap *d, const struct json_value *args, struct json *body, struct strbuf *err)
 {
 	const char *expr = json_value_str(json_value_find(args, "expression"), NULL);
@@ -421,7 +441,11 @@ int dap_evaluate(struct dap *d, const struct json_value *args, struct json *body
 		return -1;
 	if (ctx && !strcmp(ctx, "repl") && !strncmp(expr, DAP_REPL_PREFIX, strlen(DAP_REPL_PREFIX))) {
 		/* A gdb command, as typed at gdb's prompt: its output is the result. */
-		if (session_console_capture(&d->s, expr + strlen(DAP_REPL_PREFIX), &why) < 0)
+		const char *cmd = expr + strlen(DAP_REPL_PREFIX);
+		if (repl_runs(cmd))
+			return dap_fail(err, "'%s' lets the guest run or ends the session: the "
+					"editor's controls do that (continue, step, pause, stop)", cmd);
+		if (session_console_capture(&d->s, cmd, &why) < 0)
 			r = dap_fail(err, "gdb is gone");
 		strbuf_rtrim(&why);
 		json_str(body, "result", why.buf);

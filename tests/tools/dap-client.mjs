@@ -135,6 +135,11 @@ try {
 	const repl = await dc.evaluateRequest({ expression: "-exec info registers rip", frameId: fr[0].id, context: "repl" });
 	check(/kernel_clone/.test(repl.body.result), "the REPL runs gdb commands", repl.body);
 	ok("repl: -exec info registers rip");
+	let refused = false;
+	await dc.evaluateRequest({ expression: "-exec continue", frameId: fr[0].id, context: "repl" })
+		.catch(() => { refused = true; });
+	check(refused, "the REPL leaves run control to the editor", "-exec continue");
+	ok("repl: -exec continue refused");
 	const ip = fr[0].instructionPointerReference;
 	const mem = await dc.send("readMemory", { memoryReference: ip, count: 16 });
 	check(Buffer.from(mem.body.data, "base64").length === 16, "readMemory: 16 bytes", mem.body);
