@@ -203,6 +203,9 @@ struct scenario;
 struct obs_run;
 struct syscalls;
 int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text);
+/* The same, printing nothing: what is wrong (the lines cli_load_scenario() prints) in why. */
+int cli_load_scenario_quiet(const char *path, struct scenario *sc, struct strbuf *text,
+			    struct strbuf *why);
 
 #define CLI_MAX_KERNELS 8
 

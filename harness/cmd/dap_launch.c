@@ -61,9 +61,14 @@ static int launch_options(struct dap *d, const struct json_value *args, struct c
 	b->guest.keep = keep;
 	b->no_snapshot = nosnap || (getenv("KDIVE_NO_SNAPSHOT") && *getenv("KDIVE_NO_SNAPSHOT"));
 	if (scn) {
-		if (cli_load_scenario(scn, &d->sc, NULL))
-			return dap_fail(err, "launch: the scenario '%s' did not load (why: kdive dap's "
-					"stderr)", scn);
+		struct strbuf why = STRBUF_INIT;
+		if (cli_load_scenario_quiet(scn, &d->sc, NULL, &why)) {
+			strbuf_rtrim(&why);
+			dap_fail(err, "launch: %s", why.buf);
+			strbuf_release(&why);
+			return -1;
+		}
+		strbuf_release(&why);
 	} else {
 		d->sc.program = xstrdup(prog ? prog : "fork");
 		d->sc.file = xstrdup("launch");
