@@ -3,7 +3,8 @@
 #   make            build the controller, $(O)/kdive
 #   make run        install what running needs, build kernel + initramfs, run the fork scenario
 #   make test       install what the tests need too, unit tests + integration tests (real kernel)
-#   make test-tools the tests' own tools from npm (the MCP SDK), into the cache
+#   make test-tools the tests' own tools from npm (the MCP SDK, DAP's test support), into
+#                   the cache
 #   make test-faults  the fault suite alone (make test runs it too)
 #   make test-distro  opt-in: Debian's own 6.1 kernel (downloaded once) passes fork.scn
 #   make test-pipeline  opt-in: the CI templates in ci/ run here (gitlab-ci-local)
@@ -107,11 +108,13 @@ run: deps
 	$(Q)$(KDIVE) run -v scenarios/fork.scn
 
 # The tests' tools that are no Debian package: the official MCP SDK, which drives kdive
-# serve in t_mcp_sdk_drives_a_fork_session, installed by npm (a test dependency, like
-# tmux) into the cache at a pinned version, once (tests/tools/install-mcp-sdk). Never
-# for make run.
+# serve in t_mcp_sdk_drives_a_fork_session, and Microsoft's DAP test support (its
+# DebugClient), which drives kdive dap in t_dap_debug_client_drives_fork, each installed
+# by npm (a test dependency, like tmux) into the cache at a pinned version, once
+# (tests/tools/install-mcp-sdk, tests/tools/install-dap-testsupport). Never for make run.
 test-tools: test-deps
 	$(Q)tests/tools/install-mcp-sdk >/dev/null
+	$(Q)tests/tools/install-dap-testsupport >/dev/null
 
 # The test driver's self-test (a failing check fails its test; time, process and file
 # limits hold), unit tests, then integration tests against the real kernel, QEMU and
@@ -156,8 +159,8 @@ coverage-build:
 
 # Sanitizers (the unit tests run under ASan + UBSan), then a fuzzer for each parser of
 # outside input (MI, scenarios, ELF, kconfig fragments, the syscall table, the initramfs
-# spec, kdive serve's requests, JSON) for FUZZ_TIME s each, 60 by default
-# (tests/fuzz/fuzz.mk).
+# spec, kdive serve's requests, kdive dap's framing, JSON) for FUZZ_TIME s each, 60 by
+# default (tests/fuzz/fuzz.mk).
 check: unit
 	$(Q)$(MAKE) --no-print-directory -f tests/fuzz/fuzz.mk O=$(O) check
 
@@ -167,8 +170,8 @@ check: unit
 mutate: test-deps $(UNIT_BIN)
 	$(Q)O=$(O) tests/mutate
 
-# ---- install: the binary, its data (what cli_datadir() looks for under share/kdive),
-# the man pages, the docs that --help and the man page point to (share/doc/kdive: the
+# ---- install: the binary, its data (what cli_datadir() looks for under share/kdive, and
+# the editors' set-up for kdive dap in share/kdive/editors), the man pages, the docs that --help and the man page point to (share/doc/kdive: the
 # design, the JSON result schema, serve's protocol) and the bash completion; uninstall
 # removes exactly the files listed, then kdive's own directories (share/kdive and what
 # is under it, share/doc/kdive) when empty. Never bin, share/man/man1
@@ -179,14 +182,17 @@ PREFIX ?= /usr/local
 DATA_FILES := gdbinit/kdive.py gdbinit/README.md $(wildcard kconfig/*.config) \
 	initramfs/files initramfs/init initramfs/wait.c $(wildcard initramfs/progs/*.c) \
 	$(wildcard scenarios/*.scn) scenarios/README.md \
-	$(wildcard scenarios/selftests/*.scn) scenarios/selftests/README.md
+	$(wildcard scenarios/selftests/*.scn) scenarios/selftests/README.md \
+	editors/README.md editors/nvim-dap.lua editors/dape.el editors/vscode/package.json \
+	editors/vscode/kdive-dap
 DOC_FILES := docs/design.md docs/result.schema.json docs/serve.md
 INSTALLED := bin/kdive $(DATA_FILES:%=share/kdive/%) $(DOC_FILES:docs/%=share/doc/kdive/%) \
 	share/man/man1/kdive.1 share/man/man5/kdive-scenario.5 \
 	share/bash-completion/completions/kdive
 # Deepest first, for rmdir.
 KDIVE_DIRS := share/kdive/initramfs/progs share/kdive/initramfs share/kdive/gdbinit \
-	share/kdive/kconfig share/kdive/scenarios/selftests share/kdive/scenarios share/kdive \
+	share/kdive/kconfig share/kdive/scenarios/selftests share/kdive/scenarios \
+	share/kdive/editors/vscode share/kdive/editors share/kdive \
 	share/doc/kdive
 # The destination quoted once for the shell, as git's Makefile does (*_SQ): a PREFIX or
 # DESTDIR with blanks or quotes stays one word in every command below ('/opt/my dir'
@@ -199,7 +205,7 @@ install: $(KDIVE)
 	$(Q)install -D -m 0755 $(KDIVE) $(DEST_SQ)/bin/kdive
 	$(Q)for f in $(DATA_FILES); do \
 		install -D -m 0644 "$$f" $(DEST_SQ)/share/kdive/"$$f" || exit 1; done
-	$(Q)chmod 0755 $(DEST_SQ)/share/kdive/initramfs/init
+	$(Q)chmod 0755 $(DEST_SQ)/share/kdive/initramfs/init $(DEST_SQ)/share/kdive/editors/vscode/kdive-dap
 	$(Q)for f in $(DOC_FILES); do \
 		install -D -m 0644 "$$f" $(DEST_SQ)/share/doc/kdive/"$${f#docs/}" || exit 1; done
 	$(Q)install -D -m 0644 docs/kdive.1 $(DEST_SQ)/share/man/man1/kdive.1

@@ -13,7 +13,7 @@ _kdive()
 		esac
 	done
 	if [[ -z $cmd ]]; then
-		COMPREPLY=($(compgen -W "build run merge record bundle lstar debug tour serve doctor help -v -q --help --version" -- "$cur"))
+		COMPREPLY=($(compgen -W "build run merge record bundle lstar debug tour serve dap doctor help -v -q --help --version" -- "$cur"))
 		return
 	fi
 	case $prev in
@@ -43,7 +43,7 @@ _kdive()
 	fi
 	case $cmd in
 	help)
-		COMPREPLY=($(compgen -W "build run merge record bundle lstar debug tour serve doctor" -- "$cur")) ;;
+		COMPREPLY=($(compgen -W "build run merge record bundle lstar debug tour serve dap doctor" -- "$cur")) ;;
 	tour)
 		COMPREPLY=($(compgen -W "fork" -- "$cur") $(compgen -f -X '!*.scn' -- "$cur") $(compgen -d -- "$cur")) ;;
 	run)

@@ -45,7 +45,7 @@ struct dep {
  * what `make run` installs): building kdive, the kernel and the initramfs, then gdb and
  * QEMU. DEPS_TEST is what only the tests use (`make test` adds it): keep a package out
  * of DEPS_RUN unless kdive itself runs it. The test scripts' Python needs the standard
- * library and, in tests/tools/result-check, jsonschema.
+ * library and, in tests/tools/result-check, kcidb-check and dap-check, jsonschema.
  */
 static const struct dep table[] = {
 	/* Building the kernel and the initramfs. */
@@ -77,8 +77,10 @@ static const struct dep table[] = {
 	{ "lcov", "lcov", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	/* The tests render the tour's HTML transcript in a real browser and check it. */
 	{ "chromium", "chromium", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },
-	/* The tests drive kdive serve with the official MCP SDK, a node package that npm
-	 * installs into the cache (tests/tools/install-mcp-sdk, run by make test). npm has no
+	/* The tests drive kdive serve with the official MCP SDK and kdive dap with
+	 * Microsoft's DAP test support (DebugClient), node packages that npm installs into
+	 * the cache (tests/tools/install-mcp-sdk, install-dap-testsupport, run by make
+	 * test). npm has no
 	 * version line here: it takes 0.2 s to print one, on every make run. */
 	{ "node", "nodejs", DEPS_TEST, DEP_TOOL, NULL, NULL, "--version" },
 	{ "npm", "npm", DEPS_TEST, DEP_TOOL, NULL, NULL, NULL },

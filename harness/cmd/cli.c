@@ -30,7 +30,8 @@
 
 static const struct cli_command *const commands[] = {
 	&cli_cmd_build, &cli_cmd_run, &cli_cmd_merge, &cli_cmd_record, &cli_cmd_bundle, &cli_cmd_lstar,
-	&cli_cmd_debug, &cli_cmd_tour, &cli_cmd_serve, &cli_cmd_doctor,
+	&cli_cmd_debug, &cli_cmd_tour, &cli_cmd_serve, &cli_cmd_dap,
+	&cli_cmd_doctor,
 };
 
 static const struct cli_command *find_command(const char *name)
@@ -455,20 +456,26 @@ void cli_progress_init(struct cli_progress *d, int mode, struct progress *p)
 
 #define SCENARIO_MAX_BYTES (1 << 20) /* far above any scenario; /dev/zero is not one */
 
-int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text)
+int cli_load_scenario_quiet(const char *path, struct scenario *sc, struct strbuf *text,
+			    struct strbuf *why)
 {
-	struct strbuf buf = STRBUF_INIT, err = STRBUF_INIT;
+	struct strbuf buf = STRBUF_INIT;
 	int rc = 0;
-	if (strbuf_read_input(&buf, path, "scenario", SCENARIO_MAX_BYTES, &err) < 0) {
-		cli_print_failure(err.buf);
+	if (strbuf_read_input(&buf, path, "scenario", SCENARIO_MAX_BYTES, why) < 0 ||
+	    scenario_parse_buf(sc, path, buf.buf, buf.len, why) < 0)
 		rc = KDIVE_EXIT_USAGE;
-	} else if (scenario_parse_buf(sc, path, buf.buf, buf.len, &err) < 0) {
-		fputs(err.buf, stderr);
-		rc = KDIVE_EXIT_USAGE;
-	}
 	if (text && !rc)
 		strbuf_add(text, buf.buf, buf.len);
 	strbuf_release(&buf);
+	return rc;
+}
+
+int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text)
+{
+	struct strbuf err = STRBUF_INIT;
+	int rc = cli_load_scenario_quiet(path, sc, text, &err);
+	if (rc)
+		cli_print_failure(err.buf);
 	strbuf_release(&err);
 	return rc;
 }

@@ -114,7 +114,8 @@ struct cli_command {
 };
 
 extern const struct cli_command cli_cmd_build, cli_cmd_run, cli_cmd_record, cli_cmd_bundle,
-	cli_cmd_lstar, cli_cmd_debug, cli_cmd_tour, cli_cmd_serve, cli_cmd_doctor, cli_cmd_merge;
+	cli_cmd_lstar, cli_cmd_debug, cli_cmd_tour, cli_cmd_serve, cli_cmd_dap, cli_cmd_doctor,
+	cli_cmd_merge;
 
 /* The repository's data directory (kconfig/, initramfs/, scenarios/); static string. */
 const char *cli_datadir(void);
@@ -202,6 +203,9 @@ struct scenario;
 struct obs_run;
 struct syscalls;
 int cli_load_scenario(const char *path, struct scenario *sc, struct strbuf *text);
+/* The same, printing nothing: what is wrong (the lines cli_load_scenario() prints) in why. */
+int cli_load_scenario_quiet(const char *path, struct scenario *sc, struct strbuf *text,
+			    struct strbuf *why);
 
 #define CLI_MAX_KERNELS 8
 

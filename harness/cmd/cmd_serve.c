@@ -220,7 +220,6 @@ static void serve_poll_guest(struct serve *sv)
 		return;
 	}
 	sv->running = 0;
-	sv->interrupted = 0;
 	sv->want_interrupt = 0;
 	if (r < 0) {
 		/* gdb or QEMU died: this guest is over (its run directory is kept). */

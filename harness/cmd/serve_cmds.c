@@ -54,7 +54,6 @@ void serve_end_guest(struct serve *sv, int ok)
 		session_end(&sv->s, ok);
 	sv->booted = 0;
 	sv->running = 0;
-	sv->interrupted = 0;
 	sv->want_interrupt = 0;
 }
 
@@ -227,7 +226,6 @@ static int do_continue(struct serve *sv, const struct json_value *args, struct j
 		return serve_fail(e, "bad_request", "'timeout_ms' is for a continue that waits");
 	if (session_resume(&sv->s) < 0)
 		return serve_fail(e, "gdb", "gdb did not let the guest run");
-	sv->resumed = now_ms();
 	sv->running = 1;
 	if (nowait) {
 		json_bool(res, "running", 1);
@@ -332,23 +330,13 @@ static int do_eval(struct serve *sv, const struct json_value *args, struct json 
 	return r;
 }
 
-/*
- * Stop the running guest: gdb gets SIGINT, and its stop is taken by serve_poll_guest.
- * A SIGINT that reaches gdb right after it let the target run can be lost, so it is
- * sent 100 ms after the resume at the earliest, and once more if no stop came within
- * SERVE_INTERRUPT_AGAIN_MS (not sooner: a second SIGINT while gdb waits for the
- * first one's stop asks it to give up the target). 0, or -1 reported.
- */
-#define SERVE_INTERRUPT_AGAIN_MS 3000
+/* Stop the running guest: gdb gets SIGINT when it is due (session_interrupt_due()), and
+ * its stop is taken by serve_poll_guest, which asks again until it comes. 0, or -1
+ * reported. */
 int serve_interrupt_guest(struct serve *sv)
 {
-	int64_t now = now_ms();
 	sv->want_interrupt = 1;
-	if (now - sv->resumed < 100 ||
-	    (sv->interrupted && now - sv->interrupted < SERVE_INTERRUPT_AGAIN_MS))
-		return 0;
-	sv->interrupted = now;
-	return session_interrupt(&sv->s);
+	return session_interrupt_due(&sv->s) < 0 ? -1 : 0;
 }
 
 static int do_interrupt(struct serve *sv, const struct json_value *args, struct json *res,

@@ -37,9 +37,7 @@ struct serve {
 	int pending_cancelled;    /* MCP cancelled it: the stop gets no answer */
 	int64_t pending_deadline; /* its timeout_ms, monotonic; 0 when none */
 	int timed_out;            /* the deadline passed and the guest was interrupted */
-	int64_t resumed;          /* when the guest was let run */
 	int want_interrupt;       /* the guest is to be stopped */
-	int64_t interrupted;      /* when gdb was last sent SIGINT for it; 0: not yet */
 	int defer;                /* set by a command whose answer comes later */
 	FILE *out;                /* where answers go */
 	struct strbuf in;         /* received bytes of a line not complete yet */

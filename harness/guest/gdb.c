@@ -90,6 +90,10 @@ static int pump(struct gdb *g, long want_token, struct mi_record **result, int64
 			case MI_RECORD_EXEC:
 			case MI_RECORD_STATUS:
 			case MI_RECORD_NOTIFY:
+				/* The target went away (QEMU closed the connection): said once,
+				 * whatever record is awaited. */
+				if (r->class_name && !strcmp(r->class_name, "thread-group-exited"))
+					g->target_exited = 1;
 				queue_push(g, r);
 				if (!result)
 					return 1;

@@ -38,6 +38,8 @@ struct gdb {
 	struct proc *peer;         /* a process whose death ends every wait (QEMU), or NULL */
 	const char *peer_name;     /* its name, for messages */
 	int dead;                  /* 1 once gdb's output ended */
+	int target_exited;         /* 1 once gdb said the target's process exited
+				      (=thread-group-exited: QEMU closed the connection) */
 	int timeout_ms;            /* default time limit of one command */
 	struct strvec regnames;    /* register names by number, read once */
 	struct gdb_startup startup[8]; /* gdb_start()'s commands still to be answered */

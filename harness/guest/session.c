@@ -44,6 +44,8 @@ static void take_stop(const struct mi_record *r, struct session_stop *st)
 		st->reason = xstrdup(v);
 	if ((v = mi_record_find_str(r, "bkptno")))
 		st->bkpt = atoi(v);
+	if ((v = mi_record_find_str(r, "thread-id")))
+		st->thread = atoi(v);
 	if ((v = mi_record_find_str(r, "frame.func")))
 		st->func = xstrdup(v);
 	if ((v = mi_record_find_str(r, "return-value")))
@@ -105,6 +107,7 @@ void session_describe(const struct session *s, struct session_info *info)
 	info->program_output_len = s->program_output_len;
 	info->kvm = s->qemu.kvm;
 	info->current = s->layout.current;
+	info->console = s->qemu.console_log;
 	info->thread_size = s->layout.thread_size;
 	info->stack_top = s->layout.stack_top;
 	info->t0 = s->t0;
@@ -171,7 +174,7 @@ int session_why_failed(struct session *s, struct strbuf *why)
 
 int session_continue(struct session *s, int64_t deadline, struct session_stop *st)
 {
-	if (gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
+	if (session_user_view_leave(s) < 0 || gdb_run(&s->gdb, NULL, "-exec-continue") < 0)
 		return -1;
 	/* gdb reports a failed QEMU, gdb's death or the time-out; a guest that powered
 	 * off is for the caller to judge. When QEMU closes the connection first, gdb says
@@ -192,6 +195,10 @@ int session_continue(struct session *s, int64_t deadline, struct session_stop *s
 
 int session_resume(struct session *s)
 {
+	if (session_user_view_leave(s) < 0)
+		return -1;
+	s->resumed = now_ms();
+	s->interrupted = 0;
 	return gdb_run(&s->gdb, NULL, "-exec-continue");
 }
 
@@ -211,13 +218,26 @@ int session_poll_stop(struct session *s, struct session_stop *st)
 			s->target_gone = 1;
 		return 1;
 	}
-	if (session_guest_off(s)) {
+	/* Reaped first: QEMU that just powered off is then seen as off, not gone. An
+	 * attached guest's QEMU is not kdive's: gdb alone says it is gone. */
+	int alive = s->attached ? !s->gdb.target_exited : qemu_alive(&s->qemu);
+	if (session_guest_off(s) || (s->attached && !alive)) {
 		session_stop_release(st);
 		st->reason = xstrdup("exited-normally");
 		s->target_gone = 1;
 		return 1;
 	}
-	return s->gdb.dead || !qemu_alive(&s->qemu) ? error("gdb or QEMU is gone") : 0;
+	return s->gdb.dead || !alive ? error("gdb or QEMU is gone") : 0;
+}
+
+int session_interrupt_due(struct session *s)
+{
+	int64_t now = now_ms();
+	if (now - s->resumed < SESSION_INTERRUPT_AFTER_MS ||
+	    (s->interrupted && now - s->interrupted < SESSION_INTERRUPT_AGAIN_MS))
+		return 0;
+	s->interrupted = now;
+	return session_interrupt(s) < 0 ? -1 : 1;
 }
 
 int session_interrupt(struct session *s)
@@ -230,7 +250,7 @@ int session_interrupt(struct session *s)
 int session_run_to_exit(struct session *s)
 {
 	/* Unless gdb already saw the target go, let the guest run on to its end. */
-	if (!s->target_gone && (session_delete(s, -1) < 0 ||
+	if (!s->target_gone && (session_user_view_leave(s) < 0 || session_delete(s, -1) < 0 ||
 				gdb_run(&s->gdb, NULL, "-exec-continue") < 0))
 		return -1;
 	int r = qemu_wait(&s->qemu, s->deadline);

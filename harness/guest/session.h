@@ -12,8 +12,10 @@
  * (opening: QEMU and gdb side by side, a kept gdb, the program held, attached, run to
  * main; the warm guest's command line for a person), session_layout.c (the layout rules; kdive gives gdb the facts, and gdbinit/kdive.py
  * derives the same when sourced by hand), session_msr.c (rdmsr, LSTAR, KASLR) and
- * session_frames.c (pt_regs, kernel and user frames), session_prog.c (the program's
- * side); session_int.h is theirs alone.
+ * session_frames.c (pt_regs, kernel and user frames, selecting a frame of either),
+ * session_prog.c (the program's side) and session_debug.c (attaching to another's
+ * guest, CPUs, steps, locations, ignore counts, variables: what a debug adapter
+ * needs); session_int.h is theirs alone.
  * Depends on gdb, qemu, warm, elf, obs.
  */
 #ifndef KDIVE_SESSION_H
@@ -167,12 +169,21 @@ struct session {
 	int64_t phase_ms;      /* when the last phase was reached (session_phase()) */
 	struct session_spare *spare; /* where gdb is parked at the end, or NULL; not owned */
 	int gdb_kept;          /* gdb came from spare */
+	int user_view;         /* the CPU holds a syscall's user registers for gdb to unwind
+				  the user stack (session_select_frame()); the kernel's are in
+				  user_saved */
+	uint64_t user_saved[8]; /* the kernel's rip, rsp, rbp, rbx, r12-r15 meanwhile */
+	int64_t resumed;       /* when the guest was last let run (resume, step) */
+	int64_t interrupted;   /* when gdb was last sent SIGINT since; 0: not yet */
+	int attached;          /* the guest is another's (session_attach_guest()): no QEMU of
+				  kdive's; ending the session lets it go on */
 };
 
 /* Where the guest stopped. */
 struct session_stop {
 	char *reason;          /* gdb's reason: "breakpoint-hit", "end-stepping-range", ...; owned */
 	int bkpt;              /* the breakpoint hit, or -1 */
+	int thread;            /* gdb's thread (a guest CPU) that stopped, or 0 when not said */
 	char *func;            /* the function of frame 0, or NULL; owned */
 	char *retval;          /* a finish's return value as gdb prints it, or NULL; owned */
 };
@@ -203,6 +214,17 @@ int session_open(struct session *s, const struct session_image *img, const struc
 int session_warm_command(const struct session_image *img, const struct boot_opts *b,
 			 const char *rundir, struct strvec *argv, struct strbuf *why);
 
+/*
+ * The other door: attach to a guest kdive did not start, its gdbstub's unix socket
+ * target (kdive debug --print-cmd's QEMU: a built-in program, without KASLR), with
+ * vmlinux's symbols and the built-in program's (img->progs/program). The guest stays
+ * where it is (the reset vector, or wherever it was stopped); console, when not NULL,
+ * is its console's log. Ending the session detaches gdb and the guest goes on. 0; -1
+ * with the reason in why (or reported, why empty). session_end() is called either way.
+ */
+int session_attach_guest(struct session *s, const struct session_image *img, const char *target,
+			 const char *console, const char *program, struct strbuf *why);
+
 /* What an open session is, for commands and reports (they never read its fields). */
 struct session_info {
 	const char *rundir;    /* the run directory; the session's */
@@ -216,6 +238,7 @@ struct session_info {
 	size_t program_output_len;
 	int kvm;               /* QEMU runs under KVM (else TCG) */
 	const char *current;   /* gdb expression for the running task (struct task_struct *) */
+	const char *console;   /* the guest console's log file (grows while the guest runs) */
 	uint64_t thread_size;  /* THREAD_SIZE: a task's kernel stack */
 	uint64_t stack_top;    /* offset from a task's stack base to the end of pt_regs */
 	int64_t t0;            /* when the session started (monotonic ms) */
@@ -242,6 +265,17 @@ int session_resume(struct session *s);
 int session_stop_fd(struct session *s);
 int session_poll_stop(struct session *s, struct session_stop *st);
 int session_interrupt(struct session *s);
+/*
+ * Stop a running guest when a SIGINT to gdb is due, for a caller that asks again at each
+ * poll until the stop comes: not within SESSION_INTERRUPT_AFTER_MS of the resume (a
+ * SIGINT right after gdb let the target run can be lost), and again only
+ * SESSION_INTERRUPT_AGAIN_MS after the last one (not sooner: a second SIGINT while gdb
+ * waits for the first one's stop asks it to give up the target). 1 sent, 0 not due yet,
+ * -1 reported.
+ */
+#define SESSION_INTERRUPT_AFTER_MS 100
+#define SESSION_INTERRUPT_AGAIN_MS 3000
+int session_interrupt_due(struct session *s);
 /*
  * Why the session failed, as far as it can tell: the guest kernel's panic line, a
  * full run directory, gdb's or QEMU's death (with its status). 1 with that appended
@@ -317,6 +351,15 @@ int session_ptregs(struct session *s, uint64_t regs[SESSION_PT_NSLOTS]);
 int session_user_frames(struct session *s, const uint64_t regs[SESSION_PT_NSLOTS],
 			struct obs_frame **out, size_t *n);
 
+/*
+ * Select frame for what follows (session_eval(), session_locals(), session_children()):
+ * of the kernel stack (user_regs NULL), or of the user stack that session_user_frames()
+ * unwinds from user_regs (the syscall's pt_regs; the CPU holds the user registers until
+ * the next selection, resume or step, which put the kernel's back and check them).
+ * session_select_frame(s, 0, NULL) puts everything back. 0, or -1 reported.
+ */
+int session_select_frame(struct session *s, size_t frame, const uint64_t *user_regs);
+
 /* Read len bytes of guest memory at addr into buf. 0, or -1 reported. */
 int session_read_memory(struct session *s, uint64_t addr, size_t len, unsigned char *buf);
 /* Evaluate expr; gdb's value text (new string), or NULL with gdb's reason in why. */
@@ -335,6 +378,79 @@ struct session_insn {
 int session_disassemble(struct session *s, uint64_t addr, size_t len, struct session_insn **out,
 			size_t *n);
 void session_insns_free(struct session_insn *insns, size_t n);
+
+/*
+ * What an interactive debugger needs (session_debug.c): source-level steps, where a
+ * location resolves, ignore counts, the variables of the selected frame and the
+ * children of a structure, by gdb's variable objects.
+ */
+enum session_step_kind {
+	SESSION_STEP_OVER,     /* the next source line, over calls (gdb's next) */
+	SESSION_STEP_INTO,     /* the next source line, into calls (step) */
+	SESSION_STEP_OUT,      /* until frame 0 returns (finish) */
+};
+/*
+ * Let the guest run one step from frame 0 (the kernel's registers back first); the
+ * stop arrives as a resume's does (session_stop_fd(), session_poll_stop()). 0, or -1
+ * reported.
+ */
+int session_step(struct session *s, enum session_step_kind how);
+/*
+ * Where location resolves (its first address) and its source file and line when gdb
+ * knows them (*file a new string or NULL, *line 0): a disabled breakpoint is made and
+ * deleted. 0, or -1 with gdb's reason in why.
+ */
+int session_locate(struct session *s, const char *location, uint64_t *addr, char **file,
+		   int *line, struct strbuf *why);
+/*
+ * Sources under from (the directory a program's DWARF names: /kdive/progs, /kdive/user)
+ * are found under to (where they are on this machine): gdb's file names and source
+ * breakpoints use the host's paths (set substitute-path). 0, or -1 reported.
+ */
+int session_source_map(struct session *s, const char *from, const char *to);
+/* Let breakpoint bkpt pass its next count hits (gdb's ignore count). 0, or -1 reported. */
+int session_ignore(struct session *s, int bkpt, int count);
+
+/* A guest CPU as gdb shows it (a thread of QEMU's gdbstub), and the task it runs. */
+struct session_thread {
+	int id;                /* gdb's thread id */
+	int cpu;               /* the CPU: its place in gdb's list, from 0 */
+	char *comm;            /* its current task's comm, or NULL when unreadable; owned */
+	long pid;              /* that task's pid, or -1 */
+};
+/*
+ * The guest's CPUs and each one's current task (the layout's per-CPU current, read on
+ * each CPU in turn); *current gets gdb's selected thread, which stays selected. 0 with
+ * *out (free with session_threads_free()), or -1 reported.
+ */
+int session_threads(struct session *s, struct session_thread **out, size_t *n, int *current);
+void session_threads_free(struct session_thread *t, size_t n);
+/* Select gdb's thread id (a CPU) for what follows: frames, pt_regs, variables, steps
+ * (the kernel's registers back first). 0, or -1 reported. */
+int session_select_thread(struct session *s, int id);
+
+/* A variable, or a child of one. */
+struct session_var {
+	char *name;            /* "prev", "[3]", "comm"; owned */
+	char *type;            /* its C type as gdb says it, or NULL; owned */
+	char *value;           /* gdb's value text; NULL for a structure, union or array
+				  (its children say it); owned */
+	char *expr;            /* an expression for it in its frame ("(p)->mm"); owned */
+	int arg;               /* a function's argument */
+	int nchild;            /* children (a structure's members, a pointer's target), or -1
+				  when not known */
+};
+void session_vars_free(struct session_var *v, size_t n);
+/* The arguments and locals of the selected frame. 0 with *out (caller frees with
+ * session_vars_free()), or -1 reported. */
+int session_locals(struct session *s, struct session_var **out, size_t *n);
+/* expr in the selected frame: its value, type and number of children into *v. 0, or -1
+ * with gdb's reason in why. */
+int session_var(struct session *s, const char *expr, struct session_var *v, struct strbuf *why);
+/* The children of expr in the selected frame (at most max). 0 with *out, or -1 with
+ * gdb's reason in why. */
+int session_children(struct session *s, const char *expr, size_t max, struct session_var **out,
+		     size_t *n, struct strbuf *why);
 
 /* A gdb CLI command (printf-style). 0, or -1 reported. */
 int session_console(struct session *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

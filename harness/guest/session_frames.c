@@ -106,6 +106,10 @@ static const char *const unwind_fields[] = { "ip", "sp", "bp", "bx", "r12", "r13
 static int assign_unwind_regs(struct session *s, const uint64_t *values)
 {
 	struct strbuf expr = STRBUF_INIT, why = STRBUF_INIT;
+	/* In an outer frame, $rip is that frame's: its saved return address in memory.
+	 * The CPU's registers are frame 0's. */
+	if (gdb_run(&s->gdb, NULL, "-stack-select-frame 0") < 0)
+		return -1;
 	for (size_t i = 0; i < NUNWIND; i++)
 		strbuf_addf(&expr, "%s$%s = 0x%llx", i ? ", " : "", unwind_regs[i],
 			    (unsigned long long)values[i]);
@@ -117,25 +121,54 @@ static int assign_unwind_regs(struct session *s, const uint64_t *values)
 	return r;
 }
 
-int session_user_frames(struct session *s, const uint64_t regs[SESSION_PT_NSLOTS],
-			struct obs_frame **out, size_t *n)
+/* Load the user registers of regs (pt_regs) into the CPU's, the kernel's saved in
+ * s->user_saved first: gdb then unwinds the user stack. 0 or -1 reported. */
+static int user_view_enter(struct session *s, const uint64_t regs[SESSION_PT_NSLOTS])
 {
-	uint64_t saved[NUNWIND], user[NUNWIND], check[NUNWIND];
-	if (gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, saved) < 0)
+	uint64_t user[NUNWIND];
+	if (gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, s->user_saved) < 0)
 		return -1;
 	for (size_t i = 0; i < NUNWIND; i++)
 		user[i] = regs[session_ptreg_find(unwind_fields[i])];
-	int r = assign_unwind_regs(s, user);
-	if (!r)
-		r = session_frames(s, out, n);
-	/* Put everything back whatever happened, and check it. */
-	if (assign_unwind_regs(s, saved) < 0 ||
+	s->user_view = 1;
+	return assign_unwind_regs(s, user);
+}
+
+/* Put the kernel's registers back, whatever happened, and check them. 0 or -1. */
+int session_user_view_leave(struct session *s)
+{
+	uint64_t check[NUNWIND];
+	int r = 0;
+	if (!s->user_view)
+		return 0;
+	s->user_view = 0;
+	if (assign_unwind_regs(s, s->user_saved) < 0 ||
 	    gdb_registers_u64(&s->gdb, unwind_regs, NUNWIND, check) < 0)
 		return -1;
 	for (size_t i = 0; i < NUNWIND; i++)
-		if (check[i] != saved[i])
+		if (check[i] != s->user_saved[i])
 			r = error("register %s was not restored after the user-space unwind "
 				  "(0x%llx, saved 0x%llx)", unwind_regs[i], (unsigned long long)check[i],
-				  (unsigned long long)saved[i]);
+				  (unsigned long long)s->user_saved[i]);
 	return r;
+}
+
+int session_user_frames(struct session *s, const uint64_t regs[SESSION_PT_NSLOTS],
+			struct obs_frame **out, size_t *n)
+{
+	if (session_user_view_leave(s) < 0)
+		return -1;
+	int r = user_view_enter(s, regs);
+	if (!r)
+		r = session_frames(s, out, n);
+	if (session_user_view_leave(s) < 0)
+		return -1;
+	return r;
+}
+
+int session_select_frame(struct session *s, size_t frame, const uint64_t *user_regs)
+{
+	if (session_user_view_leave(s) < 0 || (user_regs && user_view_enter(s, user_regs) < 0))
+		return -1;
+	return gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame);
 }

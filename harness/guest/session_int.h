@@ -28,6 +28,9 @@ int session_kaslr_find_slide(struct session *s, struct strbuf *why);
 int session_park_gdb(struct session *s);
 /* Check struct pt_regs against gdb's view of the type, once per session. 0/-1 reported. */
 int session_check_ptregs(struct session *s);
+/* The CPU holds a syscall's user registers (session_select_frame()): put the kernel's
+ * back and check them. 0 (also when it did not), or -1 reported. */
+int session_user_view_leave(struct session *s);
 /* Relocate gdb's kernel symbols (and the layout's per-CPU expression) by slide. 0/-1. */
 int session_relocate(struct session *s, uint64_t slide);
 

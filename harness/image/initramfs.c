@@ -30,7 +30,7 @@
 #define INITRAMFS_RECIPE "kdive-initramfs-recipe 2"
 /* -O0 -g: every local visible in gdb; -static: no loader or libc in the guest. */
 #define PROG_CFLAGS "-static -g -O0 -fno-omit-frame-pointer"
-#define PROG_PREFIX "/kdive/progs"
+#define PROG_PREFIX INITRAMFS_PROG_DIR
 
 enum op_kind { OP_DIR, OP_NOD, OP_SLINK, OP_FILE, OP_CPROG, OP_BUSYBOX, OP_PROGS };
 

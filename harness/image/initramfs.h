@@ -20,6 +20,10 @@
 
 #include <stdint.h>
 
+/* Where the guest programs' sources are in their DWARF (gcc's -ffile-prefix-map): the
+ * same bytes from any checkout. A debugger maps it back to initramfs/progs. */
+#define INITRAMFS_PROG_DIR "/kdive/progs"
+
 struct initramfs_opts {
 	const char *datadir; /* the repository's initramfs/ directory */
 	const char *cache;   /* cache directory */

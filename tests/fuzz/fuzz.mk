@@ -19,6 +19,8 @@
 #              requests             and MCP's JSON-RPC, good and bad), with no guest
 #   tap        a program's TAP  texts written here: TAP 13 and 14, KTAP v1 nested,
 #              and KTAP output  kselftest's, plans, directives, Bail out!
+#   dap        kdive dap's framing  messages written here (Content-Length headers, good
+#                                   and bad, several in a row)
 #   json       JSON texts           texts written here: values of every kind, escapes,
 #                                   numbers at their edges, deep nesting; each one that
 #                                   parses is written back and must read back the same
@@ -99,7 +101,12 @@ FUZZ_TAP := $(FUZZ_DIR)/fuzz_tap
 FUZZ_TAP_DICT := $(FUZZ_DIR)/tap.dict
 FUZZ_TAP_SRC := tests/fuzz/fuzz_tap.c tests/fuzz/fuzz.c harness/check/tap.c $(BASE_SRC)
 
-TARGETS := mi scenario elf kconfig syscalls initramfs serve json tap
+# kdive dap's Content-Length framing.
+FUZZ_DAP := $(FUZZ_DIR)/fuzz_dap
+FUZZ_DAP_DICT := $(FUZZ_DIR)/dap.dict
+FUZZ_DAP_SRC := tests/fuzz/fuzz_dap.c tests/fuzz/fuzz.c harness/cmd/dap_wire.c $(BASE_SRC)
+
+TARGETS := mi scenario elf kconfig syscalls initramfs serve json tap dap
 
 .PHONY: check have-clang $(addprefix fuzz-,$(TARGETS))
 .DEFAULT_GOAL := check
@@ -339,3 +346,20 @@ fuzz-tap: $(FUZZ_TAP) $(FUZZ_TAP_DICT)
 	@printf '%s\n' 'TAP version 14' '1..2' '# Subtest: g' '    1..1' '    ok 1 - one' \
 		'ok 1 - g' '# selftests: x' 'Bail out! gone' > $(FUZZ_DIR)/corpus-tap/tap14
 	$(call run,tap,-dict=$(FUZZ_TAP_DICT))
+
+# kdive dap's framing, seeded with messages one after the other and broken headers.
+$(FUZZ_DAP): $(FUZZ_DAP_SRC) tests/fuzz/fuzz.h harness/cmd/dap_wire.h $(BASE_H) | have-clang
+	$(call build,$(FUZZ_DAP_SRC))
+
+$(FUZZ_DAP_DICT): tests/fuzz/fuzz.mk
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '"Content-Length: "' '"content-length:"' '"Content-Type: "' '"\x0d\x0a"' \
+		'"\x0d\x0a\x0d\x0a"' '"{}"' > $@
+
+fuzz-dap: $(FUZZ_DAP) $(FUZZ_DAP_DICT)
+	@mkdir -p $(FUZZ_DIR)/corpus-dap
+	@printf 'Content-Length: 2\r\n\r\n{}Content-Length: 5\r\n\r\n[1,2]' \
+		> $(FUZZ_DIR)/corpus-dap/two
+	@printf 'Content-Length: x\r\n\r\nContent-Type: a\r\n\r\n\r\nContent-Length: 1\r\n\r\n1' \
+		> $(FUZZ_DIR)/corpus-dap/bad
+	$(call run,dap,-dict=$(FUZZ_DAP_DICT))

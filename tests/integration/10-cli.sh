@@ -116,7 +116,7 @@ t_version_and_help_command() {
 	expect_rc 0 "$KDIVE" --help || return 1
 	local cmds
 	cmds=$(sed -n '/^Commands:/,/^$/s/^  \([a-z]*\) .*/\1/p' <<<"$out")
-	[ "$(wc -w <<<"$cmds")" -eq 10 ] || fail "commands in --help: $cmds"
+	[ "$(wc -w <<<"$cmds")" -eq 11 ] || fail "commands in --help: $cmds"
 	for cmd in $cmds; do
 		expect_rc 0 "$KDIVE" help "$cmd" || continue
 		help=$out
