@@ -544,11 +544,14 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript, const cha
 	static const char *const settings[] = {
 		"-gdb-set pagination off", "-gdb-set confirm off", "-gdb-set width 0",
 		"-gdb-set height 0", "-gdb-set print pretty off",
+		"-gdb-set backtrace limit 100",
 		/* kdive sources the kernel's gdb scripts itself when it wants them. */
 		"-gdb-set auto-load python-scripts off",
 		/* debuginfod exists since gdb 10; older ones say ^error, which is fine. */
 		"-gdb-set debuginfod enabled off",
 	};
+	_Static_assert(sizeof(settings) / sizeof(*settings) + 1 <= sizeof(g->startup) /
+		       sizeof(*g->startup), "gdb_start()'s commands fit struct gdb's startup");
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
 		if (startup_send(g, xstrdup(settings[i]), i + 1 < ARRAY_SIZE(settings)) < 0)
 			return -1;

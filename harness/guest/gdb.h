@@ -42,7 +42,7 @@ struct gdb {
 				      (=thread-group-exited: QEMU closed the connection) */
 	int timeout_ms;            /* default time limit of one command */
 	struct strvec regnames;    /* register names by number, read once */
-	struct gdb_startup startup[8]; /* gdb_start()'s commands still to be answered */
+	struct gdb_startup startup[12]; /* gdb_start()'s commands still to be answered */
 	size_t nstartup;           /* how many */
 	char *startup_file;        /* the file gdb_start() loads, for its error; owned */
 };

@@ -134,6 +134,7 @@ int session_wait_stop(struct session *s, int64_t deadline, struct session_stop *
 	struct mi_record *r = gdb_wait_async(&s->gdb, "stopped", deadline);
 	if (!r)
 		return -1;
+	s->frame = 0; /* a stop selects frame 0 */
 	take_stop(r, st);
 	mi_record_free(r);
 	return 0;
@@ -212,6 +213,7 @@ int session_poll_stop(struct session *s, struct session_stop *st)
 	/* (A deadline a little ahead: what gdb has written is read, nothing waited for.) */
 	struct mi_record *r = gdb_wait_async(&s->gdb, "stopped", now_ms() + 5);
 	if (r) {
+		s->frame = 0; /* a stop selects frame 0 */
 		take_stop(r, st);
 		mi_record_free(r);
 		if (st->reason && !strncmp(st->reason, "exited", 6))
@@ -391,6 +393,7 @@ int session_finish(struct session *s, size_t frame, struct session_stop *st)
 	for (int tries = 0; tries < 5; tries++) {
 		if (frame && gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame) < 0)
 			return -1;
+		s->frame = 0; /* once it stops */
 		if (gdb_run(&s->gdb, NULL, "-exec-finish") < 0 || session_wait_stop(s, 0, st) < 0)
 			return -1;
 		if (st->retval || !st->reason || strcmp(st->reason, "breakpoint-hit") ||

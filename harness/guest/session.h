@@ -169,6 +169,8 @@ struct session {
 	int64_t phase_ms;      /* when the last phase was reached (session_phase()) */
 	struct session_spare *spare; /* where gdb is parked at the end, or NULL; not owned */
 	int gdb_kept;          /* gdb came from spare */
+	size_t frame;          /* the frame selected in gdb (session_select_frame(), a finish
+				  from an outer frame); 0 once the guest stopped again */
 	int user_view;         /* the CPU holds a syscall's user registers for gdb to unwind
 				  the user stack (session_select_frame()); the kernel's are in
 				  user_saved */

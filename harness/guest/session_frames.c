@@ -107,9 +107,11 @@ static int assign_unwind_regs(struct session *s, const uint64_t *values)
 {
 	struct strbuf expr = STRBUF_INIT, why = STRBUF_INIT;
 	/* In an outer frame, $rip is that frame's: its saved return address in memory.
-	 * The CPU's registers are frame 0's. */
-	if (gdb_run(&s->gdb, NULL, "-stack-select-frame 0") < 0)
+	 * The CPU's registers are frame 0's. (Only then: a selected frame that gdb must
+	 * find again after the registers change makes it unwind the whole stack, 0.3 s.) */
+	if (s->frame && gdb_run(&s->gdb, NULL, "-stack-select-frame 0") < 0)
 		return -1;
+	s->frame = 0;
 	for (size_t i = 0; i < NUNWIND; i++)
 		strbuf_addf(&expr, "%s$%s = 0x%llx", i ? ", " : "", unwind_regs[i],
 			    (unsigned long long)values[i]);
@@ -170,5 +172,8 @@ int session_select_frame(struct session *s, size_t frame, const uint64_t *user_r
 {
 	if (session_user_view_leave(s) < 0 || (user_regs && user_view_enter(s, user_regs) < 0))
 		return -1;
-	return gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame);
+	if (gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame) < 0)
+		return -1;
+	s->frame = frame;
+	return 0;
 }
