@@ -116,13 +116,17 @@ static int shell_status(int st)
 	return 255;
 }
 
-/* Run argv[0] with stdin from in (or -1: the console) and wait. Its status, -1 if not run. */
+/* Run argv[0] with stdin from in (or NULL: the console) and its chatter (stderr) to
+ * /dev/null, and wait. Its wait status, -1 if it did not run. */
 static int run_wait(char *const argv[], const char *in)
 {
 	pid_t pid = fork();
 	if (pid < 0)
 		return -1;
 	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY);
+		if (null < 0 || dup2(null, 2) < 0)
+			_exit(127);
 		if (in) {
 			int fd = open(in, O_RDONLY);
 			if (fd < 0 || dup2(fd, 0) < 0)
