@@ -296,6 +296,9 @@ end:
 		kill(busy, SIGKILL);
 done:
 	say("guest done");
+	/* The console is a tty: what was written waits in its queue for the UART, and the
+	 * kernel's own lines on the way down (printk) would cut into it. */
+	tcdrain(STDOUT_FILENO);
 	sync();
 	reboot(RB_AUTOBOOT);
 	return 0;
