@@ -142,6 +142,16 @@ static int run_wait(char *const argv[], const char *in)
 	return st;
 }
 
+/* "kdive: running PATH ARG...": where the program's output begins on the console. */
+static void say_running(char *const args[], size_t nargs)
+{
+	fputs("kdive: running", stdout);
+	for (size_t i = 0; i < nargs; i++)
+		printf(" %s", args[i]);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
+
 /* The programs of /progs, for a name that is not one. */
 static void list_progs(char *out, size_t size)
 {
@@ -254,12 +264,8 @@ int main(int argc, char **argv)
 		say("no guest program %s (have: %s)", path, have_progs);
 		goto end;
 	}
-	/* The shell's words: the path, then each argument. */
-	fputs("kdive: running", stdout);
-	for (size_t i = 0; i < nargs; i++)
-		printf(" %s", args[i]);
-	fputc('\n', stdout);
-	fflush(stdout);
+	if (!hold)
+		say_running(args, nargs);
 	pid_t pid = fork();
 	if (pid < 0) {
 		say("cannot fork: %s", strerror(errno));
@@ -286,6 +292,10 @@ int main(int argc, char **argv)
 		 * without the signal that stopped it when that was the exec's SIGTRAP. */
 		while (hold && (n = read_line(fd, line, sizeof(line))) >= 0 && strcmp(line, "cont"))
 			say("ignoring '%s' on %s", line, dev);
+		/* Said now, where the program's output begins: what the kernel printed
+		 * while it was held (a restored guest's clock settling) comes before. */
+		if (hold)
+			say_running(args, nargs);
 		hold = 0;
 		int sig = WSTOPSIG(st) == SIGTRAP ? 0 : WSTOPSIG(st);
 		ptrace(PTRACE_DETACH, pid, NULL, (void *)(long)sig);

@@ -54,8 +54,11 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	 * loaded host the IO-APIC timer check can miss its ticks and panic the boot
 	 * ("IO-APIC + timer doesn't work!"); the emulated timer is known to work.
 	 * norandmaps: user space at the same addresses every run (a PIE program's too,
-	 * which gdb's symbols must match). */
-	strbuf_addf(&append, "console=ttyS0 panic=-1 no_timer_check norandmaps%s",
+	 * which gdb's symbols must match). tsc=reliable: no clocksource watchdog, whose
+	 * check after a restore (the guest's clock far behind) or on a loaded host marks
+	 * the TSC unstable: its warning lands in the program's output, and the vDSO's
+	 * clock_gettime falls back to the system call. */
+	strbuf_addf(&append, "console=ttyS0 panic=-1 no_timer_check norandmaps tsc=reliable%s",
 		    o->kaslr ? "" : " nokaslr");
 	/* A guest that waits is told its program later (qemu_go): its boot is the same
 	 * for every program, and a saved one serves them all. */
