@@ -196,7 +196,7 @@ static char *tmux_console_pane(const char *console)
 
 /* The gdb command line with cmds, into sb. */
 static void user_gdb_line(const struct strvec *cmds, const char *vmlinux, int tui,
-			     struct strbuf *sb)
+			  struct strbuf *sb)
 {
 	struct strvec g = STRVEC_INIT;
 	strvec_pushl(&g, "gdb", "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
@@ -267,16 +267,8 @@ static void print_commands(const struct qemu *q, const struct strvec *cmds, cons
 	printf("# 1. the guest, stopped at the reset vector, gdbstub on a unix socket:\n%s\n\n",
 	       sb.buf);
 	strbuf_reset(&sb);
-	struct strvec g = STRVEC_INIT;
-	strvec_pushl(&g, "gdb", "-q", "-nx", "-iex", "set auto-load python-scripts off", NULL);
-	if (tui)
-		strvec_push(&g, "-tui");
-	for (size_t i = 0; i < cmds->nr; i++)
-		strvec_pushl(&g, "-ex", cmds->v[i], NULL);
-	strvec_push(&g, vmlinux);
-	strvec_join_display(&g, &sb);
+	user_gdb_line(cmds, vmlinux, tui, &sb);
 	printf("# 2. in another terminal, gdb attached with kdive's set-up:\n%s\n", sb.buf);
-	strvec_clear(&g);
 	strbuf_release(&sb);
 }
 

@@ -216,6 +216,20 @@ int session_park_gdb(struct session *s)
 	return 0;
 }
 
+/* The QEMU options of a session's guest in rundir, that waits for its program. */
+static void guest_opts(struct qemu_opts *qo, const struct session_image *img,
+		       const struct boot_opts *b, const char *rundir)
+{
+	qo->bzimage = img->bzimage;
+	qo->initrd = img->initrd;
+	qo->rundir = rundir;
+	qo->kaslr = b->kaslr;
+	qo->go = 1;
+	qo->gdb_port = b->gdb_port;
+	qo->cpus = b->cpus;
+	qo->append = b->append;
+}
+
 /*
  * Boot (or restore) the guest while gdb loads vmlinux: the kernel boots untouched by
  * gdb, and init waits for the run line before it runs the program. enter_program()
@@ -247,14 +261,7 @@ static int session_start(struct session *s, const struct session_image *img,
 	if (!s->keep)
 		proc_remove_at_death(s->rundir); /* a run cut short by a signal leaves nothing */
 	s->args = args;
-	s->qo.bzimage = img->bzimage;
-	s->qo.initrd = img->initrd;
-	s->qo.rundir = s->rundir;
-	s->qo.kaslr = b->kaslr;
-	s->qo.go = 1;
-	s->qo.gdb_port = b->gdb_port;
-	s->qo.cpus = b->cpus;
-	s->qo.append = b->append;
+	guest_opts(&s->qo, img, b, s->rundir);
 	const char *snapdir = b->snapshots;
 	if (session_prog_prepare(s, img, program, &snapdir) < 0)
 		return -1;
@@ -299,15 +306,11 @@ int session_warm_command(const struct session_image *img, const struct boot_opts
 		strbuf_addstr(why, "warm snapshots are off");
 		return 1;
 	}
-	/* The guest session_open() would start (a built-in's: every guest has the disk). */
+	/* The guest session_open() would start (a built-in's: every guest has the disk),
+	 * never a KASLR pool's. */
 	char *disk = xstrfmt("%s/disk.img", rundir);
-	qo.bzimage = img->bzimage;
-	qo.initrd = img->initrd;
-	qo.rundir = rundir;
-	qo.go = 1;
-	qo.gdb_port = b->gdb_port;
-	qo.cpus = b->cpus;
-	qo.append = b->append;
+	guest_opts(&qo, img, b, rundir);
+	qo.kaslr = 0;
 	qo.disk = disk;
 	qemu_prepare(&probe, &qo);
 	memset(&w, 0, sizeof(w));

@@ -1,5 +1,6 @@
 /*
- * Checks shared by the line-oriented fuzz targets (fuzz.h).
+ * What the fuzz targets share (fuzz.h): the invariant check, the check of line
+ * diagnostics, and cutting an input into pieces.
  */
 #include "fuzz.h"
 
@@ -10,6 +11,13 @@ void fuzz_check(int cond)
 {
 	if (!cond)
 		abort();
+}
+
+size_t fuzz_chunk(uint32_t *seed, size_t max, size_t left)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	size_t n = 1 + (*seed >> 16) % max;
+	return n > left ? left : n;
 }
 
 /* Length of line number lineno (from 1) of text, -1 when text has fewer lines. */

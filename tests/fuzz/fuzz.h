@@ -1,15 +1,24 @@
 /*
- * What the line-oriented fuzz targets share: an invariant check that aborts (a finding
- * libFuzzer saves), and the check of "FILE:LINE:COL: message" diagnostics against the
- * text they are about. Built into each target by tests/fuzz/fuzz.mk.
+ * What the fuzz targets share: an invariant check that aborts (a finding
+ * libFuzzer saves), the check of "FILE:LINE:COL: message" diagnostics against the
+ * text they are about, and an input cut into pieces. Built into each target by
+ * tests/fuzz/fuzz.mk.
  */
 #ifndef KDIVE_FUZZ_H
 #define KDIVE_FUZZ_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Abort when cond is false: libFuzzer reports the stack and saves the input. */
 void fuzz_check(int cond);
+
+/*
+ * The length of the next piece of an input fed in pieces, as a pipe may deliver it:
+ * 1 to max bytes drawn from *seed (start it from the input's size, so that a finding
+ * replays), and no more than the left bytes.
+ */
+size_t fuzz_chunk(uint32_t *seed, size_t max, size_t left);
 
 /*
  * Check err (len bytes) as the diagnostics of a parser that reports each bad line of

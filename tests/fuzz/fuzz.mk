@@ -56,7 +56,7 @@ BASE_H := $(BASE_SRC:.c=.h)
 
 FUZZ_MI := $(FUZZ_DIR)/fuzz_mi
 FUZZ_MI_DICT := $(FUZZ_DIR)/mi.dict
-FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c harness/guest/mi.c $(BASE_SRC)
+FUZZ_MI_SRC := tests/fuzz/fuzz_mi.c tests/fuzz/fuzz.c harness/guest/mi.c $(BASE_SRC)
 
 FUZZ_SCN := $(FUZZ_DIR)/fuzz_scenario
 FUZZ_SCN_SRC := tests/fuzz/fuzz_scenario.c harness/check/scenario.c harness/check/guard.c \

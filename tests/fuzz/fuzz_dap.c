@@ -25,13 +25,7 @@ static void transcript(const uint8_t *data, size_t size, int chunked, struct str
 	uint32_t seed = (uint32_t)size * 2654435761u;
 	dap_wire_init(&w);
 	for (size_t i = 0; i < size;) {
-		size_t n = size - i;
-		if (chunked) {
-			seed = seed * 1103515245u + 12345u;
-			n = 1 + (seed >> 16) % 61;
-			if (n > size - i)
-				n = size - i;
-		}
+		size_t n = chunked ? fuzz_chunk(&seed, 61, size - i) : size - i;
 		dap_wire_feed(&w, (const char *)data + i, n);
 		i += n;
 		int r;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "fuzz.h"
 #include "mi.h"
 #include "strbuf.h"
 
@@ -83,15 +84,7 @@ static char *parse(const uint8_t *data, size_t size, int mode, size_t max_line)
 
 	mi_parser_set_max_line(p, max_line);
 	while (i < size) {
-		size_t n = size - i;
-		if (mode == 1) {
-			n = 1;
-		} else if (mode == 2) {
-			seed = seed * 1103515245u + 12345u;
-			n = 1 + (seed >> 16) % 97;
-			if (n > size - i)
-				n = size - i;
-		}
+		size_t n = mode == 1 ? 1 : mode == 2 ? fuzz_chunk(&seed, 97, size - i) : size - i;
 		mi_parser_push(p, (const char *)data + i, n);
 		i += n;
 		/* Take records out as they come, as a real caller does. */

@@ -30,13 +30,7 @@ static char *serve(int mcp, int safe, const uint8_t *data, size_t size, int chun
 	uint32_t seed = (uint32_t)size * 2654435761u;
 	size_t i = 0;
 	while (i < size && !serve_quitting(sv)) {
-		size_t n = size - i;
-		if (chunked) {
-			seed = seed * 1103515245u + 12345u;
-			n = 1 + (seed >> 16) % 61;
-			if (n > size - i)
-				n = size - i;
-		}
+		size_t n = chunked ? fuzz_chunk(&seed, 61, size - i) : size - i;
 		serve_feed(sv, (const char *)data + i, n);
 		i += n;
 	}
