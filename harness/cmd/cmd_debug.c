@@ -245,7 +245,9 @@ static void print_warm_commands(const char *dir, const struct strvec *argv,
 	quote_sh(&sb, run_line);
 	strbuf_addstr(&sb, " >");
 	quote_sh(&sb, fifo_in);
-	printf("# 4. in a third terminal, the line that starts the program:\n%s\n\n", sb.buf);
+	/* Not before: a line QEMU takes while it still loads the guest is lost to it. */
+	printf("# 4. in a third terminal, once gdb says \"Continuing.\", the line that starts "
+	       "the program:\n%s\n\n", sb.buf);
 	strbuf_reset(&sb);
 	strvec_pushl(&v, "rm", "-f", fifo_in, fifo_out, disk, console, sock, NULL);
 	strvec_join_display(&v, &sb);

@@ -56,13 +56,15 @@ t_debug_print_cmd_runs_by_hand_on_the_warm_guest() {
 	bash -c "$step2" >"$1/qemu.out" 2>&1 &
 	qpid=$!
 	for i in $(seq 100); do [ -S "$1/gdb.sock" ] && break; sleep 0.1; done
-	bash -c "$step4" &
 	# gdb on a terminal, as a person has it (script(1) gives it one): its -ex continue
-	# then waits for the stop.
+	# then waits for the stop. The run line once gdb says "Continuing.", as step 4 says.
 	printf '%s\n' continue 'kd-ptregs' kill >"$1/cmds"
-	TERM=dumb timeout 60 script -qec "$step3" /dev/null <"$1/cmds" >"$1/gdb.out" 2>&1
+	TERM=dumb timeout 60 script -qec "$step3" /dev/null <"$1/cmds" >"$1/gdb.out" 2>&1 &
+	local gpid=$!
+	for i in $(seq 600); do grep -q '^Continuing\.' "$1/gdb.out" && break; sleep 0.1; done
+	bash -c "$step4"
+	wait "$gpid"
 	wait "$qpid"
-	wait
 	grep -q 'Breakpoint 1, main ()' "$1/gdb.out" ||
 		fail "gdb did not stop at main: $(tail -n 5 "$1/gdb.out")" || return 1
 	grep -q 'Breakpoint 2, __do_sys_getpid' "$1/gdb.out" ||
