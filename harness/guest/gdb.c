@@ -354,6 +354,31 @@ int gdb_eval_u64(struct gdb *g, const char *expr, uint64_t *value)
 	return r;
 }
 
+char *gdb_return_type(const char *fnvalue)
+{
+	const char *end, *p;
+	int depth = 0;
+	if (fnvalue[0] != '{' || !(end = strstr(fnvalue, ")} ")))
+		return NULL;
+	/* Back from the parameter list's ')' to its '(': what is left of it is the type. */
+	for (p = end; p > fnvalue; p--) {
+		if (*p == ')')
+			depth++;
+		else if (*p == '(' && !--depth)
+			break;
+	}
+	while (p > fnvalue + 1 && p[-1] == ' ')
+		p--;
+	if (p <= fnvalue + 1 || memchr(fnvalue + 1, '(', (size_t)(p - fnvalue - 1)))
+		return NULL;
+	char *type = xstrndup(fnvalue + 1, (size_t)(p - fnvalue - 1));
+	if (!strcmp(type, "void")) {
+		free(type);
+		return NULL;
+	}
+	return type;
+}
+
 int gdb_registers_u64(struct gdb *g, const char *const *names, size_t n, uint64_t *values)
 {
 	struct mi_record *r = NULL;

@@ -108,6 +108,12 @@ int gdb_run(struct gdb *g, struct mi_record **out, const char *fmt, ...)
 char *gdb_eval(struct gdb *g, const char *expr, struct strbuf *why);
 /* Evaluate an expression to an unsigned 64-bit number; 0 or -1 (reported). */
 int gdb_eval_u64(struct gdb *g, const char *expr, uint64_t *value);
+/*
+ * The return type in gdb's value of a function, "{pid_t (struct kernel_clone_args *)}
+ * 0xffffffff81074f60 <kernel_clone>": "pid_t", a new string. NULL for void, or for a
+ * value that is not a function's (a function returning a function pointer included).
+ */
+char *gdb_return_type(const char *fnvalue);
 
 /*
  * Read a register by name through -data-list-register-values (works for registers

@@ -127,6 +127,22 @@ int session_guest_off(struct session *s)
 }
 
 /* Wait for the *stopped of a command that set the guest running. */
+/* A stop after a finish with its own breakpoint: a stop there is the finish's end. */
+static void finish_guard_end(struct session *s, struct session_stop *st)
+{
+	int n = s->finish_bp;
+	if (!n)
+		return;
+	s->finish_bp = 0;
+	if (st && st->bkpt == n && st->reason && !strcmp(st->reason, "breakpoint-hit")) {
+		free(st->reason);
+		st->reason = xstrdup("function-finished");
+		st->bkpt = -1;
+	}
+	if (gdb_run(&s->gdb, NULL, "-break-delete %d", n) < 0)
+		gdb_note(&s->gdb, "the finish's breakpoint %d stays", n);
+}
+
 int session_wait_stop(struct session *s, int64_t deadline, struct session_stop *st)
 {
 	if (!deadline || deadline > s->deadline)
@@ -137,6 +153,7 @@ int session_wait_stop(struct session *s, int64_t deadline, struct session_stop *
 	s->frame = 0; /* a stop selects frame 0 */
 	take_stop(r, st);
 	mi_record_free(r);
+	finish_guard_end(s, st);
 	return 0;
 }
 
@@ -216,6 +233,7 @@ int session_poll_stop(struct session *s, struct session_stop *st)
 		s->frame = 0; /* a stop selects frame 0 */
 		take_stop(r, st);
 		mi_record_free(r);
+		finish_guard_end(s, st);
 		if (st->reason && !strncmp(st->reason, "exited", 6))
 			s->target_gone = 1;
 		return 1;
@@ -382,26 +400,88 @@ int session_hit_counts(struct session *s, const int *bkpts, size_t n, int *times
 	return gdb_hit_counts(&s->gdb, bkpts, n, times);
 }
 
+int session_finish_guard(struct session *s, size_t frame, char **type)
+{
+	struct mi_record *r = NULL;
+	struct strbuf why = STRBUF_INIT;
+	uint64_t pc, ret, sp;
+	char *cond = NULL, *at = NULL, *fn = NULL;
+	int rc = -1;
+	*type = NULL;
+	s->finish_bp = 0;
+	if (gdb_run(&s->gdb, &r, "-stack-info-frame") < 0)
+		goto out;
+	const char *func = mi_record_find_str(r, "frame.func");
+	if (func && (fn = gdb_eval(&s->gdb, func, NULL)))
+		*type = gdb_return_type(fn);
+	if (gdb_eval_u64(&s->gdb, "$pc", &pc) < 0 ||
+	    gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame + 1) < 0 ||
+	    gdb_eval_u64(&s->gdb, "$pc", &ret) < 0 || gdb_eval_u64(&s->gdb, "$sp", &sp) < 0 ||
+	    gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame) < 0)
+		goto out;
+	rc = 0;
+	if (ret == pc)
+		goto out;
+	/* After the ret, $rsp is the caller's $sp: the frame's own return, not a deeper
+	 * call's (recursion) or another task's. */
+	cond = xstrfmt("$rsp == 0x%llx", (unsigned long long)sp);
+	at = xstrfmt("*0x%llx", (unsigned long long)ret);
+	int n = insert_break(s, 0, cond, at, &why);
+	if (n < 0)
+		rc = error("cannot set a breakpoint where the function returns (%s): %s", at,
+			   why.buf);
+	else
+		s->finish_bp = n;
+out:
+	mi_record_free(r);
+	free(fn);
+	free(cond);
+	free(at);
+	strbuf_release(&why);
+	return rc;
+}
+
 int session_finish(struct session *s, size_t frame, struct session_stop *st)
 {
 	uint64_t pc, now;
+	char *type = NULL;
+	int r = -1;
 	if (gdb_eval_u64(&s->gdb, "$pc", &pc) < 0)
 		return -1;
-	/* gdb steps off the breakpoint under the pc first; when QEMU reports that step
-	 * without executing it (now and then), the same breakpoint is hit again at once
-	 * and the finish ends there, with no return value: finish again. */
+	if (frame && session_select_frame(s, frame, NULL) < 0)
+		return -1;
+	/* A stop where the finish began is QEMU reporting the step off the breakpoint
+	 * under the pc without executing it (now and then): the same breakpoint is hit
+	 * again at once. Go on. */
 	for (int tries = 0; tries < 5; tries++) {
 		if (frame && gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame) < 0)
-			return -1;
+			goto out;
+		free(type);
+		if (session_finish_guard(s, frame, &type) < 0)
+			goto out;
 		s->frame = 0; /* once it stops */
-		if (gdb_run(&s->gdb, NULL, "-exec-finish") < 0 || session_wait_stop(s, 0, st) < 0)
-			return -1;
+		if (gdb_run(&s->gdb, NULL, s->finish_bp ? "-exec-continue" : "-exec-finish") < 0 ||
+		    session_wait_stop(s, 0, st) < 0)
+			goto out;
+		if (st->reason && !strcmp(st->reason, "function-finished") && !st->retval && type) {
+			/* The guard's stop: the value as gdb's finish reads it, from as
+			 * much of rax as the type's size (a bool is al: the rest of rax is
+			 * whatever was there). */
+			char *cast = xstrfmt("(%s)(sizeof(%s) == 1 ? $al : sizeof(%s) == 2 ? $ax : "
+					     "sizeof(%s) == 4 ? $eax : $rax)",
+					     type, type, type, type);
+			st->retval = gdb_eval(&s->gdb, cast, NULL);
+			free(cast);
+		}
 		if (st->retval || !st->reason || strcmp(st->reason, "breakpoint-hit") ||
 		    gdb_eval_u64(&s->gdb, "$pc", &now) < 0 || now != pc)
-			return 0;
+			break;
 		gdb_note(&s->gdb, "the finish stopped where it began; finishing again");
 	}
-	return 0;
+	r = 0;
+out:
+	free(type);
+	return r;
 }
 
 char *session_eval(struct session *s, const char *expr, struct strbuf *why)

@@ -175,6 +175,8 @@ struct session {
 				  the user stack (session_select_frame()); the kernel's are in
 				  user_saved */
 	uint64_t user_saved[8]; /* the kernel's rip, rsp, rbp, rbx, r12-r15 meanwhile */
+	int finish_bp;         /* a finish's breakpoint where the function returns, until
+				  the guest stops (session_finish_guard()); 0: none */
 	int64_t resumed;       /* when the guest was last let run (resume, step) */
 	int64_t interrupted;   /* when gdb was last sent SIGINT since; 0: not yet */
 	int attached;          /* the guest is another's (session_attach_guest()): no QEMU of

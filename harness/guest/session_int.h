@@ -12,6 +12,17 @@
 /* Wait for the *stopped of a command that set the guest running, until the monotonic
  * deadline (0 or later than the session's: the session's). 0, or -1 reported. */
 int session_wait_stop(struct session *s, int64_t deadline, struct session_stop *st);
+/*
+ * Before a finish from the selected frame (frame): its own breakpoint where the frame
+ * returns to, for every CPU, that holds on that frame's stack only. gdb's finish
+ * breakpoint is the CPU's (gdb's thread), and on an SMP guest the task may return on
+ * another (the scheduler moves it: sched_exec() at execve, a busy neighbour), where
+ * gdb's finish would never end. Sets s->finish_bp (0 for an inlined frame, which
+ * returns nowhere: gdb's finish steps out of it); the next stop there is reported as
+ * "function-finished" and the breakpoint goes. *type: the function's return type
+ * (NULL: void, or unknown). 0, or -1 reported.
+ */
+int session_finish_guard(struct session *s, size_t frame, char **type);
 /* A gdb CLI command that takes a file: cmd FILE, the file one argument (made absolute
  * for gdb, quoted). 0, or -1 reported. */
 int session_console_file(struct session *s, const char *cmd, const char *file);

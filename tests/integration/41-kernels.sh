@@ -52,6 +52,39 @@ print("# slides: %s" % " ".join(hex(x) for x in slides))
 PY
 }
 
+t_finish_returns_on_another_cpu() {
+	# A finish ends where the function returns, on whichever CPU: the program moves
+	# itself to the other CPU, so sched_setaffinity returns on a CPU that is not the
+	# one it was called on (gdb's own finish breakpoint is the calling CPU's).
+	cat >"$1/move.c" <<'EOF'
+#define _GNU_SOURCE
+#include <sched.h>
+#include <stdio.h>
+
+int main(void)
+{
+	int from = sched_getcpu(), to = !from;
+	cpu_set_t set;
+	CPU_ZERO(&set);
+	CPU_SET(to, &set);
+	if (sched_setaffinity(0, sizeof(set), &set))
+		return 1;
+	printf("moved from CPU %d to CPU %d\n", from, sched_getcpu());
+	return sched_getcpu() != to;
+}
+EOF
+	# The system call's function, and do_syscall_64 around it (a finish takes no
+	# other stop inside it: two scenarios).
+	printf 'program ./move.c\nstop __x64_sys_sched_setaffinity finish\n  regs ret == 0\nexit 0\noutput contains moved from CPU\n' \
+		>"$1/move.scn"
+	printf 'program ./move.c\nstop do_syscall_64 syscall=sched_setaffinity finish\nexit 0\n' \
+		>"$1/move-out.scn"
+	TMPDIR=$1 expect_rc 0 timeout 120 "$KDIVE" run --smp 2 --timeout 60 "$1/move.scn" \
+		"$1/move-out.scn" || return 1
+	contains "$out" "PASS  move " || return 1
+	contains "$out" "PASS  move-out " || return 1
+}
+
 t_library_on_two_cpus_with_a_busy_neighbour() {
 	# SMP, on both kernels: 2 CPUs while /progs/busy makes the same system calls on the
 	# other one; the per-CPU current task must keep every stop to the scenario's own
