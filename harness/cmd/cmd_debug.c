@@ -213,7 +213,7 @@ static void user_gdb_line(const struct strvec *cmds, const char *vmlinux, int tu
  * The warm guest by hand: its files in dir, QEMU restoring the snapshot (argv), gdb
  * running to the program's main, and the run line that starts the program.
  */
-static void print_warm_commands(const char *dir, const struct strvec *argv,
+static void print_warm_commands(const char *dir, const struct strvec *argv, const char *state,
 				const struct strvec *cmds, const char *vmlinux, int tui,
 				const char *run_line)
 {
@@ -233,8 +233,10 @@ static void print_warm_commands(const char *dir, const struct strvec *argv,
 	       "saved guest knows):\n%s\n\n", sb.buf);
 	strbuf_reset(&sb);
 	strvec_join_display(argv, &sb);
-	printf("# 2. the guest, restored from kdive's warm snapshot, waiting for its program:\n"
-	       "%s\n\n", sb.buf);
+	strbuf_addstr(&sb, " 3<");
+	quote_sh(&sb, state);
+	printf("# 2. the guest, restored from kdive's warm snapshot (read as its fd 3), waiting "
+	       "for its program:\n%s\n\n", sb.buf);
 	strbuf_reset(&sb);
 	user_gdb_line(cmds, vmlinux, tui, &sb);
 	printf("# 3. in another terminal, gdb attached with kdive's set-up; it stops at the "
@@ -486,11 +488,12 @@ static int print_cmd(const struct debug_opts *d, const struct cli_images *im,
 	struct session_image img;
 	struct qemu q;
 	const char *tmp = getenv("TMPDIR");
+	char *state = NULL;
 	int r = -1, warm = 1;
 	qo->rundir = tmp && *tmp ? tmp : "/tmp";
 	cli_session_image(im, k, &img);
 	if (!d->boot && !boot->kaslr) {
-		warm = session_warm_command(&img, boot, qo->rundir, &argv, &why);
+		warm = session_warm_command(&img, boot, qo->rundir, &argv, &state, &why);
 		if (warm < 0)
 			goto out;
 		if (warm)
@@ -507,13 +510,15 @@ static int print_cmd(const struct debug_opts *d, const struct cli_images *im,
 	}
 	strbuf_rtrim(&line);
 	if (!warm)
-		print_warm_commands(qo->rundir, &argv, &cmds, k->vmlinux, d->tui, line.buf);
+		print_warm_commands(qo->rundir, &argv, state, &cmds, k->vmlinux, d->tui,
+				    line.buf);
 	else
 		print_commands(&q, &cmds, k->vmlinux, d->tui);
 	r = 0;
 out_q:
 	qemu_release(&q);
 out:
+	free(state);
 	strvec_clear(&cmds);
 	strvec_clear(&argv);
 	strbuf_release(&why);

@@ -116,14 +116,10 @@ void qemu_prepare(struct qemu *q, const struct qemu_opts *o)
 	}
 	if (o->stopped)
 		strvec_push(&q->argv, "-S");
-	if (o->incoming) {
-		/* QEMU 7.2 has no file: migration; sh -c runs the command. */
-		struct strbuf cmd = STRBUF_INIT;
-		strbuf_addstr(&cmd, "exec:exec cat ");
-		quote_sh(&cmd, o->incoming);
-		strvec_pushl(&q->argv, "-incoming", cmd.buf, NULL);
-		strbuf_release(&cmd);
-	}
+	if (o->incoming)
+		/* QEMU 7.2 has no file: migration; it reads the file open as its fd 3
+		 * (qemu_start(); a shell's 3<FILE), with no cat and no pipe between. */
+		strvec_pushl(&q->argv, "-incoming", "fd:3", NULL);
 	strbuf_release(&append);
 }
 
@@ -167,7 +163,19 @@ int qemu_start(struct qemu *q, const struct qemu_opts *o)
 	q->proc.out = PROC_FD;
 	q->proc.out_fd = logfd;
 	q->proc.err = PROC_TO_STDOUT;
+	int in = -1;
+	if (o->incoming) {
+		in = open(o->incoming, O_RDONLY | O_CLOEXEC);
+		if (in < 0) {
+			close(logfd);
+			return error_errno("cannot read the saved guest '%s'", o->incoming);
+		}
+		q->proc.share_fd = in;
+	}
 	int r = proc_start(&q->proc);
+	if (in >= 0)
+		close(in);
+	q->proc.share_fd = 0;
 	close(logfd);
 	q->proc.out_fd = -1;
 	if (r < 0)

@@ -212,11 +212,13 @@ int session_open(struct session *s, const struct session_image *img, const struc
  * line that restores the warm snapshot session_open() would restore for a built-in
  * program, with its files in rundir (console.log, gdb.sock, disk.img, which must be
  * USERPROG_MAX_BYTES long, and the FIFO pair go.in and go.out for the run line) and
- * no monitor, into argv. 0; 1 when there is no snapshot to restore (why says why);
- * -1 reported. Starts nothing, writes nothing.
+ * no monitor, into argv, and the saved guest's file, which QEMU reads as its fd 3 (a
+ * shell's 3<FILE), into *state (a new string). 0; 1 when there is no snapshot to
+ * restore (why says why); -1 reported. Starts nothing, writes nothing.
  */
 int session_warm_command(const struct session_image *img, const struct boot_opts *b,
-			 const char *rundir, struct strvec *argv, struct strbuf *why);
+			 const char *rundir, struct strvec *argv, char **state,
+			 struct strbuf *why);
 
 /*
  * The other door: attach to a guest kdive did not start, its gdbstub's unix socket

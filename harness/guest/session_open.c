@@ -296,7 +296,8 @@ int session_open(struct session *s, const struct session_image *img, const struc
 }
 
 int session_warm_command(const struct session_image *img, const struct boot_opts *b,
-			 const char *rundir, struct strvec *argv, struct strbuf *why)
+			 const char *rundir, struct strvec *argv, char **state,
+			 struct strbuf *why)
 {
 	struct qemu_opts qo = { 0 };
 	struct qemu probe;
@@ -322,6 +323,7 @@ int session_warm_command(const struct session_image *img, const struct boot_opts
 			qemu_prepare(&hand, &qo);
 			for (size_t i = 0; i < hand.argv.nr; i++)
 				strvec_push(argv, hand.argv.v[i]);
+			*state = xstrdup(w.state);
 			qemu_release(&hand);
 			r = 0;
 		} else {

@@ -48,7 +48,8 @@ t_debug_print_cmd_runs_by_hand_on_the_warm_guest() {
 	step1=$(sed -n '/^# 1\./{n;p}' <<<"$out") step2=$(sed -n '/^# 2\./{n;p}' <<<"$out")
 	step3=$(sed -n '/^#    once 4/{n;p}' <<<"$out") step4=$(sed -n '/^# 4\./{n;p}' <<<"$out")
 	clean=$(sed -n '/^# gdb.s kill/{n;p}' <<<"$out")
-	contains "$step2" "-incoming 'exec:exec cat " || return 1
+	contains "$step2" "-incoming fd:3 " || return 1
+	contains "$step2" " 3<'" || return 1
 	contains "$step3" "-ex 'hbreak main if " || return 1
 	contains "$step4" "echo 'run getpid' >'$1/go.in'" || return 1
 	[ -n "$step1" ] && [ -n "$clean" ] || fail "steps missing: $out" || return 1
@@ -58,7 +59,7 @@ t_debug_print_cmd_runs_by_hand_on_the_warm_guest() {
 	for i in $(seq 100); do [ -S "$1/gdb.sock" ] && break; sleep 0.1; done
 	# gdb on a terminal, as a person has it (script(1) gives it one): its -ex continue
 	# then waits for the stop. The run line once gdb says "Continuing.", as step 4 says.
-	printf '%s\n' continue 'kd-ptregs' kill >"$1/cmds"
+	printf '%s\n' continue 'kd-ptregs' kill quit >"$1/cmds"
 	TERM=dumb timeout 60 script -qec "$step3" /dev/null <"$1/cmds" >"$1/gdb.out" 2>&1 &
 	local gpid=$!
 	for i in $(seq 600); do grep -q '^Continuing\.' "$1/gdb.out" && break; sleep 0.1; done
