@@ -326,9 +326,45 @@ int qemu_cont(struct qemu *q)
 	return go_write(q, "cont\n", 5);
 }
 
-/* qemu_monitor(), with a failure said into err instead of reported. */
+/* Write line to the monitor, with fd (>= 0) passed along (SCM_RIGHTS) for getfd. */
+static int monitor_write(struct qemu *q, const char *line, int fd)
+{
+	size_t len = strlen(line);
+	if (fd < 0)
+		return write_all(q->mon_fd, line, len);
+	/* The descriptor goes with the line's first byte; the rest follows as usual. */
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct iovec iov = { .iov_base = (void *)line, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf,
+			      .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	memset(u.buf, 0, sizeof(u.buf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	ssize_t n;
+	while ((n = sendmsg(q->mon_fd, &msg, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	return n == 1 ? write_all(q->mon_fd, line + 1, len - 1) : -1;
+}
+
+/* qemu_monitor(), with a failure said into err instead of reported; fd (>= 0) is
+ * passed with the command (getfd). */
+static int monitor_cmd_fd(struct qemu *q, const char *cmd, int fd, struct strbuf *out,
+			  int64_t deadline_ms, struct strbuf *err);
+
 static int monitor_cmd(struct qemu *q, const char *cmd, struct strbuf *out, int64_t deadline_ms,
 		       struct strbuf *err)
+{
+	return monitor_cmd_fd(q, cmd, -1, out, deadline_ms, err);
+}
+
+static int monitor_cmd_fd(struct qemu *q, const char *cmd, int fd, struct strbuf *out,
+			  int64_t deadline_ms, struct strbuf *err)
 {
 	struct strbuf got = STRBUF_INIT;
 	const char *what = cmd ? cmd : "(greeting)";
@@ -344,7 +380,7 @@ static int monitor_cmd(struct qemu *q, const char *cmd, struct strbuf *out, int6
 	q->mon_greeted = 1;
 	if (cmd) {
 		char *line = xstrfmt("%s\n", cmd);
-		int w = write_all(q->mon_fd, line, strlen(line));
+		int w = monitor_write(q, line, fd);
 		free(line);
 		if (w < 0) {
 			strbuf_addf(err, "cannot write to QEMU's monitor '%s': %s", q->mon_sock,
@@ -403,22 +439,31 @@ int qemu_monitor(struct qemu *q, const char *cmd, struct strbuf *out, int64_t de
 
 int qemu_save(struct qemu *q, const char *path, int64_t deadline_ms)
 {
-	struct strbuf cmd = STRBUF_INIT, info = STRBUF_INIT, uri = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf info = STRBUF_INIT, err = STRBUF_INIT;
 	int r = -1;
-	/* Two languages: sh -c runs the URI's command, and the monitor reads the URI as
-	 * one of its strings. */
-	strbuf_addstr(&uri, "exec:cat > ");
-	quote_sh(&uri, path);
-	strbuf_addstr(&cmd, "migrate -d ");
-	if (quote_hmp(&cmd, uri.buf, &why) < 0) {
-		error("cannot save the guest to '%s': %s", path, why.buf);
+	/* QEMU writes the file itself, given its descriptor (getfd): no sh, no cat, no
+	 * pipe between. */
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		error_errno("cannot create '%s'", path);
+		goto out;
+	}
+	int sent = monitor_cmd_fd(q, "getfd kdive-save", fd, &info, deadline_ms, &err);
+	close(fd);
+	if (sent < 0) {
+		error("%s", err.buf);
+		goto out;
+	}
+	if (info.len) {
+		strbuf_rtrim(&info);
+		error("QEMU cannot take the file to save the guest to: %s", info.buf);
 		goto out;
 	}
 	/* The default bandwidth limit (128 MiB/s) would make 35 MiB take a quarter
 	 * second; a file takes it as fast as it comes. */
 	if (qemu_monitor(q, "stop", NULL, deadline_ms) < 0 ||
 	    qemu_monitor(q, "migrate_set_parameter max-bandwidth 64G", NULL, deadline_ms) < 0 ||
-	    qemu_monitor(q, cmd.buf, &info, deadline_ms) < 0)
+	    qemu_monitor(q, "migrate -d fd:kdive-save", &info, deadline_ms) < 0)
 		goto out;
 	if (info.len) {
 		strbuf_rtrim(&info);
@@ -446,10 +491,8 @@ int qemu_save(struct qemu *q, const char *path, int64_t deadline_ms)
 	}
 	r = 0;
 out:
-	strbuf_release(&cmd);
 	strbuf_release(&info);
-	strbuf_release(&uri);
-	strbuf_release(&why);
+	strbuf_release(&err);
 	return r;
 }
 
