@@ -536,9 +536,15 @@ const char *gdb_program(void)
 	return deps_tool("gdb"); /* $KDIVE_GDB overrides, as for every tool */
 }
 
-static int startup_send(struct gdb *g, char *cmd, int checked);
+static int startup_send(struct gdb *g, char *cmd, int checked, int file);
 
 int gdb_start(struct gdb *g, const char *file, const char *transcript, const char *dir)
+{
+	return gdb_start_at(g, file, 0, transcript, dir);
+}
+
+int gdb_start_at(struct gdb *g, const char *file, uint64_t slide, const char *transcript,
+		 const char *dir)
 {
 	memset(g, 0, sizeof(*g));
 	proc_init(&g->proc);
@@ -578,28 +584,45 @@ int gdb_start(struct gdb *g, const char *file, const char *transcript, const cha
 	_Static_assert(sizeof(settings) / sizeof(*settings) + 1 <= sizeof(g->startup) /
 		       sizeof(*g->startup), "gdb_start()'s commands fit struct gdb's startup");
 	for (size_t i = 0; i < ARRAY_SIZE(settings); i++)
-		if (startup_send(g, xstrdup(settings[i]), i + 1 < ARRAY_SIZE(settings)) < 0)
+		if (startup_send(g, xstrdup(settings[i]), i + 1 < ARRAY_SIZE(settings), 0) < 0)
 			return -1;
 	if (file) {
-		struct strbuf q = STRBUF_INIT;
-		char *abs = gdb_path(file);
-		quote_c(&q, abs);
+		struct strbuf q = STRBUF_INIT, cli = STRBUF_INIT, why = STRBUF_INIT;
+		char *abs = gdb_path(file), *cmd = NULL;
 		/* Loading vmlinux's symbols takes ~0.1 s with .gdb_index, seconds without. */
 		g->startup_file = abs;
-		char *cmd = xstrfmt("-file-exec-and-symbols %s", q.buf);
+		if (!slide) {
+			quote_c(&q, abs);
+			cmd = xstrfmt("-file-exec-and-symbols %s", q.buf);
+		} else if (quote_gdb_arg(&q, abs, &why) == 0) {
+			/* Relocated as it loads: no second load once the slide is found. */
+			strbuf_addf(&cli, "symbol-file -o 0x%llx %s", (unsigned long long)slide, q.buf);
+			strbuf_reset(&q);
+			quote_c(&q, cli.buf);
+			cmd = xstrfmt("-interpreter-exec console %s", q.buf);
+		}
 		strbuf_release(&q);
-		if (startup_send(g, cmd, 1) < 0)
+		strbuf_release(&cli);
+		if (!cmd) {
+			error("gdb cannot be given the file: %s", why.buf);
+			strbuf_release(&why);
+			return -1;
+		}
+		strbuf_release(&why);
+		if (startup_send(g, cmd, 1, 1) < 0)
 			return -1;
 	}
 	return 0;
 }
 
-/* Send one of gdb_start()'s commands; checked: its ^error fails the start. */
-static int startup_send(struct gdb *g, char *cmd, int checked)
+/* Send one of gdb_start()'s commands; checked: its ^error fails the start; file: it
+ * loads the symbol file. */
+static int startup_send(struct gdb *g, char *cmd, int checked, int file)
 {
 	struct gdb_startup *st = &g->startup[g->nstartup++];
 	st->cmd = cmd;
 	st->checked = checked;
+	st->file = file;
 	return send_command(g, cmd, &st->token);
 }
 
@@ -610,7 +633,7 @@ int gdb_wait_started(struct gdb *g)
 	g->nstartup = 0; /* await_result() must not come back here */
 	for (size_t i = 0; i < n; i++) {
 		struct gdb_startup *st = &g->startup[i];
-		int is_file = !strncmp(st->cmd, "-file-", 6);
+		int is_file = st->file;
 		struct mi_record *res = r < 0 ? NULL
 					      : await_result(g, st->token, st->cmd, is_file ? 60000 : 0);
 		if (!res || r < 0) {

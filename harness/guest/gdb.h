@@ -22,6 +22,7 @@ struct gdb_startup {
 	char *cmd;                 /* the command; owned */
 	unsigned token;            /* its token */
 	int checked;               /* an ^error fails the start */
+	int file;                  /* it loads the symbol file: a longer time limit */
 };
 
 struct gdb {
@@ -66,6 +67,10 @@ const char *gdb_program(void);
  * Returns 0, or -1 reported.
  */
 int gdb_start(struct gdb *g, const char *file, const char *transcript, const char *dir);
+/* gdb_start(), file's symbols relocated by slide (a KASLR guest whose slide is known;
+ * 0: as gdb_start()). */
+int gdb_start_at(struct gdb *g, const char *file, uint64_t slide, const char *transcript,
+		 const char *dir);
 /*
  * Take a started gdb over for another target (kdive run keeps one gdb per worker, its
  * symbols loaded): its transcript is now transcript (may be NULL; the old one is

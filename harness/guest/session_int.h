@@ -31,7 +31,8 @@ int session_console_file(struct session *s, const char *cmd, const char *file);
  * 0, or -1 with the reason in why. */
 int session_kaslr_stop_at_main(struct session *s, const char *prog, struct strbuf *why);
 /* At main under KASLR: find the slide (a getpid injected there enters the kernel at
- * MSR_LSTAR), relocate the symbols, put the program back as it was. 0, or -1 with why. */
+ * MSR_LSTAR), relocate the symbols (unless gdb loaded them relocated by that slide
+ * already: s->slide, a snapshot's), put the program back as it was. 0, or -1 with why. */
 int session_kaslr_find_slide(struct session *s, struct strbuf *why);
 /* Park gdb in the session's spare after a session that went well (session_open.c):
  * the target gone, every breakpoint deleted, the program's symbols removed. 0, or -1

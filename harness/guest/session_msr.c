@@ -113,7 +113,6 @@ out:
 	return r;
 }
 
-#define KASLR_ALIGN 0x200000ull /* the kernel is placed at 2 MiB granularity */
 
 /*
  * Stop at the program's main under KASLR, before any kernel symbol can be trusted: a
@@ -174,10 +173,24 @@ static const char *const syscall_regs[] = { "rip", "rax", "rcx", "r11", "eflags"
  * now that the symbols are right) takes the program back, where every register is
  * restored and checked.
  */
+/* entry_SYSCALL_64's address in vmlinux (unrelocated). 0, or -1 with why. */
+static int syscall_entry(struct session *s, uint64_t *entry, struct strbuf *why)
+{
+	struct elf e;
+	if (elf_open_quiet(&e, s->vmlinux, why) < 0)
+		return -1;
+	int found = elf_symbol(&e, "entry_SYSCALL_64", entry);
+	elf_close(&e);
+	if (!found) {
+		strbuf_addf(why, "'%s' has no entry_SYSCALL_64: not an x86-64 vmlinux?", s->vmlinux);
+		return -1;
+	}
+	return 0;
+}
+
 int session_kaslr_find_slide(struct session *s, struct strbuf *why)
 {
 	uint64_t saved[NSYSCALL_REGS], check[NSYSCALL_REGS], pc, code, lstar, entry, cur;
-	struct elf e;
 	int r = -1, patched = 0;
 	if (gdb_registers_u64(&s->gdb, syscall_regs, NSYSCALL_REGS, saved) < 0)
 		return -1;
@@ -211,22 +224,19 @@ int session_kaslr_find_slide(struct session *s, struct strbuf *why)
 			    (unsigned long long)cur, (unsigned long long)lstar);
 		goto out;
 	}
-	if (elf_open_quiet(&e, s->vmlinux, why) < 0)
+	if (syscall_entry(s, &entry, why) < 0)
 		goto out;
-	int found = elf_symbol(&e, "entry_SYSCALL_64", &entry);
-	elf_close(&e);
-	if (!found) {
-		strbuf_addf(why, "'%s' has no entry_SYSCALL_64: not an x86-64 vmlinux?", s->vmlinux);
-		goto out;
-	}
-	if ((lstar - entry) % KASLR_ALIGN) {
+	if ((lstar - entry) % KASLR_SLIDE_ALIGN) {
 		strbuf_addf(why, "LSTAR 0x%llx - &entry_SYSCALL_64 0x%llx is not a 2 MiB slide",
 			    (unsigned long long)lstar, (unsigned long long)entry);
 		goto out;
 	}
 	s->lstar = lstar;
-	/* symbol-file -o drops the program's symbols: add them again. */
-	if (session_relocate(s, lstar - entry) < 0 || session_prog_symbols(s) < 0)
+	/* Relocated (symbol-file -o drops the program's symbols: they are added again),
+	 * unless gdb loaded them so (a snapshot's slide, found by an earlier run). */
+	if (lstar - entry == s->slide)
+		gdb_note(&s->gdb, "the symbols were loaded relocated by this slide");
+	else if (session_relocate(s, lstar - entry) < 0 || session_prog_symbols(s) < 0)
 		goto out;
 	/* Back to user space, in this task. */
 	char *ret = xstrfmt("*0x%llx", (unsigned long long)pc + 2);

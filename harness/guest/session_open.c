@@ -58,24 +58,29 @@ static void first_and_last_line(struct strbuf *sb)
 	free(joined);
 }
 
-/*
- * Start QEMU for the session: restoring its warm snapshot from snapdir when there is a
- * good one (finish_restore() waits for it, while gdb loads its symbols), else booting
- * (to be saved, with snapdir). 0, or -1 reported.
- */
-static int start_guest(struct session *s, const char *snapdir)
+/* The session's warm snapshot in snapdir (NULL: none): s->warm, usable or to be saved. */
+static void find_snapshot(struct session *s, const char *snapdir)
 {
 	struct strbuf why = STRBUF_INIT;
-	if (snapdir) {
-		struct qemu probe;
-		qemu_prepare(&probe, &s->qo);
-		if (warm_find(&s->warm, snapdir, &probe, s->vmlinux, s->rundir, s->kaslr, &why) < 0)
-			info("no warm snapshot: %s; booting", why.buf);
-		else
-			s->save = !s->warm.usable;
-		qemu_release(&probe);
-	}
+	struct qemu probe;
+	if (!snapdir)
+		return;
+	qemu_prepare(&probe, &s->qo);
+	if (warm_find(&s->warm, snapdir, &probe, s->vmlinux, s->rundir, s->kaslr, &why) < 0)
+		info("no warm snapshot: %s; booting", why.buf);
+	else
+		s->save = !s->warm.usable;
+	qemu_release(&probe);
 	strbuf_release(&why);
+}
+
+/*
+ * Start QEMU for the session: restoring its warm snapshot (find_snapshot()) when there
+ * is a good one (finish_restore() waits for it, while gdb loads its symbols), else
+ * booting (to be saved). 0, or -1 reported.
+ */
+static int start_guest(struct session *s)
+{
 	if (s->warm.usable) {
 		char *console = xstrfmt("%s/console.log", s->rundir);
 		struct strbuf said = STRBUF_INIT;
@@ -266,12 +271,18 @@ static int session_start(struct session *s, const struct session_image *img,
 	if (session_prog_prepare(s, img, program, &snapdir) < 0)
 		return -1;
 	session_phase(s, "prepared the program's disk");
-	/* gdb loads vmlinux while QEMU starts (and restores or boots), or is kept. */
+	find_snapshot(s, snapdir);
+	/* gdb loads vmlinux while QEMU starts (and restores or boots), or is kept. A KASLR
+	 * slot whose slide an earlier run found: relocated as it loads (checked at main). */
+	if (s->kaslr && s->warm.usable && s->warm.slide_known) {
+		s->slide = s->warm.slide;
+		session_layout_relocate(&s->layout, s->slide);
+	}
 	char *transcript = xstrfmt("%s/gdb.mi", s->rundir);
-	int r = take_spare(s, b, transcript) ? 0 : gdb_start(&s->gdb, img->vmlinux, transcript,
-							     s->rundir);
+	int r = take_spare(s, b, transcript) ? 0 : gdb_start_at(&s->gdb, img->vmlinux, s->slide,
+								transcript, s->rundir);
 	free(transcript);
-	if (r < 0 || start_guest(s, snapdir) < 0)
+	if (r < 0 || start_guest(s) < 0)
 		return -1;
 	session_phase(s, "QEMU started (%s)", s->restoring ? "restoring" : "booting");
 	if (img->user && img->user->interp && b->gdb_index)
@@ -403,15 +414,23 @@ static int enter_program(struct session *s, struct strbuf *why)
 		goto out;
 	session_phase(s, "attached");
 	if (s->kaslr) {
-		/* Kernel symbols are wrong until the slide is known: main first. */
+		/* Kernel symbols are wrong until the slide is known (or checked): main first,
+		 * by its address and code, which KASLR does not move. */
+		uint64_t loaded = s->slide;
 		r = session_kaslr_stop_at_main(s, prog, why);
 		if (!r) {
 			session_phase(s, "at main");
 			r = session_kaslr_find_slide(s, why);
 		}
 		if (!r)
-			session_phase(s, "KASLR: LSTAR 0x%llx, slide 0x%llx, symbols relocated",
-				      (unsigned long long)s->lstar, (unsigned long long)s->slide);
+			session_phase(s, "KASLR: LSTAR 0x%llx, slide 0x%llx, %s",
+				      (unsigned long long)s->lstar, (unsigned long long)s->slide,
+				      s->slide == loaded ? "as the snapshot's: symbols loaded so"
+							 : "symbols relocated");
+		/* The guest of a snapshot (restored, or saved from this boot): its slide
+		 * goes beside it for the next run. */
+		if (!r && s->slot >= 0)
+			warm_note_slide(&s->warm, s->slide);
 		if (!r)
 			r = session_prog_libraries(s);
 		goto out;

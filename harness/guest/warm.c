@@ -117,6 +117,31 @@ static int pick_slot(const char *base)
 	return slot >= last ? slot + 1 : slot;
 }
 
+/* A KASLR slot's slide, found by an earlier run (warm_note_slide()), if any. */
+static void read_slide(struct warm *w)
+{
+	struct strbuf sb = STRBUF_INIT;
+	char *path = xstrfmt("%s/slide", w->dir), *end;
+	if (w->slot >= 0 && strbuf_read_file(&sb, path) == 0 && !strncmp(sb.buf, "0x", 2)) {
+		errno = 0;
+		unsigned long long v = strtoull(sb.buf, &end, 16);
+		if (!errno && end != sb.buf + 2 && *end == '\n' && !end[1] && v % KASLR_SLIDE_ALIGN == 0) {
+			w->slide = v;
+			w->slide_known = 1;
+		}
+	}
+	free(path);
+	strbuf_release(&sb);
+}
+
+void warm_note_slide(struct warm *w, uint64_t slide)
+{
+	if (w->slot < 0 || (w->slide_known && w->slide == slide))
+		return;
+	w->slide = slide;
+	w->slide_new = 1;
+}
+
 int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const char *vmlinux,
 	      const char *rundir, int kaslr, struct strbuf *why)
 {
@@ -167,6 +192,7 @@ int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const c
 			w->ptregs_checked = strbuf_read_file(&have, facts) == 0 &&
 					    strstr(have.buf, FACT_PTREGS) != NULL;
 			free(facts);
+			read_slide(w);
 			utimensat(AT_FDCWD, done, NULL, 0); /* used now: kept longest */
 		}
 	}
@@ -370,6 +396,18 @@ void warm_release(struct warm *w)
 		while (waitpid(w->publisher, &status, 0) < 0 && errno == EINTR)
 			;
 	}
+	/* Beside the snapshot this guest was saved as or restored from: not when another
+	 * kdive published the slot first (its guest, its slide; w->tmp is left then). */
+	char *done = w->dir ? xstrfmt("%s/done", w->dir) : NULL;
+	if (w->slide_new && done && path_exists(done) && !(w->tmp && path_exists(w->tmp))) {
+		char *path = xstrfmt("%s/slide", w->dir);
+		char *text = xstrfmt("0x%llx\n", (unsigned long long)w->slide);
+		if (write_file_atomic(path, text, strlen(text)) < 0)
+			debug("cannot keep the slide in '%s': %s", path, strerror(errno));
+		free(path);
+		free(text);
+	}
+	free(done);
 	if (w->tmp) {
 		/* Left when the publisher failed, or another kdive published first. */
 		if (path_exists(w->tmp))

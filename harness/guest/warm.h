@@ -36,6 +36,9 @@
 #define WARM_SLOTS 4 /* snapshots in a KASLR configuration's pool, one slide each
 			(the --kaslr help says how many) */
 
+/* A KASLR slide is a multiple of 2 MiB: the kernel is placed at that granularity. */
+#define KASLR_SLIDE_ALIGN 0x200000ull
+
 struct warm {
 	char *dir;            /* the entry, DIR/KEY16 (DIR/KEY16-kN: KASLR pool slot N); owned */
 	int slot;             /* KASLR: the pool slot (restored, or to be saved); else -1 */
@@ -45,6 +48,9 @@ struct warm {
 	int ptregs_checked;   /* usable, and struct pt_regs was checked when it was saved */
 	pid_t publisher;      /* the worker recording and publishing a saved guest, or 0 */
 	char *tmp;            /* where it does so; owned */
+	int slide_known;      /* usable KASLR slot whose slide a run found before (dir/slide) */
+	uint64_t slide;       /* that slide, or the one warm_note_slide() was told */
+	int slide_new;        /* warm_release() writes slide into dir/slide */
 };
 
 /*
@@ -72,7 +78,13 @@ void warm_skip(struct warm *w, const char *why);
  * and publishes the entry meanwhile. 0, or -1 reported.
  */
 int warm_save(struct warm *w, struct qemu *q, int ptregs_checked, int64_t deadline_ms);
-/* Wait for the publishing worker, remove what it left, free. */
+/*
+ * The KASLR slide a run found in the guest of w's slot (restored from it, or booted
+ * and saved as it): kept beside the snapshot by warm_release(), so that later runs
+ * load gdb's symbols relocated at once (w->slide_known) and only check it.
+ */
+void warm_note_slide(struct warm *w, uint64_t slide);
+/* Wait for the publishing worker, remove what it left, keep a noted slide, free. */
 void warm_release(struct warm *w);
 
 #endif
