@@ -152,8 +152,8 @@ int warm_find(struct warm *w, const char *snapdir, const struct qemu *q, const c
 	w->slot = -1;
 	if (key_text(q, vmlinux, rundir, &text, why) < 0)
 		goto fail;
-	/* The state file's path goes through sh -c and the monitor's quoting, which carry
-	 * every byte but the control bytes (quote.h). */
+	/* The state file's path goes into the command lines debug --print-cmd prints for
+	 * a shell, which carry every byte but the control bytes (quote.h). */
 	const char *bad = quote_bad_byte(snapdir);
 	if (bad) {
 		strbuf_addf(why, "the snapshot directory '%s' has %s", snapdir,
