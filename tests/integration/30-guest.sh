@@ -200,6 +200,17 @@ t_any_path_works() {
 	expect_rc 0 env KDIVE_DATA="$w/data" KDIVE_CACHE="$w/cache" TMPDIR="$w2" \
 		"$KDIVE" debug --program path_prog <"$1/cmds" || return 1
 	contains "$out" "pt_regs of path_prog (pid"
+	# print-cmd's QEMU line reads the saved guest (3<FILE) from the odd cache: the
+	# shell finds the file the line names.
+	expect_rc 0 env KDIVE_DATA="$w/data" KDIVE_CACHE="$w/cache" TMPDIR="$w2" \
+		"$KDIVE" debug --print-cmd --program path_prog || return 1
+	local line state
+	line=$(sed -n '/^# 2\./{n;p}' <<<"$out")
+	state=$(bash -c 'eval "set -- $1" 2>/dev/null && [ $# -eq 1 ] && printf %s "$1"' _ \
+		"${line##* 3<}")
+	[ -f "$state" ] && [ "$state" != "${state#"$w/cache/"}" ] ||
+		fail "the restore line's saved guest is not a file in the cache: ${line##* 3<}" ||
+		return 1
 	# A newline in TMPDIR; a space where the kernel is built.
 	expect_rc 3 "${env[@]}" TMPDIR="$1/new
 line" "$KDIVE" run "$w/data/scenarios/getpid.scn" || return 1
