@@ -143,19 +143,25 @@ TEST(gdb_survives_garbage_lines)
 
 TEST(gdb_return_type_reads_a_function_value)
 {
-	char *t = gdb_return_type("{pid_t (struct kernel_clone_args *)} 0xffffffff81074f60 "
-				  "<kernel_clone>");
-	EXPECT_STREQ(t, "pid_t");
-	free(t);
-	t = gdb_return_type("{struct task_struct *(u64, struct kernel_clone_args *)} 0x1 <f>");
-	EXPECT_STREQ(t, "struct task_struct *");
-	free(t);
-	t = gdb_return_type("{long (int (*)(void *), void *)} 0x2 <g>");
-	EXPECT_STREQ(t, "long");
-	free(t);
-	EXPECT_TRUE(gdb_return_type("{void (struct pt_regs *, int)} 0x3 <do_syscall_64>") == NULL);
-	EXPECT_TRUE(gdb_return_type("{long (*(int))(int)} 0x4 <h>") == NULL);
-	EXPECT_TRUE(gdb_return_type("{(int)} 0x5 <i>") == NULL);
-	EXPECT_TRUE(gdb_return_type("42") == NULL);
-	EXPECT_TRUE(gdb_return_type("{int} 0x6 <var>") == NULL);
+	static const struct {
+		const char *value, *type; /* type NULL: none */
+	} cases[] = {
+		{ "{pid_t (struct kernel_clone_args *)} 0xffffffff81074f60 <kernel_clone>", "pid_t" },
+		{ "{struct task_struct *(u64, struct kernel_clone_args *)} 0x1 <f>",
+		  "struct task_struct *" },
+		{ "{long (int (*)(void *), void *)} 0x2 <g>", "long" },
+		{ "{void (struct pt_regs *, int)} 0x3 <do_syscall_64>", NULL },
+		{ "{long (*(int))(int)} 0x4 <h>", NULL }, /* returns a function pointer */
+		{ "{(int)} 0x5 <i>", NULL },
+		{ "42", NULL },
+		{ "{int} 0x6 <var>", NULL },
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(cases); i++) {
+		char *t = gdb_return_type(cases[i].value);
+		if (cases[i].type)
+			EXPECT_STREQ(t, cases[i].type);
+		else
+			EXPECT_TRUE(t == NULL);
+		free(t);
+	}
 }
