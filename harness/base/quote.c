@@ -154,37 +154,6 @@ int quote_gdb_rest(struct strbuf *out, const char *s, struct strbuf *err)
 	return 0;
 }
 
-int quote_hmp(struct strbuf *out, const char *s, struct strbuf *err)
-{
-	size_t n = strlen(s);
-	for (size_t i = 0; i < n; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c < 0x20 && c != '\n' && c != '\r') || c == 0x7f) {
-			strbuf_addf(err, "'%.*s' has %s at byte %zu, which QEMU's monitor cannot "
-				    "carry", (int)i, s, quote_byte_name(c), i);
-			return -1;
-		}
-	}
-	if (n > QUOTE_HMP_MAX) {
-		strbuf_addf(err, "a monitor argument of %zu bytes (QEMU's monitor takes %d)", n,
-			    QUOTE_HMP_MAX);
-		return -1;
-	}
-	strbuf_addch(out, '"');
-	for (; *s; s++) {
-		if (*s == '\n')
-			strbuf_addstr(out, "\\n");
-		else if (*s == '\r')
-			strbuf_addstr(out, "\\r");
-		else if (strchr("\\\"'", *s))
-			strbuf_addf(out, "\\%c", *s);
-		else
-			strbuf_addch(out, *s);
-	}
-	strbuf_addch(out, '"');
-	return 0;
-}
-
 void quote_qemu_opt(struct strbuf *out, const char *s)
 {
 	for (; *s; s++) {

@@ -1,11 +1,12 @@
 /*
  * quote: the one way to put a string into another program's command language. kdive
- * composes gdb MI and CLI lines, QEMU monitor (HMP) commands, QEMU option values and
- * shell words from paths and from what users and clients send; each goes through the
- * function for its language, so that what arrives is exactly the string, one argument,
- * and never a second command. A language that cannot carry a byte (a newline in a
- * gdb CLI line, a tab in HMP) makes its function fail with the byte named, and the
- * caller refuses the string instead of sending something else. Depends on strbuf.
+ * composes gdb MI and CLI lines, QEMU option values and shell words from paths and
+ * from what users and clients send (QEMU's monitor gets no composed string: the warm
+ * snapshot's file goes to it as a descriptor); each goes through the function for its
+ * language, so that what arrives is exactly the string, one argument, and never a
+ * second command. A language that cannot carry a byte (a newline in a gdb CLI line)
+ * makes its function fail with the byte named, and the caller refuses the string
+ * instead of sending something else. Depends on strbuf.
  */
 #ifndef KDIVE_QUOTE_H
 #define KDIVE_QUOTE_H
@@ -54,15 +55,6 @@ int quote_gdb_arg(struct strbuf *out, const char *s, struct strbuf *err);
  * option, a home directory) or '|' (a pipe).
  */
 int quote_gdb_rest(struct strbuf *out, const char *s, struct strbuf *err);
-
-/* The longest string HMP takes as one argument (monitor_parse_arguments' buffer). */
-#define QUOTE_HMP_MAX 1023
-/*
- * A string argument of a QEMU human monitor command: "..." with \\, \" and \' and
- * \n, \r (get_str's escapes). 0; -1 with the reason in err for any other control
- * byte, or a string longer than QUOTE_HMP_MAX (HMP would cut it silently).
- */
-int quote_hmp(struct strbuf *out, const char *s, struct strbuf *err);
 
 /*
  * A value in a QEMU option list (-chardev file,path=VALUE,...): commas doubled. Every

@@ -78,17 +78,21 @@ static void blocks_shani(uint32_t st[8], const unsigned char *p, size_t n)
 	s1 = _mm_blend_epi16(s1, tmp, 0xf0);		/* CDGH */
 	for (; n; n--, p += 64) {
 		__m128i abef = s0, cdgh = s1, w[4];
-		for (int i = 0; i < 4; i++)
-			w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *)(p + 16 * i)), bswap);
+		for (int i = 0; i < 4; i++) {
+			__m128i m = _mm_loadu_si128((const __m128i *)(p + 16 * i));
+			w[i] = _mm_shuffle_epi8(m, bswap);
+		}
 		for (int i = 0; i < 16; i++) {
-			__m128i m = _mm_add_epi32(w[i & 3],
-						  _mm_loadu_si128((const __m128i *)&sha256_k[4 * i]));
+			__m128i k = _mm_loadu_si128((const __m128i *)&sha256_k[4 * i]);
+			__m128i m = _mm_add_epi32(w[i & 3], k);
 			s1 = _mm_sha256rnds2_epu32(s1, s0, m);
 			s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0e));
 			if (i < 12) {
-				__m128i t = _mm_sha256msg1_epu32(w[i & 3], w[(i + 1) & 3]);
-				t = _mm_add_epi32(t, _mm_alignr_epi8(w[(i + 3) & 3], w[(i + 2) & 3], 4));
-				w[i & 3] = _mm_sha256msg2_epu32(t, w[(i + 3) & 3]);
+				__m128i w1 = w[(i + 1) & 3], w2 = w[(i + 2) & 3];
+				__m128i w3 = w[(i + 3) & 3];
+				__m128i t = _mm_sha256msg1_epu32(w[i & 3], w1);
+				t = _mm_add_epi32(t, _mm_alignr_epi8(w3, w2, 4));
+				w[i & 3] = _mm_sha256msg2_epu32(t, w3);
 			}
 		}
 		s0 = _mm_add_epi32(s0, abef);

@@ -596,7 +596,8 @@ int gdb_start_at(struct gdb *g, const char *file, uint64_t slide, const char *tr
 			cmd = xstrfmt("-file-exec-and-symbols %s", q.buf);
 		} else if (quote_gdb_arg(&q, abs, &why) == 0) {
 			/* Relocated as it loads: no second load once the slide is found. */
-			strbuf_addf(&cli, "symbol-file -o 0x%llx %s", (unsigned long long)slide, q.buf);
+			strbuf_addf(&cli, "symbol-file -o 0x%llx %s", (unsigned long long)slide,
+				    q.buf);
 			strbuf_reset(&q);
 			quote_c(&q, cli.buf);
 			cmd = xstrfmt("-interpreter-exec console %s", q.buf);

@@ -126,7 +126,6 @@ int session_guest_off(struct session *s)
 	return s->qemu.proc.reaped && proc_succeeded(&s->qemu.proc);
 }
 
-/* Wait for the *stopped of a command that set the guest running. */
 /* A stop after a finish with its own breakpoint: a stop there is the finish's end. */
 static void finish_guard_end(struct session *s, struct session_stop *st)
 {
@@ -143,6 +142,7 @@ static void finish_guard_end(struct session *s, struct session_stop *st)
 		gdb_note(&s->gdb, "the finish's breakpoint %d stays", n);
 }
 
+/* Wait for the *stopped of a command that set the guest running. */
 int session_wait_stop(struct session *s, int64_t deadline, struct session_stop *st)
 {
 	if (!deadline || deadline > s->deadline)
@@ -407,13 +407,15 @@ int session_finish_guard(struct session *s, size_t frame, char **type)
 	uint64_t pc, ret, sp;
 	char *cond = NULL, *at = NULL, *fn = NULL;
 	int rc = -1;
-	*type = NULL;
 	s->finish_bp = 0;
-	if (gdb_run(&s->gdb, &r, "-stack-info-frame") < 0)
-		goto out;
-	const char *func = mi_record_find_str(r, "frame.func");
-	if (func && (fn = gdb_eval(&s->gdb, func, NULL)))
-		*type = gdb_return_type(fn);
+	if (type) {
+		*type = NULL;
+		if (gdb_run(&s->gdb, &r, "-stack-info-frame") < 0)
+			goto out;
+		const char *func = mi_record_find_str(r, "frame.func");
+		if (func && (fn = gdb_eval(&s->gdb, func, NULL)))
+			*type = gdb_return_type(fn);
+	}
 	if (gdb_eval_u64(&s->gdb, "$pc", &pc) < 0 ||
 	    gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame + 1) < 0 ||
 	    gdb_eval_u64(&s->gdb, "$pc", &ret) < 0 || gdb_eval_u64(&s->gdb, "$sp", &sp) < 0 ||

@@ -75,14 +75,12 @@ int session_attach_guest(struct session *s, const struct session_image *img, con
 int session_step(struct session *s, enum session_step_kind how)
 {
 	static const char *const cmd[] = { "-exec-next", "-exec-step", "-exec-finish" };
-	char *type = NULL;
 	/* A step is taken from the selected frame: frame 0's registers, frame 0. */
 	if (session_select_frame(s, 0, NULL) < 0)
 		return -1;
 	/* A step out stops where frame 0 returns, on whichever CPU the task does. */
-	if (how == SESSION_STEP_OUT && session_finish_guard(s, 0, &type) < 0)
+	if (how == SESSION_STEP_OUT && session_finish_guard(s, 0, NULL) < 0)
 		return -1;
-	free(type);
 	s->resumed = now_ms();
 	s->interrupted = 0;
 	return gdb_run(&s->gdb, NULL, "%s", s->finish_bp ? "-exec-continue" : cmd[how]);

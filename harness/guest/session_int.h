@@ -19,8 +19,8 @@ int session_wait_stop(struct session *s, int64_t deadline, struct session_stop *
  * another (the scheduler moves it: sched_exec() at execve, a busy neighbour), where
  * gdb's finish would never end. Sets s->finish_bp (0 for an inlined frame, which
  * returns nowhere: gdb's finish steps out of it); the next stop there is reported as
- * "function-finished" and the breakpoint goes. *type: the function's return type
- * (NULL: void, or unknown). 0, or -1 reported.
+ * "function-finished" and the breakpoint goes. *type (type not NULL): the function's
+ * return type (NULL: void, or unknown). 0, or -1 reported.
  */
 int session_finish_guard(struct session *s, size_t frame, char **type);
 /* A gdb CLI command that takes a file: cmd FILE, the file one argument (made absolute

@@ -182,7 +182,8 @@ static int syscall_entry(struct session *s, uint64_t *entry, struct strbuf *why)
 	int found = elf_symbol(&e, "entry_SYSCALL_64", entry);
 	elf_close(&e);
 	if (!found) {
-		strbuf_addf(why, "'%s' has no entry_SYSCALL_64: not an x86-64 vmlinux?", s->vmlinux);
+		strbuf_addf(why, "'%s' has no entry_SYSCALL_64: not an x86-64 vmlinux?",
+			    s->vmlinux);
 		return -1;
 	}
 	return 0;

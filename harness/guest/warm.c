@@ -125,7 +125,8 @@ static void read_slide(struct warm *w)
 	if (w->slot >= 0 && strbuf_read_file(&sb, path) == 0 && !strncmp(sb.buf, "0x", 2)) {
 		errno = 0;
 		unsigned long long v = strtoull(sb.buf, &end, 16);
-		if (!errno && end != sb.buf + 2 && *end == '\n' && !end[1] && v % KASLR_SLIDE_ALIGN == 0) {
+		if (!errno && end != sb.buf + 2 && *end == '\n' && !end[1] &&
+		    v % KASLR_SLIDE_ALIGN == 0) {
 			w->slide = v;
 			w->slide_known = 1;
 		}

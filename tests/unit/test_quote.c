@@ -1,9 +1,9 @@
 /*
  * Unit tests for quote: each language's quoting, read back by that language's own
- * rules — /bin/sh itself for shell words, and for gdb and QEMU a reader written from
- * their parsers (gdb's mi_parse_argv and parse_escape, libiberty's buildargv, QEMU's
- * HMP get_str) — over hostile strings: newlines, quotes, backslashes, $, ;, MI's
- * '-' prefixes, commas, control bytes, UTF-8.
+ * rules — /bin/sh itself for shell words, and for gdb a reader written from its
+ * parsers (gdb's mi_parse_argv and parse_escape, libiberty's buildargv) — over hostile
+ * strings: newlines, quotes, backslashes, $, ;, MI's '-' prefixes, commas, control
+ * bytes, UTF-8.
  */
 #include "test.h"
 #include "quote.h"
@@ -163,69 +163,6 @@ TEST(quote_gdb_rest_refuses_what_the_cli_would_change)
 	struct strbuf q = STRBUF_INIT, err = STRBUF_INIT;
 	EXPECT_EQ(quote_gdb_rest(&q, "/o'neil/John \"Doe\"/a,b\\c/k.py", &err), 0);
 	EXPECT_STREQ(q.buf, "/o'neil/John \"Doe\"/a,b\\c/k.py");
-	strbuf_release(&q);
-	strbuf_release(&err);
-}
-
-/* QEMU's HMP get_str for a quoted argument; the rest of the line must be empty. */
-static int read_hmp(const char *q, struct strbuf *out)
-{
-	if (*q++ != '"')
-		return -1;
-	while (*q && *q != '"') {
-		if (*q == '\\') {
-			q++;
-			char c = *q++;
-			if (c == 'n')
-				c = '\n';
-			else if (c == 'r')
-				c = '\r';
-			else if (c != '\\' && c != '\'' && c != '"')
-				return -1;
-			strbuf_addch(out, c);
-		} else {
-			strbuf_addch(out, *q++);
-		}
-	}
-	return *q == '"' && !q[1] ? 0 : -1;
-}
-
-TEST(quote_hmp_reads_back_or_is_refused)
-{
-	for (size_t i = 0; i < ARRAY_SIZE(hostile); i++) {
-		struct strbuf q = STRBUF_INIT, back = STRBUF_INIT, err = STRBUF_INIT;
-		const char *s = hostile[i];
-		int carried = 1;
-		for (const char *p = s; *p; p++)
-			if (((unsigned char)*p < 0x20 && *p != '\n' && *p != '\r') || *p == 0x7f)
-				carried = 0;
-		int r = quote_hmp(&q, s, &err);
-		if (!carried) {
-			EXPECT_EQ(r, -1);
-			EXPECT_TRUE(strstr(err.buf, "QEMU's monitor") != NULL);
-		} else {
-			EXPECT_EQ(r, 0);
-			/* The monitor reads a line: none may be raw in the command. */
-			EXPECT_TRUE(!strchr(q.buf, '\n') && !strchr(q.buf, '\r'));
-			EXPECT_EQ(read_hmp(q.buf, &back), 0);
-			EXPECT_STREQ(back.buf, s);
-		}
-		strbuf_release(&q);
-		strbuf_release(&back);
-		strbuf_release(&err);
-	}
-}
-
-TEST(quote_hmp_refuses_what_it_would_cut)
-{
-	struct strbuf q = STRBUF_INIT, err = STRBUF_INIT;
-	char *big = xmalloc(QUOTE_HMP_MAX + 2);
-	memset(big, 'a', QUOTE_HMP_MAX + 1);
-	big[QUOTE_HMP_MAX + 1] = '\0';
-	EXPECT_EQ(quote_hmp(&q, big, &err), -1);
-	big[QUOTE_HMP_MAX] = '\0';
-	EXPECT_EQ(quote_hmp(&q, big, &err), 0);
-	free(big);
 	strbuf_release(&q);
 	strbuf_release(&err);
 }
