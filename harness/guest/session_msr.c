@@ -113,7 +113,6 @@ out:
 	return r;
 }
 
-
 /*
  * Stop at the program's main under KASLR, before any kernel symbol can be trusted: a
  * hardware breakpoint at main (user space is not moved), taken only when the code
@@ -164,15 +163,6 @@ static const char *const syscall_regs[] = { "rip", "rax", "rcx", "r11", "eflags"
 #define NSYSCALL_REGS ARRAY_SIZE(syscall_regs)
 #define SYS_GETPID 39 /* x86-64's number since 2.6: harmless, changes nothing */
 
-/*
- * The slide, at a user-mode stop of the program: write a syscall instruction (0f 05)
- * at the pc with rax = getpid and single-step it. The CPU lands where MSR_LSTAR
- * points, in kernel mode and not halted, where rdmsr reads LSTAR itself; slide =
- * LSTAR - &entry_SYSCALL_64. The code is put back at once, the symbols relocated,
- * getpid runs to its end, and a breakpoint after the instruction (this task only,
- * now that the symbols are right) takes the program back, where every register is
- * restored and checked.
- */
 /* entry_SYSCALL_64's address in vmlinux (unrelocated). 0, or -1 with why. */
 static int syscall_entry(struct session *s, uint64_t *entry, struct strbuf *why)
 {
@@ -189,6 +179,15 @@ static int syscall_entry(struct session *s, uint64_t *entry, struct strbuf *why)
 	return 0;
 }
 
+/*
+ * The slide, at a user-mode stop of the program: write a syscall instruction (0f 05)
+ * at the pc with rax = getpid and single-step it. The CPU lands where MSR_LSTAR
+ * points, in kernel mode and not halted, where rdmsr reads LSTAR itself; slide =
+ * LSTAR - &entry_SYSCALL_64. The code is put back at once, the symbols relocated,
+ * getpid runs to its end, and a breakpoint after the instruction (this task only,
+ * now that the symbols are right) takes the program back, where every register is
+ * restored and checked.
+ */
 int session_kaslr_find_slide(struct session *s, struct strbuf *why)
 {
 	uint64_t saved[NSYSCALL_REGS], check[NSYSCALL_REGS], pc, code, lstar, entry, cur;
