@@ -354,6 +354,29 @@ int gdb_eval_u64(struct gdb *g, const char *expr, uint64_t *value)
 	return r;
 }
 
+char *gdb_console_command(const char *cli)
+{
+	struct strbuf q = STRBUF_INIT;
+	quote_c(&q, cli);
+	char *cmd = xstrfmt("-interpreter-exec console %s", q.buf);
+	strbuf_release(&q);
+	return cmd;
+}
+
+char *gdb_console_file_command(const char *cli, const char *file, struct strbuf *why)
+{
+	struct strbuf q = STRBUF_INIT;
+	char *abs = gdb_path(file), *cmd = NULL;
+	if (quote_gdb_arg(&q, abs, why) == 0) {
+		char *line = xstrfmt("%s %s", cli, q.buf);
+		cmd = gdb_console_command(line);
+		free(line);
+	}
+	free(abs);
+	strbuf_release(&q);
+	return cmd;
+}
+
 char *gdb_return_type(const char *fnvalue)
 {
 	const char *end, *p;
@@ -587,23 +610,21 @@ int gdb_start_at(struct gdb *g, const char *file, uint64_t slide, const char *tr
 		if (startup_send(g, xstrdup(settings[i]), i + 1 < ARRAY_SIZE(settings), 0) < 0)
 			return -1;
 	if (file) {
-		struct strbuf q = STRBUF_INIT, cli = STRBUF_INIT, why = STRBUF_INIT;
-		char *abs = gdb_path(file), *cmd = NULL;
+		struct strbuf why = STRBUF_INIT;
+		char *cmd = NULL;
 		/* Loading vmlinux's symbols takes ~0.1 s with .gdb_index, seconds without. */
-		g->startup_file = abs;
+		g->startup_file = gdb_path(file);
 		if (!slide) {
-			quote_c(&q, abs);
+			struct strbuf q = STRBUF_INIT;
+			quote_c(&q, g->startup_file);
 			cmd = xstrfmt("-file-exec-and-symbols %s", q.buf);
-		} else if (quote_gdb_arg(&q, abs, &why) == 0) {
+			strbuf_release(&q);
+		} else {
 			/* Relocated as it loads: no second load once the slide is found. */
-			strbuf_addf(&cli, "symbol-file -o 0x%llx %s", (unsigned long long)slide,
-				    q.buf);
-			strbuf_reset(&q);
-			quote_c(&q, cli.buf);
-			cmd = xstrfmt("-interpreter-exec console %s", q.buf);
+			char *cli = xstrfmt("symbol-file -o 0x%llx", (unsigned long long)slide);
+			cmd = gdb_console_file_command(cli, g->startup_file, &why);
+			free(cli);
 		}
-		strbuf_release(&q);
-		strbuf_release(&cli);
 		if (!cmd) {
 			error("gdb cannot be given the file: %s", why.buf);
 			strbuf_release(&why);
@@ -693,9 +714,9 @@ int gdb_retarget(struct gdb *g, const char *transcript, const char *dir)
 		goto out;
 	}
 	strbuf_addf(&cmd, "cd %s", q.buf);
-	strbuf_reset(&q);
-	quote_c(&q, cmd.buf);
-	r = gdb_run(g, NULL, "-interpreter-exec console %s", q.buf);
+	char *mi = gdb_console_command(cmd.buf);
+	r = gdb_run(g, NULL, "%s", mi);
+	free(mi);
 out:
 	strbuf_release(&q);
 	strbuf_release(&why);

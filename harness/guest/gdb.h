@@ -113,6 +113,15 @@ int gdb_run(struct gdb *g, struct mi_record **out, const char *fmt, ...)
 char *gdb_eval(struct gdb *g, const char *expr, struct strbuf *why);
 /* Evaluate an expression to an unsigned 64-bit number; 0 or -1 (reported). */
 int gdb_eval_u64(struct gdb *g, const char *expr, uint64_t *value);
+/* The MI command that runs gdb's CLI line cli (-interpreter-exec console "..."): a new
+ * string. */
+char *gdb_console_command(const char *cli);
+/*
+ * The MI command that runs "cli FILE", FILE made absolute for gdb (gdb_path()) and
+ * quoted as one argument of a CLI command: a new string, or NULL with the reason in why
+ * (a byte the CLI cannot carry).
+ */
+char *gdb_console_file_command(const char *cli, const char *file, struct strbuf *why);
 /*
  * The return type in gdb's value of a function, "{pid_t (struct kernel_clone_args *)}
  * 0xffffffff81074f60 <kernel_clone>": "pid_t", a new string. NULL for void, or for a

@@ -57,15 +57,11 @@ static void take_stop(const struct mi_record *r, struct session_stop *st)
 /* A gdb CLI command that takes a file: cmd FILE, the file one argument. 0 or -1 reported. */
 int session_console_file(struct session *s, const char *cmd, const char *file)
 {
-	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
-	char *abs = gdb_path(file);
-	int r = quote_gdb_arg(&q, abs, &why);
-	if (r < 0)
-		error("gdb cannot be given the file: %s", why.buf);
-	else
-		r = session_console(s, "%s %s", cmd, q.buf);
-	free(abs);
-	strbuf_release(&q);
+	struct strbuf why = STRBUF_INIT;
+	char *mi = gdb_console_file_command(cmd, file, &why);
+	int r = mi ? gdb_run(&s->gdb, NULL, "%s", mi) : error("gdb cannot be given the file: %s",
+								 why.buf);
+	free(mi);
 	strbuf_release(&why);
 	return r;
 }
@@ -458,8 +454,8 @@ int session_finish(struct session *s, size_t frame, struct session_stop *st)
 	for (int tries = 0; tries < 5; tries++) {
 		if (frame && gdb_run(&s->gdb, NULL, "-stack-select-frame %zu", frame) < 0)
 			goto out;
-		free(type);
-		if (session_finish_guard(s, frame, &type) < 0)
+		/* The guard again on every try (a stop takes it away); the type once. */
+		if (session_finish_guard(s, frame, tries ? NULL : &type) < 0)
 			goto out;
 		s->frame = 0; /* once it stops */
 		if (gdb_run(&s->gdb, NULL, s->finish_bp ? "-exec-continue" : "-exec-finish") < 0 ||
@@ -540,24 +536,23 @@ int session_disassemble(struct session *s, uint64_t addr, size_t len, struct ses
 
 int session_console(struct session *s, const char *fmt, ...)
 {
-	struct strbuf cmd = STRBUF_INIT, q = STRBUF_INIT;
+	struct strbuf cmd = STRBUF_INIT;
 	va_list ap;
 	va_start(ap, fmt);
 	strbuf_vaddf(&cmd, fmt, ap);
 	va_end(ap);
-	quote_c(&q, cmd.buf);
-	int r = gdb_run(&s->gdb, NULL, "-interpreter-exec console %s", q.buf);
+	char *mi = gdb_console_command(cmd.buf);
+	int r = gdb_run(&s->gdb, NULL, "%s", mi);
+	free(mi);
 	strbuf_release(&cmd);
-	strbuf_release(&q);
 	return r;
 }
 
 int session_console_capture(struct session *s, const char *line, struct strbuf *out)
 {
-	struct strbuf q = STRBUF_INIT;
-	quote_c(&q, line);
-	struct mi_record *r = gdb_command(&s->gdb, 60000, "-interpreter-exec console %s", q.buf);
-	strbuf_release(&q);
+	char *mi = gdb_console_command(line);
+	struct mi_record *r = gdb_command(&s->gdb, 60000, "%s", mi);
+	free(mi);
 	strbuf_add(out, s->gdb.stream.buf, s->gdb.stream.len);
 	if (r && r->result == MI_RESULT_ERROR) {
 		const char *msg = mi_record_find_str(r, "msg");

@@ -23,17 +23,8 @@
 int session_attach_guest(struct session *s, const struct session_image *img, const char *target,
 			 const char *console, const char *program, struct strbuf *why)
 {
-	const struct boot_opts b = { .timeout_s = 365 * 24 * 3600 };
 	const char *bad = target + strcspn(target, " \t\n\r:");
-	memset(s, 0, sizeof(*s));
-	proc_init(&s->qemu.proc);
-	proc_init(&s->gdb.proc);
-	s->qemu.go_fd = s->qemu.mon_fd = -1;
-	s->t0 = now_ms();
-	s->deadline = s->t0 + 1000LL * b.timeout_s;
-	s->vmlinux = img->vmlinux;
-	s->program_status = -1;
-	s->slot = -1;
+	session_init(s, img->vmlinux, 365 * 24 * 3600); /* a person's session: no limit */
 	s->attached = 1;
 	s->program = s->go_name = program;
 	s->prog_elf = xstrfmt("%s/%s", img->progs, program);

@@ -9,6 +9,9 @@
 
 #include "session.h"
 
+/* A session with nothing started yet (what session_end() can always end): times from
+ * now, a time limit of timeout_s (<= 0: $KDIVE_TIMEOUT, or 300 s), vmlinux's. */
+void session_init(struct session *s, const char *vmlinux, int timeout_s);
 /* Wait for the *stopped of a command that set the guest running, until the monotonic
  * deadline (0 or later than the session's: the session's). 0, or -1 reported. */
 int session_wait_stop(struct session *s, int64_t deadline, struct session_stop *st);

@@ -30,6 +30,20 @@ static int default_timeout_s(void)
 
 static int session_attach(struct session *s);
 
+void session_init(struct session *s, const char *vmlinux, int timeout_s)
+{
+	memset(s, 0, sizeof(*s));
+	/* Valid "not started" children, so that session_end() works after any failure. */
+	proc_init(&s->qemu.proc);
+	proc_init(&s->gdb.proc);
+	s->qemu.go_fd = s->qemu.mon_fd = -1;
+	s->t0 = s->phase_ms = now_ms();
+	s->deadline = s->t0 + 1000LL * (timeout_s > 0 ? timeout_s : default_timeout_s());
+	s->vmlinux = vmlinux;
+	s->program_status = -1;
+	s->slot = -1;
+}
+
 /* Boot the guest. 0, or -1 reported. */
 static int boot(struct session *s)
 {
@@ -243,17 +257,8 @@ static void guest_opts(struct qemu_opts *qo, const struct session_image *img,
 static int session_start(struct session *s, const struct session_image *img,
 			 const struct boot_opts *b, const char *program, const struct strvec *args)
 {
-	memset(s, 0, sizeof(*s));
-	/* Valid "not started" children, so that session_end() works after any failure. */
-	proc_init(&s->qemu.proc);
-	proc_init(&s->gdb.proc);
-	s->qemu.go_fd = s->qemu.mon_fd = -1;
-	s->t0 = s->phase_ms = now_ms();
-	s->deadline = s->t0 + 1000LL * (b->timeout_s > 0 ? b->timeout_s : default_timeout_s());
+	session_init(s, img->vmlinux, b->timeout_s);
 	s->keep = b->keep;
-	s->vmlinux = img->vmlinux;
-	s->program_status = -1;
-	s->slot = -1;
 	s->kaslr = b->kaslr;
 	s->rundir = b->rundir; /* the session's from here on, whatever happens */
 	if (session_layout_read(&s->layout, img->vmlinux) < 0)

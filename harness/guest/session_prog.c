@@ -111,19 +111,12 @@ void session_prog_index_cache(struct session *s, const char *dir)
 
 int session_prog_symbols(struct session *s)
 {
-	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
-	char *abs = gdb_path(s->prog_elf);
-	int r = quote_gdb_arg(&q, abs, &why);
-	if (r < 0)
-		error("gdb cannot be given the file: %s", why.buf);
-	else if (s->prog_base)
-		r = session_console(s, "add-symbol-file %s -o 0x%llx", q.buf,
-				    (unsigned long long)s->prog_base);
-	else
-		r = session_console(s, "add-symbol-file %s", q.buf);
-	free(abs);
-	strbuf_release(&q);
-	strbuf_release(&why);
+	/* A PIE's offset: its place in the guest. */
+	char *cmd = s->prog_base ? xstrfmt("add-symbol-file -o 0x%llx",
+					   (unsigned long long)s->prog_base)
+				 : xstrdup("add-symbol-file");
+	int r = session_console_file(s, cmd, s->prog_elf);
+	free(cmd);
 	return r;
 }
 
@@ -174,15 +167,17 @@ static int read_word(struct session *s, uint64_t addr, uint64_t *v)
 /* gdb's symbols for one library at its load address (its guest path is its host path). */
 static int add_library(struct session *s, const char *path, uint64_t base)
 {
-	struct strbuf q = STRBUF_INIT, why = STRBUF_INIT;
+	struct strbuf why = STRBUF_INIT;
+	char *cli = xstrfmt("add-symbol-file -o 0x%llx", (unsigned long long)base), *mi = NULL;
 	int r = 0;
 	if (access(path, R_OK) < 0)
 		debug("no symbols for the guest's '%s': not on this host", path);
-	else if (quote_gdb_arg(&q, path, &why) == 0) {
-		r = session_console(s, "add-symbol-file %s -o 0x%llx", q.buf, (unsigned long long)base);
+	else if ((mi = gdb_console_file_command(cli, path, &why))) {
+		r = gdb_run(&s->gdb, NULL, "%s", mi);
 		strvec_pushf(&s->libraries, "0x%llx %s", (unsigned long long)base, path);
 	}
-	strbuf_release(&q);
+	free(cli);
+	free(mi);
 	strbuf_release(&why);
 	return r;
 }
